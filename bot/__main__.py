@@ -1,0 +1,57 @@
+"""Command line: `python -m bot flows check [DIR]` and `python -m bot chat`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.engine.loader import check_flows, read_flows
+from bot.flows import FLOWS_DIR, build_engine
+
+
+def _flows_check(directory: Path) -> int:
+    flows, problems = read_flows(directory)
+    problems += check_flows(flows)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {directory}", file=sys.stderr)
+        return 1
+    steps = sum(len(f.steps) for f in flows)
+    print(f"ok: {len(flows)} flows, {steps} steps in {directory}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Safe Start tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    flows = commands.add_parser("flows", help="work with conversations/*.yaml")
+    flows_commands = flows.add_subparsers(dest="flows_command", required=True)
+    check = flows_commands.add_parser("check", help="validate every flow file")
+    check.add_argument("directory", nargs="?", type=Path, default=FLOWS_DIR)
+    i18n = commands.add_parser("i18n", help="the catalog build: extract, update, compile")
+    i18n.add_argument("step", choices=("extract", "update", "compile", "all"))
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--locale", action="append", default=None, help="extra locales to load")
+    args = parser.parse_args(argv)
+    if args.command == "flows":
+        return _flows_check(args.directory)
+    if args.command == "i18n":
+        from bot import i18n_catalogs
+
+        if args.step in ("extract", "all"):
+            i18n_catalogs.extract()
+        if args.step in ("update", "all"):
+            i18n_catalogs.update()
+        if args.step in ("compile", "all"):
+            i18n_catalogs.compile_all()
+        return 0
+    from bot.channels.terminal import run_chat
+
+    run_chat(build_engine(locales=tuple(args.locale or ("en",))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

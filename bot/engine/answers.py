@@ -1,0 +1,82 @@
+"""Parse one inbound text as the answer a step asks for, and check the step's rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from bot.engine import parsing
+from bot.engine.model import Step
+from bot.engine.parsing import Option, ParseFailed
+
+
+@dataclass(frozen=True, slots=True)
+class ZipInfo:
+    state: str
+    county: str
+    timezone: str
+
+
+ZipLookup = Callable[[str], ZipInfo | None]
+
+
+def relative_day(spec: str, today: date) -> date:
+    """'today', '+43w', '-1y', '+3d' measured from today."""
+    if spec == "today":
+        return today
+    sign = 1 if spec[0] == "+" else -1
+    amount, unit = int(spec[1:-1]), spec[-1]
+    days = {"d": 1, "w": 7, "y": 365}[unit] * amount
+    return today + timedelta(days=sign * days)
+
+
+def options_for(step: Step, labels: Callable[[str], str]) -> list[Option]:
+    """The step's choices as the parser sees them: translated label plus the English one."""
+    return [
+        Option(c.value, tuple(dict.fromkeys((labels(c.label), c.label))), c.synonyms)
+        for c in step.choices
+    ]
+
+
+def parse_answer(
+    step: Step,
+    text: str,
+    *,
+    lang: str,
+    today: date,
+    labels: Callable[[str], str],
+    zip_lookup: ZipLookup,
+) -> Any:
+    """The answer as a JSON value, or ParseFailed with a reason the engine explains kindly."""
+    kind = step.type
+    if kind == "yes_no":
+        return parsing.parse_yes_no(text, lang)
+    if kind == "choice":
+        return parsing.parse_choice(text, options_for(step, labels), lang)
+    if kind == "multi":
+        picked = parsing.parse_multi(text, options_for(step, labels), lang)
+        if len(picked) > 1 and any(c.exclusive and c.value in picked for c in step.choices):
+            raise ParseFailed("ambiguous")  # "none of these" together with some of them
+        return picked
+    if kind == "date":
+        value = parsing.parse_date(text, today, lang)
+        if step.earliest and value < relative_day(step.earliest, today):
+            raise ParseFailed("too_early")
+        if step.latest and value > relative_day(step.latest, today):
+            raise ParseFailed("too_late")
+        return value.isoformat()
+    if kind == "time":
+        return parsing.parse_time(text, lang).strftime("%H:%M")
+    if kind == "phone":
+        return parsing.parse_phone(text)
+    if kind == "zip":
+        code = parsing.parse_zip(text)
+        if zip_lookup(code) is None:
+            raise ParseFailed("unknown_zip")
+        return code
+    if kind == "number":
+        # The schema requires both bounds on number steps.
+        return parsing.parse_int(text, lang, step.minimum or 0, step.maximum or 0)
+    return parsing.parse_text(text, step.max_length)

@@ -1,0 +1,85 @@
+"""Events the engine emits: facts for the service layer to act on (store, deliver, schedule)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRecord:
+    """One answer in typed, language-neutral form, with its English question for receivers."""
+
+    key: str
+    question: str
+    type: str
+    value: Any
+    skipped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SectionCompleted:
+    section: str
+    version: int
+    answers: tuple[AnswerRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerChanged:
+    section: str
+    key: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentChanged:
+    section: str
+    answers: tuple[AnswerRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffRequested:
+    reason: str
+    flow: str | None = None
+    step: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisDetected:
+    kind: str
+    flow: str | None = None
+    step: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OptedOut:
+    keyword: str
+
+
+@dataclass(frozen=True, slots=True)
+class OptedIn:
+    keyword: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderRequested:
+    answers: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageChanged:
+    locale: str
+
+
+Event = (
+    SectionCompleted
+    | AnswerChanged
+    | ConsentChanged
+    | HandoffRequested
+    | CrisisDetected
+    | OptedOut
+    | OptedIn
+    | ReminderRequested
+    | LanguageChanged
+)

@@ -1,0 +1,136 @@
+"""Keyword and crisis-word tables (translated through the catalogs) and matching on them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.engine.texts import NP_, Translator
+
+Command = Literal[
+    "stop",
+    "start",
+    "help",
+    "menu",
+    "back",
+    "skip",
+    "review",
+    "change",
+    "restart",
+    "talk",
+    "language",
+    "reminder",
+]
+CrisisKind = Literal["emergency", "suicide", "baby", "violence"]
+
+# Comma-separated words per command; each catalog adds its own language's words.
+KEYWORDS: dict[Command, str] = {
+    "stop": NP_(
+        "keyword",
+        "STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT, OPT OUT, "
+        "STOP TEXTING, STOP TEXTING ME, NO MORE TEXTS, DONT TEXT ME, DO NOT TEXT ME",
+    ),
+    "start": NP_("keyword", "START, UNSTOP, YES"),
+    "help": NP_("keyword", "HELP, INFO"),
+    "menu": NP_("keyword", "MENU"),
+    "back": NP_("keyword", "BACK, UNDO"),
+    "skip": NP_("keyword", "SKIP"),
+    "review": NP_("keyword", "REVIEW"),
+    "change": NP_("keyword", "CHANGE, EDIT"),
+    "restart": NP_("keyword", "RESTART, START OVER"),
+    "talk": NP_("keyword", "TALK, PERSON, HUMAN, AGENT, TALK TO SOMEONE, TALK TO A PERSON"),
+    "language": NP_("keyword", "LANGUAGE"),
+    "reminder": NP_("keyword", "REMINDER, ADD REMINDER, ADD A REMINDER, REMIND ME"),
+}
+
+# Phrases found anywhere in a message. Kept specific: a false alarm is better than a miss,
+# but "high" alone would fire on ordinary answers.
+CRISIS_WORDS: dict[CrisisKind, str] = {
+    "emergency": NP_(
+        "crisis",
+        "overdose, overdosed, overdosing, od'd, can't wake, cant wake, won't wake, wont wake, "
+        "not breathing, isn't breathing, stopped breathing, turning blue, unresponsive",
+    ),
+    "suicide": NP_(
+        "crisis",
+        "suicide, suicidal, kill myself, end my life, want to die, wanna die, better off dead, "
+        "hurt myself, don't want to live, dont want to live",
+    ),
+    "baby": NP_(
+        "crisis",
+        "hurt the baby, hurt my baby, shake the baby, shook the baby, harm the baby, harm my baby",
+    ),
+    "violence": NP_(
+        "crisis",
+        "he hit me, she hit me, hits me, hitting me, beat me, beats me, choked me, chokes me, "
+        "hurts me, afraid of my partner, scared of my partner, threatened to kill",
+    ),
+}
+
+_PUNCT = re.compile(r"[^\w\s]+")
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Upper-case, strip accents and punctuation, collapse spaces: 'Stop!!' -> 'STOP'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = plain.replace("\u2019", "").replace("'", "")
+    return _SPACES.sub(" ", _PUNCT.sub(" ", plain)).strip().upper()
+
+
+def _words(raw: str) -> list[str]:
+    return [fold(w) for w in raw.split(",") if fold(w)]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    command: Command
+    argument: str
+
+
+class KeywordTable:
+    """Built once from every locale's catalog: a message in any language is understood."""
+
+    def __init__(self, translator: Translator) -> None:
+        self._commands: dict[str, Command] = {}
+        crisis: dict[CrisisKind, set[str]] = {}
+        for locale in ("en", *translator.locales):
+            for command, words in KEYWORDS.items():
+                for word in _words(translator.pgettext(locale, "keyword", words)):
+                    self._commands.setdefault(word, command)
+            for kind, phrases in CRISIS_WORDS.items():
+                crisis.setdefault(kind, set()).update(
+                    _words(translator.pgettext(locale, "crisis", phrases))
+                )
+        self._crisis = [
+            (kind, re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b"))
+            for kind, words in crisis.items()
+        ]
+        self._stop_first_words = {
+            w for w, c in self._commands.items() if c == "stop" and " " not in w
+        }
+
+    def command(self, folded: str) -> Match | None:
+        """The command a whole message is, if any; CHANGE takes a number after it."""
+        if folded in self._commands:
+            return Match(self._commands[folded], "")
+        head, _, rest = folded.partition(" ")
+        if head in self._commands and self._commands[head] == "change" and rest.isdigit():
+            return Match("change", rest)
+        # "Stop please", "STOP IT NOW": a short message led by a stop word is a stop.
+        if head in self._stop_first_words and len(folded.split()) <= 3:
+            return Match("stop", "")
+        return None
+
+    def crisis(self, folded: str) -> CrisisKind | None:
+        for kind, pattern in self._crisis:
+            if pattern.search(folded):
+                return kind
+        return None
+
+    def words_for(self, command: Command) -> Iterable[str]:
+        return (w for w, c in self._commands.items() if c == command)

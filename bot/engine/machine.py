@@ -1,0 +1,674 @@
+"""The conversation engine: step(session, text, now) -> (session, replies, events). Pure.
+
+Order of checks for every inbound text, like fallbacks before a state's own handlers:
+opted-out silence, STOP, HELP, crisis words, first contact, commands, then the answer
+the current mode expects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.engine import messages as m
+from bot.engine.answers import ZipInfo, ZipLookup, parse_answer
+from bot.engine.events import (
+    AnswerChanged,
+    AnswerRecord,
+    ConsentChanged,
+    CrisisDetected,
+    Event,
+    HandoffRequested,
+    LanguageChanged,
+    OptedIn,
+    OptedOut,
+    ReminderRequested,
+    SectionCompleted,
+)
+from bot.engine.keywords import KeywordTable, Match, fold
+from bot.engine.loader import END, FlowSet
+from bot.engine.model import Flow, Step
+from bot.engine.navigation import answered_route, next_open, path
+from bot.engine.parsing import Option, ParseFailed, parse_choice, parse_int, parse_yes_no
+from bot.engine.render import Voice
+from bot.engine.session import Mode, Session
+from bot.engine.texts import Translator
+
+CRISIS_TEXTS = {
+    "emergency": m.CRISIS_EMERGENCY,
+    "suicide": m.CRISIS_SUICIDE,
+    "baby": m.CRISIS_BABY,
+    "violence": m.CRISIS_VIOLENCE,
+}
+HINTS = {
+    "yes_no": m.HINT_YES_NO,
+    "choice": m.HINT_CHOICE,
+    "multi": m.HINT_MULTI,
+    "date": m.HINT_DATE,
+    "time": m.HINT_TIME,
+    "phone": m.HINT_PHONE,
+    "zip": m.HINT_ZIP,
+    "number": m.HINT_NUMBER,
+    "text": m.HINT_TEXT,
+}
+REASONS = {
+    "too_early": m.DATE_TOO_EARLY,
+    "too_late": m.DATE_TOO_LATE,
+    "unknown_zip": m.UNKNOWN_ZIP,
+    "too_long": m.TOO_LONG,
+    "out_of_range": None,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    program: str = "Safe Start"
+    plan_name: str = "Plan of Safe Care"
+    default_timezone: str = "America/New_York"
+    welcome_back_after: timedelta = timedelta(days=3)
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    session: Session
+    replies: list[str]
+    events: list[Event]
+
+
+@dataclass(slots=True)
+class _Turn:
+    """One inbound text being handled: the session copy, what to say, what happened."""
+
+    session: Session
+    now: datetime
+    voice: Voice
+    replies: list[str] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    def say(self, message: str, **values: Any) -> None:
+        self.replies.append(self.voice(message, **values))
+
+    @property
+    def today(self) -> date:
+        tz = ZoneInfo(self.session.timezone) if self.session.timezone else None
+        return self.now.astimezone(tz).date() if tz else self.now.date()
+
+
+class Engine:
+    """Runs flows for one program. Build once at start-up; step() is pure and thread-safe."""
+
+    def __init__(
+        self,
+        flows: FlowSet,
+        translator: Translator,
+        settings: EngineSettings | None = None,
+        zip_lookup: ZipLookup | None = None,
+    ) -> None:
+        self.flows = flows
+        self.translator = translator
+        self.settings = settings or EngineSettings()
+        self.zip_lookup: ZipLookup = zip_lookup or (lambda _zip: None)
+        self.keywords = KeywordTable(translator)
+
+    # ---- entry point -------------------------------------------------------------------
+
+    def step(self, session: Session, text: str, now: datetime) -> StepResult:
+        """Handle one inbound text. `session` is not changed; the new one is returned."""
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        turn = _Turn(Session.from_json(session.to_json()), now, self._voice(session))
+        self._handle(turn, text)
+        turn.session.last_seen = now.isoformat()
+        return StepResult(turn.session, turn.replies, turn.events)
+
+    def _voice(self, session: Session) -> Voice:
+        name = session.plan.answer("onboarding", "name")
+        return Voice(
+            self.translator,
+            session.locale,
+            self.settings.program,
+            self.settings.plan_name,
+            str(name) if name else "",
+        )
+
+    def _handle(self, turn: _Turn, text: str) -> None:
+        session = turn.session
+        folded = fold(text[:500])
+        match = self.keywords.command(folded)
+        command = match.command if match else None
+        if session.status == "opted_out":
+            if command == "start":
+                self._opt_in(turn, folded)
+            elif command == "help":
+                turn.say(m.HELP)
+            return  # silence after STOP
+        if command == "stop":
+            session.status = "opted_out"
+            turn.events.append(OptedOut(folded))
+            turn.say(m.OPTED_OUT)
+            return
+        if command == "help":
+            turn.say(m.HELP)
+            self._prompt(turn)
+            return
+        crisis = self.keywords.crisis(folded)
+        if crisis is not None:
+            turn.events.append(CrisisDetected(crisis, session.flow, session.step))
+            turn.say(CRISIS_TEXTS[crisis])
+            turn.say(m.CRISIS_FOLLOW)
+            if session.status == "active":
+                self._prompt(turn)
+            return
+        if session.status == "new":
+            self._first_contact(turn)
+            return
+        if session.status == "declined":
+            self._declined(turn, text, command)
+            return
+        if self._welcome_back(turn, command):
+            return
+        if match is not None and command != "start" and self._command(turn, match):
+            return
+        self._answer(turn, text)
+
+    # ---- status changes ----------------------------------------------------------------
+
+    def _opt_in(self, turn: _Turn, keyword: str) -> None:
+        session = turn.session
+        turn.events.append(OptedIn(keyword))
+        if session.mode == "idle" and session.flow is None and not session.plan.answers:
+            session.status = "new"
+            self._first_contact(turn)
+            return
+        session.status = "active"
+        turn.say(m.OPTED_IN)
+        self._prompt(turn)
+
+    def _first_contact(self, turn: _Turn) -> None:
+        session = turn.session
+        onboarding = self.flows.onboarding
+        session.status = "active"
+        self._goto(session, onboarding, onboarding.steps[0].id)
+        self._prompt(turn)
+
+    def _declined(self, turn: _Turn, text: str, command: str | None) -> None:
+        try:
+            agreed = command == "start" or parse_yes_no(text, turn.session.locale)
+        except ParseFailed:
+            agreed = False
+        if not agreed:
+            turn.say(m.NOT_STARTED)
+            return
+        self._first_contact(turn)
+
+    def _welcome_back(self, turn: _Turn, command: str | None) -> bool:
+        session = turn.session
+        if command is not None or session.last_seen is None:
+            return False
+        away = turn.now - datetime.fromisoformat(session.last_seen)
+        if away < self.settings.welcome_back_after:
+            return False
+        name = turn.voice.name
+        turn.say(m.WELCOME_BACK, name_part=f", {name}" if name else "")
+        self._prompt(turn)
+        return True
+
+    # ---- commands ----------------------------------------------------------------------
+
+    def _command(self, turn: _Turn, match: Match) -> bool:
+        """Run a command; False when the text is not one here (a plain answer instead)."""
+        session = turn.session
+        handlers: dict[str, Callable[[], None]] = {
+            "menu": lambda: self._menu(turn),
+            "back": lambda: self._back(turn),
+            "skip": lambda: self._skip(turn),
+            "review": lambda: self._review(turn),
+            "change": lambda: self._change(turn, match.argument),
+            "restart": lambda: self._ask_restart(turn),
+            "talk": lambda: self._talk(turn),
+            "language": lambda: self._ask_language(turn),
+            "reminder": lambda: self._start_reminder(turn),
+        }
+        onboarding = session.flow == self.flows.onboarding.id and session.mode == "ask"
+        if onboarding and match.command in ("menu", "reminder"):
+            turn.say(m.MENU_FINISH_ONBOARDING)
+            self._prompt(turn)
+            return True
+        handler = handlers.get(match.command)
+        if handler is None:
+            return False
+        handler()
+        return True
+
+    def _menu(self, turn: _Turn) -> None:
+        turn.session.mode = "menu"
+        turn.session.tries = 0
+        self._prompt(turn)
+
+    def _back(self, turn: _Turn) -> None:
+        session = turn.session
+        if not session.trail:
+            turn.say(m.NOTHING_TO_UNDO)
+            self._prompt(turn)
+            return
+        flow_id, step_id = session.trail.pop()
+        answers = session.plan.answers.get(flow_id, {})
+        answers.pop(step_id, None)
+        skipped = session.plan.skipped.get(flow_id, [])
+        if step_id in skipped:
+            skipped.remove(step_id)
+        self._mark_changed(session, flow_id)
+        self._goto(session, self.flows[flow_id], step_id)
+        self._prompt(turn)
+
+    def _skip(self, turn: _Turn) -> None:
+        session = turn.session
+        step = self._current_step(session)
+        if step is None:
+            self._prompt(turn)
+            return
+        if step.required:
+            turn.say(m.SKIP_REQUIRED)
+            self._prompt(turn)
+            return
+        turn.say(m.SKIPPED)
+        self._store(turn, self.flows[session.flow or ""], step, None)
+
+    def _review(self, turn: _Turn) -> None:
+        session = turn.session
+        flow = self.flows[session.flow] if session.flow else None
+        if flow is None or session.mode not in ("ask", "readback", "fix"):
+            turn.say(m.REVIEW_OUTSIDE)
+            self._prompt(turn)
+            return
+        steps = answered_route(flow, session.plan)
+        session.review = [s.id for s in steps]
+        if not steps:
+            turn.say(m.REVIEW_EMPTY)
+        else:
+            answers = session.plan.answers.get(flow.id, {})
+            turn.replies.extend(turn.voice.readback(flow, steps, answers))
+            turn.say(m.REVIEW_CHANGE)
+        if session.mode == "ask":
+            self._prompt(turn)
+
+    def _change(self, turn: _Turn, argument: str) -> None:
+        session = turn.session
+        if session.flow is None:
+            turn.say(m.CHANGE_ONLY_IN_PLAN)
+            self._prompt(turn)
+            return
+        flow = self.flows[session.flow]
+        items = session.review or [s.id for s in answered_route(flow, session.plan)]
+        number = int(argument) if argument.isdigit() else 0
+        if not 1 <= number <= len(items):
+            turn.say(m.CHANGE_WHICH)
+            return
+        self._goto(session, flow, items[number - 1])
+        self._prompt(turn)
+
+    def _ask_restart(self, turn: _Turn) -> None:
+        session = turn.session
+        if session.mode != "confirm_restart":
+            session.resume = session.mode
+        session.mode = "confirm_restart"
+        turn.say(m.RESTART_CONFIRM)
+
+    def _talk(self, turn: _Turn) -> None:
+        session = turn.session
+        session.handoff = True
+        turn.events.append(HandoffRequested("parent_asked", session.flow, session.step))
+        turn.say(m.TALK)
+
+    def _ask_language(self, turn: _Turn) -> None:
+        session = turn.session
+        if len(self.translator.locales) < 2:
+            turn.say(m.LANGUAGE_SET)
+            self._prompt(turn)
+            return
+        if session.mode != "language":
+            session.resume = session.mode
+        session.mode = "language"
+        self._prompt(turn)
+
+    def _start_reminder(self, turn: _Turn) -> None:
+        reminders = next((f for f in self.flows.flows.values() if f.kind == "reminders"), None)
+        if reminders is None:
+            self._menu(turn)
+            return
+        turn.session.plan.answers.pop(reminders.id, None)
+        self._start_flow(turn, reminders)
+
+    # ---- answers, by mode --------------------------------------------------------------
+
+    def _answer(self, turn: _Turn, text: str) -> None:
+        mode = turn.session.mode
+        if mode == "ask":
+            self._answer_question(turn, text)
+        elif mode in ("readback", "fix"):
+            self._answer_readback(turn, text)
+        elif mode == "menu":
+            self._answer_menu(turn, text)
+        elif mode == "offer":
+            self._answer_offer(turn, text)
+        elif mode == "confirm_restart":
+            self._answer_restart(turn, text)
+        elif mode == "language":
+            self._answer_language(turn, text)
+        else:
+            self._menu(turn)
+
+    def _answer_question(self, turn: _Turn, text: str) -> None:
+        session = turn.session
+        step = self._current_step(session)
+        if step is None:
+            self._menu(turn)
+            return
+        flow = self.flows[session.flow or ""]
+        try:
+            value = parse_answer(
+                step,
+                text,
+                lang=session.locale,
+                today=turn.today,
+                labels=lambda msg: turn.voice(msg),
+                zip_lookup=self.zip_lookup,
+            )
+        except ParseFailed as failure:
+            self._reprompt(turn, step, failure.reason)
+            return
+        if step.sets == "timezone":
+            info: ZipInfo | None = self.zip_lookup(str(value))
+            session.timezone = info.timezone if info else self.settings.default_timezone
+        if flow.kind == "onboarding" and step is flow.steps[0] and value is False:
+            session.status = "declined"
+            session.mode = "idle"
+            turn.say(m.DECLINED)
+            return
+        self._store(turn, flow, step, value)
+
+    def _store(self, turn: _Turn, flow: Flow, step: Step, value: Any) -> None:
+        """Keep an answer (None = skipped) and move to the next open step or the read-back."""
+        session = turn.session
+        answers = session.plan.answers.setdefault(flow.id, {})
+        if step.id in answers and answers[step.id] != value:
+            turn.events.append(AnswerChanged(flow.id, step.id, answers[step.id], value))
+            self._mark_changed(session, flow.id)
+        answers[step.id] = value
+        skipped = session.plan.skipped.setdefault(flow.id, [])
+        if value is None and step.id not in skipped:
+            skipped.append(step.id)
+        elif value is not None and step.id in skipped:
+            skipped.remove(step.id)
+        if flow.kind != "onboarding" or step is not flow.steps[0]:
+            session.trail.append([flow.id, step.id])
+        session.tries = 0
+        if flow.kind == "onboarding":
+            turn.voice = self._voice(session)  # the name may have just been given
+        self._continue_flow(turn, flow)
+
+    def _continue_flow(self, turn: _Turn, flow: Flow) -> None:
+        session = turn.session
+        following = next_open(flow, session.plan)
+        if following != END:
+            self._goto(session, flow, following)
+            self._prompt(turn)
+        elif flow.readback:
+            session.mode = "readback"
+            session.step = None
+            self._prompt(turn)
+        else:
+            self._finish_flow(turn, flow)
+
+    def _reprompt(self, turn: _Turn, step: Step, reason: str) -> None:
+        """Kind, escalating re-prompts: a hint, then an example, then a way out."""
+        session = turn.session
+        session.tries += 1
+        voice = turn.voice
+        specific = REASONS.get(reason)
+        hint = (
+            voice(specific, max_length=step.max_length)
+            if specific
+            else voice(step.hint)
+            if step.hint
+            else voice(HINTS[step.type], minimum=step.minimum, maximum=step.maximum)
+        )
+        if session.tries == 1:
+            turn.replies.append(f"{voice(m.HINT_PREFIX)} {hint}")
+            turn.replies.append(voice.question(step))
+        elif session.tries == 2:
+            example = voice(step.example) if step.example else hint
+            turn.replies.append(f"{voice(m.EXAMPLE_PREFIX)} {example}")
+            turn.replies.append(voice.question(step))
+        else:
+            way_out = m.WAY_OUT_TALK if step.required else m.WAY_OUT_SKIP
+            turn.replies.append(f"{voice(m.HINT_PREFIX)} {hint} {voice(way_out)}")
+
+    def _answer_readback(self, turn: _Turn, text: str) -> None:
+        session = turn.session
+        flow = self.flows[session.flow or ""]
+        steps = answered_route(flow, session.plan)
+        try:
+            number = parse_int(text, session.locale, 1, max(len(steps), 1))
+        except ParseFailed:
+            number = 0
+        if number:  # the prompt asks for an item's number, so a number is never yes/no here
+            self._goto(session, flow, steps[number - 1].id)
+            self._prompt(turn)
+            return
+        try:
+            right = parse_yes_no(text, session.locale)
+        except ParseFailed:
+            turn.say(m.HINT_PREFIX)
+            self._prompt(turn)
+            return
+        if right:
+            self._finish_flow(turn, flow)
+        else:
+            session.mode = "fix"
+            session.review = [s.id for s in steps]
+            turn.say(m.READBACK_CHANGE_PICK)
+
+    def _finish_flow(self, turn: _Turn, flow: Flow) -> None:
+        session = turn.session
+        plan = session.plan
+        route = path(flow, plan)
+        answers = plan.answers.setdefault(flow.id, {})
+        for stale in [k for k in answers if k not in route]:
+            del answers[stale]  # answers left behind by a changed branch
+        records = tuple(self._record(flow.step(s), answers[s]) for s in route if s in answers)
+        if flow.kind == "reminders":
+            turn.events.append(ReminderRequested({r.key: r.value for r in records}))
+        elif flow.id in plan.dirty or flow.id not in plan.completed_at:
+            plan.versions[flow.id] = plan.versions.get(flow.id, 0) + 1
+            plan.completed_at[flow.id] = turn.now.isoformat()
+            if flow.id in plan.dirty:
+                plan.dirty.remove(flow.id)
+            if flow.kind == "section":
+                turn.events.append(SectionCompleted(flow.id, plan.versions[flow.id], records))
+            if "ConsentChanged" in flow.emits:
+                turn.events.append(ConsentChanged(flow.id, records))
+        turn.say(flow.done)
+        self._after_flow(turn, flow)
+
+    def _after_flow(self, turn: _Turn, flow: Flow) -> None:
+        session = turn.session
+        session.review = []
+        upcoming = self._next_section(session, flow)
+        if flow.kind == "onboarding" and upcoming is not None:
+            self._start_flow(turn, upcoming)
+        elif upcoming is not None:
+            session.mode = "offer"
+            session.flow = upcoming.id
+            session.step = None
+            self._prompt(turn)
+        else:
+            session.mode = "idle"
+            session.flow = session.step = None
+            turn.say(m.NO_MORE_SECTIONS)
+
+    def _next_section(self, session: Session, after: Flow) -> Flow | None:
+        sections = self.flows.sections
+        start = next((i + 1 for i, f in enumerate(sections) if f.id == after.id), 0)
+        ordered = sections[start:] + sections[:start]
+        return next((f for f in ordered if not session.plan.is_done(f.id)), None)
+
+    def _record(self, step: Step, value: Any) -> AnswerRecord:
+        typed: Any = value
+        if value is not None and step.type == "date":
+            typed = date.fromisoformat(value)
+        elif value is not None and step.type == "time":
+            typed = time.fromisoformat(value)
+        return AnswerRecord(step.id, step.ask, step.type, typed, skipped=value is None)
+
+    def _answer_menu(self, turn: _Turn, text: str) -> None:
+        session = turn.session
+        flows = self.flows.menu_flows
+        options = [
+            Option(f.id, tuple(dict.fromkeys((turn.voice(f.title), f.title)))) for f in flows
+        ]
+        try:
+            chosen = parse_choice(text, options, session.locale)
+        except ParseFailed:
+            session.tries += 1
+            turn.say(m.HINT_PREFIX)
+            self._prompt(turn)
+            return
+        flow = self.flows[chosen]
+        if flow.kind == "reminders":
+            session.plan.answers.pop(flow.id, None)
+        self._start_flow(turn, flow)
+
+    def _answer_offer(self, turn: _Turn, text: str) -> None:
+        session = turn.session
+        try:
+            accepted = parse_yes_no(text, session.locale)
+        except ParseFailed:
+            self._menu(turn)
+            return
+        if accepted and session.flow:
+            self._start_flow(turn, self.flows[session.flow])
+        else:
+            session.mode = "idle"
+            session.flow = None
+            turn.say(m.LATER)
+
+    def _answer_restart(self, turn: _Turn, text: str) -> None:
+        session = turn.session
+        try:
+            confirmed = parse_yes_no(text, session.locale)
+        except ParseFailed:
+            turn.say(m.RESTART_CONFIRM)
+            return
+        if not confirmed:
+            session.mode = session.resume or "idle"
+            session.resume = None
+            turn.say(m.RESTART_KEPT)
+            self._prompt(turn)
+            return
+        onboarding = self.flows.onboarding
+        consent = onboarding.steps[0].id
+        kept = session.plan.answers.get(onboarding.id, {}).get(consent)
+        session.plan.answers = {onboarding.id: {consent: kept}}
+        session.plan.skipped = {}
+        session.plan.dirty = list(session.plan.completed_at)
+        session.plan.completed_at = {}
+        session.trail = []
+        session.review = []
+        session.resume = None
+        turn.say(m.RESTARTED)
+        turn.voice = self._voice(session)
+        self._start_flow(turn, onboarding)
+
+    def _answer_language(self, turn: _Turn, text: str) -> None:
+        session = turn.session
+        locales = list(self.translator.locales)
+        options = [Option(loc, (self.translator.language_name(loc), loc)) for loc in locales]
+        try:
+            chosen = parse_choice(text, options, session.locale)
+        except ParseFailed:
+            self._prompt(turn)
+            return
+        session.locale = chosen
+        session.mode = session.resume or "idle"
+        session.resume = None
+        turn.voice = self._voice(session)
+        turn.events.append(LanguageChanged(chosen))
+        turn.say(m.LANGUAGE_SET)
+        self._prompt(turn)
+
+    # ---- positions and prompts ---------------------------------------------------------
+
+    def _goto(self, session: Session, flow: Flow, step_id: str) -> None:
+        session.flow = flow.id
+        session.step = step_id
+        session.mode = "ask"
+        session.tries = 0
+
+    def _start_flow(self, turn: _Turn, flow: Flow) -> None:
+        session = turn.session
+        fresh = not session.plan.answers.get(flow.id)
+        session.flow = flow.id
+        if fresh and flow.intro:
+            turn.say(flow.intro)
+        following = next_open(flow, session.plan)
+        if following == END and flow.readback:
+            session.mode = "readback"
+            session.step = None
+        elif following == END:
+            self._finish_flow(turn, flow)
+            return
+        else:
+            self._goto(session, flow, following)
+        self._prompt(turn)
+
+    def _mark_changed(self, session: Session, flow_id: str) -> None:
+        """A confirmed section that changes needs a new "yes" and a new version."""
+        if session.plan.is_done(flow_id) and flow_id not in session.plan.dirty:
+            session.plan.dirty.append(flow_id)
+
+    def _current_step(self, session: Session) -> Step | None:
+        if session.mode != "ask" or session.flow is None or session.step is None:
+            return None
+        return self.flows[session.flow].step(session.step)
+
+    def _prompt(self, turn: _Turn) -> None:
+        """Say again what the parent is being asked now, whatever the mode."""
+        session = turn.session
+        voice = turn.voice
+        mode: Mode = session.mode
+        step = self._current_step(session)
+        if step is not None:
+            turn.replies.append(voice.question(step))
+        elif mode in ("readback", "fix") and session.flow:
+            flow = self.flows[session.flow]
+            steps = answered_route(flow, session.plan)
+            session.review = [s.id for s in steps]
+            turn.replies.extend(voice.readback(flow, steps, session.plan.answers.get(flow.id, {})))
+            turn.say(m.READBACK_CONFIRM if mode == "readback" else m.READBACK_CHANGE_PICK)
+        elif mode == "offer" and session.flow:
+            turn.say(m.NEXT_OFFER, title=voice(self.flows[session.flow].title))
+        elif mode == "confirm_restart":
+            turn.say(m.RESTART_CONFIRM)
+        elif mode == "language":
+            lines = [voice(m.LANGUAGE_PICK)] + [
+                f"{i}. {self.translator.language_name(loc)}"
+                for i, loc in enumerate(self.translator.locales, 1)
+            ]
+            turn.replies.append("\n".join(lines))
+        elif session.status == "active":
+            session.mode = "menu"
+            turn.replies.append(self._menu_text(session, voice))
+
+    def _menu_text(self, session: Session, voice: Voice) -> str:
+        sections = self.flows.sections
+        done = sum(1 for f in sections if session.plan.is_done(f.id))
+        lines = [voice(m.MENU_HEADER, done=done, total=len(sections))]
+        for number, flow in enumerate(self.flows.menu_flows, 1):
+            template = m.MENU_DONE_MARK if session.plan.is_done(flow.id) else m.MENU_ITEM
+            lines.append(voice(template, number=number, title=voice(flow.title)))
+        lines.append(voice(m.MENU_PICK))
+        return "\n".join(lines)

@@ -1,0 +1,107 @@
+"""Every text the engine itself sends (flow texts live in conversations/*.yaml).
+
+Placeholders: {program} and {plan} (program settings), {name} (the parent's name or
+nickname), others as named next to each text. Keep each text within 2 SMS segments.
+"""
+
+from __future__ import annotations
+
+from bot.engine.texts import N_
+
+WELCOME_BACK = N_("Welcome back{name_part}! Let's pick up where you left off.")
+OPTED_OUT = N_(
+    "You're unsubscribed from {program} and won't get more texts. "
+    "Reply START if you ever want to come back."
+)
+OPTED_IN = N_("Welcome back to {program}! Your answers are still here.")
+HELP = N_(
+    "{program} helps you build your {plan}. Reply MENU to see your plan, BACK to undo, "
+    "SKIP to skip, TALK to reach a person, STOP to stop texts. Msg & data rates may apply."
+)
+DECLINED = N_("OK, we won't text you. If you change your mind, reply START.")
+NOT_STARTED = N_("Want to start your {plan}? Reply YES to begin.")
+
+HINT_PREFIX = N_("Sorry, I didn't get that.")
+EXAMPLE_PREFIX = N_("Let's try again.")
+WAY_OUT_SKIP = N_("Reply SKIP to move on, or TALK to reach a person.")
+WAY_OUT_TALK = N_("Reply TALK to reach a person, or try once more.")
+
+HINT_YES_NO = N_("Please reply YES or NO.")
+HINT_CHOICE = N_("Please reply with the number of your answer.")
+HINT_MULTI = N_("Reply with one or more numbers, like 1, 3.")
+HINT_DATE = N_("Please reply with a date, like 3/14.")
+HINT_TIME = N_("Please reply with a time, like 10am or 2:30pm.")
+HINT_PHONE = N_("Please reply with a 10-digit phone number.")
+HINT_ZIP = N_("Please reply with your 5-digit ZIP code.")
+HINT_NUMBER = N_("Please reply with a number from {minimum} to {maximum}.")
+HINT_TEXT = N_("Please reply with a few words.")
+TOO_LONG = N_("That's a bit long. Please keep it under {max_length} letters.")
+DATE_TOO_EARLY = N_("That date is too far back. Please check it and try again.")
+DATE_TOO_LATE = N_("That date is too far ahead. Please check it and try again.")
+UNKNOWN_ZIP = N_("I couldn't find that ZIP code. Please check it and try again.")
+PICK_MANY = N_("(You can pick more than one, like 1, 3.)")
+
+SKIP_REQUIRED = N_("We need this one to build your plan, so it can't be skipped.")
+SKIPPED = N_("OK, skipped.")
+NOTHING_TO_UNDO = N_("There's nothing to go back to yet.")
+REVIEW_OUTSIDE = N_("REVIEW works inside a part of your plan. Reply MENU to pick one.")
+REVIEW_EMPTY = N_("Nothing answered in this part yet.")
+REVIEW_CHANGE = N_("To change one, reply CHANGE and its number, like CHANGE 2.")
+CHANGE_WHICH = N_(
+    "Which one? Reply CHANGE and its number, like CHANGE 2. Reply REVIEW to see them."
+)
+CHANGE_ONLY_IN_PLAN = N_("You can change answers once you've started your plan.")
+
+RESTART_CONFIRM = N_(
+    "Start your plan over? This clears all your answers. "
+    "Reply YES to start over or NO to keep going."
+)
+RESTART_KEPT = N_("OK, your answers are kept.")
+RESTARTED = N_("OK, we're starting fresh.")
+
+TALK = N_(
+    "Thanks. I've asked someone from your care team to text you. If this is an emergency, call 911."
+)
+
+MENU_HEADER = N_("Your {plan}: {done} of {total} parts done.")
+MENU_DONE_MARK = N_("{number}. {title} (done)")
+MENU_ITEM = N_("{number}. {title}")
+MENU_PICK = N_("Reply a number to pick one.")
+MENU_ALL_DONE = N_("You finished every part. Great work! You can change any part from the menu.")
+MENU_FINISH_ONBOARDING = N_("Let's finish a few first questions, then you'll get the menu.")
+
+READBACK_HEADER = N_("{title} - here's what you told me:")
+READBACK_ITEM = N_("{number}. {label}: {answer}")
+READBACK_CONFIRM = N_("Is this right? Reply YES, or the number of one to change.")
+READBACK_CHANGE_PICK = N_("Which one should we change? Reply its number.")
+ANSWER_SKIPPED = N_("(skipped)")
+ANSWER_PRIVATE = N_("(saved, kept private)")
+ANSWER_YES = N_("Yes")
+ANSWER_NO = N_("No")
+
+NEXT_OFFER = N_("Next up: {title}. Start it now? Reply YES, or MENU to pick another part.")
+LATER = N_("OK. Reply MENU any time to pick up where you left off.")
+NO_MORE_SECTIONS = N_(
+    "Every part of your {plan} is done. Thank you! Reply MENU to look at or change any part."
+)
+
+LANGUAGE_PICK = N_("Which language? Reply with a number.")
+LANGUAGE_SET = N_("OK, I'll text you in English.")
+
+CRISIS_EMERGENCY = N_(
+    "If someone overdosed, can't wake up or isn't breathing: call 911 now. "
+    "Use naloxone (Narcan) if you have it. Poison Control: 1-800-222-1222."
+)
+CRISIS_SUICIDE = N_(
+    "You matter, and help is here now. Call or text 988 any time, day or night. "
+    "If you are in danger, call 911."
+)
+CRISIS_BABY = N_(
+    "If you feel you might hurt your baby, put the baby in a safe place like a crib and step away. "
+    "Call or text 988 now. If the baby is in danger, call 911."
+)
+CRISIS_VIOLENCE = N_(
+    "You deserve to be safe. Call 1-800-799-7233 or text START to 88788 any time. "
+    "If you are in danger now, call 911."
+)
+CRISIS_FOLLOW = N_("I've let your care team know. When you're ready, we can keep going.")

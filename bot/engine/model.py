@@ -1,0 +1,139 @@
+"""The flow format: pydantic models every conversations/*.yaml file must fit."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.engine.conditions import Condition, parse_condition
+
+SPEC_VERSION = 1
+
+AnswerType = Literal["yes_no", "choice", "multi", "date", "time", "phone", "zip", "number", "text"]
+FlowKind = Literal["onboarding", "section", "reminders"]
+Effect = Literal["timezone"]
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_RELATIVE_DAY = re.compile(r"^(today|[+-]\d+[dwy])$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    line: int = Field(default=0, alias="__line__")
+
+
+class Choice(_Strict):
+    value: str
+    label: str
+    synonyms: tuple[str, ...] = ()
+    need: str | None = None
+    # In a multi-choice, picking this one ("None of these") clears the others.
+    exclusive: bool = False
+
+
+class Branch(_Strict):
+    condition: Condition | None = Field(default=None, alias="if")
+    goto: str
+
+    @field_validator("condition", mode="before")
+    @classmethod
+    def _parse(cls, raw: object) -> object:
+        return parse_condition(raw) if isinstance(raw, str) else raw
+
+
+class Step(_Strict):
+    id: str
+    ask: str
+    type: AnswerType
+    label: str
+    required: bool = True
+    choices: tuple[Choice, ...] = ()
+    hint: str | None = None
+    example: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    earliest: str | None = None
+    latest: str | None = None
+    max_length: int = 300
+    when: Condition | None = None
+    next: tuple[Branch, ...] = ()
+    # Answers kept private are saved and shared per consent, never repeated back by text.
+    private: bool = False
+    sets: Effect | None = None
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _parse_when(cls, raw: object) -> object:
+        return parse_condition(raw) if isinstance(raw, str) else raw
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError(f"step id {value!r} must be lower_snake_case")
+        return value
+
+    @field_validator("earliest", "latest")
+    @classmethod
+    def _relative_day(cls, value: str | None) -> str | None:
+        if value is not None and not _RELATIVE_DAY.match(value):
+            raise ValueError(f"{value!r}: use today, +Nd, -Nw or +Ny")
+        return value
+
+    @model_validator(mode="after")
+    def _choices_fit_type(self) -> Step:
+        if self.type in ("choice", "multi") and len(self.choices) < 2:
+            raise ValueError(f"step {self.id!r}: a {self.type} step needs at least 2 choices")
+        if self.type not in ("choice", "multi") and self.choices:
+            raise ValueError(f"step {self.id!r}: only choice and multi steps take choices")
+        if self.type == "number" and (self.minimum is None or self.maximum is None):
+            raise ValueError(f"step {self.id!r}: a number step needs minimum and maximum")
+        values = [c.value for c in self.choices]
+        if len(values) != len(set(values)):
+            raise ValueError(f"step {self.id!r}: choice values repeat")
+        return self
+
+
+class Flow(_Strict):
+    spec_version: int
+    id: str
+    kind: FlowKind
+    title: str
+    number: int | None = None
+    intro: str | None = None
+    done: str
+    sensitive: bool = False
+    readback: bool = True
+    emits: tuple[Literal["ConsentChanged", "ReminderRequested"], ...] = ()
+    steps: tuple[Step, ...]
+    # Set by the loader: which file the flow came from.
+    source: str = ""
+
+    @field_validator("spec_version")
+    @classmethod
+    def _known_version(cls, value: int) -> int:
+        if value != SPEC_VERSION:
+            raise ValueError(f"spec_version {value} is not supported (expected {SPEC_VERSION})")
+        return value
+
+    @model_validator(mode="after")
+    def _section_numbered(self) -> Flow:
+        if self.kind == "section" and self.number is None:
+            raise ValueError(f"section {self.id!r} needs a number")
+        if not self.steps:
+            raise ValueError(f"flow {self.id!r} has no steps")
+        return self
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def index(self, step_id: str) -> int:
+        for i, step in enumerate(self.steps):
+            if step.id == step_id:
+                return i
+        raise KeyError(step_id)

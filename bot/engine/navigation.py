@@ -1,0 +1,76 @@
+"""Where a flow goes next, given the answers so far: pure walks over the step graph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.engine.conditions import Lookup
+from bot.engine.loader import END
+from bot.engine.model import Flow, Step
+from bot.engine.session import Plan
+
+
+def lookup_for(plan: Plan, flow: Flow) -> Lookup:
+    """Answers as the condition language reads them: 'step' in this flow, 'flow.step' elsewhere."""
+
+    def lookup(ref: str) -> tuple[bool, Any]:
+        flow_id, _, step_id = ref.rpartition(".")
+        answers = plan.answers.get(flow_id or flow.id, {})
+        return step_id in answers, answers.get(step_id)
+
+    return lookup
+
+
+def applies(step: Step, lookup: Lookup) -> bool:
+    return step.when is None or step.when.evaluate(lookup)
+
+
+def after(flow: Flow, step_id: str, lookup: Lookup) -> str:
+    """The step that follows step_id once it is answered (or END)."""
+    index = flow.index(step_id)
+    for branch in flow.steps[index].next:
+        if branch.condition is None or branch.condition.evaluate(lookup):
+            return branch.goto
+    return flow.steps[index + 1].id if index + 1 < len(flow.steps) else END
+
+
+def _enter(flow: Flow, step_id: str, lookup: Lookup) -> str:
+    """From step_id on, the first step whose `when` holds (steps that do not apply are passed)."""
+    seen: set[str] = set()
+    while step_id != END and step_id not in seen:
+        seen.add(step_id)
+        step = flow.step(step_id)
+        if applies(step, lookup):
+            return step_id
+        index = flow.index(step_id)
+        step_id = flow.steps[index + 1].id if index + 1 < len(flow.steps) else END
+    return END
+
+
+def path(flow: Flow, plan: Plan) -> list[str]:
+    """The steps on the parent's route through the flow so far, in order, answered or not."""
+    lookup = lookup_for(plan, flow)
+    route: list[str] = []
+    step_id = _enter(flow, flow.steps[0].id, lookup)
+    answers = plan.answers.get(flow.id, {})
+    while step_id != END and step_id not in route:
+        route.append(step_id)
+        if step_id not in answers:
+            break
+        step_id = _enter(flow, after(flow, step_id, lookup), lookup)
+    return route
+
+
+def next_open(flow: Flow, plan: Plan) -> str:
+    """The first step on the route that has no answer yet (or END when all are answered)."""
+    route = path(flow, plan)
+    answers = plan.answers.get(flow.id, {})
+    if route and route[-1] not in answers:
+        return route[-1]
+    return END
+
+
+def answered_route(flow: Flow, plan: Plan) -> list[Step]:
+    """The answered (or skipped) steps on the route: what a read-back lists."""
+    answers = plan.answers.get(flow.id, {})
+    return [flow.step(s) for s in path(flow, plan) if s in answers]

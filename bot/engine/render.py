@@ -1,0 +1,94 @@
+"""Turn flow steps and answers into the texts a parent reads, in their language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, time
+from typing import Any
+
+import phonenumbers
+
+from bot.engine import messages as m
+from bot.engine.model import Flow, Step
+from bot.engine.segments import segment_count
+from bot.engine.texts import Translator
+
+# A text may take two SMS segments at most.
+SEGMENT_BUDGET = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    """Translates and fills in texts for one parent: their locale, name and the program's names."""
+
+    translator: Translator
+    locale: str
+    program: str
+    plan: str
+    name: str
+
+    def __call__(self, message: str, **values: Any) -> str:
+        text = self.translator.gettext(self.locale, message)
+        return text.format(program=self.program, plan=self.plan, name=self.name, **values)
+
+    def question(self, step: Step) -> str:
+        lines = [self(step.ask)]
+        lines += [f"{i}. {self(c.label)}" for i, c in enumerate(step.choices, 1)]
+        if step.type == "multi":
+            lines.append(self(m.PICK_MANY))
+        return "\n".join(lines)
+
+    def answer(self, step: Step, value: Any) -> str:
+        """An answer as the parent would read it back."""
+        if value is None:
+            return self(m.ANSWER_SKIPPED)
+        if step.private:
+            return self(m.ANSWER_PRIVATE)
+        labels = {c.value: self(c.label) for c in step.choices}
+        if step.type == "yes_no":
+            return self(m.ANSWER_YES if value else m.ANSWER_NO)
+        if step.type == "choice":
+            return labels.get(value, str(value))
+        if step.type == "multi":
+            return ", ".join(labels.get(v, str(v)) for v in value)
+        if step.type == "date":
+            return self.translator.format_date(self.locale, date.fromisoformat(value))
+        if step.type == "time":
+            return self.translator.format_time(self.locale, time.fromisoformat(value))
+        if step.type == "phone":
+            number = phonenumbers.parse(value, "US")
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return str(value)
+
+    def readback(self, flow: Flow, steps: list[Step], answers: dict[str, Any]) -> list[str]:
+        """A numbered read-back, split into texts that each fit the segment budget."""
+        lines = [self(m.READBACK_HEADER, title=self(flow.title))]
+        lines += [
+            self(
+                m.READBACK_ITEM,
+                number=i,
+                label=self(s.label),
+                answer=self.answer(s, answers.get(s.id)),
+            )
+            for i, s in enumerate(steps, 1)
+        ]
+        return list(pack(lines))
+
+
+def fits(text: str) -> bool:
+    return segment_count(text) <= SEGMENT_BUDGET
+
+
+def pack(lines: list[str]) -> Iterator[str]:
+    """Join lines into as few texts as fit the budget; a line too long alone goes alone."""
+    current = ""
+    for line in lines:
+        candidate = f"{current}\n{line}" if current else line
+        if current and not fits(candidate):
+            yield current
+            current = line
+        else:
+            current = candidate
+    if current:
+        yield current

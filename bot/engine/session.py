@@ -1,0 +1,118 @@
+"""Session (where a parent is) and plan (what they answered): plain data, JSON in and out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+SCHEMA_VERSION = 1
+
+Mode = Literal["ask", "readback", "fix", "menu", "offer", "language", "confirm_restart", "idle"]
+Status = Literal["new", "active", "declined", "opted_out"]
+
+JSON = Any
+
+
+@dataclass(slots=True)
+class Plan:
+    """What the parent answered: outlives any session and is what the care team reads."""
+
+    answers: dict[str, dict[str, JSON]] = field(default_factory=dict)
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    completed_at: dict[str, str] = field(default_factory=dict)
+    # Sections changed since they were last confirmed: the next "yes" makes a new version.
+    dirty: list[str] = field(default_factory=list)
+
+    def answer(self, flow: str, step: str) -> JSON:
+        return self.answers.get(flow, {}).get(step)
+
+    def has_answer(self, flow: str, step: str) -> bool:
+        return step in self.answers.get(flow, {})
+
+    def is_done(self, flow: str) -> bool:
+        return flow in self.completed_at
+
+    def to_json(self) -> dict[str, JSON]:
+        return {
+            "answers": self.answers,
+            "skipped": self.skipped,
+            "versions": self.versions,
+            "completed_at": self.completed_at,
+            "dirty": self.dirty,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, JSON]) -> Plan:
+        return cls(
+            answers={k: dict(v) for k, v in data.get("answers", {}).items()},
+            skipped={k: list(v) for k, v in data.get("skipped", {}).items()},
+            versions=dict(data.get("versions", {})),
+            completed_at=dict(data.get("completed_at", {})),
+            dirty=list(data.get("dirty", [])),
+        )
+
+
+@dataclass(slots=True)
+class Session:
+    """Where the parent is in the conversation, plus their plan."""
+
+    locale: str = "en"
+    timezone: str | None = None
+    status: Status = "new"
+    mode: Mode = "idle"
+    flow: str | None = None
+    step: str | None = None
+    tries: int = 0
+    # Answered (flow, step) pairs in order, so BACK can walk back across sections.
+    trail: list[list[str]] = field(default_factory=list)
+    # Step ids shown by the last numbered review, for CHANGE n.
+    review: list[str] = field(default_factory=list)
+    # The mode to go back to after a detour that asks its own question (RESTART, LANGUAGE).
+    resume: Mode | None = None
+    last_seen: str | None = None
+    handoff: bool = False
+    plan: Plan = field(default_factory=Plan)
+
+    def to_json(self) -> dict[str, JSON]:
+        return {
+            "v": SCHEMA_VERSION,
+            "locale": self.locale,
+            "timezone": self.timezone,
+            "status": self.status,
+            "mode": self.mode,
+            "flow": self.flow,
+            "step": self.step,
+            "tries": self.tries,
+            "trail": self.trail,
+            "review": self.review,
+            "resume": self.resume,
+            "last_seen": self.last_seen,
+            "handoff": self.handoff,
+            "plan": self.plan.to_json(),
+        }
+
+    def position_json(self) -> dict[str, JSON]:
+        """The session without the plan, for stores that keep the two apart."""
+        data = self.to_json()
+        del data["plan"]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, JSON], plan: dict[str, JSON] | None = None) -> Session:
+        plan_data = plan if plan is not None else data.get("plan", {})
+        return cls(
+            locale=str(data.get("locale", "en")),
+            timezone=data.get("timezone"),
+            status=cast(Status, data.get("status", "new")),
+            mode=cast(Mode, data.get("mode", "idle")),
+            flow=data.get("flow"),
+            step=data.get("step"),
+            tries=int(data.get("tries", 0)),
+            trail=[list(p) for p in data.get("trail", [])],
+            review=list(data.get("review", [])),
+            resume=cast("Mode | None", data.get("resume")),
+            last_seen=data.get("last_seen"),
+            handoff=bool(data.get("handoff", False)),
+            plan=Plan.from_json(plan_data or {}),
+        )

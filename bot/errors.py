@@ -1,0 +1,66 @@
+"""Safe Start's error tree. Codes live inside; translated text is made only at the edges.
+
+SafeStartError
+├── ConfigError            settings or a data file that cannot be used; the app refuses to start
+│   └── FlowError          a conversations/*.yaml file that breaks the flow rules (file, line)
+├── StoreError             Redis unreachable or a record that cannot be read
+│   ├── StoreUnavailable   Redis did not answer in time; nothing was changed
+│   └── DecryptionError    a value that does not decrypt with any known key
+└── ChannelError           an inbound request that fails its channel's checks
+    └── BadSignature       a Twilio request whose signature is missing or wrong
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SafeStartError(Exception):
+    """Base of every error Safe Start raises on purpose."""
+
+
+class ConfigError(SafeStartError):
+    """Settings or a data file that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class FlowProblem:
+    """One broken rule in a flow file, with where to look."""
+
+    file: str
+    line: int
+    flow: str
+    step: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.flow}.{self.step}" if self.step else self.flow
+        return f"{self.file}:{self.line}: {where}: {self.message}"
+
+
+class FlowError(ConfigError):
+    """The shipped flows break one or more rules; each problem names file and line."""
+
+    def __init__(self, problems: list[FlowProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class StoreError(SafeStartError):
+    """Redis could not do what was asked."""
+
+
+class StoreUnavailable(StoreError):
+    """Redis did not answer in time; nothing was changed."""
+
+
+class DecryptionError(StoreError):
+    """A stored value that does not decrypt with any known key."""
+
+
+class ChannelError(SafeStartError):
+    """An inbound request that fails its channel's checks."""
+
+
+class BadSignature(ChannelError):
+    """A Twilio request whose X-Twilio-Signature is missing or wrong."""

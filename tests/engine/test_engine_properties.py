@@ -1,0 +1,82 @@
+"""No inbound text crashes the engine or corrupts a session, over any sequence of texts."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.engine.loader import END
+from bot.engine.machine import Engine
+from bot.engine.session import Session
+from tests.strategies import COMMANDS, inbound_text
+
+START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+
+
+def assert_consistent(engine: Engine, session: Session) -> None:
+    """Invariants every session must keep after any step."""
+    assert Session.from_json(session.to_json()).to_json() == session.to_json()
+    assert session.status in ("new", "active", "declined", "opted_out")
+    flows = engine.flows.flows
+    if session.flow is not None:
+        assert session.flow in flows
+    if session.mode == "ask" and session.status == "active":
+        assert session.flow is not None
+        assert session.step is not None
+        flows[session.flow].step(session.step)
+    for flow_id, answers in session.plan.answers.items():
+        assert flow_id in flows
+        ids = {s.id for s in flows[flow_id].steps}
+        assert set(answers) <= ids
+    for flow_id, step_id in session.trail:
+        assert step_id in {s.id for s in flows[flow_id].steps}
+    assert session.step != END
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(inbound_text, min_size=1, max_size=40))
+def test_any_texts_keep_the_session_sound(shipped_engine: Engine, texts: list[str]) -> None:
+    """Any sequence of texts returns replies and a session that still holds together."""
+    session = Session()
+    now = START
+    for text in texts:
+        before = session.to_json()
+        result = shipped_engine.step(session, text, now)
+        assert session.to_json() == before, "step must not change the session it was given"
+        assert all(isinstance(r, str) and r for r in result.replies)
+        session = result.session
+        assert_consistent(shipped_engine, session)
+        now += timedelta(minutes=7)
+
+
+def test_ten_thousand_random_inputs(shipped_engine: Engine) -> None:
+    """10,000 random texts (commands, answers, junk) in a row: no exception, sound session."""
+    rng = random.Random(20261123)
+    alphabet = "abcXYZ0123456789 ,./!?-:áéñü\U0001f600\x00\x07\n\t"
+    session = Session()
+    now = START
+    for i in range(10_000):
+        roll = rng.random()
+        if roll < 0.55:
+            text = rng.choice(COMMANDS)
+        elif roll < 0.95:
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        else:
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(500, 2000)))
+        session = shipped_engine.step(session, text, now).session
+        if i % 500 == 0:
+            assert_consistent(shipped_engine, session)
+        now += timedelta(minutes=rng.randint(1, 600))
+    assert_consistent(shipped_engine, session)
+
+
+def test_naive_clock_is_refused(shipped_engine: Engine) -> None:
+    """The engine takes only timezone-aware times, so dates never shift by accident."""
+    try:
+        shipped_engine.step(Session(), "hi", datetime(2026, 11, 23, 15, 0))
+    except ValueError:
+        return
+    raise AssertionError("a naive datetime was accepted")

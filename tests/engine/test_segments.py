@@ -1,0 +1,88 @@
+"""Tests for bot.engine.segments: GSM-7/UCS-2 detection and segment counting."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.engine.segments import encoding, is_gsm7, segment_count
+
+GSM_CHARS = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCXYZÄÖÑÜ§¿abcxyzäöñüà^{}\\[~]|€"
+)
+FAST = settings(max_examples=300, deadline=None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", 1),
+        ("a" * 160, 1),
+        ("a" * 161, 2),
+        ("a" * 306, 2),
+        ("a" * 307, 3),
+        ("€" * 80, 1),  # 160 septets
+        ("€" + "a" * 159, 2),  # 161 septets
+        ("á" * 70, 1),
+        ("á" * 71, 2),
+        ("á" * 134, 2),
+        ("á" * 135, 3),
+        ("😀" * 35, 1),  # 70 UTF-16 units
+        ("😀" * 35 + "a", 2),
+    ],
+)
+def test_known_lengths(text: str, expected: int) -> None:
+    assert segment_count(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hello, world!", "GSM-7"),
+        ("", "GSM-7"),
+        ("price 5€ {x}", "GSM-7"),
+        ("ÑÜ§¿", "GSM-7"),
+        ("á", "UCS-2"),
+        ("ç", "UCS-2"),
+        ("👍", "UCS-2"),
+        ("\x1b", "UCS-2"),
+        ("`", "UCS-2"),
+    ],
+)
+def test_encoding(text: str, expected: str) -> None:
+    assert encoding(text) == expected
+    assert is_gsm7(text) is (expected == "GSM-7")
+
+
+def test_escape_pair_not_split_across_parts() -> None:
+    # 152 plain septets then "€" (2 septets) cannot fit in part one's 153, so it moves to part two.
+    assert segment_count("a" * 152 + "€" + "a" * 152) == 3
+    assert segment_count("a" * 151 + "€" + "a" * 153) == 2
+
+
+def test_surrogate_pair_not_split_across_parts() -> None:
+    assert segment_count("á" * 66 + "😀" + "á" * 66) == 3
+    assert segment_count("á" * 65 + "😀" + "á" * 67) == 2
+
+
+@FAST
+@given(st.text(st.sampled_from(GSM_CHARS), max_size=600), st.text(st.sampled_from(GSM_CHARS)))
+def test_gsm_monotone(text: str, more: str) -> None:
+    assert encoding(text + more) == "GSM-7"
+    assert segment_count(text + more) >= segment_count(text)
+
+
+@FAST
+@given(st.text(max_size=400).map(lambda t: "á" + t), st.text(max_size=50))
+def test_ucs2_monotone(text: str, more: str) -> None:
+    assert encoding(text + more) == "UCS-2"
+    assert segment_count(text + more) >= segment_count(text)
+
+
+@FAST
+@given(st.text(max_size=1000))
+def test_count_is_positive_and_bounded(text: str) -> None:
+    count = segment_count(text)
+    assert 1 <= count <= max(1, 2 * len(text))
