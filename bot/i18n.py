@@ -48,6 +48,8 @@ class Catalogs:
     def __init__(self, locales: Sequence[str] = (SOURCE_LOCALE,), directory: Path = LOCALES_DIR):
         self._locales = tuple(dict.fromkeys([SOURCE_LOCALE, *locales]))
         self._translations = {loc: _load(directory, loc) for loc in self._locales}
+        # Texts repeat on every message; one dict lookup beats gettext's fallback chain.
+        self._texts: dict[tuple[str, str], str] = {}
 
     @property
     def locales(self) -> Sequence[str]:
@@ -57,7 +59,11 @@ class Catalogs:
         return self._translations.get(locale) or self._translations[SOURCE_LOCALE]
 
     def gettext(self, locale: str, message: str) -> str:
-        return self._for(locale).gettext(message)
+        key = (locale, message)
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = self._for(locale).gettext(message)
+        return text
 
     def pgettext(self, locale: str, context: str, message: str) -> str:
         return str(self._for(locale).pgettext(context, message))
@@ -74,12 +80,17 @@ class Catalogs:
 
 @lru_cache(maxsize=4096)
 def _format_date(locale: str, value: date) -> str:
-    return babel_format_date(value, format="full", locale=locale)
+    return babel_format_date(value, format="full", locale=locale).translate(_SMS_SPACES)
+
+
+# CLDR puts narrow no-break spaces in times ("10:30\u202fAM"); in a text they would force
+# the whole message into UCS-2 segments, so they become plain spaces.
+_SMS_SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
 
 
 @lru_cache(maxsize=4096)
 def _format_time(locale: str, value: time) -> str:
-    return babel_format_time(value, format="short", locale=locale)
+    return babel_format_time(value, format="short", locale=locale).translate(_SMS_SPACES)
 
 
 @lru_cache(maxsize=64)

@@ -15,7 +15,7 @@ KEYWORDS = ("--no-default-keywords", "-k", "N_", "-k", "NP_:1c,2")
 
 
 def _pybabel(*args: str) -> None:
-    CommandLineInterface().run(["pybabel", "-q", *args])
+    CommandLineInterface().run(["pybabel", "-q", *args])  # type: ignore[no-untyped-call]
 
 
 def extract(output: Path = TEMPLATE) -> None:

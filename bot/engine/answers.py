@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -32,11 +32,11 @@ def relative_day(spec: str, today: date) -> date:
     return today + timedelta(days=sign * days)
 
 
-def options_for(step: Step, labels: Callable[[str], str]) -> list[Option]:
+def options_for(step: Step, labels: Sequence[str]) -> list[Option]:
     """The step's choices as the parser sees them: translated label plus the English one."""
     return [
-        Option(c.value, tuple(dict.fromkeys((labels(c.label), c.label))), c.synonyms)
-        for c in step.choices
+        Option(c.value, (label, c.label) if label != c.label else (label,), c.synonyms)
+        for c, label in zip(step.choices, labels, strict=True)
     ]
 
 
@@ -46,7 +46,7 @@ def parse_answer(
     *,
     lang: str,
     today: date,
-    labels: Callable[[str], str],
+    labels: Sequence[str],
     zip_lookup: ZipLookup,
 ) -> Any:
     """The answer as a JSON value, or ParseFailed with a reason the engine explains kindly."""

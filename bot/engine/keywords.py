@@ -23,6 +23,8 @@ Command = Literal[
     "talk",
     "language",
     "reminder",
+    "sharing",
+    "stop_sharing",
 ]
 CrisisKind = Literal["emergency", "suicide", "baby", "violence"]
 
@@ -44,6 +46,9 @@ KEYWORDS: dict[Command, str] = {
     "talk": NP_("keyword", "TALK, PERSON, HUMAN, AGENT, TALK TO SOMEONE, TALK TO A PERSON"),
     "language": NP_("keyword", "LANGUAGE"),
     "reminder": NP_("keyword", "REMINDER, ADD REMINDER, ADD A REMINDER, REMIND ME"),
+    # Never bare REVOKE for sharing: carriers treat it as an opt-out from all texts.
+    "sharing": NP_("keyword", "SHARING, WHO SEES MY PLAN"),
+    "stop_sharing": NP_("keyword", "STOP SHARING, STOP SHARING ALL"),
 }
 
 # Phrases found anywhere in a message. Kept specific: a false alarm is better than a miss,
@@ -110,6 +115,10 @@ class KeywordTable:
             (kind, re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b"))
             for kind, words in crisis.items()
         ]
+        self._phrases = sorted(
+            ((w, c) for w, c in self._commands.items() if " " in w and c != "stop"),
+            key=lambda pair: -len(pair[0]),
+        )
         self._stop_first_words = {
             w for w, c in self._commands.items() if c == "stop" and " " not in w
         }
@@ -121,6 +130,10 @@ class KeywordTable:
         head, _, rest = folded.partition(" ")
         if head in self._commands and self._commands[head] == "change" and rest.isdigit():
             return Match("change", rest)
+        # "STOP SHARING PLEASE" is about sharing, not texts: longer phrases win.
+        for phrase, command in self._phrases:
+            if folded.startswith(phrase + " "):
+                return Match(command, "")
         # "Stop please", "STOP IT NOW": a short message led by a stop word is a stop.
         if head in self._stop_first_words and len(folded.split()) <= 3:
             return Match("stop", "")

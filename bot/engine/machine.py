@@ -33,7 +33,7 @@ from bot.engine.loader import END, FlowSet
 from bot.engine.model import Flow, Step
 from bot.engine.navigation import answered_route, next_open, path
 from bot.engine.parsing import Option, ParseFailed, parse_choice, parse_int, parse_yes_no
-from bot.engine.render import Voice
+from bot.engine.render import Voice, pack
 from bot.engine.session import Mode, Session
 from bot.engine.texts import Translator
 
@@ -119,7 +119,7 @@ class Engine:
         """Handle one inbound text. `session` is not changed; the new one is returned."""
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
-        turn = _Turn(Session.from_json(session.to_json()), now, self._voice(session))
+        turn = _Turn(session.copy(), now, self._voice(session))
         self._handle(turn, text)
         turn.session.last_seen = now.isoformat()
         return StepResult(turn.session, turn.replies, turn.events)
@@ -231,6 +231,8 @@ class Engine:
             "talk": lambda: self._talk(turn),
             "language": lambda: self._ask_language(turn),
             "reminder": lambda: self._start_reminder(turn),
+            "sharing": lambda: self._show_sharing(turn),
+            "stop_sharing": lambda: self._stop_sharing(turn),
         }
         onboarding = session.flow == self.flows.onboarding.id and session.mode == "ask"
         if onboarding and match.command in ("menu", "reminder"):
@@ -334,6 +336,57 @@ class Engine:
         session.mode = "language"
         self._prompt(turn)
 
+    def _consent_steps(self) -> list[tuple[Flow, Step]]:
+        return [(f, s) for f in self.flows.flows.values() for s in f.steps if s.consent]
+
+    def _show_sharing(self, turn: _Turn) -> None:
+        """Who sees what, in the parent's words: the consent answers as they stand."""
+        session = turn.session
+        shown = [
+            (flow, step)
+            for flow, step in self._consent_steps()
+            if session.plan.has_answer(flow.id, step.id)
+        ]
+        if not shown:
+            turn.say(m.SHARING_NONE)
+        else:
+            lines = [turn.voice(m.SHARING_HEADER)] + [
+                turn.voice(
+                    m.SHARING_ITEM,
+                    label=turn.voice(step.label),
+                    answer=turn.voice.answer(step, session.plan.answer(flow.id, step.id)),
+                )
+                for flow, step in shown
+            ]
+            turn.replies.extend(pack(lines))
+            turn.say(m.SHARING_HOW_TO_STOP)
+        self._prompt(turn)
+
+    def _stop_sharing(self, turn: _Turn) -> None:
+        """Revoke every sharing permission at once; it holds for every later delivery."""
+        session = turn.session
+        changed: dict[str, Flow] = {}
+        for flow, step in self._consent_steps():
+            if not session.plan.has_answer(flow.id, step.id):
+                continue
+            revoked: Any = False
+            if step.type == "multi":
+                revoked = [next(c.value for c in step.choices if c.exclusive)]
+            answers = session.plan.answers[flow.id]
+            if answers[step.id] != revoked:
+                turn.events.append(AnswerChanged(flow.id, step.id, answers[step.id], revoked))
+                answers[step.id] = revoked
+                changed[flow.id] = flow
+        for flow in changed.values():
+            records = tuple(
+                self._record(flow.step(s), session.plan.answers[flow.id][s])
+                for s in path(flow, session.plan)
+                if s in session.plan.answers[flow.id]
+            )
+            turn.events.append(ConsentChanged(flow.id, records))
+        turn.say(m.SHARING_STOPPED)
+        self._prompt(turn)
+
     def _start_reminder(self, turn: _Turn) -> None:
         reminders = next((f for f in self.flows.flows.values() if f.kind == "reminders"), None)
         if reminders is None:
@@ -374,7 +427,7 @@ class Engine:
                 text,
                 lang=session.locale,
                 today=turn.today,
-                labels=lambda msg: turn.voice(msg),
+                labels=turn.voice.labels(step),
                 zip_lookup=self.zip_lookup,
             )
         except ParseFailed as failure:
@@ -404,15 +457,21 @@ class Engine:
         elif value is not None and step.id in skipped:
             skipped.remove(step.id)
         if flow.kind != "onboarding" or step is not flow.steps[0]:
-            session.trail.append([flow.id, step.id])
+            entry = [flow.id, step.id]
+            if entry in session.trail:
+                session.trail.remove(entry)  # a changed answer is undone once, at its new place
+            session.trail.append(entry)
         session.tries = 0
         if flow.kind == "onboarding":
             turn.voice = self._voice(session)  # the name may have just been given
-        self._continue_flow(turn, flow)
+        self._continue_flow(turn, flow, after_step=step.id)
 
-    def _continue_flow(self, turn: _Turn, flow: Flow) -> None:
+    def _continue_flow(self, turn: _Turn, flow: Flow, after_step: str | None = None) -> None:
         session = turn.session
-        following = next_open(flow, session.plan)
+        following = next_open(flow, session.plan, after_step)
+        if following == END and after_step is not None:
+            # BACK can leave an earlier step open; the flow ends only when the whole route is.
+            following = next_open(flow, session.plan)
         if following != END:
             self._goto(session, flow, following)
             self._prompt(turn)
@@ -455,7 +514,7 @@ class Engine:
             number = parse_int(text, session.locale, 1, max(len(steps), 1))
         except ParseFailed:
             number = 0
-        if number:  # the prompt asks for an item's number, so a number is never yes/no here
+        if number and steps:  # the prompt asks for an item's number: never yes/no here
             self._goto(session, flow, steps[number - 1].id)
             self._prompt(turn)
             return
@@ -603,6 +662,8 @@ class Engine:
     # ---- positions and prompts ---------------------------------------------------------
 
     def _goto(self, session: Session, flow: Flow, step_id: str) -> None:
+        if session.flow != flow.id:
+            session.review = []  # CHANGE n refers to the review of the flow it was made in
         session.flow = flow.id
         session.step = step_id
         session.mode = "ask"
@@ -611,6 +672,8 @@ class Engine:
     def _start_flow(self, turn: _Turn, flow: Flow) -> None:
         session = turn.session
         fresh = not session.plan.answers.get(flow.id)
+        if session.flow != flow.id:
+            session.review = []
         session.flow = flow.id
         if fresh and flow.intro:
             turn.say(flow.intro)
@@ -661,14 +724,13 @@ class Engine:
             turn.replies.append("\n".join(lines))
         elif session.status == "active":
             session.mode = "menu"
-            turn.replies.append(self._menu_text(session, voice))
+            turn.replies.extend(self._menu_texts(session, voice))
 
-    def _menu_text(self, session: Session, voice: Voice) -> str:
+    def _menu_texts(self, session: Session, voice: Voice) -> list[str]:
         sections = self.flows.sections
         done = sum(1 for f in sections if session.plan.is_done(f.id))
         lines = [voice(m.MENU_HEADER, done=done, total=len(sections))]
         for number, flow in enumerate(self.flows.menu_flows, 1):
             template = m.MENU_DONE_MARK if session.plan.is_done(flow.id) else m.MENU_ITEM
             lines.append(voice(template, number=number, title=voice(flow.title)))
-        lines.append(voice(m.MENU_PICK))
-        return "\n".join(lines)
+        return list(pack(lines))

@@ -63,10 +63,9 @@ TALK = N_(
     "Thanks. I've asked someone from your care team to text you. If this is an emergency, call 911."
 )
 
-MENU_HEADER = N_("Your {plan}: {done} of {total} parts done.")
+MENU_HEADER = N_("Your plan: {done} of {total} parts done. Reply a number:")
 MENU_DONE_MARK = N_("{number}. {title} (done)")
 MENU_ITEM = N_("{number}. {title}")
-MENU_PICK = N_("Reply a number to pick one.")
 MENU_ALL_DONE = N_("You finished every part. Great work! You can change any part from the menu.")
 MENU_FINISH_ONBOARDING = N_("Let's finish a few first questions, then you'll get the menu.")
 
@@ -83,6 +82,18 @@ NEXT_OFFER = N_("Next up: {title}. Start it now? Reply YES, or MENU to pick anot
 LATER = N_("OK. Reply MENU any time to pick up where you left off.")
 NO_MORE_SECTIONS = N_(
     "Every part of your {plan} is done. Thank you! Reply MENU to look at or change any part."
+)
+
+SHARING_NONE = N_(
+    "You haven't shared any part of your plan. Part 8 of the MENU is where you choose."
+)
+SHARING_HEADER = N_("Who can see your plan now:")
+SHARING_ITEM = N_("{label}: {answer}")
+SHARING_HOW_TO_STOP = N_(
+    "To stop all sharing now, reply STOP SHARING. To change it, pick part 8 in the MENU."
+)
+SHARING_STOPPED = N_(
+    "Done. We stopped sharing your plan with everyone, starting now. Your answers are still saved."
 )
 
 LANGUAGE_PICK = N_("Which language? Reply with a number.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -62,6 +63,8 @@ class Step(_Strict):
     # Answers kept private are saved and shared per consent, never repeated back by text.
     private: bool = False
     sets: Effect | None = None
+    # A sharing permission: STOP SHARING sets it to "no" (yes_no) or to its exclusive choice.
+    consent: bool = False
 
     @field_validator("when", mode="before")
     @classmethod
@@ -90,6 +93,13 @@ class Step(_Strict):
             raise ValueError(f"step {self.id!r}: only choice and multi steps take choices")
         if self.type == "number" and (self.minimum is None or self.maximum is None):
             raise ValueError(f"step {self.id!r}: a number step needs minimum and maximum")
+        if self.consent and not (
+            self.type == "yes_no"
+            or (self.type == "multi" and any(c.exclusive for c in self.choices))
+        ):
+            raise ValueError(
+                f"step {self.id!r}: a consent step is yes_no, or multi with an exclusive 'no one'"
+            )
         values = [c.value for c in self.choices]
         if len(values) != len(set(values)):
             raise ValueError(f"step {self.id!r}: choice values repeat")
@@ -126,14 +136,14 @@ class Flow(_Strict):
             raise ValueError(f"flow {self.id!r} has no steps")
         return self
 
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        # Steps are looked up by id on every message: a dict, not a scan. The first of a
+        # repeated id wins here; the loader reports the repeat.
+        return {step.id: i for i, step in reversed(list(enumerate(self.steps)))}
+
     def step(self, step_id: str) -> Step:
-        for step in self.steps:
-            if step.id == step_id:
-                return step
-        raise KeyError(step_id)
+        return self.steps[self._positions[step_id]]
 
     def index(self, step_id: str) -> int:
-        for i, step in enumerate(self.steps):
-            if step.id == step_id:
-                return i
-        raise KeyError(step_id)
+        return self._positions[step_id]

@@ -47,11 +47,16 @@ def _enter(flow: Flow, step_id: str, lookup: Lookup) -> str:
     return END
 
 
-def path(flow: Flow, plan: Plan) -> list[str]:
-    """The steps on the parent's route through the flow so far, in order, answered or not."""
+def path(flow: Flow, plan: Plan, after_step: str | None = None) -> list[str]:
+    """The steps on the parent's route through the flow so far, in order, answered or not.
+
+    With after_step (a step on the route), the walk starts just after it: conditions only
+    read earlier answers, so nothing before it can change where the route goes next.
+    """
     lookup = lookup_for(plan, flow)
     route: list[str] = []
-    step_id = _enter(flow, flow.steps[0].id, lookup)
+    start = flow.steps[0].id if after_step is None else after(flow, after_step, lookup)
+    step_id = _enter(flow, start, lookup) if start != END else END
     answers = plan.answers.get(flow.id, {})
     while step_id != END and step_id not in route:
         route.append(step_id)
@@ -61,9 +66,9 @@ def path(flow: Flow, plan: Plan) -> list[str]:
     return route
 
 
-def next_open(flow: Flow, plan: Plan) -> str:
+def next_open(flow: Flow, plan: Plan, after_step: str | None = None) -> str:
     """The first step on the route that has no answer yet (or END when all are answered)."""
-    route = path(flow, plan)
+    route = path(flow, plan, after_step)
     answers = plan.answers.get(flow.id, {})
     if route and route[-1] not in answers:
         return route[-1]
@@ -71,6 +76,14 @@ def next_open(flow: Flow, plan: Plan) -> str:
 
 
 def answered_route(flow: Flow, plan: Plan) -> list[Step]:
-    """The answered (or skipped) steps on the route: what a read-back lists."""
+    """The answered (or skipped) steps on the route a texted read-back lists.
+
+    Private steps (safety at home) are left out altogether: even "(kept private)" next to
+    a follow-up question would hint at the answer on a shared phone.
+    """
     answers = plan.answers.get(flow.id, {})
-    return [flow.step(s) for s in path(flow, plan) if s in answers]
+    return [
+        step
+        for step in (flow.step(s) for s in path(flow, plan) if s in answers)
+        if not step.private
+    ]

@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from functools import lru_cache
 from types import MappingProxyType
 
 import phonenumbers
@@ -36,6 +37,18 @@ _SKIN_TONES = frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
 
 def normalize(text: str) -> str:
     """Matching form: NFKC, casefolded, accent-free, control-free, single-spaced, edge-trimmed."""
+    if len(text) <= 200:
+        return _normalize_short(text)
+    return _normalize(text)
+
+
+@lru_cache(maxsize=8192)
+def _normalize_short(text: str) -> str:
+    # Choice labels and common replies repeat on every message: normalizing them once is enough.
+    return _normalize(text)
+
+
+def _normalize(text: str) -> str:
     folded = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text).casefold())
     kept: list[str] = []
     for ch in folded:

@@ -30,14 +30,21 @@ class Voice:
 
     def __call__(self, message: str, **values: Any) -> str:
         text = self.translator.gettext(self.locale, message)
+        if "{" not in text:
+            return text
         return text.format(program=self.program, plan=self.plan, name=self.name, **values)
 
     def question(self, step: Step) -> str:
         lines = [self(step.ask)]
-        lines += [f"{i}. {self(c.label)}" for i, c in enumerate(step.choices, 1)]
+        lines += [f"{i}. {label}" for i, label in enumerate(self.labels(step), 1)]
         if step.type == "multi":
             lines.append(self(m.PICK_MANY))
         return "\n".join(lines)
+
+    def labels(self, step: Step) -> tuple[str, ...]:
+        """The step's choice labels in this locale (labels take no placeholders)."""
+        gettext = self.translator.gettext
+        return tuple(gettext(self.locale, c.label) for c in step.choices)
 
     def answer(self, step: Step, value: Any) -> str:
         """An answer as the parent would read it back."""
@@ -45,13 +52,12 @@ class Voice:
             return self(m.ANSWER_SKIPPED)
         if step.private:
             return self(m.ANSWER_PRIVATE)
-        labels = {c.value: self(c.label) for c in step.choices}
         if step.type == "yes_no":
             return self(m.ANSWER_YES if value else m.ANSWER_NO)
         if step.type == "choice":
-            return labels.get(value, str(value))
+            return self._label(step, value)
         if step.type == "multi":
-            return ", ".join(labels.get(v, str(v)) for v in value)
+            return ", ".join(self._label(step, v) for v in value)
         if step.type == "date":
             return self.translator.format_date(self.locale, date.fromisoformat(value))
         if step.type == "time":
@@ -60,6 +66,10 @@ class Voice:
             number = phonenumbers.parse(value, "US")
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
         return str(value)
+
+    def _label(self, step: Step, value: str) -> str:
+        choice = next((c for c in step.choices if c.value == value), None)
+        return self(choice.label) if choice else value
 
     def readback(self, flow: Flow, steps: list[Step], answers: dict[str, Any]) -> list[str]:
         """A numbered read-back, split into texts that each fit the segment budget."""

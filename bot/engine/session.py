@@ -33,6 +33,16 @@ class Plan:
     def is_done(self, flow: str) -> bool:
         return flow in self.completed_at
 
+    def copy(self) -> Plan:
+        """A copy safe to change: containers are new, answer values are never changed in place."""
+        return Plan(
+            answers={k: dict(v) for k, v in self.answers.items()},
+            skipped={k: list(v) for k, v in self.skipped.items()},
+            versions=dict(self.versions),
+            completed_at=dict(self.completed_at),
+            dirty=list(self.dirty),
+        )
+
     def to_json(self) -> dict[str, JSON]:
         return {
             "answers": self.answers,
@@ -91,6 +101,24 @@ class Session:
             "handoff": self.handoff,
             "plan": self.plan.to_json(),
         }
+
+    def copy(self) -> Session:
+        """A copy the engine may change while the caller's session stays as it was."""
+        return Session(
+            self.locale,
+            self.timezone,
+            self.status,
+            self.mode,
+            self.flow,
+            self.step,
+            self.tries,
+            list(self.trail),
+            list(self.review),
+            self.resume,
+            self.last_seen,
+            self.handoff,
+            self.plan.copy(),
+        )
 
     def position_json(self) -> dict[str, JSON]:
         """The session without the plan, for stores that keep the two apart."""

@@ -80,3 +80,25 @@ def test_naive_clock_is_refused(shipped_engine: Engine) -> None:
     except ValueError:
         return
     raise AssertionError("a naive datetime was accepted")
+
+
+def test_back_out_of_order_never_reads_back_an_open_route(shipped_engine: Engine) -> None:
+    """After BACK undoes an early answer, finishing a later one asks the early one again.
+
+    Found by the random-mix benchmark: the read-back came with the first question unanswered
+    and a number reply then crashed.
+    """
+    session = Session()
+    now = START
+    texts = ["hi", "yes", "Sam", "1", "5/1/2027", "06103", "1", "no", "0"]  # onboarding
+    texts += ["1"] * 8  # every basic-needs question, first choice
+    texts += ["change 1", "2", "back", "back", "3"]  # re-answer the first, undo two, answer
+    for text in texts:
+        session = shipped_engine.step(session, text, now).session
+        now += timedelta(minutes=1)
+    assert session.mode == "ask"
+    assert session.step == "housing_now"
+    result = shipped_engine.step(session, "1", now)
+    assert result.session.mode == "readback"
+    assert result.replies[-1].startswith("Is this right?")
+    assert shipped_engine.step(result.session, "1", now).session.step == "housing_now"
