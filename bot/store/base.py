@@ -1,4 +1,4 @@
-"""What the service needs from storage: one contract, kept by the Redis store and the memory store."""
+"""What the service needs from storage: one contract, kept by the Redis and the memory store."""
 
 from __future__ import annotations
 

@@ -1,0 +1,41 @@
+"""How Safe Start builds its Redis clients: short timeouts, one quick retry, bytes out."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+# A dead Redis must fail a webhook within about a second, not after redis-py's default
+# ten retries with backoff. One immediate retry on a broken connection covers a pooled
+# connection left stale by a Redis restart; timeouts are not retried (the command may
+# have run, and the store's scripts decide what a repeat means).
+DEFAULT_TIMEOUT_S = 1.0
+
+
+def client_options(timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, Any]:
+    return {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+        # The store keeps sealed bytes; decoding would corrupt them.
+        "decode_responses": False,
+    }
+
+
+def client_for_url(url: str, *, timeout: float = DEFAULT_TIMEOUT_S) -> Redis:
+    return Redis.from_url(url, **client_options(timeout))
+
+
+def describe_url(url: str) -> str:
+    """scheme://host:port/db for logs: never the password."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return f"unix://{parts.path}"
+    host = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path or ''}"

@@ -1,0 +1,85 @@
+"""Every Redis key Safe Start uses, built here and nowhere else."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+# One stream for the whole program; consumers (care-team delivery, reminders) read it.
+OUTBOX_STREAM = "outbox:events"
+
+# 32 hex chars = 128 bits of the HMAC: collisions are out of reach, keys stay short.
+_CONTACT_HEX = 32
+
+
+@dataclass(frozen=True, slots=True)
+class ContactKeys:
+    """The keys of one contact. All share the hash tag `{c:<hex>}`, so one Cluster slot."""
+
+    contact: str
+    prefix: str = ""
+
+    def _key(self, suffix: str) -> str:
+        return f"{self.prefix}{self.contact}:{suffix}"
+
+    @property
+    def session(self) -> str:
+        return self._key("session")
+
+    @property
+    def plan(self) -> str:
+        return self._key("plan")
+
+    @property
+    def address(self) -> str:
+        """The raw address, encrypted: how reminders and workers find the phone again."""
+        return self._key("address")
+
+    @property
+    def lock(self) -> str:
+        return self._key("lock")
+
+    @property
+    def deliveries(self) -> str:
+        return self._key("deliveries")
+
+    @property
+    def dev_outbox(self) -> str:
+        return self._key("devout")
+
+    def message(self, message_id: str) -> str:
+        """Replies of one processed inbound message, kept for dedupe."""
+        return self._key(f"msg:{message_id}")
+
+
+class KeyBuilder:
+    """Turns an address into its contact id and keys; `prefix` namespaces tests and tenants."""
+
+    def __init__(self, id_key: bytes, prefix: str = "") -> None:
+        if "{" in prefix or "}" in prefix:
+            # A brace in the prefix would become the hash tag and split a contact's keys.
+            raise ValueError("a key prefix must not contain braces")
+        self._id_key = id_key
+        self.prefix = prefix
+
+    def contact_id(self, address: str) -> str:
+        """`{c:<hex>}`: stable for one data key, reveals nothing about the address."""
+        digest = hmac.new(self._id_key, address.encode("utf-8"), hashlib.sha256).hexdigest()
+        return "{c:" + digest[:_CONTACT_HEX] + "}"
+
+    def for_address(self, address: str) -> ContactKeys:
+        return ContactKeys(self.contact_id(address), self.prefix)
+
+    def for_contact(self, contact: str) -> ContactKeys:
+        """Keys of a contact id read back from the outbox stream."""
+        return ContactKeys(contact, self.prefix)
+
+    @property
+    def outbox(self) -> str:
+        return f"{self.prefix}{OUTBOX_STREAM}"
+
+
+def field_aad(key: str, field: str) -> str:
+    """Associated data for one field of a hash or stream: a value moved between fields fails."""
+    return f"{key}#{field}"

@@ -1,0 +1,300 @@
+"""ConversationStore on Redis: one message = two Lua round trips, every value sealed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from typing import Any, cast
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bot.engine.events import Event
+from bot.engine.session import Session
+from bot.errors import StoreUnavailable
+from bot.store.base import Apply, Outcome
+from bot.store.crypto import Cipher
+from bot.store.keys import ContactKeys, KeyBuilder, field_aad
+from bot.store.outbox import OutboxEntry, open_entry, seal_event
+
+log = logging.getLogger(__name__)
+
+DAY_S = 24 * 3600
+
+# Round trip 1. KEYS: lock, session, plan, address[, msg]. ARGV: token, lock ttl ms.
+# A lock still holding our own token is ours: the client may have retried this very call.
+# "done:<token>" is a released lock that remembers its last holder (see _COMMIT).
+_BEGIN = """
+if KEYS[5] then
+  local cached = redis.call('GET', KEYS[5])
+  if cached then return {'dup', cached} end
+end
+local held = redis.call('GET', KEYS[1])
+if held and held ~= ARGV[1] and string.sub(held, 1, 5) ~= 'done:' then
+  return {'busy', redis.call('PTTL', KEYS[1])}
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return {'ok', redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]),
+        redis.call('EXISTS', KEYS[4])}
+"""
+
+# Round trip 2. KEYS: lock, session, plan, address, outbox[, msg].
+# ARGV: token, session, plan, address ('' = keep), done ttl ms, contact, outbox maxlen,
+#       reply ttl s, replies, then (type, sealed event) pairs.
+# Returns 1 written, 2 already written by an earlier try of this call, 0 lock lost.
+# The lock becomes "done:<token>" instead of vanishing, so a client-level retry of a call
+# whose reply was lost learns that it succeeded rather than writing twice.
+_COMMIT = """
+local held = redis.call('GET', KEYS[1])
+if held == 'done:' .. ARGV[1] then return 2 end
+if held ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[3], ARGV[3])
+if ARGV[4] ~= '' then redis.call('SET', KEYS[4], ARGV[4], 'NX') end
+if KEYS[6] then redis.call('SET', KEYS[6], ARGV[9], 'EX', ARGV[8]) end
+for i = 10, #ARGV, 2 do
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*',
+             'contact', ARGV[6], 'type', ARGV[i], 'data', ARGV[i + 1])
+end
+redis.call('SET', KEYS[1], 'done:' .. ARGV[1], 'PX', ARGV[5])
+return 1
+"""
+
+# After apply() raised: free the lock only if it is still ours.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreLimits:
+    """Timings and caps; the defaults suit Twilio, which waits 15 s for a webhook."""
+
+    lock_ttl_ms: int = 10_000
+    lock_wait_s: float = 10.0
+    reply_ttl_s: int = 7 * DAY_S
+    deliveries_ttl_s: int = 30 * DAY_S
+    outbox_maxlen: int = 1_000_000
+    dev_outbox_cap: int = 200
+    # Backstop over the client's own socket timeouts, for clients built elsewhere.
+    call_timeout_s: float = 2.0
+
+
+def _as_bytes(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    # A client built with decode_responses=True would corrupt sealed values.
+    raise TypeError("RedisConversationStore needs a client with decode_responses=False")
+
+
+class RedisConversationStore:
+    """Sessions, plans, dedupe, locks and the event outbox in Redis (see DESIGN.md)."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        cipher: Cipher,
+        *,
+        prefix: str = "",
+        limits: StoreLimits | None = None,
+    ) -> None:
+        self._redis = redis
+        self._cipher = cipher
+        self._keys = KeyBuilder(cipher.id_key, prefix)
+        self._limits = limits or StoreLimits()
+        self._begin = redis.register_script(_BEGIN)
+        self._commit = redis.register_script(_COMMIT)
+        self._release = redis.register_script(_RELEASE)
+
+    def keys_for(self, address: str) -> ContactKeys:
+        return self._keys.for_address(address)
+
+    @property
+    def outbox_key(self) -> str:
+        return self._keys.outbox
+
+    async def prepare(self) -> None:
+        """Load the scripts in one round trip, so the first message pays no NOSCRIPT retry."""
+        async with self._call("prepare"), self._redis.pipeline(transaction=False) as pipe:
+            for script in (self._begin, self._commit, self._release):
+                pipe.script_load(script.script)
+            await pipe.execute()
+
+    async def transact(self, address: str, message_id: str | None, apply: Apply) -> Outcome:
+        keys = self._keys.for_address(address)
+        token = secrets.token_hex(16)
+        reply = await self._acquire(keys, message_id, token)
+        if reply[0] == b"dup":
+            assert message_id is not None
+            replies = self._cipher.decrypt_json(_as_bytes(reply[1]), keys.message(message_id))
+            return Outcome(replies=list(replies), duplicate=True)
+        try:
+            session = self._open(keys, reply[1], reply[2])
+            new_session, replies, events = apply(session)
+            # The address is sealed and sent only the first time this contact writes.
+            new_address = None if reply[3] else address
+            written = await self._write(
+                keys, message_id, token, new_session, replies, events, new_address
+            )
+        except BaseException:
+            # apply() raised, a value did not decrypt, or the write failed or was cancelled:
+            # free the lock now rather than making the next message wait out its TTL.
+            await self._release_quietly(keys, token)
+            raise
+        if written == 0:
+            # Only when apply + write outlasted the lock TTL; nothing of ours was written.
+            raise StoreUnavailable("the contact lock expired before the write")
+        return Outcome(replies=replies, events=list(events), session=new_session)
+
+    async def _acquire(self, keys: ContactKeys, message_id: str | None, token: str) -> list[Any]:
+        """Round trip 1, repeated with short sleeps while another message holds the lock."""
+        script_keys = [keys.lock, keys.session, keys.plan, keys.address]
+        if message_id is not None:
+            script_keys.append(keys.message(message_id))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._limits.lock_wait_s
+        delay = 0.002
+        while True:
+            async with self._call("begin"):
+                reply: list[Any] = await self._begin(
+                    keys=script_keys, args=[token, self._limits.lock_ttl_ms]
+                )
+            if reply[0] != b"busy":
+                return reply
+            left = deadline - loop.time()
+            if left <= 0:
+                raise StoreUnavailable("another message for this contact held the lock too long")
+            # Jitter spreads waiters out; never sleep past the holder's TTL or our deadline.
+            held_s = max(int(reply[1]), 1) / 1000
+            jitter = 0.5 + secrets.randbelow(1000) / 1000
+            await asyncio.sleep(min(delay * jitter, held_s, left))
+            delay = min(delay * 2, 0.05)
+
+    def _open(self, keys: ContactKeys, raw_session: Any, raw_plan: Any) -> Session:
+        position = (
+            self._cipher.decrypt_json(_as_bytes(raw_session), keys.session) if raw_session else {}
+        )
+        plan = self._cipher.decrypt_json(_as_bytes(raw_plan), keys.plan) if raw_plan else {}
+        return Session.from_json(position, plan)
+
+    async def _write(
+        self,
+        keys: ContactKeys,
+        message_id: str | None,
+        token: str,
+        session: Session,
+        replies: list[str],
+        events: Sequence[Event],
+        address: str | None,
+    ) -> int:
+        """Round trip 2: everything the message changed, in one atomic script."""
+        seal = self._cipher.encrypt_json
+        script_keys = [keys.lock, keys.session, keys.plan, keys.address, self._keys.outbox]
+        sealed_replies = b""
+        if message_id is not None:
+            script_keys.append(keys.message(message_id))
+            sealed_replies = seal(replies, keys.message(message_id))
+        args: list[Any] = [
+            token,
+            seal(session.position_json(), keys.session),
+            seal(session.plan.to_json(), keys.plan),
+            b"" if address is None else self._cipher.encrypt(address.encode(), keys.address),
+            self._limits.lock_ttl_ms,
+            keys.contact,
+            self._limits.outbox_maxlen,
+            self._limits.reply_ttl_s,
+            sealed_replies,
+        ]
+        for event in events:
+            args.extend(seal_event(self._cipher, self._keys.outbox, keys.contact, event))
+        async with self._call("commit"):
+            return int(await self._commit(keys=script_keys, args=args))
+
+    async def _release_quietly(self, keys: ContactKeys, token: str) -> None:
+        with suppress(StoreUnavailable):
+            async with self._call("release"):
+                await self._release(keys=[keys.lock], args=[token])
+
+    async def load(self, address: str) -> Session | None:
+        keys = self._keys.for_address(address)
+        async with self._call("load"):
+            raw_session, raw_plan = await self._redis.mget([keys.session, keys.plan])
+        if raw_session is None and raw_plan is None:
+            return None
+        return self._open(keys, raw_session, raw_plan)
+
+    async def address_of(self, contact: str) -> str | None:
+        """The raw address behind a contact id from the outbox, for workers that must text."""
+        key = self._keys.for_contact(contact).address
+        async with self._call("address"):
+            raw = await self._redis.get(key)
+        return None if raw is None else self._cipher.decrypt(_as_bytes(raw), key).decode()
+
+    async def record_delivery(self, address: str, message_sid: str, status: dict[str, Any]) -> None:
+        key = self._keys.for_address(address).deliveries
+        sealed = self._cipher.encrypt_json(status, field_aad(key, message_sid))
+        async with self._call("record_delivery"), self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, message_sid, sealed)
+            # Redis 7.0 has no per-field TTL: the hash lives while texts keep flowing.
+            pipe.expire(key, self._limits.deliveries_ttl_s)
+            await pipe.execute()
+
+    async def deliveries(self, address: str) -> dict[str, dict[str, Any]]:
+        key = self._keys.for_address(address).deliveries
+        async with self._call("deliveries"):
+            raw = await self._redis.hgetall(key)
+        result: dict[str, dict[str, Any]] = {}
+        for field, value in raw.items():
+            sid = _as_bytes(field).decode()
+            result[sid] = self._cipher.decrypt_json(_as_bytes(value), field_aad(key, sid))
+        return result
+
+    async def push_dev_outbox(self, address: str, text: str) -> None:
+        key = self._keys.for_address(address).dev_outbox
+        sealed = self._cipher.encrypt(text.encode("utf-8"), key)
+        async with self._call("push_dev_outbox"), self._redis.pipeline(transaction=True) as pipe:
+            pipe.lpush(key, sealed)
+            pipe.ltrim(key, 0, self._limits.dev_outbox_cap - 1)
+            await pipe.execute()
+
+    async def dev_outbox(self, address: str, limit: int = 50) -> Sequence[str]:
+        """The newest `limit` texts, oldest first."""
+        if limit <= 0:
+            return []
+        key = self._keys.for_address(address).dev_outbox
+        async with self._call("dev_outbox"):
+            raw = await self._redis.lrange(key, 0, limit - 1)
+        return [self._cipher.decrypt(_as_bytes(item), key).decode() for item in reversed(raw)]
+
+    async def read_outbox(self, start: str = "-", count: int = 100) -> list[OutboxEntry]:
+        """Entries of the event stream from `start` on, decrypted (for workers and tests)."""
+        stream = self._keys.outbox
+        async with self._call("read_outbox"):
+            raw = cast(list[Any], await self._redis.xrange(stream, min=start, max="+", count=count))
+        return [open_entry(self._cipher, stream, entry_id, fields) for entry_id, fields in raw]
+
+    async def ping(self) -> bool:
+        try:
+            async with self._call("ping"):
+                await self._redis.ping()
+        except StoreUnavailable:
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+    @asynccontextmanager
+    async def _call(self, what: str) -> AsyncIterator[None]:
+        """Every Redis error or timeout becomes StoreUnavailable; logged without any data."""
+        try:
+            async with asyncio.timeout(self._limits.call_timeout_s):
+                yield
+        except (RedisError, OSError, TimeoutError) as exc:
+            log.warning("redis %s failed: %s: %.200s", what, type(exc).__name__, exc)
+            raise StoreUnavailable(f"redis did not answer ({what})") from exc

@@ -1,0 +1,123 @@
+"""Fixtures for the store tests: the memory store and a real Redis store (db 15), one contract."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.store.base import ConversationStore
+from bot.store.client import client_for_url
+from bot.store.crypto import Cipher
+from bot.store.memory import MemoryConversationStore
+from bot.store.redis_store import RedisConversationStore, StoreLimits
+
+# Db 15 on the shared Redis; each test writes under its own prefix and deletes only that,
+# so parallel runs (xdist, other engineers) never see or wipe each other's keys.
+REDIS_URL = os.environ.get("STORE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Long enough for 20 queued messages on a busy machine, short enough to test the limit.
+LOCK_WAIT_S = 3.0
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def cipher() -> Cipher:
+    return Cipher(secrets.token_bytes(32))
+
+
+@pytest.fixture
+def prefix() -> str:
+    return f"test:{secrets.token_hex(6)}:"
+
+
+@pytest.fixture
+def lock_wait_s() -> float:
+    """Override with @pytest.mark.parametrize("lock_wait_s", [...]) for a shorter wait."""
+    return LOCK_WAIT_S
+
+
+async def delete_prefixed(client: Redis, prefix: str) -> None:
+    keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=500)]
+    if keys:
+        await client.delete(*keys)
+
+
+@pytest.fixture
+async def redis_store(
+    cipher: Cipher, prefix: str, lock_wait_s: float
+) -> AsyncIterator[RedisConversationStore]:
+    client = client_for_url(REDIS_URL)
+    store = RedisConversationStore(
+        client, cipher, prefix=prefix, limits=StoreLimits(lock_wait_s=lock_wait_s)
+    )
+    await store.prepare()
+    yield store
+    await delete_prefixed(client, prefix)
+    await store.close()
+
+
+@pytest.fixture
+async def raw_redis() -> AsyncIterator[Redis]:
+    """A plain client on the test db, for looking at what the store wrote."""
+    client = client_for_url(REDIS_URL)
+    yield client
+    await client.aclose()
+
+
+@dataclass
+class Harness:
+    """A store plus the one thing the contract tests cannot do through it: hold a contact."""
+
+    store: ConversationStore
+    hold: Callable[[str], AbstractAsyncContextManager[None]]
+
+
+def _memory_harness(lock_wait_s: float) -> Harness:
+    store = MemoryConversationStore(lock_wait_s=lock_wait_s)
+
+    @asynccontextmanager
+    async def hold(address: str) -> AsyncIterator[None]:
+        async with store.lock_for(address):
+            yield
+
+    return Harness(store, hold)
+
+
+def _redis_harness(store: RedisConversationStore, client: Redis) -> Harness:
+    @asynccontextmanager
+    async def hold(address: str) -> AsyncIterator[None]:
+        # What another process mid-message looks like: its token in the lock key.
+        key = store.keys_for(address).lock
+        await client.set(key, "someone-else", px=30_000)
+        try:
+            yield
+        finally:
+            await client.delete(key)
+
+    return Harness(store, hold)
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def harness(request: pytest.FixtureRequest, lock_wait_s: float) -> AsyncIterator[Harness]:
+    if request.param == "memory":
+        yield _memory_harness(lock_wait_s)
+        return
+    cipher = Cipher(secrets.token_bytes(32))
+    prefix = f"test:{secrets.token_hex(6)}:"
+    client = client_for_url(REDIS_URL)
+    store = RedisConversationStore(
+        client, cipher, prefix=prefix, limits=StoreLimits(lock_wait_s=lock_wait_s)
+    )
+    await store.prepare()
+    yield _redis_harness(store, client)
+    await delete_prefixed(client, prefix)
+    await store.close()

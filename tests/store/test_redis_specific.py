@@ -1,0 +1,339 @@
+"""What only the Redis store promises: round trips, nothing in clear, sealing, failing fast."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import secrets
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+import redis
+from redis.asyncio import Redis
+
+from bot.engine.events import (
+    AnswerChanged,
+    AnswerRecord,
+    ConsentChanged,
+    CrisisDetected,
+    Event,
+    HandoffRequested,
+    LanguageChanged,
+    OptedIn,
+    OptedOut,
+    ReminderRequested,
+    SectionCompleted,
+)
+from bot.engine.session import Session
+from bot.errors import DecryptionError, StoreUnavailable
+from bot.store.base import Apply
+from bot.store.client import client_for_url
+from bot.store.crypto import Cipher
+from bot.store.events_codec import decode_event, encode_event
+from bot.store.keys import OUTBOX_STREAM
+from bot.store.redis_store import RedisConversationStore
+from bot.store.roundtrips import RoundTripCounter, counting_client
+
+from .conftest import REDIS_URL, delete_prefixed
+
+pytestmark = pytest.mark.anyio
+
+# Distinctive enough that finding them in Redis can only mean a leak.
+PHONE = "+14155550199"
+ANSWER = "Zanzibar cobalt heron"
+
+
+def answer_apply(message: str = ANSWER) -> Apply:
+    """Store `message` as an answer, read it back in the reply, and emit it in an event."""
+
+    def apply(session: Session) -> tuple[Session, list[str], list[Event]]:
+        session.plan.answers["basic_needs"] = {"housing": message, "phone": PHONE}
+        record = AnswerRecord("housing", "Where do you live?", "text", message)
+        return (
+            session,
+            [f"You said: {message}. Is this right?"],
+            [SectionCompleted("basic_needs", 1, (record,))],
+        )
+
+    return apply
+
+
+@pytest.fixture
+async def counted(
+    cipher: Cipher, prefix: str
+) -> AsyncIterator[tuple[RedisConversationStore, RoundTripCounter]]:
+    counter = RoundTripCounter()
+    client = counting_client(REDIS_URL, counter)
+    store = RedisConversationStore(client, cipher, prefix=prefix)
+    yield store, counter
+    await delete_prefixed(client, prefix)
+    await store.close()
+
+
+async def test_a_message_costs_two_round_trips(
+    counted: tuple[RedisConversationStore, RoundTripCounter],
+) -> None:
+    """Begin (dedupe+lock+load) and commit (write+outbox+unlock): 2 round trips, at most 3."""
+    store, counter = counted
+    await store.prepare()  # loads the scripts and opens the connection
+    counter.reset()
+
+    await store.transact(PHONE, "SM1", answer_apply())
+    first = counter.reset()
+    await store.transact(PHONE, "SM2", answer_apply("changed"))
+    second = counter.reset()
+    await store.transact(PHONE, "SM2", answer_apply("ignored"))
+    duplicate = counter.reset()
+
+    assert max(first, second) <= 3
+    assert (first, second, duplicate) == (2, 2, 1)
+
+
+async def test_without_prepare_only_the_first_message_pays_for_loading_scripts(
+    counted: tuple[RedisConversationStore, RoundTripCounter],
+) -> None:
+    """NOSCRIPT is answered once by redis-py (load + retry); later messages are back to 2."""
+    store, counter = counted
+    await store.transact(PHONE, None, answer_apply())
+    counter.reset()
+
+    await store.transact(PHONE, None, answer_apply())
+
+    assert counter.reset() == 2
+
+
+async def dump(client: Redis, key: bytes) -> list[Any]:
+    """Every byte string stored under `key`, whatever its type."""
+    kind: Any = await client.type(key)
+    raw: Any
+    if kind == b"string":
+        return [await client.get(key)]
+    if kind == b"hash":
+        raw = await client.hgetall(key)
+        return [part for item in raw.items() for part in item]
+    if kind == b"list":
+        return list(await client.lrange(key, 0, -1))
+    if kind == b"stream":
+        raw = await client.xrange(key)
+        return [part for _, fields in raw for item in fields.items() for part in item]
+    raise AssertionError(f"unexpected type {kind!r} at {key!r}")
+
+
+async def test_no_phone_number_or_answer_is_stored_in_clear(
+    redis_store: RedisConversationStore, raw_redis: Redis, prefix: str
+) -> None:
+    """SCAN every key the store wrote: names and values hold neither phone nor answer."""
+    await redis_store.transact(PHONE, "SM1", answer_apply())
+    await redis_store.record_delivery(PHONE, "SM9", {"status": "sent", "To": PHONE})
+    await redis_store.push_dev_outbox(PHONE, f"You said: {ANSWER}")
+
+    keys = [key async for key in raw_redis.scan_iter(match=f"{prefix}*")]
+    needles = [PHONE, PHONE[1:], PHONE[2:], ANSWER, ANSWER.split()[0]]
+    blobs = [key for key in keys]
+    for key in keys:
+        blobs.extend(await dump(raw_redis, key))
+
+    suffixes = sorted(key.decode().rsplit(":", 1)[-1] for key in keys)
+    # "lock" is the released lock's short-lived "done:<token>" marker.
+    expected = ["SM1", "address", "deliveries", "devout", "events", "lock", "plan", "session"]
+    assert suffixes == expected
+    for blob in blobs:
+        for needle in needles:
+            assert needle.encode() not in blob, f"{needle!r} found in clear"
+
+
+async def test_outbox_entries_carry_contact_and_type_and_open_to_the_event(
+    redis_store: RedisConversationStore,
+) -> None:
+    """Workers read the contact id and type in clear, the event only with the key."""
+    outcome = await redis_store.transact(PHONE, "SM1", answer_apply())
+
+    entries = await redis_store.read_outbox()
+
+    contact = redis_store.keys_for(PHONE).contact
+    assert [(e.contact, e.type, e.event) for e in entries] == [
+        (contact, "SectionCompleted", outcome.events[0])
+    ]
+    assert redis_store.outbox_key.endswith(OUTBOX_STREAM)
+    assert await redis_store.address_of(contact) == PHONE
+
+
+async def test_a_value_copied_to_another_key_does_not_decrypt(
+    redis_store: RedisConversationStore, raw_redis: Redis
+) -> None:
+    """The key name is the associated data: sealed values cannot be moved around."""
+    other = "+14155550100"
+    await redis_store.transact(PHONE, None, answer_apply())
+    await redis_store.transact(other, None, answer_apply("other answer"))
+    mine, theirs = redis_store.keys_for(PHONE), redis_store.keys_for(other)
+
+    await raw_redis.copy(mine.plan, theirs.plan, replace=True)
+    with pytest.raises(DecryptionError):
+        await redis_store.load(other)
+
+    await raw_redis.copy(mine.session, mine.plan, replace=True)
+    with pytest.raises(DecryptionError):
+        await redis_store.load(PHONE)
+
+
+async def test_a_delivery_status_moved_to_another_message_does_not_decrypt(
+    redis_store: RedisConversationStore, raw_redis: Redis
+) -> None:
+    """Hash fields are bound to their field name too."""
+    await redis_store.record_delivery(PHONE, "SM1", {"status": "delivered"})
+    key = redis_store.keys_for(PHONE).deliveries
+    await raw_redis.hset(key, "SM2", await raw_redis.hget(key, "SM1"))
+
+    with pytest.raises(DecryptionError):
+        await redis_store.deliveries(PHONE)
+
+
+async def test_a_value_that_does_not_decrypt_frees_the_lock(
+    redis_store: RedisConversationStore, raw_redis: Redis
+) -> None:
+    """DecryptionError while loading inside transact leaves the contact usable."""
+    await redis_store.transact(PHONE, None, answer_apply())
+    keys = redis_store.keys_for(PHONE)
+    good: Any = await raw_redis.get(keys.plan)
+    await raw_redis.set(keys.plan, b"\x01" + secrets.token_bytes(40))
+
+    with pytest.raises(DecryptionError):
+        await redis_store.transact(PHONE, None, answer_apply())
+
+    assert await raw_redis.get(keys.lock) is None
+    await raw_redis.set(keys.plan, good)
+    await asyncio.wait_for(redis_store.transact(PHONE, None, answer_apply()), 0.5)
+
+
+async def test_a_lock_lost_before_the_write_writes_nothing(
+    redis_store: RedisConversationStore,
+) -> None:
+    """If another holder took the lock (ours expired), the commit refuses and nothing changes."""
+    await redis_store.transact(PHONE, "SM1", answer_apply("first"))
+    before = await redis_store.load(PHONE)
+    lock = redis_store.keys_for(PHONE).lock
+    outbox_before = len(await redis_store.read_outbox())
+
+    def slow_apply(session: Session) -> tuple[Session, list[str], list[Event]]:
+        # Stands in for an apply that outlived the lock TTL while another process took over.
+        with redis.Redis.from_url(REDIS_URL) as sync:
+            sync.set(lock, "another-process", px=5_000)
+        return answer_apply("second")(session)
+
+    with pytest.raises(StoreUnavailable):
+        await redis_store.transact(PHONE, "SM2", slow_apply)
+
+    after = await redis_store.load(PHONE)
+    assert before is not None
+    assert after is not None
+    assert after.to_json() == before.to_json()
+    assert len(await redis_store.read_outbox()) == outbox_before
+
+
+async def test_a_holder_that_died_delays_the_next_message_only_until_its_lock_expires(
+    redis_store: RedisConversationStore, raw_redis: Redis
+) -> None:
+    """A crashed process leaves its lock behind; the TTL frees the contact."""
+    await raw_redis.set(redis_store.keys_for(PHONE).lock, "crashed", px=300)
+    started = time.monotonic()
+
+    await redis_store.transact(PHONE, None, answer_apply())
+
+    assert 0.2 < time.monotonic() - started < 1.5
+
+
+async def test_repeating_a_commit_whose_reply_was_lost_does_not_write_twice(
+    redis_store: RedisConversationStore, raw_redis: Redis
+) -> None:
+    """redis-py may resend a script after a dropped connection: the second run is a no-op."""
+    store = redis_store
+    keys = store.keys_for(PHONE)
+    token = "t" * 32
+    await store._begin(keys=[keys.lock, keys.session, keys.plan, keys.address], args=[token, 5000])
+    commit_keys = [keys.lock, keys.session, keys.plan, keys.address, store.outbox_key]
+    args: list[Any] = [token, b"s", b"p", b"a", 5000, keys.contact, 1000, 60, b"", "T", b"e"]
+
+    assert await store._commit(keys=commit_keys, args=args) == 1
+    assert await store._commit(keys=commit_keys, args=args) == 2
+    assert await raw_redis.xlen(store.outbox_key) == 1
+
+
+EVENTS: list[Event] = [
+    SectionCompleted("health", 3, (AnswerRecord("meds", "Any medicines?", "multi", ["a", "b"]),)),
+    AnswerChanged("health", "meds", ["a"], ["a", "b"]),
+    ConsentChanged("care_team", (AnswerRecord("ob", "Share with OB?", "yes_no", True, True),)),
+    HandoffRequested("talk", "health", "meds"),
+    CrisisDetected("suicide"),
+    OptedOut("STOP"),
+    OptedIn("START"),
+    ReminderRequested({"due": dt.date(2027, 3, 1), "at": dt.time(9, 30), "n": 2, "who": None}),
+    SectionCompleted("birth", 1, (AnswerRecord("due", "When?", "date", dt.date(2027, 3, 1)),)),
+    AnswerChanged("x", "when", dt.datetime(2027, 1, 2, 3, 4, tzinfo=dt.UTC), {"$date": 5}),
+    LanguageChanged("es"),
+]
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=lambda e: type(e).__name__)
+def test_every_event_type_survives_the_outbox_codec(event: Event) -> None:
+    decoded = decode_event(encode_event(event))
+    assert decoded == event
+    assert repr(decoded) == repr(event)  # same types too: a date stays a date
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port  # nothing listens here once the socket is closed
+
+
+async def silent_server() -> tuple[asyncio.Server, int]:
+    """Accepts connections and never answers: a hung Redis."""
+
+    async def ignore(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(ignore, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
+def operations(store: RedisConversationStore) -> list[Callable[[], Awaitable[object]]]:
+    return [
+        lambda: store.transact(PHONE, "SM1", answer_apply()),
+        lambda: store.load(PHONE),
+        lambda: store.record_delivery(PHONE, "SM1", {"status": "sent"}),
+        lambda: store.deliveries(PHONE),
+        lambda: store.push_dev_outbox(PHONE, "hi"),
+        lambda: store.dev_outbox(PHONE),
+    ]
+
+
+async def test_redis_down_fails_fast_with_store_unavailable(cipher: Cipher) -> None:
+    """A closed port: every operation raises StoreUnavailable well under 2 s; ping is False."""
+    store = RedisConversationStore(client_for_url(f"redis://127.0.0.1:{closed_port()}/0"), cipher)
+    for operation in operations(store):
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable):
+            await operation()
+        assert time.monotonic() - started < 2
+    assert not await store.ping()
+    await store.close()
+
+
+async def test_hung_redis_fails_within_about_a_second(cipher: Cipher) -> None:
+    """A Redis that accepts and never answers trips the 1 s socket timeout."""
+    server, port = await silent_server()
+    store = RedisConversationStore(client_for_url(f"redis://127.0.0.1:{port}/0"), cipher)
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable):
+            await store.transact(PHONE, "SM1", answer_apply())
+        assert time.monotonic() - started < 2
+    finally:
+        await store.close()
+        server.close()
+        await server.wait_closed()
