@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     i18n = commands.add_parser("i18n", help="the catalog build: extract, update, compile")
     i18n.add_argument("step", choices=("extract", "update", "compile", "all"))
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
-    chat.add_argument("--locale", action="append", default=None, help="extra locales to load")
+    chat.add_argument(
+        "--locale", action="append", default=None, help="locales to load (default: all shipped)"
+    )
     args = parser.parse_args(argv)
     if args.command == "flows":
         return _flows_check(args.directory)
@@ -48,8 +50,9 @@ def main(argv: list[str] | None = None) -> int:
             i18n_catalogs.compile_all()
         return 0
     from bot.channels.terminal import run_chat
+    from bot.i18n_catalogs import shipped_locales
 
-    run_chat(build_engine(locales=tuple(args.locale or ("en",))))
+    run_chat(build_engine(locales=tuple(args.locale or shipped_locales())))
     return 0
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from bot.engine.machine import Engine
 from bot.flows import build_engine
+from bot.i18n_catalogs import shipped_locales
 
 FIXTURE_FLOWS = Path(__file__).resolve().parent / "engine" / "flows"
 
@@ -19,4 +20,12 @@ def fixture_engine() -> Engine:
 
 @pytest.fixture(scope="session")
 def shipped_engine() -> Engine:
+    """The shipped flows in English only: golden English transcripts stay independent of
+    which other languages ship."""
     return build_engine()
+
+
+@pytest.fixture(scope="session")
+def i18n_engine() -> Engine:
+    """The shipped flows with every shipped catalog, as the app runs them."""
+    return build_engine(locales=tuple(shipped_locales()))

@@ -8,17 +8,22 @@ from bot.engine.machine import Engine
 from bot.engine.model import Step
 from bot.engine.session import Session
 
+YES = {"en": "yes", "es": "sí", "pt_BR": "sim"}
+NAME = {"en": "Sam", "es": "Ana", "pt_BR": "Bia"}
 
-def answer_for(step: Step, today: date) -> str:
+
+def answer_for(step: Step, today: date, locale: str = "en") -> str:
     """A valid answer to this step, as a parent would type it (first choice, dates in range)."""
     if step.type in ("choice", "multi"):
         return "1"
     if step.type == "yes_no":
-        return "yes"
+        return YES.get(locale, "yes")
     if step.type == "date":
         past = step.latest == "today"
         day = today - timedelta(days=2) if past else today + timedelta(days=30)
-        return f"{day.month}/{day.day}/{day.year}"
+        if locale == "en":
+            return f"{day.month}/{day.day}/{day.year}"
+        return f"{day.day}/{day.month}/{day.year}"  # day first outside the US
     if step.type == "time":
         return "10am"
     if step.type == "phone":
@@ -32,14 +37,15 @@ def answer_for(step: Step, today: date) -> str:
 
 def next_text(engine: Engine, session: Session, today: date) -> str | None:
     """What to send next to finish every section; None when the whole plan is done."""
+    locale = session.locale
     if session.status == "new":
         return "hi"
     if session.mode == "ask" and session.flow and session.step:
         if session.flow == engine.flows.onboarding.id and session.step == "name":
-            return "Sam"
-        return answer_for(engine.flows[session.flow].step(session.step), today)
+            return NAME.get(locale, "Sam")
+        return answer_for(engine.flows[session.flow].step(session.step), today, locale)
     if session.mode in ("readback", "offer"):
-        return "yes"
+        return YES.get(locale, "yes")
     if all(session.plan.is_done(f.id) for f in engine.flows.sections):
         return None
     return "menu" if session.mode != "menu" else "1"

@@ -28,6 +28,13 @@ Command = Literal[
 ]
 CrisisKind = Literal["emergency", "suicide", "baby", "violence"]
 
+# Translators: words that switch texts to THIS catalog's language: its name in itself, in
+# English and in the other languages we ship (comma-separated, capitals).
+LANGUAGE_WORDS = NP_("language", "ENGLISH, INGLES, INGLÊS")
+# Translators: first messages that show a parent writes in THIS catalog's language, so the
+# bot starts in it (comma-separated, capitals). Keep to words no other language uses.
+GREETINGS = NP_("greeting", "HI, HELLO, HEY, HIYA, GOOD MORNING, GOOD AFTERNOON")
+
 # Comma-separated words per command; each catalog adds its own language's words.
 KEYWORDS: dict[Command, str] = {
     "stop": NP_(
@@ -115,6 +122,20 @@ class KeywordTable:
             (kind, re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b"))
             for kind, words in crisis.items()
         ]
+        # Language words and greetings: each catalog names its own language.
+        self._languages: dict[str, str] = {}
+        self._greetings: dict[str, str] = {}
+        for locale in translator.locales:
+            # An untranslated entry falls back to English, which would claim English words
+            # for another language: only a real translation names a language.
+            words = translator.pgettext(locale, "language", LANGUAGE_WORDS)
+            if locale == "en" or words != LANGUAGE_WORDS:
+                for word in _words(words):
+                    self._languages.setdefault(word, locale)
+            greetings = translator.pgettext(locale, "greeting", GREETINGS)
+            if locale != "en" and greetings != GREETINGS:
+                for word in _words(greetings):
+                    self._greetings.setdefault(word, locale)
         self._phrases = sorted(
             ((w, c) for w, c in self._commands.items() if " " in w and c != "stop"),
             key=lambda pair: -len(pair[0]),
@@ -125,6 +146,8 @@ class KeywordTable:
 
     def command(self, folded: str) -> Match | None:
         """The command a whole message is, if any; CHANGE takes a number after it."""
+        if folded in self._languages:
+            return Match("language", self._languages[folded])
         if folded in self._commands:
             return Match(self._commands[folded], "")
         head, _, rest = folded.partition(" ")
@@ -137,6 +160,15 @@ class KeywordTable:
         # "Stop please", "STOP IT NOW": a short message led by a stop word is a stop.
         if head in self._stop_first_words and len(folded.split()) <= 3:
             return Match("stop", "")
+        return None
+
+    def language_of_greeting(self, folded: str) -> str | None:
+        """The locale a first message is written in, when it is a greeting we know."""
+        if folded in self._languages:
+            return self._languages[folded]
+        for phrase in (folded, folded.partition(" ")[0]):
+            if phrase in self._greetings:
+                return self._greetings[phrase]
         return None
 
     def crisis(self, folded: str) -> CrisisKind | None:

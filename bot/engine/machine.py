@@ -163,6 +163,9 @@ class Engine:
                 self._prompt(turn)
             return
         if session.status == "new":
+            greeting_locale = self.keywords.language_of_greeting(folded)
+            if greeting_locale is not None:
+                self._set_locale(turn, greeting_locale)
             self._first_contact(turn)
             return
         if session.status == "declined":
@@ -193,6 +196,13 @@ class Engine:
         session.status = "active"
         self._goto(session, onboarding, onboarding.steps[0].id)
         self._prompt(turn)
+        offers = [
+            self.translator.gettext(loc, m.LANGUAGE_OFFER)
+            for loc in self.translator.locales
+            if loc != session.locale
+        ]
+        if offers:
+            turn.replies.append(" ".join(offers))
 
     def _declined(self, turn: _Turn, text: str, command: str | None) -> None:
         try:
@@ -229,7 +239,7 @@ class Engine:
             "change": lambda: self._change(turn, match.argument),
             "restart": lambda: self._ask_restart(turn),
             "talk": lambda: self._talk(turn),
-            "language": lambda: self._ask_language(turn),
+            "language": lambda: self._switch_language(turn, match.argument),
             "reminder": lambda: self._start_reminder(turn),
             "sharing": lambda: self._show_sharing(turn),
             "stop_sharing": lambda: self._stop_sharing(turn),
@@ -324,6 +334,27 @@ class Engine:
         session.handoff = True
         turn.events.append(HandoffRequested("parent_asked", session.flow, session.step))
         turn.say(m.TALK)
+
+    def _set_locale(self, turn: _Turn, locale: str) -> None:
+        turn.session.locale = locale
+        turn.voice = self._voice(turn.session)
+
+    def _switch_language(self, turn: _Turn, locale: str) -> None:
+        """LANGUAGE asks which; ESPAÑOL, ENGLISH... switch at once and repeat the question."""
+        if not locale:
+            self._ask_language(turn)
+            return
+        session = turn.session
+        if session.mode == "language":
+            session.mode = session.resume or "idle"
+            session.resume = None
+        self._set_locale(turn, locale)
+        turn.events.append(LanguageChanged(locale))
+        turn.say(m.LANGUAGE_SET)
+        if session.status == "new":
+            self._first_contact(turn)
+        else:
+            self._prompt(turn)
 
     def _ask_language(self, turn: _Turn) -> None:
         session = turn.session
@@ -651,13 +682,7 @@ class Engine:
         except ParseFailed:
             self._prompt(turn)
             return
-        session.locale = chosen
-        session.mode = session.resume or "idle"
-        session.resume = None
-        turn.voice = self._voice(session)
-        turn.events.append(LanguageChanged(chosen))
-        turn.say(m.LANGUAGE_SET)
-        self._prompt(turn)
+        self._switch_language(turn, chosen)
 
     # ---- positions and prompts ---------------------------------------------------------
 

@@ -97,7 +97,10 @@ SHARING_STOPPED = N_(
 )
 
 LANGUAGE_PICK = N_("Which language? Reply with a number.")
+# Translators: confirm, in this catalog's language, that texts now come in it.
 LANGUAGE_SET = N_("OK, I'll text you in English.")
+# Translators: sent next to the first text to offer this catalog's language, in that language.
+LANGUAGE_OFFER = N_("For English, reply ENGLISH.")
 
 CRISIS_EMERGENCY = N_(
     "If someone overdosed, can't wake up or isn't breathing: call 911 now. "

@@ -75,7 +75,9 @@ return 0
 class StoreLimits:
     """Timings and caps; the defaults suit Twilio, which waits 15 s for a webhook."""
 
-    lock_ttl_ms: int = 10_000
+    # A step takes milliseconds; a holder that died (or a Redis that hung after granting the
+    # lock) should not keep a parent waiting long.
+    lock_ttl_ms: int = 3_000
     lock_wait_s: float = 10.0
     reply_ttl_s: int = 7 * DAY_S
     deliveries_ttl_s: int = 30 * DAY_S

@@ -1,0 +1,130 @@
+"""Build the Safe Start web app (create_app) and serve it with uvicorn: `python app.py`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from redis.asyncio import Redis
+
+from bot.channels.outbound import build_sender
+from bot.channels.twilio_sms import SignatureChecker, TwilioSms
+from bot.channels.webchat import WebChat
+from bot.errors import StoreUnavailable
+from bot.flows import build_engine
+from bot.observability import ContactHasher, Metrics, setup_logging
+from bot.service import Service
+from bot.settings import Settings
+from bot.store.crypto import cipher_from_settings
+from bot.store.embedded import EmbeddedServer, connect_redis
+from bot.store.redis_store import RedisConversationStore
+from bot.web import chat, install_error_handlers, ops, twilio
+from bot.web.deps import Runtime
+
+WEB_DIR = Path(__file__).resolve().parent / "bot" / "web"
+log = logging.getLogger("safestart.app")
+
+
+# (client, embedded server or None, description): how the app finds its Redis.
+RedisConnector = Callable[[Settings], Awaitable[tuple[Redis, EmbeddedServer | None, str]]]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    connect: RedisConnector | None = None,
+    key_prefix: str = "",
+) -> FastAPI:
+    """The FastAPI app; Redis, the engine and the sender are set up when it starts.
+
+    `connect` replaces connect_redis (tests and the bench hand in a round-trip counting
+    client); `key_prefix` namespaces every Redis key (tests sharing one database).
+    """
+    settings = settings or Settings()
+    connect = connect or connect_redis
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        setup_logging(settings.log_level)
+        engine = build_engine(
+            locales=settings.locales,
+            program=settings.program_name,
+            plan_name=settings.plan_name,
+            default_timezone=settings.default_timezone,
+        )
+        engine.zip_lookup("06103")  # loads the ZIP table now, not on a parent's first ZIP
+        cipher = cipher_from_settings(settings)
+        async with AsyncExitStack() as stack:
+            redis, embedded, description = await connect(settings)
+            if embedded is not None:
+                stack.callback(embedded.stop)
+            store = RedisConversationStore(redis, cipher, prefix=key_prefix)
+            stack.push_async_callback(store.close)
+            try:
+                await store.prepare()
+            except StoreUnavailable:
+                # Start anyway: /healthz says 503 and webhooks answer "try later" until
+                # Redis is back; the scripts then load on first use.
+                log.warning("Redis is not answering at start-up", extra={"event": "startup"})
+            contact_id = ContactHasher(cipher.id_key)
+            service = Service(store, engine, metrics, contact_id)
+            sender = build_sender(settings, store, metrics, contact_id)
+            stack.push_async_callback(sender.close)
+            token = settings.twilio_auth_token
+            checker = SignatureChecker(
+                token.get_secret_value() if token else None, settings.public_base_url
+            )
+            app.state.runtime = Runtime(
+                settings=settings,
+                service=service,
+                sms=TwilioSms(service, checker),
+                chat=WebChat(service, show_outbox=not settings.twilio_live),
+                sender=sender,
+                metrics=metrics,
+                templates=Jinja2Templates(directory=WEB_DIR / "templates"),
+                redis_description=description,
+            )
+            log.info(
+                "Safe Start ready",
+                extra={
+                    "event": "startup",
+                    "redis": description,
+                    "sender": "twilio" if settings.twilio_live else "dev outbox",
+                    "url": f"{settings.public_base_url}/chat",
+                },
+            )
+            yield
+            log.info("Safe Start stopping", extra={"event": "shutdown"})
+
+    app = FastAPI(
+        title="Safe Start",
+        lifespan=lifespan,
+        description="Build a Plan of Safe Care by text message or web chat.",
+    )
+    install_error_handlers(app, metrics)
+    app.include_router(twilio.router)
+    app.include_router(chat.router)
+    app.include_router(ops.router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    return app
+
+
+def main() -> None:
+    """Serve on HOST:PORT and say where the web chat is."""
+    import uvicorn
+
+    settings = Settings()
+    app = create_app(settings)
+    url = f"http://{settings.host}:{settings.port}/chat"
+    print(f"Safe Start: open the web chat at {url}", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,388 @@
+"""Inbound webhook throughput and latency: Safe Start's POST /twilio/sms vs a bare FastAPI form.
+
+    .venv/bin/python bench/bench_webhook.py [--requests 2000] [--concurrency 20]
+
+One run starts, each under its own uvicorn process on loopback (1 worker each):
+  * "bare": a FastAPI app whose one POST endpoint parses the same form and returns empty TwiML;
+  * "safe start": create_app() in live-Twilio mode on a private redis-server (or --redis-url),
+    its Redis client counting round trips.
+It drives both with the same SDK-signed inbound-SMS requests (signed before timing starts),
+then prints req/s, p50/p99 latency, the ratio, and Redis round trips per message as a
+markdown table. The load generator runs in this process, sharing the machine's cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import redis
+import uvicorn
+from fastapi import FastAPI, Request, Response
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes.redis_server import PrivateRedis  # noqa: E402
+
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
+FROM_NUMBER = "+18605550100"
+PUBLIC_BASE_URL = "https://bench.safestart.example.org"
+DATA_KEY = "YmVuY2gtYmVuY2gtYmVuY2gtYmVuY2gtYmVuY2gtMDA="
+MESSAGES_PER_PHONE = 10
+# Per worker, the (form, X-Twilio-Signature) pairs it sends, in order.
+Work = list[list[tuple[dict[str, str], str]]]
+WARMUP_REQUESTS = 100
+
+
+# ---- the two servers (run as subprocesses of this script) ------------------------------
+
+
+def serve_bare(port: int) -> None:
+    bare = FastAPI()
+
+    @bare.post("/twilio/sms")
+    async def sms(request: Request) -> Response:
+        form = await request.form()
+        assert form.get("MessageSid")
+        return Response(
+            '<?xml version="1.0" encoding="UTF-8"?><Response />', media_type="application/xml"
+        )
+
+    uvicorn.run(bare, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def serve_app(port: int, redis_url: str) -> None:
+    from redis.asyncio import Redis
+
+    from app import create_app
+    from bot.settings import Settings
+    from bot.store.embedded import EmbeddedServer
+    from bot.store.roundtrips import RoundTripCounter, counting_client
+
+    counter = RoundTripCounter()
+
+    async def connect(settings: Settings) -> tuple[Redis, EmbeddedServer | None, str]:
+        return counting_client(redis_url, counter), None, "bench counting client"
+
+    application = create_app(Settings(_env_file=None), connect=connect)
+
+    @application.get("/_bench/roundtrips", include_in_schema=False)
+    async def round_trips() -> dict[str, int]:
+        return {"round_trips": counter.reset()}
+
+    uvicorn.run(application, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+# ---- driving them ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server for {url} exited with {proc.returncode}")
+        try:
+            httpx.get(url, timeout=0.5)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise TimeoutError(f"{url} did not come up")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def signed_requests(count: int, concurrency: int) -> Work:
+    """Per worker, the (form, signature) pairs it sends in order: parents texting onboarding."""
+    from twilio.request_validator import RequestValidator
+
+    validator = RequestValidator(AUTH_TOKEN)
+    url = PUBLIC_BASE_URL + "/twilio/sms"
+    due = datetime.now(UTC).date() + timedelta(days=60)
+    script = [
+        "hi",
+        "yes",
+        "Sam",
+        "1",
+        f"{due.month}/{due.day}/{due.year}",
+        "06103",
+        "1",
+        "no",
+        "0",
+        "MENU",
+    ]
+    per_worker: Work = [[] for _ in range(concurrency)]
+    first = secrets.randbelow(10**7)
+    for n in range(count):
+        phone_no, step = divmod(n, MESSAGES_PER_PHONE)
+        phone = f"+1860{(first + phone_no) % 10**7:07d}"
+        sid = "SM" + secrets.token_hex(16)
+        form = {
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "SmsMessageSid": sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": phone,
+            "To": FROM_NUMBER,
+            "Body": script[step % len(script)],
+            "NumMedia": "0",
+            "NumSegments": "1",
+            "SmsStatus": "received",
+            "ApiVersion": "2010-04-01",
+            "FromCountry": "US",
+            "FromState": "CT",
+        }
+        # One phone's texts stay on one worker, in order, as one parent would send them.
+        per_worker[phone_no % concurrency].append((form, validator.compute_signature(url, form)))
+    return per_worker
+
+
+@dataclass
+class Result:
+    name: str
+    sent: int
+    errors: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rps(self) -> float:
+        return self.sent / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
+
+
+async def drive(name: str, base_url: str, work: Work, time_cap: float) -> Result:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.monotonic() + time_cap
+    limits = httpx.Limits(max_connections=len(work), max_keepalive_connections=len(work))
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+
+        async def worker(items: list[tuple[dict[str, str], str]]) -> None:
+            nonlocal errors
+            for form, signature in items:
+                if time.monotonic() > deadline:
+                    return
+                started = time.perf_counter()
+                response = await client.post(
+                    "/twilio/sms", data=form, headers={"X-Twilio-Signature": signature}
+                )
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200 or b"trouble" in response.content:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(items) for items in work))
+        seconds = time.perf_counter() - started
+    return Result(name, len(latencies), errors, seconds, latencies)
+
+
+async def drive_raw(name: str, base_url: str, work: Work, time_cap: float) -> Result:
+    """Like drive(), with pre-encoded HTTP/1.1 on one keep-alive socket per worker.
+
+    httpx spends about a millisecond of CPU per request, which on a small machine caps
+    what the servers can show; this client costs a few microseconds.
+    """
+    host, port = base_url.removeprefix("http://").split(":")
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.monotonic() + time_cap
+
+    def encode(form: dict[str, str], signature: str) -> bytes:
+        body = urlencode(form).encode()
+        head = (
+            f"POST /twilio/sms HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\nX-Twilio-Signature: {signature}\r\n\r\n"
+        )
+        return head.encode() + body
+
+    async def worker(requests: list[bytes]) -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            for request in requests:
+                if time.monotonic() > deadline:
+                    return
+                started = time.perf_counter()
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                body = await reader.readexactly(length)
+                latencies.append(time.perf_counter() - started)
+                if not head.startswith(b"HTTP/1.1 200") or b"trouble" in body:
+                    errors += 1
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+    encoded = [[encode(form, signature) for form, signature in items] for items in work]
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(items) for items in encoded))
+    seconds = time.perf_counter() - started
+    return Result(name, len(latencies), errors, seconds, latencies)
+
+
+def split(work: Work, first: int) -> tuple[Work, Work]:
+    """The first `first` requests (across workers) for warm-up, the rest for measuring."""
+    per = max(1, first // len(work))
+    return [w[:per] for w in work], [w[per:] for w in work]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--time-cap", type=float, default=60.0, help="seconds per target")
+    parser.add_argument(
+        "--client",
+        choices=("httpx", "raw"),
+        default="httpx",
+        help="load generator: httpx, or pre-encoded HTTP/1.1 on raw sockets",
+    )
+    parser.add_argument(
+        "--redis-url", help="use this Redis (its db is flushed!) instead of a private redis-server"
+    )
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="safestart-bench-") as tmp:
+        private = None
+        if args.redis_url:
+            redis_url = args.redis_url
+        else:
+            # A Redis of its own, so the server-side round-trip count is only ours.
+            private = PrivateRedis(Path(tmp))
+            private.start()
+            redis_url = private.url
+        env = dict(
+            os.environ,
+            REDIS_URL=redis_url,
+            TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+            TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+            TWILIO_FROM_NUMBER=FROM_NUMBER,
+            PUBLIC_BASE_URL=PUBLIC_BASE_URL,
+            DATA_ENCRYPTION_KEY=DATA_KEY,
+            VAR_DIR=str(Path(tmp) / "var"),
+            LOG_LEVEL="WARNING",
+        )
+        bare_port, app_port = free_port(), free_port()
+        me = [sys.executable, str(Path(__file__).resolve())]
+        bare = subprocess.Popen([*me, "--serve-bare", str(bare_port)], env=env)
+        ours = subprocess.Popen([*me, "--serve-app", str(app_port), redis_url], env=env)
+        try:
+            bare_url, app_url = f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{app_port}"
+            wait_until_up(bare_url + "/docs", bare)
+            wait_until_up(app_url + "/healthz", ours)
+            results = run(args, bare_url, app_url, redis_url)
+        finally:
+            stop(bare)
+            stop(ours)
+            if private is not None:
+                private.stop()
+    report(args, *results)
+
+
+def run(
+    args: argparse.Namespace, bare_url: str, app_url: str, redis_url: str
+) -> tuple[Result, Result, float, float]:
+    go = drive if args.client == "httpx" else drive_raw
+    warm_bare, bare_work = split(
+        signed_requests(args.requests + WARMUP_REQUESTS, args.concurrency), WARMUP_REQUESTS
+    )
+    warm_app, app_work = split(
+        signed_requests(args.requests + WARMUP_REQUESTS, args.concurrency), WARMUP_REQUESTS
+    )
+    asyncio.run(go("warm-up", bare_url, warm_bare, args.time_cap))
+    bare = asyncio.run(go("bare FastAPI form endpoint", bare_url, bare_work, args.time_cap))
+    asyncio.run(go("warm-up", app_url, warm_app, args.time_cap))
+
+    server = redis.Redis.from_url(redis_url)
+    before = server.info("commandstats")
+    httpx.get(app_url + "/_bench/roundtrips")  # zero the app's counter
+    ours = asyncio.run(go("Safe Start POST /twilio/sms", app_url, app_work, args.time_cap))
+    trips = httpx.get(app_url + "/_bench/roundtrips").json()["round_trips"]
+    after = server.info("commandstats")
+    server.close()
+    scripts = sum(
+        after.get(k, {}).get("calls", 0) - before.get(k, {}).get("calls", 0)
+        for k in ("cmdstat_evalsha", "cmdstat_eval")
+    )
+    per_message = trips / ours.sent if ours.sent else 0.0
+    return bare, ours, per_message, scripts / ours.sent if ours.sent else 0.0
+
+
+def report(
+    args: argparse.Namespace, bare: Result, ours: Result, trips: float, scripts: float
+) -> None:
+    print()
+    print(
+        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; {args.concurrency} concurrent clients "
+        f"({args.client}), uvicorn 1 worker each, load generator on the same machine."
+    )
+    print()
+    print("| endpoint | requests | errors | req/s | p50 ms | p99 ms |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for result in (bare, ours):
+        print(
+            f"| {result.name} | {result.sent} | {result.errors} | {result.rps:,.0f} | "
+            f"{result.percentile(0.50):.1f} | {result.percentile(0.99):.1f} |"
+        )
+    print()
+    ratio = ours.rps / bare.rps if bare.rps else 0.0
+    if bare.latencies and ours.latencies:
+        slower = statistics.median(ours.latencies) / statistics.median(bare.latencies)
+        print(
+            f"Safe Start / bare throughput: {ratio:.2f} ({ratio:.0%}); "
+            f"p50 latency {slower:.1f}x the bare endpoint's"
+        )
+    print(
+        f"Redis round trips per message: {trips:.2f} (client-side count); "
+        f"Lua scripts per message: {scripts:.2f} (server INFO commandstats)"
+    )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--serve-bare":
+        serve_bare(int(sys.argv[2]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "--serve-app":
+        serve_app(int(sys.argv[2]), sys.argv[3])
+    else:
+        main()

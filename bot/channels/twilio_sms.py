@@ -1,0 +1,175 @@
+"""Twilio SMS in and out of the service: signature check, MessageSid dedupe, TwiML replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.engine.texts import N_
+from bot.errors import BadSignature, ChannelError, StoreError
+from bot.service import Service
+
+log = logging.getLogger(__name__)
+
+MEDIA_ONLY = N_("Thanks! I can only read text messages. Please type your answer.")
+TROUBLE = N_("Sorry, we're having trouble right now. Please try again in a little while.")
+
+# Twilio gives up on a webhook after 15 s; the contract is an answer within 2 s even when
+# Redis hangs, so the store gets this long before the parent is told to try again later.
+STORE_BUDGET_SECONDS = 1.5
+
+
+@dataclass(frozen=True, slots=True)
+class InboundSms:
+    """The parts of Twilio's inbound-message request the bot uses."""
+
+    message_sid: str
+    sender: str
+    body: str
+    num_media: int
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> InboundSms:
+        sid, sender = form.get("MessageSid", ""), form.get("From", "")
+        if not sid or not sender:
+            raise ChannelError("MessageSid and From are required")
+        try:
+            num_media = int(form.get("NumMedia", "0") or 0)
+        except ValueError:
+            num_media = 0
+        return cls(sid, sender, form.get("Body", ""), num_media)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """One delivery status callback for a text we sent."""
+
+    message_sid: str
+    recipient: str
+    status: str
+    error_code: str | None
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> StatusReport:
+        sid, recipient = form.get("MessageSid", ""), form.get("To", "")
+        status = form.get("MessageStatus") or form.get("SmsStatus") or ""
+        if not sid or not recipient or not status:
+            raise ChannelError("MessageSid, To and MessageStatus are required")
+        return cls(sid, recipient, status, form.get("ErrorCode") or None)
+
+
+class SignatureChecker:
+    """X-Twilio-Signature against PUBLIC_BASE_URL + path (+ query), never request.url.
+
+    Behind TLS termination the URL the app sees is not the one Twilio signed. Without an
+    auth token (dev mode) every request is refused: nothing can prove it came from Twilio.
+    """
+
+    def __init__(self, auth_token: str | None, public_base_url: str) -> None:
+        self._validator = RequestValidator(auth_token) if auth_token else None
+        self._base = public_base_url.rstrip("/")
+
+    def url_for(self, path: str, query: str = "") -> str:
+        return f"{self._base}{path}" + (f"?{query}" if query else "")
+
+    def check(
+        self, path: str, query: str, params: Mapping[str, str], signature: str | None
+    ) -> None:
+        if self._validator is None:
+            raise BadSignature("no Twilio auth token configured")
+        if not signature:
+            raise BadSignature("missing X-Twilio-Signature")
+        if not self._validator.validate(self.url_for(path, query), dict(params), signature):
+            raise BadSignature("wrong X-Twilio-Signature")
+
+
+def twiml(replies: list[str]) -> str:
+    """A MessagingResponse with one <Message> per reply (none: an empty <Response/>)."""
+    response = MessagingResponse()
+    for reply in replies:
+        response.message(reply)
+    return str(response)
+
+
+class TwilioSms:
+    """Turns verified Twilio requests into service calls and the service's replies into TwiML."""
+
+    def __init__(
+        self,
+        service: Service,
+        checker: SignatureChecker,
+        budget: float = STORE_BUDGET_SECONDS,
+    ) -> None:
+        self.service = service
+        self.checker = checker
+        self.budget = budget
+
+    def verify(self, path: str, query: str, form: Mapping[str, str], signature: str | None) -> None:
+        """Raise BadSignature (logged and counted) unless Twilio signed this request."""
+        try:
+            self.checker.check(path, query, form, signature)
+        except BadSignature as refused:
+            self.service.metrics.rejected.labels("sms", "signature").inc()
+            log.warning(
+                "twilio request refused",
+                extra={"event": "bad_signature", "path": path, "reason": str(refused)},
+            )
+            raise
+
+    async def inbound(self, form: Mapping[str, str], now: datetime) -> str:
+        """Handle one verified inbound text and return the TwiML answer."""
+        message = InboundSms.from_form(form)
+        if message.num_media > 0 and not message.body.strip():
+            return twiml([await self._media_notice(message.sender)])
+        try:
+            async with asyncio.timeout(self.budget):
+                outcome = await self.service.handle_inbound(
+                    message.sender, message.body, message.message_sid, now, channel="sms"
+                )
+        except (StoreError, TimeoutError) as error:
+            self.service.metrics.errors.labels("store_unavailable").inc()
+            log.error(
+                "store unavailable; asked the parent to try later",
+                extra={
+                    "event": "store_unavailable",
+                    "channel": "sms",
+                    "reason": type(error).__name__,
+                    "contact": self.service.contact_id(message.sender),
+                },
+            )
+            return twiml([self.service.gettext("en", TROUBLE)])
+        return twiml(outcome.replies)
+
+    async def status(self, form: Mapping[str, str], now: datetime) -> None:
+        """Record a delivery status callback; StoreError propagates (Twilio may retry)."""
+        report = StatusReport.from_form(form)
+        self.service.metrics.delivery.labels(report.status).inc()
+        await self.service.store.record_delivery(
+            report.recipient,
+            report.message_sid,
+            {"status": report.status, "error_code": report.error_code, "at": now.isoformat()},
+        )
+        log.info(
+            "delivery status",
+            extra={
+                "event": "delivery_status",
+                "contact": self.service.contact_id(report.recipient),
+                "status": report.status,
+                "error_code": report.error_code,
+            },
+        )
+
+    async def _media_notice(self, sender: str) -> str:
+        try:
+            async with asyncio.timeout(self.budget):
+                locale = await self.service.locale_for(sender)
+        except (StoreError, TimeoutError):
+            locale = "en"
+        self.service.metrics.rejected.labels("sms", "media_only").inc()
+        return self.service.gettext(locale, MEDIA_ONLY)

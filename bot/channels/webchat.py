@@ -1,0 +1,88 @@
+"""The web chat channel: a browser's chat id <-> the "web:<id>" address the service knows."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.errors import ChannelError
+from bot.service import Service
+
+log = logging.getLogger(__name__)
+
+COOKIE_NAME = "safestart_chat"
+# An SMS reply can be 1600 characters at most; the web chat keeps the same limit.
+MAX_TEXT = 1600
+_CHAT_ID = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class ChatInputError(ChannelError):
+    """A chat message the service should not see; `code` is stable, `message` is for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class ChatReply:
+    replies: list[str]
+    outbox: list[str] = field(default_factory=list)
+
+
+def new_chat_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def valid_chat_id(value: str | None) -> str | None:
+    """The cookie's chat id when it has the shape we issue, else None (a new chat starts)."""
+    return value if value and _CHAT_ID.match(value) else None
+
+
+def address_for(chat_id: str) -> str:
+    return f"web:{chat_id}"
+
+
+def clean_text(text: object) -> str:
+    """The text to hand to the engine, or ChatInputError for empty, oversized or non-text."""
+    if not isinstance(text, str):
+        raise ChatInputError("text_required", 'Send JSON like {"text": "yes"}.')
+    stripped = text.strip()
+    if not stripped:
+        raise ChatInputError("empty_text", "Please type a message before sending.")
+    if len(stripped) > MAX_TEXT:
+        raise ChatInputError("text_too_long", f"Please keep messages under {MAX_TEXT} characters.")
+    return stripped
+
+
+class WebChat:
+    """Hands chat messages to the service and collects texts waiting in the dev outbox."""
+
+    def __init__(self, service: Service, *, show_outbox: bool = True) -> None:
+        self.service = service
+        self.show_outbox = show_outbox
+
+    async def send(
+        self, chat_id: str, text: object, now: datetime, client_id: str | None = None
+    ) -> ChatReply:
+        """One message from the browser; client_id (if given) makes a resend idempotent."""
+        cleaned = clean_text(text)
+        address = address_for(chat_id)
+        # Dedupe records are per contact already; the chat id (a bearer secret) stays out of
+        # the key name.
+        message_id = f"web-{client_id}" if client_id and _CLIENT_ID.match(client_id) else None
+        outcome = await self.service.handle_inbound(
+            address, cleaned, message_id, now, channel="web"
+        )
+        outbox = await self.outbox(chat_id) if self.show_outbox else []
+        return ChatReply(list(outcome.replies), outbox)
+
+    async def outbox(self, chat_id: str) -> list[str]:
+        texts: Sequence[str] = await self.service.store.dev_outbox(address_for(chat_id))
+        return list(texts)

@@ -1,0 +1,132 @@
+"""One inbound message end to end, for every channel: dedupe, lock, load, step, save, reply."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.engine.events import Event
+from bot.engine.machine import Engine
+from bot.engine.session import Session
+from bot.errors import StoreError
+from bot.observability import ContactHasher, Metrics
+from bot.store.base import ConversationStore, Outcome
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """What an event hook is told: whose message, on which channel, and what it produced."""
+
+    address: str
+    channel: str
+    events: Sequence[Event]
+    now: datetime
+
+
+# Called after the store has saved the step; later issues add delivery and scheduling here.
+EventHook = Callable[[Handled], Awaitable[None]]
+
+
+class Service:
+    """The one place inbound text is handled; channels only translate to and from it."""
+
+    def __init__(
+        self,
+        store: ConversationStore,
+        engine: Engine,
+        metrics: Metrics | None = None,
+        contact_id: ContactHasher | None = None,
+        hooks: Sequence[EventHook] = (),
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.metrics = metrics or Metrics()
+        self.contact_id = contact_id or ContactHasher()
+        self.hooks: list[EventHook] = [self._log_events, *hooks]
+
+    def add_hook(self, hook: EventHook) -> None:
+        self.hooks.append(hook)
+
+    async def handle_inbound(
+        self,
+        address: str,
+        text: str,
+        message_id: str | None,
+        now: datetime,
+        *,
+        channel: str = "sms",
+    ) -> Outcome:
+        """Run the engine on one text inside the store's transaction, then run the hooks.
+
+        A repeated message_id returns the first reply and runs no hooks. Raises
+        StoreUnavailable (nothing changed) when Redis does not answer in time.
+        """
+        started = time.perf_counter()
+        self.metrics.inbound.labels(channel).inc()
+
+        def apply(session: Session) -> tuple[Session, list[str], list[Event]]:
+            result = self.engine.step(session, text, now)
+            return result.session, result.replies, result.events
+
+        try:
+            outcome = await self.store.transact(address, message_id, apply)
+        except StoreError as error:
+            self.metrics.errors.labels(type(error).__name__).inc()
+            raise
+        finally:
+            self.metrics.latency.labels(channel).observe(time.perf_counter() - started)
+        self.metrics.replies.labels(channel).inc(len(outcome.replies))
+        if outcome.duplicate:
+            self.metrics.duplicates.labels(channel).inc()
+        log.info(
+            "inbound handled",
+            extra={
+                "event": "inbound",
+                "contact": self.contact_id(address),
+                "channel": channel,
+                "replies": len(outcome.replies),
+                "duplicate": outcome.duplicate,
+                "elapsed_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        if not outcome.duplicate and outcome.events:
+            await self._run_hooks(Handled(address, channel, tuple(outcome.events), now))
+        return outcome
+
+    async def locale_for(self, address: str) -> str:
+        """The parent's language, for texts sent outside the engine (e.g. the media notice)."""
+        session = await self.store.load(address)
+        return session.locale if session is not None else "en"
+
+    def gettext(self, locale: str, message: str) -> str:
+        return self.engine.translator.gettext(locale, message)
+
+    async def _run_hooks(self, handled: Handled) -> None:
+        for hook in self.hooks:
+            try:
+                await hook(handled)
+            except Exception:  # a failing hook must not lose the reply already saved
+                self.metrics.errors.labels("hook").inc()
+                log.exception(
+                    "event hook failed",
+                    extra={"event": "hook_failed", "contact": self.contact_id(handled.address)},
+                )
+
+    async def _log_events(self, handled: Handled) -> None:
+        types = [type(event).__name__ for event in handled.events]
+        for name in types:
+            self.metrics.events.labels(name).inc()
+        log.info(
+            "engine events",
+            extra={
+                "event": "engine_events",
+                "contact": self.contact_id(handled.address),
+                "channel": handled.channel,
+                "event_types": types,
+            },
+        )

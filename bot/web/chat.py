@@ -1,0 +1,75 @@
+"""The web chat: the page, and the JSON endpoint its script posts each message to."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Request, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from bot.channels.webchat import COOKIE_NAME, MAX_TEXT, new_chat_id, valid_chat_id
+from bot.web.deps import ChatDep, NowDep, RuntimeDep
+
+router = APIRouter(tags=["web chat"])
+
+COOKIE_MAX_AGE = 60 * 60 * 24 * 30
+ChatCookie = Annotated[str | None, Cookie(alias=COOKIE_NAME)]
+
+
+class ChatMessageIn(BaseModel):
+    text: object = Field(description=f"what the parent typed, 1 to {MAX_TEXT} characters")
+    id: str | None = Field(default=None, description="client message id; a resend is answered once")
+
+
+class ChatMessageOut(BaseModel):
+    replies: list[str]
+    outbox: list[str] = Field(default_factory=list, description="dev-mode texts for this chat")
+
+
+def _remember(response: Response, chat_id: str, secure: bool) -> None:
+    response.set_cookie(
+        COOKIE_NAME,
+        chat_id,
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+
+
+@router.get("/chat", response_class=HTMLResponse)
+async def chat_page(request: Request, runtime: RuntimeDep, cookie: ChatCookie = None) -> Response:
+    settings = runtime.settings
+    response = runtime.templates.TemplateResponse(
+        request,
+        "chat.html",
+        {
+            "program": settings.program_name,
+            "plan": settings.plan_name,
+            "max_text": MAX_TEXT,
+            "dev_mode": not settings.twilio_live,
+        },
+    )
+    if valid_chat_id(cookie) is None:
+        _remember(response, new_chat_id(), settings.public_base_url.startswith("https:"))
+    return response
+
+
+@router.post("/chat/messages")
+async def post_message(
+    message: ChatMessageIn,
+    response: Response,
+    chat: ChatDep,
+    runtime: RuntimeDep,
+    now: NowDep,
+    cookie: ChatCookie = None,
+) -> ChatMessageOut:
+    """One message from the page; replies (and dev outbox texts) come back as JSON."""
+    chat_id = valid_chat_id(cookie)
+    if chat_id is None:
+        chat_id = new_chat_id()
+        _remember(response, chat_id, runtime.settings.public_base_url.startswith("https:"))
+    result = await chat.send(chat_id, message.text, now, message.id)
+    return ChatMessageOut(replies=result.replies, outbox=result.outbox)

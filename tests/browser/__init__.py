@@ -1,0 +1,1 @@
+"""Browser tests: the web chat in headless Chromium."""

@@ -1,0 +1,1 @@
+"""HTTP tests: the app over ASGI and real Redis."""

@@ -1,0 +1,202 @@
+"""Fixtures for the HTTP tests: the real app on real Redis (db 14), SDK-signed Twilio requests."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from fastapi import FastAPI
+from twilio.request_validator import RequestValidator
+
+from app import create_app
+from bot.settings import Settings
+from bot.store.redis_store import RedisConversationStore
+from bot.web.deps import Runtime
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+# A fixed key, so a failing test's data in db 14 can be read back by hand.
+DATA_KEY = "c2FmZS1zdGFydC10ZXN0LWtleS0wMTIzNDU2Nzg5YWI="
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+FROM_NUMBER = "+18605550100"
+# What Twilio is told to call; deliberately not the URL the test client uses.
+PUBLIC_BASE_URL = "https://safestart.example.org"
+
+_sids = itertools.count(1)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings from these values only: the developer's environment and .env are ignored."""
+    values: dict[str, Any] = {
+        "redis_url": REDIS_URL,
+        "twilio_account_sid": ACCOUNT_SID,
+        "twilio_auth_token": AUTH_TOKEN,
+        "twilio_from_number": FROM_NUMBER,
+        "public_base_url": PUBLIC_BASE_URL,
+        "data_encryption_key": DATA_KEY,
+        "var_dir": tmp_path / "var",
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@dataclass
+class KeySpace:
+    """One test's corner of db 14: every key under its own prefix, deleted afterwards.
+
+    A prefix rather than FLUSHDB: other engineers' runs of this suite share the database,
+    and a flush in one run would wipe the conversations another run is in the middle of.
+    """
+
+    client: redis.Redis
+    prefix: str
+
+    def stored(self) -> list[bytes]:
+        return list(self.client.scan_iter(match=f"{self.prefix}*", count=1000))
+
+    def delete_all(self) -> None:
+        keys = self.stored()
+        if keys:
+            self.client.delete(*keys)
+
+
+@contextmanager
+def new_keyspace() -> Iterator[KeySpace]:
+    client = redis.Redis.from_url(REDIS_URL)
+    assert client.connection_pool.connection_kwargs.get("db") == 14  # never db 0
+    space = KeySpace(client, f"test:{secrets.token_hex(6)}:")
+    try:
+        yield space
+    finally:
+        space.delete_all()
+        client.close()
+
+
+@pytest.fixture
+def keyspace() -> Iterator[KeySpace]:
+    with new_keyspace() as space:
+        yield space
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@asynccontextmanager
+async def running_app(
+    settings: Settings, keyspace: KeySpace, **options: Any
+) -> AsyncIterator[FastAPI]:
+    """create_app with its lifespan run, its keys under the test's prefix."""
+    application = create_app(settings, key_prefix=keyspace.prefix, **options)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def app(settings: Settings, keyspace: KeySpace) -> AsyncIterator[FastAPI]:
+    async with running_app(settings, keyspace) as application:
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
+        yield http
+
+
+def runtime_of(app: FastAPI) -> Runtime:
+    runtime = app.state.runtime
+    assert isinstance(runtime, Runtime)
+    return runtime
+
+
+def store_of(app: FastAPI) -> RedisConversationStore:
+    store = runtime_of(app).service.store
+    assert isinstance(store, RedisConversationStore)
+    return store
+
+
+def new_phone() -> str:
+    return "+1860555" + f"{secrets.randbelow(10_000):04d}"
+
+
+def new_sid() -> str:
+    return f"SM{next(_sids):08d}{secrets.token_hex(12)}"
+
+
+def inbound_params(
+    phone: str, body: str, sid: str | None = None, num_media: int = 0
+) -> dict[str, str]:
+    """The form Twilio posts for an inbound SMS, with the fields it really sends."""
+    sid = sid or new_sid()
+    params = {
+        "ToCountry": "US",
+        "ToState": "CT",
+        "SmsMessageSid": sid,
+        "NumMedia": str(num_media),
+        "ToCity": "HARTFORD",
+        "FromZip": "06103",
+        "SmsSid": sid,
+        "FromState": "CT",
+        "SmsStatus": "received",
+        "FromCity": "HARTFORD",
+        "Body": body,
+        "FromCountry": "US",
+        "To": FROM_NUMBER,
+        "ToZip": "06103",
+        "NumSegments": "1",
+        "MessageSid": sid,
+        "AccountSid": ACCOUNT_SID,
+        "From": phone,
+        "ApiVersion": "2010-04-01",
+    }
+    for i in range(num_media):
+        params[f"MediaUrl{i}"] = (
+            f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Media/{i}"
+        )
+        params[f"MediaContentType{i}"] = "image/jpeg"
+    return params
+
+
+def sign(path: str, params: Mapping[str, str], token: str = AUTH_TOKEN) -> str:
+    """X-Twilio-Signature as Twilio computes it, with the SDK's own RequestValidator."""
+    return str(RequestValidator(token).compute_signature(PUBLIC_BASE_URL + path, dict(params)))
+
+
+async def post_signed(
+    client: httpx.AsyncClient, path: str, params: Mapping[str, str], signature: str | None = None
+) -> httpx.Response:
+    headers = {"X-Twilio-Signature": signature if signature is not None else sign(path, params)}
+    return await client.post(path, data=dict(params), headers=headers)
+
+
+async def text(
+    client: httpx.AsyncClient, phone: str, body: str, sid: str | None = None
+) -> list[str]:
+    """Send one signed inbound SMS; the reply texts from the TwiML."""
+    response = await post_signed(client, "/twilio/sms", inbound_params(phone, body, sid))
+    assert response.status_code == 200, response.text
+    return twiml_messages(response.text)
+
+
+def twiml_messages(body: str) -> list[str]:
+    root = ET.fromstring(body)  # noqa: S314 - our own app's TwiML, not untrusted input
+    assert root.tag == "Response"
+    return [message.text or "" for message in root.findall("Message")]

@@ -1,0 +1,170 @@
+"""Outbound texts through the real Twilio SDK against the local fake, and the dev outbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from twilio.base.exceptions import TwilioRestException
+
+from bot.channels.outbound import DevSender, TwilioSender
+from tests.fakes.twilio_server import FakeTwilio
+from tests.web.conftest import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FROM_NUMBER,
+    PUBLIC_BASE_URL,
+    KeySpace,
+    make_settings,
+    new_phone,
+    post_signed,
+    running_app,
+    runtime_of,
+    store_of,
+)
+
+# Every test here shares Redis db 14 (flushed around each test): one xdist worker runs them.
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("redis-db14")]
+
+SERVICE_SID = "MG" + "0123456789abcdef" * 2
+
+
+@pytest.fixture(scope="module")
+def fake_twilio() -> Iterator[FakeTwilio]:
+    with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def twilio(fake_twilio: FakeTwilio) -> FakeTwilio:
+    fake_twilio.clear()
+    return fake_twilio
+
+
+@pytest.fixture
+async def live_app(
+    twilio: FakeTwilio, tmp_path: Path, keyspace: KeySpace
+) -> AsyncIterator[FastAPI]:
+    settings = make_settings(tmp_path, twilio_api_base_url=twilio.base_url)
+    async with running_app(settings, keyspace) as application:
+        yield application
+
+
+async def test_twilio_sender_calls_messages_create_with_our_fields(
+    live_app: FastAPI, twilio: FakeTwilio
+) -> None:
+    """The SDK reaches the fake with To, From, Body and our status callback; the sid comes back."""
+    sender = runtime_of(live_app).sender
+    assert isinstance(sender, TwilioSender)
+    phone = new_phone()
+    sid = await sender.send(phone, "Reminder: your visit is tomorrow at 10am.")
+    [message] = twilio.wait_for(1)
+    assert sid == message.sid
+    assert sid.startswith("SM")
+    assert message.to == phone
+    assert message.get("From") == FROM_NUMBER
+    assert message.body == "Reminder: your visit is tomorrow at 10am."
+    assert message.get("StatusCallback") == f"{PUBLIC_BASE_URL}/twilio/status"
+    assert twilio.schema_checked
+    assert [r.status for r in twilio.requests] == [201]
+
+
+async def test_messaging_service_sid_is_sent_instead_of_from(
+    twilio: FakeTwilio, tmp_path: Path
+) -> None:
+    """With TWILIO_MESSAGING_SERVICE_SID set, the request names the service, not a number."""
+    settings = make_settings(
+        tmp_path,
+        twilio_api_base_url=twilio.base_url,
+        twilio_from_number=None,
+        twilio_messaging_service_sid=SERVICE_SID,
+    )
+    sender = TwilioSender(settings)
+    try:
+        await sender.send(new_phone(), "Hello")
+    finally:
+        await sender.close()
+    [message] = twilio.wait_for(1)
+    assert message.get("MessagingServiceSid") == SERVICE_SID
+    assert message.get("From") is None
+
+
+async def test_wrong_credentials_raise_and_send_nothing(twilio: FakeTwilio, tmp_path: Path) -> None:
+    """The fake checks Basic auth like Twilio: 401, code 20003, surfaced by the SDK."""
+    settings = make_settings(
+        tmp_path, twilio_api_base_url=twilio.base_url, twilio_auth_token="wrong"
+    )
+    sender = TwilioSender(settings)
+    try:
+        with pytest.raises(TwilioRestException) as raised:
+            await sender.send(new_phone(), "Hello")
+    finally:
+        await sender.close()
+    assert raised.value.status == 401
+    assert raised.value.code == 20003
+    assert twilio.messages == []
+
+
+async def test_status_callback_for_a_sent_text_is_recorded(
+    live_app: FastAPI, twilio: FakeTwilio
+) -> None:
+    """Send, then Twilio's 'delivered' callback for that sid lands in the recipient's record."""
+    phone = new_phone()
+    await runtime_of(live_app).sender.send(phone, "Hello")
+    [message] = twilio.wait_for(1)
+    transport = httpx.ASGITransport(app=live_app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
+        params = twilio.status_params(message, "delivered")
+        assert (await post_signed(client, "/twilio/status", params)).status_code == 204
+    assert (await store_of(live_app).deliveries(phone))[message.sid]["status"] == "delivered"
+
+
+async def test_fake_refuses_requests_twilio_would_refuse(twilio: FakeTwilio) -> None:
+    """No To: 400/21604; no From or service: 21603; a parameter Twilio lacks: 400."""
+    url = f"{twilio.base_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+    auth = (ACCOUNT_SID, AUTH_TOKEN)
+    async with httpx.AsyncClient(auth=auth) as http:
+        no_to = await http.post(url, data={"From": FROM_NUMBER, "Body": "x"})
+        no_from = await http.post(url, data={"To": "+18605550123", "Body": "x"})
+        unknown = await http.post(
+            url, data={"To": "+18605550123", "From": FROM_NUMBER, "Body": "x", "Bogus": "1"}
+        )
+        bad_sid = await http.post(
+            url, data={"To": "+18605550123", "MessagingServiceSid": "MG1", "Body": "x"}
+        )
+    assert (no_to.status_code, no_to.json()["code"]) == (400, 21604)
+    assert (no_from.status_code, no_from.json()["code"]) == (400, 21603)
+    assert unknown.status_code == 400
+    assert "Bogus" in unknown.json()["message"]
+    assert bad_sid.status_code == 400
+    assert "MessagingServiceSid" in bad_sid.json()["message"]
+    assert twilio.messages == []
+
+
+async def test_dev_mode_sends_to_the_dev_outbox_and_refuses_webhooks(
+    tmp_path: Path, keyspace: KeySpace
+) -> None:
+    """No Twilio credentials: texts go to the dev outbox (seen by the chat); /twilio/sms is 403."""
+    settings = make_settings(
+        tmp_path, twilio_account_sid=None, twilio_auth_token=None, twilio_from_number=None
+    )
+    async with running_app(settings, keyspace) as application:
+        sender = runtime_of(application).sender
+        assert isinstance(sender, DevSender)
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
+            first = await client.post("/chat/messages", json={"text": "hi"})
+            assert first.json()["outbox"] == []
+            chat_id = client.cookies["safestart_chat"]
+            sid = await sender.send(f"web:{chat_id}", "Reminder: clinic visit Monday 10am.")
+            assert sid.startswith("SMdev")
+            second = await client.post("/chat/messages", json={"text": "yes"})
+            assert second.json()["outbox"] == ["Reminder: clinic visit Monday 10am."]
+            from tests.web.conftest import inbound_params
+
+            params = inbound_params(new_phone(), "hi")
+            refused = await post_signed(client, "/twilio/sms", params)
+            assert refused.status_code == 403

@@ -1,0 +1,123 @@
+"""A whole Plan of Safe Care built over POST /twilio/sms, answering whatever the flows ask."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from bot.engine.answers import relative_day
+from bot.engine.machine import Engine
+from bot.engine.model import Step
+from bot.engine.session import Session
+from tests.web.conftest import new_phone, runtime_of, store_of, text
+
+# Every test here shares Redis db 14 (flushed around each test): one xdist worker runs them.
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("redis-db14")]
+
+MAX_TURNS = 600
+SORRY = "Sorry, I didn't get that."
+
+# The onboarding answers a parent would give: "yes, Sam, 1, <due date>, 06103, 1, no, 0".
+ONBOARDING = {"name": "Sam", "zip": "06103", "shared_phone": "no", "other_children": "0"}
+BY_TYPE = {
+    "choice": "1",
+    "multi": "1",
+    "yes_no": "yes",
+    "time": "10am",
+    "phone": "860-555-0123",
+    "zip": "06103",
+    "text": "Dr. Lee",
+}
+
+
+def us_date(day: date) -> str:
+    return f"{day.month}/{day.day}/{day.year}"
+
+
+def answer_for(flow_id: str, step: Step, today: date) -> str:
+    """A valid answer to any step, from its type and rules (the flows are data; so is this)."""
+    if flow_id == "onboarding" and step.id in ONBOARDING:
+        return ONBOARDING[step.id]
+    if flow_id == "onboarding" and step.id == "due_date":
+        return us_date(today + timedelta(days=60))
+    if step.type == "date":
+        low = relative_day(step.earliest, today) if step.earliest else today - timedelta(365)
+        high = relative_day(step.latest, today) if step.latest else today + timedelta(365)
+        return us_date(low + (high - low) / 2)
+    if step.type == "number":
+        assert step.minimum is not None
+        assert step.maximum is not None
+        return str(min(max(1, step.minimum), step.maximum))
+    return BY_TYPE[step.type]
+
+
+def next_text(engine: Engine, session: Session, last_reply: str, today: date) -> str:
+    """What the parent sends next, judged by the session's mode and the bot's last text."""
+    mode = session.mode
+    if mode == "ask":
+        assert session.flow is not None
+        assert session.step is not None
+        return answer_for(session.flow, engine.flows[session.flow].step(session.step), today)
+    if mode == "readback":
+        assert "Is this right?" in last_reply
+        return "yes"
+    if mode == "offer":
+        assert last_reply.startswith("Next up")
+        return "yes"
+    if mode == "menu":
+        undone = [
+            f
+            for f in engine.flows.menu_flows
+            if f.kind == "section" and not session.plan.is_done(f.id)
+        ]
+        return str(engine.flows.menu_flows.index(undone[0]) + 1)
+    raise AssertionError(f"the driver does not expect mode {mode!r} here: {last_reply!r}")
+
+
+async def test_a_whole_plan_over_twilio_sms(client: httpx.AsyncClient, app: FastAPI) -> None:
+    """Consent, onboarding, then every section confirmed: all sections done, events emitted."""
+    runtime = runtime_of(app)
+    engine = runtime.service.engine
+    store = store_of(app)
+    phone = new_phone()
+    sections = [f.id for f in engine.flows.sections]
+
+    replies = await text(client, phone, "Hi")
+    assert replies[0].startswith("Hi! This is Safe Start.")
+    replies = await text(client, phone, "yes")
+    sent: list[str] = ["yes"]
+    for _ in range(MAX_TURNS):
+        session = await store.load(phone)
+        assert session is not None
+        if all(session.plan.is_done(s) for s in sections):
+            break
+        tz = ZoneInfo(session.timezone or "America/New_York")
+        message = next_text(engine, session, replies[-1], datetime.now(UTC).astimezone(tz).date())
+        sent.append(message)
+        replies = await text(client, phone, message)
+        assert replies, f"no reply to {message!r}"
+        assert not any(r.startswith(SORRY) for r in replies), (message, replies)
+    else:
+        raise AssertionError(f"plan not finished after {MAX_TURNS} texts")
+
+    session = await store.load(phone)
+    assert session is not None
+    done = [s for s in sections if session.plan.is_done(s)]
+    assert done == sections
+    assert len(done) == 8
+    onboarding = session.plan.answers["onboarding"]
+    assert onboarding["name"] == "Sam"
+    assert onboarding["zip"] == "06103"
+    first_steps = [s.id for s in engine.flows.onboarding.steps][:4]
+    if first_steps == ["consent", "name", "stage", "due_date"]:
+        assert sent[:8] == ["yes", "Sam", "1", sent[3], "06103", "1", "no", "0"]
+    assert "Every part of your Plan of Safe Care is done" in replies[-1]
+
+    completed = [e for e in await store.read_outbox(count=10_000) if e.type == "SectionCompleted"]
+    assert sorted(e.event.section for e in completed) == sorted(sections)  # type: ignore[union-attr]
+    metrics = (await client.get("/metrics")).text
+    assert 'safestart_engine_events_total{type="SectionCompleted"} 8.0' in metrics
