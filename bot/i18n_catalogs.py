@@ -28,8 +28,18 @@ def extract(output: Path = TEMPLATE) -> None:
     os.chdir(ROOT)
     try:
         _pybabel(
-            "extract", "-F", "babel.cfg", *KEYWORDS, "--sort-by-file", "--no-wrap",
-            "--omit-header", "--project", "safe-start", "-o", str(output), ".",
+            "extract",
+            "-F",
+            "babel.cfg",
+            *KEYWORDS,
+            "--sort-by-file",
+            "--no-wrap",
+            "--omit-header",
+            "--project",
+            "safe-start",
+            "-o",
+            str(output),
+            ".",
         )
     finally:
         os.chdir(here)
@@ -43,8 +53,16 @@ def update() -> None:
     """Merge the template into every shipped catalog (new ids appear untranslated)."""
     for locale in shipped_locales():
         _pybabel(
-            "update", "-i", str(TEMPLATE), "-d", str(LOCALES), "-l", locale, "--no-wrap",
-            "--ignore-obsolete", "--no-fuzzy-matching",
+            "update",
+            "-i",
+            str(TEMPLATE),
+            "-d",
+            str(LOCALES),
+            "-l",
+            locale,
+            "--no-wrap",
+            "--ignore-obsolete",
+            "--no-fuzzy-matching",
         )
 
 
