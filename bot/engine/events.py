@@ -68,6 +68,14 @@ class ReminderRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class ReminderReplied:
+    """The parent answered a reminder: confirm, reschedule, ride (needs transport) or off/on."""
+
+    reminder_id: str | None
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
 class LanguageChanged:
     locale: str
 
@@ -81,5 +89,6 @@ Event = (
     | OptedOut
     | OptedIn
     | ReminderRequested
+    | ReminderReplied
     | LanguageChanged
 )

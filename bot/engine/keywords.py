@@ -25,6 +25,11 @@ Command = Literal[
     "reminder",
     "sharing",
     "stop_sharing",
+    "confirm",
+    "reschedule",
+    "ride",
+    "reminders_off",
+    "reminders_on",
 ]
 CrisisKind = Literal["emergency", "suicide", "baby", "violence"]
 
@@ -56,7 +61,14 @@ KEYWORDS: dict[Command, str] = {
     # Never bare REVOKE for sharing: carriers treat it as an opt-out from all texts.
     "sharing": NP_("keyword", "SHARING, WHO SEES MY PLAN"),
     "stop_sharing": NP_("keyword", "STOP SHARING, STOP SHARING ALL"),
+    # Replies to a reminder; C, R and RIDE count only while a reminder is waiting.
+    "confirm": NP_("keyword", "C, CONFIRM, CONFIRMED, ILL BE THERE"),
+    "reschedule": NP_("keyword", "R, RESCHEDULE, CHANGE TIME"),
+    "ride": NP_("keyword", "RIDE, NEED A RIDE, I NEED A RIDE"),
+    "reminders_off": NP_("keyword", "NO REMINDERS, STOP REMINDERS, REMINDERS OFF"),
+    "reminders_on": NP_("keyword", "REMINDERS ON, START REMINDERS"),
 }
+REMINDER_REPLIES = ("confirm", "reschedule", "ride")
 
 # Phrases found anywhere in a message. Kept specific: a false alarm is better than a miss,
 # but "high" alone would fire on ordinary answers.

@@ -25,10 +25,11 @@ from bot.engine.events import (
     LanguageChanged,
     OptedIn,
     OptedOut,
+    ReminderReplied,
     ReminderRequested,
     SectionCompleted,
 )
-from bot.engine.keywords import KeywordTable, Match, fold
+from bot.engine.keywords import REMINDER_REPLIES, KeywordTable, Match, fold
 from bot.engine.loader import END, FlowSet
 from bot.engine.model import Flow, Step
 from bot.engine.navigation import answered_route, next_open, path
@@ -61,6 +62,10 @@ REASONS = {
     "too_long": m.TOO_LONG,
     "out_of_range": None,
 }
+
+
+# A reminder's C / R / RIDE are understood for this long after it was sent.
+REMINDER_REPLY_WINDOW = timedelta(days=3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +246,11 @@ class Engine:
             "talk": lambda: self._talk(turn),
             "language": lambda: self._switch_language(turn, match.argument),
             "reminder": lambda: self._start_reminder(turn),
+            "confirm": lambda: self._reminder_reply(turn, "confirm", m.REMINDER_CONFIRMED),
+            "reschedule": lambda: self._reminder_reply(turn, "reschedule", m.REMINDER_RESCHEDULE),
+            "ride": lambda: self._reminder_reply(turn, "ride", m.REMINDER_RIDE),
+            "reminders_off": lambda: self._reminders_switch(turn, off=True),
+            "reminders_on": lambda: self._reminders_switch(turn, off=False),
             "sharing": lambda: self._show_sharing(turn),
             "stop_sharing": lambda: self._stop_sharing(turn),
         }
@@ -249,6 +259,8 @@ class Engine:
             turn.say(m.MENU_FINISH_ONBOARDING)
             self._prompt(turn)
             return True
+        if match.command in REMINDER_REPLIES and not self._reminder_waiting(session, turn.now):
+            return False  # "C" with no reminder waiting is an ordinary answer
         handler = handlers.get(match.command)
         if handler is None:
             return False
@@ -365,6 +377,44 @@ class Engine:
         if session.mode != "language":
             session.resume = session.mode
         session.mode = "language"
+        self._prompt(turn)
+
+    def note_reminder(
+        self, session: Session, reminder_id: str, kind: str, at: datetime, now: datetime
+    ) -> Session:
+        """The session after a reminder was texted: C / R / RIDE now answer that reminder."""
+        noted = session.copy()
+        noted.reminder = {
+            "id": reminder_id,
+            "kind": kind,
+            "at": at.isoformat(),
+            "sent_at": now.isoformat(),
+        }
+        return noted
+
+    def _reminder_waiting(self, session: Session, now: datetime) -> bool:
+        if session.reminder is None:
+            return False
+        sent = datetime.fromisoformat(str(session.reminder["sent_at"]))
+        return now - sent <= REMINDER_REPLY_WINDOW
+
+    def _reminder_reply(self, turn: _Turn, action: str, reply: str) -> None:
+        """Answer the waiting reminder, then go back to whatever the parent was doing."""
+        session = turn.session
+        reminder_id = str(session.reminder["id"]) if session.reminder else None
+        turn.events.append(ReminderReplied(reminder_id, action))
+        session.reminder = None
+        turn.say(reply)
+        self._prompt(turn)
+
+    def _reminders_switch(self, turn: _Turn, *, off: bool) -> None:
+        session = turn.session
+        if off:
+            session.plan.prefs["reminders_off"] = True
+        else:
+            session.plan.prefs.pop("reminders_off", None)
+        turn.events.append(ReminderReplied(None, "off" if off else "on"))
+        turn.say(m.REMINDERS_OFF if off else m.REMINDERS_ON)
         self._prompt(turn)
 
     def _consent_steps(self) -> list[tuple[Flow, Step]]:

@@ -96,6 +96,14 @@ SHARING_STOPPED = N_(
     "Done. We stopped sharing your plan with everyone, starting now. Your answers are still saved."
 )
 
+REMINDER_CONFIRMED = N_("Thanks, you're all set. See you then!")
+REMINDER_RESCHEDULE = N_("OK. Someone from your team will text you to find a better time.")
+REMINDER_RIDE = N_("OK. We'll let your team know you need a ride.")
+REMINDERS_OFF = N_(
+    "OK, no more reminders. Your plan is still here. Reply REMINDERS ON to turn them back on."
+)
+REMINDERS_ON = N_("OK, reminders are back on.")
+
 LANGUAGE_PICK = N_("Which language? Reply with a number.")
 # Translators: confirm, in this catalog's language, that texts now come in it.
 LANGUAGE_SET = N_("OK, I'll text you in English.")

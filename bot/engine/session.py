@@ -23,6 +23,8 @@ class Plan:
     completed_at: dict[str, str] = field(default_factory=dict)
     # Sections changed since they were last confirmed: the next "yes" makes a new version.
     dirty: list[str] = field(default_factory=list)
+    # The parent's choices that are not plan answers, e.g. {"reminders_off": true}.
+    prefs: dict[str, JSON] = field(default_factory=dict)
 
     def answer(self, flow: str, step: str) -> JSON:
         return self.answers.get(flow, {}).get(step)
@@ -41,6 +43,7 @@ class Plan:
             versions=dict(self.versions),
             completed_at=dict(self.completed_at),
             dirty=list(self.dirty),
+            prefs=dict(self.prefs),
         )
 
     def to_json(self) -> dict[str, JSON]:
@@ -50,6 +53,7 @@ class Plan:
             "versions": self.versions,
             "completed_at": self.completed_at,
             "dirty": self.dirty,
+            "prefs": self.prefs,
         }
 
     @classmethod
@@ -60,6 +64,7 @@ class Plan:
             versions=dict(data.get("versions", {})),
             completed_at=dict(data.get("completed_at", {})),
             dirty=list(data.get("dirty", [])),
+            prefs=dict(data.get("prefs", {})),
         )
 
 
@@ -83,6 +88,8 @@ class Session:
     last_seen: str | None = None
     handoff: bool = False
     plan: Plan = field(default_factory=Plan)
+    # The last reminder texted ({"id", "kind", "at", "sent_at"}), so C / R / RIDE answer it.
+    reminder: dict[str, JSON] | None = None
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -100,6 +107,7 @@ class Session:
             "last_seen": self.last_seen,
             "handoff": self.handoff,
             "plan": self.plan.to_json(),
+            "reminder": self.reminder,
         }
 
     def copy(self) -> Session:
@@ -118,6 +126,7 @@ class Session:
             self.last_seen,
             self.handoff,
             self.plan.copy(),
+            dict(self.reminder) if self.reminder else None,
         )
 
     def position_json(self) -> dict[str, JSON]:
@@ -143,4 +152,5 @@ class Session:
             last_seen=data.get("last_seen"),
             handoff=bool(data.get("handoff", False)),
             plan=Plan.from_json(plan_data or {}),
+            reminder=data.get("reminder"),
         )
