@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "locales"
 TEMPLATE = LOCALES / "messages.pot"
 # Only our markers: translator.gettext(locale, ...) calls must not be taken for messages.
-KEYWORDS = ("--no-default-keywords", "-k", "N_", "-k", "NP_:1c,2", "-c", "Translators:")
+KEYWORDS = ("--no-default-keywords", "-k", "N_", "-k", "NP_:1c,2", "-k", "_", "-c", "Translators:")
 
 
 def _pybabel(*args: str) -> None:

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     quiet_hours: str = "20:00-09:00"
     program_name: str = "Safe Start"
     plan_name: str = "Plan of Safe Care"
-    locales: tuple[str, ...] = Field(default=("en",))
+    locales: tuple[str, ...] = Field(default=("en", "es", "pt_BR"))
     host: str = "127.0.0.1"
     port: int = 8000
     var_dir: Path = ROOT / "var"

@@ -65,10 +65,21 @@ KEYWORDS: dict[Command, str] = {
     "confirm": NP_("keyword", "C, CONFIRM, CONFIRMED, ILL BE THERE"),
     "reschedule": NP_("keyword", "R, RESCHEDULE, CHANGE TIME"),
     "ride": NP_("keyword", "RIDE, NEED A RIDE, I NEED A RIDE"),
-    "reminders_off": NP_("keyword", "NO REMINDERS, STOP REMINDERS, REMINDERS OFF"),
+    "reminders_off": NP_(
+        "keyword", "NO REMINDERS, STOP REMINDERS, STOP THE REMINDERS, REMINDERS OFF"
+    ),
     "reminders_on": NP_("keyword", "REMINDERS ON, START REMINDERS"),
 }
 REMINDER_REPLIES = ("confirm", "reschedule", "ride")
+
+# Words that may follow a stop word and leave it a stop ("STOP PLEASE", "PARA YA").
+STOP_FILLER = frozenset(
+    {
+        "PLEASE", "PLS", "PLZ", "NOW", "IT", "ALL", "ME", "THANKS", "THANK", "YOU",
+        "TEXTING", "TEXTS", "MESSAGES", "MESSAGING",
+        "POR", "FAVOR", "YA", "AHORA", "GRACIAS", "AGORA", "OBRIGADO", "OBRIGADA",
+    }
+)  # fmt: skip
 
 # Phrases found anywhere in a message. Kept specific: a false alarm is better than a miss,
 # but "high" alone would fire on ordinary answers.
@@ -169,8 +180,14 @@ class KeywordTable:
         for phrase, command in self._phrases:
             if folded.startswith(phrase + " "):
                 return Match(command, "")
-        # "Stop please", "STOP IT NOW": a short message led by a stop word is a stop.
-        if head in self._stop_first_words and len(folded.split()) <= 3:
+        # "Stop please", "STOP IT NOW": a stop word followed only by filler is a stop. Not
+        # any short message led by one: "para la presion" is an answer, not STOP.
+        after_head = folded.split()[1:]
+        if (
+            head in self._stop_first_words
+            and len(after_head) <= 3
+            and set(after_head) <= STOP_FILLER
+        ):
             return Match("stop", "")
         return None
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from bot.engine.texts import N_
 
+# Plan names programs use (PLAN_NAME); listed here so the catalogs translate them.
+PLAN_NAMES = (N_("Plan of Safe Care"), N_("Family Care Plan"), N_("Plan of Care"))
+
 WELCOME_BACK = N_("Welcome back{name_part}! Let's pick up where you left off.")
 OPTED_OUT = N_(
     "You're unsubscribed from {program} and won't get more texts. "

@@ -11,11 +11,13 @@ import phonenumbers
 
 from bot.engine import messages as m
 from bot.engine.model import Flow, Step
-from bot.engine.segments import segment_count
+from bot.engine.segments import encoding, segment_count
 from bot.engine.texts import Translator
 
-# A text may take two SMS segments at most.
+# A text may take two SMS segments at most; a UCS-2 text (Spanish or Portuguese accents)
+# four, the same room in characters (see README, "Text budgets").
 SEGMENT_BUDGET = 2
+UCS2_SEGMENT_BUDGET = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +34,9 @@ class Voice:
         text = self.translator.gettext(self.locale, message)
         if "{" not in text:
             return text
-        return text.format(program=self.program, plan=self.plan, name=self.name, **values)
+        # The plan's name is a setting, translated when the catalogs know it.
+        plan = self.translator.gettext(self.locale, self.plan)
+        return text.format(program=self.program, plan=plan, name=self.name, **values)
 
     def question(self, step: Step) -> str:
         lines = [self(step.ask)]
@@ -87,7 +91,8 @@ class Voice:
 
 
 def fits(text: str) -> bool:
-    return segment_count(text) <= SEGMENT_BUDGET
+    budget = SEGMENT_BUDGET if encoding(text) == "GSM-7" else UCS2_SEGMENT_BUDGET
+    return segment_count(text) <= budget
 
 
 def pack(lines: list[str]) -> Iterator[str]:

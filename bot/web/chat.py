@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Request, Response
@@ -39,15 +40,36 @@ def _remember(response: Response, chat_id: str, secure: bool) -> None:
     )
 
 
+def page_locale(accept_language: str, locales: Sequence[str]) -> str:
+    """The shipped locale the browser prefers most (Accept-Language), English otherwise."""
+    by_name = {loc.lower(): loc for loc in locales}
+    by_language = {loc.split("_")[0].lower(): loc for loc in reversed(locales)}
+    for part in accept_language.split(","):
+        tag = part.split(";")[0].strip().replace("-", "_").lower()
+        found = by_name.get(tag) or by_language.get(tag.split("_")[0])
+        if found:
+            return found
+    return "en"
+
+
 @router.get("/chat", response_class=HTMLResponse)
 async def chat_page(request: Request, runtime: RuntimeDep, cookie: ChatCookie = None) -> Response:
     settings = runtime.settings
+    translator = runtime.service.engine.translator
+    lang = page_locale(request.headers.get("accept-language", ""), translator.locales)
+
+    def gettext(message: str, **values: object) -> str:
+        text = translator.gettext(lang, message)
+        return text % values if values else text
+
     response = runtime.templates.TemplateResponse(
         request,
         "chat.html",
         {
+            "_": gettext,
+            "lang": lang.replace("_", "-"),
             "program": settings.program_name,
-            "plan": settings.plan_name,
+            "plan": translator.gettext(lang, settings.plan_name),
             "max_text": MAX_TEXT,
             "dev_mode": not settings.twilio_live,
         },

@@ -13,6 +13,7 @@ import yaml
 
 from bot.engine import messages
 from bot.engine.events import SectionCompleted
+from bot.engine.keywords import REMINDER_REPLIES, fold
 from bot.engine.machine import Engine
 from bot.engine.render import SEGMENT_BUDGET, Voice
 from bot.engine.segments import segment_count
@@ -128,12 +129,12 @@ def test_menu_fits_in_every_state(shipped_engine: Engine) -> None:
         assert segment_count(texts[0]) <= SEGMENT_BUDGET
 
 
-def test_whole_plan_emits_every_section_with_typed_answers(shipped_engine: Engine) -> None:
+def test_whole_plan_emits_every_section_with_typed_answers(i18n_engine: Engine) -> None:
     """Finishing the plan emits SectionCompleted for all eight sections, answers typed."""
     path = Path(__file__).resolve().parents[1] / "transcripts" / "shipped" / "full_plan.yaml"
-    results, session = play(shipped_engine, yaml.safe_load(path.read_text(encoding="utf-8")))
+    results, session = play(i18n_engine, yaml.safe_load(path.read_text(encoding="utf-8")))
     completed = [e for r in results for e in r.event_objects if isinstance(e, SectionCompleted)]
-    assert [e.section for e in completed] == [f.id for f in shipped_engine.flows.sections]
+    assert [e.section for e in completed] == [f.id for f in i18n_engine.flows.sections]
     python_types = {
         "yes_no": bool,
         "choice": str,
@@ -146,7 +147,7 @@ def test_whole_plan_emits_every_section_with_typed_answers(shipped_engine: Engin
         "text": str,
     }
     for event in completed:
-        flow = shipped_engine.flows[event.section]
+        flow = i18n_engine.flows[event.section]
         assert event.version == 1
         assert event.answers
         for record in event.answers:
@@ -154,3 +155,25 @@ def test_whole_plan_emits_every_section_with_typed_answers(shipped_engine: Engin
             assert record.skipped or isinstance(record.value, python_types[record.type])
     assert session.plan.answers["onboarding"]["zip"] == "06103"
     assert session.timezone == "America/New_York"
+
+
+def test_no_choice_is_swallowed_by_a_command(i18n_engine: Engine) -> None:
+    """A choice's label or synonym, in any language, never folds to a command word.
+
+    Commands are checked before answers, so such a choice could never be picked by name.
+    START counts only while opted out, and C / R / RIDE only while a reminder waits.
+    """
+    conditional = {"start", *REMINDER_REPLIES}
+    table = i18n_engine.keywords
+    translator = i18n_engine.translator
+    clashes = []
+    for flow in i18n_engine.flows.flows.values():
+        for step in flow.steps:
+            for choice in step.choices:
+                words = list(choice.synonyms)
+                words += [translator.gettext(loc, choice.label) for loc in translator.locales]
+                for word in words:
+                    match = table.command(fold(word))
+                    if match is not None and match.command not in conditional:
+                        clashes.append((flow.id, step.id, word, match.command))
+    assert not clashes

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.engine.keywords import fold
 from bot.engine.loader import END
 from bot.engine.machine import Engine
 from bot.engine.session import Session
@@ -102,3 +103,17 @@ def test_back_out_of_order_never_reads_back_an_open_route(shipped_engine: Engine
     assert result.session.mode == "readback"
     assert result.replies[-1].startswith("Is this right?")
     assert shipped_engine.step(result.session, "1", now).session.step == "housing_now"
+
+
+def test_a_stop_word_starting_an_answer_is_not_an_opt_out(i18n_engine: Engine) -> None:
+    """ "Para la presión" is an answer; "stop please" and "PARA YA" are opt-outs."""
+    table = i18n_engine.keywords
+    assert table.command(fold("Para la presión")) is None
+    assert table.command(fold("para mi bebé")) is None
+    for text in ("stop please", "STOP!", "Para ya", "PARA", "pare por favor", "stop texting me"):
+        match = table.command(fold(text))
+        assert match is not None, text
+        assert match.command == "stop", text
+    match = table.command(fold("stop the reminders"))
+    assert match is not None
+    assert match.command == "reminders_off"

@@ -19,6 +19,6 @@ def test_fixture_transcript(path: Path, fixture_engine: Engine) -> None:
 
 
 @pytest.mark.parametrize("path", sorted(TRANSCRIPTS.glob("shipped/*.yaml")), ids=lambda p: p.stem)
-def test_shipped_transcript(path: Path, shipped_engine: Engine) -> None:
-    """A conversation over the shipped flows goes exactly as recorded."""
-    check(path, shipped_engine)
+def test_shipped_transcript(path: Path, i18n_engine: Engine) -> None:
+    """A conversation over the shipped flows and catalogs goes exactly as recorded."""
+    check(path, i18n_engine)

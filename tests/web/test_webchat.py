@@ -114,3 +114,21 @@ async def test_not_json_is_a_422(client: httpx.AsyncClient) -> None:
         "/chat/messages", content=b"text=hi", headers={"content-type": "text/plain"}
     )
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("accept", "lang", "label", "plan"),
+    [
+        ("es-MX,es;q=0.9,en;q=0.5", "es", "Tu mensaje", "Plan de Cuidado Seguro"),
+        ("pt-BR", "pt-BR", "Sua mensagem", "Plano de Cuidado Seguro"),
+        ("fr-FR,de;q=0.8", "en", "Your message", "Plan of Safe Care"),
+    ],
+)
+async def test_chat_page_speaks_the_browsers_language(
+    client: httpx.AsyncClient, accept: str, lang: str, label: str, plan: str
+) -> None:
+    """The page's own words follow Accept-Language among the shipped languages."""
+    page = (await client.get("/chat", headers={"Accept-Language": accept})).text
+    assert f'<html lang="{lang}">' in page
+    assert f'<label for="message">{label}</label>' in page
+    assert plan in page

@@ -8,7 +8,8 @@
   var log = document.getElementById("log");
   var error = document.getElementById("error");
   var intro = document.getElementById("intro");
-  var maxText = parseInt(document.querySelector(".chat").dataset.maxText, 10) || 1600;
+  var words = document.querySelector(".chat").dataset;  // the page's texts, translated
+  var maxText = parseInt(words.maxText, 10) || 1600;
   var sending = false;
   // A failed send keeps its id, so resending the same text is answered once, not twice.
   var failed = null;
@@ -39,7 +40,7 @@
     item.className = "msg " + kind;
     var who = document.createElement("span");
     who.className = "who";
-    who.textContent = kind === "me" ? "You: " : kind === "outbox" ? "Text message: " : "Bot: ";
+    who.textContent = (kind === "me" ? words.you : kind === "outbox" ? words.outbox : words.bot) + " ";
     item.appendChild(who);
     var body = document.createElement("span");
     body.className = "text";
@@ -73,7 +74,7 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (!response.ok) {
-          throw new Error(body.message || "Something went wrong. Please try again.");
+          throw new Error(body.message || words.failed);
         }
         (body.replies || []).forEach(function (reply) { add("bot", reply); });
         var outbox = body.outbox || [];
@@ -83,7 +84,7 @@
       });
     }).catch(function (failure) {
       showError(failure && failure.message && failure.message !== "Failed to fetch"
-        ? failure.message : "We couldn't reach the server. Please try again.");
+        ? failure.message : words.offline);
       return false;
     }).finally(function () {
       sending = false;
@@ -95,9 +96,9 @@
     event.preventDefault();
     if (sending) { return; }
     var text = input.value.trim();
-    if (!text) { showError("Please type a message before sending."); input.focus(); return; }
+    if (!text) { showError(words.empty); input.focus(); return; }
     if (text.length > maxText) {
-      showError("Please keep messages under " + maxText + " characters.");
+      showError(words.tooLong);
       return;
     }
     var id = failed && failed.text === text ? failed.id : newId();
