@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from redis.asyncio import Redis
 
+from bot.careteam.wiring import router as careteam_router
+from bot.careteam.wiring import start_careteam, stop_careteam
 from bot.channels.outbound import build_sender
 from bot.channels.twilio_sms import SignatureChecker, TwilioSms
 from bot.channels.webchat import WebChat
@@ -20,6 +22,7 @@ from bot.flows import build_engine
 from bot.observability import ContactHasher, Metrics, setup_logging
 from bot.service import Service
 from bot.settings import Settings
+from bot.store.client import worker_client
 from bot.store.crypto import cipher_from_settings
 from bot.store.embedded import EmbeddedServer, connect_redis
 from bot.store.redis_store import RedisConversationStore
@@ -80,6 +83,11 @@ def create_app(
             checker = SignatureChecker(
                 token.get_secret_value() if token else None, settings.public_base_url
             )
+            # Care-team delivery: a worker on the outbox stream, signed webhooks, the plan API.
+            workers_redis = worker_client(redis)
+            stack.push_async_callback(workers_redis.aclose)
+            careteam = await start_careteam(app, settings, store, workers_redis, cipher)
+            stack.push_async_callback(stop_careteam, careteam)
             app.state.runtime = Runtime(
                 settings=settings,
                 service=service,
@@ -111,6 +119,7 @@ def create_app(
     app.include_router(twilio.router)
     app.include_router(chat.router)
     app.include_router(ops.router)
+    app.include_router(careteam_router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app
 

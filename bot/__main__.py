@@ -24,6 +24,11 @@ def _flows_check(directory: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "careteam":
+        from bot.careteam.cli import main as careteam_main
+
+        return careteam_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bot", description="Safe Start tools")
     commands = parser.add_subparsers(dest="command", required=True)
     flows = commands.add_parser("flows", help="work with conversations/*.yaml")

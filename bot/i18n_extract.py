@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from typing import IO, Any
 
-import yaml
-
-from bot.engine.loader import _LineLoader
+from bot.engine.loader import load_with_lines
 
 FLOW_TEXTS = ("title", "intro", "done")
 STEP_TEXTS = ("ask", "label", "hint", "example")
@@ -22,7 +20,7 @@ def extract_flows(
     options: Mapping[str, Any],
 ) -> Iterator[Extracted]:
     """Yield (line, None, text, comments) for each translatable text in one flow file."""
-    flow = yaml.load(fileobj.read().decode("utf-8"), Loader=_LineLoader)  # noqa: S506 - SafeLoader
+    flow = load_with_lines(fileobj.read().decode("utf-8"))
     if not isinstance(flow, dict):
         return
     flow_id = flow.get("id", "")

@@ -20,17 +20,22 @@ FLOW_PLACEHOLDERS = frozenset({"program", "plan", "name"})
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
-class _LineLoader(yaml.SafeLoader):
+class LineLoader(yaml.SafeLoader):
     """A YAML loader that keeps each mapping's line number under '__line__'."""
 
 
-def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+def _mapping_with_line(loader: LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+
+
+def load_with_lines(text: str) -> Any:
+    """Parse YAML safely; every mapping carries its line number under '__line__'."""
+    return yaml.load(text, Loader=LineLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +90,7 @@ def read_flows(directory: Path) -> tuple[list[Flow], list[FlowProblem]]:
 def read_flow(path: Path) -> tuple[Flow | None, list[FlowProblem]]:
     name = str(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        raw = load_with_lines(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0

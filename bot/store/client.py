@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from redis.asyncio import Redis
+from redis.asyncio import Connection, ConnectionPool, Redis, UnixDomainSocketConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -39,3 +39,16 @@ def describe_url(url: str) -> str:
     host = parts.hostname or "localhost"
     port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{host}{port}{parts.path or ''}"
+
+
+def worker_client(redis: Redis) -> Redis:
+    """A client with its own pool to the same server, for background workers.
+
+    A worker's blocking stream reads must not hold the connections that answer webhooks,
+    and its commands are not part of an inbound message's round trips.
+    """
+    kwargs = dict(redis.connection_pool.connection_kwargs)
+    kwargs.pop("counter", None)  # the round-trip counting client's extra argument
+    connection_class = UnixDomainSocketConnection if "path" in kwargs else Connection
+    pool = ConnectionPool(connection_class=connection_class, **kwargs)
+    return Redis.from_pool(pool)  # the client owns the pool: aclose() closes both

@@ -69,6 +69,13 @@ class KeySpace:
     def stored(self) -> list[bytes]:
         return list(self.client.scan_iter(match=f"{self.prefix}*", count=1000))
 
+    def contact_keys(self) -> list[bytes]:
+        """Keys holding a parent's data (sessions, plans, replies), not background workers'."""
+        return list(self.client.scan_iter(match=f"{self.prefix}{{c:*", count=1000))
+
+    def outbox_entries(self) -> int:
+        return int(self.client.xlen(f"{self.prefix}outbox:events"))
+
     def delete_all(self) -> None:
         keys = self.stored()
         if keys:

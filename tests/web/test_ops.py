@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -187,3 +188,15 @@ async def test_an_embedded_redis_is_stopped_on_shutdown(tmp_path: Path, keyspace
         assert runtime_of(application).redis_description == "embedded (test)"
         assert stopped == []
     assert stopped == [True]
+
+
+async def test_the_app_always_shuts_down_promptly(tmp_path: Path, keyspace: KeySpace) -> None:
+    """Stopping the app never waits on its background workers (found hanging: a cancel that
+    redis-py turned into a connection error kept the care-team worker looping)."""
+    for _ in range(5):
+        async with running_app(make_settings(tmp_path), keyspace) as application:
+            transport = httpx.ASGITransport(app=application)
+            async with httpx.AsyncClient(transport=transport, base_url="https://t") as http:
+                await http.post("/chat/messages", json={"text": "hi"})
+            started = time.monotonic()
+        assert time.monotonic() - started < 1.5

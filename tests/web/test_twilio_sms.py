@@ -36,7 +36,8 @@ async def test_unsigned_request_is_refused_and_changes_nothing(
     response = await client.post("/twilio/sms", data=inbound_params(phone, "yes"))
     assert response.status_code == 403
     assert await store_of(app).load(phone) is None
-    assert keyspace.stored() == []
+    assert keyspace.contact_keys() == []
+    assert keyspace.outbox_entries() == 0
 
 
 async def test_forged_signature_is_refused(
@@ -51,7 +52,8 @@ async def test_forged_signature_is_refused(
     good_for_original = sign("/twilio/sms", params)
     response = await post_signed(client, "/twilio/sms", tampered, good_for_original)
     assert response.status_code == 403
-    assert keyspace.stored() == []
+    assert keyspace.contact_keys() == []
+    assert keyspace.outbox_entries() == 0
 
 
 async def test_signature_is_checked_against_public_base_url(

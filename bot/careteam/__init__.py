@@ -1,0 +1,1 @@
+"""Care-team delivery: directory, Part 2 consent, signed webhooks, FHIR and the plan API."""

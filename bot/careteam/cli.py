@@ -1,0 +1,168 @@
+"""`python -m bot careteam ...`: check a directory file, make tokens and secrets, retry parked."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.careteam.consent import PART2_SECTION, PRIVATE_SECTION, PRIVATE_YES_STEP, SHARE_STEPS
+from bot.careteam.directory import (
+    CONSENT_ROLES,
+    CRISIS_EVENT,
+    HANDOFF_EVENT,
+    ON_CALL,
+    ROLE_LABELS,
+    SECTION_EVENT,
+    Directory,
+    DirectoryError,
+    load_directory,
+    new_api_token,
+    new_webhook_secret,
+)
+
+
+def report(directory: Directory, out: TextIO) -> None:
+    """What each role would receive, through which endpoints, if the parent says yes."""
+    sections = []
+    for section in SHARE_STEPS:
+        if section == PART2_SECTION:
+            sections.append(f"{section} (only with its own Part 2 yes)")
+        elif section == PRIVATE_SECTION:
+            sections.append(f"{section} (private answers only with {PRIVATE_YES_STEP} = yes)")
+        else:
+            sections.append(section)
+    print(f"ok: {directory.source}", file=out)
+    print(
+        f"  {len(directory.organizations)} organizations, {len(directory.members)} members, "
+        f"{len(directory.endpoints)} endpoints. Nothing is sent without the parent's yes.",
+        file=out,
+    )
+    print("  Each consent role may receive, section by section as the parent chooses:", file=out)
+    for line in sections:
+        print(f"    - {line}", file=out)
+    print(
+        f"  {ON_CALL} receives {CRISIS_EVENT} and {HANDOFF_EVENT} (name and phone only).", file=out
+    )
+    for org in directory.organizations:
+        area = org.service_area
+        where = ", ".join([*(f"ZIP {p}*" for p in area.zip_prefixes), *area.states]) or "nowhere"
+        print(f"\n{org.name} [{org.id}], for parents in {where}", file=out)
+        for role in (*CONSENT_ROLES, ON_CALL):
+            members = [m for m in directory.members if m.organization == org.id and role in m.roles]
+            endpoints = [
+                e
+                for e in directory.endpoints
+                if e.organization == org.id and role in directory.endpoint_roles(e)
+            ]
+            if not members and not endpoints:
+                continue
+            who = ", ".join(m.id for m in members) or "no member"
+            print(f"  {ROLE_LABELS[role]} ({role}): {who}", file=out)
+            for e in endpoints:
+                kinds = [k for k in (SECTION_EVENT, CRISIS_EVENT, HANDOFF_EVENT) if e.subscribes(k)]
+                if role == ON_CALL:
+                    kinds = [k for k in kinds if k != SECTION_EVENT]
+                else:
+                    kinds = [k for k in kinds if k == SECTION_EVENT]
+                if kinds:
+                    print(f"    -> webhook {e.id} {e.url} ({', '.join(kinds)})", file=out)
+            if role != ON_CALL and not any(e.subscribes(SECTION_EVENT) for e in endpoints):
+                print("    -> no webhook: reads through the API (or dashboard) only", file=out)
+    for warning in warnings(directory):
+        print(f"warning: {warning}", file=out)
+
+
+def warnings(directory: Directory) -> list[str]:
+    found = []
+    for org in directory.organizations:
+        on_call = [
+            e
+            for e in directory.endpoints
+            if e.organization == org.id
+            and ON_CALL in directory.endpoint_roles(e)
+            and e.subscribes(CRISIS_EVENT)
+        ]
+        if not on_call:
+            found.append(f"{org.id}: no endpoint serves {ON_CALL}; a crisis alert reaches no one")
+    if directory.program.crisis_fallback is None:
+        found.append("program.crisis_fallback unset: a crisis before the ZIP code reaches no one")
+    return found
+
+
+def _check(path: Path, out: TextIO, err: TextIO) -> int:
+    try:
+        directory = load_directory(path)
+    except DirectoryError as exc:
+        for problem in exc.problems:
+            print(problem, file=err)
+        print(f"{len(exc.problems)} problem(s) in {path}", file=err)
+        return 1
+    report(directory, out)
+    return 0
+
+
+async def _retry(webhook_id: str | None) -> int:
+    """Put parked deliveries back in the schedule (one by webhook-id, or all)."""
+    from fastapi import FastAPI
+
+    from bot.careteam.wiring import start_careteam, stop_careteam
+    from bot.settings import Settings
+    from bot.store.client import client_for_url
+    from bot.store.crypto import cipher_from_settings
+    from bot.store.redis_store import RedisConversationStore
+
+    settings = Settings()
+    cipher = cipher_from_settings(settings)
+    redis = client_for_url(settings.redis_url or "redis://127.0.0.1:6379/0")
+    store = RedisConversationStore(redis, cipher)
+    careteam = await start_careteam(FastAPI(), settings, store, redis, cipher, run_worker=False)
+    try:
+        return await careteam.worker.retry_parked(webhook_id)
+    finally:
+        await stop_careteam(careteam)
+        await store.close()
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """`careteam check FILE | token ID | secret | retry [WEBHOOK_ID | --all]`."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = argparse.ArgumentParser(prog="python -m bot careteam", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="validate a directory file; show who gets what")
+    check.add_argument("file", type=Path)
+    token = commands.add_parser("token", help="make an API token and the hash to store")
+    token.add_argument("token_id", help="a short name, e.g. rosa-1")
+    commands.add_parser("secret", help="make a Standard Webhooks secret (whsec_...)")
+    retry = commands.add_parser("retry", help="retry parked deliveries (needs REDIS_URL)")
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("webhook_id", nargs="?")
+    which.add_argument("--all", action="store_true")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.command == "check":
+        return _check(args.file, out, err)
+    if args.command == "token":
+        try:
+            value, hashed = new_api_token(args.token_id)
+        except ValueError as exc:
+            print(exc, file=err)
+            return 2
+        print(f"token (give it to its owner once; it is not stored): {value}", file=out)
+        print(f'api_token: {{id: {args.token_id}, hash: "{hashed}"}}', file=out)
+        return 0
+    if args.command == "secret":
+        print(new_webhook_secret(), file=out)
+        return 0
+    count = asyncio.run(_retry(None if args.all else args.webhook_id))
+    print(f"{count} parked deliveries back in the schedule", file=out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,329 @@
+"""Part 2 consent records from the parent's care_team answers. Pure; denied by default.
+
+A consent *state* is one version of everything the parent allowed, derived from the answers
+of conversations/care_team.yaml. Versions are appended, never overwritten (records.py keeps
+them); the newest version decides every later disclosure. A role sees a section only when a
+record in the newest version permits it, has not expired, and names the recipient's
+organization.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any, Literal
+
+from bot.careteam.directory import (
+    CONSENT_ROLES,
+    CRISIS_EVENT,
+    ON_CALL,
+    SECTION_EVENT,
+    Directory,
+    Endpoint,
+    Member,
+)
+
+CONSENT_FLOW = "care_team"
+NO_ONE = "no_one"
+# Which care_team step says who may see which section (care_team.yaml, `consent: true`).
+SHARE_STEPS: Mapping[str, str] = {
+    "basic_needs": "share_basic_needs",
+    "health": "share_health",
+    "birth": "share_birth",
+    "recovery": "share_recovery",
+    "baby": "share_baby",
+    "family_support": "share_family",
+    "safety": "share_safety",
+}
+# Recovery is Part 2 material: shared only when all three of these are an explicit yes.
+PART2_SECTION = "recovery"
+RECOVERY_YES_STEPS: tuple[str, ...] = ("share_recovery_ok", "recovery_terms", "recovery_consent")
+# The private safety answers (feel_safe, safe_contact) need their own yes on top of share_safety.
+PRIVATE_SECTION = "safety"
+PRIVATE_YES_STEP = "share_safety_private"
+CONSENT_STEPS: frozenset[str] = frozenset(
+    {*SHARE_STEPS.values(), *RECOVERY_YES_STEPS, PRIVATE_YES_STEP}
+)
+PURPOSE = "care_coordination"
+PURPOSE_TEXT = "to help your care team support you and your baby"
+REVOKE_HOW = "Text STOP SHARING at any time; it takes effect for every later disclosure."
+NOT_CONDITIONED = "Your care does not depend on saying yes."
+# The parent is told sharing lasts "until 1 year after your baby's birth".
+TERM = 1  # years
+
+Cause = Literal["answers", "revoked"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    """One permission: this role at these organizations may receive this section."""
+
+    section: str
+    role: str
+    organizations: tuple[str, ...]
+    given_at: datetime
+    expires_on: date
+    purpose: str = PURPOSE
+    includes_private: bool = False
+    part2: bool = False
+    revoked_at: datetime | None = None
+
+    def active(self, now: datetime) -> bool:
+        return self.revoked_at is None and now.date() <= self.expires_on
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "section": self.section,
+            "role": self.role,
+            "organizations": list(self.organizations),
+            "given_at": self.given_at.isoformat(),
+            "expires_on": self.expires_on.isoformat(),
+            "purpose": self.purpose,
+            "includes_private": self.includes_private,
+            "part2": self.part2,
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ConsentRecord:
+        revoked = data.get("revoked_at")
+        return cls(
+            section=data["section"],
+            role=data["role"],
+            organizations=tuple(data["organizations"]),
+            given_at=datetime.fromisoformat(data["given_at"]),
+            expires_on=date.fromisoformat(data["expires_on"]),
+            purpose=data.get("purpose", PURPOSE),
+            includes_private=bool(data.get("includes_private", False)),
+            part2=bool(data.get("part2", False)),
+            revoked_at=datetime.fromisoformat(revoked) if revoked else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentState:
+    """One version of the parent's sharing choices. Version 0: nothing given, nothing shared."""
+
+    version: int = 0
+    recorded_at: datetime | None = None
+    # The outbox entry it came from: appending the same entry twice is a no-op.
+    source: str = ""
+    cause: Cause = "answers"
+    text_version: str = ""
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    records: tuple[ConsentRecord, ...] = ()
+
+    def active_records(self, now: datetime) -> list[ConsentRecord]:
+        return [r for r in self.records if r.active(now)]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "recorded_at": self.recorded_at.isoformat() if self.recorded_at else None,
+            "source": self.source,
+            "cause": self.cause,
+            "text_version": self.text_version,
+            "answers": dict(self.answers),
+            "records": [r.to_json() for r in self.records],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ConsentState:
+        at = data.get("recorded_at")
+        return cls(
+            version=int(data["version"]),
+            recorded_at=datetime.fromisoformat(at) if at else None,
+            source=str(data.get("source", "")),
+            cause=data.get("cause", "answers"),
+            text_version=str(data.get("text_version", "")),
+            answers=dict(data.get("answers", {})),
+            records=tuple(ConsentRecord.from_json(r) for r in data.get("records", [])),
+        )
+
+
+NOTHING = ConsentState()
+
+
+def consent_text_version(asks: Iterable[str]) -> str:
+    """A short fingerprint of the consent wording the parent read, stored with each version."""
+    digest = hashlib.sha256("\n".join(asks).encode()).hexdigest()
+    return f"{CONSENT_FLOW}@{digest[:12]}"
+
+
+def expiry_for(baby_date: date | None, given: date) -> date:
+    """One year after the baby's birth (or due date); one year after the yes if neither is known."""
+    anchor = baby_date or given
+    try:
+        return anchor.replace(year=anchor.year + TERM)
+    except ValueError:  # 29 February
+        return anchor.replace(year=anchor.year + TERM, day=28)
+
+
+def _roles(value: Any) -> list[str]:
+    """Roles picked in a share_* answer; "no one", a skip or anything unexpected is none."""
+    if not isinstance(value, list | tuple):
+        return []
+    return [r for r in value if r in CONSENT_ROLES]
+
+
+def _permits(answers: Mapping[str, Any]) -> dict[tuple[str, str], tuple[bool, bool]]:
+    """(section, role) -> (includes_private, part2) for everything the answers allow."""
+    allowed: dict[tuple[str, str], tuple[bool, bool]] = {}
+    for section, step in SHARE_STEPS.items():
+        if section == PART2_SECTION and not all(answers.get(s) is True for s in RECOVERY_YES_STEPS):
+            continue  # anything short of three explicit yeses keeps recovery unshared
+        private = section == PRIVATE_SECTION and answers.get(PRIVATE_YES_STEP) is True
+        for role in _roles(answers.get(step)):
+            allowed[(section, role)] = (private, section == PART2_SECTION)
+    return allowed
+
+
+def derive(
+    answers: Mapping[str, Any],
+    *,
+    previous: ConsentState,
+    at: datetime,
+    source: str,
+    organizations: Iterable[str],
+    baby_date: date | None,
+    text_version: str,
+) -> ConsentState:
+    """The next version from a confirmed care_team section: each permit is a fresh yes."""
+    kept = {k: v for k, v in answers.items() if k in CONSENT_STEPS}
+    expires = expiry_for(baby_date, at.date())
+    orgs = tuple(sorted(set(organizations)))
+    permits = [
+        ConsentRecord(section, role, orgs, at, expires, includes_private=private, part2=part2)
+        for (section, role), (private, part2) in _permits(kept).items()
+    ]
+    return _next(previous, permits, at, source, "answers", kept, text_version)
+
+
+def narrow(
+    previous: ConsentState, key: str, new_value: Any, *, at: datetime, source: str
+) -> ConsentState | None:
+    """Apply a changed consent answer at once, but only as far as it takes permission away.
+
+    A change that widens sharing waits for the parent to confirm the section (ConsentChanged);
+    one that narrows it (STOP SHARING, a role removed, a yes turned to no) holds from now on.
+    Returns None when nothing is taken away.
+    """
+    if key not in CONSENT_STEPS or key not in previous.answers:
+        return None
+    old = previous.answers[key]
+    if isinstance(old, list | tuple):
+        kept = [r for r in _roles(old) if r in _roles(new_value)]
+        narrowed: Any = kept or [NO_ONE]
+    else:
+        narrowed = old is True and new_value is True
+    if narrowed == old:
+        return None
+    answers = {**previous.answers, key: narrowed}
+    allowed = _permits(answers)
+    permits = [
+        replace(r, includes_private=allowed[(r.section, r.role)][0])
+        for r in previous.records
+        if r.revoked_at is None and (r.section, r.role) in allowed
+    ]
+    return _next(previous, permits, at, source, "revoked", answers, previous.text_version)
+
+
+def _next(
+    previous: ConsentState,
+    permits: list[ConsentRecord],
+    at: datetime,
+    source: str,
+    cause: Cause,
+    answers: Mapping[str, Any],
+    text_version: str,
+) -> ConsentState:
+    granted = {(r.section, r.role) for r in permits}
+    # Permissions this version takes away stay in it, marked revoked: the record of the stop.
+    revoked = [
+        replace(r, revoked_at=at)
+        for r in previous.records
+        if r.revoked_at is None and (r.section, r.role) not in granted
+    ]
+    return ConsentState(
+        version=previous.version + 1,
+        recorded_at=at,
+        source=source,
+        cause=cause,
+        text_version=text_version,
+        answers=answers,
+        records=(*sorted(permits, key=_order), *sorted(revoked, key=_order)),
+    )
+
+
+def _order(record: ConsentRecord) -> tuple[int, int]:
+    sections = list(SHARE_STEPS)
+    return sections.index(record.section), CONSENT_ROLES.index(record.role)
+
+
+# ---- who receives what --------------------------------------------------------------------
+
+
+def permits_for(
+    section: str, state: ConsentState, roles: Iterable[str], organization: str, now: datetime
+) -> list[ConsentRecord]:
+    """The active records letting a recipient with these roles at this organization see it."""
+    wanted = set(roles)
+    return [
+        r
+        for r in state.active_records(now)
+        if r.section == section and r.role in wanted and organization in r.organizations
+    ]
+
+
+def allows_private(
+    section: str, state: ConsentState, roles: Iterable[str], organization: str, now: datetime
+) -> bool:
+    return any(r.includes_private for r in permits_for(section, state, roles, organization, now))
+
+
+@dataclass(frozen=True, slots=True)
+class Recipients:
+    members: tuple[Member, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
+
+
+def consented_recipients(
+    section: str, state: ConsentState, directory: Directory, now: datetime
+) -> Recipients:
+    """Every member and endpoint the newest consent lets receive this section, and no other."""
+    members = tuple(
+        m for m in directory.members if permits_for(section, state, m.roles, m.organization, now)
+    )
+    endpoints = tuple(
+        e
+        for e in directory.endpoints
+        if e.subscribes(SECTION_EVENT)
+        and permits_for(section, state, directory.endpoint_roles(e), e.organization, now)
+    )
+    return Recipients(members, endpoints)
+
+
+def on_call_endpoints(
+    directory: Directory, organizations: Iterable[str], event: str = CRISIS_EVENT
+) -> tuple[Endpoint, ...]:
+    """Endpoints answering for the on-call role of these organizations (no section consent).
+
+    With no organization known yet (a crisis during onboarding, before the ZIP code), the
+    program's crisis_fallback organization answers.
+    """
+    orgs = set(organizations)
+    if not orgs and directory.program.crisis_fallback:
+        orgs = {directory.program.crisis_fallback}
+    return tuple(
+        e
+        for e in directory.endpoints
+        if e.organization in orgs and e.subscribes(event) and ON_CALL in directory.endpoint_roles(e)
+    )
+
+
+def consent_organizations(state: ConsentState) -> tuple[str, ...]:
+    """The organizations named by the newest consent (whose on-call knows the parent)."""
+    named = {o for r in state.records if r.revoked_at is None for o in r.organizations}
+    return tuple(sorted(named))

@@ -1,0 +1,407 @@
+"""Care-team records in Redis: consent versions, section snapshots, audit log, delivery jobs.
+
+Per contact (hash tag `{c:<hex>}`, so one Cluster slot), every value sealed with the Cipher:
+  {c}:ct:consent    stream, append-only: one entry per consent version
+  {c}:ct:audit      stream, append-only: every disclosure, withholding and read
+  {c}:ct:sections   hash: the newest confirmed snapshot of each section (+ its version in clear)
+  {c}:ct:job:<id>   hash: one delivery (status and attempts in clear, the rest sealed)
+Program-wide: careteam:due (zset, member "<contact>|<webhook-id>", score = due time in ms),
+careteam:parked (zset, same members), careteam:access (stream: reads of unknown plans),
+careteam:leader (the lease of the one process that reads the outbox), careteam:dead (outbox
+entries that failed again and again, kept sealed for a person to look at).
+Job steps touch a contact key and a program-wide zset; each step is idempotent, so they are
+pipelined rather than made atomic (which a Cluster could not do across slots anyway).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, cast
+
+from redis.asyncio import Redis
+
+from bot.careteam.consent import NOTHING, ConsentState
+from bot.careteam.payload import SectionSnapshot
+from bot.store.crypto import Cipher
+from bot.store.keys import field_aad
+
+JOB_TTL_S = 400 * 24 * 3600  # outlives a plan's one-year consent: a job id is its dedupe key
+AUDIT_MAXLEN = 100_000  # per contact; far beyond any real plan, a guard against a runaway loop
+
+# KEYS: consent stream. ARGV: version, source, sealed state. 1 appended, 0 version taken.
+_APPEND_CONSENT = """
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local version = 0
+if #last > 0 then
+  local f = last[1][2]
+  for i = 1, #f, 2 do if f[i] == 'version' then version = tonumber(f[i + 1]) end end
+end
+if version ~= tonumber(ARGV[1]) - 1 then return 0 end
+redis.call('XADD', KEYS[1], '*', 'version', ARGV[1], 'source', ARGV[2], 'data', ARGV[3])
+return 1
+"""
+
+# KEYS: sections hash. ARGV: section, version, sealed snapshot. Keeps the highest version.
+_SAVE_SNAPSHOT = """
+local have = tonumber(redis.call('HGET', KEYS[1], 'v:' .. ARGV[1]) or '0')
+if have >= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], 'v:' .. ARGV[1], ARGV[2], 's:' .. ARGV[1], ARGV[3])
+return 1
+"""
+
+# KEYS: job hash. ARGV: sealed data, ttl s. 1 created, 2 revived, 0 it already existed.
+# A job withheld for want of consent is revived when a later consent allows it again.
+_CREATE_JOB = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if redis.call('HGET', KEYS[1], 'status') ~= 'withheld' then return 0 end
+  redis.call('HSET', KEYS[1], 'status', 'pending', 'attempts', 0)
+  return 2
+end
+redis.call('HSET', KEYS[1], 'status', 'pending', 'attempts', 0, 'data', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
+# KEYS: due zset. ARGV: now ms, lease-until ms, limit. Due members, now leased to the caller.
+_CLAIM = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+for _, member in ipairs(due) do redis.call('ZADD', KEYS[1], 'XX', ARGV[2], member) end
+return due
+"""
+
+# KEYS: leader key. ARGV: me, ttl ms. 2 acquired, 1 renewed, 0 held by another.
+_LEAD = """
+local holder = redis.call('GET', KEYS[1])
+if not holder then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 2 end
+if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+return 0
+"""
+
+_RESIGN = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def _bytes(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    raise TypeError("care-team records need a Redis client with decode_responses=False")
+
+
+def _text(value: Any) -> str:
+    return _bytes(value).decode() if not isinstance(value, str) else value
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the disclosure log: who, what (section and version), when, result."""
+
+    at: datetime
+    actor: str
+    organization: str
+    action: str  # deliver | withhold | supersede | park | retry | read | deny
+    what: str  # "recovery v2", "plan.crisis", "plan.json: basic_needs v1, health v3"
+    result: str  # "200", "503", "ConnectError", "no consent", ...
+    webhook_id: str | None = None
+    attempt: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "organization": self.organization,
+            "action": self.action,
+            "what": self.what,
+            "result": self.result,
+            "webhook_id": self.webhook_id,
+            "attempt": self.attempt,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AuditEntry:
+        return cls(**{**data, "at": datetime.fromisoformat(data["at"])})
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One delivery to one endpoint; its webhook id is stable across every retry."""
+
+    webhook_id: str
+    contact: str
+    kind: str  # plan.section.completed | plan.crisis | plan.handoff_requested
+    endpoint: str
+    created_at: float
+    section: str | None = None
+    version: int | None = None
+    body: Mapping[str, Any] | None = None  # alerts carry their body; sections build it at send
+    status: str = "pending"
+    attempts: int = 0
+    last_result: str = ""
+
+    @property
+    def member(self) -> str:
+        return f"{self.contact}|{self.webhook_id}"
+
+    def sealed_fields(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "endpoint": self.endpoint,
+            "created_at": self.created_at,
+            "section": self.section,
+            "version": self.version,
+            "body": dict(self.body) if self.body is not None else None,
+        }
+
+
+class CareKeys:
+    """Every care-team key, built here; `prefix` matches the conversation store's."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+
+    def consent(self, contact: str) -> str:
+        return f"{self.prefix}{contact}:ct:consent"
+
+    def audit(self, contact: str) -> str:
+        return f"{self.prefix}{contact}:ct:audit"
+
+    def sections(self, contact: str) -> str:
+        return f"{self.prefix}{contact}:ct:sections"
+
+    def job(self, contact: str, webhook_id: str) -> str:
+        return f"{self.prefix}{contact}:ct:job:{webhook_id}"
+
+    @property
+    def due(self) -> str:
+        return f"{self.prefix}careteam:due"
+
+    @property
+    def parked(self) -> str:
+        return f"{self.prefix}careteam:parked"
+
+    @property
+    def access(self) -> str:
+        return f"{self.prefix}careteam:access"
+
+    @property
+    def leader(self) -> str:
+        return f"{self.prefix}careteam:leader"
+
+    @property
+    def dead(self) -> str:
+        return f"{self.prefix}careteam:dead"
+
+
+class CareRecords:
+    """Reads and appends the care-team records of one program (see the module docstring)."""
+
+    def __init__(self, redis: Redis, cipher: Cipher, prefix: str = "") -> None:
+        self.redis = redis
+        self.keys = CareKeys(prefix)
+        self._cipher = cipher
+        self._append_consent = redis.register_script(_APPEND_CONSENT)
+        self._save_snapshot = redis.register_script(_SAVE_SNAPSHOT)
+        self._create_job = redis.register_script(_CREATE_JOB)
+        self._claim = redis.register_script(_CLAIM)
+        self._lead = redis.register_script(_LEAD)
+        self._resign = redis.register_script(_RESIGN)
+
+    # ---- consent ----------------------------------------------------------------------
+
+    async def latest_consent(self, contact: str) -> ConsentState:
+        """The newest consent version; version 0 (nothing shared) when none was ever given."""
+        key = self.keys.consent(contact)
+        raw = cast(list[Any], await self.redis.xrevrange(key, count=1))
+        if not raw:
+            return NOTHING
+        return self._open_consent(key, raw[0][1])
+
+    async def consent_history(self, contact: str) -> list[ConsentState]:
+        key = self.keys.consent(contact)
+        raw = cast(list[Any], await self.redis.xrange(key))
+        return [self._open_consent(key, fields) for _id, fields in raw]
+
+    def _open_consent(self, key: str, fields: Mapping[bytes, bytes]) -> ConsentState:
+        version = _text(fields[b"version"])
+        data = self._cipher.decrypt_json(_bytes(fields[b"data"]), field_aad(key, version))
+        return ConsentState.from_json(data)
+
+    async def append_consent(self, contact: str, state: ConsentState) -> bool:
+        """Append the next version; False when that version number was taken meanwhile."""
+        key = self.keys.consent(contact)
+        sealed = self._cipher.encrypt_json(state.to_json(), field_aad(key, str(state.version)))
+        done = await self._append_consent(keys=[key], args=[state.version, state.source, sealed])
+        return int(done) == 1
+
+    # ---- section snapshots ------------------------------------------------------------
+
+    async def save_snapshot(self, contact: str, snapshot: SectionSnapshot) -> bool:
+        key = self.keys.sections(contact)
+        sealed = self._cipher.encrypt_json(snapshot.to_json(), field_aad(key, snapshot.section))
+        saved = await self._save_snapshot(
+            keys=[key], args=[snapshot.section, snapshot.version, sealed]
+        )
+        return int(saved) == 1
+
+    async def snapshots(self, contact: str) -> dict[str, SectionSnapshot]:
+        key = self.keys.sections(contact)
+        raw = cast(dict[bytes, bytes], await self.redis.hgetall(key))
+        found: dict[str, SectionSnapshot] = {}
+        for name, value in raw.items():
+            text = _text(name)
+            if text.startswith("s:"):
+                section = text[2:]
+                data = self._cipher.decrypt_json(_bytes(value), field_aad(key, section))
+                found[section] = SectionSnapshot.from_json(data)
+        return found
+
+    async def snapshot(self, contact: str, section: str) -> SectionSnapshot | None:
+        key = self.keys.sections(contact)
+        raw = await self.redis.hget(key, f"s:{section}")
+        if raw is None:
+            return None
+        return SectionSnapshot.from_json(
+            self._cipher.decrypt_json(_bytes(raw), field_aad(key, section))
+        )
+
+    # ---- audit ------------------------------------------------------------------------
+
+    async def audit(self, contact: str, entry: AuditEntry) -> None:
+        key = self.keys.audit(contact)
+        sealed = self._cipher.encrypt_json(entry.to_json(), key)
+        await self.redis.xadd(key, {"data": sealed}, maxlen=AUDIT_MAXLEN, approximate=True)
+
+    async def audit_access(self, entry: AuditEntry) -> None:
+        """A read of a plan that does not exist (or is not this reader's): program-wide log."""
+        key = self.keys.access
+        sealed = self._cipher.encrypt_json(entry.to_json(), key)
+        await self.redis.xadd(key, {"data": sealed}, maxlen=AUDIT_MAXLEN, approximate=True)
+
+    async def audit_log(self, contact: str) -> list[AuditEntry]:
+        """The contact's whole log, oldest first: what the parent may ask to see."""
+        key = self.keys.audit(contact)
+        raw = cast(list[Any], await self.redis.xrange(key))
+        return [
+            AuditEntry.from_json(self._cipher.decrypt_json(_bytes(f[b"data"]), key))
+            for _id, f in raw
+        ]
+
+    # ---- delivery jobs ----------------------------------------------------------------
+
+    async def create_job(self, job: Job, due_ms: float) -> bool:
+        """Create a job once (its id dedupes) and schedule it; True when it is new (or revived)."""
+        key = self.keys.job(job.contact, job.webhook_id)
+        sealed = self._cipher.encrypt_json(job.sealed_fields(), field_aad(key, "data"))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            await self._create_job(keys=[key], args=[sealed, JOB_TTL_S], client=pipe)
+            # NX: a job already scheduled (or leased) keeps its time. A finished job put back
+            # here by a repeat is dropped by the next claim, which sees its status.
+            pipe.zadd(self.keys.due, {job.member: due_ms}, nx=True)
+            created, _ = await pipe.execute()
+        return int(created) > 0
+
+    async def claim_due(self, now_ms: float, lease_ms: float, limit: int) -> list[tuple[str, str]]:
+        """(contact, webhook id) of due jobs, each leased: hidden from other workers a while."""
+        raw = await self._claim(keys=[self.keys.due], args=[now_ms, now_ms + lease_ms, limit])
+        found = []
+        for member in cast(list[Any], raw):
+            contact, _, wid = _text(member).partition("|")
+            found.append((contact, wid))
+        return found
+
+    async def load_job(self, contact: str, wid: str) -> Job | None:
+        key = self.keys.job(contact, wid)
+        raw = cast(dict[bytes, bytes], await self.redis.hgetall(key))
+        if not raw:
+            return None
+        data = self._cipher.decrypt_json(raw[b"data"], field_aad(key, "data"))
+        last = raw.get(b"last")
+        return Job(
+            webhook_id=wid,
+            contact=contact,
+            kind=data["kind"],
+            endpoint=data["endpoint"],
+            created_at=float(data["created_at"]),
+            section=data.get("section"),
+            version=data.get("version"),
+            body=data.get("body"),
+            status=_text(raw[b"status"]),
+            attempts=int(raw[b"attempts"]),
+            last_result=self._cipher.decrypt(last, field_aad(key, "last")).decode() if last else "",
+        )
+
+    async def finish_job(self, job: Job, status: str, result: str) -> Job:
+        """delivered, withheld or superseded: out of the schedule for good."""
+        key = self.keys.job(job.contact, job.webhook_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, mapping={"status": status, "last": self._seal_last(key, result)})
+            pipe.zrem(self.keys.due, job.member)
+            await pipe.execute()
+        return replace(job, status=status, last_result=result)
+
+    async def reschedule_job(self, job: Job, attempts: int, due_ms: float, result: str) -> Job:
+        key = self.keys.job(job.contact, job.webhook_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, mapping={"attempts": attempts, "last": self._seal_last(key, result)})
+            pipe.zadd(self.keys.due, {job.member: due_ms})
+            await pipe.execute()
+        return replace(job, attempts=attempts, last_result=result)
+
+    async def park_job(self, job: Job, attempts: int, now_ms: float, result: str) -> Job:
+        key = self.keys.job(job.contact, job.webhook_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(
+                key,
+                mapping={
+                    "status": "parked",
+                    "attempts": attempts,
+                    "last": self._seal_last(key, result),
+                },
+            )
+            pipe.zrem(self.keys.due, job.member)
+            pipe.zadd(self.keys.parked, {job.member: now_ms})
+            await pipe.execute()
+        return replace(job, status="parked", attempts=attempts, last_result=result)
+
+    async def parked_jobs(self, limit: int = 1000) -> list[Job]:
+        raw = cast(list[Any], await self.redis.zrange(self.keys.parked, 0, limit - 1))
+        jobs = []
+        for member in raw:
+            contact, _, wid = _text(member).partition("|")
+            job = await self.load_job(contact, wid)
+            if job is not None:
+                jobs.append(job)
+        return jobs
+
+    async def unpark_job(self, job: Job, now_ms: float) -> None:
+        """Back in the schedule with a fresh count of tries (an operator's retry)."""
+        key = self.keys.job(job.contact, job.webhook_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, mapping={"status": "pending", "attempts": 0})
+            pipe.zrem(self.keys.parked, job.member)
+            pipe.zadd(self.keys.due, {job.member: now_ms})
+            await pipe.execute()
+
+    async def bury(self, entry_id: str, fields: Mapping[bytes, bytes], error: str) -> None:
+        """Keep an outbox entry that cannot be applied (still sealed) out of the reader's way."""
+        kept: dict[Any, Any] = dict(fields)
+        kept.update({"entry": entry_id, "error": error})
+        await self.redis.xadd(self.keys.dead, kept, maxlen=AUDIT_MAXLEN)
+
+    async def drop_due(self, member: str) -> None:
+        await self.redis.zrem(self.keys.due, member)
+
+    def _seal_last(self, key: str, result: str) -> bytes:
+        return self._cipher.encrypt(result.encode(), field_aad(key, "last"))
+
+    # ---- the outbox reader's lease ----------------------------------------------------
+
+    async def lead(self, me: str, ttl_ms: int) -> int:
+        """2: we just became the outbox reader; 1: we still are; 0: another process is."""
+        return int(await self._lead(keys=[self.keys.leader], args=[me, ttl_ms]))
+
+    async def resign(self, me: str) -> None:
+        await self._resign(keys=[self.keys.leader], args=[me])

@@ -1,0 +1,319 @@
+"""Fixtures for the care-team tests: real Redis (db 12), the engine, a signing-checking receiver."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from redis.asyncio import Redis
+
+from bot.careteam.delivery import DeliveryConfig, DeliveryWorker
+from bot.careteam.directory import Directory, load_directory, new_api_token, new_webhook_secret
+from bot.careteam.records import CareRecords
+from bot.engine.loader import FlowSet, load_flows
+from bot.engine.machine import Engine
+from bot.engine.session import Session
+from bot.flows import FLOWS_DIR
+from bot.store.base import Outcome
+from bot.store.client import client_for_url
+from bot.store.crypto import Cipher
+from bot.store.redis_store import RedisConversationStore
+from tests.drive import next_text
+from tests.fakes.receiver import Receiver
+
+# Db 12 is the care-team tests' own; each test writes under its own prefix and deletes it.
+REDIS_URL = "redis://127.0.0.1:6379/12"
+ENDPOINTS = ("hope_ehr", "hope_tx", "hope_on_call", "laramie_ehr")
+MEMBER_TOKENS = ("hope-sw", "hope-nurse", "hope-tx", "laramie-sw")
+ENDPOINT_TOKENS = ("hope-ehr",)
+# Choice numbers in every share_* question of conversations/care_team.yaml.
+SOCIAL_WORKER, MEDICAL, TREATMENT, NO_ONE = "1", "2", "3", "7"
+HARTFORD, LARAMIE = "06103", "82001"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class FakeClock:
+    """The worker's scheduling clock: moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def cipher() -> Cipher:
+    return Cipher(secrets.token_bytes(32))
+
+
+@pytest.fixture
+def prefix() -> str:
+    return f"ct:{secrets.token_hex(6)}:"
+
+
+@pytest.fixture
+async def redis(prefix: str) -> AsyncIterator[Redis]:
+    client = client_for_url(REDIS_URL)
+    assert client.connection_pool.connection_kwargs.get("db") == 12
+    yield client
+    keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=1000)]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@pytest.fixture
+async def store(redis: Redis, cipher: Cipher, prefix: str) -> RedisConversationStore:
+    store = RedisConversationStore(redis, cipher, prefix=prefix)
+    await store.prepare()
+    return store
+
+
+@pytest.fixture
+def records(redis: Redis, cipher: Cipher, prefix: str) -> CareRecords:
+    return CareRecords(redis, cipher, prefix)
+
+
+@pytest.fixture(scope="session")
+def flows() -> FlowSet:
+    return load_flows(FLOWS_DIR)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    secrets: dict[str, str]
+    tokens: dict[str, str]  # token id -> bearer token
+    hashes: dict[str, str]  # token id -> stored hash
+
+
+@pytest.fixture(scope="session")
+def credentials() -> Credentials:
+    """Made once: scrypt hashing takes tens of milliseconds per token."""
+    tokens, hashes = {}, {}
+    for token_id in (*MEMBER_TOKENS, *ENDPOINT_TOKENS):
+        tokens[token_id], hashes[token_id] = new_api_token(token_id)
+    return Credentials({e: new_webhook_secret() for e in ENDPOINTS}, tokens, hashes)
+
+
+@pytest.fixture(scope="session")
+def receiver_server(credentials: Credentials) -> Iterator[Receiver]:
+    server = Receiver(credentials.secrets).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def receiver(receiver_server: Receiver, credentials: Credentials) -> Receiver:
+    receiver_server.reset(credentials.secrets)
+    return receiver_server
+
+
+def directory_data(receiver: Receiver, credentials: Credentials) -> dict[str, Any]:
+    """Two organizations with the same roles: Hartford (ZIP 06...) and Laramie (ZIP 820..)."""
+
+    def token(token_id: str) -> dict[str, str]:
+        return {"id": token_id, "hash": credentials.hashes[token_id]}
+
+    def endpoint(ident: str, org: str, serves: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        return {
+            "id": ident,
+            "organization": org,
+            "url": receiver.url(ident),
+            "secret": credentials.secrets[ident],
+            "serves": serves,
+            **extra,
+        }
+
+    return {
+        "version": 1,
+        "program": {
+            "name": "Safe Start",
+            "intermediary": "Safe Start test program",
+            "crisis_fallback": "hope",
+        },
+        "organizations": [
+            {"id": "hope", "name": "Hartford Hope", "service_area": {"zip_prefixes": ["06"]}},
+            {"id": "laramie", "name": "Laramie Family", "service_area": {"zip_prefixes": ["820"]}},
+        ],
+        "members": [
+            {
+                "id": "hope_sw",
+                "name": "Rosa",
+                "organization": "hope",
+                "roles": ["social_worker"],
+                "api_token": token("hope-sw"),
+            },
+            {
+                "id": "hope_nurse",
+                "name": "Dana",
+                "organization": "hope",
+                "roles": ["medical"],
+                "api_token": token("hope-nurse"),
+            },
+            {
+                "id": "hope_counselor",
+                "name": "Sam",
+                "organization": "hope",
+                "roles": ["treatment"],
+                "api_token": token("hope-tx"),
+            },
+            {
+                "id": "laramie_sw",
+                "name": "Lee",
+                "organization": "laramie",
+                "roles": ["social_worker"],
+                "api_token": token("laramie-sw"),
+            },
+        ],
+        "endpoints": [
+            endpoint(
+                "hope_ehr",
+                "hope",
+                {"roles": ["social_worker", "medical"]},
+                events=["plan.section.completed"],
+                api_token=token("hope-ehr"),
+            ),
+            endpoint("hope_tx", "hope", {"members": ["hope_counselor"]}),
+            endpoint(
+                "hope_on_call",
+                "hope",
+                {"roles": ["on_call"]},
+                events=["plan.crisis", "plan.handoff_requested"],
+            ),
+            endpoint("laramie_ehr", "laramie", {"roles": ["social_worker", "on_call"]}),
+        ],
+    }
+
+
+@pytest.fixture
+def directory(tmp_path: Path, receiver: Receiver, credentials: Credentials) -> Directory:
+    path = tmp_path / "careteam.yaml"
+    path.write_text(yaml.safe_dump(directory_data(receiver, credentials), sort_keys=False))
+    return load_directory(path)
+
+
+# The test worker: never sleeps for real, and a deterministic jitter (the middle of its range).
+TEST_CONFIG = DeliveryConfig(
+    consumer="worker-1",
+    max_attempts=18,
+    backoff_base_s=10,
+    backoff_cap_s=900,
+    lease_s=120,
+    idle_sleep_s=0.002,
+)
+WorkerFactory = Callable[..., DeliveryWorker]
+
+
+@pytest.fixture
+async def make_worker(
+    store: RedisConversationStore,
+    records: CareRecords,
+    directory: Directory,
+    flows: FlowSet,
+    cipher: Cipher,
+    clock: FakeClock,
+) -> AsyncIterator[WorkerFactory]:
+    made: list[DeliveryWorker] = []
+
+    def build(**config: Any) -> DeliveryWorker:
+        worker = DeliveryWorker(
+            store=store,
+            records=records,
+            directory=directory,
+            flows=flows,
+            cipher=cipher,
+            config=replace(TEST_CONFIG, **config),
+            clock=clock,
+            jitter=lambda: 0.5,
+        )
+        made.append(worker)
+        return worker
+
+    yield build
+    for worker in made:
+        await worker.close()
+
+
+@dataclass
+class Parent:
+    """A parent texting the real engine through the real store (events land in the outbox)."""
+
+    engine: Engine
+    store: RedisConversationStore
+    address: str
+    zip_code: str = HARTFORD
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    async def say(self, text: str) -> Outcome:
+        self.now += timedelta(seconds=3)
+        now = self.now
+
+        def apply(session: Session) -> tuple[Session, list[str], list[Any]]:
+            result = self.engine.step(session, text, now)
+            return result.session, result.replies, list(result.events)
+
+        return await self.store.transact(self.address, None, apply)
+
+    async def session(self) -> Session:
+        return await self.store.load(self.address) or Session()
+
+    async def finish_plan(self, answers: Mapping[str, str] | None = None) -> Session:
+        """Answer every section (first choice, yes, ...) with `answers` by step id on top."""
+        answers = {"zip": self.zip_code, **(answers or {})}
+        for _ in range(400):
+            session = await self.session()
+            text = next_text(self.engine, session, self.now.date())
+            if text is None:
+                return session
+            if session.mode == "ask" and session.step in answers:
+                text = answers[session.step]
+            await self.say(text)
+        raise AssertionError("the plan did not finish in 400 messages")
+
+
+ParentFactory = Callable[[str], Parent]
+
+
+@pytest.fixture
+def parent(shipped_engine: Engine, store: RedisConversationStore) -> ParentFactory:
+    numbers = iter(range(100, 200))
+
+    def make(zip_code: str = HARTFORD) -> Parent:
+        return Parent(shipped_engine, store, f"+1860555{next(numbers):04d}", zip_code)
+
+    return make
+
+
+def share(**by_step: str) -> dict[str, str]:
+    """Consent answers: every section to no one unless given here (by care_team step id)."""
+    answers = {
+        "share_basic_needs": NO_ONE,
+        "share_health": NO_ONE,
+        "share_birth": NO_ONE,
+        "share_recovery_ok": "no",
+        "share_baby": NO_ONE,
+        "share_family": NO_ONE,
+        "share_safety": NO_ONE,
+    }
+    answers.update(by_step)
+    return answers

@@ -1,0 +1,193 @@
+"""Consent records from care_team answers: denied by default, Part 2 rules, revocation, expiry."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.careteam.consent import (
+    CONSENT_FLOW,
+    CONSENT_STEPS,
+    NOTHING,
+    PRIVATE_YES_STEP,
+    RECOVERY_YES_STEPS,
+    SHARE_STEPS,
+    ConsentState,
+    consented_recipients,
+    derive,
+    expiry_for,
+    narrow,
+    on_call_endpoints,
+)
+from bot.careteam.directory import CONSENT_ROLES, Directory
+from bot.careteam.directory import new_webhook_secret as secret
+from bot.engine.loader import FlowSet
+
+AT = datetime(2026, 1, 10, 15, 0, tzinfo=UTC)
+BABY = date(2026, 3, 14)
+ALL_YES = {s: True for s in RECOVERY_YES_STEPS}
+
+
+def state_from(answers: dict[str, Any], previous: ConsentState = NOTHING) -> ConsentState:
+    return derive(
+        answers,
+        previous=previous,
+        at=AT,
+        source="1-0",
+        organizations=["hope"],
+        baby_date=BABY,
+        text_version="care_team@test",
+    )
+
+
+def granted(state: ConsentState, now: datetime = AT) -> set[tuple[str, str]]:
+    return {(r.section, r.role) for r in state.active_records(now)}
+
+
+def directory() -> Directory:
+    def endpoint(ident: str, org: str, roles: list[str]) -> dict[str, Any]:
+        url = f"https://{ident}.example/hook"
+        return {
+            "id": ident,
+            "organization": org,
+            "url": url,
+            "secret": secret(),
+            "serves": {"roles": roles},
+        }
+
+    return Directory.model_validate(
+        {
+            "version": 1,
+            "program": {"intermediary": "Safe Start", "crisis_fallback": "hope"},
+            "organizations": [
+                {"id": "hope", "name": "Hope", "service_area": {"zip_prefixes": ["06"]}},
+                {"id": "laramie", "name": "Laramie", "service_area": {"states": ["WY"]}},
+            ],
+            "members": [
+                {"id": "rosa", "name": "Rosa", "organization": "hope", "roles": ["social_worker"]},
+                {"id": "lee", "name": "Lee", "organization": "laramie", "roles": ["social_worker"]},
+            ],
+            "endpoints": [
+                endpoint("hope_ehr", "hope", ["social_worker", "medical"]),
+                endpoint("hope_pager", "hope", ["on_call"]),
+                endpoint("laramie_ehr", "laramie", ["social_worker", "on_call"]),
+            ],
+        }
+    )
+
+
+def test_the_rules_match_the_shipped_care_team_flow(flows: FlowSet) -> None:
+    """Every consent step of care_team.yaml is read here, every section has its share
+    question, and the roles offered are exactly the directory's consent roles."""
+    care_team = flows[CONSENT_FLOW]
+    flow_consent_steps = {s.id for s in care_team.steps if s.consent}
+    assert flow_consent_steps <= CONSENT_STEPS
+    assert {s.id for s in care_team.steps} >= CONSENT_STEPS
+    sections = {f.id for f in flows.sections if f.id != CONSENT_FLOW}
+    assert sections == set(SHARE_STEPS)
+    for step_id in SHARE_STEPS.values():
+        step = care_team.step(step_id)
+        offered = tuple(c.value for c in step.choices if not c.exclusive)
+        assert offered == CONSENT_ROLES
+        assert [c.value for c in step.choices if c.exclusive] == ["no_one"]
+
+
+def test_nothing_is_shared_by_default() -> None:
+    """No answers, skipped answers and "no one" all give no permission at all."""
+    assert granted(NOTHING) == set()
+    assert granted(state_from({})) == set()
+    skipped = dict.fromkeys(SHARE_STEPS.values())
+    assert granted(state_from(skipped)) == set()
+    assert granted(state_from({"share_health": ["no_one"]})) == set()
+    for section in SHARE_STEPS:
+        assert consented_recipients(section, NOTHING, directory(), AT).endpoints == ()
+
+
+def test_a_section_goes_to_the_roles_picked_for_it_only() -> None:
+    state = state_from({"share_health": ["social_worker", "medical"], "share_baby": ["medical"]})
+    assert granted(state) == {
+        ("health", "social_worker"),
+        ("health", "medical"),
+        ("baby", "medical"),
+    }
+    record = state.records[0]
+    assert (record.purpose, record.given_at, record.organizations) == (
+        "care_coordination",
+        AT,
+        ("hope",),
+    )
+    assert state.text_version == "care_team@test"
+
+
+@pytest.mark.parametrize("missing", [*RECOVERY_YES_STEPS, "share_recovery"])
+def test_recovery_needs_every_one_of_its_own_yeses(missing: str) -> None:
+    """share_recovery_ok, recovery_terms and recovery_consent must each be an explicit yes."""
+    answers: dict[str, Any] = {**ALL_YES, "share_recovery": ["treatment"]}
+    assert granted(state_from(answers)) == {("recovery", "treatment")}
+    assert state_from(answers).records[0].part2
+    answers[missing] = None if missing == "share_recovery" else False
+    assert granted(state_from(answers)) == set()
+
+
+def test_private_safety_answers_need_their_own_yes() -> None:
+    without = state_from({"share_safety": ["social_worker"]})
+    with_yes = state_from({"share_safety": ["social_worker"], PRIVATE_YES_STEP: True})
+    assert not without.records[0].includes_private
+    assert with_yes.records[0].includes_private
+
+
+def test_consent_lasts_until_a_year_after_the_baby() -> None:
+    assert expiry_for(BABY, AT.date()) == date(2027, 3, 14)
+    assert expiry_for(date(2028, 2, 29), AT.date()) == date(2029, 2, 28)
+    assert expiry_for(None, AT.date()) == date(2027, 1, 10)
+    state = state_from({"share_health": ["medical"]})
+    assert granted(state, datetime(2027, 3, 14, 23, 0, tzinfo=UTC)) == {("health", "medical")}
+    assert granted(state, datetime(2027, 3, 15, 1, 0, tzinfo=UTC)) == set()
+
+
+def test_stop_sharing_narrows_at_once_and_keeps_the_record_of_the_stop() -> None:
+    """A revoking answer makes a new version at once; the old permits stay, marked revoked."""
+    first = state_from({"share_health": ["social_worker", "medical"], **ALL_YES,
+                        "share_recovery": ["treatment"]})  # fmt: skip
+    later = AT + timedelta(days=2)
+    second = narrow(first, "share_health", ["medical"], at=later, source="2-0")
+    assert second is not None
+    assert (second.version, second.cause) == (2, "revoked")
+    assert granted(second, later) == {("health", "medical"), ("recovery", "treatment")}
+    revoked = [r for r in second.records if r.revoked_at is not None]
+    assert [(r.section, r.role, r.revoked_at) for r in revoked] == [
+        ("health", "social_worker", later)
+    ]
+    third = narrow(second, "share_recovery_ok", False, at=later, source="3-0")
+    assert third is not None
+    assert granted(third, later) == {("health", "medical")}
+    assert first.version == 1  # earlier versions are left as they were
+
+
+def test_a_change_that_would_widen_sharing_waits_for_the_confirmed_section() -> None:
+    first = state_from({"share_health": ["medical"]})
+    assert narrow(first, "share_health", ["medical", "treatment"], at=AT, source="2-0") is None
+    assert narrow(first, "share_basic_needs", ["medical"], at=AT, source="2-0") is None
+    assert narrow(first, "contact_name", "Rosa", at=AT, source="2-0") is None
+
+
+def test_a_role_of_another_organization_gets_nothing() -> None:
+    """Consent names the organizations serving the parent; Laramie's social worker is not one."""
+    state = state_from({"share_health": ["social_worker"]})
+    recipients = consented_recipients("health", state, directory(), AT)
+    assert [e.id for e in recipients.endpoints] == ["hope_ehr"]
+    assert [m.id for m in recipients.members] == ["rosa"]
+
+
+def test_crisis_goes_to_the_on_call_role_with_a_fallback_before_the_zip_code() -> None:
+    d = directory()
+    assert [e.id for e in on_call_endpoints(d, ["laramie"])] == ["laramie_ehr"]
+    assert [e.id for e in on_call_endpoints(d, ["hope"])] == ["hope_pager"]
+    assert [e.id for e in on_call_endpoints(d, [])] == ["hope_pager"]
+
+
+def test_a_consent_version_survives_json() -> None:
+    state = state_from({"share_health": ["medical"], **ALL_YES, "share_recovery": ["treatment"]})
+    assert ConsentState.from_json(state.to_json()) == state

@@ -1,0 +1,380 @@
+"""Delivery end to end: the real engine and store fill the outbox; the worker posts to it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from bot.careteam.delivery import drain
+from bot.careteam.payload import plan_id_of
+from bot.careteam.records import CareRecords
+from tests.careteam.conftest import (
+    LARAMIE,
+    MEDICAL,
+    SOCIAL_WORKER,
+    TREATMENT,
+    Credentials,
+    FakeClock,
+    Parent,
+    ParentFactory,
+    WorkerFactory,
+    share,
+)
+from tests.fakes.receiver import Receiver
+
+pytestmark = pytest.mark.anyio
+
+
+def contact_of(p: Parent) -> str:
+    return p.store.keys_for(p.address).contact
+
+
+def delivered(receiver: Receiver, p: Parent | None = None) -> set[tuple[str, str]]:
+    """(endpoint, section) pairs a deduping receiver acted on, for one parent or all."""
+    plan = plan_id_of(contact_of(p)) if p else None
+    return {
+        (r.endpoint, r.body["section"]["key"])
+        for r in receiver.processed()
+        if r.body["type"] == "plan.section.completed"
+        and (plan is None or r.body["plan_id"] == plan)
+    }
+
+
+async def change_basic_needs(p: Parent) -> None:
+    """Open the finished Basic needs part, change its first answer, confirm: version 2."""
+    for text in ("menu", "1", "1", "2", "yes"):
+        await p.say(text)
+
+
+async def test_a_section_reaches_only_the_endpoints_consented_for_it(
+    parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver, records: CareRecords
+) -> None:
+    """Basic needs to the social worker, health to the nurse: both reach Hartford's record
+    system in the DESIGN.md body; the five unconsented sections reach no one."""
+    hartford = parent()
+    await hartford.finish_plan(share(share_basic_needs=SOCIAL_WORKER, share_health=MEDICAL))
+    await drain(make_worker())
+
+    assert delivered(receiver) == {("hope_ehr", "basic_needs"), ("hope_ehr", "health")}
+    got = next(r for r in receiver.processed() if r.body["section"]["key"] == "basic_needs")
+    body = got.body
+    assert set(body) == {"type", "plan_id", "section", "parent", "locale", "notice"}
+    assert body["plan_id"] == plan_id_of(contact_of(hartford))
+    assert set(body["section"]) == {"key", "title", "version", "completed_at", "answers"}
+    assert (body["section"]["title"], body["section"]["version"]) == ("Basic needs", 1)
+    first = body["section"]["answers"][0]
+    assert first == {
+        "key": "housing_now",
+        "question": first["question"],
+        "answer": "Yes, a steady place",
+        "value": "stable",
+    }
+    assert "42 CFR Part 2" in body["notice"]
+    assert body["parent"]["name"] == "Sam"
+    assert hartford.address not in got.raw.decode()  # no consent covers the phone number
+    audit = await records.audit_log(contact_of(hartford))
+    assert sorted((a.actor, a.action, a.what, a.result) for a in audit) == [
+        ("hope_ehr", "deliver", "basic_needs v1", "200"),
+        ("hope_ehr", "deliver", "health v1", "200"),
+    ]
+
+
+async def test_a_recipient_of_another_organization_gets_nothing(
+    parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
+) -> None:
+    """Both parents share Basic needs with "the social worker": each reaches only the social
+    worker of the organization serving their own ZIP code."""
+    hartford, laramie = parent(), parent(LARAMIE)
+    await hartford.finish_plan(share(share_basic_needs=SOCIAL_WORKER))
+    await laramie.finish_plan(share(share_basic_needs=SOCIAL_WORKER))
+    await drain(make_worker())
+
+    assert delivered(receiver, hartford) == {("hope_ehr", "basic_needs")}
+    assert delivered(receiver, laramie) == {("laramie_ehr", "basic_needs")}
+
+
+async def test_recovery_needs_its_own_yes_and_private_safety_answers_theirs(
+    parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
+) -> None:
+    """Recovery goes only after all three yeses, and only to the role picked for it; the
+    feel-safe answer rides with Safety at home only after its own yes."""
+    asked = {"share_recovery_ok": "yes", "share_recovery": TREATMENT, "recovery_terms": "yes"}
+    declined = parent()
+    await declined.finish_plan(
+        share(**asked, recovery_consent="no", share_safety=SOCIAL_WORKER, share_safety_private="no")
+    )
+    agreed = parent()
+    await agreed.finish_plan(
+        share(
+            **asked, recovery_consent="yes", share_safety=SOCIAL_WORKER, share_safety_private="yes"
+        )
+    )
+    await drain(make_worker())
+
+    assert delivered(receiver, declined) == {("hope_ehr", "safety")}
+    assert delivered(receiver, agreed) == {("hope_tx", "recovery"), ("hope_ehr", "safety")}
+
+    def safety_keys(p: Parent) -> set[str]:
+        plan = plan_id_of(contact_of(p))
+        body = next(
+            r.body
+            for r in receiver.processed()
+            if r.body["plan_id"] == plan and r.body["section"]["key"] == "safety"
+        )
+        return {a["key"] for a in body["section"]["answers"]}
+
+    assert "feel_safe" not in safety_keys(declined)  # absent, not blanked
+    assert "feel_safe" in safety_keys(agreed)
+
+
+async def test_stop_sharing_stops_the_very_next_delivery(
+    parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver, records: CareRecords
+) -> None:
+    """After STOP SHARING a changed section (version 2) goes to no one."""
+    p = parent()
+    await p.finish_plan(share(share_basic_needs=SOCIAL_WORKER))
+    worker = make_worker()
+    await drain(worker)
+    assert delivered(receiver, p) == {("hope_ehr", "basic_needs")}
+
+    await p.say("stop sharing")
+    await change_basic_needs(p)
+    await drain(worker)
+
+    versions = [r.body["section"]["version"] for r in receiver.processed()]
+    assert versions == [1]
+    consent = await records.latest_consent(contact_of(p))
+    assert consent.cause == "revoked" or not consent.active_records(datetime.now(UTC))
+    assert all(r.revoked_at is not None for r in consent.records)
+
+
+async def test_a_revocation_also_stops_a_delivery_waiting_for_a_retry(
+    parent: ParentFactory,
+    make_worker: WorkerFactory,
+    receiver: Receiver,
+    records: CareRecords,
+    clock: FakeClock,
+) -> None:
+    """Consent is checked again at every try: a queued retry after STOP SHARING is withheld."""
+    p = parent()
+    await p.finish_plan(share(share_basic_needs=SOCIAL_WORKER))
+    receiver.down = True
+    worker = make_worker()
+    await drain(worker)
+    await p.say("stop sharing")
+    receiver.down = False
+    clock.advance(3600)
+    await drain(worker)
+
+    assert receiver.processed() == []
+    actions = [(a.action, a.result) for a in await records.audit_log(contact_of(p))]
+    assert actions == [("deliver", "503"), ("withheld", "no consent")]
+
+
+async def test_the_receiver_rejects_a_tampered_or_replayed_body(
+    parent: ParentFactory,
+    make_worker: WorkerFactory,
+    receiver: Receiver,
+    credentials: Credentials,
+) -> None:
+    """Signatures are checked with standardwebhooks: changed bytes, an old timestamp, a
+    foreign secret and an exact replay are all refused; a fresh retry is a mere duplicate."""
+    p = parent()
+    await p.finish_plan(share(share_basic_needs=SOCIAL_WORKER))
+    await drain(make_worker())
+    (got,) = receiver.processed()
+    url = receiver.url("hope_ehr")
+    secret = credentials.secrets["hope_ehr"]
+
+    def signed(body: bytes, *, at: datetime, key: str = secret) -> dict[str, str]:
+        return {
+            "content-type": "application/json",
+            "webhook-id": got.webhook_id,
+            "webhook-timestamp": str(int(at.timestamp())),
+            "webhook-signature": Webhook(key).sign(got.webhook_id, at, body.decode()),
+        }
+
+    tampered = got.raw.replace(b'"version":1', b'"version":9')
+    now = datetime.now(UTC)
+    async with httpx.AsyncClient() as client:
+        changed = await client.post(url, content=tampered, headers=got.headers)
+        replayed = await client.post(url, content=got.raw, headers=got.headers)
+        stale = await client.post(
+            url, content=got.raw, headers=signed(got.raw, at=now - timedelta(minutes=10))
+        )
+        foreign = await client.post(
+            url,
+            content=got.raw,
+            headers=signed(got.raw, at=now, key=credentials.secrets["hope_tx"]),
+        )
+        # A sender's retry is signed afresh (a later second than the first try).
+        later = now + timedelta(seconds=2)
+        retried = await client.post(url, content=got.raw, headers=signed(got.raw, at=later))
+
+    assert [changed.status_code, replayed.status_code, stale.status_code] == [400, 409, 400]
+    assert foreign.status_code == 400
+    assert (retried.status_code, retried.json()["duplicate"]) == (200, True)
+    assert len(receiver.processed()) == 1
+
+
+async def test_a_killed_worker_and_an_hour_long_outage_lose_nothing(
+    parent: ParentFactory,
+    make_worker: WorkerFactory,
+    receiver: Receiver,
+    clock: FakeClock,
+) -> None:
+    """Kill the worker mid-post, keep the receiver down an hour, bring it back: every
+    consented section arrives, none is lost, and repeats carry the same webhook-id."""
+    parents = [parent() for _ in range(3)]
+    for p in parents:
+        await p.finish_plan(
+            share(share_basic_needs=SOCIAL_WORKER, share_health="1, 3", share_baby=MEDICAL)
+        )
+    receiver.delay_s = 0.05
+    first = make_worker(batch=5)
+    task = asyncio.create_task(first.run())
+    while not receiver.arrived.is_set():
+        await asyncio.sleep(0.002)
+    task.cancel()  # mid-post: the request is in flight
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(200):  # the receiver still takes the post the worker never saw answered
+        if receiver.all_received():
+            break
+        await asyncio.sleep(0.005)
+    receiver.delay_s = 0.0
+    receiver.down = True
+
+    second = make_worker(consumer="worker-2")
+    for _ in range(60):  # one hour down, a minute at a time
+        await drain(second)
+        clock.advance(60)
+    receiver.down = False
+    for _ in range(60):
+        await drain(second)
+        clock.advance(120)
+
+    expected = {
+        (endpoint, section)
+        for endpoint, section in [
+            ("hope_ehr", "basic_needs"),
+            ("hope_ehr", "health"),
+            ("hope_tx", "health"),
+            ("hope_ehr", "baby"),
+        ]
+    }
+    for p in parents:
+        assert delivered(receiver, p) == expected
+    bodies: dict[str, str] = {}
+    for got in receiver.all_received():
+        assert bodies.setdefault(got.webhook_id, got.raw.decode()) == got.raw.decode()
+    assert len(receiver.processed()) == len(parents) * len(expected)
+    # The post cut off by the kill was taken by the receiver, then sent again: same id.
+    assert any(r.duplicate for r in receiver.all_received())
+    assert await first.records.parked_jobs() == []
+
+
+async def test_entries_left_by_a_dead_reader_are_taken_over(
+    parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
+) -> None:
+    """A reader that dies holding unacknowledged outbox entries (and its lease) is replaced:
+    the next reader claims them with XAUTOCLAIM and nothing is lost or applied twice."""
+    p = parent()
+    await p.finish_plan(share(share_basic_needs=SOCIAL_WORKER, share_safety=SOCIAL_WORKER))
+    dying = make_worker(leader_ttl_ms=50)
+    applied = 0
+    real_apply = dying.apply
+
+    async def apply_then_die(entry: object) -> None:
+        nonlocal applied
+        applied += 1
+        if applied == 3:
+            raise asyncio.CancelledError  # the process is gone; nothing after this runs
+        await real_apply(entry)  # type: ignore[arg-type]
+
+    dying.apply = apply_then_die  # type: ignore[method-assign]
+    with pytest.raises(asyncio.CancelledError):
+        await dying.consume()
+    await asyncio.sleep(0.06)  # the dead reader's lease runs out (Redis time)
+
+    await drain(make_worker(consumer="worker-2"))
+    assert delivered(receiver, p) == {("hope_ehr", "basic_needs"), ("hope_ehr", "safety")}
+    assert len(receiver.all_received()) == 2
+
+
+async def test_a_delivery_is_parked_after_its_tries_and_can_be_retried(
+    parent: ParentFactory,
+    make_worker: WorkerFactory,
+    receiver: Receiver,
+    records: CareRecords,
+    clock: FakeClock,
+) -> None:
+    """After max_attempts failures the job is parked (and audited); retry puts it back."""
+    p = parent()
+    await p.finish_plan(share(share_basic_needs=SOCIAL_WORKER))
+    receiver.down = True
+    worker = make_worker(max_attempts=3)
+    for _ in range(10):
+        await drain(worker)
+        clock.advance(3600)
+    (job,) = await records.parked_jobs()
+    assert (job.status, job.attempts, job.last_result) == ("parked", 3, "503")
+
+    receiver.down = False
+    assert await worker.retry_parked(job.webhook_id) == 1
+    await drain(worker)
+    assert delivered(receiver, p) == {("hope_ehr", "basic_needs")}
+    assert receiver.processed()[0].webhook_id == job.webhook_id
+    actions = [a.action for a in await records.audit_log(contact_of(p))]
+    assert actions == ["deliver", "deliver", "deliver", "park", "retry", "deliver"]
+
+
+async def test_crisis_and_talk_reach_the_on_call_role_whatever_the_consent(
+    parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
+) -> None:
+    """plan.crisis and plan.handoff_requested go to the on-call endpoint of the parent's
+    organization even with nothing shared, carrying name and phone and no answers."""
+    p = parent()
+    await p.finish_plan(share())
+    await p.say("I want to die")
+    await p.say("talk")
+    early = parent()
+    await early.say("hi")
+    await early.say("overdose")  # before any ZIP code: the program's fallback on-call
+    await drain(make_worker())
+
+    alerts = [r for r in receiver.processed() if r.body["type"] != "plan.section.completed"]
+    seen = sorted((r.endpoint, r.body["type"], r.body["plan_id"]) for r in alerts)
+    plan, early_plan = plan_id_of(contact_of(p)), plan_id_of(contact_of(early))
+    assert seen == sorted(
+        [
+            ("hope_on_call", "plan.crisis", plan),
+            ("hope_on_call", "plan.handoff_requested", plan),
+            ("hope_on_call", "plan.crisis", early_plan),
+        ]
+    )
+    crisis = next(
+        r.body for r in alerts if r.body["plan_id"] == plan and r.body["type"] == "plan.crisis"
+    )
+    assert crisis["kind"] == "suicide"
+    assert crisis["contact"] == {"phone": p.address}
+    assert crisis["parent"] == {"name": "Sam"}
+    assert "section" not in crisis
+    assert "answers" not in str(crisis)
+    assert delivered(receiver) == set()
+
+
+async def test_two_workers_never_post_the_same_job_at_once(
+    parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
+) -> None:
+    """Sending is leased per job: two workers stepping together deliver each section once."""
+    p = parent()
+    await p.finish_plan(share(share_basic_needs=SOCIAL_WORKER, share_health=SOCIAL_WORKER))
+    one, two = make_worker(), make_worker(consumer="worker-2")
+    await drain(one, rounds=1)  # the reader: jobs are now scheduled
+    await asyncio.gather(drain(one), drain(two))
+    assert len(receiver.all_received()) == 2
