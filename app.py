@@ -20,6 +20,8 @@ from bot.channels.webchat import WebChat
 from bot.errors import StoreUnavailable
 from bot.flows import build_engine
 from bot.observability import ContactHasher, Metrics, setup_logging
+from bot.reminders import web as reminders_web
+from bot.reminders.wiring import start_reminders, stop_reminders
 from bot.service import Service
 from bot.settings import Settings
 from bot.store.client import worker_client
@@ -88,6 +90,18 @@ def create_app(
             stack.push_async_callback(workers_redis.aclose)
             careteam = await start_careteam(app, settings, store, workers_redis, cipher)
             stack.push_async_callback(stop_careteam, careteam)
+            # Reminders: one leader schedules (APScheduler, Redis job store) and sends.
+            await start_reminders(
+                app.state,
+                settings=settings,
+                redis=workers_redis,
+                cipher=cipher,
+                conversations=store,
+                sender=sender,
+                translator=engine.translator,
+                note_reminder=engine.note_reminder,
+            )
+            stack.push_async_callback(stop_reminders, app.state)
             app.state.runtime = Runtime(
                 settings=settings,
                 service=service,
@@ -120,6 +134,7 @@ def create_app(
     app.include_router(chat.router)
     app.include_router(ops.router)
     app.include_router(careteam_router)
+    app.include_router(reminders_web.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app
 

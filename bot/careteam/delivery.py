@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any, cast
 
 import httpx
@@ -554,7 +555,10 @@ class DeliveryWorker:
             )
         except httpx.HTTPError as exc:
             return False, type(exc).__name__
-        return response.is_success, str(response.status_code)
+        # 409 Conflict: the receiver already holds this webhook-id (it dedupes on it), so a
+        # resend after a lost answer is delivered, not a failure to retry until parked.
+        delivered = response.is_success or response.status_code == HTTPStatus.CONFLICT
+        return delivered, str(response.status_code)
 
     async def _audit(
         self, job: Job, endpoint: Endpoint | None, action: str, result: str, attempt: int | None

@@ -199,4 +199,4 @@ async def test_the_app_always_shuts_down_promptly(tmp_path: Path, keyspace: KeyS
             async with httpx.AsyncClient(transport=transport, base_url="https://t") as http:
                 await http.post("/chat/messages", json={"text": "hi"})
             started = time.monotonic()
-        assert time.monotonic() - started < 1.5
+        assert time.monotonic() - started < 2.5

@@ -1,0 +1,58 @@
+"""Reminders: appointments and recovery supports texted at the right local time, discreetly.
+
+Modules (imports point down):
+    wiring.py      start_reminders / stop_reminders for app.py's lifespan
+    web.py         POST /api/v1/plans/{plan_id}/appointments (care-team API)
+    intake.py      outbox events (ReminderRequested, onboarding changes) -> appointments;
+                   add_appointment() for the API
+    dispatcher.py  due stream -> checks (STOP, NO REMINDERS, grace, quiet hours) -> Sender
+    planner.py     which jobs exist for a contact; the standard schedule's offers
+    scheduler.py   APScheduler 3.11 facade: paused everywhere, one leader by Redis lease
+    ratelimit.py   token bucket per sender, replies ahead of bulk
+    store.py       appointments, offers, send guards, failures (sealed, per contact)
+    texts.py       N_() templates: discreet by default
+    milestones.py  PURE: the standard visit schedule from due / birth date, catch-up
+    rules.py       PURE: send times, quiet hours, best time, DST, grace at dispatch
+    prefs.py       PURE: what a session says (may we text, zone, detail); engine-safe
+    keys.py        every Redis key of this package
+    loops.py       stopping background loops reliably
+
+Why APScheduler 3.11, not 4.x: 4.0 is an alpha ("do not use in production") with no Redis
+data store, and two schedulers on one store ran jobs twice in a prototype; 3.11's Redis job
+store works when exactly one scheduler processes it, which the lease guarantees
+(see scheduler.py and ../shared/tech-notes.md).
+
+Guarantees: a reminder (appointment occurrence x lead) is sent at most once: a SET NX guard
+per (job, planned time) in the job and per (job, occurrence) before sending. A reminder
+missed while no process ran goes once if still within its kind's grace (rules.DEFAULT_KINDS),
+else it is dropped with the log line "reminder dropped: missed its grace period". Planned
+sends are never in quiet hours (Settings.quiet_hours, default 20:00-09:00 in the parent's
+zone) and never after the appointment; one that would be is moved, not dropped.
+
+What the engine / service do, and what they may call (the engine is pure; the service applies):
+- STOP needs nothing more: the dispatcher loads the session (store.load(address)) right
+  before each send (again after waiting for the rate limit) and sends nothing unless
+  `prefs.suppression(session)` is None: status "active" and not plan.prefs["reminders_off"]
+  (NO REMINDERS; REMINDERS ON removes it). START (status "active" again) resumes; jobs keep
+  being planned meanwhile, so nothing has to be rebuilt.
+- Detailed reminders (kind and place shown): plan.prefs["detailed_reminders"] = True, e.g.
+  via `prefs.set_detailed(plan, True)`; no engine command sets it yet. Default: discreet.
+- Replies: app.py passes `note_reminder=engine.note_reminder` to start_reminders; after each
+  reminder is sent the dispatcher stores it in the session (reminder id = appointment id),
+  so C / R / RIDE answer it. The engine's ReminderReplied(id, action) comes back through the
+  outbox; intake sets the appointment's status (confirmed / reschedule_requested /
+  ride_requested; a one-off waiting for a new time gets no more reminders) and re-plans on
+  "on". The care team reads R and RIDE from the same outbox event.
+- REMINDERS (the numbered list): `Reminders.planner.upcoming(contact)`, soonest first;
+  cancelling one: `planner.cancel(contact, appointment.id)`. Bare CANCEL is a carrier/FCC
+  opt-out word (domain.md section 4) and must stay one: use "CANCEL 2" or a yes/no.
+  `Reminders.store.last_sent(contact)` tells which appointment the newest reminder was about.
+- The end of onboarding emits no event today: the standard schedule is synced on the
+  contact's next event of any kind (at most daily). Emitting SectionCompleted("onboarding")
+  (or any event) then would schedule the first offer at once. AnswerChanged on zip,
+  best_time, stage, due_date or birth_date re-plans everything.
+- Delivery failures reported by Twilio's status callback: `store.record_failure(contact,
+  now)`; three different days raise a "cant_reach" entry on keys.flags (never an unsubscribe).
+- Texts the app sends out of band that should go ahead of reminders: `Reminders.sender`
+  (a PacedSender sharing the dispatcher's token bucket; `send` has reply priority).
+"""

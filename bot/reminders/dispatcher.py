@@ -1,0 +1,284 @@
+"""Reads due reminders from the stream, checks they may still go, and sends each once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from bot.channels.outbound import Sender
+from bot.engine.events import Event
+from bot.engine.session import Session
+from bot.engine.texts import Translator
+from bot.errors import StoreError
+from bot.reminders.keys import parse_job_id
+from bot.reminders.planner import OFFER_ITEM, Planner
+from bot.reminders.prefs import profile, suppression
+from bot.reminders.ratelimit import Priority, TokenBucket
+from bot.reminders.rules import OFFER_GRACE, Drop, decide
+from bot.reminders.texts import render_offer, render_reminder
+
+log = logging.getLogger(__name__)
+
+GROUP = "dispatch"
+# Engine.note_reminder(session, reminder_id, kind, at, now) -> session: after a reminder is
+# texted, C / R / RIDE in the parent's next messages answer it (the engine's contract).
+NoteReminder = Callable[[Session, str, str, datetime, datetime], Session]
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """One due entry: which job, about which occurrence, planned for when."""
+
+    entry_id: str
+    job_id: str
+    occurrence: datetime
+    planned: datetime
+
+    @classmethod
+    def parse(cls, entry_id: Any, fields: Mapping[bytes, bytes]) -> Due:
+        ident = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
+        return cls(
+            ident,
+            fields[b"job"].decode(),
+            datetime.fromisoformat(fields[b"occurrence"].decode()),
+            datetime.fromisoformat(fields[b"planned"].decode()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    kind: str
+    grace: timedelta
+    place: str | None
+    offer: str | None  # the milestone, for standard-schedule offers
+
+
+class Dispatcher:
+    """Consumer of the due stream. Runs in the leader only, so one process paces one sender.
+
+    Outcomes (returned by handle(), logged with ids only): "sent", "duplicate", "gone",
+    "suppressed:<why>", "dropped:<why>", "failed".
+    """
+
+    def __init__(
+        self,
+        *,
+        redis: Redis,
+        planner: Planner,
+        sender: Sender,
+        bucket: TokenBucket,
+        translator: Translator,
+        consumer: str,
+        claim_idle: timedelta = timedelta(seconds=30),
+        block_ms: int = 1000,
+        concurrency: int = 8,
+        note_reminder: NoteReminder | None = None,
+    ) -> None:
+        self._redis = redis
+        self.planner = planner
+        self.store = planner.store
+        self._stream = planner.store.keys.due
+        self._sender = sender
+        self._bucket = bucket
+        self._translator = translator
+        self._consumer = consumer
+        self._claim_idle_ms = int(claim_idle.total_seconds() * 1000)
+        self._block_ms = block_ms
+        self._running = False
+        self._slots = asyncio.Semaphore(concurrency)
+        self._note_reminder = note_reminder
+
+    def request_stop(self) -> None:
+        """End run() after the current round, even if a cancellation gets lost (see wiring)."""
+        self._running = False
+
+    async def ensure_group(self) -> None:
+        try:
+            await self._redis.xgroup_create(self._stream, GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def run(self) -> None:
+        """Until cancelled: first what a dead leader left pending, then new entries."""
+        await self.ensure_group()
+        self._running = True
+        while self._running:
+            try:
+                await self.step()
+            except (RedisError, OSError) as exc:
+                log.warning("reminder dispatch round failed: %s", type(exc).__name__)
+                await asyncio.sleep(1.0)
+
+    async def step(self, *, block: bool = True) -> int:
+        """One round: reclaim stale entries, read new ones, handle them. Returns how many."""
+        _, claimed, _ = await self._redis.xautoclaim(
+            self._stream, GROUP, self._consumer, self._claim_idle_ms, "0-0", count=100
+        )
+        handled = await self._handle_batch(claimed)
+        reply: list[Any] = await self._redis.xreadgroup(  # type: ignore[assignment]
+            GROUP,
+            self._consumer,
+            {self._stream: ">"},
+            count=100,
+            block=self._block_ms if block else None,
+        )
+        for _, entries in reply or []:
+            handled += await self._handle_batch(entries)
+        return handled
+
+    async def _handle_batch(self, entries: list[Any]) -> int:
+        """A few at a time: each reminder is several round trips, mostly waiting on Redis."""
+        live = [(entry_id, fields) for entry_id, fields in entries if fields]
+
+        async def bounded(entry_id: Any, fields: Mapping[bytes, bytes]) -> None:
+            async with self._slots:
+                await self._handle_and_ack(entry_id, fields)
+
+        results = await asyncio.gather(
+            *(bounded(entry_id, fields) for entry_id, fields in live), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return len(live)
+
+    async def _handle_and_ack(self, entry_id: Any, fields: Mapping[bytes, bytes]) -> None:
+        due = Due.parse(entry_id, fields)
+        try:
+            outcome = await self.handle(due)
+        except (RedisError, OSError):
+            raise  # left pending: reclaimed and retried; the sent guard prevents a repeat
+        except Exception:
+            log.exception("reminder dispatch failed", extra={"job": due.job_id})
+            outcome = "failed"
+        log.info(
+            "reminder %s",
+            outcome,
+            extra={"event": "reminder_dispatch", "job": due.job_id, "outcome": outcome},
+        )
+        await self._redis.xack(self._stream, GROUP, due.entry_id)
+        try:
+            await self.planner.after_dispatch(due.job_id)
+        except Exception:
+            log.exception("re-planning after a reminder failed", extra={"job": due.job_id})
+
+    async def _item(self, contact: str, item: str) -> _Item | None:
+        if item.startswith(OFFER_ITEM):
+            offer = await self.store.offer(contact, item.removeprefix(OFFER_ITEM))
+            if offer is None:
+                return None
+            return _Item(offer.kind, OFFER_GRACE, None, offer.milestone)
+        appointment = await self.store.get(contact, item)
+        if appointment is None or appointment.status == "cancelled":
+            return None
+        if appointment.status == "reschedule_requested" and appointment.repeat == "once":
+            return None  # the care team sets a new time (same id) and reminders resume
+        grace = self.planner.timing.rules_for(appointment.kind).grace
+        return _Item(appointment.kind, grace, appointment.place, None)
+
+    async def handle(self, due: Due) -> str:
+        contact, item_id, _ = parse_job_id(due.job_id)
+        item = await self._item(contact, item_id)
+        if item is None:
+            return "gone"
+        address = await self.planner.conversations.address_of(contact)
+        if address is None:
+            return "gone"
+        # Checked before waiting for a token (no token spent on what will not go) and again
+        # right before sending: a STOP that arrived while we waited wins.
+        verdict = await self._check(address, item, due)
+        if verdict is not None:
+            return verdict
+        await self._bucket.acquire(Priority.BULK)
+        session = await self.planner.conversations.load(address)
+        verdict = await self._check(address, item, due, session=session, loaded=True)
+        if verdict is not None:
+            return verdict
+        if not await self.store.claim_send(due.job_id, due.occurrence.isoformat()):
+            return "duplicate"
+        prof = profile(session, self.planner.default_timezone)
+        now = self.planner.clock()
+        if item.offer is not None:
+            text = render_offer(
+                self._translator, prof.locale, kind=item.kind, detailed=prof.detailed
+            )
+        else:
+            text = render_reminder(
+                self._translator,
+                prof.locale,
+                kind=item.kind,
+                starts=due.occurrence,
+                tz=prof.tz,
+                now=now,
+                detailed=prof.detailed,
+                place=item.place,
+            )
+        try:
+            sid = await self._sender.send(address, text)
+        except Exception:
+            log.warning("reminder send failed", extra={"job": due.job_id}, exc_info=True)
+            if await self.store.record_failure(contact, now):
+                log.warning(
+                    "contact unreachable: care team flagged",
+                    extra={"event": "cant_reach", "contact": contact},
+                )
+            return "failed"
+        await self.store.record_sent(contact, item_id, due.occurrence.isoformat(), sid, now)
+        if item.offer is not None:
+            await self.store.mark_offered(contact, item.offer)
+        else:
+            await self._note(address, item_id, item.kind, due.occurrence, now)
+        return "sent"
+
+    async def _note(
+        self, address: str, item_id: str, kind: str, starts: datetime, now: datetime
+    ) -> None:
+        """Mark the reminder in the session so the engine reads C / R / RIDE as replies."""
+        note = self._note_reminder
+        if note is None:
+            return
+
+        def apply(session: Session) -> tuple[Session, list[str], list[Event]]:
+            return note(session, item_id, kind, starts, now), [], []
+
+        try:
+            await self.planner.conversations.transact(address, None, apply)
+        except StoreError:
+            # Sent already; the parent's C would then read as an ordinary answer. Logged.
+            log.warning("could not note the reminder in the session", exc_info=True)
+
+    async def _check(
+        self,
+        address: str,
+        item: _Item,
+        due: Due,
+        *,
+        session: Session | None = None,
+        loaded: bool = False,
+    ) -> str | None:
+        if not loaded:
+            session = await self.planner.conversations.load(address)
+        why = suppression(session)
+        if why is not None:
+            return f"suppressed:{why}"
+        prof = profile(session, self.planner.default_timezone)
+        # For an offer the occurrence is when its milestone closes (see Planner.sync_offers).
+        decision = decide(
+            self.planner.clock(),
+            due.planned,
+            due.occurrence,
+            item.grace,
+            prof.tz,
+            self.planner.timing,
+        )
+        if isinstance(decision, Drop):
+            return f"dropped:{decision.reason}"
+        return None

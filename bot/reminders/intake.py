@@ -1,0 +1,262 @@
+"""Where reminders come from: the parent's "add a reminder" events, the care-team API, the plan."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from bot.engine.events import (
+    AnswerChanged,
+    OptedIn,
+    ReminderReplied,
+    ReminderRequested,
+    SectionCompleted,
+)
+from bot.errors import DecryptionError
+from bot.reminders.planner import Planner
+from bot.reminders.rules import KINDS, Repeat
+from bot.reminders.store import Appointment, Source, Status
+from bot.store.crypto import Cipher
+from bot.store.outbox import OutboxEntry, open_entry
+
+log = logging.getLogger(__name__)
+
+GROUP = "reminders"
+# Onboarding answers the schedule depends on: zone (zip), best time, and the dates.
+SCHEDULE_ANSWERS = frozenset({"zip", "best_time", "stage", "due_date", "birth_date"})
+# The engine's reply actions -> the appointment's status (the care team reads R and RIDE
+# from the same outbox event).
+REPLY_STATUS: dict[str, Status] = {
+    "confirm": "confirmed",
+    "reschedule": "reschedule_requested",
+    "ride": "ride_requested",
+}
+# The standard schedule is re-synced at most this often from ordinary activity (any event),
+# which also covers the end of onboarding, where the engine emits no event of its own.
+RESYNC_EVERY_S = 24 * 3600
+_PLAN_ID = re.compile(r"^c:[0-9a-f]{32}$")
+
+
+class UnknownPlan(LookupError):
+    """No parent behind this plan id."""
+
+
+class InvalidAppointment(ValueError):
+    """An appointment that cannot be scheduled (past, unknown kind, bad id)."""
+
+
+def contact_of(plan_id: str) -> str:
+    """`c:<hex>` (the API's plan id) -> `{c:<hex>}` (the Redis hash tag and contact id)."""
+    if not _PLAN_ID.match(plan_id):
+        raise UnknownPlan(plan_id)
+    return "{" + plan_id + "}"
+
+
+def _opaque_id(*parts: str) -> str:
+    """Deterministic, so a redelivered event or a retried request makes the same one."""
+    return "a" + hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).hexdigest()
+
+
+async def add_appointment(
+    planner: Planner,
+    plan_id: str,
+    *,
+    kind: str,
+    day: date,
+    at: time,
+    repeat: Repeat = "once",
+    place: str | None = None,
+    until: date | None = None,
+    source: Source = "care_team",
+    request_id: str | None = None,
+) -> Appointment:
+    """Add (or, with the same `request_id`, replace) an appointment and schedule it.
+
+    Raises UnknownPlan when no parent has this plan id, InvalidAppointment when it is
+    not in the future or the kind is unknown.
+    """
+    contact = contact_of(plan_id)
+    if kind not in KINDS:
+        raise InvalidAppointment(f"unknown kind {kind!r}")
+    if await planner.conversations.address_of(contact) is None:
+        raise UnknownPlan(plan_id)
+    prof = await planner.profile_of(contact)
+    now = planner.clock()
+    first = datetime.combine(day, at, tzinfo=prof.tz)
+    if first <= now and repeat == "once":
+        raise InvalidAppointment("the appointment is in the past")
+    ident = (
+        _opaque_id(contact, source, request_id)
+        if request_id
+        else _opaque_id(contact, source, day.isoformat(), at.isoformat(), kind, now.isoformat())
+    )
+    appointment = Appointment(
+        id=ident,
+        contact=contact,
+        kind=kind,
+        day=day,
+        at=at,
+        repeat=repeat,
+        place=place,
+        source=source,
+        until=until,
+        created_at=now.astimezone(UTC).isoformat(),
+    )
+    await planner.add(appointment, prof)
+    return appointment
+
+
+def appointment_from_request(
+    entry_id: str, contact: str, answers: Mapping[str, Any], now: datetime
+) -> Appointment | None:
+    """The appointment a finished "add a reminder" flow describes, or None if incomplete."""
+    day, at = answers.get("date"), answers.get("time")
+    if not isinstance(day, date) or isinstance(day, datetime) or not isinstance(at, time):
+        return None
+    kind = answers.get("kind")
+    repeat: Repeat = "weekly" if answers.get("repeat") == "weekly" else "once"
+    return Appointment(
+        id=_opaque_id(contact, "parent", entry_id),
+        contact=contact,
+        kind=kind if isinstance(kind, str) and kind in KINDS else "other",
+        day=day,
+        at=at.replace(tzinfo=None),
+        repeat=repeat,
+        source="parent",
+        created_at=now.astimezone(UTC).isoformat(),
+    )
+
+
+class Intake:
+    """Consumer group "reminders" on the engine's outbox stream; runs in every process."""
+
+    def __init__(
+        self,
+        *,
+        redis: Redis,
+        cipher: Cipher,
+        stream: str,
+        planner: Planner,
+        consumer: str,
+        block_ms: int = 1000,
+    ) -> None:
+        self._redis = redis
+        self._cipher = cipher
+        self._stream = stream
+        self.planner = planner
+        self._consumer = consumer
+        self._block_ms = block_ms
+        self._running = False
+
+    def request_stop(self) -> None:
+        """End run() after the current round, even if a cancellation gets lost (see wiring)."""
+        self._running = False
+
+    async def ensure_group(self) -> None:
+        # From the start of the stream: an event written before the first deploy of this
+        # consumer is still handled (appointment ids are deterministic, so never twice).
+        try:
+            await self._redis.xgroup_create(self._stream, GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def run(self) -> None:
+        await self.ensure_group()
+        self._running = True
+        while self._running:
+            try:
+                await self.step()
+            except (RedisError, OSError) as exc:
+                log.warning("reminder intake round failed: %s", type(exc).__name__)
+                await asyncio.sleep(1.0)
+
+    async def step(self, *, block: bool = True) -> int:
+        """Reclaim what a dead process left, read new entries, handle and ack them."""
+        handled = 0
+        _, claimed, _ = await self._redis.xautoclaim(
+            self._stream, GROUP, self._consumer, 60_000, "0-0", count=100
+        )
+        batches: list[Any] = [(self._stream, claimed)]
+        reply: list[Any] = await self._redis.xreadgroup(  # type: ignore[assignment]
+            GROUP,
+            self._consumer,
+            {self._stream: ">"},
+            count=100,
+            block=self._block_ms if block else None,
+        )
+        batches.extend(reply or [])
+        for _, entries in batches:
+            for entry_id, fields in entries:
+                if fields:
+                    await self._handle_raw(entry_id, fields)
+                    handled += 1
+        return handled
+
+    async def _handle_raw(self, entry_id: Any, fields: Mapping[bytes, bytes]) -> None:
+        try:
+            entry = open_entry(self._cipher, self._stream, entry_id, fields)
+        except (DecryptionError, KeyError, ValueError, TypeError):
+            # Unreadable here will be unreadable on every retry: log (ids only) and move on.
+            log.error("outbox entry unreadable for reminders", extra={"entry": str(entry_id)})
+        else:
+            try:
+                await self.handle(entry)
+            except (RedisError, OSError):
+                raise  # stays pending; reclaimed after a minute
+            except Exception:
+                log.exception("reminder intake failed", extra={"entry": entry.entry_id})
+        await self._redis.xack(self._stream, GROUP, entry_id)
+
+    async def handle(self, entry: OutboxEntry) -> None:
+        event, contact = entry.event, entry.contact
+        if isinstance(event, ReminderRequested):
+            appointment = appointment_from_request(
+                entry.entry_id, contact, event.answers, self.planner.clock()
+            )
+            if appointment is None:
+                log.warning("reminder request incomplete", extra={"entry": entry.entry_id})
+            else:
+                await self.planner.add(appointment)
+                log.info(
+                    "appointment added",
+                    extra={"event": "appointment_added", "contact": contact, "id": appointment.id},
+                )
+        elif isinstance(event, ReminderReplied):
+            await self._replied(contact, event)
+        elif (
+            (
+                isinstance(event, AnswerChanged)
+                and event.section == "onboarding"
+                and event.key in SCHEDULE_ANSWERS
+            )
+            or (isinstance(event, SectionCompleted) and event.section == "onboarding")
+            or (isinstance(event, OptedIn))
+        ):
+            await self.planner.resync(contact)
+            return
+        if await self._due_for_sync(contact):
+            await self.planner.sync_offers(contact)
+
+    async def _replied(self, contact: str, event: ReminderReplied) -> None:
+        if event.action == "on":
+            await self.planner.resync(contact)
+            return
+        status = REPLY_STATUS.get(event.action)
+        if status is None or event.reminder_id is None:
+            return  # "off" needs nothing here: the dispatcher reads plan.prefs
+        appointment = await self.planner.store.get(contact, event.reminder_id)
+        if appointment is not None and appointment.status != "cancelled":
+            await self.planner.store.put(appointment.with_status(status))
+
+    async def _due_for_sync(self, contact: str) -> bool:
+        key = self.planner.store.keys.synced(contact)
+        return bool(await self._redis.set(key, b"1", nx=True, ex=RESYNC_EVERY_S))

@@ -1,0 +1,21 @@
+"""Stopping the subsystem's background loops reliably."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+log = logging.getLogger(__name__)
+
+
+async def finish(task: asyncio.Task[None], timeout: float = 3.0) -> None:
+    """Cancel a worker loop and wait for it, cancelling again if needed: redis-py 8.1 on
+    Python 3.11 now and then loses a cancellation that lands in a blocking XREADGROUP (seen
+    about 1 in 40 in a loop), which would hang shutdown. The loops also stop on a flag."""
+    for _ in range(3):
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=timeout / 3)
+        if done:
+            await asyncio.gather(task, return_exceptions=True)
+            return
+    log.warning("reminders task did not stop", extra={"task": task.get_name()})

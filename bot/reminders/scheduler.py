@@ -1,0 +1,344 @@
+"""APScheduler behind a small facade: paused everywhere, one leader by Redis lease, tiny jobs.
+
+Why 3.11 and this shape (measured, ../shared/tech-notes.md): 4.0 is an alpha without a Redis
+store that ran jobs twice with two schedulers; 3.11's Redis store is fine for one scheduler,
+but several must not process one store. So every process starts its scheduler paused (it
+can still add, replace and remove jobs), a lease in Redis elects one leader that resumes,
+and the leader calls wakeup() on each renewal to see jobs other processes added. A job only
+appends a "due" entry to a stream behind a SET NX key: the store removes a job before it
+runs, and a job that a dying leader and its successor both ran leaves one entry. Sending is
+the dispatcher's work (bot/reminders/dispatcher.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import redis as sync_redis
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.redis import RedisJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bot.reminders.keys import ReminderKeys
+from bot.reminders.loops import finish
+
+log = logging.getLogger(__name__)
+
+# The textual reference APScheduler pickles into Redis: renaming `fire` breaks stored jobs.
+FIRE_REF = "bot.reminders.scheduler:fire"
+# Entries kept in the due stream; the dispatcher acks them long before this matters.
+DUE_MAXLEN = 1_000_000
+
+# KEYS: fired guard, due stream. ARGV: guard ttl s, maxlen, job, occurrence, planned.
+_FIRE = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*',
+                    'job', ARGV[3], 'occurrence', ARGV[4], 'planned', ARGV[5])
+end
+return false
+"""
+# KEYS: lease. ARGV: token, ttl ms. Extend only our own lease.
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class Firer:
+    """What a job does when it runs: one due entry per (job, planned time), atomically."""
+
+    # APScheduler starts every due job as its own task; 1,000 due at once would ask the
+    # client's pool (100 connections by default in redis-py 8) for 1,000 connections.
+    concurrency = 8
+    attempts = 3
+
+    def __init__(self, redis: Redis, keys: ReminderKeys) -> None:
+        self._keys = keys
+        self._script = redis.register_script(_FIRE)
+        self._slots = asyncio.Semaphore(self.concurrency)
+
+    async def fire(self, job_id: str, occurrence: str, planned: str) -> bool:
+        """True if this call added the entry. Retried on a Redis error: the store already
+        removed the job, so giving up would lose the reminder; SET NX makes a retry safe."""
+        for attempt in range(self.attempts):
+            try:
+                async with self._slots:
+                    added = await self._script(
+                        keys=[self._keys.fired(job_id, planned), self._keys.due],
+                        args=[8 * 86400, DUE_MAXLEN, job_id, occurrence, planned],
+                    )
+                return added is not None
+            except (RedisError, OSError):
+                if attempt + 1 == self.attempts:
+                    raise
+                await asyncio.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
+
+
+# Jobs in Redis name a namespace, not an object: each scheduler registers its firer here
+# (several per namespace in tests that run two schedulers in one process; any one will do).
+_FIRERS: dict[str, list[Firer]] = {}
+
+
+async def fire(namespace: str, job_id: str, occurrence: str, planned: str) -> None:
+    """The job function: takes only ids and times; reloads everything it needs."""
+    firers = _FIRERS.get(namespace)
+    if not firers:
+        log.error("reminder job ran with no firer registered", extra={"job": job_id})
+        return
+    if not await firers[-1].fire(job_id, occurrence, planned):
+        log.info("reminder already fired", extra={"event": "reminder_dup_fire", "job": job_id})
+
+
+class _GuardedScheduler(AsyncIOScheduler):  # type: ignore[misc]
+    """AsyncIOScheduler whose wake-up survives a store error.
+
+    Another process may remove a job between get_due_jobs() and the removal after submit;
+    the JobLookupError then escapes wakeup() and the timer is never restarted: the
+    scheduler stops for good without a word. Here it logs and retries shortly instead.
+    """
+
+    retry_s = 1.0
+
+    def _process_jobs(self) -> float | None:
+        try:
+            wait: float | None = super()._process_jobs()
+        except (JobLookupError, RedisError, OSError) as exc:
+            log.warning("scheduler wake-up failed: %s: %s", type(exc).__name__, exc)
+            return self.retry_s
+        return wait
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """One reminder job: its deterministic id, when it runs and what it is about."""
+
+    job_id: str
+    send_at: datetime
+    occurrence: datetime
+    grace: timedelta
+
+
+class Lease:
+    """`SET NX PX` lease with compare-and-extend renewal: at most one holder at a time."""
+
+    def __init__(self, redis: Redis, key: str, ttl: timedelta, token: str | None = None) -> None:
+        self.key = key
+        self.token = token or secrets.token_hex(12)
+        self._ttl_ms = int(ttl.total_seconds() * 1000)
+        self._redis = redis
+        self._renew = redis.register_script(_RENEW)
+        self._release = redis.register_script(_RELEASE)
+
+    async def acquire(self) -> bool:
+        return bool(await self._redis.set(self.key, self.token, nx=True, px=self._ttl_ms))
+
+    async def renew(self) -> bool:
+        return bool(await self._renew(keys=[self.key], args=[self.token, self._ttl_ms]))
+
+    async def release(self) -> None:
+        await self._release(keys=[self.key], args=[self.token])
+
+
+LeaderHook = Callable[[], Awaitable[None]]
+MissedHook = Callable[[str], Coroutine[Any, Any, None]]
+
+
+class ReminderScheduler:
+    """The facade: schedule / cancel by deterministic id from any process; run in one."""
+
+    def __init__(
+        self,
+        *,
+        redis: Redis,
+        sync_client: sync_redis.Redis,
+        keys: ReminderKeys,
+        lease_ttl: timedelta = timedelta(seconds=10),
+        renew_every: timedelta = timedelta(seconds=2),
+        on_elected: LeaderHook | None = None,
+        on_demoted: LeaderHook | None = None,
+        on_missed: MissedHook | None = None,
+    ) -> None:
+        if renew_every * 2 >= lease_ttl:
+            raise ValueError("renew at least twice per lease ttl")
+        self.keys = keys
+        self._redis = redis
+        self._store = RedisJobStore(jobs_key=keys.jobs, run_times_key=keys.run_times)
+        # RedisJobStore builds its own client from kwargs; ours carries the app's URL/timeouts.
+        self._store.redis = sync_client
+        self._scheduler = _GuardedScheduler(
+            jobstores={"default": self._store},
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1},
+        )
+        self._scheduler.add_listener(self._on_job_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+        self.lease = Lease(redis, keys.leader, lease_ttl)
+        self._firer = Firer(redis, keys)
+        self._renew_s = renew_every.total_seconds()
+        self._lease_ttl_s = lease_ttl.total_seconds()
+        # Public: wiring sets them once the parts they call exist.
+        self.on_elected = on_elected
+        self.on_demoted = on_demoted
+        self.on_missed = on_missed
+        self._leader = False
+        self._task: asyncio.Task[None] | None = None
+        self._held_until = 0.0
+        self._background: set[asyncio.Task[None]] = set()
+        self._stopping = False
+
+    @property
+    def is_leader(self) -> bool:
+        return self._leader
+
+    # ---- life cycle --------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start paused, then contend for the lease in the background."""
+        _FIRERS.setdefault(self.keys.prefix, []).append(self._firer)
+        self._scheduler.start(paused=True)
+        await self.elect_once()
+        self._task = asyncio.create_task(self._lease_loop(), name="reminders-lease")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._stopping = True
+            await finish(self._task)
+            self._task = None
+        if self._leader:
+            await self._demote()
+            with contextlib.suppress(RedisError, OSError):  # else the lease simply expires
+                await self.lease.release()
+        registered = _FIRERS.get(self.keys.prefix, [])
+        if self._firer in registered:
+            registered.remove(self._firer)
+        if self._scheduler.running:
+            # shutdown() is deferred to the loop by APScheduler; give it one turn.
+            self._scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)
+        await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def elect_once(self) -> None:
+        """One round of the lease loop: renew (and wake up) as leader, else try to lead."""
+        loop = asyncio.get_running_loop()
+        try:
+            if self._leader:
+                if await self.lease.renew():
+                    self._held_until = loop.time() + self._lease_ttl_s
+                    # Jobs added by other processes are only seen on a wake-up.
+                    self._scheduler.wakeup()
+                else:
+                    log.warning("reminder lease lost", extra={"event": "reminders_demoted"})
+                    await self._demote()
+            if not self._leader and await self.lease.acquire():
+                self._held_until = loop.time() + self._lease_ttl_s
+                await self._elect()
+        except (RedisError, OSError) as exc:
+            log.warning("reminder lease round failed: %s", type(exc).__name__)
+            # Unconfirmed for too long: another process may hold it now. Step down first.
+            if self._leader and loop.time() >= self._held_until - self._renew_s:
+                await self._demote()
+
+    async def _lease_loop(self) -> None:
+        self._stopping = False
+        while not self._stopping:
+            await asyncio.sleep(self._renew_s)
+            await self.elect_once()
+
+    async def _elect(self) -> None:
+        self._leader = True
+        log.info("reminder scheduler leads", extra={"event": "reminders_elected"})
+        self._scheduler.resume()
+        if self.on_elected is not None:
+            await self.on_elected()
+
+    async def _demote(self) -> None:
+        self._leader = False
+        if self._scheduler.running:
+            self._scheduler.pause()
+        if self.on_demoted is not None:
+            await self.on_demoted()
+
+    # ---- jobs --------------------------------------------------------------------------
+
+    async def schedule(self, spec: JobSpec) -> None:
+        await self.schedule_many([spec])
+
+    async def schedule_many(self, specs: Sequence[JobSpec]) -> None:
+        """Add or replace jobs. The store's client is synchronous: run it off the loop."""
+        if specs:
+            await asyncio.to_thread(self._add_all, list(specs))
+
+    def _add_all(self, specs: list[JobSpec]) -> None:
+        for spec in specs:
+            self._scheduler.add_job(
+                FIRE_REF,
+                trigger="date",
+                run_date=spec.send_at.astimezone(UTC),
+                args=[
+                    self.keys.prefix,
+                    spec.job_id,
+                    spec.occurrence.astimezone(UTC).isoformat(),
+                    spec.send_at.astimezone(UTC).isoformat(),
+                ],
+                id=spec.job_id,
+                name=spec.job_id,
+                replace_existing=True,
+                misfire_grace_time=max(1, int(spec.grace.total_seconds())),
+            )
+
+    async def cancel(self, job_ids: Sequence[str]) -> int:
+        """Remove jobs that exist; missing ones (already run, never added) are fine."""
+        return await asyncio.to_thread(self._remove_all, list(job_ids))
+
+    def _remove_all(self, job_ids: list[str]) -> int:
+        removed = 0
+        for job_id in job_ids:
+            try:
+                self._scheduler.remove_job(job_id)
+                removed += 1
+            except JobLookupError:
+                continue
+        return removed
+
+    async def planned(self, job_id: str) -> datetime | None:
+        """When a job will run, or None if there is no such job."""
+        job: Any = await asyncio.to_thread(self._scheduler.get_job, job_id)
+        return None if job is None else job.next_run_time
+
+    def _on_job_event(self, event: JobExecutionEvent) -> None:
+        if event.code == EVENT_JOB_MISSED:
+            # The one log line a dropped reminder gets; ids only, never a phone or a kind.
+            log.warning(
+                "reminder dropped: missed its grace period",
+                extra={
+                    "event": "reminder_missed",
+                    "job": event.job_id,
+                    "planned": event.scheduled_run_time.isoformat(),
+                },
+            )
+            if self.on_missed is not None:
+                task = asyncio.get_running_loop().create_task(self.on_missed(event.job_id))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+        else:
+            log.error(
+                "reminder job failed",
+                extra={"event": "reminder_job_error", "job": event.job_id},
+                exc_info=event.exception,
+            )

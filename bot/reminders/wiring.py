@@ -1,0 +1,206 @@
+"""Start and stop the reminders subsystem from the app's lifespan (see start_reminders)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import redis as sync_redis
+from redis.asyncio import Redis
+
+from bot.channels.outbound import Sender
+from bot.engine.texts import Translator
+from bot.reminders.dispatcher import Dispatcher, NoteReminder
+from bot.reminders.intake import Intake
+from bot.reminders.keys import ReminderKeys
+from bot.reminders.loops import finish
+from bot.reminders.planner import Clock, Conversations, Planner, utc_now
+from bot.reminders.ratelimit import PacedSender, TokenBucket
+from bot.reminders.rules import Timing
+from bot.reminders.scheduler import ReminderScheduler
+from bot.reminders.store import ReminderStore
+from bot.settings import Settings
+from bot.store.crypto import Cipher
+from bot.store.keys import KeyBuilder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderConfig:
+    """Knobs not (yet) in Settings; read from the environment by `from_env`.
+
+    REMINDERS_SEND_RATE   texts per second per sender (Twilio long code: 1; toll-free and
+                          short codes more; Twilio queues, then fails with 429/20429 beyond)
+    REMINDERS_SEND_BURST  texts allowed back to back before pacing starts
+    CARE_API_TOKENS       comma-separated bearer tokens for the care-team API (placeholder
+                          until the care-team directory issue gives per-member tokens)
+    """
+
+    send_rate: float = 1.0
+    send_burst: float = 3.0
+    api_tokens: frozenset[str] = frozenset()
+    lease_ttl: timedelta = timedelta(seconds=10)
+    renew_every: timedelta = timedelta(seconds=2)
+    prefix: str = ""
+    # Under the clients' 1 s socket timeout, so a blocking read never times out the socket.
+    block_ms: int = 400
+    # A due entry a dead leader read but never acked is taken over after this long.
+    claim_idle: timedelta = timedelta(seconds=30)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ReminderConfig:
+        env = os.environ if environ is None else environ
+        tokens = frozenset(
+            t.strip() for t in env.get("CARE_API_TOKENS", "").split(",") if t.strip()
+        )
+        return cls(
+            send_rate=float(env.get("REMINDERS_SEND_RATE", "1")),
+            send_burst=float(env.get("REMINDERS_SEND_BURST", "3")),
+            api_tokens=tokens,
+        )
+
+
+@dataclass(slots=True)
+class Reminders:
+    """The running subsystem; lives on app.state.reminders (routes and the engine's side use
+    `planner`, and `sender` for out-of-band replies that must go ahead of reminders)."""
+
+    config: ReminderConfig
+    planner: Planner
+    scheduler: ReminderScheduler
+    intake: Intake
+    dispatcher: Dispatcher
+    sender: PacedSender
+    sync_client: sync_redis.Redis
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    dispatch_task: asyncio.Task[None] | None = None
+
+    @property
+    def store(self) -> ReminderStore:
+        return self.planner.store
+
+    async def start_dispatch(self) -> None:
+        """On election: only the leader dispatches, so one process paces the sender."""
+        if self.dispatch_task is None or self.dispatch_task.done():
+            self.dispatch_task = asyncio.create_task(self.dispatcher.run(), name="reminders-send")
+
+    async def stop_dispatch(self) -> None:
+        task, self.dispatch_task = self.dispatch_task, None
+        if task is not None:
+            self.dispatcher.request_stop()
+            await finish(task)
+
+
+def sync_client_for(redis: Redis) -> sync_redis.Redis:
+    """A blocking client to the same server (TCP or unix socket) for APScheduler's store."""
+    kwargs = redis.connection_pool.connection_kwargs
+    wanted = ("db", "username", "password", "socket_timeout", "socket_connect_timeout")
+    options: dict[str, Any] = {k: kwargs[k] for k in wanted if kwargs.get(k) is not None}
+    if kwargs.get("path"):
+        options["unix_socket_path"] = kwargs["path"]
+    else:
+        options["host"] = kwargs.get("host", "localhost")
+        options["port"] = kwargs.get("port", 6379)
+    return sync_redis.Redis(**options)
+
+
+async def start_reminders(
+    state: Any,
+    *,
+    settings: Settings,
+    redis: Redis,
+    cipher: Cipher,
+    conversations: Conversations,
+    sender: Sender,
+    translator: Translator,
+    config: ReminderConfig | None = None,
+    clock: Clock = utc_now,
+    note_reminder: NoteReminder | None = None,
+) -> Reminders:
+    """Build scheduler (paused, contending for the lease), intake and dispatcher; store the
+    result on `state.reminders`. Call stop_reminders(state) on shutdown.
+
+    `redis` must be a bytes client (decode_responses=False), as the conversation store's.
+    `note_reminder`: pass `engine.note_reminder`, so C / R / RIDE answer a reminder just sent.
+    """
+    config = config or ReminderConfig.from_env()
+    keys = ReminderKeys(config.prefix)
+    consumer = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+    store = ReminderStore(redis, cipher, keys)
+    sync_client = sync_client_for(redis)
+    bucket = TokenBucket(config.send_rate, config.send_burst)
+    scheduler = ReminderScheduler(
+        redis=redis,
+        sync_client=sync_client,
+        keys=keys,
+        lease_ttl=config.lease_ttl,
+        renew_every=config.renew_every,
+    )
+    planner = Planner(
+        store,
+        scheduler,
+        conversations,
+        timing=Timing.from_quiet_hours(settings.quiet_hours),
+        default_timezone=settings.default_timezone,
+        clock=clock,
+    )
+    scheduler.on_missed = planner.on_missed
+    outbox = KeyBuilder(cipher.id_key, config.prefix).outbox
+    intake = Intake(
+        redis=redis,
+        cipher=cipher,
+        stream=outbox,
+        planner=planner,
+        consumer=consumer,
+        block_ms=config.block_ms,
+    )
+    dispatcher = Dispatcher(
+        redis=redis,
+        planner=planner,
+        sender=sender,
+        bucket=bucket,
+        translator=translator,
+        consumer=consumer,
+        block_ms=config.block_ms,
+        claim_idle=config.claim_idle,
+        note_reminder=note_reminder,
+    )
+    reminders = Reminders(
+        config, planner, scheduler, intake, dispatcher, PacedSender(sender, bucket), sync_client
+    )
+    scheduler.on_elected = reminders.start_dispatch
+    scheduler.on_demoted = reminders.stop_dispatch
+    await intake.ensure_group()
+    await dispatcher.ensure_group()
+    await scheduler.start()
+    reminders.tasks.add(asyncio.create_task(intake.run(), name="reminders-intake"))
+    state.reminders = reminders
+    log.info(
+        "reminders running", extra={"event": "reminders_started", "leader": scheduler.is_leader}
+    )
+    return reminders
+
+
+async def stop_reminders(state: Any) -> None:
+    """Stop intake and dispatch, step down, release the lease; safe to call twice."""
+    reminders: Reminders | None = getattr(state, "reminders", None)
+    if reminders is None:
+        return
+    state.reminders = None
+    reminders.intake.request_stop()
+    for task in reminders.tasks:
+        await finish(task)
+    await reminders.scheduler.stop()
+    await reminders.stop_dispatch()
+    await reminders.sender.close()
+    with contextlib.suppress(Exception):
+        reminders.sync_client.close()

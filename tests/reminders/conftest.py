@@ -1,0 +1,169 @@
+"""Fixtures for the reminder tests: Redis db 13 under a fresh prefix, a fake clock, fakes."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.engine.events import Event
+from bot.engine.session import Session
+from bot.i18n import Catalogs
+from bot.reminders.keys import ReminderKeys
+from bot.reminders.planner import Planner
+from bot.reminders.rules import Timing
+from bot.reminders.scheduler import ReminderScheduler
+from bot.reminders.store import ReminderStore
+from bot.reminders.wiring import sync_client_for
+from bot.store.client import client_for_url
+from bot.store.crypto import Cipher
+from bot.store.redis_store import RedisConversationStore
+
+# Db 13 is the reminders' own; every test writes under its own prefix and deletes only that.
+REDIS_URL = os.environ.get("REMINDERS_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class FakeClock:
+    """A clock tests move by hand; never the machine's time."""
+
+    def __init__(self, now: datetime) -> None:
+        assert now.tzinfo is not None
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@dataclass
+class RecordingSender:
+    """The outbound fake: keeps what would have been texted; can be told to fail."""
+
+    sent: list[tuple[str, str]] = field(default_factory=list)
+    fail: bool = False
+
+    async def send(self, address: str, text: str) -> str:
+        if self.fail:
+            raise RuntimeError("carrier said no")
+        self.sent.append((address, text))
+        return f"SM{len(self.sent):032d}"
+
+    async def close(self) -> None:
+        return None
+
+
+async def delete_prefixed(client: Redis, prefix: str) -> None:
+    keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=1000)]
+    for start in range(0, len(keys), 1000):
+        await client.delete(*keys[start : start + 1000])
+
+
+@pytest.fixture
+def prefix() -> str:
+    return f"test:rem:{secrets.token_hex(6)}:"
+
+
+@pytest.fixture
+def cipher() -> Cipher:
+    return Cipher(secrets.token_bytes(32))
+
+
+@pytest.fixture
+async def redis(prefix: str) -> AsyncIterator[Redis]:
+    client = client_for_url(REDIS_URL)
+    yield client
+    await delete_prefixed(client, prefix)
+    await client.aclose()
+
+
+@pytest.fixture
+def conversations(redis: Redis, cipher: Cipher, prefix: str) -> RedisConversationStore:
+    return RedisConversationStore(redis, cipher, prefix=prefix)
+
+
+@pytest.fixture
+def store(redis: Redis, cipher: Cipher, prefix: str) -> ReminderStore:
+    return ReminderStore(redis, cipher, ReminderKeys(prefix))
+
+
+@pytest.fixture(scope="session")
+def translator() -> Catalogs:
+    return Catalogs(("en",))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # Monday 2027-03-08 15:00 UTC (10:00 in New York): the week before the DST change.
+    return FakeClock(datetime(2027, 3, 8, 15, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def scheduler(redis: Redis, prefix: str) -> AsyncIterator[ReminderScheduler]:
+    """A started scheduler that never leads (its lease is held by 'someone else')."""
+    keys = ReminderKeys(prefix)
+    await redis.set(keys.leader, b"someone-else", px=60_000)
+    sync = sync_client_for(redis)
+    made = ReminderScheduler(redis=redis, sync_client=sync, keys=keys)
+    await made.start()
+    yield made
+    await made.stop()
+    sync.close()
+
+
+@pytest.fixture
+def planner(
+    store: ReminderStore,
+    scheduler: ReminderScheduler,
+    conversations: RedisConversationStore,
+    clock: FakeClock,
+) -> Planner:
+    return Planner(store, scheduler, conversations, timing=Timing(), clock=clock)
+
+
+async def make_parent(
+    conversations: RedisConversationStore,
+    address: str = "+12035550142",
+    *,
+    timezone: str = "America/New_York",
+    status: str = "active",
+    onboarding: dict[str, Any] | None = None,
+    prefs: dict[str, Any] | None = None,
+    locale: str = "en",
+    events: list[Event] | None = None,
+) -> str:
+    """A parent as the engine leaves them after onboarding; returns the contact id."""
+
+    def apply(session: Session) -> tuple[Session, list[str], list[Event]]:
+        session.status = status  # type: ignore[assignment]
+        session.timezone = timezone
+        session.locale = locale
+        session.plan.answers["onboarding"] = dict(onboarding or {"best_time": "any"})
+        if prefs is not None:
+            session.plan.prefs.update(prefs)
+        return session, [], list(events or [])
+
+    await conversations.transact(address, None, apply)
+    return conversations.keys_for(address).contact
+
+
+async def set_status(conversations: RedisConversationStore, address: str, status: str) -> None:
+    """What the engine does on STOP ("opted_out") or START ("active")."""
+
+    def apply(session: Session) -> tuple[Session, list[str], list[Event]]:
+        session.status = status  # type: ignore[assignment]
+        return session, [], []
+
+    await conversations.transact(address, None, apply)

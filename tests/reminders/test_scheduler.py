@@ -1,0 +1,278 @@
+"""The scheduler: jobs survive restarts, missed ones go once within grace, one leader runs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import subprocess
+import sys
+import time as clock_time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.reminders.keys import ReminderKeys, job_id
+from bot.reminders.scheduler import JobSpec, ReminderScheduler
+from bot.reminders.store import Appointment, ReminderStore
+from bot.reminders.wiring import sync_client_for
+from bot.store.client import client_for_url
+from bot.store.crypto import Cipher
+from bot.store.redis_store import RedisConversationStore
+
+from .conftest import REDIS_URL, make_parent
+
+pytestmark = pytest.mark.anyio
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTACT = "{c:" + "cd" * 16 + "}"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def wait_for(check: Callable[[], Coroutine[Any, Any, bool]], timeout: float = 5.0) -> None:
+    """Poll in small steps: the scheduler runs on the machine's clock."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.01)
+
+
+class Instance:
+    """One scheduler with its own Redis connections, as a separate process would have."""
+
+    def __init__(self, prefix: str, **kw: Any) -> None:
+        self.redis = client_for_url(REDIS_URL)
+        self.sync = sync_client_for(self.redis)
+        self.scheduler = ReminderScheduler(
+            redis=self.redis, sync_client=self.sync, keys=ReminderKeys(prefix), **kw
+        )
+
+    async def close(self) -> None:
+        await self.scheduler.stop()
+        self.sync.close()
+        await self.redis.aclose()
+
+
+@pytest.fixture
+async def instances(prefix: str) -> AsyncIterator[list[Instance]]:
+    made: list[Instance] = []
+    yield made
+    for instance in made:
+        await instance.close()
+
+
+async def due_jobs(redis: Redis, keys: ReminderKeys) -> list[str]:
+    return [f[b"job"].decode() for _, f in await redis.xrange(keys.due)]
+
+
+async def test_restart_sends_missed_within_grace_once_and_drops_the_rest(
+    redis: Redis, prefix: str, instances: list[Instance], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Jobs missed while no process ran: within grace -> fired once; past it -> dropped with a
+    log line; a later restart (or the job re-added) never fires it again."""
+    caplog.set_level(logging.INFO, logger="bot.reminders")
+    keys = ReminderKeys(prefix)
+    await redis.set(keys.leader, b"app-is-down", px=60_000)  # nobody runs jobs
+    writer = Instance(prefix)
+    instances.append(writer)
+    await writer.scheduler.start()
+    now = utc_now()
+    grace = timedelta(hours=1)
+    within = JobSpec(
+        job_id(CONTACT, "a1", "3h"), now - timedelta(minutes=10), now + timedelta(hours=2), grace
+    )
+    past = JobSpec(
+        job_id(CONTACT, "a2", "3h"), now - timedelta(hours=2), now + timedelta(hours=1), grace
+    )
+    future = JobSpec(
+        job_id(CONTACT, "a3", "3h"), now + timedelta(hours=1), now + timedelta(hours=4), grace
+    )
+    await writer.scheduler.schedule_many([within, past, future])
+
+    await redis.delete(keys.leader)  # the app comes back
+    restarted = Instance(prefix)
+    instances.append(restarted)
+    await restarted.scheduler.start()
+    assert restarted.scheduler.is_leader
+    await wait_for(lambda: _gone(restarted, [within.job_id, past.job_id]))
+    await wait_for(lambda: _length_is(redis, keys, 1))
+    assert await due_jobs(redis, keys) == [within.job_id]
+    assert any(
+        "missed its grace" in r.getMessage() and getattr(r, "job", "") == past.job_id
+        for r in caplog.records
+    )
+
+    # The same job re-added for the same time (a re-sync did it) fires into the guard.
+    await writer.scheduler.schedule(within)
+    await restarted.close()
+    instances.remove(restarted)
+    again = Instance(prefix)
+    instances.append(again)
+    await again.scheduler.start()
+    await wait_for(lambda: _gone(again, [within.job_id]))
+    await asyncio.sleep(0.05)
+    assert await due_jobs(redis, keys) == [within.job_id]
+    assert await again.scheduler.planned(future.job_id) == future.send_at
+
+
+async def _gone(instance: Instance, ids: list[str]) -> bool:
+    return all([await instance.scheduler.planned(i) is None for i in ids])
+
+
+async def _length_is(redis: Redis, keys: ReminderKeys, n: int) -> bool:
+    return int(await redis.xlen(keys.due)) == n
+
+
+async def test_one_leader_at_a_time_and_takeover_when_the_lease_is_lost(
+    redis: Redis, prefix: str, instances: list[Instance]
+) -> None:
+    """Two schedulers (own connections): one leads; if its lease vanishes the other takes
+    over and the first steps down at its next renewal."""
+    first, second = Instance(prefix), Instance(prefix)
+    instances.extend([first, second])
+    await first.scheduler.start()
+    await second.scheduler.start()
+    assert (first.scheduler.is_leader, second.scheduler.is_leader) == (True, False)
+    await second.scheduler.elect_once()
+    assert not second.scheduler.is_leader
+    await redis.delete(ReminderKeys(prefix).leader)  # the leader stalled past its TTL
+    await second.scheduler.elect_once()
+    await first.scheduler.elect_once()
+    assert (first.scheduler.is_leader, second.scheduler.is_leader) == (False, True)
+
+
+async def test_a_job_removed_by_another_process_does_not_stop_the_scheduler(
+    redis: Redis, prefix: str, instances: list[Instance]
+) -> None:
+    """APScheduler would die silently on JobLookupError in its wake-up; ours carries on."""
+    leader = Instance(prefix)
+    instances.append(leader)
+    await leader.scheduler.start()
+    sched: Any = leader.scheduler._scheduler
+    store = sched._jobstores["default"]
+    real_remove = store.remove_job
+
+    def vanish(job: str) -> None:
+        real_remove(job)
+        raise __import__("apscheduler.jobstores.base").jobstores.base.JobLookupError(job)
+
+    now = utc_now()
+    spec = JobSpec(
+        job_id(CONTACT, "a1", "3h"),
+        now - timedelta(seconds=1),
+        now + timedelta(hours=1),
+        timedelta(hours=1),
+    )
+    store.remove_job = vanish
+    await leader.scheduler.schedule(spec)
+    sched.wakeup()
+    await asyncio.sleep(0.05)
+    store.remove_job = real_remove
+    later = JobSpec(
+        job_id(CONTACT, "a2", "3h"), utc_now(), now + timedelta(hours=1), timedelta(hours=1)
+    )
+    await leader.scheduler.schedule(later)
+    sched.wakeup()
+    keys = ReminderKeys(prefix)
+    await wait_for(lambda: _length_is(redis, keys, 2), timeout=3)
+
+
+def spawn(prefix: str, key: bytes) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "REM_PREFIX": prefix,
+        "REM_REDIS_URL": REDIS_URL,
+        "REM_KEY": key.hex(),
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.reminders._worker"],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+
+
+@pytest.mark.slow
+async def test_two_processes_send_each_reminder_exactly_once(redis: Redis, prefix: str) -> None:
+    """Two real app processes share Redis: each reminder goes out once, also when the
+    leader is killed and the other takes over."""
+    master = secrets.token_bytes(32)
+    cipher = Cipher(master)
+    conversations = RedisConversationStore(redis, cipher, prefix=prefix)
+    keys = ReminderKeys(prefix)
+    store = ReminderStore(redis, cipher, keys)
+    workers = [spawn(prefix, master), spawn(prefix, master)]
+    try:
+        # Parents and appointments, one each, while the processes start.
+        per_batch = 150
+        specs: list[list[JobSpec]] = [[], []]
+        for n in range(2 * per_batch):
+            address = f"+1203555{n:04d}"
+            contact = await make_parent(conversations, address)
+            start = utc_now() + timedelta(hours=2)
+            await store.put(Appointment("a1", contact, "other", start.date(), time(0, 0)))
+            specs[n // per_batch].append(
+                JobSpec(job_id(contact, "a1", "3h"), start, start, timedelta(hours=1))
+            )
+        tokens = [w.stdout.readline().split()[1] for w in workers if w.stdout]
+        adder = Instance(prefix)  # a third process only adds jobs (e.g. the API)
+        await adder.scheduler.start()
+        sent_key = f"{prefix}sent"
+
+        async def sent_count(n: int) -> bool:
+            return int(await redis.llen(sent_key)) >= n
+
+        now = utc_now()
+        await adder.scheduler.schedule_many(
+            [
+                JobSpec(s.job_id, now + timedelta(milliseconds=300), s.occurrence, s.grace)
+                for s in specs[0]
+            ]
+        )
+        await wait_for(lambda: sent_count(per_batch), timeout=10)
+        # Second batch due in 1.5 s; the leader dies before it comes due.
+        due = utc_now() + timedelta(milliseconds=1500)
+        await adder.scheduler.schedule_many(
+            [JobSpec(s.job_id, due, s.occurrence, s.grace) for s in specs[1]]
+        )
+        leader_token = (await redis.get(keys.leader) or b"").decode()
+        leader = workers[tokens.index(leader_token)]
+        leader.kill()
+        started = clock_time.monotonic()
+        await wait_for(lambda: sent_count(2 * per_batch), timeout=15)
+        took = clock_time.monotonic() - started
+        await asyncio.sleep(0.3)  # anything extra would show up now
+        await adder.close()
+        sent = [item.decode().split("|") for item in await redis.lrange(sent_key, 0, -1)]
+        per_address = Counter(address for address, _, _ in sent)
+        assert len(per_address) == 2 * per_batch
+        assert set(per_address.values()) == {1}
+        assert {pid for _, pid, _ in sent[per_batch:]} == {
+            str(w.pid) for w in workers if w is not leader
+        }
+        assert took < 10
+    finally:
+        for worker in workers:
+            if worker.stdin:
+                worker.stdin.close()
+        for worker in workers:
+            try:
+                worker.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+            if worker.stdout:
+                worker.stdout.close()
