@@ -66,6 +66,11 @@ class Step(_Strict):
     # A sharing permission: STOP SHARING sets it to "no" (yes_no) or to its exclusive choice.
     consent: bool = False
 
+    @cached_property
+    def label_ids(self) -> tuple[str, ...]:
+        """The choices' label message ids, in order."""
+        return tuple(c.label for c in self.choices)
+
     @field_validator("when", mode="before")
     @classmethod
     def _parse_when(cls, raw: object) -> object:

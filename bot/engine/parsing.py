@@ -74,9 +74,14 @@ def _require(text: str) -> str:
     return norm
 
 
+_WORD_RUNS = re.compile(r"[^\W_]+")
+
+
+@lru_cache(maxsize=8192)
 def _words(norm: str) -> str:
     # Punctuation-free key for label matching; emoji-only strings keep their normalized form.
-    return " ".join(re.findall(r"[^\W_]+", norm)) or norm
+    # Cached: the same labels are matched on every message.
+    return " ".join(_WORD_RUNS.findall(norm)) or norm
 
 
 def _table(rows: str, start: int = 0) -> Mapping[str, int]:

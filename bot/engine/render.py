@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, time
@@ -47,8 +48,7 @@ class Voice:
 
     def labels(self, step: Step) -> tuple[str, ...]:
         """The step's choice labels in this locale (labels take no placeholders)."""
-        gettext = self.translator.gettext
-        return tuple(gettext(self.locale, c.label) for c in step.choices)
+        return _labels(self.translator, self.locale, step)
 
     def answer(self, step: Step, value: Any) -> str:
         """An answer as the parent would read it back."""
@@ -88,6 +88,20 @@ class Voice:
             for i, s in enumerate(steps, 1)
         ]
         return list(pack(lines))
+
+
+# Per translator (gone with it), by locale and source labels: a few hundred entries at most.
+_LABELS: weakref.WeakKeyDictionary[Translator, dict[tuple[str, tuple[str, ...]], tuple[str, ...]]]
+_LABELS = weakref.WeakKeyDictionary()
+
+
+def _labels(translator: Translator, locale: str, step: Step) -> tuple[str, ...]:
+    cache = _LABELS.setdefault(translator, {})
+    key = (locale, step.label_ids)
+    labels = cache.get(key)
+    if labels is None:
+        labels = cache[key] = tuple(translator.gettext(locale, msg) for msg in step.label_ids)
+    return labels
 
 
 def fits(text: str) -> bool:
