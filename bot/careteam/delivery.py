@@ -28,7 +28,7 @@ from typing import Any, cast
 
 import httpx
 from redis.asyncio import Redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 from standardwebhooks.webhooks import Webhook
 
 from bot.careteam.consent import (
@@ -70,7 +70,7 @@ from bot.engine.session import Session
 from bot.errors import DecryptionError, StoreError
 from bot.geo import zip_info
 from bot.store.crypto import Cipher
-from bot.store.outbox import OutboxEntry, open_entry
+from bot.store.outbox import OutboxEntry, ensure_group, open_entry
 from bot.store.redis_store import RedisConversationStore
 
 log = logging.getLogger(__name__)
@@ -189,11 +189,7 @@ class DeliveryWorker:
 
     async def prepare(self) -> None:
         """Create the consumer group (from the stream's start: earlier events count too)."""
-        try:
-            await self._redis.xgroup_create(self._stream, self.config.group, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        await ensure_group(self._redis, self._stream, self.config.group)
         self._prepared = True
 
     async def run(self) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 
 from bot.channels.outbound import Sender
 from bot.engine.events import Event
@@ -23,6 +23,7 @@ from bot.reminders.prefs import profile, suppression
 from bot.reminders.ratelimit import Priority, TokenBucket
 from bot.reminders.rules import OFFER_GRACE, Drop, decide
 from bot.reminders.texts import render_offer, render_reminder
+from bot.store.outbox import ensure_group
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +101,7 @@ class Dispatcher:
         self._running = False
 
     async def ensure_group(self) -> None:
-        try:
-            await self._redis.xgroup_create(self._stream, GROUP, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        await ensure_group(self._redis, self._stream, GROUP)
 
     async def run(self) -> None:
         """Until cancelled: first what a dead leader left pending, then new entries."""

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 
 from bot.engine.events import (
     AnswerChanged,
@@ -25,7 +25,7 @@ from bot.reminders.planner import Planner
 from bot.reminders.rules import KINDS, Repeat
 from bot.reminders.store import Appointment, Source, Status
 from bot.store.crypto import Cipher
-from bot.store.outbox import OutboxEntry, open_entry
+from bot.store.outbox import OutboxEntry, ensure_group, open_entry
 
 log = logging.getLogger(__name__)
 
@@ -161,13 +161,8 @@ class Intake:
         self._running = False
 
     async def ensure_group(self) -> None:
-        # From the start of the stream: an event written before the first deploy of this
-        # consumer is still handled (appointment ids are deterministic, so never twice).
-        try:
-            await self._redis.xgroup_create(self._stream, GROUP, id="0", mkstream=True)
-        except ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        # Appointment ids are deterministic, so an early event handled again is never doubled.
+        await ensure_group(self._redis, self._stream, GROUP)
 
     async def run(self) -> None:
         await self.ensure_group()

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
 from bot.engine.events import Event
 from bot.store.crypto import Cipher
 from bot.store.events_codec import decode_event, encode_event, event_type
@@ -34,3 +37,13 @@ def open_entry(
     event = decode_event(cipher.decrypt(fields[b"data"], field_aad(stream, contact)))
     ident = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
     return OutboxEntry(ident, contact, fields[b"type"].decode(), event)
+
+
+async def ensure_group(redis: Redis, stream: str, group: str) -> None:
+    """Create a consumer group reading from the stream's start (events written before the
+    consumer first ran count too); an existing group is kept as it is."""
+    try:
+        await redis.xgroup_create(stream, group, id="0", mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
