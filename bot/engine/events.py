@@ -80,6 +80,51 @@ class LanguageChanged:
     locale: str
 
 
+@dataclass(frozen=True, slots=True)
+class NeedChanged:
+    """A need was found, or its status changed (by the parent's answer or text, or the team).
+
+    `by` is "parent" or a care-team member id; `section`/`step` say which answer shows it.
+    """
+
+    kind: str
+    status: str
+    section: str
+    step: str
+    by: str = "parent"
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceSaved:
+    """The parent saved a local service to the plan (an id of the resource directory)."""
+
+    service_id: str
+    need: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemindersListRequested:
+    """REMINDERS: the reminders side texts the numbered list of what is coming."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderCancelRequested:
+    """The parent picked number `number` of the REMINDERS list to cancel."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRequested:
+    """MY RECORD: the care-team side texts the list of who saw what."""
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureRequested:
+    """DELETE MY DATA, confirmed twice: erase everything about this contact."""
+
+
 Event = (
     SectionCompleted
     | AnswerChanged
@@ -91,4 +136,10 @@ Event = (
     | ReminderRequested
     | ReminderReplied
     | LanguageChanged
+    | NeedChanged
+    | ResourceSaved
+    | RemindersListRequested
+    | ReminderCancelRequested
+    | RecordRequested
+    | ErasureRequested
 )

@@ -7,7 +7,21 @@ from typing import Any, Literal, cast
 
 SCHEMA_VERSION = 1
 
-Mode = Literal["ask", "readback", "fix", "menu", "offer", "language", "confirm_restart", "idle"]
+Mode = Literal[
+    "ask",
+    "readback",
+    "fix",
+    "menu",
+    "offer",
+    "language",
+    "confirm_restart",
+    "confirm_erase",
+    "pick",
+    "idle",
+]
+NeedStatus = Literal["have", "need", "referred", "connected", "declined"]
+NEED_STATUSES: tuple[NeedStatus, ...] = ("have", "need", "referred", "connected", "declined")
+HISTORY_CAP = 20
 Status = Literal["new", "active", "declined", "opted_out"]
 
 JSON = Any
@@ -25,6 +39,18 @@ class Plan:
     dirty: list[str] = field(default_factory=list)
     # The parent's choices that are not plan answers, e.g. {"reminders_off": true}.
     prefs: dict[str, JSON] = field(default_factory=dict)
+    # Needs found in answers (flow choices tagged `need:`), keyed by need kind, e.g. "housing":
+    # {"kind", "status" (NEED_STATUSES), "source": [flow, step], "owner": member id | None,
+    #  "referred_on": ISO date | None, "notes": str, "version": int,
+    #  "history": [{"at": ISO, "status", "by": "parent" | member id, "note": str}]}
+    needs: dict[str, dict[str, JSON]] = field(default_factory=dict)
+    # Local services the parent saved: [{"id", "name", "phone", "need", "saved_at": ISO}].
+    saved: list[dict[str, JSON]] = field(default_factory=list)
+    # What the care team should look at, flag -> ISO time raised: "crisis", "handoff",
+    # "reschedule", "ride", "cant_reach". A member clears one when it is handled.
+    flags: dict[str, str] = field(default_factory=dict)
+    # When the parent agreed to texts (ISO); reports count enrolments from it.
+    enrolled_at: str | None = None
 
     def answer(self, flow: str, step: str) -> JSON:
         return self.answers.get(flow, {}).get(step)
@@ -44,6 +70,10 @@ class Plan:
             completed_at=dict(self.completed_at),
             dirty=list(self.dirty),
             prefs=dict(self.prefs),
+            needs={k: dict(v) for k, v in self.needs.items()},
+            saved=[dict(item) for item in self.saved],
+            flags=dict(self.flags),
+            enrolled_at=self.enrolled_at,
         )
 
     def to_json(self) -> dict[str, JSON]:
@@ -54,6 +84,10 @@ class Plan:
             "completed_at": self.completed_at,
             "dirty": self.dirty,
             "prefs": self.prefs,
+            "needs": self.needs,
+            "saved": self.saved,
+            "flags": self.flags,
+            "enrolled_at": self.enrolled_at,
         }
 
     @classmethod
@@ -65,6 +99,10 @@ class Plan:
             completed_at=dict(data.get("completed_at", {})),
             dirty=list(data.get("dirty", [])),
             prefs=dict(data.get("prefs", {})),
+            needs={k: dict(v) for k, v in data.get("needs", {}).items()},
+            saved=[dict(item) for item in data.get("saved", [])],
+            flags=dict(data.get("flags", {})),
+            enrolled_at=data.get("enrolled_at"),
         )
 
 
@@ -90,6 +128,15 @@ class Session:
     plan: Plan = field(default_factory=Plan)
     # The last reminder texted ({"id", "kind", "at", "sent_at"}), so C / R / RIDE answer it.
     reminder: dict[str, JSON] | None = None
+    # A care-team member answering by hand ({"member", "name", "until": ISO}): the bot stays
+    # quiet (STOP, HELP and crisis words still work) until hand-back or `until`.
+    handoff_claim: dict[str, JSON] | None = None
+    # The recent texts, for the person taking a handoff: [["in" | "out", text, ISO]],
+    # oldest first, at most HISTORY_CAP. Stored encrypted like everything else.
+    history: list[list[str]] = field(default_factory=list)
+    # A numbered list the parent was just shown and may answer with a number:
+    # {"kind": "needs" | "saved" | "offers" | "sharing" | "reminders", "items": [ids]}.
+    listing: dict[str, JSON] | None = None
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -108,6 +155,9 @@ class Session:
             "handoff": self.handoff,
             "plan": self.plan.to_json(),
             "reminder": self.reminder,
+            "handoff_claim": self.handoff_claim,
+            "history": self.history,
+            "listing": self.listing,
         }
 
     def copy(self) -> Session:
@@ -127,6 +177,9 @@ class Session:
             self.handoff,
             self.plan.copy(),
             dict(self.reminder) if self.reminder else None,
+            dict(self.handoff_claim) if self.handoff_claim else None,
+            [list(item) for item in self.history],
+            dict(self.listing) if self.listing else None,
         )
 
     def position_json(self) -> dict[str, JSON]:
@@ -153,4 +206,7 @@ class Session:
             handoff=bool(data.get("handoff", False)),
             plan=Plan.from_json(plan_data or {}),
             reminder=data.get("reminder"),
+            handoff_claim=data.get("handoff_claim"),
+            history=[list(item) for item in data.get("history", [])],
+            listing=data.get("listing"),
         )
