@@ -125,6 +125,17 @@ class ErasureRequested:
     """DELETE MY DATA, confirmed twice: erase everything about this contact."""
 
 
+@dataclass(frozen=True, slots=True)
+class CantReach:
+    """Texts to the parent failed on `days` different days: the care team should reach out.
+
+    Raised by the reminders side from delivery statuses, not by the engine.
+    """
+
+    failures: int
+    days: int
+
+
 Event = (
     SectionCompleted
     | AnswerChanged
@@ -142,4 +153,5 @@ Event = (
     | ReminderCancelRequested
     | RecordRequested
     | ErasureRequested
+    | CantReach
 )

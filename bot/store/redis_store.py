@@ -230,6 +230,57 @@ class RedisConversationStore:
             return None
         return self._open(keys, raw_session, raw_plan)
 
+    async def contacts(self, batch: int = 500) -> AsyncIterator[str]:
+        """Every contact id with a saved plan (SCAN: for dashboards and reports, not hot paths)."""
+        pattern = f"{self._keys.prefix}{{c:*}}:plan"
+        start = len(self._keys.prefix)
+        cursor: int = 0
+        while True:
+            async with self._call("scan"):
+                cursor, found = await self._redis.scan(cursor, match=pattern, count=batch)
+            for key in found:
+                name = _as_bytes(key).decode()
+                yield name[start : name.index("}", start) + 1]
+            if cursor == 0:
+                return
+
+    async def load_contact(self, contact: str) -> Session | None:
+        """The session and plan of a contact id (from the outbox, a URL or contacts())."""
+        keys = self._keys.for_contact(contact)
+        async with self._call("load"):
+            raw_session, raw_plan = await self._redis.mget([keys.session, keys.plan])
+        if raw_session is None and raw_plan is None:
+            return None
+        return self._open(keys, raw_session, raw_plan)
+
+    async def load_contacts(self, contacts: Sequence[str]) -> dict[str, Session]:
+        """Many contacts' sessions in one pipelined round trip; missing ones are left out."""
+        built = [self._keys.for_contact(c) for c in contacts]
+        async with self._call("load_many"), self._redis.pipeline(transaction=False) as pipe:
+            for keys in built:
+                pipe.mget([keys.session, keys.plan])
+            raw = await pipe.execute()
+        found: dict[str, Session] = {}
+        for keys, (raw_session, raw_plan) in zip(built, raw, strict=True):
+            if raw_session is not None or raw_plan is not None:
+                found[keys.contact] = self._open(keys, raw_session, raw_plan)
+        return found
+
+    async def erase_contact(self, contact: str, batch: int = 500) -> int:
+        """Delete every key of one contact (all share its hash tag); returns how many."""
+        if not contact.startswith("{c:") or not contact[3:-1].isalnum():
+            raise ValueError("not a contact id")
+        pattern = f"{self._keys.prefix}{contact}*"
+        deleted = 0
+        cursor: int = 0
+        while True:
+            async with self._call("erase"):
+                cursor, found = await self._redis.scan(cursor, match=pattern, count=batch)
+                if found:
+                    deleted += int(await self._redis.unlink(*found))
+            if cursor == 0:
+                return deleted
+
     async def address_of(self, contact: str) -> str | None:
         """The raw address behind a contact id from the outbox, for workers that must text."""
         key = self._keys.for_contact(contact).address

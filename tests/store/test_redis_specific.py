@@ -337,3 +337,33 @@ async def test_hung_redis_fails_within_about_a_second(cipher: Cipher) -> None:
         await store.close()
         server.close()
         await server.wait_closed()
+
+
+async def test_contacts_lists_every_plan_and_loads_them_by_id(
+    redis_store: RedisConversationStore,
+) -> None:
+    phones = [f"+1415555{n:04d}" for n in range(7)]
+    for phone in phones:
+        await redis_store.transact(phone, None, answer_apply(phone))
+    contacts = [c async for c in redis_store.contacts(batch=2)]
+    assert sorted(contacts) == sorted(redis_store.keys_for(p).contact for p in phones)
+    loaded = await redis_store.load_contacts([*contacts, "{c:" + "0" * 32 + "}"])
+    assert set(loaded) == set(contacts)
+    one = await redis_store.load_contact(redis_store.keys_for(phones[0]).contact)
+    assert one is not None
+    assert one.plan.answers["basic_needs"]["housing"] == phones[0]
+
+
+async def test_erase_contact_leaves_no_key_of_that_contact_and_spares_others(
+    redis_store: RedisConversationStore, raw_redis: Redis, prefix: str
+) -> None:
+    await redis_store.transact(PHONE, "SM1", answer_apply())
+    await redis_store.transact("+14155550100", None, answer_apply("other"))
+    contact = redis_store.keys_for(PHONE).contact
+    await raw_redis.set(f"{prefix}{contact}:ct:audit-extra", b"x")
+    assert await redis_store.erase_contact(contact) >= 4
+    left = [k async for k in raw_redis.scan_iter(match=f"{prefix}*")]
+    assert not [k for k in left if contact.encode() in k]
+    assert await redis_store.load("+14155550100") is not None
+    with pytest.raises(ValueError, match="not a contact id"):
+        await redis_store.erase_contact("*")
