@@ -30,6 +30,14 @@ Command = Literal[
     "ride",
     "reminders_off",
     "reminders_on",
+    "reminders_list",
+    "detailed_on",
+    "detailed_off",
+    "needs",
+    "saved",
+    "my_record",
+    "delete_data",
+    "erase_confirm",
 ]
 CrisisKind = Literal["emergency", "suicide", "baby", "violence"]
 
@@ -69,6 +77,15 @@ KEYWORDS: dict[Command, str] = {
         "keyword", "NO REMINDERS, STOP REMINDERS, STOP THE REMINDERS, REMINDERS OFF"
     ),
     "reminders_on": NP_("keyword", "REMINDERS ON, START REMINDERS"),
+    "reminders_list": NP_("keyword", "REMINDERS, MY REMINDERS, LIST REMINDERS"),
+    "detailed_on": NP_("keyword", "DETAILED REMINDERS, FULL REMINDERS"),
+    "detailed_off": NP_("keyword", "SIMPLE REMINDERS, PRIVATE REMINDERS"),
+    "needs": NP_("keyword", "NEEDS, MY NEEDS"),
+    "saved": NP_("keyword", "SAVED, MY SAVED, SAVED PLACES"),
+    "my_record": NP_("keyword", "MY RECORD, WHO SAW MY PLAN"),
+    "delete_data": NP_("keyword", "DELETE MY DATA, ERASE MY DATA, DELETE MY INFO"),
+    # The second "yes" of DELETE MY DATA: a word, so no one erases a plan by a stray YES.
+    "erase_confirm": NP_("keyword", "DELETE, ERASE"),
 }
 REMINDER_REPLIES = ("confirm", "reschedule", "ride")
 

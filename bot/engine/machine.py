@@ -20,22 +20,30 @@ from bot.engine.events import (
     AnswerRecord,
     ConsentChanged,
     CrisisDetected,
+    ErasureRequested,
     Event,
     HandoffRequested,
     LanguageChanged,
     OptedIn,
     OptedOut,
+    RecordRequested,
+    ReminderCancelRequested,
     ReminderReplied,
     ReminderRequested,
+    RemindersListRequested,
+    ResourceSaved,
     SectionCompleted,
 )
 from bot.engine.keywords import REMINDER_REPLIES, KeywordTable, Match, fold
 from bot.engine.loader import END, FlowSet
 from bot.engine.model import Flow, Step
-from bot.engine.navigation import answered_route, next_open, path
+from bot.engine.navigation import answered_route, applies, lookup_for, next_open, path
+from bot.engine.needs import set_status, update_from_answers
 from bot.engine.parsing import Option, ParseFailed, parse_choice, parse_int, parse_yes_no
 from bot.engine.render import Voice, pack
-from bot.engine.session import Mode, Session
+from bot.engine.resources import ResourceFinder, no_resources
+from bot.engine.session import HISTORY_CAP, Mode, Session
+from bot.engine.sharing import recipients, role_label, without_role
 from bot.engine.texts import Translator
 
 CRISIS_TEXTS = {
@@ -111,11 +119,13 @@ class Engine:
         translator: Translator,
         settings: EngineSettings | None = None,
         zip_lookup: ZipLookup | None = None,
+        resource_finder: ResourceFinder | None = None,
     ) -> None:
         self.flows = flows
         self.translator = translator
         self.settings = settings or EngineSettings()
         self.zip_lookup: ZipLookup = zip_lookup or (lambda _zip: None)
+        self.resource_finder: ResourceFinder = resource_finder or no_resources
         self.keywords = KeywordTable(translator)
 
     # ---- entry point -------------------------------------------------------------------
@@ -127,6 +137,8 @@ class Engine:
         turn = _Turn(session.copy(), now, self._voice(session))
         self._handle(turn, text)
         turn.session.last_seen = now.isoformat()
+        if not any(isinstance(e, ErasureRequested) for e in turn.events):
+            _remember(turn.session, text, turn.replies, now)
         return StepResult(turn.session, turn.replies, turn.events)
 
     def _voice(self, session: Session) -> Voice:
@@ -161,6 +173,7 @@ class Engine:
             return
         crisis = self.keywords.crisis(folded)
         if crisis is not None:
+            session.plan.flags["crisis"] = turn.now.isoformat()
             turn.events.append(CrisisDetected(crisis, session.flow, session.step))
             turn.say(CRISIS_TEXTS[crisis])
             turn.say(m.CRISIS_FOLLOW)
@@ -175,6 +188,11 @@ class Engine:
             return
         if session.status == "declined":
             self._declined(turn, text, command)
+            return
+        if self._handed_off(turn):
+            return  # a person from the team is texting with the parent: the bot stays quiet
+        listing, session.listing = session.listing, None
+        if listing is not None and self._pick(turn, listing, folded, command):
             return
         if self._welcome_back(turn, command):
             return
@@ -253,6 +271,13 @@ class Engine:
             "reminders_on": lambda: self._reminders_switch(turn, off=False),
             "sharing": lambda: self._show_sharing(turn),
             "stop_sharing": lambda: self._stop_sharing(turn),
+            "reminders_list": lambda: self._list_reminders(turn),
+            "detailed_on": lambda: self._detailed(turn, on=True),
+            "detailed_off": lambda: self._detailed(turn, on=False),
+            "needs": lambda: self._show_needs(turn),
+            "saved": lambda: self._show_saved(turn),
+            "my_record": lambda: self._my_record(turn),
+            "delete_data": lambda: self._ask_erase(turn),
         }
         onboarding = session.flow == self.flows.onboarding.id and session.mode == "ask"
         if onboarding and match.command in ("menu", "reminder"):
@@ -344,6 +369,7 @@ class Engine:
     def _talk(self, turn: _Turn) -> None:
         session = turn.session
         session.handoff = True
+        session.plan.flags["handoff"] = turn.now.isoformat()
         turn.events.append(HandoffRequested("parent_asked", session.flow, session.step))
         turn.say(m.TALK)
 
@@ -403,6 +429,8 @@ class Engine:
         session = turn.session
         reminder_id = str(session.reminder["id"]) if session.reminder else None
         turn.events.append(ReminderReplied(reminder_id, action))
+        if action in ("reschedule", "ride"):
+            session.plan.flags[action] = turn.now.isoformat()
         session.reminder = None
         turn.say(reply)
         self._prompt(turn)
@@ -421,52 +449,232 @@ class Engine:
         return [(f, s) for f in self.flows.flows.values() for s in f.steps if s.consent]
 
     def _show_sharing(self, turn: _Turn) -> None:
-        """Who sees what, in the parent's words: the consent answers as they stand."""
+        """Who sees what, one numbered line per recipient; a number stops sharing with one."""
         session = turn.session
-        shown = [
-            (flow, step)
-            for flow, step in self._consent_steps()
-            if session.plan.has_answer(flow.id, step.id)
-        ]
+        steps = self._consent_steps()
+        shown = recipients(steps, session.plan)
         if not shown:
             turn.say(m.SHARING_NONE)
-        else:
-            lines = [turn.voice(m.SHARING_HEADER)] + [
-                turn.voice(
-                    m.SHARING_ITEM,
-                    label=turn.voice(step.label),
-                    answer=turn.voice.answer(step, session.plan.answer(flow.id, step.id)),
-                )
-                for flow, step in shown
-            ]
-            turn.replies.extend(pack(lines))
-            turn.say(m.SHARING_HOW_TO_STOP)
-        self._prompt(turn)
+            self._prompt(turn)
+            return
+        lines = [turn.voice(m.SHARING_HEADER)] + [
+            turn.voice(
+                m.SHARING_ITEM,
+                number=number,
+                who=turn.voice(role_label(steps, role)),
+                parts=", ".join(turn.voice(step.label) for step in parts),
+            )
+            for number, (role, parts) in enumerate(shown, 1)
+        ]
+        turn.replies.extend(pack(lines))
+        turn.say(m.SHARING_HOW_TO_STOP)
+        session.listing = {"kind": "sharing", "items": [role for role, _ in shown]}
 
-    def _stop_sharing(self, turn: _Turn) -> None:
-        """Revoke every sharing permission at once; it holds for every later delivery."""
+    def _stop_sharing(self, turn: _Turn, role: str | None = None) -> None:
+        """Revoke sharing with one role, or with everyone; it holds for every later delivery."""
         session = turn.session
         changed: dict[str, Flow] = {}
         for flow, step in self._consent_steps():
             if not session.plan.has_answer(flow.id, step.id):
                 continue
-            revoked: Any = False
-            if step.type == "multi":
-                revoked = [next(c.value for c in step.choices if c.exclusive)]
             answers = session.plan.answers[flow.id]
+            if role is not None and role not in (answers[step.id] or []):
+                continue
+            revoked = without_role(step, answers[step.id], role)
             if answers[step.id] != revoked:
                 turn.events.append(AnswerChanged(flow.id, step.id, answers[step.id], revoked))
                 answers[step.id] = revoked
                 changed[flow.id] = flow
         for flow in changed.values():
-            records = tuple(
-                self._record(flow.step(s), session.plan.answers[flow.id][s])
-                for s in path(flow, session.plan)
-                if s in session.plan.answers[flow.id]
-            )
-            turn.events.append(ConsentChanged(flow.id, records))
-        turn.say(m.SHARING_STOPPED)
+            turn.events.append(ConsentChanged(flow.id, self._records(flow, session)))
+        if role is None:
+            turn.say(m.SHARING_STOPPED)
+        else:
+            who = turn.voice(role_label(self._consent_steps(), role))
+            turn.say(m.SHARING_STOPPED_ONE, who=who)
         self._prompt(turn)
+
+    def _records(self, flow: Flow, session: Session) -> tuple[AnswerRecord, ...]:
+        """The flow's answers as typed records: the whole route, or every answered step."""
+        answers = session.plan.answers.get(flow.id, {})
+        route = [s for s in path(flow, session.plan) if s in answers]
+        if not flow.emits or len(route) == len(answers):
+            return tuple(self._record(flow.step(s), answers[s]) for s in route)
+        # Consent answered just in time, before the rest of the flow: every answer counts.
+        return tuple(self._record(s, answers[s.id]) for s in flow.steps if s.id in answers)
+
+    # ---- lists the parent can answer with a number -----------------------------------
+
+    def _pick(self, turn: _Turn, listing: dict[str, Any], folded: str, command: str | None) -> bool:
+        """A reply to the numbered list just shown; False when it is not one (handled as usual)."""
+        kind = str(listing.get("kind"))
+        items: list[Any] = list(listing.get("items", []))
+        if kind == "erase":
+            self._answer_erase(turn, int(items[0]), folded, command)
+            return True
+        if not folded.isdigit():
+            return False
+        number = int(folded)
+        if kind == "reminders":
+            turn.events.append(ReminderCancelRequested(number))
+            return True
+        if not 1 <= number <= len(items):
+            turn.say(m.NUMBER_NOT_LISTED)
+            turn.session.listing = listing
+            return True
+        item = items[number - 1]
+        if kind == "offers":
+            self._save_offer(turn, item)
+        elif kind == "needs":
+            turn.session.listing = {"kind": "need_action", "items": [item, item]}
+            turn.say(m.NEED_ASK_DONE, need=self._need_label(turn, str(item)))
+        elif kind == "need_action" and number in (1, 2):
+            self._parent_need_status(turn, str(item), done=number == 1)
+        elif kind == "sharing":
+            self._stop_sharing(turn, str(item))
+        else:
+            return False
+        return True
+
+    def _need_label(self, turn: _Turn, kind: str) -> str:
+        label = m.NEED_LABELS.get(kind)
+        return turn.voice(label) if label else kind.replace("_", " ")
+
+    def _show_needs(self, turn: _Turn) -> None:
+        needs = turn.session.plan.needs
+        if not needs:
+            turn.say(m.NEEDS_NONE)
+            self._prompt(turn)
+            return
+        kinds = list(needs)
+        lines = [turn.voice(m.NEEDS_HEADER)] + [
+            turn.voice(
+                m.NEEDS_ITEM,
+                number=number,
+                need=self._need_label(turn, kind),
+                status=turn.voice(m.NEED_STATUS[str(needs[kind]["status"])]),
+            )
+            for number, kind in enumerate(kinds, 1)
+        ]
+        turn.replies.extend(pack(lines))
+        turn.say(m.NEEDS_HOW)
+        turn.session.listing = {"kind": "needs", "items": kinds}
+
+    def _parent_need_status(self, turn: _Turn, kind: str, *, done: bool) -> None:
+        plan = turn.session.plan
+        current = plan.needs.get(kind, {}).get("status")
+        status: Any = ("connected" if current == "referred" else "have") if done else "declined"
+        event = set_status(plan, kind, status, turn.now.isoformat(), "parent")
+        if event is not None:
+            turn.events.append(event)
+        turn.say(m.NEED_DONE if done else m.NEED_NOT_NEEDED)
+        self._prompt(turn)
+
+    def _offer_help(self, turn: _Turn, kinds: list[str]) -> None:
+        """Local services for needs just found, numbered across needs; a number saves one."""
+        session = turn.session
+        zip_code = session.plan.answer(self.flows.onboarding.id, "zip")
+        where = self.zip_lookup(str(zip_code)) if zip_code else None
+        lines: list[str] = []
+        items: list[list[str]] = []
+        for kind in kinds:
+            offers = list(self.resource_finder(kind, where, session.locale))[:3]
+            if not offers:
+                continue
+            lines.append(turn.voice(m.OFFERS_HEADER, need=self._need_label(turn, kind)))
+            for offer in offers:
+                items.append([offer.id, kind, offer.name, offer.phone])
+                lines.append(offer.line(len(items)))
+        if not items:
+            return
+        lines.append(turn.voice(m.OFFERS_HOW))
+        turn.replies.extend(pack(lines))
+        session.listing = {"kind": "offers", "items": items}
+
+    def _save_offer(self, turn: _Turn, item: list[str]) -> None:
+        service_id, kind, name, phone = item
+        saved = turn.session.plan.saved
+        if all(entry.get("id") != service_id for entry in saved):
+            saved.append(
+                {
+                    "id": service_id,
+                    "need": kind,
+                    "name": name,
+                    "phone": phone,
+                    "saved_at": turn.now.isoformat(),
+                }
+            )
+            turn.events.append(ResourceSaved(service_id, kind))
+        turn.say(m.OFFER_SAVED)
+        self._prompt(turn)
+
+    def _show_saved(self, turn: _Turn) -> None:
+        saved = turn.session.plan.saved
+        if not saved:
+            turn.say(m.SAVED_NONE)
+        else:
+            lines = [turn.voice(m.SAVED_HEADER)] + [
+                f"{n}. {item['name']}, {item['phone']}" if item.get("phone") else item["name"]
+                for n, item in enumerate(saved, 1)
+            ]
+            turn.replies.extend(pack(lines))
+        self._prompt(turn)
+
+    # ---- the parent's rights: reminders list, detail, record, erasure -----------------
+
+    def _list_reminders(self, turn: _Turn) -> None:
+        """The reminders side texts the list (it knows what is coming); a number cancels one."""
+        turn.events.append(RemindersListRequested())
+        turn.session.listing = {"kind": "reminders", "items": []}
+
+    def _detailed(self, turn: _Turn, *, on: bool) -> None:
+        prefs = turn.session.plan.prefs
+        if on:
+            prefs["detailed_reminders"] = True
+        else:
+            prefs.pop("detailed_reminders", None)
+        turn.say(m.DETAILED_ON if on else m.DETAILED_OFF)
+        self._prompt(turn)
+
+    def _my_record(self, turn: _Turn) -> None:
+        turn.events.append(RecordRequested())
+        turn.say(m.RECORD_COMING)
+        self._prompt(turn)
+
+    def _ask_erase(self, turn: _Turn) -> None:
+        turn.session.listing = {"kind": "erase", "items": [1]}
+        turn.say(m.ERASE_CONFIRM)
+
+    def _answer_erase(self, turn: _Turn, stage: int, folded: str, command: str | None) -> None:
+        """DELETE MY DATA, confirmed twice: YES, then the word DELETE."""
+        session = turn.session
+        if stage == 2 and command == "erase_confirm":
+            turn.events.append(ErasureRequested())
+            turn.say(m.ERASED)
+            turn.session = Session(locale=session.locale)
+            return
+        try:
+            agreed = stage == 1 and parse_yes_no(folded, session.locale)
+        except ParseFailed:
+            agreed = False
+        if agreed:
+            session.listing = {"kind": "erase", "items": [2]}
+            turn.say(m.ERASE_CONFIRM_AGAIN)
+            return
+        turn.say(m.ERASE_KEPT)
+        self._prompt(turn)
+
+    def _handed_off(self, turn: _Turn) -> bool:
+        """True while a team member has the conversation; a claim past its time ends itself."""
+        session = turn.session
+        claim = session.handoff_claim
+        if claim is None:
+            return False
+        if datetime.fromisoformat(str(claim["until"])) > turn.now:
+            return True
+        session.handoff_claim = None
+        session.handoff = False
+        return False
 
     def _start_reminder(self, turn: _Turn) -> None:
         reminders = next((f for f in self.flows.flows.values() if f.kind == "reminders"), None)
@@ -549,6 +757,9 @@ class Engine:
 
     def _continue_flow(self, turn: _Turn, flow: Flow, after_step: str | None = None) -> None:
         session = turn.session
+        if session.detour is not None and "ConsentChanged" in flow.emits:
+            self._continue_detour(turn, flow)
+            return
         following = next_open(flow, session.plan, after_step)
         if following == END and after_step is not None:
             # BACK can leave an earlier step open; the flow ends only when the whole route is.
@@ -631,8 +842,61 @@ class Engine:
                 turn.events.append(SectionCompleted(flow.id, plan.versions[flow.id], records))
             if "ConsentChanged" in flow.emits:
                 turn.events.append(ConsentChanged(flow.id, records))
+        if flow.kind == "onboarding" and plan.enrolled_at is None:
+            plan.enrolled_at = turn.now.isoformat()
+        found, opened = update_from_answers(flow, plan, turn.now.isoformat())
+        turn.events.extend(found)
         turn.say(flow.done)
+        if flow.kind == "section" and self._ask_consent_now(turn, flow, opened):
+            return
+        self._offer_help(turn, opened)
         self._after_flow(turn, flow)
+
+    # ---- consent asked just in time ----------------------------------------------------
+
+    def _consent_open(self, session: Session, section: str) -> tuple[Flow, Step] | None:
+        """The next unanswered consent step about `section` that applies, if any."""
+        for flow in self.flows.flows.values():
+            if "ConsentChanged" not in flow.emits:
+                continue
+            lookup = lookup_for(session.plan, flow)
+            for step in flow.steps:
+                if step.shares != section or session.plan.has_answer(flow.id, step.id):
+                    continue
+                if applies(step, lookup):
+                    return flow, step
+        return None
+
+    def _ask_consent_now(self, turn: _Turn, section: Flow, opened: list[str]) -> bool:
+        """Before a finished section goes anywhere: who may see it, if never asked."""
+        session = turn.session
+        asked = any(
+            step.shares == section.id and session.plan.has_answer(flow.id, step.id)
+            for flow, step in self._consent_steps()
+        )
+        following = self._consent_open(session, section.id)
+        if asked or following is None:
+            return False
+        session.detour = {"section": section.id, "needs": opened}
+        turn.say(m.JIT_CONSENT)
+        self._goto(session, following[0], following[1].id)
+        self._prompt(turn)
+        return True
+
+    def _continue_detour(self, turn: _Turn, flow: Flow) -> None:
+        """The next consent question of the detour, or back to where the parent was going."""
+        session = turn.session
+        detour = session.detour or {}
+        section = str(detour.get("section"))
+        following = self._consent_open(session, section)
+        if following is not None:
+            self._goto(session, following[0], following[1].id)
+            self._prompt(turn)
+            return
+        session.detour = None
+        turn.events.append(ConsentChanged(flow.id, self._records(flow, session)))
+        self._offer_help(turn, [str(k) for k in detour.get("needs", [])])
+        self._after_flow(turn, self.flows[section])
 
     def _after_flow(self, turn: _Turn, flow: Flow) -> None:
         session = turn.session
@@ -809,3 +1073,12 @@ class Engine:
             template = m.MENU_DONE_MARK if session.plan.is_done(flow.id) else m.MENU_ITEM
             lines.append(voice(template, number=number, title=voice(flow.title)))
         return list(pack(lines))
+
+
+def _remember(session: Session, text: str, replies: list[str], now: datetime) -> None:
+    """Keep the last few texts both ways, for a team member taking over the conversation."""
+    at = now.isoformat()
+    history = session.history
+    history.append(["in", text[:500], at])
+    history.extend(["out", reply, at] for reply in replies)
+    del history[: max(0, len(history) - HISTORY_CAP)]

@@ -91,9 +91,15 @@ SHARING_NONE = N_(
     "You haven't shared any part of your plan. Part 8 of the MENU is where you choose."
 )
 SHARING_HEADER = N_("Who can see your plan now:")
-SHARING_ITEM = N_("{label}: {answer}")
+SHARING_ITEM = N_("{number}. {who}: {parts}")
 SHARING_HOW_TO_STOP = N_(
-    "To stop all sharing now, reply STOP SHARING. To change it, pick part 8 in the MENU."
+    "To stop sharing with one, reply its number. To stop all sharing, reply STOP SHARING."
+)
+SHARING_STOPPED_ONE = N_(
+    "Done. {who} will not get any part of your plan from now on. Reply SHARING to check."
+)
+JIT_CONSENT = N_(
+    "Before we go on: you choose who may see this part. Nothing is shared unless you say so."
 )
 SHARING_STOPPED = N_(
     "Done. We stopped sharing your plan with everyone, starting now. Your answers are still saved."
@@ -106,6 +112,49 @@ REMINDERS_OFF = N_(
     "OK, no more reminders. Your plan is still here. Reply REMINDERS ON to turn them back on."
 )
 REMINDERS_ON = N_("OK, reminders are back on.")
+DETAILED_ON = N_(
+    "OK. Reminders will now say what the visit is and where. Anyone who sees your phone "
+    "may read them. Reply SIMPLE REMINDERS to go back."
+)
+DETAILED_OFF = N_("OK. Reminders will only say the day and time.")
+
+NEEDS_NONE = N_(
+    "You have not told me about any needs yet. They show up here as you fill in your plan."
+)
+NEEDS_HEADER = N_("What you need help with:")
+NEEDS_ITEM = N_("{number}. {need} - {status}")
+NEEDS_HOW = N_("Reply a number when one is done or you no longer need it.")
+NEED_ASK_DONE = N_("{need}: Reply 1 if you have it now, or 2 if you no longer need it.")
+NEED_DONE = N_("Great! I marked it done. Your team will see it.")
+NEED_NOT_NEEDED = N_("OK, I marked that you no longer need it. Your team will see it.")
+NEED_STATUS = {
+    "have": N_("you have it"),
+    "need": N_("looking for help"),
+    "referred": N_("your team is on it"),
+    "connected": N_("connected"),
+    "declined": N_("not needed"),
+}
+
+OFFERS_HEADER = N_("Places near you that may help with {need}:")
+OFFERS_HOW = N_("To save one to your plan, reply its number.")
+OFFER_SAVED = N_("Saved to your plan. Reply SAVED to see your list.")
+SAVED_NONE = N_(
+    "You have no saved places yet. When I share places that can help, reply a number to save one."
+)
+SAVED_HEADER = N_("Places you saved:")
+NUMBER_NOT_LISTED = N_("That number is not on the list.")
+
+RECORD_COMING = N_("I'll text you the list of who has seen your plan. It may take a minute.")
+ERASE_CONFIRM = N_(
+    "This deletes your whole plan and all your answers, and tells your team it was deleted. "
+    "It can't be undone. Delete everything? Reply YES or NO."
+)
+ERASE_CONFIRM_AGAIN = N_("Are you sure? Reply DELETE to delete everything now, or NO to keep it.")
+ERASE_KEPT = N_("OK, nothing was deleted.")
+ERASED = N_(
+    "Your data is being deleted now. Thank you for using {program}. "
+    "Text HI any time to start again."
+)
 
 LANGUAGE_PICK = N_("Which language? Reply with a number.")
 # Translators: confirm, in this catalog's language, that texts now come in it.
@@ -130,3 +179,33 @@ CRISIS_VIOLENCE = N_(
     "If you are in danger now, call 911."
 )
 CRISIS_FOLLOW = N_("I've let your care team know. When you're ready, we can keep going.")
+
+# What a need is called in texts ("Places near you that may help with {need}").
+NEED_LABELS = {
+    "car_seat": N_("a car seat"),
+    "case_management": N_("a case manager"),
+    "child_care": N_("child care"),
+    "counseling": N_("counseling"),
+    "early_intervention": N_("early intervention"),
+    "feeding": N_("feeding your baby"),
+    "food": N_("food"),
+    "home_visiting": N_("home visits"),
+    "housing": N_("a place to live"),
+    "insurance": N_("health insurance"),
+    "legal": N_("legal help"),
+    "mental_health": N_("how you feel"),
+    "money": N_("money and bills"),
+    "naloxone": N_("naloxone (Narcan)"),
+    "pain_plan": N_("a pain plan for birth"),
+    "parenting_support": N_("parenting support"),
+    "pediatric_care": N_("a doctor for your baby"),
+    "peer_support": N_("peer support"),
+    "phone": N_("a working phone"),
+    "postpartum_care": N_("care after birth"),
+    "prenatal_care": N_("care while pregnant"),
+    "safe_sleep": N_("a safe place for baby to sleep"),
+    "safe_storage": N_("locking up medicines"),
+    "safety": N_("feeling safe at home"),
+    "transportation": N_("rides"),
+    "treatment": N_("treatment"),
+}

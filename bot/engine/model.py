@@ -65,6 +65,9 @@ class Step(_Strict):
     sets: Effect | None = None
     # A sharing permission: STOP SHARING sets it to "no" (yes_no) or to its exclusive choice.
     consent: bool = False
+    # The plan section this consent step is about: asked just in time, right after that
+    # section is finished, when the parent has not yet said who may see it.
+    shares: str | None = None
 
     @cached_property
     def label_ids(self) -> tuple[str, ...]:

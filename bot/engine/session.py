@@ -137,6 +137,9 @@ class Session:
     # A numbered list the parent was just shown and may answer with a number:
     # {"kind": "needs" | "saved" | "offers" | "sharing" | "reminders", "items": [ids]}.
     listing: dict[str, JSON] | None = None
+    # A just-in-time consent ask after a finished section: {"section", "needs": [kinds]};
+    # when its care_team steps are answered the parent goes on from that section.
+    detour: dict[str, JSON] | None = None
 
     def to_json(self) -> dict[str, JSON]:
         return {
@@ -158,6 +161,7 @@ class Session:
             "handoff_claim": self.handoff_claim,
             "history": self.history,
             "listing": self.listing,
+            "detour": self.detour,
         }
 
     def copy(self) -> Session:
@@ -180,6 +184,7 @@ class Session:
             dict(self.handoff_claim) if self.handoff_claim else None,
             [list(item) for item in self.history],
             dict(self.listing) if self.listing else None,
+            dict(self.detour) if self.detour else None,
         )
 
     def position_json(self) -> dict[str, JSON]:
@@ -209,4 +214,5 @@ class Session:
             handoff_claim=data.get("handoff_claim"),
             history=[list(item) for item in data.get("history", [])],
             listing=data.get("listing"),
+            detour=data.get("detour"),
         )

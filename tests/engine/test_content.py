@@ -36,6 +36,10 @@ FILL = {
     "title": "Recovery and emotional health",
     "label": "Watching for withdrawal",
     "answer": "Baby may need extra watching",
+    "need": "a safe place for baby to sleep",
+    "status": "your team is on it",
+    "who": "Peer recovery specialist",
+    "parts": "Basic needs, Health for you, Birth and going home, Baby's health and growth",
 }
 # Words that judge or frighten (domain.md "Words to use"), and any hint that answers go to
 # child protective services or that this is a child-protection safety plan.
@@ -50,9 +54,13 @@ MEDIAN_GRADE, MAX_GRADE = 6.0, 10.0
 
 
 def engine_messages() -> dict[str, str]:
-    return {
+    """Every engine text, the need names and statuses included."""
+    texts = {
         n: v for n in dir(messages) if n.isupper() and isinstance(v := getattr(messages, n), str)
     }
+    for table in ("NEED_LABELS", "NEED_STATUS"):
+        texts.update({f"{table}.{k}": v for k, v in getattr(messages, table).items()})
+    return texts
 
 
 def fill(text: str) -> str:

@@ -1,0 +1,44 @@
+"""Who may see what, by recipient: the consent answers read per role, and revoking one. Pure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.engine.model import Flow, Step
+from bot.engine.session import Plan
+
+ConsentStep = tuple[Flow, Step]
+
+
+def recipients(consent_steps: list[ConsentStep], plan: Plan) -> list[tuple[str, list[Step]]]:
+    """Each role the parent shares with (in first-seen order) and the consent steps naming it."""
+    seen: dict[str, list[Step]] = {}
+    for flow, step in consent_steps:
+        value = plan.answer(flow.id, step.id)
+        if step.type != "multi" or not isinstance(value, list):
+            continue
+        for role in value:
+            if not _exclusive(step, role):
+                seen.setdefault(role, []).append(step)
+    return list(seen.items())
+
+
+def role_label(consent_steps: list[ConsentStep], role: str) -> str:
+    """The label message id the parent picked this role by."""
+    for _flow, step in consent_steps:
+        for choice in step.choices:
+            if choice.value == role:
+                return choice.label
+    return role
+
+
+def without_role(step: Step, value: Any, role: str | None) -> Any:
+    """The consent answer with `role` taken out (None: everyone): 'no one' when none is left."""
+    if step.type != "multi":
+        return False
+    kept = [] if role is None else [v for v in value or [] if v != role and not _exclusive(step, v)]
+    return kept or [next(c.value for c in step.choices if c.exclusive)]
+
+
+def _exclusive(step: Step, value: str) -> bool:
+    return any(c.value == value and c.exclusive for c in step.choices)
