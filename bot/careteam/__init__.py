@@ -1,1 +1,14 @@
-"""Care-team delivery: directory, Part 2 consent, signed webhooks, FHIR and the plan API."""
+"""Care-team delivery: directory, Part 2 consent, signed webhooks, FHIR, the plan, needs and
+report APIs, and erasure.
+
+    directory/      who may receive what: organizations, members, endpoints, operators, tokens
+    consent.py      PURE: Part 2 consent versions from the parent's answers; who may see what
+    payload.py      PURE: snapshots and webhook bodies; fhir.py: the FHIR R4 Bundle
+    needs.py        PURE: who may see or change a need, the change, its webhook body
+    records.py      Redis: consent versions, snapshots, audit log, delivery jobs
+    delivery/       the worker: outbox in, consented jobs, signed posts out
+    erasure.py      DELETE MY DATA: notices, cancelled jobs, every key erased
+    reader.py, need_updates.py   plan reads and need changes, consent-checked and audited
+    api.py, needs_api.py, reports_api.py, deps.py   HTTP routes and their dependencies
+    wiring.py       start/stop from app.py's lifespan; cli.py: `python -m bot careteam`
+"""

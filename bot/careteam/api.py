@@ -1,161 +1,35 @@
 """The care-team API: GET /api/v1/plans/{plan_id} (JSON) and .../fhir, per bearer token.
 
-A token belongs to one directory member or endpoint. It sees only the finished sections its
-owner's roles and organization are consented for; the others are absent, not blanked. Every
-read, allowed or not, goes to the audit log.
+What a token may see is decided in reader.py; every read, allowed or not, is audited there.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Annotated, cast
-
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from bot.careteam.consent import SHARE_STEPS, allows_private, permits_for
-from bot.careteam.directory import Directory, Principal
+from bot.careteam.deps import NOT_FOUND, PRIVATE, PrincipalDep, ReaderDep
 from bot.careteam.fhir import build_bundle
-from bot.careteam.payload import (
-    Names,
-    PlanView,
-    VisibleSection,
-    contact_of,
-    parent_view,
-    plan_json,
-    snapshot_from_plan,
-)
-from bot.careteam.records import AuditEntry, CareRecords
-from bot.engine.loader import FlowSet
-from bot.store.redis_store import RedisConversationStore
+from bot.careteam.payload import plan_json
+from bot.careteam.reader import PlanReader
 
-_CACHE_S = 300.0
-_CACHE_MAX = 1024
-NOT_FOUND = {"detail": "plan not found"}
-
-
-@dataclass(slots=True)
-class PlanReader:
-    """Resolves tokens and builds what one reader may see of one plan."""
-
-    store: RedisConversationStore
-    records: CareRecords
-    directory: Directory
-    flows: FlowSet
-    names: Names
-    base_url: str
-    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-    # sha256(token) -> (owner, monotonic expiry): one scrypt per token per few minutes.
-    _verified: dict[str, tuple[Principal, float]] = field(default_factory=dict)
-
-    async def authenticate(self, token: str) -> Principal | None:
-        key = hashlib.sha256(token.encode()).hexdigest()
-        cached = self._verified.get(key)
-        if cached is not None and cached[1] > time.monotonic():
-            return cached[0]
-        # scrypt takes tens of milliseconds: off the event loop.
-        who = await asyncio.to_thread(self.directory.authenticate, token)
-        if who is not None:
-            if len(self._verified) >= _CACHE_MAX:
-                self._verified.clear()
-            self._verified[key] = (who, time.monotonic() + _CACHE_S)
-        return who
-
-    async def read(self, who: Principal, plan_id: str, what: str) -> PlanView | None:
-        """The plan as `who` may see it, audited; None (404) when it may see nothing of it."""
-        now = self.clock()
-        contact = contact_of(plan_id)
-        address = await self.store.address_of(contact) if contact else None
-        session = await self.store.load(address) if address else None
-        if contact is None or session is None:
-            await self.records.audit_access(self._entry(who, now, "deny", what, "no such plan"))
-            return None
-        state = await self.records.latest_consent(contact)
-        sections: list[VisibleSection] = []
-        for flow in self.flows.sections:
-            if flow.id not in SHARE_STEPS:
-                continue
-            if not permits_for(flow.id, state, who.roles, who.organization, now):
-                continue
-            snapshot = snapshot_from_plan(flow, session)
-            if snapshot is not None:
-                private = allows_private(flow.id, state, who.roles, who.organization, now)
-                changing = flow.id in session.plan.dirty
-                sections.append(VisibleSection(snapshot, flow, private, changing))
-        if not sections:
-            await self.records.audit(contact, self._entry(who, now, "deny", what, "no consent"))
-            return None
-        shown = {s.flow.id for s in sections}
-        consents = tuple(
-            r
-            for r in state.active_records(now)
-            if r.section in shown and r.role in who.roles and who.organization in r.organizations
-        )
-        listed = ", ".join(f"{s.flow.id} v{s.snapshot.version}" for s in sections)
-        await self.records.audit(contact, self._entry(who, now, "read", f"{what}: {listed}", "200"))
-        return PlanView(
-            plan_id=plan_id,
-            locale=session.locale,
-            parent=parent_view(session),
-            sections=tuple(sections),
-            consents=consents,
-            names=self.names,
-            intermediary=self.directory.program.intermediary,
-            organization_names={o.id: o.name for o in self.directory.organizations},
-        )
-
-    def _entry(
-        self, who: Principal, now: datetime, action: str, what: str, result: str
-    ) -> AuditEntry:
-        return AuditEntry(now, who.id, who.organization, action, what, result)
-
+__all__ = ["PlanReader", "router"]
 
 router = APIRouter(prefix="/api/v1", tags=["care team"])
-_bearer = HTTPBearer(auto_error=False, description="A token from the care-team directory")
-
-
-async def get_reader(request: Request) -> PlanReader:
-    careteam = getattr(request.app.state, "careteam", None)
-    if careteam is None:
-        raise HTTPException(503, "the care-team service is not running")
-    return cast(PlanReader, careteam.reader)
-
-
-ReaderDep = Annotated[PlanReader, Depends(get_reader)]
-
-
-async def get_principal(
-    reader: ReaderDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    who = await reader.authenticate(credentials.credentials) if credentials else None
-    if who is None:
-        raise HTTPException(401, "a valid bearer token is needed", {"WWW-Authenticate": "Bearer"})
-    return who
-
-
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
-_PRIVATE = {"cache-control": "no-store"}
 
 
 @router.get("/plans/{plan_id}", summary="A plan as plain JSON, limited to what you may see")
 async def get_plan(plan_id: str, who: PrincipalDep, reader: ReaderDep) -> JSONResponse:
     view = await reader.read(who, plan_id, "plan.json")
     if view is None:
-        return JSONResponse(NOT_FOUND, status_code=404, headers=_PRIVATE)
-    return JSONResponse(plan_json(view), headers=_PRIVATE)
+        return JSONResponse(NOT_FOUND, status_code=404, headers=PRIVATE)
+    return JSONResponse(plan_json(view), headers=PRIVATE)
 
 
 @router.get("/plans/{plan_id}/fhir", summary="A plan as a FHIR R4 Bundle")
 async def get_plan_fhir(plan_id: str, who: PrincipalDep, reader: ReaderDep) -> Response:
     view = await reader.read(who, plan_id, "plan.fhir")
     if view is None:
-        return JSONResponse(NOT_FOUND, status_code=404, headers=_PRIVATE)
+        return JSONResponse(NOT_FOUND, status_code=404, headers=PRIVATE)
     bundle = build_bundle(view, reader.base_url, now=reader.clock())
-    return Response(bundle.model_dump_json(), media_type="application/fhir+json", headers=_PRIVATE)
+    return Response(bundle.model_dump_json(), media_type="application/fhir+json", headers=PRIVATE)

@@ -12,9 +12,11 @@ from typing import TextIO
 from bot.careteam.consent import PART2_SECTION, PRIVATE_SECTION, PRIVATE_YES_STEP, SHARE_STEPS
 from bot.careteam.directory import (
     CONSENT_ROLES,
+    CONSENTED_EVENTS,
     CRISIS_EVENT,
-    HANDOFF_EVENT,
+    DELETED_EVENT,
     ON_CALL,
+    ON_CALL_EVENTS,
     ROLE_LABELS,
     SECTION_EVENT,
     Directory,
@@ -38,15 +40,21 @@ def report(directory: Directory, out: TextIO) -> None:
     print(f"ok: {directory.source}", file=out)
     print(
         f"  {len(directory.organizations)} organizations, {len(directory.members)} members, "
-        f"{len(directory.endpoints)} endpoints. Nothing is sent without the parent's yes.",
+        f"{len(directory.endpoints)} endpoints, {len(directory.operators)} operators. "
+        "Nothing is sent without the parent's yes.",
         file=out,
     )
     print("  Each consent role may receive, section by section as the parent chooses:", file=out)
     for line in sections:
         print(f"    - {line}", file=out)
+    print(f"  {ON_CALL} receives {', '.join(ON_CALL_EVENTS)} (name and phone only).", file=out)
     print(
-        f"  {ON_CALL} receives {CRISIS_EVENT} and {HANDOFF_EVENT} (name and phone only).", file=out
+        f"  {DELETED_EVENT} reaches every endpoint that received anything of an erased plan.",
+        file=out,
     )
+    if directory.operators:
+        names = ", ".join(o.id for o in directory.operators)
+        print(f"  Operators (de-identified reports, never a plan): {names}", file=out)
     for org in directory.organizations:
         area = org.service_area
         where = ", ".join([*(f"ZIP {p}*" for p in area.zip_prefixes), *area.states]) or "nowhere"
@@ -63,11 +71,8 @@ def report(directory: Directory, out: TextIO) -> None:
             who = ", ".join(m.id for m in members) or "no member"
             print(f"  {ROLE_LABELS[role]} ({role}): {who}", file=out)
             for e in endpoints:
-                kinds = [k for k in (SECTION_EVENT, CRISIS_EVENT, HANDOFF_EVENT) if e.subscribes(k)]
-                if role == ON_CALL:
-                    kinds = [k for k in kinds if k != SECTION_EVENT]
-                else:
-                    kinds = [k for k in kinds if k == SECTION_EVENT]
+                offered = ON_CALL_EVENTS if role == ON_CALL else CONSENTED_EVENTS
+                kinds = [k for k in offered if e.subscribes(k)]
                 if kinds:
                     print(f"    -> webhook {e.id} {e.url} ({', '.join(kinds)})", file=out)
             if role != ON_CALL and not any(e.subscribes(SECTION_EVENT) for e in endpoints):

@@ -290,16 +290,23 @@ class Recipients:
 
 
 def consented_recipients(
-    section: str, state: ConsentState, directory: Directory, now: datetime
+    section: str,
+    state: ConsentState,
+    directory: Directory,
+    now: datetime,
+    event: str = SECTION_EVENT,
 ) -> Recipients:
-    """Every member and endpoint the newest consent lets receive this section, and no other."""
+    """Every member and endpoint the newest consent lets receive this section, and no other.
+
+    Endpoints are those subscribed to `event` (a section, or a change to one of its needs).
+    """
     members = tuple(
         m for m in directory.members if permits_for(section, state, m.roles, m.organization, now)
     )
     endpoints = tuple(
         e
         for e in directory.endpoints
-        if e.subscribes(SECTION_EVENT)
+        if e.subscribes(event)
         and permits_for(section, state, directory.endpoint_roles(e), e.organization, now)
     )
     return Recipients(members, endpoints)

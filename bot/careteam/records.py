@@ -8,7 +8,10 @@ Per contact (hash tag `{c:<hex>}`, so one Cluster slot), every value sealed with
 Program-wide: careteam:due (zset, member "<contact>|<webhook-id>", score = due time in ms),
 careteam:parked (zset, same members), careteam:access (stream: reads of unknown plans),
 careteam:leader (the lease of the one process that reads the outbox), careteam:dead (outbox
-entries that failed again and again, kept sealed for a person to look at).
+entries that failed again and again, kept sealed for a person to look at), careteam:erasures
+(stream: the fact of each erasure, time and key count, never whose).
+The `plan.deleted` notices outlive the contact's own keys, so they live under the hash tag
+`{erased}` (jobs keyed by webhook id, and their audit), never under the contact's.
 Job steps touch a contact key and a program-wide zset; each step is idempotent, so they are
 pipelined rather than made atomic (which a Cluster could not do across slots anyway).
 """
@@ -28,6 +31,10 @@ from bot.store.crypto import Cipher
 from bot.store.keys import field_aad
 
 JOB_TTL_S = 400 * 24 * 3600  # outlives a plan's one-year consent: a job id is its dedupe key
+# A plan.deleted notice is kept only while it is being delivered (or parked, for a retry).
+ERASED_JOB_TTL_S = 30 * 24 * 3600
+# Where plan.deleted notices live: not a contact (no "{c:" prefix), one Cluster slot.
+ERASED = "{erased}"
 AUDIT_MAXLEN = 100_000  # per contact; far beyond any real plan, a guard against a runaway loop
 
 # KEYS: consent stream. ARGV: version, source, sealed state. 1 appended, 0 version taken.
@@ -91,6 +98,11 @@ def _bytes(value: Any) -> bytes:
     raise TypeError("care-team records need a Redis client with decode_responses=False")
 
 
+def _glob_escape(text: str) -> str:
+    """`text` matched literally by SCAN's MATCH (its glob treats * ? [ ] \\ as special)."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
 def _text(value: Any) -> str:
     return _bytes(value).decode() if not isinstance(value, str) else value
 
@@ -131,12 +143,13 @@ class Job:
 
     webhook_id: str
     contact: str
-    kind: str  # plan.section.completed | plan.crisis | plan.handoff_requested
+    kind: str  # a webhook type (directory.EVENT_TYPES, or plan.deleted)
     endpoint: str
     created_at: float
     section: str | None = None
     version: int | None = None
-    body: Mapping[str, Any] | None = None  # alerts carry their body; sections build it at send
+    body: Mapping[str, Any] | None = None  # sections build theirs at send; the rest carry it
+    step: str | None = None  # needs: the answer that shows it (a private one needs its own yes)
     status: str = "pending"
     attempts: int = 0
     last_result: str = ""
@@ -153,6 +166,7 @@ class Job:
             "section": self.section,
             "version": self.version,
             "body": dict(self.body) if self.body is not None else None,
+            "step": self.step,
         }
 
 
@@ -193,6 +207,10 @@ class CareKeys:
     @property
     def dead(self) -> str:
         return f"{self.prefix}careteam:dead"
+
+    @property
+    def erasures(self) -> str:
+        return f"{self.prefix}careteam:erasures"
 
 
 class CareRecords:
@@ -295,8 +313,9 @@ class CareRecords:
         """Create a job once (its id dedupes) and schedule it; True when it is new (or revived)."""
         key = self.keys.job(job.contact, job.webhook_id)
         sealed = self._cipher.encrypt_json(job.sealed_fields(), field_aad(key, "data"))
+        ttl = ERASED_JOB_TTL_S if job.contact == ERASED else JOB_TTL_S
         async with self.redis.pipeline(transaction=False) as pipe:
-            await self._create_job(keys=[key], args=[sealed, JOB_TTL_S], client=pipe)
+            await self._create_job(keys=[key], args=[sealed, ttl], client=pipe)
             # NX: a job already scheduled (or leased) keeps its time. A finished job put back
             # here by a repeat is dropped by the next claim, which sees its status.
             pipe.zadd(self.keys.due, {job.member: due_ms}, nx=True)
@@ -328,6 +347,7 @@ class CareRecords:
             section=data.get("section"),
             version=data.get("version"),
             body=data.get("body"),
+            step=data.get("step"),
             status=_text(raw[b"status"]),
             attempts=int(raw[b"attempts"]),
             last_result=self._cipher.decrypt(last, field_aad(key, "last")).decode() if last else "",
@@ -393,6 +413,41 @@ class CareRecords:
 
     async def drop_due(self, member: str) -> None:
         await self.redis.zrem(self.keys.due, member)
+
+    async def forget_job(self, job: Job) -> None:
+        """Delete a finished job outright (a delivered plan.deleted keeps no plan id about)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.delete(self.keys.job(job.contact, job.webhook_id))
+            pipe.zrem(self.keys.due, job.member)
+            await pipe.execute()
+
+    async def cancel_jobs(self, contact: str) -> int:
+        """Take every job of a contact out of the schedule and the parked list; how many."""
+        pattern = _glob_escape(contact) + "|*"
+        cancelled = 0
+        for zset in (self.keys.due, self.keys.parked):
+            members = [m async for m, _ in self.redis.zscan_iter(zset, match=pattern, count=500)]
+            if members:
+                cancelled += int(await self.redis.zrem(zset, *members))
+        return cancelled
+
+    async def purge_dead(self, contact: str, page: int = 1000) -> int:
+        """Delete a contact's entries from careteam:dead (set-aside outbox entries); how many."""
+        wanted = contact.encode()
+        purged, start = 0, "-"
+        while True:
+            raw = cast(list[Any], await self.redis.xrange(self.keys.dead, min=start, count=page))
+            found = [_text(i) for i, fields in raw if fields.get(b"contact") == wanted]
+            if found:
+                purged += int(await self.redis.xdel(self.keys.dead, *found))
+            if len(raw) < page:
+                return purged
+            start = "(" + _text(raw[-1][0])
+
+    async def log_erasure(self, at: datetime, keys: int, notified: int) -> None:
+        """The fact of an erasure, for the program's records: when, how much, never whose."""
+        fields: dict[Any, Any] = {"at": at.isoformat(), "keys": keys, "notified": notified}
+        await self.redis.xadd(self.keys.erasures, fields, maxlen=AUDIT_MAXLEN, approximate=True)
 
     def _seal_last(self, key: str, result: str) -> bytes:
         return self._cipher.encrypt(result.encode(), field_aad(key, "last"))

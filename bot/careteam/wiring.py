@@ -1,4 +1,5 @@
-"""Start and stop the care-team service from app.py's lifespan; `router` is its HTTP API."""
+"""Start and stop the care-team service from app.py's lifespan; `router` is its HTTP API
+(plans and needs; the reports have their own router in reports_api.py)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,20 @@ import logging
 from contextlib import suppress
 from dataclasses import dataclass
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from redis.asyncio import Redis
 
-from bot.careteam.api import PlanReader, router
+from bot.careteam import api, needs_api
 from bot.careteam.delivery import DeliveryConfig, DeliveryWorker
 from bot.careteam.directory import Directory, load_directory
+from bot.careteam.erasure import Forget, forget_nothing
+from bot.careteam.need_updates import NeedDesk
 from bot.careteam.payload import Names
+from bot.careteam.reader import PlanReader
 from bot.careteam.records import CareRecords
 from bot.engine.loader import FlowSet, load_flows
 from bot.flows import FLOWS_DIR
+from bot.reports.collect import AppointmentSource
 from bot.settings import Settings
 from bot.store.crypto import Cipher
 from bot.store.keys import OUTBOX_STREAM
@@ -27,6 +32,11 @@ __all__ = ["CareTeam", "router", "start_careteam", "stop_careteam"]
 log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 3.0
 
+# The plan API (GET plans, FHIR) and the needs API (PATCH), under /api/v1.
+router = APIRouter()
+router.include_router(api.router)
+router.include_router(needs_api.router)
+
 
 @dataclass(slots=True)
 class CareTeam:
@@ -36,7 +46,12 @@ class CareTeam:
     records: CareRecords
     worker: DeliveryWorker
     reader: PlanReader
+    needs: NeedDesk
     task: asyncio.Task[None] | None = None
+    # Where the program reports find appointments (they live with reminders, not in the
+    # plan): the reminders store, set once reminders run; without it the visit counts rest
+    # on the plan's answers alone.
+    appointments: AppointmentSource | None = None
 
 
 async def start_careteam(
@@ -49,11 +64,13 @@ async def start_careteam(
     flows: FlowSet | None = None,
     config: DeliveryConfig | None = None,
     run_worker: bool = True,
+    forget: Forget = forget_nothing,
 ) -> CareTeam:
     """Load and check CARE_TEAM_FILE (ConfigError if it is bad), then run the worker.
 
     `redis` must be the store's client (bytes, not decoded). The care-team keys take the
-    store's key prefix, so tests and tenants stay apart.
+    store's key prefix, so tests and tenants stay apart. `forget(contact)` runs when a
+    parent's data is erased, before their keys go (reminders' program-wide jobs).
     """
     directory = load_directory(settings.care_team_file)
     flows = flows or load_flows(FLOWS_DIR)
@@ -68,9 +85,11 @@ async def start_careteam(
         cipher=cipher,
         config=config,
         names=names,
+        forget=forget,
     )
     reader = PlanReader(store, records, directory, flows, names, settings.public_base_url)
-    careteam = CareTeam(directory, records, worker, reader)
+    needs = NeedDesk(store, records, directory, flows, reader.clock)
+    careteam = CareTeam(directory, records, worker, reader, needs)
     if run_worker:
         await worker.prepare()
         careteam.task = asyncio.create_task(worker.run(), name="careteam-delivery")

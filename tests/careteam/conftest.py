@@ -5,22 +5,29 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
+from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from bot.careteam.delivery import DeliveryConfig, DeliveryWorker
 from bot.careteam.directory import Directory, load_directory, new_api_token, new_webhook_secret
+from bot.careteam.erasure import Forget, forget_nothing
 from bot.careteam.records import CareRecords
+from bot.careteam.reports_api import router as reports_router
+from bot.careteam.wiring import CareTeam, router, start_careteam, stop_careteam
 from bot.engine.loader import FlowSet, load_flows
 from bot.engine.machine import Engine
 from bot.engine.session import Session
 from bot.flows import FLOWS_DIR
+from bot.settings import Settings
 from bot.store.base import Outcome
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
@@ -33,6 +40,7 @@ REDIS_URL = "redis://127.0.0.1:6379/12"
 ENDPOINTS = ("hope_ehr", "hope_tx", "hope_on_call", "laramie_ehr")
 MEMBER_TOKENS = ("hope-sw", "hope-nurse", "hope-tx", "laramie-sw")
 ENDPOINT_TOKENS = ("hope-ehr",)
+OPERATOR_TOKENS = ("ops",)
 # Choice numbers in every share_* question of conversations/care_team.yaml.
 SOCIAL_WORKER, MEDICAL, TREATMENT, NO_ONE = "1", "2", "3", "7"
 HARTFORD, LARAMIE = "06103", "82001"
@@ -71,15 +79,24 @@ def prefix() -> str:
     return f"ct:{secrets.token_hex(6)}:"
 
 
+@asynccontextmanager
+async def redis_for_test(url: str, db: int, prefix: str) -> AsyncIterator[Redis]:
+    """A client on the tests' own db; every key under `prefix` is deleted afterwards."""
+    client = client_for_url(url)
+    assert client.connection_pool.connection_kwargs.get("db") == db
+    try:
+        yield client
+    finally:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=1000)]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+
+
 @pytest.fixture
 async def redis(prefix: str) -> AsyncIterator[Redis]:
-    client = client_for_url(REDIS_URL)
-    assert client.connection_pool.connection_kwargs.get("db") == 12
-    yield client
-    keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=1000)]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
+    async with redis_for_test(REDIS_URL, 12, prefix) as client:
+        yield client
 
 
 @pytest.fixture
@@ -110,7 +127,7 @@ class Credentials:
 def credentials() -> Credentials:
     """Made once: scrypt hashing takes tens of milliseconds per token."""
     tokens, hashes = {}, {}
-    for token_id in (*MEMBER_TOKENS, *ENDPOINT_TOKENS):
+    for token_id in (*MEMBER_TOKENS, *ENDPOINT_TOKENS, *OPERATOR_TOKENS):
         tokens[token_id], hashes[token_id] = new_api_token(token_id)
     return Credentials({e: new_webhook_secret() for e in ENDPOINTS}, tokens, hashes)
 
@@ -190,7 +207,7 @@ def directory_data(receiver: Receiver, credentials: Credentials) -> dict[str, An
                 "hope_ehr",
                 "hope",
                 {"roles": ["social_worker", "medical"]},
-                events=["plan.section.completed"],
+                events=["plan.section.completed", "plan.need.updated"],
                 api_token=token("hope-ehr"),
             ),
             endpoint("hope_tx", "hope", {"members": ["hope_counselor"]}),
@@ -198,10 +215,11 @@ def directory_data(receiver: Receiver, credentials: Credentials) -> dict[str, An
                 "hope_on_call",
                 "hope",
                 {"roles": ["on_call"]},
-                events=["plan.crisis", "plan.handoff_requested"],
+                events=["plan.crisis", "plan.handoff_requested", "plan.cant_reach"],
             ),
             endpoint("laramie_ehr", "laramie", {"roles": ["social_worker", "on_call"]}),
         ],
+        "operators": [{"id": "ops", "name": "Program office", "api_token": token("ops")}],
     }
 
 
@@ -235,7 +253,7 @@ async def make_worker(
 ) -> AsyncIterator[WorkerFactory]:
     made: list[DeliveryWorker] = []
 
-    def build(**config: Any) -> DeliveryWorker:
+    def build(forget: Forget = forget_nothing, **config: Any) -> DeliveryWorker:
         worker = DeliveryWorker(
             store=store,
             records=records,
@@ -245,6 +263,7 @@ async def make_worker(
             config=replace(TEST_CONFIG, **config),
             clock=clock,
             jitter=lambda: 0.5,
+            forget=forget,
         )
         made.append(worker)
         return worker
@@ -317,3 +336,47 @@ def share(**by_step: str) -> dict[str, str]:
     }
     answers.update(by_step)
     return answers
+
+
+def settings_for(care_team_file: Path) -> Settings:
+    """Settings from these values only: the developer's environment and .env are ignored."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        care_team_file=care_team_file,
+        public_base_url="https://safestart.test",
+        redis_url=REDIS_URL,
+    )
+
+
+@pytest.fixture
+async def careteam(
+    directory: Directory,
+    store: RedisConversationStore,
+    redis: Redis,
+    cipher: Cipher,
+    flows: FlowSet,
+) -> AsyncIterator[tuple[httpx.AsyncClient, CareTeam]]:
+    """The routers on a bare app, started the way app.py's lifespan starts it."""
+    settings = settings_for(Path(directory.source))
+    app = FastAPI()
+    app.include_router(router)
+    app.include_router(reports_router)
+    team = await start_careteam(app, settings, store, redis, cipher, flows=flows, run_worker=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client, team
+    await stop_careteam(team)
+
+
+def bearer(credentials: Credentials, token_id: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {credentials.tokens[token_id]}"}
+
+
+def contact_of(p: Parent) -> str:
+    return p.store.keys_for(p.address).contact
+
+
+async def change_basic_needs(p: Parent) -> None:
+    """Open the finished Basic needs part, change its first answer, confirm: version 2."""
+    for text in ("menu", "1", "1", "2", "yes"):
+        await p.say(text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -15,20 +14,20 @@ from redis.asyncio import Redis
 from bot.careteam.delivery import DeliveryConfig, drain
 from bot.careteam.directory import Directory
 from bot.careteam.payload import plan_id_of
-from bot.careteam.wiring import CareTeam, router, start_careteam, stop_careteam
+from bot.careteam.wiring import CareTeam, start_careteam, stop_careteam
 from bot.engine.loader import FlowSet
 from bot.errors import ConfigError
-from bot.settings import Settings
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
 from tests.careteam.conftest import (
     MEDICAL,
-    REDIS_URL,
     SOCIAL_WORKER,
     TREATMENT,
     Credentials,
     Parent,
     ParentFactory,
+    bearer,
+    settings_for,
     share,
 )
 from tests.fakes.receiver import Receiver
@@ -47,43 +46,10 @@ CONSENTS = share(
 )
 
 
-def settings_for(care_team_file: Path) -> Settings:
-    """Settings from these values only: the developer's environment and .env are ignored."""
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        care_team_file=care_team_file,
-        public_base_url="https://safestart.test",
-        redis_url=REDIS_URL,
-    )
-
-
-@pytest.fixture
-async def careteam(
-    directory: Directory,
-    store: RedisConversationStore,
-    redis: Redis,
-    cipher: Cipher,
-    flows: FlowSet,
-) -> AsyncIterator[tuple[httpx.AsyncClient, CareTeam]]:
-    """The router on a bare app, started the way app.py's lifespan starts it."""
-    settings = settings_for(Path(directory.source))
-    app = FastAPI()
-    app.include_router(router)
-    team = await start_careteam(app, settings, store, redis, cipher, flows=flows, run_worker=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client, team
-    await stop_careteam(team)
-
-
 async def finished(p: Parent, team: CareTeam) -> str:
     await p.finish_plan(CONSENTS)
     await drain(team.worker)
     return plan_id_of(p.store.keys_for(p.address).contact)
-
-
-def bearer(credentials: Credentials, token_id: str) -> dict[str, str]:
-    return {"authorization": f"Bearer {credentials.tokens[token_id]}"}
 
 
 async def test_a_token_sees_only_what_its_owner_was_consented_for(
@@ -222,3 +188,20 @@ async def test_the_lifespan_hooks_run_the_worker_until_stopped(
     broken.write_text("version: 2\n")
     with pytest.raises(ConfigError, match=r"broken\.yaml"):
         await start_careteam(FastAPI(), settings_for(broken), store, redis, cipher, flows=flows)
+
+
+async def test_an_operator_token_reads_no_plan(
+    careteam: tuple[httpx.AsyncClient, CareTeam], parent: ParentFactory, credentials: Credentials
+) -> None:
+    """Operators run the program and read its de-identified reports: consent never names
+    them, so a plan answers them as it answers anyone it is not shared with."""
+    client, team = careteam
+    plan_id = await finished(parent(), team)
+    for url in (f"/api/v1/plans/{plan_id}", f"/api/v1/plans/{plan_id}/fhir"):
+        assert (await client.get(url, headers=bearer(credentials, "ops"))).status_code == 404
+    reports = await client.get(
+        "/api/v1/reports/program",
+        params={"from": "2024-01-01", "to": "2024-12-31"},
+        headers=bearer(credentials, "ops"),
+    )
+    assert reports.status_code == 200

@@ -27,6 +27,10 @@ def test_check_prints_what_each_role_would_receive() -> None:
     assert "Treatment provider (treatment): sam_ortiz" in out
     assert "-> webhook hope_treatment" in out
     assert "On-call responder (on_call): rosa_diaz" in out
+    assert "plan.crisis, plan.handoff_requested, plan.cant_reach" in out
+    assert "(plan.section.completed, plan.need.updated)" in out
+    assert "plan.deleted reaches every endpoint that received anything" in out
+    assert "Operators (de-identified reports, never a plan): program_ops" in out
     assert "warning" not in out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -12,6 +13,8 @@ from standardwebhooks.webhooks import Webhook
 from bot.careteam.delivery import drain
 from bot.careteam.payload import plan_id_of
 from bot.careteam.records import CareRecords
+from bot.engine.events import CantReach
+from bot.engine.session import Session
 from tests.careteam.conftest import (
     LARAMIE,
     MEDICAL,
@@ -22,15 +25,13 @@ from tests.careteam.conftest import (
     Parent,
     ParentFactory,
     WorkerFactory,
+    change_basic_needs,
+    contact_of,
     share,
 )
 from tests.fakes.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
-
-
-def contact_of(p: Parent) -> str:
-    return p.store.keys_for(p.address).contact
 
 
 def delivered(receiver: Receiver, p: Parent | None = None) -> set[tuple[str, str]]:
@@ -42,12 +43,6 @@ def delivered(receiver: Receiver, p: Parent | None = None) -> set[tuple[str, str
         if r.body["type"] == "plan.section.completed"
         and (plan is None or r.body["plan_id"] == plan)
     }
-
-
-async def change_basic_needs(p: Parent) -> None:
-    """Open the finished Basic needs part, change its first answer, confirm: version 2."""
-    for text in ("menu", "1", "1", "2", "yes"):
-        await p.say(text)
 
 
 async def test_a_section_reaches_only_the_endpoints_consented_for_it(
@@ -272,7 +267,8 @@ async def test_a_killed_worker_and_an_hour_long_outage_lose_nothing(
     bodies: dict[str, str] = {}
     for got in receiver.all_received():
         assert bodies.setdefault(got.webhook_id, got.raw.decode()) == got.raw.decode()
-    assert len(receiver.processed()) == len(parents) * len(expected)
+    sections = [r for r in receiver.processed() if r.body["type"] == "plan.section.completed"]
+    assert len(sections) == len(parents) * len(expected)
     # A post cut off by the kill may be taken by the receiver and sent again; whether it
     # is depends on where the cancel lands, so only its sameness is asserted (above).
     assert all(r.webhook_id in bodies for r in receiver.all_received() if r.duplicate)
@@ -379,3 +375,27 @@ async def test_two_workers_never_post_the_same_job_at_once(
     await drain(one, rounds=1)  # the reader: jobs are now scheduled
     await asyncio.gather(drain(one), drain(two))
     assert len(receiver.all_received()) == 2
+
+
+async def test_cant_reach_goes_to_the_on_call_role_with_name_and_phone_only(
+    parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
+) -> None:
+    """CantReach (appended by the reminders side) becomes plan.cant_reach for the on-call
+    endpoint of the parent's organization, with how often texts failed, whatever the consent."""
+    p = parent()
+    await p.finish_plan(share())
+
+    def cant_reach(session: Session) -> tuple[Session, list[str], list[Any]]:
+        return session, [], [CantReach(failures=4, days=3)]
+
+    await p.store.transact(p.address, None, cant_reach)
+    await drain(make_worker())
+
+    (alert,) = [r for r in receiver.processed() if r.body["type"] == "plan.cant_reach"]
+    assert alert.endpoint == "hope_on_call"
+    body = alert.body
+    assert (body["failures"], body["days"]) == (4, 3)
+    assert body["contact"] == {"phone": p.address}
+    assert body["parent"] == {"name": "Sam"}
+    assert "section" not in body
+    assert delivered(receiver) == set()

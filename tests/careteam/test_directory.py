@@ -57,7 +57,7 @@ def test_the_shipped_example_loads_and_its_trial_tokens_work() -> None:
     header = EXAMPLE.read_text().split("version: 1")[0]
     tokens = [word for word in header.split() if word.startswith("sst_")]
     owners = {who.id for who in map(directory.authenticate, tokens) if who}
-    assert owners == {"rosa_diaz", "hope_ehr"}
+    assert owners == {"rosa_diaz", "hope_ehr", "program_ops"}
     assert directory.authenticate(tokens[0] + "x") is None
     assert directory.authenticate("sst_nobody.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa") is None
 
@@ -129,3 +129,21 @@ def test_tokens_are_stored_as_salted_hashes() -> None:
     assert not verify_token_secret(secret + "x", stored)
     assert hash_token_secret(secret) != stored  # a fresh salt each time
     assert not verify_token_secret(secret, "md5$abc")
+
+
+def test_operators_hold_tokens_that_read_as_no_role(tmp_path: Path) -> None:
+    """An operator's token authenticates as an operator with no organization and no role;
+    its id and token id may repeat no one else's."""
+    token, stored = new_api_token("ops-1")
+    api_token = f"    api_token: {{id: ops-1, hash: '{stored}'}}\n"
+    operators = "operators:\n  - id: ops\n    name: Office\n" + api_token
+    directory = load_directory(write(tmp_path, GOOD + operators), {})
+    who = directory.authenticate(token)
+    assert who is not None
+    assert (who.kind, who.id, who.organization, who.roles) == ("operator", "ops", "", frozenset())
+
+    roles = "    roles: [social_worker]\n"
+    clash = GOOD.replace(roles, roles + api_token, 1)
+    found = problems(tmp_path, clash + operators.replace("id: ops\n", "id: rosa\n"))
+    assert any("operators[0].id: id 'rosa' is already used" in p for p in found), found
+    assert any("operators[0].api_token.id: token id repeats members[0]" in p for p in found), found

@@ -1,0 +1,276 @@
+"""What each outbox event means for the care team: consent versions, snapshots, delivery jobs.
+
+Consent answers become consent versions; a finished section becomes a snapshot plus one job
+per consented endpoint; a need's change becomes a job per endpoint that may see the answer
+behind it; crisis, TALK and "can't reach" become alerts for the on-call role; DELETE MY DATA
+runs the eraser. Jobs are only created here; sending (and checking consent again at that
+moment) is the sender's part.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.careteam.consent import (
+    CONSENT_FLOW,
+    CONSENT_STEPS,
+    SHARE_STEPS,
+    ConsentState,
+    consent_organizations,
+    consent_text_version,
+    consented_recipients,
+    derive,
+    narrow,
+    on_call_endpoints,
+)
+from bot.careteam.delivery.base import Clock, Retry, entry_key, entry_time
+from bot.careteam.directory import (
+    CANT_REACH_EVENT,
+    CRISIS_EVENT,
+    HANDOFF_EVENT,
+    NEED_EVENT,
+    SECTION_EVENT,
+    Directory,
+)
+from bot.careteam.erasure import Eraser
+from bot.careteam.needs import Reader, may_see, need_body, source_of
+from bot.careteam.payload import (
+    Names,
+    SectionSnapshot,
+    alert_body,
+    baby_date,
+    plan_id_of,
+    snapshot_from_event,
+    webhook_id,
+)
+from bot.careteam.records import CareRecords, Job
+from bot.engine.events import (
+    AnswerChanged,
+    CantReach,
+    ConsentChanged,
+    CrisisDetected,
+    ErasureRequested,
+    HandoffRequested,
+    NeedChanged,
+    SectionCompleted,
+)
+from bot.engine.loader import FlowSet
+from bot.engine.session import Session
+from bot.geo import zip_info
+from bot.store.outbox import OutboxEntry
+from bot.store.redis_store import RedisConversationStore
+
+log = logging.getLogger("bot.careteam.delivery")
+
+
+class EventRouter:
+    """Applies one outbox entry at a time (the reader calls `apply`, in stream order)."""
+
+    def __init__(
+        self,
+        *,
+        store: RedisConversationStore,
+        records: CareRecords,
+        directory: Directory,
+        flows: FlowSet,
+        names: Names,
+        eraser: Eraser,
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._records = records
+        self._directory = directory
+        self._flows = flows
+        self._names = names
+        self._eraser = eraser
+        self._clock = clock
+        care_team = flows[CONSENT_FLOW]
+        self._text_version = consent_text_version(
+            s.ask for s in care_team.steps if s.id in CONSENT_STEPS
+        )
+
+    async def apply(self, entry: OutboxEntry) -> None:
+        """Act on one engine event; events the care team has no part in are passed over."""
+        event = entry.event
+        at = entry_time(entry.entry_id)
+        if isinstance(event, SectionCompleted) and event.section in SHARE_STEPS:
+            await self._on_section(entry, event, at)
+        elif isinstance(event, ConsentChanged) and event.section == CONSENT_FLOW:
+            await self._on_consent(entry, event, at)
+        elif isinstance(event, AnswerChanged) and event.section == CONSENT_FLOW:
+            await self._on_consent_answer(entry, event, at)
+        elif isinstance(event, NeedChanged):
+            await self._on_need(entry, event)
+        elif isinstance(event, CrisisDetected):
+            await self._on_alert(entry, CRISIS_EVENT, {"kind": event.kind}, at)
+        elif isinstance(event, HandoffRequested):
+            await self._on_alert(entry, HANDOFF_EVENT, {"reason": event.reason}, at)
+        elif isinstance(event, CantReach):
+            detail = {"failures": event.failures, "days": event.days}
+            await self._on_alert(entry, CANT_REACH_EVENT, detail, at)
+        elif isinstance(event, ErasureRequested):
+            await self._eraser.erase(entry.contact, entry.entry_id)
+        # A changed answer in a finished section needs the parent's new "yes"; the engine
+        # then emits SectionCompleted with the next version, which is what gets delivered.
+
+    # ---- sections and consent -------------------------------------------------------
+
+    async def _session(self, contact: str) -> tuple[str | None, Session | None]:
+        address = await self._store.address_of(contact)
+        return address, (await self._store.load(address) if address else None)
+
+    async def _on_section(self, entry: OutboxEntry, event: SectionCompleted, at: datetime) -> None:
+        _, session = await self._session(entry.contact)
+        snapshot = snapshot_from_event(event.section, event.version, event.answers, at, session)
+        await self._records.save_snapshot(entry.contact, snapshot)
+        state = await self._records.latest_consent(entry.contact)
+        await self._schedule_section(entry.contact, snapshot, state)
+
+    async def _on_consent(self, entry: OutboxEntry, event: ConsentChanged, at: datetime) -> None:
+        previous = await self._records.latest_consent(entry.contact)
+        _, session = await self._session(entry.contact)
+        if self._is_new(entry, previous):
+            answers = {r.key: None if r.skipped else r.value for r in event.answers}
+            state = derive(
+                answers,
+                previous=previous,
+                at=at,
+                source=entry.entry_id,
+                organizations=self._organizations(session),
+                baby_date=baby_date(session),
+                text_version=self._text_version,
+            )
+            await self._append(entry.contact, state)
+        else:
+            state = previous
+        # Sections finished (and needs found) before this consent go out now to whoever it
+        # newly allows.
+        for snapshot in (await self._records.snapshots(entry.contact)).values():
+            await self._schedule_section(entry.contact, snapshot, state)
+        if session is not None:
+            for need in session.plan.needs.values():
+                await self._schedule_need(entry.contact, session, need, state)
+
+    async def _on_consent_answer(
+        self, entry: OutboxEntry, event: AnswerChanged, at: datetime
+    ) -> None:
+        """STOP SHARING, or a consent answer changed: take permission away at once."""
+        if event.key not in CONSENT_STEPS:
+            return
+        previous = await self._records.latest_consent(entry.contact)
+        if not self._is_new(entry, previous):
+            return
+        state = narrow(previous, event.key, event.new, at=at, source=entry.entry_id)
+        if state is not None:
+            await self._append(entry.contact, state)
+
+    def _is_new(self, entry: OutboxEntry, state: ConsentState) -> bool:
+        """False for an entry already applied (or older than what was): a retry is a no-op."""
+        return not state.source or entry_key(entry.entry_id) > entry_key(state.source)
+
+    async def _append(self, contact: str, state: ConsentState) -> None:
+        if not await self._records.append_consent(contact, state):
+            raise Retry("another reader appended a consent version meanwhile")
+
+    def _organizations(self, session: Session | None) -> tuple[str, ...]:
+        code = session.plan.answer("onboarding", "zip") if session else None
+        if not isinstance(code, str):
+            return ()
+        info = zip_info(code)
+        return self._directory.organizations_for(code, info.state if info else None)
+
+    async def _schedule_section(
+        self, contact: str, snapshot: SectionSnapshot, state: ConsentState
+    ) -> None:
+        now = self._now()
+        for endpoint in consented_recipients(
+            snapshot.section, state, self._directory, now
+        ).endpoints:
+            wid = webhook_id(contact, snapshot.section, snapshot.version, endpoint.id)
+            job = Job(
+                wid,
+                contact,
+                SECTION_EVENT,
+                endpoint.id,
+                self._clock(),
+                section=snapshot.section,
+                version=snapshot.version,
+            )
+            await self._records.create_job(job, self._clock() * 1000)
+
+    # ---- needs ----------------------------------------------------------------------
+
+    async def _on_need(self, entry: OutboxEntry, event: NeedChanged) -> None:
+        """plan.need.updated to every endpoint that may see the answer behind the need."""
+        _, session = await self._session(entry.contact)
+        need = session.plan.needs.get(event.kind) if session else None
+        if session is None or need is None:
+            return  # erased, or the need is gone: nothing left to tell
+        state = await self._records.latest_consent(entry.contact)
+        await self._schedule_need(entry.contact, session, need, state)
+
+    async def _schedule_need(
+        self, contact: str, session: Session, need: Mapping[str, Any], state: ConsentState
+    ) -> None:
+        """One job per endpoint allowed to see this need, for its version as it is now.
+
+        The body is the need now, so two changes read together make one job (the later
+        version); the webhook id is per version and endpoint, so a consent given later
+        sends it once, and a revoked-then-restored consent revives it.
+        """
+        body = need_body(plan_id_of(contact), need, locale=session.locale, names=self._names)
+        section, step = source_of(need)
+        version = int(body["need"]["version"])
+        now = self._now()
+        for endpoint in consented_recipients(
+            section, state, self._directory, now, NEED_EVENT
+        ).endpoints:
+            reader = Reader(self._directory.endpoint_roles(endpoint), endpoint.organization)
+            if not may_see((section, step), self._flows, state, reader, now):
+                continue  # a need shown by a private answer goes only with the private yes
+            wid = webhook_id(contact, NEED_EVENT, need["kind"], version, endpoint.id)
+            job = Job(
+                wid,
+                contact,
+                NEED_EVENT,
+                endpoint.id,
+                self._clock(),
+                section=section,
+                version=version,
+                body=body,
+                step=step,
+            )
+            await self._records.create_job(job, self._clock() * 1000)
+
+    # ---- alerts ---------------------------------------------------------------------
+
+    async def _on_alert(
+        self, entry: OutboxEntry, kind: str, detail: Mapping[str, Any], at: datetime
+    ) -> None:
+        """An alert to the on-call role, whatever the section consent: name and phone only."""
+        address, session = await self._session(entry.contact)
+        state = await self._records.latest_consent(entry.contact)
+        organizations = consent_organizations(state) or self._organizations(session)
+        endpoints = on_call_endpoints(self._directory, organizations, kind)
+        if not endpoints:
+            log.error("no on-call endpoint for %s (organizations %s)", kind, organizations)
+            return
+        body = alert_body(
+            kind,
+            plan_id_of(entry.contact),
+            at=at,
+            session=session,
+            address=address,
+            detail=detail,
+            names=self._names,
+        )
+        for endpoint in endpoints:
+            wid = webhook_id(entry.contact, kind, entry.entry_id, endpoint.id)
+            job = Job(wid, entry.contact, kind, endpoint.id, self._clock(), body=body)
+            await self._records.create_job(job, self._clock() * 1000)
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)

@@ -1,0 +1,225 @@
+"""The worker's sending half: due jobs claimed with a lease, consent checked again, signed, posted.
+
+Every process sends. A job is leased before it is posted, so two workers never post it at
+once; consent is checked at the moment of sending, so a revocation stops even a retry; the
+body is signed with Standard Webhooks under a webhook-id that is the same on every try, so
+receivers dedupe; failures back off exponentially with jitter until the job is parked.
+Every try, withholding and parking is audited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+from standardwebhooks.webhooks import Webhook
+
+from bot.careteam.consent import allows_private, permits_for
+from bot.careteam.delivery.base import TRANSIENT, Clock, DeliveryConfig, Jitter, backoff_s
+from bot.careteam.directory import NEED_EVENT, SECTION_EVENT, Directory, Endpoint
+from bot.careteam.needs import Reader, may_see
+from bot.careteam.payload import Names, encode_body, plan_id_of, section_body
+from bot.careteam.records import ERASED, AuditEntry, CareRecords, Job
+from bot.engine.loader import FlowSet
+
+log = logging.getLogger("bot.careteam.delivery")
+
+USER_AGENT = "SafeStart-Webhooks/1"
+
+
+def new_client(config: DeliveryConfig) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        follow_redirects=False,  # a redirect must not carry a plan somewhere unreviewed
+        limits=httpx.Limits(max_connections=config.concurrency),
+        headers={"user-agent": USER_AGENT},
+    )
+
+
+class Sender:
+    """Posts due jobs; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        records: CareRecords,
+        directory: Directory,
+        flows: FlowSet,
+        names: Names,
+        config: DeliveryConfig,
+        client: httpx.AsyncClient,
+        clock: Clock,
+        jitter: Jitter,
+    ) -> None:
+        self.records = records
+        self._directory = directory
+        self._flows = flows
+        self._names = names
+        self._config = config
+        self._http = client
+        self._clock = clock
+        self._jitter = jitter
+        self._signers = {e.id: Webhook(e.secret.get_secret_value()) for e in directory.endpoints}
+
+    async def send_due(self) -> int:
+        """Post every due job (leased first, so two workers never post the same one at once)."""
+        now_ms = self._clock() * 1000
+        due = await self.records.claim_due(
+            now_ms, self._config.lease_s * 1000, self._config.concurrency
+        )
+        if due:
+            await asyncio.gather(*(self._send(contact, wid) for contact, wid in due))
+        return len(due)
+
+    async def _send(self, contact: str, wid: str) -> None:
+        try:
+            await self._send_job(contact, wid)
+        except TRANSIENT as exc:
+            # The lease runs out and the job comes round again; no try was used up.
+            log.warning("delivery %s deferred: %s", wid, type(exc).__name__)
+        except Exception:
+            log.exception("delivery %s failed", wid)
+            job = await self.records.load_job(contact, wid)
+            if job is not None and job.status == "pending":
+                endpoint = self._directory.endpoint_by_id.get(job.endpoint)
+                await self._failed(job, endpoint, "error in Safe Start", job.attempts + 1)
+
+    async def _send_job(self, contact: str, wid: str) -> None:
+        job = await self.records.load_job(contact, wid)
+        if job is None or job.status != "pending":
+            await self.records.drop_due(f"{contact}|{wid}")  # expired, or finished earlier
+            return
+        endpoint = self._directory.endpoint_by_id.get(job.endpoint)
+        if endpoint is None or not endpoint.subscribes(job.kind):
+            await self._finish(job, endpoint, "withheld", "endpoint no longer in the directory")
+            return
+        body = await self._body_for(job, endpoint)
+        if body is None:
+            return
+        ok, result = await self._post(endpoint, job.webhook_id, encode_body(body))
+        attempt = job.attempts + 1
+        await self._audit(job, endpoint, "deliver", result, attempt)
+        if not ok:
+            await self._failed(job, endpoint, result, attempt)
+        elif job.contact == ERASED:
+            await self.records.forget_job(job)  # the notice is out: keep no plan id about
+        else:
+            await self.records.finish_job(job, "delivered", result)
+
+    async def _failed(self, job: Job, endpoint: Endpoint | None, result: str, attempt: int) -> None:
+        """Try again after a backoff, or park the job once it has used all its tries."""
+        if attempt >= self._config.max_attempts:
+            await self.records.park_job(job, attempt, self._clock() * 1000, result)
+            await self._audit(job, endpoint, "park", result, attempt)
+            log.warning(
+                "delivery %s to %s parked after %d tries", job.webhook_id, job.endpoint, attempt
+            )
+        else:
+            wait = backoff_s(attempt, self._config, self._jitter)
+            await self.records.reschedule_job(job, attempt, (self._clock() + wait) * 1000, result)
+
+    async def _body_for(self, job: Job, endpoint: Endpoint) -> Mapping[str, Any] | None:
+        """The body to send now, or None when consent or a newer version says not to."""
+        if job.kind not in (SECTION_EVENT, NEED_EVENT):
+            return job.body  # alerts and plan.deleted: no section consent governs them
+        assert job.section is not None
+        now = self._now()
+        state = await self.records.latest_consent(job.contact)
+        reader = Reader(self._directory.endpoint_roles(endpoint), endpoint.organization)
+        # Consent is checked at the moment of sending: a revocation stops even a retry.
+        if job.kind == NEED_EVENT:
+            if not may_see((job.section, job.step or ""), self._flows, state, reader, now):
+                await self._finish(job, endpoint, "withheld", "no consent")
+                return None
+            return job.body
+        if not permits_for(job.section, state, reader.roles, reader.organization, now):
+            await self._finish(job, endpoint, "withheld", "no consent")
+            return None
+        snapshot = await self.records.snapshot(job.contact, job.section)
+        if snapshot is None:
+            await self._finish(job, endpoint, "withheld", "section not found")
+            return None
+        if job.version is not None and snapshot.version > job.version:
+            await self._finish(job, endpoint, "superseded", f"version {snapshot.version} exists")
+            return None
+        private = allows_private(job.section, state, reader.roles, reader.organization, now)
+        plan_id = plan_id_of(job.contact)
+        return section_body(
+            plan_id, snapshot, self._flows, include_private=private, names=self._names
+        )
+
+    async def _finish(self, job: Job, endpoint: Endpoint | None, status: str, result: str) -> None:
+        if job.contact == ERASED:
+            await self.records.forget_job(job)
+        else:
+            await self.records.finish_job(job, status, result)
+        await self._audit(job, endpoint, status, result, None)
+
+    async def _post(self, endpoint: Endpoint, wid: str, payload: str) -> tuple[bool, str]:
+        # Signed with the wall clock, never the scheduling clock: receivers compare the
+        # timestamp with their own time and refuse anything five minutes off.
+        stamp = datetime.now(UTC)
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": wid,
+            "webhook-timestamp": str(int(stamp.timestamp())),
+            "webhook-signature": self._signers[endpoint.id].sign(wid, stamp, payload),
+        }
+        try:
+            response = await self._http.post(
+                endpoint.url,
+                content=payload.encode(),
+                headers=headers,
+                timeout=endpoint.timeout_s,
+            )
+        except httpx.HTTPError as exc:
+            return False, type(exc).__name__
+        # 409 Conflict: the receiver already holds this webhook-id (it dedupes on it), so a
+        # resend after a lost answer is delivered, not a failure to retry until parked.
+        delivered = response.is_success or response.status_code == HTTPStatus.CONFLICT
+        return delivered, str(response.status_code)
+
+    async def _audit(
+        self, job: Job, endpoint: Endpoint | None, action: str, result: str, attempt: int | None
+    ) -> None:
+        entry = AuditEntry(
+            at=self._now(),
+            actor=job.endpoint,
+            organization=endpoint.organization if endpoint else "",
+            action=action,
+            what=_what(job),
+            result=result,
+            webhook_id=job.webhook_id,
+            attempt=attempt,
+        )
+        await self.records.audit(job.contact, entry)
+
+    # ---- operators ----------------------------------------------------------------------
+
+    async def retry_parked(self, wid: str | None = None) -> int:
+        """Put parked jobs (one, or all) back in the schedule with a fresh count of tries."""
+        count = 0
+        for job in await self.records.parked_jobs():
+            if wid is not None and job.webhook_id != wid:
+                continue
+            await self.records.unpark_job(job, self._clock() * 1000)
+            endpoint = self._directory.endpoint_by_id.get(job.endpoint)
+            await self._audit(job, endpoint, "retry", "back in the schedule", None)
+            count += 1
+        return count
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+
+def _what(job: Job) -> str:
+    """The audit's "what": section and version, a need's kind and version, or the type."""
+    if job.kind == SECTION_EVENT:
+        return f"{job.section} v{job.version}"
+    if job.kind == NEED_EVENT and job.body is not None:
+        return f"need {job.body['need']['kind']} v{job.version}"
+    return job.kind
