@@ -95,6 +95,7 @@ NEED_LABELS: Mapping[str, str] = {
     "case_management": "Case management",
     "parenting_support": "Parenting support",
     "safe_storage": "Safe storage of medicines",
+    "safety": "Feeling safe at home",
 }
 
 
@@ -239,6 +240,16 @@ def _answers(step: Step, value: Any, choice_system: str) -> list[dict[str, Any]]
     return [{"valueString": str(value)}]
 
 
+# Need status -> CarePlan.activity.detail.status.
+_ACTIVITY_STATUS = {
+    "need": "not-started",
+    "referred": "scheduled",
+    "connected": "completed",
+    "have": "completed",
+    "declined": "cancelled",
+}
+
+
 def _care_plan(
     view: PlanView,
     patient: dict[str, Any],
@@ -253,13 +264,16 @@ def _care_plan(
         activities.append(
             {
                 "detail": {
-                    # A need the parent named; referral status comes from the team later.
+                    # A need the parent named; its status is the team's referral work.
                     "kind": _code("CarePlan.activity.detail.kind", "ServiceRequest"),
                     "code": {
                         "coding": [{"system": systems.need, "code": need.code, "display": label}],
                         "text": label,
                     },
-                    "status": _code("CarePlan.activity.detail.status", "not-started"),
+                    "status": _code(
+                        "CarePlan.activity.detail.status",
+                        _ACTIVITY_STATUS[str(view.need_record(need)["status"])],
+                    ),
                     "description": f"The parent said: {need.answer}",
                 }
             }

@@ -359,6 +359,18 @@ class PlanView:
     names: Names
     intermediary: str
     organization_names: Mapping[str, str] = field(default_factory=dict)
+    # The plan's need records by kind (status, owner, referral date, version): only those
+    # of needs a visible section shows are ever read out of it.
+    need_records: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def need_record(self, need: Need) -> Mapping[str, Any]:
+        record = self.need_records.get(need.code, {})
+        return {
+            "status": record.get("status", "need"),
+            "owner": record.get("owner"),
+            "referred_on": record.get("referred_on"),
+            "version": record.get("version", 1),
+        }
 
 
 def plan_json(view: PlanView) -> dict[str, Any]:
@@ -379,7 +391,13 @@ def plan_json(view: PlanView) -> dict[str, Any]:
         "parent": dict(view.parent),
         "sections": sections,
         "needs": [
-            {"need": n.code, "section": n.section, "question": n.step, "answer": n.answer}
+            {
+                "need": n.code,
+                "section": n.section,
+                "question": n.step,
+                "answer": n.answer,
+                **view.need_record(n),
+            }
             for s in view.sections
             for n in needs_of(s)
         ],

@@ -100,6 +100,7 @@ class PlanReader:
             names=self.names,
             intermediary=self.directory.program.intermediary,
             organization_names={o.id: o.name for o in self.directory.organizations},
+            need_records=session.plan.needs,
         )
 
     def _entry(

@@ -66,6 +66,7 @@ def view_of(session: Session, engine: Engine) -> PlanView:
         names=Names(),
         intermediary="Safe Start",
         organization_names={"hope": "Hartford Hope"},
+        need_records=session.plan.needs,
     )
 
 
@@ -149,3 +150,14 @@ def test_private_answers_left_out_are_absent_from_both_views(
     assert "feel_safe" not in {a["key"] for a in safety["answers"]}
     full = build_bundle(view, "https://safestart.test", now=NOW).model_dump_json()
     assert '"linkId":"feel_safe"' in full
+
+
+def test_a_need_the_team_referred_shows_as_a_scheduled_activity(shipped_engine: Engine) -> None:
+    """The CarePlan carries each need's status from its record, not just that it exists."""
+    session = whole_plan(shipped_engine)
+    assert session.plan.needs["housing"]["status"] == "need"
+    session.plan.needs["housing"] = {**session.plan.needs["housing"], "status": "referred"}
+    built = build_bundle(view_of(session, shipped_engine), "https://safestart.test", now=NOW)
+    (care_plan,) = resources(built, "CarePlan")
+    status = {a.detail.code.coding[0].code: a.detail.status for a in care_plan.activity if a.detail}
+    assert status["housing"] == "scheduled"
