@@ -2,10 +2,12 @@
 
 Modules (imports point down):
     wiring.py      start_reminders / stop_reminders for app.py's lifespan
-    web.py         POST /api/v1/plans/{plan_id}/appointments (care-team API)
-    intake.py      outbox events (ReminderRequested, onboarding changes) -> appointments;
-                   add_appointment() for the API
+    web.py         POST /api/v1/plans/{plan_id}/appointments (care-team API, directory tokens)
+    intake.py      outbox events (ReminderRequested, onboarding changes, REMINDERS, cancel n,
+                   DELETE MY DATA) -> appointments and replies; add_appointment() for the API
+    replies.py     the REMINDERS list and cancel-by-number, texted with reply priority
     dispatcher.py  due stream -> checks (STOP, NO REMINDERS, grace, quiet hours) -> Sender
+    reach.py       delivery failures -> the care team's "cant_reach" flag (CantReach event)
     planner.py     which jobs exist for a contact; the standard schedule's offers
     scheduler.py   APScheduler 3.11 facade: paused everywhere, one leader by Redis lease
     ratelimit.py   token bucket per sender, replies ahead of bulk
@@ -35,24 +37,37 @@ What the engine / service do, and what they may call (the engine is pure; the se
   `prefs.suppression(session)` is None: status "active" and not plan.prefs["reminders_off"]
   (NO REMINDERS; REMINDERS ON removes it). START (status "active" again) resumes; jobs keep
   being planned meanwhile, so nothing has to be rebuilt.
-- Detailed reminders (kind and place shown): plan.prefs["detailed_reminders"] = True, e.g.
-  via `prefs.set_detailed(plan, True)`; no engine command sets it yet. Default: discreet.
+- Detailed reminders (kind and place shown): plan.prefs["detailed_reminders"] = True (the
+  engine sets it on the parent's choice and removes it to opt out; `prefs.set_detailed`).
+  The dispatcher reads it from the session it loads right before each send. Default: discreet.
 - Replies: app.py passes `note_reminder=engine.note_reminder` to start_reminders; after each
   reminder is sent the dispatcher stores it in the session (reminder id = appointment id),
   so C / R / RIDE answer it. The engine's ReminderReplied(id, action) comes back through the
   outbox; intake sets the appointment's status (confirmed / reschedule_requested /
   ride_requested; a one-off waiting for a new time gets no more reminders) and re-plans on
   "on". The care team reads R and RIDE from the same outbox event.
-- REMINDERS (the numbered list): `Reminders.planner.upcoming(contact)`, soonest first;
-  cancelling one: `planner.cancel(contact, appointment.id)`. Bare CANCEL is a carrier/FCC
-  opt-out word (domain.md section 4) and must stay one: use "CANCEL 2" or a yes/no.
+- REMINDERS: the engine emits RemindersListRequested and replies nothing; intake texts the
+  numbered list (replies.py: soonest first, at most LIST_MAX, discreet unless detailed,
+  dates in the parent's zone and language). A bare number n after it: the engine emits
+  ReminderCancelRequested(n); intake resolves n against the list as it would be made then
+  and cancels that appointment (`planner.cancel`). Each request is answered once, even if
+  its outbox entry is delivered again. Bare CANCEL is a carrier/FCC opt-out word (domain.md
+  section 4) and must stay one.
   `Reminders.store.last_sent(contact)` tells which appointment the newest reminder was about.
 - The end of onboarding emits no event today: the standard schedule is synced on the
   contact's next event of any kind (at most daily). Emitting SectionCompleted("onboarding")
   (or any event) then would schedule the first offer at once. AnswerChanged on zip,
   best_time, stage, due_date or birth_date re-plans everything.
-- Delivery failures reported by Twilio's status callback: `store.record_failure(contact,
-  now)`; three different days raise a "cant_reach" entry on keys.flags (never an unsubscribe).
+- Delivery failures: POST /twilio/status hands every status to `Reminders.reach`
+  (failed / undelivered count, once per message sid; a send the API refused counts too).
+  Three failed texts on three different local days set plan.flags["cant_reach"] through
+  `transact` and emit CantReach(failures, days), once while the flag stands; never an
+  unsubscribe. "delivered" starts the count again and leaves the flag to the care team.
+- DELETE MY DATA: `await Reminders.planner.forget(contact)` (idempotent, before or after
+  store.erase_contact) removes the contact's jobs, due entries and fired/sent guards, which
+  live under {rem} where erase_contact does not look, and its per-contact keys. Intake also
+  calls it on ErasureRequested and ignores later events of a contact with no address; the
+  dispatcher calls it on meeting a due entry of such a contact.
 - Texts the app sends out of band that should go ahead of reminders: `Reminders.sender`
   (a PacedSender sharing the dispatcher's token bucket; `send` has reply priority).
 """

@@ -21,6 +21,7 @@ from bot.reminders.keys import parse_job_id
 from bot.reminders.planner import OFFER_ITEM, Planner
 from bot.reminders.prefs import profile, suppression
 from bot.reminders.ratelimit import Priority, TokenBucket
+from bot.reminders.reach import Reach
 from bot.reminders.rules import OFFER_GRACE, Drop, decide
 from bot.reminders.texts import render_offer, render_reminder
 from bot.store.outbox import ensure_group
@@ -81,6 +82,7 @@ class Dispatcher:
         block_ms: int = 1000,
         concurrency: int = 8,
         note_reminder: NoteReminder | None = None,
+        reach: Reach | None = None,
     ) -> None:
         self._redis = redis
         self.planner = planner
@@ -95,6 +97,7 @@ class Dispatcher:
         self._running = False
         self._slots = asyncio.Semaphore(concurrency)
         self._note_reminder = note_reminder
+        self.reach = reach or Reach(planner.store, planner.conversations, planner.default_timezone)
 
     def request_stop(self) -> None:
         """End run() after the current round, even if a cancellation gets lost (see wiring)."""
@@ -183,11 +186,14 @@ class Dispatcher:
 
     async def handle(self, due: Due) -> str:
         contact, item_id, _ = parse_job_id(due.job_id)
-        item = await self._item(contact, item_id)
-        if item is None:
-            return "gone"
         address = await self.planner.conversations.address_of(contact)
         if address is None:
+            # Erased while this was on its way (or a job that outlived its contact): take
+            # the entries left about it, this one too, off the program-wide structures.
+            await self.planner.forget(contact)
+            return "gone"
+        item = await self._item(contact, item_id)
+        if item is None:
             return "gone"
         # Checked before waiting for a token (no token spent on what will not go) and again
         # right before sending: a STOP that arrived while we waited wins.
@@ -222,11 +228,7 @@ class Dispatcher:
             sid = await self._sender.send(address, text)
         except Exception:
             log.warning("reminder send failed", extra={"job": due.job_id}, exc_info=True)
-            if await self.store.record_failure(contact, now):
-                log.warning(
-                    "contact unreachable: care team flagged",
-                    extra={"event": "cant_reach", "contact": contact},
-                )
+            await self.reach.failed(address, f"{due.job_id}@{due.occurrence.isoformat()}", now)
             return "failed"
         await self.store.record_sent(contact, item_id, due.occurrence.isoformat(), sid, now)
         if item.offer is not None:

@@ -15,13 +15,17 @@ from redis.exceptions import RedisError
 
 from bot.engine.events import (
     AnswerChanged,
+    ErasureRequested,
     OptedIn,
+    ReminderCancelRequested,
     ReminderReplied,
     ReminderRequested,
+    RemindersListRequested,
     SectionCompleted,
 )
 from bot.errors import DecryptionError
 from bot.reminders.planner import Planner
+from bot.reminders.replies import ListReplies
 from bot.reminders.rules import KINDS, Repeat
 from bot.reminders.store import Appointment, Source, Status
 from bot.store.crypto import Cipher
@@ -145,6 +149,7 @@ class Intake:
         cipher: Cipher,
         stream: str,
         planner: Planner,
+        replies: ListReplies,
         consumer: str,
         block_ms: int = 1000,
     ) -> None:
@@ -152,6 +157,7 @@ class Intake:
         self._cipher = cipher
         self._stream = stream
         self.planner = planner
+        self.replies = replies
         self._consumer = consumer
         self._block_ms = block_ms
         self._running = False
@@ -213,20 +219,18 @@ class Intake:
 
     async def handle(self, entry: OutboxEntry) -> None:
         event, contact = entry.event, entry.contact
+        if isinstance(event, ErasureRequested):
+            await self.planner.forget(contact)
+            return
+        if await self.planner.conversations.address_of(contact) is None:
+            return  # erased (an event read after the erasure) or never saved: keep nothing
         if isinstance(event, ReminderRequested):
-            appointment = appointment_from_request(
-                entry.entry_id, contact, event.answers, self.planner.clock()
-            )
-            if appointment is None:
-                log.warning("reminder request incomplete", extra={"entry": entry.entry_id})
-            else:
-                await self.planner.add(appointment)
-                log.info(
-                    "appointment added",
-                    extra={"event": "appointment_added", "contact": contact, "id": appointment.id},
-                )
+            await self._requested(entry, event)
         elif isinstance(event, ReminderReplied):
             await self._replied(contact, event)
+        elif isinstance(event, RemindersListRequested | ReminderCancelRequested):
+            await self._list_reply(entry, event)
+            return
         elif (
             (
                 isinstance(event, AnswerChanged)
@@ -240,6 +244,35 @@ class Intake:
             return
         if await self._due_for_sync(contact):
             await self.planner.sync_offers(contact)
+
+    async def _requested(self, entry: OutboxEntry, event: ReminderRequested) -> None:
+        appointment = appointment_from_request(
+            entry.entry_id, entry.contact, event.answers, self.planner.clock()
+        )
+        if appointment is None:
+            log.warning("reminder request incomplete", extra={"entry": entry.entry_id})
+            return
+        await self.planner.add(appointment)
+        log.info(
+            "appointment added",
+            extra={"event": "appointment_added", "contact": entry.contact, "id": appointment.id},
+        )
+
+    async def _list_reply(
+        self, entry: OutboxEntry, event: RemindersListRequested | ReminderCancelRequested
+    ) -> None:
+        """Answer once per entry, even when the entry is delivered again."""
+        if not await self.planner.store.claim_reply(entry.contact, entry.entry_id):
+            return
+        if isinstance(event, ReminderCancelRequested):
+            outcome = await self.replies.cancel(entry.contact, event.number, entry.entry_id)
+        else:
+            outcome = await self.replies.send_list(entry.contact, entry.entry_id)
+        log.info(
+            "reminders list %s",
+            outcome,
+            extra={"event": "reminders_list", "entry": entry.entry_id, "outcome": outcome},
+        )
 
     async def _replied(self, contact: str, event: ReminderReplied) -> None:
         if event.action == "on":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Program-wide reminder keys share the hash tag {rem}: the fire script touches an
@@ -43,8 +44,24 @@ class ReminderKeys:
         return f"{self.prefix}{contact}:remlast"
 
     def failures(self, contact: str) -> str:
-        """Set of UTC days on which a reminder failed to reach the contact."""
-        return f"{self.prefix}{contact}:remfail"
+        """Hash: failed text (message sid) -> the parent's local day it failed on."""
+        return f"{self.prefix}{contact}:remfails"
+
+    def replied(self, contact: str) -> str:
+        """Hash: outbox entry -> 1, for REMINDERS / cancel requests already answered."""
+        return f"{self.prefix}{contact}:remreplied"
+
+    def per_contact(self, contact: str) -> tuple[str, ...]:
+        """Every per-contact key above (for forget; erase_contact removes them too)."""
+        return (
+            self.appointments(contact),
+            self.offers(contact),
+            self.offered(contact),
+            self.synced(contact),
+            self.last_sent(contact),
+            self.failures(contact),
+            self.replied(contact),
+        )
 
     # ---- program-wide ({rem}) ----------------------------------------------------------
 
@@ -68,11 +85,6 @@ class ReminderKeys:
         """The lease naming the one process whose scheduler runs."""
         return f"{self.prefix}{_TAG}:leader"
 
-    @property
-    def flags(self) -> str:
-        """Stream of care-team flags raised here ("can't reach")."""
-        return f"{self.prefix}{_TAG}:flags"
-
     def fired(self, job_id: str, planned: str) -> str:
         """SET NX guard: one due entry per job and planned time, whichever scheduler ran it."""
         return f"{self.prefix}{_TAG}:fired:{job_id}:{planned}"
@@ -81,10 +93,31 @@ class ReminderKeys:
         """SET NX guard: one text per reminder occurrence, whatever was redelivered."""
         return f"{self.prefix}{_TAG}:sent:{job_id}:{occurrence}"
 
+    # ---- finding one contact's entries among everyone's (forget) ------------------------
+
+    def job_match(self, contact: str) -> str:
+        """MATCH pattern for a contact's job ids (jobs hash fields, run_times members)."""
+        return _glob_escape(job_prefix(contact)) + "*"
+
+    def guards_match(self, contact: str) -> tuple[str, str]:
+        """MATCH patterns for the contact's fired and sent guards."""
+        base, jobs = _glob_escape(f"{self.prefix}{_TAG}:"), self.job_match(contact)
+        return f"{base}fired:{jobs}", f"{base}sent:{jobs}"
+
+
+def _glob_escape(text: str) -> str:
+    """Literal text inside a Redis MATCH pattern (a prefix might hold * ? [ ] or \\)."""
+    return re.sub(r"([*?\[\]\\])", r"\\\1", text)
+
+
+def job_prefix(contact: str) -> str:
+    """What every job id of one contact starts with."""
+    return f"reminder:{contact}:"
+
 
 def job_id(contact: str, item: str, lead: str) -> str:
     """`reminder:{contact}:{appointment or offer}:{lead}`: re-adding it replaces the job."""
-    return f"reminder:{contact}:{item}:{lead}"
+    return f"{job_prefix(contact)}{item}:{lead}"
 
 
 def parse_job_id(value: str) -> tuple[str, str, str]:

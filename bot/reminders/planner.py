@@ -16,6 +16,7 @@ from bot.reminders.rules import OFFER_GRACE, OFFER_LEAD, Timing, next_sends, wal
 from bot.reminders.scheduler import JobSpec, ReminderScheduler
 from bot.reminders.store import Appointment, Offer, ReminderStore
 from bot.store.base import Apply, Outcome
+from bot.store.keys import ContactKeys
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ class Conversations(Protocol):
     async def load(self, address: str) -> Session | None: ...
 
     async def address_of(self, contact: str) -> str | None: ...
+
+    def keys_for(self, address: str) -> ContactKeys: ...
 
     async def transact(self, address: str, message_id: str | None, apply: Apply) -> Outcome: ...
 
@@ -138,9 +141,9 @@ class Planner:
         await self.scheduler.cancel([job_id(contact, appointment_id, lead.name) for lead in leads])
         return cancelled
 
-    async def upcoming(self, contact: str) -> list[Upcoming]:
-        """What is coming, soonest first: the REMINDERS list (the engine numbers it)."""
-        prof = await self.profile_of(contact)
+    async def upcoming(self, contact: str, prof: Profile | None = None) -> list[Upcoming]:
+        """What is coming, soonest first: the REMINDERS list (see replies.py)."""
+        prof = prof or await self.profile_of(contact)
         now = self.clock()
         found = []
         for appointment in await self.store.appointments(contact):
@@ -149,7 +152,19 @@ class Planner:
             start = next((s for s in appointment.starts(prof.tz) if s > now), None)
             if start is not None:
                 found.append(Upcoming(appointment, start))
-        return sorted(found, key=lambda u: u.starts)
+        # Ties (two at one time) by id: the same order every time, for "cancel number n".
+        return sorted(found, key=lambda u: (u.starts, u.appointment.id))
+
+    async def forget(self, contact: str) -> None:
+        """Remove every reminder entry about the contact: its records (per contact) and what
+        the program-wide structures hold about it (jobs, due entries, guards). For DELETE MY
+        DATA, before or after erase_contact; idempotent."""
+        removed = await self.store.forget(contact)
+        removed += await self.scheduler.forget(contact)
+        log.info(
+            "reminders forgotten",
+            extra={"event": "reminders_forgot", "contact": contact, "entries": removed},
+        )
 
     # ---- the standard schedule ---------------------------------------------------------
 

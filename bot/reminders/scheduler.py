@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import redis as sync_redis
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
@@ -29,7 +29,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.reminders.keys import ReminderKeys
+from bot.reminders.keys import ReminderKeys, job_prefix
 from bot.reminders.loops import finish
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,21 @@ async def fire(namespace: str, job_id: str, occurrence: str, planned: str) -> No
         return
     if not await firers[-1].fire(job_id, occurrence, planned):
         log.info("reminder already fired", extra={"event": "reminder_dup_fire", "job": job_id})
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+async def delete_matching(redis: Redis, pattern: str, batch: int = 500) -> int:
+    """UNLINK every key matching a MATCH pattern (a SCAN: for erasure, not hot paths)."""
+    deleted, cursor = 0, 0
+    while True:
+        cursor, found = await redis.scan(cursor, match=pattern, count=batch)
+        if found:
+            deleted += int(await redis.unlink(*found))
+        if cursor == 0:
+            return deleted
 
 
 class _GuardedScheduler(AsyncIOScheduler):  # type: ignore[misc]
@@ -315,6 +330,42 @@ class ReminderScheduler:
             except JobLookupError:
                 continue
         return removed
+
+    async def forget(self, contact: str) -> int:
+        """Remove everything program-wide that names the contact: its jobs (jobs hash and
+        run_times), its due entries and its fired and sent guards. Idempotent; a SCAN of
+        each structure, for erasure only. Returns how many entries went."""
+        match = self.keys.job_match(contact)
+        jobs = {_text(f) async for f in self._redis.hscan_iter(self.keys.jobs, match=match)}
+        async for member, _ in self._redis.zscan_iter(self.keys.run_times, match=match):
+            jobs.add(_text(member))
+        removed = 0
+        if jobs:
+            # What RedisJobStore.remove_job does, for every job at once; the leader's
+            # scheduler keeps no copy (it reads the store on each wake-up).
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hdel(self.keys.jobs, *jobs)
+                pipe.zrem(self.keys.run_times, *jobs)
+                removed, _ = await pipe.execute()
+        removed += await self._forget_due(job_prefix(contact))
+        for pattern in self.keys.guards_match(contact):
+            removed += await delete_matching(self._redis, pattern)
+        return removed
+
+    async def _forget_due(self, prefix: str, batch: int = 1000) -> int:
+        """XDEL the contact's entries from the due stream (its consumers' pending lists drop
+        deleted entries on their next XAUTOCLAIM)."""
+        removed, start = 0, "-"
+        while True:
+            entries = cast(
+                list[Any], await self._redis.xrange(self.keys.due, min=start, max="+", count=batch)
+            )
+            mine = [i for i, f in entries if _text(f.get(b"job", b"")).startswith(prefix)]
+            if mine:
+                removed += int(await self._redis.xdel(self.keys.due, *mine))
+            if len(entries) < batch:
+                return removed
+            start = "(" + _text(entries[-1][0])
 
     async def planned(self, job_id: str) -> datetime | None:
         """When a job will run, or None if there is no such job."""

@@ -21,8 +21,9 @@ Source = Literal["parent", "care_team", "plan"]
 Status = Literal["scheduled", "confirmed", "reschedule_requested", "ride_requested", "cancelled"]
 # A weekly reminder's "sent" guard must outlive a redelivery, not the week.
 SENT_TTL = timedelta(days=8)
-# Delivery failures on this many different days raise the care team's "can't reach" flag.
-CANT_REACH_DAYS = 3
+# A redelivered outbox entry comes within minutes; this is ample.
+REPLIED_TTL = timedelta(days=2)
+# Failures older than this (with no success since) are forgotten.
 FAILURE_TTL = timedelta(days=60)
 
 
@@ -212,25 +213,36 @@ class ReminderStore:
         raw = await self._redis.get(key)
         return None if raw is None else dict(self._cipher.decrypt_json(_bytes(raw), key))
 
-    async def record_failure(self, contact: str, now: datetime) -> bool:
-        """Count a failed delivery by UTC day; True when this one makes `CANT_REACH_DAYS`
-        different days, which raises the care team's flag once (never an unsubscribe)."""
-        key = self.keys.failures(contact)
-        day = now.astimezone(UTC).date().isoformat()
+    async def claim_reply(self, contact: str, entry_id: str) -> bool:
+        """True once per outbox entry: a redelivered "cancel 2" must not cancel another one
+        (the list has moved up by then). Taken before answering, like claim_send."""
+        key = self.keys.replied(contact)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.sadd(key, day)
-            pipe.scard(key)
+            pipe.hsetnx(key, entry_id, b"1")
+            pipe.expire(key, int(REPLIED_TTL.total_seconds()))
+            claimed, _ = await pipe.execute()
+        return bool(claimed)
+
+    # ---- delivery failures (see reach.py) -----------------------------------------------
+
+    async def record_failure(self, contact: str, message_id: str, day: date) -> tuple[int, int]:
+        """Note one failed text (once per message id: Twilio may repeat a callback) on the
+        parent's local `day`; returns (failed texts, different days) since the last success."""
+        key = self.keys.failures(contact)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, message_id, day.isoformat())
             pipe.expire(key, int(FAILURE_TTL.total_seconds()))
-            added, count, _ = await pipe.execute()
-        if not (added and int(count) == CANT_REACH_DAYS):
-            return False
-        await self._redis.xadd(
-            self.keys.flags,
-            {"contact": contact, "type": "cant_reach", "at": now.isoformat()},
-            maxlen=100_000,
-            approximate=True,
-        )
-        return True
+            pipe.hvals(key)
+            _, _, days = await pipe.execute()
+        return len(days), len(set(days))
 
     async def clear_failures(self, contact: str) -> None:
+        """A text got through: failures start counting from zero again."""
         await self._redis.delete(self.keys.failures(contact))
+
+    # ---- erasure -----------------------------------------------------------------------
+
+    async def forget(self, contact: str) -> int:
+        """Delete the contact's reminder records; returns how many keys went. erase_contact
+        removes them too; the program-wide entries go with ReminderScheduler.forget."""
+        return int(await self._redis.delete(*self.keys.per_contact(contact)))

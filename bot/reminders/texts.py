@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
 
+from bot.engine.segments import encoding, segment_count
 from bot.engine.texts import N_, Translator
 
 # Translators: a reminder that shows on a lock screen, maybe on a shared phone. Keep it
@@ -62,8 +63,44 @@ WHAT: Mapping[str, str] = MappingProxyType(
     }
 )
 
-DISCREET = (REMINDER_TODAY, REMINDER_TOMORROW, REMINDER_ON, OFFER)
-DETAILED = (DETAILED_TODAY, DETAILED_TOMORROW, DETAILED_ON, DETAILED_PLACE, DETAILED_OFFER)
+# Translators: the answer to REMINDERS, a numbered list of what is coming. {items} is one
+# line per appointment ("1. Tue, Mar 14 at 10:30 AM"). Discreet, like the reminders.
+LIST = N_("Coming up:\n{items}\nReply a number to cancel one.")
+# Translators: one line of that list; {date} looks like "Tue, Mar 14".
+LIST_ITEM = N_("{number}. {date} at {time}")
+# Translators: one line of that list, for parents who chose detailed reminders; {what} is one
+# of the "your ... visit" phrases below.
+LIST_ITEM_DETAILED = N_("{number}. {date} at {time}: {what}")
+# Translators: the answer to REMINDERS when nothing is planned.
+LIST_EMPTY = N_("Nothing is coming up. To add a reminder, reply REMINDER.")
+# Translators: after the parent replied a number from that list.
+CANCELLED = N_("OK, that one is cancelled.")
+# Translators: the parent replied a number that is not on the list.
+NOT_FOUND = N_("I could not find number {number}. Reply REMINDERS to see the list.")
+
+DISCREET = (
+    REMINDER_TODAY,
+    REMINDER_TOMORROW,
+    REMINDER_ON,
+    OFFER,
+    LIST,
+    LIST_ITEM,
+    LIST_EMPTY,
+    CANCELLED,
+    NOT_FOUND,
+)
+DETAILED = (
+    DETAILED_TODAY,
+    DETAILED_TOMORROW,
+    DETAILED_ON,
+    DETAILED_PLACE,
+    DETAILED_OFFER,
+    LIST_ITEM_DETAILED,
+)
+# The list shows at most this many; fewer when the text would pass its SMS budget.
+LIST_MAX = 5
+# As the catalog gates: 2 GSM-7 segments, or 4 UCS-2 ones (the same room, see README).
+SEGMENT_BUDGET = {"GSM-7": 2, "UCS-2": 4}
 PLACE_MAX = 80
 # CLDR uses narrow and no-break spaces; either would force a whole text into UCS-2.
 _SMS_SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
@@ -82,6 +119,23 @@ def clean_place(place: str | None) -> str | None:
     return text or None
 
 
+def _what(translator: Translator, locale: str, kind: str) -> str:
+    return translator.gettext(locale, WHAT.get(kind, WHAT["other"]))
+
+
+def _when(translator: Translator, locale: str, local: datetime) -> dict[str, str]:
+    """{date} and {time} of a local start, in the parent's language."""
+    return {
+        "date": short_date(locale, local.date()),
+        "time": translator.format_time(locale, local.time().replace(tzinfo=None)),
+    }
+
+
+def fits(text: str) -> bool:
+    """Within the SMS budget every text of the program keeps."""
+    return segment_count(text) <= SEGMENT_BUDGET[encoding(text)]
+
+
 def render_reminder(
     translator: Translator,
     locale: str,
@@ -97,13 +151,10 @@ def render_reminder(
     "today", "tomorrow" or "on <date>" by the parent's own calendar."""
     local = starts.astimezone(tz)
     days = (local.date() - now.astimezone(tz).date()).days
-    values = {
-        "time": translator.format_time(locale, local.time().replace(tzinfo=None)),
-        "date": short_date(locale, local.date()),
-    }
+    values = _when(translator, locale, local)
     if detailed:
         template = DETAILED_TODAY if days == 0 else DETAILED_TOMORROW if days == 1 else DETAILED_ON
-        values["what"] = translator.gettext(locale, WHAT.get(kind, WHAT["other"]))
+        values["what"] = _what(translator, locale, kind)
     else:
         template = REMINDER_TODAY if days == 0 else REMINDER_TOMORROW if days == 1 else REMINDER_ON
     text = translator.gettext(locale, template).format(**values)
@@ -117,5 +168,35 @@ def render_offer(translator: Translator, locale: str, *, kind: str, detailed: bo
     """The standard schedule's "time to book" offer."""
     if not detailed:
         return translator.gettext(locale, OFFER)
-    what = translator.gettext(locale, WHAT.get(kind, WHAT["other"]))
-    return translator.gettext(locale, DETAILED_OFFER).format(what=what)
+    return translator.gettext(locale, DETAILED_OFFER).format(what=_what(translator, locale, kind))
+
+
+def render_list(
+    translator: Translator,
+    locale: str,
+    items: Sequence[tuple[str, datetime]],
+    *,
+    tz: ZoneInfo,
+    detailed: bool = False,
+) -> tuple[str, int]:
+    """The REMINDERS answer for (kind, start) pairs, soonest first, and how many it numbers:
+    at most LIST_MAX, fewer if the text would not fit its SMS budget. Dates are absolute, so
+    the same items give the same text (and numbers) whenever it is made."""
+    if not items:
+        return translator.gettext(locale, LIST_EMPTY), 0
+    lines = []
+    for number, (kind, starts) in enumerate(items[:LIST_MAX], start=1):
+        values = {"number": str(number), **_when(translator, locale, starts.astimezone(tz))}
+        if detailed:
+            values["what"] = _what(translator, locale, kind)
+        lines.append(
+            translator.gettext(locale, LIST_ITEM_DETAILED if detailed else LIST_ITEM).format(
+                **values
+            )
+        )
+    template = translator.gettext(locale, LIST)
+    while True:
+        text = template.format(items="\n".join(lines))
+        if len(lines) == 1 or fits(text):
+            return text, len(lines)
+        lines.pop()

@@ -1,20 +1,26 @@
-"""Care-team API for appointments: `POST /api/v1/plans/{plan_id}/appointments`."""
+"""Care-team API for appointments: `POST /api/v1/plans/{plan_id}/appointments`.
+
+Authenticated like the plan API (bot/careteam/api.py): a bearer token from the care-team
+directory, owned by a member or an endpoint, and allowed only for plans that consented
+something to its owner's role at its organization.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.reminders.intake import InvalidAppointment, UnknownPlan, add_appointment
+from bot.careteam.deps import PrincipalDep, ReaderDep
+from bot.careteam.directory import Principal
+from bot.careteam.reader import PlanReader
+from bot.careteam.records import AuditEntry
+from bot.reminders.intake import InvalidAppointment, UnknownPlan, add_appointment, contact_of
 from bot.reminders.wiring import Reminders
 
 router = APIRouter(prefix="/api/v1", tags=["care team"])
-_bearer = HTTPBearer(auto_error=False, description="Care-team API token")
 
 Kind = Literal[
     "prenatal_visit",
@@ -67,42 +73,54 @@ async def get_reminders(request: Request) -> Reminders:
 RemindersDep = Annotated[Reminders, Depends(get_reminders)]
 
 
-async def care_team(
-    reminders: RemindersDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    """Placeholder auth: any token in CARE_API_TOKENS. The care-team directory (its own
-    issue) replaces this with per-member tokens, roles and consent checks."""
-    offered = credentials.credentials.encode() if credentials else b""
-    # compare_digest on every token: timing does not reveal which one (nearly) matched.
-    matched = False
-    for token in reminders.config.api_tokens:
-        matched |= hmac.compare_digest(offered, token.encode())
-    if not offered or not matched:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "a valid bearer token is needed",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+async def may_add_to(reader: PlanReader, who: Principal, contact: str, now: dt.datetime) -> bool:
+    """A member (or endpoint) may add appointments only to a plan whose parent consented
+    something to one of its roles at its organization (any section, still active)."""
+    state = await reader.records.latest_consent(contact)
+    return any(
+        r.role in who.roles and who.organization in r.organizations
+        for r in state.active_records(now)
+    )
+
+
+async def _deny(reader: PlanReader, who: Principal, now: dt.datetime, why: str) -> HTTPException:
+    """Logged like a plan read that found nothing; the same 404 whether the plan exists."""
+    entry = AuditEntry(now, who.id, who.organization, "deny", "appointment.add", why)
+    await reader.records.audit_access(entry)
+    return HTTPException(status.HTTP_404_NOT_FOUND, "no such plan")
 
 
 @router.post(
     "/plans/{plan_id}/appointments",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(care_team)],
-    responses={404: {"description": "no such plan"}, 422: {"description": "not schedulable"}},
+    responses={
+        401: {"description": "no valid bearer token"},
+        404: {"description": "no such plan, or nothing of it consented to you"},
+        422: {"description": "not schedulable"},
+    },
 )
 async def create_appointment(
     plan_id: str,
     body: AppointmentIn,
     reminders: RemindersDep,
+    who: PrincipalDep,
+    reader: ReaderDep,
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> AppointmentOut:
     """Add an appointment to a parent's plan and schedule its reminders.
 
-    `plan_id` is the contact id without braces (`c:<32 hex>`). Send an `Idempotency-Key`
-    header to make a retried request replace, not duplicate, the appointment.
+    Needs a care-team directory token (`Authorization: Bearer sst_...`) whose owner's role
+    and organization the parent consented something to. `plan_id` is the contact id without
+    braces (`c:<32 hex>`). Send an `Idempotency-Key` header to make a retried request
+    replace, not duplicate, the appointment.
     """
+    now = reminders.planner.clock()
+    try:
+        contact = contact_of(plan_id)
+    except UnknownPlan:
+        raise await _deny(reader, who, now, "no such plan") from None
+    if not await may_add_to(reader, who, contact, now):
+        raise await _deny(reader, who, now, "no consent")
     try:
         appointment = await add_appointment(
             reminders.planner,

@@ -24,6 +24,8 @@ from bot.reminders.keys import ReminderKeys
 from bot.reminders.loops import finish
 from bot.reminders.planner import Clock, Conversations, Planner, utc_now
 from bot.reminders.ratelimit import PacedSender, TokenBucket
+from bot.reminders.reach import Reach
+from bot.reminders.replies import ListReplies
 from bot.reminders.rules import Timing
 from bot.reminders.scheduler import ReminderScheduler
 from bot.reminders.store import ReminderStore
@@ -41,13 +43,10 @@ class ReminderConfig:
     REMINDERS_SEND_RATE   texts per second per sender (Twilio long code: 1; toll-free and
                           short codes more; Twilio queues, then fails with 429/20429 beyond)
     REMINDERS_SEND_BURST  texts allowed back to back before pacing starts
-    CARE_API_TOKENS       comma-separated bearer tokens for the care-team API (placeholder
-                          until the care-team directory issue gives per-member tokens)
     """
 
     send_rate: float = 1.0
     send_burst: float = 3.0
-    api_tokens: frozenset[str] = frozenset()
     lease_ttl: timedelta = timedelta(seconds=10)
     renew_every: timedelta = timedelta(seconds=2)
     prefix: str = ""
@@ -59,20 +58,17 @@ class ReminderConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ReminderConfig:
         env = os.environ if environ is None else environ
-        tokens = frozenset(
-            t.strip() for t in env.get("CARE_API_TOKENS", "").split(",") if t.strip()
-        )
         return cls(
             send_rate=float(env.get("REMINDERS_SEND_RATE", "1")),
             send_burst=float(env.get("REMINDERS_SEND_BURST", "3")),
-            api_tokens=tokens,
         )
 
 
 @dataclass(slots=True)
 class Reminders:
-    """The running subsystem; lives on app.state.reminders (routes and the engine's side use
-    `planner`, and `sender` for out-of-band replies that must go ahead of reminders)."""
+    """The running subsystem; lives on app.state.reminders. Routes and other parts use
+    `planner` (appointments; `planner.forget(contact)` for DELETE MY DATA), `reach` (delivery
+    statuses) and `sender` (out-of-band replies that must go ahead of reminders)."""
 
     config: ReminderConfig
     planner: Planner
@@ -80,6 +76,7 @@ class Reminders:
     intake: Intake
     dispatcher: Dispatcher
     sender: PacedSender
+    reach: Reach
     sync_client: sync_redis.Redis
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     dispatch_task: asyncio.Task[None] | None = None
@@ -154,12 +151,15 @@ async def start_reminders(
         clock=clock,
     )
     scheduler.on_missed = planner.on_missed
+    reach = Reach(store, conversations, settings.default_timezone)
+    paced = PacedSender(sender, bucket)
     outbox = KeyBuilder(cipher.id_key, config.prefix).outbox
     intake = Intake(
         redis=redis,
         cipher=cipher,
         stream=outbox,
         planner=planner,
+        replies=ListReplies(planner, paced, translator, reach),
         consumer=consumer,
         block_ms=config.block_ms,
     )
@@ -173,10 +173,9 @@ async def start_reminders(
         block_ms=config.block_ms,
         claim_idle=config.claim_idle,
         note_reminder=note_reminder,
+        reach=reach,
     )
-    reminders = Reminders(
-        config, planner, scheduler, intake, dispatcher, PacedSender(sender, bucket), sync_client
-    )
+    reminders = Reminders(config, planner, scheduler, intake, dispatcher, paced, reach, sync_client)
     scheduler.on_elected = reminders.start_dispatch
     scheduler.on_demoted = reminders.stop_dispatch
     await intake.ensure_group()

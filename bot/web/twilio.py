@@ -6,6 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from bot.channels.twilio_sms import StatusReport
+from bot.reminders.reach import Reach
+from bot.reminders.wiring import Reminders
 from bot.web.deps import NowDep, SmsDep
 
 router = APIRouter(prefix="/twilio", tags=["twilio"])
@@ -32,8 +35,23 @@ async def inbound_sms(form: SignedForm, sms: SmsDep, now: NowDep) -> Response:
     return Response(await sms.inbound(form, now), media_type=TWIML)
 
 
+async def reach_of(request: Request) -> Reach | None:
+    """The reminders' delivery watch, or None before the reminders subsystem runs."""
+    reminders = getattr(request.app.state, "reminders", None)
+    return reminders.reach if isinstance(reminders, Reminders) else None
+
+
 @router.post("/status", status_code=204, response_class=Response)
-async def delivery_status(form: SignedForm, sms: SmsDep, now: NowDep) -> Response:
-    """Twilio's status callback for texts we sent."""
+async def delivery_status(
+    form: SignedForm,
+    sms: SmsDep,
+    now: NowDep,
+    reach: Annotated[Reach | None, Depends(reach_of)],
+) -> Response:
+    """Twilio's status callback for texts we sent (reminders, replies, care-team texts):
+    recorded, and failed / delivered counted toward the care team's "can't reach" flag."""
     await sms.status(form, now)
+    if reach is not None:
+        report = StatusReport.from_form(form)
+        await reach.delivery_status(report.recipient, report.message_sid, report.status, now)
     return Response(status_code=204)

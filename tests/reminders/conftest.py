@@ -12,11 +12,18 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from bot.channels.outbound import Sender
 from bot.engine.events import Event
 from bot.engine.session import Session
 from bot.i18n import Catalogs
+from bot.i18n_catalogs import shipped_locales
+from bot.reminders.dispatcher import Dispatcher
+from bot.reminders.intake import Intake
 from bot.reminders.keys import ReminderKeys
 from bot.reminders.planner import Planner
+from bot.reminders.ratelimit import TokenBucket
+from bot.reminders.reach import Reach
+from bot.reminders.replies import ListReplies
 from bot.reminders.rules import Timing
 from bot.reminders.scheduler import ReminderScheduler
 from bot.reminders.store import ReminderStore
@@ -102,6 +109,69 @@ def store(redis: Redis, cipher: Cipher, prefix: str) -> ReminderStore:
 @pytest.fixture(scope="session")
 def translator() -> Catalogs:
     return Catalogs(("en",))
+
+
+@pytest.fixture(scope="session")
+def shipped_catalogs() -> Catalogs:
+    """Every shipped language, as the app loads them."""
+    return Catalogs(tuple(shipped_locales()))
+
+
+@pytest.fixture
+def sender() -> RecordingSender:
+    return RecordingSender()
+
+
+async def make_dispatcher(
+    redis: Redis,
+    planner: Planner,
+    sender: Sender,
+    translator: Catalogs,
+    bucket: TokenBucket | None = None,
+    **options: Any,
+) -> Dispatcher:
+    """The due-stream consumer as wiring builds it, with its group made; no pacing unless a
+    bucket is given."""
+    made = Dispatcher(
+        redis=redis,
+        planner=planner,
+        sender=sender,
+        bucket=bucket or TokenBucket(1000, 1000),
+        translator=translator,
+        consumer="test",
+        **options,
+    )
+    await made.ensure_group()
+    return made
+
+
+@pytest.fixture
+async def dispatcher(
+    redis: Redis, planner: Planner, sender: RecordingSender, translator: Catalogs
+) -> AsyncIterator[Dispatcher]:
+    made = await make_dispatcher(redis, planner, sender, translator)
+    yield made
+    await made._bucket.close()
+
+
+def make_intake(
+    redis: Redis,
+    cipher: Cipher,
+    conversations: RedisConversationStore,
+    planner: Planner,
+    sender: Sender,
+    translator: Catalogs,
+) -> Intake:
+    """The outbox consumer as wiring builds it, answering through `sender` (no pacing)."""
+    reach = Reach(planner.store, conversations, planner.default_timezone)
+    return Intake(
+        redis=redis,
+        cipher=cipher,
+        stream=conversations.outbox_key,
+        planner=planner,
+        replies=ListReplies(planner, sender, translator, reach),
+        consumer="test",
+    )
 
 
 @pytest.fixture

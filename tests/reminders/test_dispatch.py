@@ -3,55 +3,40 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from redis.asyncio import Redis
 
-from bot.engine.events import Event, ReminderReplied
+from bot.engine.events import CantReach, Event, ReminderReplied
 from bot.engine.machine import Engine
 from bot.engine.session import Session
 from bot.i18n import Catalogs
 from bot.reminders.dispatcher import Dispatcher
-from bot.reminders.intake import Intake
 from bot.reminders.planner import Planner
+from bot.reminders.prefs import set_detailed
 from bot.reminders.ratelimit import Priority, TokenBucket
 from bot.reminders.scheduler import Firer, JobSpec
 from bot.reminders.store import Appointment
+from bot.reminders.texts import WHAT, render_reminder
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
 
-from .conftest import FakeClock, RecordingSender, make_parent, set_status
+from .conftest import (
+    FakeClock,
+    RecordingSender,
+    make_dispatcher,
+    make_intake,
+    make_parent,
+    set_status,
+)
+from .test_texts import forbidden_in
 
 pytestmark = pytest.mark.anyio
 
 ADDRESS = "+12035550142"
 NY = ZoneInfo("America/New_York")
-
-
-@pytest.fixture
-def sender() -> RecordingSender:
-    return RecordingSender()
-
-
-@pytest.fixture
-async def dispatcher(
-    redis: Redis, planner: Planner, sender: RecordingSender, translator: Catalogs
-) -> AsyncIterator[Dispatcher]:
-    bucket = TokenBucket(1000, 1000)
-    made = Dispatcher(
-        redis=redis,
-        planner=planner,
-        sender=sender,
-        bucket=bucket,
-        translator=translator,
-        consumer="test",
-    )
-    await made.ensure_group()
-    yield made
-    await bucket.close()
 
 
 def visit(contact: str, **kw: object) -> Appointment:
@@ -161,15 +146,7 @@ async def test_stop_while_waiting_for_the_rate_limit_still_wins(
         async def acquire(self, priority: Priority = Priority.BULK) -> None:
             await set_status(conversations, ADDRESS, "opted_out")
 
-    made = Dispatcher(
-        redis=redis,
-        planner=planner,
-        sender=sender,
-        bucket=StopArrives(1),
-        translator=translator,
-        consumer="test",
-    )
-    await made.ensure_group()
+    made = await make_dispatcher(redis, planner, sender, translator, StopArrives(1))
     contact = await make_parent(conversations)
     specs = await planner.add(visit(contact))
     clock.now = specs[0].send_at
@@ -232,6 +209,69 @@ async def test_detailed_reminders_are_opt_in(
     await dispatcher.step(block=False)
     assert "your treatment or counseling appointment" in sender.sent[0][1]
     assert sender.sent[0][1].endswith("Where: 12 Main St.")
+
+
+async def choose_detail(conversations: RedisConversationStore, detailed: bool) -> None:
+    """What the engine does when the parent opts in to (or out of) detailed reminders."""
+
+    def apply(session: Session) -> tuple[Session, list[str], list[Event]]:
+        set_detailed(session.plan, detailed)
+        return session, [], []
+
+    await conversations.transact(ADDRESS, None, apply)
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "pt_BR"])
+async def test_detail_follows_the_parents_choice_when_each_reminder_goes(
+    locale: str,
+    redis: Redis,
+    planner: Planner,
+    sender: RecordingSender,
+    shipped_catalogs: Catalogs,
+    conversations: RedisConversationStore,
+    clock: FakeClock,
+) -> None:
+    """In every shipped language: chosen after the reminders were planned, detail shows the
+    kind and place in the next one; opting out makes the one after discreet again."""
+    made = await make_dispatcher(redis, planner, sender, shipped_catalogs)
+    contact = await make_parent(conversations, locale=locale)
+    specs = await planner.add(visit(contact, place="Zanzibar House, 12 Main St"))
+    await choose_detail(conversations, True)
+    sends = []
+    for spec, detailed in zip(specs, (True, False), strict=True):
+        if not detailed:
+            await choose_detail(conversations, False)
+        clock.now = spec.send_at
+        await fire(redis, planner, spec)
+        await made.step(block=False)
+        sends.append((spec, clock.now))
+    what = shipped_catalogs.gettext(locale, WHAT["treatment"])
+    assert (locale == "en") == (what == WHAT["treatment"])  # translated where it should be
+    [(_, detailed_text), (_, discreet_text)] = sender.sent
+    assert what in detailed_text
+    assert "Zanzibar House, 12 Main St" in detailed_text
+    assert detailed_text == render_reminder(
+        shipped_catalogs,
+        locale,
+        kind="treatment",
+        starts=sends[0][0].occurrence,
+        tz=NY,
+        now=sends[0][1],
+        detailed=True,
+        place="Zanzibar House, 12 Main St",
+    )
+    assert what not in discreet_text
+    assert "Zanzibar" not in discreet_text
+    assert forbidden_in(discreet_text) == []
+    assert discreet_text == render_reminder(
+        shipped_catalogs,
+        locale,
+        kind="treatment",
+        starts=sends[1][0].occurrence,
+        tz=NY,
+        now=sends[1][1],
+    )
+    await made._bucket.close()
 
 
 async def test_weekly_reminders_schedule_the_next_week_after_sending(
@@ -302,8 +342,12 @@ async def test_failed_deliveries_on_three_days_flag_the_care_team(
             clock.now = due.send_at
             await fire(redis, planner, due)
             await dispatcher.step(block=False)
-    flags = await redis.xrange(planner.store.keys.flags)
-    assert [(f[b"contact"].decode(), f[b"type"]) for _, f in flags] == [(contact, b"cant_reach")]
+    session = await conversations.load(ADDRESS)
+    assert session is not None
+    assert session.status == "active"  # never an unsubscribe
+    assert session.plan.flags["cant_reach"]
+    raised = [e.event for e in await conversations.read_outbox() if e.type == "CantReach"]
+    assert raised == [CantReach(failures=3, days=3)]  # once, though later ones failed too
     assert await planner.upcoming(contact) != []
 
 
@@ -319,16 +363,9 @@ async def test_a_sent_reminder_is_noted_so_the_parents_c_confirms_it(
 ) -> None:
     """After sending, the session carries the reminder (engine.note_reminder); the parent's
     "C" then comes back as ReminderReplied, which marks the appointment confirmed."""
-    made = Dispatcher(
-        redis=redis,
-        planner=planner,
-        sender=sender,
-        bucket=TokenBucket(1000, 9),
-        translator=translator,
-        consumer="test",
-        note_reminder=shipped_engine.note_reminder,
+    made = await make_dispatcher(
+        redis, planner, sender, translator, note_reminder=shipped_engine.note_reminder
     )
-    await made.ensure_group()
     contact = await make_parent(conversations)
     specs = await planner.add(visit(contact))
     clock.now = specs[0].send_at
@@ -345,13 +382,7 @@ async def test_a_sent_reminder_is_noted_so_the_parents_c_confirms_it(
 
     outcome = await conversations.transact(ADDRESS, "SM-reply", reply)
     assert outcome.events == [ReminderReplied("a1", "confirm")]
-    intake = Intake(
-        redis=redis,
-        cipher=cipher,
-        stream=conversations.outbox_key,
-        planner=planner,
-        consumer="test",
-    )
+    intake = make_intake(redis, cipher, conversations, planner, sender, translator)
     await intake.ensure_group()
     assert await intake.step(block=False) == 1
     confirmed = await planner.store.get(contact, "a1")

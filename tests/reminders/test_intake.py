@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 
 from bot.engine.events import AnswerChanged, Event, ReminderRequested
 from bot.engine.session import Session
+from bot.i18n import Catalogs
 from bot.reminders.intake import (
     Intake,
     InvalidAppointment,
@@ -22,7 +23,7 @@ from bot.reminders.planner import Planner
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
 
-from .conftest import FakeClock, make_parent
+from .conftest import FakeClock, RecordingSender, make_intake, make_parent
 
 pytestmark = pytest.mark.anyio
 
@@ -36,13 +37,7 @@ REQUEST = ReminderRequested(
 def intake_for(
     redis: Redis, cipher: Cipher, conversations: RedisConversationStore, planner: Planner
 ) -> Intake:
-    return Intake(
-        redis=redis,
-        cipher=cipher,
-        stream=conversations.outbox_key,
-        planner=planner,
-        consumer="test",
-    )
+    return make_intake(redis, cipher, conversations, planner, RecordingSender(), Catalogs(("en",)))
 
 
 async def test_a_reminder_request_becomes_an_appointment_with_jobs(

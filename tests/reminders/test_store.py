@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 import pytest
 from redis.asyncio import Redis
@@ -63,6 +63,8 @@ def test_keys_keep_a_contact_on_one_slot_and_reminder_keys_on_another() -> None:
         keys.last_sent(CONTACT),
         keys.failures(CONTACT),
         keys.offered(CONTACT),
+        keys.replied(CONTACT),
+        *keys.per_contact(CONTACT),
     ):
         assert key.startswith("p:" + CONTACT)
     job = job_id(CONTACT, "a1", "3h")
@@ -90,18 +92,22 @@ async def test_claim_send_is_once_per_occurrence(store: ReminderStore) -> None:
     assert await store.claim_send(job, "2027-03-17T15:30:00+00:00")  # next week's
 
 
-async def test_three_failed_days_flag_the_care_team_once(
-    store: ReminderStore, redis: Redis
-) -> None:
-    """Failures on one day count once; the third different day raises one flag."""
-    day = datetime(2027, 3, 8, 15, 0, tzinfo=UTC)
-    assert not await store.record_failure(CONTACT, day)
-    assert not await store.record_failure(CONTACT, day + timedelta(hours=2))
-    assert not await store.record_failure(CONTACT, day + timedelta(days=1))
-    assert await store.record_failure(CONTACT, day + timedelta(days=3))
-    assert not await store.record_failure(CONTACT, day + timedelta(days=4))
-    flags = await redis.xrange(store.keys.flags)
-    assert [f[b"type"] for _, f in flags] == [b"cant_reach"]
+async def test_failures_count_texts_once_and_days_apart(store: ReminderStore) -> None:
+    """A repeated callback for one text counts once; days are counted as given (local)."""
+    monday, tuesday = date(2027, 3, 8), date(2027, 3, 9)
+    assert await store.record_failure(CONTACT, "SM1", monday) == (1, 1)
+    assert await store.record_failure(CONTACT, "SM1", monday) == (1, 1)  # Twilio's retry
+    assert await store.record_failure(CONTACT, "SM2", monday) == (2, 1)
+    assert await store.record_failure(CONTACT, "SM3", tuesday) == (3, 2)
+    await store.clear_failures(CONTACT)
+    assert await store.record_failure(CONTACT, "SM4", tuesday) == (1, 1)
+
+
+async def test_a_reply_is_claimed_once_per_outbox_entry(store: ReminderStore) -> None:
+    """REMINDERS / cancel n answered once, however often its entry is delivered."""
+    assert await store.claim_reply(CONTACT, "1-0")
+    assert not await store.claim_reply(CONTACT, "1-0")
+    assert await store.claim_reply(CONTACT, "2-0")
 
 
 async def test_offers_and_offered_milestones(store: ReminderStore, redis: Redis) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ import pytest
 from bot.i18n import LOCALES_DIR, Catalogs
 from bot.reminders import texts
 from bot.reminders.rules import KINDS, wall
-from bot.reminders.texts import render_offer, render_reminder
+from bot.reminders.texts import LIST_MAX, fits, render_list, render_offer, render_reminder
 
 NY = ZoneInfo("America/New_York")
 
@@ -229,14 +229,35 @@ def test_english_reminders_fit_one_gsm_segment(catalogs: Catalogs) -> None:
     assert len(render_offer(catalogs, "en", kind="other")) <= 160
 
 
-def test_every_template_is_in_the_translators_template() -> None:
-    """Every reminder text is in locales/messages.pot (tests/i18n checks the template is
-    what extraction makes), so every shipped catalog can translate it."""
+@pytest.mark.parametrize("locale", shipped())
+def test_rendered_lists_are_discreet_and_fit_their_budget(catalogs: Catalogs, locale: str) -> None:
+    """The REMINDERS list of every kind: no kind words unless detailed, and never past 2 GSM-7
+    (4 UCS-2) segments, however many are coming and however long the kind's words."""
+    now = datetime(2027, 3, 8, 15, 0, tzinfo=UTC)
+    items = [(kind, now + timedelta(days=n, hours=n)) for n, kind in enumerate(sorted(KINDS))]
+    text, shown = render_list(catalogs, locale, items, tz=NY)
+    assert shown == LIST_MAX
+    assert forbidden_in(text) == [], (locale, text)
+    assert fits(text), text
+    for kind in KINDS:
+        detailed, shown = render_list(catalogs, locale, [(kind, now)] * 9, tz=NY, detailed=True)
+        assert catalogs.gettext(locale, texts.WHAT[kind]) in detailed
+        assert fits(detailed), detailed
+        assert 1 <= shown <= LIST_MAX
+    for single in (texts.CANCELLED, texts.NOT_FOUND.format(number=12), texts.LIST_EMPTY):
+        assert fits(catalogs.gettext(locale, single))
+
+
+def test_every_template_is_extracted_for_translators(tmp_path: Path) -> None:
+    """Every reminder text is marked for extraction, so it reaches locales/messages.pot
+    (tests/i18n checks the committed template is what extraction makes) and every catalog."""
     from babel.messages.pofile import read_po
 
-    from bot.i18n_catalogs import TEMPLATE
+    from bot.i18n_catalogs import extract
 
-    with TEMPLATE.open("rb") as handle:
+    fresh = tmp_path / "messages.pot"
+    extract(fresh)
+    with fresh.open("rb") as handle:
         ids = {message.id for message in read_po(handle)}
     wanted = {*texts.DISCREET, *texts.DETAILED, *texts.WHAT.values()}
     assert wanted <= ids, wanted - ids

@@ -1,28 +1,70 @@
-"""The care-team API and the wiring app.py calls: auth, validation, scheduled reminders."""
+"""The care-team API and the wiring app.py calls: directory tokens, consent, validation."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
+import yaml
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from bot.careteam.consent import ConsentRecord, ConsentState
+from bot.careteam.directory import new_api_token
+from bot.careteam.wiring import start_careteam, stop_careteam
 from bot.i18n import Catalogs
 from bot.reminders import web
+from bot.reminders.ratelimit import PacedSender
 from bot.reminders.wiring import ReminderConfig, Reminders, start_reminders, stop_reminders
 from bot.settings import Settings
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
 
-from .conftest import RecordingSender, make_parent
+from .conftest import REDIS_URL, RecordingSender, make_parent
 
 pytestmark = pytest.mark.anyio
 
-TOKEN = "care-team-token-for-tests"
+# Token owners: (member id, organization, role).
+OWNERS = {
+    "hope-sw": ("hope_sw", "hope", "social_worker"),
+    "hope-nurse": ("hope_nurse", "hope", "medical"),
+    "laramie-sw": ("laramie_sw", "laramie", "social_worker"),
+}
+
+
+@pytest.fixture(scope="module")
+def tokens() -> dict[str, tuple[str, str]]:
+    """token id -> (bearer token, stored hash); made once (scrypt is slow on purpose)."""
+    return {token_id: new_api_token(token_id) for token_id in OWNERS}
+
+
+def directory_file(tmp_path: Path, tokens: dict[str, tuple[str, str]]) -> Path:
+    members = [
+        {
+            "id": member,
+            "name": member,
+            "organization": org,
+            "roles": [role],
+            "api_token": {"id": token_id, "hash": tokens[token_id][1]},
+        }
+        for token_id, (member, org, role) in OWNERS.items()
+    ]
+    data = {
+        "version": 1,
+        "program": {"name": "Safe Start", "intermediary": "Safe Start test program"},
+        "organizations": [
+            {"id": "hope", "name": "Hartford Hope", "service_area": {"zip_prefixes": ["06"]}},
+            {"id": "laramie", "name": "Laramie", "service_area": {"zip_prefixes": ["820"]}},
+        ],
+        "members": members,
+    }
+    path = tmp_path / "careteam.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
 
 
 @pytest.fixture
@@ -32,24 +74,31 @@ async def app(
     conversations: RedisConversationStore,
     prefix: str,
     translator: Catalogs,
+    tmp_path: Path,
+    tokens: dict[str, tuple[str, str]],
 ) -> AsyncIterator[FastAPI]:
     made = FastAPI()
     made.include_router(web.router)
-    config = ReminderConfig.from_env({"CARE_API_TOKENS": f"other, {TOKEN}"})
-    config = ReminderConfig(api_tokens=config.api_tokens, prefix=prefix, block_ms=50)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        care_team_file=directory_file(tmp_path, tokens),
+        redis_url=REDIS_URL,
+    )
+    careteam = await start_careteam(made, settings, conversations, redis, cipher, run_worker=False)
     await start_reminders(
         made.state,
-        settings=Settings(_env_file=None),
-        redis=redis,  # type: ignore[call-arg]
+        settings=settings,
+        redis=redis,
         cipher=cipher,
         conversations=conversations,
         sender=RecordingSender(),
         translator=translator,
-        config=config,
+        config=ReminderConfig(prefix=prefix, block_ms=50),
     )
     yield made
     await stop_reminders(made.state)
     await stop_reminders(made.state)  # twice is fine
+    await stop_careteam(careteam)
 
 
 @pytest.fixture
@@ -57,6 +106,33 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as made:
         yield made
+
+
+def auth(tokens: dict[str, tuple[str, str]], token_id: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens[token_id][0]}"}
+
+
+async def consenting_parent(
+    app: FastAPI,
+    conversations: RedisConversationStore,
+    address: str = "+12035550142",
+    *,
+    revoked: bool = False,
+) -> str:
+    """A parent who shared basic needs with Hartford Hope's social workers; the plan id."""
+    contact = await make_parent(conversations, address)
+    now = datetime.now(UTC)
+    record = ConsentRecord(
+        section="basic_needs",
+        role="social_worker",
+        organizations=("hope",),
+        given_at=now,
+        expires_on=now.date() + timedelta(days=365),
+        revoked_at=now if revoked else None,
+    )
+    state = ConsentState(version=1, recorded_at=now, source="1-0", records=(record,))
+    assert await app.state.careteam.records.append_consent(contact, state)
+    return contact.strip("{}")
 
 
 def body(days: int = 3) -> dict[str, str]:
@@ -72,27 +148,32 @@ async def test_start_reminders_puts_a_running_subsystem_on_the_state(app: FastAP
     assert reminders.dispatch_task is not None
 
 
-async def test_api_needs_a_bearer_token(
-    client: httpx.AsyncClient, conversations: RedisConversationStore
+async def test_api_needs_a_directory_token(
+    client: httpx.AsyncClient, conversations: RedisConversationStore, app: FastAPI
 ) -> None:
-    """No token or a wrong one: 401 with a Bearer challenge."""
-    plan_id = (await make_parent(conversations)).strip("{}")
+    """No token, or anything that is not a care-team directory token: 401 with a Bearer
+    challenge (the old shared CARE_API_TOKENS are gone)."""
+    plan_id = await consenting_parent(app, conversations)
     url = f"/api/v1/plans/{plan_id}/appointments"
     missing = await client.post(url, json=body())
     assert missing.status_code == 401
     assert missing.headers["www-authenticate"] == "Bearer"
-    wrong = await client.post(url, json=body(), headers={"Authorization": "Bearer nope"})
-    assert wrong.status_code == 401
+    for wrong in ("care-team-token-for-tests", "sst_hope-sw." + "x" * 43):
+        response = await client.post(url, json=body(), headers={"Authorization": f"Bearer {wrong}"})
+        assert response.status_code == 401
 
 
 async def test_api_adds_an_appointment_and_returns_its_reminders(
-    client: httpx.AsyncClient, conversations: RedisConversationStore, app: FastAPI
+    client: httpx.AsyncClient,
+    conversations: RedisConversationStore,
+    app: FastAPI,
+    tokens: dict[str, tuple[str, str]],
 ) -> None:
-    """201 with the appointment and when its reminders go; an Idempotency-Key retry
-    replaces it instead of adding a second."""
-    contact = await make_parent(conversations)
-    url = f"/api/v1/plans/{contact.strip('{}')}/appointments"
-    headers = {"Authorization": f"Bearer {TOKEN}", "Idempotency-Key": "req-1"}
+    """A member whose role and organization the parent consented to: 201 with the
+    appointment and when its reminders go; an Idempotency-Key retry replaces it."""
+    plan_id = await consenting_parent(app, conversations)
+    url = f"/api/v1/plans/{plan_id}/appointments"
+    headers = {**auth(tokens, "hope-sw"), "Idempotency-Key": "req-1"}
     created = await client.post(url, json=body(), headers=headers)
     assert created.status_code == 201, created.text
     data = created.json()
@@ -101,23 +182,58 @@ async def test_api_adds_an_appointment_and_returns_its_reminders(
     assert {r["lead"] for r in data["reminders"]} == {"day_before", "2h"}
     retried = await client.post(url, json=body(), headers=headers)
     assert retried.json()["id"] == data["id"]
-    assert len(await app.state.reminders.store.appointments(contact)) == 1
+    assert len(await app.state.reminders.store.appointments("{" + plan_id + "}")) == 1
+
+
+async def test_only_a_consented_role_at_a_consented_organization_may_add(
+    client: httpx.AsyncClient,
+    conversations: RedisConversationStore,
+    app: FastAPI,
+    tokens: dict[str, tuple[str, str]],
+) -> None:
+    """Another role at the same organization, the same role elsewhere, or a consent the
+    parent revoked: 404, as for a plan that does not exist; nothing is added."""
+    plan_id = await consenting_parent(app, conversations)
+    url = f"/api/v1/plans/{plan_id}/appointments"
+    for token_id in ("hope-nurse", "laramie-sw"):
+        refused = await client.post(url, json=body(), headers=auth(tokens, token_id))
+        assert refused.status_code == 404, token_id
+    assert await app.state.reminders.store.appointments("{" + plan_id + "}") == []
+    revoked_plan = await consenting_parent(app, conversations, "+12035550143", revoked=True)
+    refused = await client.post(
+        f"/api/v1/plans/{revoked_plan}/appointments", json=body(), headers=auth(tokens, "hope-sw")
+    )
+    assert refused.status_code == 404
 
 
 async def test_api_refuses_unknown_plans_and_bad_appointments(
-    client: httpx.AsyncClient, conversations: RedisConversationStore
+    client: httpx.AsyncClient,
+    conversations: RedisConversationStore,
+    app: FastAPI,
+    tokens: dict[str, tuple[str, str]],
 ) -> None:
     """404 for a plan nobody has; 422 for a past date, an unknown kind or extra fields."""
-    auth = {"Authorization": f"Bearer {TOKEN}"}
-    unknown = await client.post(
-        f"/api/v1/plans/c:{'0' * 32}/appointments", json=body(), headers=auth
-    )
-    assert unknown.status_code == 404
-    plan_id = (await make_parent(conversations)).strip("{}")
+    headers = auth(tokens, "hope-sw")
+    for unknown in (f"c:{'0' * 32}", "not-a-plan"):
+        response = await client.post(
+            f"/api/v1/plans/{unknown}/appointments", json=body(), headers=headers
+        )
+        assert response.status_code == 404
+    plan_id = await consenting_parent(app, conversations)
     url = f"/api/v1/plans/{plan_id}/appointments"
-    assert (await client.post(url, json=body(days=-2), headers=auth)).status_code == 422
-    assert (await client.post(url, json={**body(), "kind": "spa"}, headers=auth)).status_code == 422
-    assert (await client.post(url, json={**body(), "x": 1}, headers=auth)).status_code == 422
+    assert (await client.post(url, json=body(days=-2), headers=headers)).status_code == 422
+    spa = {**body(), "kind": "spa"}
+    assert (await client.post(url, json=spa, headers=headers)).status_code == 422
+    extra = {**body(), "x": 1}
+    assert (await client.post(url, json=extra, headers=headers)).status_code == 422
+
+
+async def test_replies_share_the_reminders_rate_limit(app: FastAPI) -> None:
+    """REMINDERS answers go through the paced sender, whose `send` is reply priority."""
+    reminders = app.state.reminders
+    assert isinstance(reminders.sender, PacedSender)
+    assert reminders.intake.replies.sender is reminders.sender
+    assert reminders.sender.bucket is reminders.dispatcher._bucket
 
 
 async def test_api_answers_503_before_reminders_start() -> None:
@@ -125,6 +241,7 @@ async def test_api_answers_503_before_reminders_start() -> None:
     bare = FastAPI()
     bare.include_router(web.router)
     bare.state.reminders = SimpleNamespace()
+    bare.state.careteam = SimpleNamespace(reader=None)
     transport = httpx.ASGITransport(app=bare)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as made:
         reply = await made.post(f"/api/v1/plans/c:{'0' * 32}/appointments", json=body())
