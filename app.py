@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -12,17 +14,21 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from redis.asyncio import Redis
 
+from bot.careteam.records import CareRecords
+from bot.careteam.reports_api import router as reports_router
 from bot.careteam.wiring import router as careteam_router
 from bot.careteam.wiring import start_careteam, stop_careteam
 from bot.channels.outbound import build_sender
 from bot.channels.twilio_sms import SignatureChecker, TwilioSms
 from bot.channels.webchat import WebChat
+from bot.disclosures import RecordTexter
 from bot.errors import StoreUnavailable
-from bot.flows import build_engine
+from bot.flows import build_engine, resource_finder
 from bot.observability import ContactHasher, Metrics, setup_logging
 from bot.reminders import web as reminders_web
-from bot.reminders.wiring import start_reminders, stop_reminders
-from bot.service import Service
+from bot.reminders.wiring import ReminderConfig, start_reminders, stop_reminders
+from bot.resources import load_resource_directory
+from bot.service import Handled, Service
 from bot.settings import Settings
 from bot.store.client import worker_client
 from bot.store.crypto import cipher_from_settings
@@ -57,11 +63,14 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         setup_logging(settings.log_level)
+        folder = settings.resources_folder
+        resources = load_resource_directory(folder) if folder else None
         engine = build_engine(
             locales=settings.locales,
             program=settings.program_name,
             plan_name=settings.plan_name,
             default_timezone=settings.default_timezone,
+            resource_finder=resource_finder(resources) if resources else None,
         )
         engine.zip_lookup("06103")  # loads the ZIP table now, not on a parent's first ZIP
         cipher = cipher_from_settings(settings)
@@ -88,7 +97,16 @@ def create_app(
             # Care-team delivery: a worker on the outbox stream, signed webhooks, the plan API.
             workers_redis = worker_client(redis)
             stack.push_async_callback(workers_redis.aclose)
-            careteam = await start_careteam(app, settings, store, workers_redis, cipher)
+
+            async def forget_reminders(contact: str) -> None:
+                # DELETE MY DATA: the care team starts first, so look reminders up late.
+                reminders = getattr(app.state, "reminders", None)
+                if reminders is not None:
+                    await reminders.planner.forget(contact)
+
+            careteam = await start_careteam(
+                app, settings, store, workers_redis, cipher, forget=forget_reminders
+            )
             stack.push_async_callback(stop_careteam, careteam)
             # Reminders: one leader schedules (APScheduler, Redis job store) and sends.
             await start_reminders(
@@ -100,8 +118,25 @@ def create_app(
                 sender=sender,
                 translator=engine.translator,
                 note_reminder=engine.note_reminder,
+                config=dataclasses.replace(ReminderConfig.from_env(), prefix=key_prefix),
             )
             stack.push_async_callback(stop_reminders, app.state)
+            careteam.appointments = app.state.reminders.store  # confirmed visits, for reports
+            # MY RECORD: the parent's list of disclosures, from the care-team audit log.
+            record = RecordTexter(
+                load=store.load,
+                contact_of=lambda address: store.keys_for(address).contact,
+                audit=lambda contact: _audit_rows(careteam.records, contact),
+                send=sender.send,
+                catalogs=engine.translator,
+                titles={f.id: f.title for f in engine.flows.sections},
+                organizations={o.id: o.name for o in careteam.directory.organizations},
+            )
+
+            async def text_record(handled: Handled) -> None:
+                await record(handled.address, handled.events)
+
+            service.add_hook(text_record)
             app.state.runtime = Runtime(
                 settings=settings,
                 service=service,
@@ -135,8 +170,17 @@ def create_app(
     app.include_router(ops.router)
     app.include_router(careteam_router)
     app.include_router(reminders_web.router)
+    app.include_router(reports_router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app
+
+
+async def _audit_rows(
+    records: CareRecords, contact: str
+) -> list[tuple[datetime, str, str, str, str]]:
+    return [
+        (e.at, e.organization, e.action, e.what, e.result) for e in await records.audit_log(contact)
+    ]
 
 
 def main() -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+from bot.engine.answers import ZipInfo
 from bot.engine.loader import load_flows
 from bot.engine.machine import Engine, EngineSettings
-from bot.engine.resources import ResourceFinder
+from bot.engine.resources import Offer, ResourceFinder
 from bot.geo import zip_info
 from bot.i18n import LOCALES_DIR, Catalogs
+from bot.resources import ResourceDirectory
+from bot.resources.offer import LINE_LIMIT, display_phone, fit_name
 
 FLOWS_DIR = Path(__file__).resolve().parent.parent / "conversations"
 
@@ -31,3 +35,23 @@ def build_engine(
         zip_lookup=zip_info,
         resource_finder=resource_finder,
     )
+
+
+def resource_finder(directory: ResourceDirectory) -> ResourceFinder:
+    """The engine's view of the resource directory: up to 3 services near the parent."""
+
+    def find(need: str, where: ZipInfo | None, locale: str) -> Sequence[Offer]:
+        found = directory.match(
+            need,
+            state=where.state if where else None,
+            county=where.county if where else None,
+            locale=locale,
+        )
+        offers = []
+        for service in found:
+            contact = display_phone(service)
+            room = LINE_LIMIT - len("99. , ") - len(contact)
+            offers.append(Offer(service.id, fit_name(service.name, room), contact))
+        return offers
+
+    return find

@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     port: int = 8000
     var_dir: Path = ROOT / "var"
     log_level: str = "INFO"
+    # An Open Referral HSDS folder (the program's 2-1-1 export). Unset: the fictional sample
+    # in dev mode, no offers of local services with live Twilio (see resources_folder).
+    resources_dir: Path | None = None
+    # How long a team member who takes over a conversation keeps the bot quiet.
+    handoff_quiet_minutes: int = Field(default=240, ge=5, le=7 * 24 * 60)
+    # Dashboard sign-in: idle minutes before signing out; failed tries before a lockout.
+    dashboard_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    dashboard_max_failures: int = Field(default=5, ge=1, le=100)
+    dashboard_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
 
     @field_validator("public_base_url")
     @classmethod
@@ -56,6 +65,13 @@ class Settings(BaseSettings):
                 "TWILIO_MESSAGING_SERVICE_SID is needed"
             )
         return self
+
+    @property
+    def resources_folder(self) -> Path | None:
+        """Where local services come from: never the fictional sample to real parents."""
+        if self.resources_dir is not None:
+            return self.resources_dir
+        return None if self.twilio_live else ROOT / "resources" / "sample"
 
     @property
     def twilio_live(self) -> bool:

@@ -7,10 +7,18 @@ from pathlib import Path
 import pytest
 
 from bot.engine.machine import Engine
-from bot.flows import build_engine
+from bot.engine.resources import ResourceFinder
+from bot.flows import build_engine, resource_finder
 from bot.i18n_catalogs import shipped_locales
+from bot.resources import load_resource_directory
 
 FIXTURE_FLOWS = Path(__file__).resolve().parent / "engine" / "flows"
+SAMPLE_RESOURCES = Path(__file__).resolve().parents[1] / "resources" / "sample"
+
+
+def sample_finder() -> ResourceFinder:
+    """Local help from the shipped sample HSDS directory, as `make run` offers it."""
+    return resource_finder(load_resource_directory(SAMPLE_RESOURCES))
 
 
 @pytest.fixture(scope="session")
@@ -22,10 +30,10 @@ def fixture_engine() -> Engine:
 def shipped_engine() -> Engine:
     """The shipped flows in English only: golden English transcripts stay independent of
     which other languages ship."""
-    return build_engine()
+    return build_engine(resource_finder=sample_finder())
 
 
 @pytest.fixture(scope="session")
 def i18n_engine() -> Engine:
     """The shipped flows with every shipped catalog, as the app runs them."""
-    return build_engine(locales=tuple(shipped_locales()))
+    return build_engine(locales=tuple(shipped_locales()), resource_finder=sample_finder())

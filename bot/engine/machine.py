@@ -524,6 +524,7 @@ class Engine:
             return True
         item = items[number - 1]
         if kind == "offers":
+            turn.session.listing = listing  # another number saves another place
             self._save_offer(turn, item)
         elif kind == "needs":
             turn.session.listing = {"kind": "need_action", "items": [item, item]}
@@ -581,10 +582,11 @@ class Engine:
             offers = list(self.resource_finder(kind, where, session.locale))[:3]
             if not offers:
                 continue
-            lines.append(turn.voice(m.OFFERS_HEADER, need=self._need_label(turn, kind)))
+            group = [turn.voice(m.OFFERS_HEADER, need=self._need_label(turn, kind))]
             for offer in offers:
                 items.append([offer.id, kind, offer.name, offer.phone])
-                lines.append(offer.line(len(items)))
+                group.append(offer.line(len(items)))
+            lines.append("\n".join(group))  # a heading never ends a text without its places
         if not items:
             return
         lines.append(turn.voice(m.OFFERS_HOW))

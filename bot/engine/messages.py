@@ -124,7 +124,7 @@ NEEDS_NONE = N_(
 NEEDS_HEADER = N_("What you need help with:")
 NEEDS_ITEM = N_("{number}. {need} - {status}")
 NEEDS_HOW = N_("Reply a number when one is done or you no longer need it.")
-NEED_ASK_DONE = N_("{need}: Reply 1 if you have it now, or 2 if you no longer need it.")
+NEED_ASK_DONE = N_("For {need}: reply 1 if you have it now, or 2 if you no longer need it.")
 NEED_DONE = N_("Great! I marked it done. Your team will see it.")
 NEED_NOT_NEEDED = N_("OK, I marked that you no longer need it. Your team will see it.")
 NEED_STATUS = {
@@ -137,7 +137,9 @@ NEED_STATUS = {
 
 OFFERS_HEADER = N_("Places near you that may help with {need}:")
 OFFERS_HOW = N_("To save one to your plan, reply its number.")
-OFFER_SAVED = N_("Saved to your plan. Reply SAVED to see your list.")
+OFFER_SAVED = N_(
+    "Saved to your plan. Reply another number to save one more, or SAVED to see your list."
+)
 SAVED_NONE = N_(
     "You have no saved places yet. When I share places that can help, reply a number to save one."
 )

@@ -108,7 +108,7 @@ def test_a_need_marked_done_or_not_needed_by_text(engine: Engine) -> None:
     session = send(engine, session, "1").session  # consent
     session = send(engine, session, "needs").session
     picked = send(engine, session, "1")
-    assert "Reply 1 if you have it now" in picked.replies[0]
+    assert "reply 1 if you have it now" in picked.replies[0]
     done = send(engine, picked.session, "1")
     first = next(iter(session.plan.needs))
     assert done.events == [
@@ -281,3 +281,24 @@ def test_whole_plan_with_help_offered_still_completes_every_section(engine: Engi
         completed += [e.section for e in result.events if isinstance(e, SectionCompleted)]
         session = result.session
     assert completed == [f.id for f in engine.flows.sections]
+
+
+def test_the_needs_transcript_ends_with_three_needs_and_two_saved_places(
+    shipped_engine: Engine,
+) -> None:
+    """The shipped needs_and_help transcript, with the sample 2-1-1 directory: what it leaves."""
+    from pathlib import Path
+
+    import yaml
+
+    from tests.transcripts.runner import play
+
+    path = Path(__file__).resolve().parents[1] / "transcripts" / "shipped" / "needs_and_help.yaml"
+    _results, session = play(shipped_engine, yaml.safe_load(path.read_text(encoding="utf-8")))
+    assert {k: n["status"] for k, n in session.plan.needs.items()} == {
+        "housing": "declined",
+        "food": "need",
+        "insurance": "need",
+    }
+    assert [s["need"] for s in session.plan.saved] == ["housing", "insurance"]
+    assert all(s["id"] and s["phone"].startswith("860-555-01") for s in session.plan.saved)

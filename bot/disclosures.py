@@ -1,0 +1,132 @@
+"""MY RECORD: the parent's list of who received or read their plan, texted back to them.
+
+The care-team audit log holds every disclosure (webhook deliveries and API or dashboard
+reads). Part 2 gives the parent the right to that list; this turns the log into a few short
+texts in their language: per organization and part, the latest day it was shared.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.engine.events import RecordRequested
+from bot.engine.render import pack
+from bot.engine.session import Session
+from bot.engine.texts import N_, Translator
+
+log = logging.getLogger(__name__)
+
+RECORD_HEADER = N_("Who has seen your plan:")
+# Translators: {day} is a date like "Nov 3, 2026"; {who} an organization; {parts} plan parts.
+RECORD_ITEM = N_("{day}: {who} - {parts}")
+RECORD_NONE = N_("No one has seen your plan yet. Nothing is shared unless you say so.")
+
+# Audit actions that put plan answers in someone's hands, when they succeeded.
+_DISCLOSING = frozenset({"deliver", "read"})
+
+
+class Disclosure:
+    """One organization's latest receipt of some parts of the plan."""
+
+    __slots__ = ("at", "organization", "sections")
+
+    def __init__(self, at: datetime, organization: str, sections: set[str]) -> None:
+        self.at = at
+        self.organization = organization
+        self.sections = sections
+
+
+def disclosures(
+    entries: Iterable[tuple[datetime, str, str, str, str]], section_ids: Sequence[str]
+) -> list[Disclosure]:
+    """(at, organization, action, what, result) audit rows -> disclosures, newest first.
+
+    A row discloses when it is a delivery or read that succeeded (2xx) and names sections
+    the way the log does: "recovery v2", "plan.json: basic_needs v1, health v3".
+    """
+    latest: dict[str, Disclosure] = {}
+    for at, organization, action, what, result in entries:
+        if action not in _DISCLOSING or not result.startswith("2"):
+            continue
+        named = {s for s in section_ids if re.search(rf"\b{re.escape(s)} v\d", what)}
+        if not named:
+            continue
+        have = latest.get(organization)
+        if have is None:
+            latest[organization] = Disclosure(at, organization, named)
+        else:
+            have.at = max(have.at, at)
+            have.sections |= named
+    return sorted(latest.values(), key=lambda d: d.at, reverse=True)
+
+
+def record_texts(
+    found: Sequence[Disclosure],
+    session: Session,
+    catalogs: Translator,
+    titles: Mapping[str, str],
+    organizations: Mapping[str, str],
+) -> list[str]:
+    """The texts the parent gets, in their language and timezone."""
+    locale = session.locale
+    if not found:
+        return [catalogs.gettext(locale, RECORD_NONE)]
+    zone = ZoneInfo(session.timezone) if session.timezone else None
+    lines = [catalogs.gettext(locale, RECORD_HEADER)]
+    for item in found:
+        day = item.at.astimezone(zone).date() if zone else item.at.date()
+        parts = ", ".join(catalogs.gettext(locale, titles[s]) for s in titles if s in item.sections)
+        lines.append(
+            catalogs.gettext(locale, RECORD_ITEM).format(
+                day=catalogs.format_date(locale, day),
+                who=organizations.get(item.organization, item.organization),
+                parts=parts,
+            )
+        )
+    return list(pack(lines))
+
+
+AuditReader = Callable[[str], Awaitable[Sequence[tuple[datetime, str, str, str, str]]]]
+Send = Callable[[str, str], Awaitable[object]]
+
+
+class RecordTexter:
+    """A service hook: on RecordRequested, text the parent their disclosure list."""
+
+    def __init__(
+        self,
+        *,
+        load: Callable[[str], Awaitable[Session | None]],
+        contact_of: Callable[[str], str],
+        audit: AuditReader,
+        send: Send,
+        catalogs: Translator,
+        titles: Mapping[str, str],
+        organizations: Mapping[str, str],
+    ) -> None:
+        self._load = load
+        self._contact_of = contact_of
+        self._audit = audit
+        self._send = send
+        self._catalogs = catalogs
+        self._titles = dict(titles)
+        self._organizations = dict(organizations)
+
+    async def __call__(self, address: str, events: Sequence[object]) -> int:
+        """Texts sent (0 when no event asked for the record)."""
+        if not any(isinstance(e, RecordRequested) for e in events):
+            return 0
+        session = await self._load(address)
+        if session is None:
+            return 0
+        rows = await self._audit(self._contact_of(address))
+        found = disclosures(rows, list(self._titles))
+        texts = record_texts(found, session, self._catalogs, self._titles, self._organizations)
+        for text in texts:
+            await self._send(address, text)
+        log.info("disclosure list texted", extra={"event": "my_record", "items": len(found)})
+        return len(texts)

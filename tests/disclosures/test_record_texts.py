@@ -1,0 +1,49 @@
+"""MY RECORD: the audit log becomes a short list of who got which parts, in the parent's words."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.disclosures import disclosures, record_texts
+from bot.engine.session import Session
+from bot.i18n import Catalogs
+
+AT = datetime(2026, 11, 3, 15, 0, tzinfo=UTC)
+SECTIONS = ["basic_needs", "health", "recovery"]
+TITLES = {
+    "basic_needs": "Basic needs",
+    "health": "Health for you",
+    "recovery": "Recovery and emotional health",
+}
+ORGS = {"hope": "Hartford Hope", "laramie": "Laramie Family Services"}
+
+
+def test_only_successful_deliveries_and_reads_of_sections_count() -> None:
+    rows = [
+        (AT, "hope", "deliver", "basic_needs v1", "200"),
+        (AT + timedelta(days=1), "hope", "read", "plan.json: health v2, basic_needs v1", "200"),
+        (AT, "hope", "withhold", "recovery v1", "no consent"),
+        (AT, "laramie", "deliver", "recovery v1", "503"),
+        (AT, "laramie", "deny", "plan.json", "no consent"),
+        (AT, "hope", "deliver", "plan.crisis", "200"),
+    ]
+    found = disclosures(rows, SECTIONS)
+    assert [(d.organization, d.sections, d.at) for d in found] == [
+        ("hope", {"basic_needs", "health"}, AT + timedelta(days=1))
+    ]
+
+
+def test_the_list_is_in_the_parents_language_and_timezone() -> None:
+    catalogs = Catalogs(("en", "es"))
+    rows = [(AT.replace(hour=3), "hope", "deliver", "recovery v2", "204")]
+    session = Session(locale="es", timezone="America/New_York")
+    texts = record_texts(disclosures(rows, SECTIONS), session, catalogs, TITLES, ORGS)
+    joined = "\n".join(texts)
+    assert "2 de noviembre" in joined  # 03:00 UTC is still Nov 2 in Hartford
+    assert "Hartford Hope" in joined
+    assert catalogs.gettext("es", "Recovery and emotional health") in joined
+
+
+def test_nothing_shared_says_so_kindly() -> None:
+    texts = record_texts([], Session(), Catalogs(("en",)), TITLES, ORGS)
+    assert texts == ["No one has seen your plan yet. Nothing is shared unless you say so."]
