@@ -1,0 +1,106 @@
+"""The parent's rights end to end over the web chat, on real Redis with the workers running:
+MY RECORD texts who read the plan; DELETE MY DATA (asked twice) leaves no key of theirs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from bot.careteam.payload import plan_id_of
+from bot.channels.webchat import COOKIE_NAME
+from tests.drive import next_text
+from tests.web.conftest import KeySpace, make_settings, running_app, runtime_of, store_of
+
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("redis-db14")]
+
+ROSA = "sst_hope-sw.3rXHQj92Plhf_DD0HDek34KUBMa6CU6GjnGfonNqGvk"  # careteam.yaml's trial token
+
+
+@pytest.fixture
+async def dev_app(tmp_path: Path, keyspace: KeySpace) -> AsyncIterator[FastAPI]:
+    """Dev mode (no Twilio): texts sent outside a reply land in the dev outbox."""
+    settings = make_settings(tmp_path, twilio_account_sid=None, twilio_auth_token=None)
+    async with running_app(settings, keyspace) as application:
+        yield application
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "the workers did not get there"
+        await asyncio.sleep(0.1)
+
+
+async def say(http: httpx.AsyncClient, text: str) -> list[str]:
+    response = await http.post("/chat/messages", json={"text": text})
+    assert response.status_code == 200, response.text
+    return list(response.json()["replies"])
+
+
+async def first_part_shared_with_the_social_worker(http: httpx.AsyncClient, app: FastAPI) -> str:
+    """Onboarding and Basic needs, shared with the hospital social worker; the address."""
+    engine = runtime_of(app).service.engine
+    await say(http, "hi")
+    address = f"web:{http.cookies[COOKIE_NAME]}"
+    store = store_of(app)
+    today = datetime.now(UTC).date()
+    while True:
+        session = await store.load(address)
+        assert session is not None
+        if session.step == "share_basic_needs":
+            await say(http, "1")
+            return address
+        text = next_text(engine, session, today)
+        assert text is not None
+        await say(http, text)
+
+
+async def test_my_record_texts_who_read_the_plan(dev_app: FastAPI) -> None:
+    transport = httpx.ASGITransport(app=dev_app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
+        address = await first_part_shared_with_the_social_worker(http, dev_app)
+        store = store_of(dev_app)
+        plan_id = plan_id_of(store.keys_for(address).contact)
+        bearer = {"Authorization": f"Bearer {ROSA}"}
+
+        async def readable() -> bool:
+            got = await http.get(f"/api/v1/plans/{plan_id}", headers=bearer)
+            return got.status_code == 200
+
+        await eventually(readable)  # the worker has recorded the consent
+        replies = await say(http, "my record")
+        assert replies[0].startswith("I'll text you the list")
+
+        async def texted() -> bool:
+            return any("Who has seen your plan" in t for t in await store.dev_outbox(address))
+
+        await eventually(texted)
+        record = next(t for t in await store.dev_outbox(address) if "Who has seen" in t)
+        assert "Hartford Hope Hospital and Family Services - Basic needs" in record
+
+
+async def test_delete_my_data_asks_twice_then_leaves_no_key(
+    dev_app: FastAPI, keyspace: KeySpace
+) -> None:
+    transport = httpx.ASGITransport(app=dev_app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
+        address = await first_part_shared_with_the_social_worker(http, dev_app)
+        contact = store_of(dev_app).keys_for(address).contact
+        assert "can't be undone" in (await say(http, "DELETE MY DATA"))[0]
+        assert "Reply DELETE" in (await say(http, "yes"))[0]
+        assert (await say(http, "delete"))[0].startswith("Your data is being deleted")
+
+        async def gone() -> bool:
+            named = [k for k in keyspace.stored() if contact.encode() in k]
+            return not named and await store_of(dev_app).load(address) is None
+
+        await eventually(gone)
+        erasures = keyspace.client.xrange(f"{keyspace.prefix}careteam:erasures")
+        assert len(erasures) == 1
+        assert contact.encode() not in b"".join(v for _, f in erasures for v in f.values())
