@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -101,6 +102,6 @@ async def test_delete_my_data_asks_twice_then_leaves_no_key(
             return not named and await store_of(dev_app).load(address) is None
 
         await eventually(gone)
-        erasures = keyspace.client.xrange(f"{keyspace.prefix}careteam:erasures")
+        erasures: list[Any] = keyspace.client.xrange(f"{keyspace.prefix}careteam:erasures")
         assert len(erasures) == 1
-        assert contact.encode() not in b"".join(v for _, f in erasures for v in f.values())
+        assert contact.encode() not in repr(erasures).encode()
