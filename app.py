@@ -6,7 +6,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -21,6 +21,7 @@ from bot.careteam.wiring import start_careteam, stop_careteam
 from bot.channels.outbound import build_sender
 from bot.channels.twilio_sms import SignatureChecker, TwilioSms
 from bot.channels.webchat import WebChat
+from bot.dashboard.config import DashboardConfig
 from bot.disclosures import RecordTexter
 from bot.errors import StoreUnavailable
 from bot.flows import build_engine, resource_finder
@@ -34,7 +35,7 @@ from bot.store.client import worker_client
 from bot.store.crypto import cipher_from_settings
 from bot.store.embedded import EmbeddedServer, connect_redis
 from bot.store.redis_store import RedisConversationStore
-from bot.web import chat, install_error_handlers, ops, twilio
+from bot.web import care, chat, install_error_handlers, ops, twilio
 from bot.web.deps import Runtime
 
 WEB_DIR = Path(__file__).resolve().parent / "bot" / "web"
@@ -165,12 +166,19 @@ def create_app(
         description="Build a Plan of Safe Care by text message or web chat.",
     )
     install_error_handlers(app, metrics)
+    app.state.dashboard_config = DashboardConfig(
+        idle=timedelta(minutes=settings.dashboard_idle_minutes),
+        max_failures=settings.dashboard_max_failures,
+        lockout=timedelta(minutes=settings.dashboard_lockout_minutes),
+        handoff_quiet=timedelta(minutes=settings.handoff_quiet_minutes),
+    )
     app.include_router(twilio.router)
     app.include_router(chat.router)
     app.include_router(ops.router)
     app.include_router(careteam_router)
     app.include_router(reminders_web.router)
     app.include_router(reports_router)
+    app.include_router(care.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app
 

@@ -1,0 +1,1 @@
+"""The care-team dashboard at /care: accounts, sessions, plan queries, handoffs, printing."""

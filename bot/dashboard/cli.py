@@ -1,0 +1,74 @@
+"""`python -m bot.dashboard set-password MEMBER_ID`: a member's dashboard password, hashed.
+
+The password is read from standard input when it is not a terminal (one line), otherwise
+asked for twice without echo. Only its argon2id hash is stored, in the app's Redis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.careteam.directory import DirectoryError, load_directory
+from bot.dashboard.config import DashboardConfig
+from bot.dashboard.keys import DashKeys
+from bot.dashboard.passwords import PasswordStore, WeakPassword, check_policy
+from bot.errors import ConfigError
+from bot.settings import Settings
+from bot.store.embedded import connect_redis
+
+
+class Mismatch(ConfigError):
+    """The two typed passwords differ."""
+
+
+def read_password(stdin: TextIO) -> str:
+    if not stdin.isatty():
+        return stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("New dashboard password: ")
+    if getpass.getpass("Once more: ") != first:
+        raise Mismatch("the two passwords differ; nothing was changed")
+    return first
+
+
+async def set_password(settings: Settings, prefix: str, member: str, password: str) -> None:
+    redis, embedded, _ = await connect_redis(settings)
+    try:
+        await PasswordStore(redis, DashKeys(prefix)).set(member, password)
+    finally:
+        await redis.aclose()
+        if embedded is not None:
+            embedded.stop()
+
+
+def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.dashboard")
+    commands = parser.add_subparsers(dest="command", required=True)
+    setter = commands.add_parser("set-password", help="set a member's dashboard password")
+    setter.add_argument("member", help="the member's id in the care-team directory")
+    setter.add_argument("--directory", type=Path, help="default: CARE_TEAM_FILE")
+    # The app's key prefix: empty in production; tests keep their keys apart with one.
+    setter.add_argument("--key-prefix", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    settings = Settings()
+    try:
+        directory = load_directory(args.directory or settings.care_team_file)
+        if args.member not in directory.member_by_id:
+            known = ", ".join(sorted(directory.member_by_id)) or "none"
+            print(
+                f"no member {args.member!r} in {directory.source} (members: {known})",
+                file=sys.stderr,
+            )
+            return 2
+        password = read_password(stdin or sys.stdin)
+        check_policy(password, DashboardConfig().min_password_length)
+        asyncio.run(set_password(settings, args.key_prefix, args.member, password))
+    except (DirectoryError, WeakPassword, ConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"ok: password set for {args.member}; it works at the next sign-in")
+    return 0

@@ -1,0 +1,33 @@
+"""The dashboard's knobs, with defaults; app.py builds one from Settings (see wiring.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardConfig:
+    """Timings and limits of sign-in, sessions, handoffs and the plans list."""
+
+    # A signed-in session ends after this long without a request, and after `session_max`
+    # whatever happens (a shared ward computer left signed in).
+    idle: timedelta = timedelta(minutes=30)
+    session_max: timedelta = timedelta(hours=12)
+    # A session made only to carry the sign-in form's CSRF token.
+    anonymous_ttl: timedelta = timedelta(minutes=30)
+    # This many wrong passwords for one member id within `failure_window` lock it for
+    # `lockout`; a correct password does not open a locked account.
+    max_failures: int = 5
+    failure_window: timedelta = timedelta(minutes=15)
+    lockout: timedelta = timedelta(minutes=15)
+    # Sign-in attempts from one address per `attempt_window`, whichever member ids they try.
+    attempts_per_address: int = 30
+    attempt_window: timedelta = timedelta(minutes=15)
+    # How long the bot stays quiet after a member claims or answers a handoff, unless the
+    # member hands the conversation back sooner.
+    handoff_quiet: timedelta = timedelta(hours=4)
+    page_size: int = 50
+    # Sessions and consents are read in batches of this many contacts (one round trip each).
+    batch: int = 500
+    min_password_length: int = 12

@@ -1,0 +1,34 @@
+"""Every Redis key the dashboard uses, built here; `prefix` is the conversation store's.
+
+Program-wide keys (no contact hash tag): accounts, sessions and sign-in counters are about
+care-team members, not parents, and hold no parent data.
+  dash:pw:<member>            argon2 hash of the member's password
+  dash:sess:<sha256(cookie)>  hash: member ("" before sign-in), csrf, created, seen
+  dash:fail:<member>          failed sign-ins in the current window (counter with a TTL)
+  dash:lock:<member>          locked until this ISO time (with a TTL as a backstop)
+  dash:addr:<address>:<n>     sign-in attempts from one client address in window n
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class DashKeys:
+    prefix: str = ""
+
+    def password(self, member: str) -> str:
+        return f"{self.prefix}dash:pw:{member}"
+
+    def session(self, digest: str) -> str:
+        return f"{self.prefix}dash:sess:{digest}"
+
+    def failures(self, member: str) -> str:
+        return f"{self.prefix}dash:fail:{member}"
+
+    def locked(self, member: str) -> str:
+        return f"{self.prefix}dash:lock:{member}"
+
+    def attempts(self, address: str, window: int) -> str:
+        return f"{self.prefix}dash:addr:{address}:{window}"

@@ -1,0 +1,61 @@
+"""Dashboard passwords: argon2id hashes in Redis, one per directory member, never the password."""
+
+from __future__ import annotations
+
+import asyncio
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from redis.asyncio import Redis
+
+from bot.dashboard.keys import DashKeys
+from bot.errors import SafeStartError
+
+
+class WeakPassword(SafeStartError):
+    """A new password that breaks the policy (too short, or only spaces)."""
+
+
+def check_policy(password: str, min_length: int) -> None:
+    """Length is what makes a password hard to guess; no composition rules (NIST SP 800-63B)."""
+    if len(password) < min_length:
+        raise WeakPassword(f"a password needs at least {min_length} characters")
+    if not password.strip():
+        raise WeakPassword("a password cannot be only spaces")
+
+
+class PasswordStore:
+    """Sets and checks passwords. argon2 takes tens of milliseconds, so it runs in a thread."""
+
+    def __init__(self, redis: Redis, keys: DashKeys, hasher: PasswordHasher | None = None) -> None:
+        self._redis = redis
+        self._keys = keys
+        # argon2-cffi's defaults are RFC 9106's low-memory profile of argon2id.
+        self._hasher = hasher or PasswordHasher()
+        # Checked against when a member has no password yet, so an unknown id takes as long
+        # to refuse as a wrong password does.
+        self._decoy = self._hasher.hash("not a password: timing decoy")
+
+    async def set(self, member: str, password: str) -> None:
+        digest = await asyncio.to_thread(self._hasher.hash, password)
+        await self._redis.set(self._keys.password(member), digest.encode())
+
+    async def has_password(self, member: str) -> bool:
+        return bool(await self._redis.exists(self._keys.password(member)))
+
+    async def verify(self, member: str | None, password: str) -> bool:
+        """True when `member` has a password and this is it. Rehashes on a parameter change."""
+        raw = await self._redis.get(self._keys.password(member)) if member else None
+        stored = raw.decode() if isinstance(raw, bytes) else None
+        ok = await asyncio.to_thread(self._check, stored or self._decoy, password)
+        if not ok or stored is None or member is None:
+            return False
+        if self._hasher.check_needs_rehash(stored):
+            await self.set(member, password)
+        return True
+
+    def _check(self, stored: str, password: str) -> bool:
+        try:
+            return bool(self._hasher.verify(stored, password))
+        except (VerificationError, InvalidHashError):
+            return False
