@@ -11,6 +11,7 @@ care-team members, not parents, and hold no parent data.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 
@@ -30,5 +31,7 @@ class DashKeys:
     def locked(self, member: str) -> str:
         return f"{self.prefix}dash:lock:{member}"
 
-    def attempts(self, address: str, window: int) -> str:
-        return f"{self.prefix}dash:addr:{address}:{window}"
+    def attempts(self, address: str) -> str:
+        """Sign-in attempt times from one client address (hashed: no IP in a key name)."""
+        digest = hashlib.sha256(address.encode()).hexdigest()[:24]
+        return f"{self.prefix}dash:addr:{digest}"

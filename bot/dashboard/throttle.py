@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from math import ceil
@@ -45,13 +46,20 @@ class SignInThrottle:
         return Lock(until) if until > now else None
 
     async def address_allowed(self, address: str, now: datetime) -> bool:
-        """Count this attempt from `address`; False once the window's allowance is used."""
+        """Count this attempt from `address`; False once the last window holds too many.
+
+        A sliding window (a sorted set of attempt times), so a burst cannot use two fixed
+        windows' allowance across their boundary.
+        """
         window_s = self._config.attempt_window.total_seconds()
-        key = self._keys.attempts(address, int(now.timestamp() // window_s))
+        key = self._keys.attempts(address)
+        at = now.timestamp()
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, ceil(window_s) * 2)
-            count, _ = await pipe.execute()
+            pipe.zremrangebyscore(key, "-inf", at - window_s)
+            pipe.zadd(key, {f"{at}:{secrets.token_hex(4)}": at})
+            pipe.zcard(key)
+            pipe.expire(key, ceil(window_s) + 1)
+            _, _, count, _ = await pipe.execute()
         return int(count) <= self._config.attempts_per_address
 
     async def failed(self, member_id: str, now: datetime) -> Lock | None:

@@ -114,6 +114,21 @@ async def test_one_address_is_rate_limited_across_member_ids(running: Running) -
     assert (await sign_in(running.http, "hope_sw")).status_code == 303
 
 
+async def test_the_address_cap_slides_rather_than_resetting_on_the_clock(
+    running: Running,
+) -> None:
+    """Attempts spread over 14 minutes still count together: no fresh allowance at :15."""
+    configure(running, attempts_per_address=4, max_failures=100)
+    ids = ["hope_sw", "hope_nurse", "hope_tx", "laramie_hv", "laramie_on_call"]
+    statuses = []
+    for member in ids:
+        statuses.append((await sign_in(running.http, member, "wrong password")).status_code)
+        running.clock.advance(timedelta(minutes=3, seconds=30))
+    assert statuses == [401, 401, 401, 401, 429]
+    running.clock.advance(timedelta(minutes=5))  # the first attempts are now out of the window
+    assert (await sign_in(running.http, "hope_sw")).status_code == 303
+
+
 async def test_idle_timeout_signs_the_member_out(running: Running) -> None:
     """Activity keeps a session; 30 quiet minutes end it, and the old cookie is dead."""
     configure(running, idle=timedelta(minutes=30))
