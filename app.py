@@ -22,6 +22,8 @@ from bot.channels.outbound import build_sender
 from bot.channels.twilio_sms import SignatureChecker, TwilioSms
 from bot.channels.webchat import WebChat
 from bot.dashboard.config import DashboardConfig
+from bot.dashboard.parent_link import PlanLinkTexter
+from bot.dashboard.wiring import dashboard_for
 from bot.disclosures import RecordTexter
 from bot.errors import StoreUnavailable
 from bot.flows import build_engine, resource_finder
@@ -35,7 +37,7 @@ from bot.store.client import worker_client
 from bot.store.crypto import cipher_from_settings
 from bot.store.embedded import EmbeddedServer, connect_redis
 from bot.store.redis_store import RedisConversationStore
-from bot.web import care, chat, install_error_handlers, ops, twilio
+from bot.web import care, chat, install_error_handlers, ops, parent_plan, twilio
 from bot.web.deps import Runtime
 
 WEB_DIR = Path(__file__).resolve().parent / "bot" / "web"
@@ -138,6 +140,13 @@ def create_app(
                 await record(handled.address, handled.events)
 
             service.add_hook(text_record)
+
+            # MY PLAN: a private link to the printable plan, texted to the parent.
+            async def text_plan_link(handled: Handled) -> None:
+                texter = PlanLinkTexter(dashboard_for(app.state), settings.public_base_url)
+                await texter(handled.address, handled.events)
+
+            service.add_hook(text_plan_link)
             app.state.runtime = Runtime(
                 settings=settings,
                 service=service,
@@ -179,6 +188,7 @@ def create_app(
     app.include_router(reminders_web.router)
     app.include_router(reports_router)
     app.include_router(care.router)
+    app.include_router(parent_plan.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     return app
 

@@ -35,3 +35,9 @@ class DashKeys:
         """Sign-in attempt times from one client address (hashed: no IP in a key name)."""
         digest = hashlib.sha256(address.encode()).hexdigest()[:24]
         return f"{self.prefix}dash:addr:{digest}"
+
+    def plan_link(self, contact: str, token: str) -> str:
+        """A parent's private link to their printable plan; under the contact's hash tag, so
+        DELETE MY DATA removes it with everything else. Only the token's hash is in the name."""
+        digest = hashlib.sha256(token.encode()).hexdigest()[:32]
+        return f"{self.prefix}{contact}:planlink:{digest}"

@@ -65,9 +65,9 @@ async def print_plan(
     state = await dash.records.latest_consent(contact)
     tz = zone(session.timezone if session else None, dash.default_timezone)
     today = now.astimezone(tz).date()
-    parts = [_part(dash, view, SOURCE_LOCALE, today)]
+    parts = [print_part(dash, view, SOURCE_LOCALE, today)]
     if view.locale != SOURCE_LOCALE:
-        parts.insert(0, _part(dash, view, view.locale, today))
+        parts.insert(0, print_part(dash, view, view.locale, today))
     return PrintPlan(
         plan_id=plan_id,
         parts=tuple(parts),
@@ -77,7 +77,7 @@ async def print_plan(
     )
 
 
-def _part(dash: Dashboard, view: PlanView, locale: str, today: date) -> PrintPart:
+def print_part(dash: Dashboard, view: PlanView, locale: str, today: date) -> PrintPart:
     name = str(view.parent.get("name", ""))
     translate = dash.translator
     voice = Voice(translate, locale, view.names.program, view.names.plan, name)

@@ -7,8 +7,10 @@ the care-team records and the reminders planner that app.py's lifespan has set u
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from redis.asyncio import Redis
 
 from bot.careteam.api import PlanReader
 from bot.careteam.directory import Directory, Member, Principal
@@ -51,6 +53,13 @@ class Dashboard:
     secure_cookies: bool
     default_timezone: str
     state: Any  # app.state: the reminders subsystem may stop and start again
+    keys: DashKeys = field(default_factory=DashKeys)
+    redis: Redis | None = None
+
+    @property
+    def store_redis(self) -> Redis:
+        """The care-team records' client (bytes), for the dashboard's own keys."""
+        return self.redis if self.redis is not None else self.records.redis
 
     @property
     def planner(self) -> Planner | None:
@@ -100,6 +109,8 @@ def dashboard_for(state: Any) -> Dashboard:
         secure_cookies=settings.public_base_url.startswith("https:"),
         default_timezone=settings.default_timezone,
         state=state,
+        keys=keys,
+        redis=redis,
     )
     state.dashboard = dashboard
     return dashboard

@@ -121,6 +121,11 @@ class RecordRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanLinkRequested:
+    """MY PLAN: text the parent a short-lived private link to see and print the plan."""
+
+
+@dataclass(frozen=True, slots=True)
 class ErasureRequested:
     """DELETE MY DATA, confirmed twice: erase everything about this contact."""
 
@@ -152,6 +157,7 @@ Event = (
     | RemindersListRequested
     | ReminderCancelRequested
     | RecordRequested
+    | PlanLinkRequested
     | ErasureRequested
     | CantReach
 )

@@ -36,6 +36,7 @@ Command = Literal[
     "needs",
     "saved",
     "my_record",
+    "my_plan",
     "delete_data",
     "erase_confirm",
 ]
@@ -83,6 +84,7 @@ KEYWORDS: dict[Command, str] = {
     "needs": NP_("keyword", "NEEDS, MY NEEDS"),
     "saved": NP_("keyword", "SAVED, MY SAVED, SAVED PLACES"),
     "my_record": NP_("keyword", "MY RECORD, WHO SAW MY PLAN"),
+    "my_plan": NP_("keyword", "MY PLAN, PRINT MY PLAN, SEND MY PLAN"),
     "delete_data": NP_("keyword", "DELETE MY DATA, ERASE MY DATA, DELETE MY INFO"),
     # The second "yes" of DELETE MY DATA: a word, so no one erases a plan by a stray YES.
     "erase_confirm": NP_("keyword", "DELETE, ERASE"),

@@ -26,6 +26,7 @@ from bot.engine.events import (
     LanguageChanged,
     OptedIn,
     OptedOut,
+    PlanLinkRequested,
     RecordRequested,
     ReminderCancelRequested,
     ReminderReplied,
@@ -277,6 +278,7 @@ class Engine:
             "needs": lambda: self._show_needs(turn),
             "saved": lambda: self._show_saved(turn),
             "my_record": lambda: self._my_record(turn),
+            "my_plan": lambda: self._my_plan(turn),
             "delete_data": lambda: self._ask_erase(turn),
         }
         onboarding = session.flow == self.flows.onboarding.id and session.mode == "ask"
@@ -641,6 +643,11 @@ class Engine:
     def _my_record(self, turn: _Turn) -> None:
         turn.events.append(RecordRequested())
         turn.say(m.RECORD_COMING)
+        self._prompt(turn)
+
+    def _my_plan(self, turn: _Turn) -> None:
+        turn.events.append(PlanLinkRequested())
+        turn.say(m.PLAN_LINK_COMING)
         self._prompt(turn)
 
     def _ask_erase(self, turn: _Turn) -> None:

@@ -146,6 +146,7 @@ SAVED_NONE = N_(
 SAVED_HEADER = N_("Places you saved:")
 NUMBER_NOT_LISTED = N_("That number is not on the list.")
 
+PLAN_LINK_COMING = N_("I'll text you a private link to see and print your plan.")
 RECORD_COMING = N_("I'll text you the list of who has seen your plan. It may take a minute.")
 ERASE_CONFIRM = N_(
     "This deletes your whole plan and all your answers, and tells your team it was deleted. "

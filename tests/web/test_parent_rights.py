@@ -105,3 +105,38 @@ async def test_delete_my_data_asks_twice_then_leaves_no_key(
         erasures: list[Any] = keyspace.client.xrange(f"{keyspace.prefix}careteam:erasures")
         assert len(erasures) == 1
         assert contact.encode() not in repr(erasures).encode()
+
+
+async def test_my_plan_texts_a_private_link_to_the_printable_plan(
+    dev_app: FastAPI, keyspace: KeySpace
+) -> None:
+    transport = httpx.ASGITransport(app=dev_app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
+        address = await first_part_shared_with_the_social_worker(http, dev_app)
+        store = store_of(dev_app)
+        assert (await say(http, "my plan"))[0].startswith("I'll text you a private link")
+
+        async def texted() -> bool:
+            return any(t.startswith("Your plan: ") for t in await store.dev_outbox(address))
+
+        await eventually(texted)
+        link = next(t for t in await store.dev_outbox(address) if t.startswith("Your plan: "))
+        url = link.split()[2]
+        path = url.removeprefix(runtime_of(dev_app).settings.public_base_url)
+        assert path.startswith("/plan/")
+        shown = await http.get(path)
+        assert shown.status_code == 200
+        assert shown.headers["referrer-policy"] == "no-referrer"
+        assert shown.headers["cache-control"] == "no-store"
+        assert "Basic needs" in shown.text
+        assert "Back to the plan" not in shown.text
+        forged = path[:-4] + "abcd"
+        assert (await http.get(forged)).status_code == 404
+        # Only the token's hash is stored, under the parent's hash tag; when it expires, so
+        # does the link.
+        token = path.rsplit("/", 1)[1]
+        assert not [k for k in keyspace.stored() if token.encode() in k]
+        for key in keyspace.stored():
+            if b":planlink:" in key:
+                keyspace.client.delete(key)
+        assert (await http.get(path)).status_code == 404

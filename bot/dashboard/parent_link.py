@@ -1,0 +1,111 @@
+"""MY PLAN: a short-lived private link that shows the parent their own plan, ready to print.
+
+The link carries the plan id and a random token; Redis keeps only the token's hash, under the
+contact's hash tag, for LINK_TTL. The page shows every finished part in the parent's language
+and in English, without the private answers (a shared phone may open it), and the care-team
+contacts of the organizations the parent shares with. Opening it is audited.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bot.careteam.consent import consent_organizations
+from bot.careteam.payload import (
+    PlanView,
+    VisibleSection,
+    contact_of,
+    notice,
+    parent_view,
+    plan_id_of,
+    snapshot_from_plan,
+)
+from bot.careteam.records import AuditEntry
+from bot.dashboard.printing import PrintPlan, print_part, team_contacts
+from bot.dashboard.wiring import Dashboard
+from bot.engine.events import PlanLinkRequested
+from bot.engine.texts import N_
+from bot.i18n import SOURCE_LOCALE
+from bot.reminders.prefs import zone
+
+log = logging.getLogger(__name__)
+
+LINK_TTL = timedelta(hours=24)
+# Translators: {url} is the private link. Keep it discreet: no health words.
+LINK_TEXT = N_("Your plan: {url} This private link works for 24 hours. Please don't share it.")
+
+
+async def new_link(dash: Dashboard, address: str, base_url: str) -> str:
+    """A fresh link for the parent at `address`."""
+    contact = dash.store.keys_for(address).contact
+    token = secrets.token_urlsafe(24)
+    await dash.store_redis.set(
+        dash.keys.plan_link(contact, token), b"1", ex=int(LINK_TTL.total_seconds())
+    )
+    return f"{base_url}/plan/{plan_id_of(contact)}/{token}"
+
+
+async def open_link(dash: Dashboard, plan_id: str, token: str) -> str | None:
+    """The contact a valid, unexpired link belongs to; None otherwise."""
+    contact = contact_of(plan_id)
+    if contact is None or not 16 <= len(token) <= 64:
+        return None
+    exists = await dash.store_redis.exists(dash.keys.plan_link(contact, token))
+    return contact if exists else None
+
+
+async def parent_print(dash: Dashboard, contact: str, now: datetime) -> PrintPlan | None:
+    """The parent's whole plan (private answers left out), audited as the parent's own view."""
+    session = await dash.store.load_contact(contact)
+    if session is None:
+        return None
+    sections = []
+    for flow in dash.flows.sections:
+        snapshot = snapshot_from_plan(flow, session)
+        if snapshot is not None:
+            sections.append(VisibleSection(snapshot, flow, include_private=False))
+    plan_id = plan_id_of(contact)
+    view = PlanView(
+        plan_id=plan_id,
+        locale=session.locale,
+        parent=parent_view(session),
+        sections=tuple(sections),
+        consents=(),
+        names=dash.names,
+        intermediary=dash.directory.program.intermediary,
+        organization_names={o.id: o.name for o in dash.directory.organizations},
+        need_records=session.plan.needs,
+    )
+    today = now.astimezone(zone(session.timezone, dash.default_timezone)).date()
+    parts = [print_part(dash, view, SOURCE_LOCALE, today)]
+    if session.locale != SOURCE_LOCALE:
+        parts.insert(0, print_part(dash, view, session.locale, today))
+    state = await dash.records.latest_consent(contact)
+    shared = frozenset(s.flow.id for s in sections)
+    team = team_contacts(dash.directory, state, shared, now) if consent_organizations(state) else ()
+    await dash.records.audit(
+        contact, AuditEntry(now, "parent", "", "parent_view", "plan.print: private link", "200")
+    )
+    return PrintPlan(plan_id, tuple(parts), team, notice(dash.names), "you")
+
+
+class PlanLinkTexter:
+    """A service hook: on PlanLinkRequested, text the parent a fresh private link."""
+
+    def __init__(self, dash: Dashboard, base_url: str) -> None:
+        self._dash = dash
+        self._base_url = base_url
+
+    async def __call__(self, address: str, events: Sequence[object]) -> bool:
+        if not any(isinstance(e, PlanLinkRequested) for e in events):
+            return False
+        session = await self._dash.store.load(address)
+        locale = session.locale if session else SOURCE_LOCALE
+        url = await new_link(self._dash, address, self._base_url)
+        text = self._dash.translator.gettext(locale, LINK_TEXT).format(url=url)
+        await self._dash.sender.send(address, text)
+        log.info("plan link texted", extra={"event": "plan_link"})
+        return True
