@@ -79,6 +79,8 @@ class Eraser:
         cancelled += await self._records.purge_dead(contact)
         await self._forget(contact)
         keys = await self._store.erase_contact(contact)
+        # The outbox still holds the parent's sealed events until it is trimmed: not after this.
+        await self._store.erase_outbox(contact, entry_id)
         await self._records.log_erasure(datetime.fromtimestamp(now, UTC), keys, len(recipients))
         log.info(
             "plan erased",

@@ -281,6 +281,37 @@ class RedisConversationStore:
             if cursor == 0:
                 return deleted
 
+    async def erase_outbox(self, contact: str, until: str, batch: int = 2000) -> int:
+        """Delete the contact's entries from the outbox stream up to entry `until` (included).
+
+        Sealed, but still readable with the data key until the stream is trimmed: after
+        DELETE MY DATA they go at once. Entries after `until` belong to a fresh start and stay.
+        A consumer that has not read a deleted entry never sees it; one holding it pending is
+        handed nothing for it by XAUTOCLAIM.
+        """
+        stream = self._keys.outbox
+        wanted = contact.encode()
+        start, deleted = "-", 0
+        while True:
+            async with self._call("erase_outbox"):
+                chunk = cast(
+                    list[Any], await self._redis.xrange(stream, min=start, max=until, count=batch)
+                )
+            if not chunk:
+                return deleted
+            doomed = [
+                _as_bytes(entry_id)
+                for entry_id, fields in chunk
+                if fields.get(b"contact") == wanted
+            ]
+            if doomed:
+                async with self._call("erase_outbox"):
+                    deleted += int(await self._redis.xdel(stream, *doomed))
+            if len(chunk) < batch:
+                return deleted
+            last = _as_bytes(chunk[-1][0]).decode()
+            start = "(" + last
+
     async def address_of(self, contact: str) -> str | None:
         """The raw address behind a contact id from the outbox, for workers that must text."""
         key = self._keys.for_contact(contact).address

@@ -367,3 +367,23 @@ async def test_erase_contact_leaves_no_key_of_that_contact_and_spares_others(
     assert await redis_store.load("+14155550100") is not None
     with pytest.raises(ValueError, match="not a contact id"):
         await redis_store.erase_contact("*")
+
+
+async def test_erase_outbox_takes_the_contacts_events_up_to_the_erasure_only(
+    redis_store: RedisConversationStore,
+) -> None:
+    """After DELETE MY DATA the parent's sealed events leave the outbox; a fresh start stays."""
+    for n in range(5):
+        await redis_store.transact(PHONE, None, answer_apply(f"answer {n}"))
+        await redis_store.transact("+14155550100", None, answer_apply("other"))
+    entries = await redis_store.read_outbox()
+    contact = redis_store.keys_for(PHONE).contact
+    until = entries[-1].entry_id
+    await redis_store.transact(PHONE, None, answer_apply("after the erasure"))
+    deleted = await redis_store.erase_outbox(contact, until, batch=3)
+    assert deleted == 5
+    left = await redis_store.read_outbox()
+    mine = [e for e in left if e.contact == contact]
+    assert len(mine) == 1
+    assert mine[0].entry_id > until
+    assert len([e for e in left if e.contact != contact]) == 5
