@@ -21,6 +21,7 @@ from app import create_app
 from bot.settings import Settings
 from bot.store.redis_store import RedisConversationStore
 from bot.web.deps import Runtime
+from tests.fakes.twilio_server import FakeTwilio
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 # A fixed key, so a failing test's data in db 14 can be read back by hand.
@@ -98,6 +99,20 @@ def new_keyspace() -> Iterator[KeySpace]:
 def keyspace() -> Iterator[KeySpace]:
     with new_keyspace() as space:
         yield space
+
+
+@pytest.fixture(scope="module")
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """A local Twilio-compatible server (validated against Twilio's OpenAPI description)."""
+    with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def twilio(fake_twilio: FakeTwilio) -> FakeTwilio:
+    """The local Twilio, with what earlier tests sent cleared."""
+    fake_twilio.clear()
+    return fake_twilio
 
 
 @pytest.fixture

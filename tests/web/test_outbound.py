@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -30,18 +30,6 @@ from tests.web.conftest import (
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("redis-db14")]
 
 SERVICE_SID = "MG" + "0123456789abcdef" * 2
-
-
-@pytest.fixture(scope="module")
-def fake_twilio() -> Iterator[FakeTwilio]:
-    with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-def twilio(fake_twilio: FakeTwilio) -> FakeTwilio:
-    fake_twilio.clear()
-    return fake_twilio
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,8 +15,6 @@ from bot.engine.session import Session
 from bot.reminders.wiring import Reminders
 from tests.fakes.twilio_server import FakeTwilio, SentMessage
 from tests.web.conftest import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
     KeySpace,
     make_settings,
     new_phone,
@@ -40,19 +38,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-# The same local Twilio as test_outbound.py's (a candidate for tests/web/conftest.py).
-@pytest.fixture(scope="module")
-def fake_twilio() -> Iterator[FakeTwilio]:
-    with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-def twilio(fake_twilio: FakeTwilio) -> FakeTwilio:
-    fake_twilio.clear()
-    return fake_twilio
 
 
 @pytest.fixture
