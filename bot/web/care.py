@@ -15,11 +15,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from bot.careteam.consent import PART2_SECTION
+from bot.careteam.deps import careteam_of
 from bot.careteam.directory import ROLE_LABELS
+from bot.careteam.errors import CareTeamError
+from bot.careteam.needs import NeedChange
 from bot.careteam.payload import contact_of
 from bot.dashboard import appointments, audit, handoff, inbox, planpage, printing, roster, web
 from bot.dashboard.scan import visible_sections
 from bot.dashboard.sessions import CareSession
+from bot.dashboard.wiring import principal_of
+from bot.engine.session import NEED_STATUSES
 from bot.reminders.intake import InvalidAppointment, UnknownPlan
 from bot.reminders.prefs import zone
 
@@ -32,6 +37,7 @@ DONE: Mapping[str, str] = {
     "sent": "Your answer was texted to the parent.",
     "handed_back": "Handed back: the bot answers the parent again.",
     "cleared": "Flag cleared.",
+    "need": "Need updated. The team members the parent shares it with will see the change.",
 }
 ENDED: Mapping[str, str] = {
     "idle": "You were signed out after {minutes} minutes without activity. Please sign in again.",
@@ -251,6 +257,31 @@ async def clear_flag(
     except handoff.NotAllowed:
         return web.not_found(request, viewer)
     return web.see(f"/care/plans/{plan_id}?done=cleared")
+
+
+@router.post("/plans/{plan_id}/needs/{kind}")
+async def change_need(
+    request: Request,
+    viewer: web.ViewerDep,
+    plan_id: str,
+    kind: str,
+    csrf: web.Csrf = "",
+    status: Annotated[str, Form(max_length=20)] = "",
+    note: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """The same change as PATCH /api/v1/plans/{plan_id}/needs/{kind}: consent-checked,
+    versioned, audited and delivered to the consented receivers."""
+    if not viewer.session.csrf_ok(csrf):
+        return web.forbidden(request, viewer)
+    if status not in NEED_STATUSES:
+        return await _plan_response(request, viewer, plan_id, error="Pick a status.", status=422)
+    given = {"status", "notes"} if note.strip() else {"status"}
+    change = NeedChange(frozenset(given), status=status, notes=note.strip())
+    try:
+        await careteam_of(request).needs.update(principal_of(viewer.member), plan_id, kind, change)
+    except CareTeamError:
+        return web.not_found(request, viewer)
+    return web.see(f"/care/plans/{plan_id}?done=need#needs-h")
 
 
 @router.get("/plans/{plan_id}/print")

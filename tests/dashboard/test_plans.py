@@ -196,3 +196,45 @@ async def test_clearing_a_handled_flag(running: Running) -> None:
     assert ("hope_sw", "flag.clear", "flag cant_reach") in [
         (e.actor, e.action, e.what) for e in log
     ]
+
+
+async def test_a_member_changes_a_need_from_the_plan_page(running: Running) -> None:
+    """The plan page's need form makes the same versioned, audited change as the API."""
+    made = await running.seed("Maria", MARIA)
+
+    def with_housing_need(session: Session) -> tuple[Session, list[Any], list[Any]]:
+        session.plan.needs["housing"] = {
+            "kind": "housing",
+            "status": "need",
+            "source": ["basic_needs", "housing_now"],
+            "owner": None,
+            "referred_on": None,
+            "notes": "",
+            "version": 1,
+            "history": [],
+        }
+        return session, [], []
+
+    await running.dash.store.transact(made.address, None, with_housing_need)
+    http = await signed_in(running, "hope_sw")
+    page = await http.get(f"/care/plans/{made.plan_id}")
+    action = f"/care/plans/{made.plan_id}/needs/housing"
+    assert f'action="{action}"' in page.text
+    forged = await http.post(action, data={"csrf": "forged", "status": "referred"})
+    assert forged.status_code == 403
+    wrong = await http.post(action, data={"csrf": csrf_of(page), "status": "sorted"})
+    assert wrong.status_code == 422
+    saved = await http.post(
+        action, data={"csrf": csrf_of(page), "status": "referred", "note": "Called the shelter"}
+    )
+    assert saved.status_code == 303
+    need = (await running.session_of(made)).plan.needs["housing"]
+    assert (need["status"], need["version"], need["notes"]) == ("referred", 2, "Called the shelter")
+    assert need["history"][-1]["status"] == "referred"
+    # The nurse is not shared Basic needs: the same not-found as for any other plan.
+    nurse = running.client()
+    await signed_in(Running(running.app, nurse, running.clock, running.template), "hope_nurse")
+    nurse_page = await nurse.get("/care")
+    refused = await nurse.post(action, data={"csrf": csrf_of(nurse_page), "status": "have"})
+    assert refused.status_code == 404
+    assert (await running.session_of(made)).plan.needs["housing"]["status"] == "referred"
