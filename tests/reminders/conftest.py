@@ -182,12 +182,11 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def scheduler(redis: Redis, prefix: str) -> AsyncIterator[ReminderScheduler]:
-    """A started scheduler that never leads (its lease is held by 'someone else')."""
+    """A started scheduler that never leads (it does not contend for the lease)."""
     keys = ReminderKeys(prefix)
-    await redis.set(keys.leader, b"someone-else", px=60_000)
     sync = sync_client_for(redis)
     made = ReminderScheduler(redis=redis, sync_client=sync, keys=keys)
-    await made.start()
+    await made.start(contend=False)
     yield made
     await made.stop()
     sync.close()
