@@ -55,9 +55,14 @@ def main(argv: list[str] | None = None) -> int:
             i18n_catalogs.compile_all()
         return 0
     from bot.channels.terminal import run_chat
+    from bot.flows import resource_finder
     from bot.i18n_catalogs import shipped_locales
+    from bot.resources import load_resource_directory
+    from bot.settings import Settings
 
-    run_chat(build_engine(locales=tuple(args.locale or shipped_locales())))
+    folder = Settings().resources_folder  # the sample directory unless RESOURCES_DIR is set
+    finder = resource_finder(load_resource_directory(folder)) if folder else None
+    run_chat(build_engine(locales=tuple(args.locale or shipped_locales()), resource_finder=finder))
     return 0
 
 
