@@ -204,7 +204,9 @@ class Session:
             flow=data.get("flow"),
             step=data.get("step"),
             tries=int(data.get("tries", 0)),
-            trail=[list(p) for p in data.get("trail", [])],
+            # The pairs are never changed in place (the engine appends and removes whole
+            # pairs), so they need no copy: a plan list opens hundreds of sessions.
+            trail=list(data.get("trail", [])),
             review=list(data.get("review", [])),
             resume=cast("Mode | None", data.get("resume")),
             last_seen=data.get("last_seen"),
@@ -212,7 +214,7 @@ class Session:
             plan=Plan.from_json(plan_data or {}),
             reminder=data.get("reminder"),
             handoff_claim=data.get("handoff_claim"),
-            history=[list(item) for item in data.get("history", [])],
+            history=list(data.get("history", [])),
             listing=data.get("listing"),
             detour=data.get("detour"),
         )
