@@ -196,7 +196,7 @@ NEED_LABELS = {
     "housing": N_("a place to live"),
     "insurance": N_("health insurance"),
     "legal": N_("legal help"),
-    "mental_health": N_("how you feel"),
+    "mental_health": N_("stress or feeling down"),
     "money": N_("money and bills"),
     "naloxone": N_("naloxone (Narcan)"),
     "pain_plan": N_("a pain plan for birth"),
