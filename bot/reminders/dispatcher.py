@@ -18,6 +18,7 @@ from bot.engine.session import Session
 from bot.engine.texts import Translator
 from bot.errors import StoreError
 from bot.reminders.keys import parse_job_id
+from bot.reminders.loops import keep_stepping
 from bot.reminders.planner import OFFER_ITEM, Planner
 from bot.reminders.prefs import profile, suppression
 from bot.reminders.ratelimit import Priority, TokenBucket
@@ -110,12 +111,7 @@ class Dispatcher:
         """Until cancelled: first what a dead leader left pending, then new entries."""
         await self.ensure_group()
         self._running = True
-        while self._running:
-            try:
-                await self.step()
-            except (RedisError, OSError) as exc:
-                log.warning("reminder dispatch round failed: %s", type(exc).__name__)
-                await asyncio.sleep(1.0)
+        await keep_stepping(self.step, lambda: self._running, "reminder dispatch")
 
     async def step(self, *, block: bool = True) -> int:
         """One round: reclaim stale entries, read new ones, handle them. Returns how many."""

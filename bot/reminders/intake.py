@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import re
@@ -24,6 +23,7 @@ from bot.engine.events import (
     SectionCompleted,
 )
 from bot.errors import DecryptionError
+from bot.reminders.loops import keep_stepping
 from bot.reminders.planner import Planner
 from bot.reminders.replies import ListReplies
 from bot.reminders.rules import KINDS, Repeat
@@ -173,12 +173,7 @@ class Intake:
     async def run(self) -> None:
         await self.ensure_group()
         self._running = True
-        while self._running:
-            try:
-                await self.step()
-            except (RedisError, OSError) as exc:
-                log.warning("reminder intake round failed: %s", type(exc).__name__)
-                await asyncio.sleep(1.0)
+        await keep_stepping(self.step, lambda: self._running, "reminder intake")
 
     async def step(self, *, block: bool = True) -> int:
         """Reclaim what a dead process left, read new entries, handle and ack them."""

@@ -1,9 +1,12 @@
-"""Stopping the subsystem's background loops reliably."""
+"""The subsystem's background loops: running them through Redis trouble, stopping them."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
@@ -19,3 +22,16 @@ async def finish(task: asyncio.Task[None], timeout: float = 3.0) -> None:
             await asyncio.gather(task, return_exceptions=True)
             return
     log.warning("reminders task did not stop", extra={"task": task.get_name()})
+
+
+async def keep_stepping(
+    step: Callable[[], Awaitable[int]], running: Callable[[], bool], what: str
+) -> None:
+    """Call `step` while `running()`; a Redis or network error is logged and retried after
+    a second, never fatal (the stream keeps what was not acknowledged)."""
+    while running():
+        try:
+            await step()
+        except (RedisError, OSError) as exc:
+            log.warning("%s round failed: %s", what, type(exc).__name__)
+            await asyncio.sleep(1.0)
