@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.careteam.consent import SHARE_STEPS, allows_private, permits_for
+from bot.careteam.access import access_for
 from bot.careteam.directory import Directory, Principal
 from bot.careteam.payload import (
     Names,
@@ -69,15 +69,14 @@ class PlanReader:
             await self.records.audit_access(self._entry(who, now, "deny", what, "no such plan"))
             return None
         state = await self.records.latest_consent(contact)
+        seen = access_for(state, who.roles, who.organization, now)
         sections: list[VisibleSection] = []
         for flow in self.flows.sections:
-            if flow.id not in SHARE_STEPS:
-                continue
-            if not permits_for(flow.id, state, who.roles, who.organization, now):
+            if flow.id not in seen.sections:
                 continue
             snapshot = snapshot_from_plan(flow, session)
             if snapshot is not None:
-                private = allows_private(flow.id, state, who.roles, who.organization, now)
+                private = seen.includes_private(flow.id)
                 changing = flow.id in session.plan.dirty
                 sections.append(VisibleSection(snapshot, flow, private, changing))
         if not sections:

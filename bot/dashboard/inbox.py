@@ -1,9 +1,11 @@
 """The handoff inbox: parents who asked for a person, and the conversation a member answers.
 
 Who may answer: the on-call members of the parent's organizations (as for the on-call
-webhook), and any member the parent shares a section with. The conversation shows the
-texts from the moment the parent asked for a person on: earlier texts are answers to plan
-questions, which a member may see only as far as the parent's consent goes (the plan page).
+webhook), and any member the parent shares a section with. The conversation shows, by the
+one disclosure rule (careteam/access.py), the words to a person said since the parent's
+open request (TALK or crisis words), and texts in a part of the plan the parent shares with
+this member. Answers to any other part, lists of answers, and anything said before the
+request stay hidden, whoever asks; each look is audited with the parts it showed.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.careteam.consent import ConsentState, consent_organizations
+from bot.careteam.access import Access, access_for
+from bot.careteam.consent import SHARE_STEPS, ConsentState, consent_organizations
 from bot.careteam.directory import ON_CALL, Directory, Member
 from bot.careteam.payload import contact_of, plan_id_of
 from bot.dashboard.about import About, about, flags_of
@@ -19,7 +22,7 @@ from bot.dashboard.audit import entry
 from bot.dashboard.planpage import Claim, claim_of
 from bot.dashboard.scan import every_plan, visible_sections
 from bot.dashboard.wiring import Dashboard
-from bot.engine.session import Session
+from bot.engine.session import TOPIC_PERSON, Session
 from bot.geo import zip_info
 
 
@@ -40,6 +43,7 @@ class Message:
     incoming: bool
     text: str
     at: datetime
+    topic: str = TOPIC_PERSON  # what it is about (engine/session.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +55,7 @@ class Conversation:
     waiting: bool  # the parent's request is open (not handed back)
     claim: Claim | None  # only while it holds
     messages: tuple[Message, ...]
-    earlier: int  # texts from before the request, not shown
+    earlier: int  # texts not shown: before the request, or about a part not shared
     opted_out: bool
     sees_plan: bool
 
@@ -129,15 +133,14 @@ async def conversation(
             contact, entry(member, now, "deny", "dashboard.conversation", "not on the team")
         )
         return None
-    await dash.records.audit(contact, entry(member, now, "read", "dashboard.conversation"))
-    raw_flag = session.plan.flags.get("handoff")
-    since = datetime.fromisoformat(raw_flag) if isinstance(raw_flag, str) else None
-    messages = [
-        Message(item[0] == "in", item[1], datetime.fromisoformat(item[2]))
-        for item in session.history
-        if len(item) == 3
-    ]
-    shown = [m for m in messages if since is None or m.at >= since]
+    seen = access_for(state, member.roles, member.organization, now)
+    since = opened_at(session)
+    messages = [_message(item) for item in session.history if len(item) in (3, 4)]
+    shown = [m for m in messages if _shows(m, seen, since)]
+    parts = sorted({m.topic for m in shown if m.topic in SHARE_STEPS}, key=list(SHARE_STEPS).index)
+    listed = ", ".join(f"{p} v{session.plan.versions.get(p, 1)}" for p in parts)
+    what = f"dashboard.conversation: {listed}" if listed else "dashboard.conversation"
+    await dash.records.audit(contact, entry(member, now, "read", what, "200"))
     return Conversation(
         plan_id=plan_id,
         contact=contact,
@@ -148,5 +151,29 @@ async def conversation(
         messages=tuple(shown),
         earlier=len(messages) - len(shown),
         opted_out=session.status == "opted_out",
-        sees_plan=bool(visible_sections(state, member, now)),
+        sees_plan=bool(seen),
     )
+
+
+# The flags that mean the parent asked for a person: TALK, and crisis words.
+REQUESTS = ("handoff", "crisis")
+
+
+def opened_at(session: Session) -> datetime | None:
+    """When the parent's open request for a person began (None: no request is open)."""
+    times = [
+        datetime.fromisoformat(raw)
+        for name in REQUESTS
+        if isinstance(raw := session.plan.flags.get(name), str)
+    ]
+    return min(times) if times else None
+
+
+def _message(item: list[str]) -> Message:
+    topic = item[3] if len(item) == 4 else TOPIC_PERSON
+    return Message(item[0] == "in", item[1], datetime.fromisoformat(item[2]), topic)
+
+
+def _shows(message: Message, seen: Access, since: datetime | None) -> bool:
+    asked = since is not None and message.at >= since
+    return seen.sees_topic(message.topic, asked=asked)

@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.careteam.consent import SHARE_STEPS, ConsentState, permits_for
+from bot.careteam.access import access_for
+from bot.careteam.consent import ConsentState
 from bot.careteam.directory import Member
 from bot.dashboard.consents import latest_consents
 from bot.dashboard.wiring import Dashboard
@@ -54,8 +55,4 @@ async def _load(dash: Dashboard, contacts: list[str], keep: Keep) -> list[Found]
 
 def visible_sections(state: ConsentState, member: Member, now: datetime) -> frozenset[str]:
     """The plan sections the newest consent lets this member see (finished or not)."""
-    return frozenset(
-        section
-        for section in SHARE_STEPS
-        if permits_for(section, state, member.roles, member.organization, now)
-    )
+    return access_for(state, member.roles, member.organization, now).sections

@@ -43,7 +43,7 @@ from bot.engine.needs import set_status, update_from_answers
 from bot.engine.parsing import Option, ParseFailed, parse_choice, parse_int, parse_yes_no
 from bot.engine.render import Voice, pack
 from bot.engine.resources import ResourceFinder, no_resources
-from bot.engine.session import HISTORY_CAP, Mode, Session
+from bot.engine.session import HISTORY_CAP, TOPIC_PERSON, TOPIC_PLAN, Mode, Session
 from bot.engine.sharing import recipients, role_label, without_role
 from bot.engine.texts import Translator
 
@@ -101,6 +101,8 @@ class _Turn:
     voice: Voice
     replies: list[str] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    # The parent's text asked for a person or for help (TALK, HELP, STOP, crisis words).
+    to_person: bool = False
 
     def say(self, message: str, **values: Any) -> None:
         self.replies.append(self.voice(message, **values))
@@ -139,7 +141,7 @@ class Engine:
         self._handle(turn, text)
         turn.session.last_seen = now.isoformat()
         if not any(isinstance(e, ErasureRequested) for e in turn.events):
-            _remember(turn.session, text, turn.replies, now)
+            _remember(session, turn, text)
         return StepResult(turn.session, turn.replies, turn.events)
 
     def _voice(self, session: Session) -> Voice:
@@ -157,6 +159,7 @@ class Engine:
         folded = fold(text[:500])
         match = self.keywords.command(folded)
         command = match.command if match else None
+        turn.to_person = command in _TO_PERSON
         if session.status == "opted_out":
             if command == "start":
                 self._opt_in(turn, folded)
@@ -174,6 +177,7 @@ class Engine:
             return
         crisis = self.keywords.crisis(folded)
         if crisis is not None:
+            turn.to_person = True
             session.plan.flags["crisis"] = turn.now.isoformat()
             turn.events.append(CrisisDetected(crisis, session.flow, session.step))
             turn.say(CRISIS_TEXTS[crisis])
@@ -1084,10 +1088,29 @@ class Engine:
         return list(pack(lines))
 
 
-def _remember(session: Session, text: str, replies: list[str], now: datetime) -> None:
-    """Keep the last few texts both ways, for a team member taking over the conversation."""
-    at = now.isoformat()
-    history = session.history
-    history.append(["in", text[:500], at])
-    history.extend(["out", reply, at] for reply in replies)
+_TO_PERSON = frozenset({"talk", "help", "stop"})
+_FREE_MODES = frozenset({"menu", "idle"})
+
+
+def _topic(session: Session) -> str:
+    """What a text said in this state is about (session.py, TOPIC_*): a numbered list may
+    hold answers from any part; the menu names the parts and no answers."""
+    if session.listing is not None:
+        return TOPIC_PLAN
+    if session.mode in _FREE_MODES:
+        return TOPIC_PERSON
+    return session.flow or TOPIC_PLAN
+
+
+def _remember(before: Session, turn: _Turn, text: str) -> None:
+    """Keep the last few texts both ways, for a team member taking over the conversation,
+    each with what it is about (so the inbox shows only what consent covers)."""
+    after, at = turn.session, turn.now.isoformat()
+    topic = next((t for t in (_topic(before), _topic(after)) if t != TOPIC_PERSON), TOPIC_PERSON)
+    # A text to a person: a request for one, or words while a member has the conversation.
+    claimed = before.handoff_claim is not None and after.handoff_claim is not None
+    said = TOPIC_PERSON if turn.to_person or claimed else topic
+    history = after.history
+    history.append(["in", text[:500], at, said])
+    history.extend(["out", reply, at, topic] for reply in turn.replies)
     del history[: max(0, len(history) - HISTORY_CAP)]

@@ -22,6 +22,14 @@ Mode = Literal[
 NeedStatus = Literal["have", "need", "referred", "connected", "declined"]
 NEED_STATUSES: tuple[NeedStatus, ...] = ("have", "need", "referred", "connected", "declined")
 HISTORY_CAP = 20
+# What a remembered text is about (its 4th item), so the handoff inbox shows a member only
+# what consent covers (careteam/access.py): a flow id when the text was in a flow (a
+# question, an answer, a read-back), TOPIC_PERSON for words to a person (TALK, HELP, STOP,
+# crisis words, texts while a member has the conversation, chat at the menu), TOPIC_PLAN
+# for anything else about the plan (lists of needs, reminders, sharing). Older entries have
+# no 4th item and count as TOPIC_PERSON.
+TOPIC_PERSON = ""
+TOPIC_PLAN = "plan"
 Status = Literal["new", "active", "declined", "opted_out"]
 
 JSON = Any
@@ -131,7 +139,7 @@ class Session:
     # A care-team member answering by hand ({"member", "name", "until": ISO}): the bot stays
     # quiet (STOP, HELP and crisis words still work) until hand-back or `until`.
     handoff_claim: dict[str, JSON] | None = None
-    # The recent texts, for the person taking a handoff: [["in" | "out", text, ISO]],
+    # The recent texts, for the person taking a handoff: [["in" | "out", text, ISO, topic]],
     # oldest first, at most HISTORY_CAP. Stored encrypted like everything else.
     history: list[list[str]] = field(default_factory=list)
     # A numbered list the parent was just shown and may answer with a number:
