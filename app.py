@@ -9,6 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import uvicorn
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -39,6 +40,7 @@ from bot.store.embedded import EmbeddedServer, connect_redis
 from bot.store.redis_store import RedisConversationStore
 from bot.web import care, chat, install_error_handlers, ops, parent_plan, twilio
 from bot.web.deps import Runtime
+from bot.web.guards import BodyLimit, SecurityHeaders
 
 WEB_DIR = Path(__file__).resolve().parent / "bot" / "web"
 log = logging.getLogger("safestart.app")
@@ -173,8 +175,14 @@ def create_app(
         title="Safe Start",
         lifespan=lifespan,
         description="Build a Plan of Safe Care by text message or web chat.",
+        # FastAPI's pages load their scripts from a public CDN: /docs is our own plain page.
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app, metrics)
+    # The last added runs first: the headers go on every answer, the 413 included.
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders, hsts=settings.public_base_url.startswith("https://"))
     app.state.dashboard_config = DashboardConfig(
         idle=timedelta(minutes=settings.dashboard_idle_minutes),
         max_failures=settings.dashboard_max_failures,
@@ -201,15 +209,27 @@ async def _audit_rows(
     ]
 
 
+def server_config(settings: Settings, app: FastAPI) -> uvicorn.Config:
+    """How uvicorn serves the app. Forwarded headers are believed only from the proxies in
+    FORWARDED_ALLOW_IPS (none by default, where uvicorn would trust 127.0.0.1)."""
+    trusted = settings.forwarded_allow_ips.strip()
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or "",
+    )
+
+
 def main() -> None:
     """Serve on HOST:PORT and say where the web chat is."""
-    import uvicorn
-
     settings = Settings()
     app = create_app(settings)
     url = f"http://{settings.host}:{settings.port}/chat"
     print(f"Safe Start: open the web chat at {url}", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.Server(server_config(settings, app)).run()
 
 
 if __name__ == "__main__":

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     locales: tuple[str, ...] = Field(default=("en", "es", "pt_BR"))
     host: str = "127.0.0.1"
     port: int = 8000
+    # Addresses of the reverse proxies whose X-Forwarded-For / -Proto headers are believed
+    # (comma-separated IPs or networks, or "*"). Empty: none, so a client cannot pick the
+    # address that sign-in and token limits count it under.
+    forwarded_allow_ips: str = ""
     var_dir: Path = ROOT / "var"
     log_level: str = "INFO"
     # An Open Referral HSDS folder (the program's 2-1-1 export). Unset: the fictional sample

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from bot.channels.webchat import ChatInputError
 from bot.errors import BadSignature, ChannelError, StoreError
 from bot.observability import Metrics
+from bot.web.guards import BodyTooLarge, too_large
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,11 @@ def install_error_handlers(app: FastAPI, metrics: Metrics) -> None:
             },
             status_code=422,
         )
+
+    async def body_too_large(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, BodyTooLarge)
+        metrics.rejected.labels("http", "too_large").inc()
+        return too_large(exc.most)
 
     async def channel_error(request: Request, exc: Exception) -> Response:
         metrics.rejected.labels("http", "bad_request").inc()
@@ -68,6 +74,7 @@ def install_error_handlers(app: FastAPI, metrics: Metrics) -> None:
     app.add_exception_handler(BadSignature, bad_signature)
     app.add_exception_handler(ChatInputError, chat_input)
     app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(BodyTooLarge, body_too_large)
     app.add_exception_handler(ChannelError, channel_error)
     app.add_exception_handler(StoreError, store_error)
     app.add_exception_handler(Exception, unexpected)

@@ -1,10 +1,12 @@
-"""For operators: health, Prometheus metrics, and / sending people to the web chat."""
+"""For operators: health, Prometheus metrics, the API's description (/docs), and / sending
+people to the web chat."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -36,3 +38,38 @@ async def healthz(service: ServiceDep) -> JSONResponse:
 @router.get("/metrics", response_class=Response)
 async def metrics(runtime: RuntimeDep) -> Response:
     return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/docs", include_in_schema=False)
+async def docs(request: Request, runtime: RuntimeDep) -> Response:
+    """The OpenAPI description as a plain page: no script, nothing from another site."""
+    schema: dict[str, Any] = request.app.openapi()
+    routes = [
+        {
+            "method": method.upper(),
+            "path": path,
+            "summary": operation.get("summary", ""),
+            "description": operation.get("description", ""),
+            "parameters": [
+                {
+                    "name": p.get("name", ""),
+                    "where": p.get("in", ""),
+                    "required": bool(p.get("required")),
+                    "description": p.get("description", ""),
+                }
+                for p in operation.get("parameters", [])
+            ],
+            "responses": sorted(operation.get("responses", {})),
+        }
+        for path, item in schema.get("paths", {}).items()
+        for method, operation in item.items()
+    ]
+    info = schema.get("info", {})
+    context = {
+        "title": info.get("title", ""),
+        "description": info.get("description", ""),
+        "version": schema.get("openapi", ""),
+        "openapi_url": request.app.openapi_url,
+        "routes": routes,
+    }
+    return runtime.templates.TemplateResponse(request, "docs.html", context)
