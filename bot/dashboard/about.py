@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.engine.events import HELP_FLAG
 from bot.engine.session import Session
 from bot.reminders.prefs import profile
 
@@ -13,6 +14,7 @@ from bot.reminders.prefs import profile
 FLAG_LABELS: Mapping[str, str] = {
     "crisis": "Crisis words",
     "handoff": "Asked for a person",
+    HELP_FLAG: "Asked to be reached privately",
     "cant_reach": "Can't reach",
     "reschedule": "Wants to reschedule",
     "ride": "Needs a ride",

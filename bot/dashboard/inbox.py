@@ -22,6 +22,7 @@ from bot.dashboard.audit import entry
 from bot.dashboard.planpage import Claim, claim_of
 from bot.dashboard.scan import every_plan, visible_sections
 from bot.dashboard.wiring import Dashboard
+from bot.engine.events import HELP_FLAG
 from bot.engine.session import TOPIC_PERSON, Session
 from bot.geo import zip_info
 
@@ -32,6 +33,8 @@ class HandoffRow:
     about: About
     asked_at: datetime | None
     claim: Claim | None  # only while it holds
+    # The parent said YES to "someone from your team to reach out privately" (not TALK).
+    private: bool = False
 
     @property
     def plan_id(self) -> str:
@@ -112,7 +115,11 @@ async def waiting(dash: Dashboard, member: Member, now: datetime) -> list[Handof
             continue
         rows.append(
             HandoffRow(
-                found.contact, about(session), _asked_at(session), active_claim(session, now)
+                found.contact,
+                about(session),
+                _asked_at(session),
+                active_claim(session, now),
+                private=HELP_FLAG in session.plan.flags,
             )
         )
     rows.sort(key=lambda r: r.asked_at.timestamp() if r.asked_at else 0.0)

@@ -38,6 +38,14 @@ class ConsentChanged:
     answers: tuple[AnswerRecord, ...]
 
 
+# HandoffRequested reasons: the parent texted TALK, or said YES to a question offering that
+# someone of the team reach out privately (safe_contact, mood_check_in).
+PARENT_ASKED = "parent_asked"
+PRIVATE_HELP = "private_check_in"
+# The plan flag a private help request raises (beside "handoff", which the inbox reads).
+HELP_FLAG = "private_help"
+
+
 @dataclass(frozen=True, slots=True)
 class HandoffRequested:
     reason: str

@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo
 from bot.engine import messages as m
 from bot.engine.answers import ZipInfo, ZipLookup, parse_answer
 from bot.engine.events import (
+    HELP_FLAG,
+    PARENT_ASKED,
+    PRIVATE_HELP,
     AnswerChanged,
     AnswerRecord,
     ConsentChanged,
@@ -376,8 +379,19 @@ class Engine:
         session = turn.session
         session.handoff = True
         session.plan.flags["handoff"] = turn.now.isoformat()
-        turn.events.append(HandoffRequested("parent_asked", session.flow, session.step))
+        turn.events.append(HandoffRequested(PARENT_ASKED, session.flow, session.step))
         turn.say(m.TALK)
+
+    def _ask_for_help(self, turn: _Turn) -> None:
+        """A YES to "someone from your team to reach out": an open request for the on-call
+        member, like TALK, raised now whatever the parent later shares. Only the request
+        goes out; no answer, section or step rides along."""
+        session = turn.session
+        session.handoff = True
+        session.plan.flags.setdefault("handoff", turn.now.isoformat())
+        session.plan.flags[HELP_FLAG] = turn.now.isoformat()
+        turn.events.append(HandoffRequested(PRIVATE_HELP))
+        turn.say(m.HELP_ASKED)
 
     def _set_locale(self, turn: _Turn, locale: str) -> None:
         turn.session.locale = locale
@@ -752,6 +766,8 @@ class Engine:
         if step.id in answers and answers[step.id] != value:
             turn.events.append(AnswerChanged(flow.id, step.id, answers[step.id], value))
             self._mark_changed(session, flow.id)
+        if step.asks_for_help and value is True and answers.get(step.id) is not True:
+            self._ask_for_help(turn)
         answers[step.id] = value
         skipped = session.plan.skipped.setdefault(flow.id, [])
         if value is None and step.id not in skipped:

@@ -65,6 +65,8 @@ RESTARTED = N_("OK, we're starting fresh.")
 TALK = N_(
     "Thanks. I've asked someone from your care team to text you. If this is an emergency, call 911."
 )
+# After a YES to "someone from your team to reach out": the on-call person is told now.
+HELP_ASKED = N_("Thank you. I've asked someone from your care team to reach out to you soon.")
 
 MENU_HEADER = N_("Your plan: {done} of {total} parts done. Reply a number:")
 MENU_DONE_MARK = N_("{number}. {title} (done)")

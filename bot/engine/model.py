@@ -68,6 +68,9 @@ class Step(_Strict):
     # The plan section this consent step is about: asked just in time, right after that
     # section is finished, when the parent has not yet said who may see it.
     shares: str | None = None
+    # A YES asks someone of the parent's team to reach out: the on-call member is told at
+    # once (flag and alert, no answers), whether or not the part is ever shared.
+    asks_for_help: bool = False
 
     @cached_property
     def label_ids(self) -> tuple[str, ...]:
@@ -99,6 +102,8 @@ class Step(_Strict):
             raise ValueError(f"step {self.id!r}: a {self.type} step needs at least 2 choices")
         if self.type not in ("choice", "multi") and self.choices:
             raise ValueError(f"step {self.id!r}: only choice and multi steps take choices")
+        if self.asks_for_help and self.type != "yes_no":
+            raise ValueError(f"step {self.id!r}: only a yes_no step can ask for help")
         if self.type == "number" and (self.minimum is None or self.maximum is None):
             raise ValueError(f"step {self.id!r}: a number step needs minimum and maximum")
         if self.consent and not (

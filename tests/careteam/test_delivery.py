@@ -399,3 +399,33 @@ async def test_cant_reach_goes_to_the_on_call_role_with_name_and_phone_only(
     assert body["parent"] == {"name": "Sam"}
     assert "section" not in body
     assert delivered(receiver) == set()
+
+
+async def test_a_yes_to_a_private_check_in_reaches_on_call_without_the_answers_behind_it(
+    parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
+) -> None:
+    """ "Not always safe at home", YES to someone reaching out privately; "really struggling",
+    YES to a check-in; then nothing shared at all. Both requests still reach the on-call
+    endpoint, signed, with name and phone, and none of the answers that led to them."""
+    p = parent()
+    session = await p.finish_plan(
+        share(feel_safe="2", safe_contact="yes", mood="4", mood_check_in="yes")
+    )
+    assert session.plan.answers["safety"]["feel_safe"] == "not_always"
+    assert session.plan.answers["recovery"]["mood"] == "struggling"
+    await drain(make_worker())
+
+    alerts = [r for r in receiver.processed() if r.body["type"] == "plan.handoff_requested"]
+    assert [(r.endpoint, r.body["reason"]) for r in alerts] == [
+        ("hope_on_call", "private_check_in"),
+        ("hope_on_call", "private_check_in"),
+    ]
+    body = alerts[0].body
+    assert set(body) == {"type", "plan_id", "at", "reason", "parent", "contact", "locale", "notice"}
+    assert body["contact"] == {"phone": p.address}
+    assert body["parent"] == {"name": "Sam"}
+    said = " ".join(r.raw.decode().replace(r.body["notice"], "") for r in alerts).lower()
+    for word in ("safe", "not always", "struggling", "down", "mood", "feel", "recovery", "step"):
+        assert word not in said, word
+    assert delivered(receiver) == set()  # no part was shared
+    assert "private_help" in session.plan.flags

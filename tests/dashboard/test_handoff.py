@@ -229,3 +229,36 @@ async def test_an_answer_to_a_phone_goes_out_by_sms(
         assert (message.to, message.body) == (made.address, "Hi Maria, it's Rosa.")
         log = await running.dash.records.audit_log(made.contact)
         assert [e.result for e in log if e.action == "handoff.answer"] == [message.sid]
+
+
+async def test_a_yes_to_a_check_in_is_an_open_request_with_a_needs_a_look_flag(
+    running: Running,
+) -> None:
+    """The parent changes "how I feel" to "really struggling" and says YES to a check-in:
+    the on-call member finds her in the inbox and flagged on the plans list and her plan,
+    marked private, with nothing of the answers behind it."""
+    parent = Parent(running)
+    made = await running.seed("Maria", TEAM, address=parent.address)
+    await parent.say("menu")
+    replies, _ = await parent.say("4")  # Recovery and emotional health: its read-back
+    mood = next(line.split(".")[0] for r in replies for line in r.splitlines() if "feel" in line)
+    replies, _ = await parent.say(mood)
+    replies, _ = await parent.say("4")  # I'm really struggling
+    assert any("check in with you" in r for r in replies), replies
+    replies, _ = await parent.say("yes")
+    assert any("reach out to you soon" in r for r in replies), replies
+
+    rosa = await member(running, "hope_sw")  # on call, and sees Basic needs
+    pages = [
+        await rosa.get("/care/inbox"),
+        await rosa.get("/care"),
+        await rosa.get(f"/care/plans/{made.plan_id}"),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        assert made.plan_id in page.text
+        assert "Asked to be reached privately" in page.text
+        assert "struggling" not in page.text.lower()
+        assert "worried" not in page.text.lower()
+    dana = await member(running, "hope_nurse")  # not on call: the flag is on her list too
+    assert "Asked to be reached privately" in (await dana.get("/care")).text
