@@ -253,11 +253,13 @@ async def test_a_yes_to_a_check_in_is_an_open_request_with_a_needs_a_look_flag(
         await rosa.get("/care/inbox"),
         await rosa.get("/care"),
         await rosa.get(f"/care/plans/{made.plan_id}"),
+        await rosa.get(f"/care/inbox/{made.plan_id}"),
     ]
+    for page in pages[:3]:
+        assert "Asked to be reached privately" in page.text
     for page in pages:
         assert page.status_code == 200
         assert made.plan_id in page.text
-        assert "Asked to be reached privately" in page.text
         assert "struggling" not in page.text.lower()
         assert "worried" not in page.text.lower()
     dana = await member(running, "hope_nurse")  # not on call: the flag is on her list too
