@@ -16,7 +16,7 @@ from datetime import date, datetime, time, tzinfo
 from bot.dashboard.about import short_time
 from bot.reminders.intake import add_appointment
 from bot.reminders.planner import Planner, Upcoming
-from bot.reminders.rules import KINDS, Repeat
+from bot.reminders.rules import KINDS, PART2_KINDS, Repeat
 from bot.reminders.store import Appointment
 
 KIND_LABELS: Mapping[str, str] = {
@@ -29,7 +29,6 @@ KIND_LABELS: Mapping[str, str] = {
     "wic": "WIC visit",
     "other": "Other appointment",
 }
-PART2_KINDS = frozenset({"treatment", "recovery_meeting", "medication_pickup"})
 STATUS_LABELS: Mapping[str, str] = {
     "scheduled": "Not confirmed yet",
     "confirmed": "Confirmed",
@@ -180,7 +179,7 @@ async def add_visit(planner: Planner, contact: str, visit: NewVisit) -> Appointm
     """
     return await add_appointment(
         planner,
-        contact[1:-1],  # the reminders API's plan id: "c:<hex>"
+        contact[1:-1],  # the reminders intake's plan id: "c:<hex>"
         kind=visit.kind,
         day=visit.day,
         at=visit.at,

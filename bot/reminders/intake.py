@@ -58,7 +58,7 @@ class InvalidAppointment(ValueError):
 
 
 def contact_of(plan_id: str) -> str:
-    """`c:<hex>` (the API's plan id) -> `{c:<hex>}` (the Redis hash tag and contact id)."""
+    """`c:<hex>` (the intake's plan id) -> `{c:<hex>}` (the Redis hash tag and contact id)."""
     if not _PLAN_ID.match(plan_id):
         raise UnknownPlan(plan_id)
     return "{" + plan_id + "}"

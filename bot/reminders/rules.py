@@ -30,6 +30,9 @@ KINDS = (
     "wic",
     "other",
 )
+# These say the parent is in treatment: Part 2 information, seen and added only by whoever
+# the parent's recovery consent names (the dashboard and the API alike).
+PART2_KINDS = frozenset({"treatment", "recovery_meeting", "medication_pickup"})
 Repeat = Literal["once", "weekly"]
 # Where "the day before" lands for each answer to onboarding's best_time question.
 BEST_TIME_AT: Mapping[str, time] = MappingProxyType(

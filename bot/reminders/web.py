@@ -2,7 +2,12 @@
 
 Authenticated like the plan API (bot/careteam/api.py): a bearer token from the care-team
 directory, owned by a member or an endpoint, and allowed only for plans that consented
-something to its owner's role at its organization.
+something to its owner's role at its organization. Treatment, recovery-meeting and
+medication-pickup appointments are Part 2 information: they need the parent's recovery
+consent for that role and organization, as on the dashboard (403 otherwise).
+
+`plan_id` is the 32-hex id of every other API. The old `c:<hex>` form is still read during
+the transition; answers always carry the hex form.
 """
 
 from __future__ import annotations
@@ -13,11 +18,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.careteam.consent import PART2_SECTION, permits_for
 from bot.careteam.deps import PrincipalDep, ReaderDep
 from bot.careteam.directory import Principal
+from bot.careteam.payload import contact_of, plan_id_of
 from bot.careteam.reader import PlanReader
 from bot.careteam.records import AuditEntry
-from bot.reminders.intake import InvalidAppointment, UnknownPlan, add_appointment, contact_of
+from bot.reminders.intake import InvalidAppointment, UnknownPlan, add_appointment
+from bot.reminders.rules import PART2_KINDS
 from bot.reminders.wiring import Reminders
 
 router = APIRouter(prefix="/api/v1", tags=["care team"])
@@ -83,11 +91,26 @@ async def may_add_to(reader: PlanReader, who: Principal, contact: str, now: dt.d
     )
 
 
-async def _deny(reader: PlanReader, who: Principal, now: dt.datetime, why: str) -> HTTPException:
-    """Logged like a plan read that found nothing; the same 404 whether the plan exists."""
+async def may_add_part2(reader: PlanReader, who: Principal, contact: str, now: dt.datetime) -> bool:
+    """Treatment-kind appointments: only for a recipient the recovery consent names."""
+    state = await reader.records.latest_consent(contact)
+    return bool(permits_for(PART2_SECTION, state, who.roles, who.organization, now))
+
+
+def plan_contact(plan_id: str) -> str | None:
+    """The contact id behind the API's plan id (hex; `c:<hex>` still read for a transition)."""
+    return contact_of(plan_id.removeprefix("c:"))
+
+
+async def _deny(
+    reader: PlanReader, who: Principal, now: dt.datetime, why: str, code: int = 404
+) -> HTTPException:
+    """Logged like a plan read that found nothing; the same 404 whether the plan exists.
+    A recovery-consent refusal is a 403: the caller may add other kinds to this plan."""
     entry = AuditEntry(now, who.id, who.organization, "deny", "appointment.add", why)
     await reader.records.audit_access(entry)
-    return HTTPException(status.HTTP_404_NOT_FOUND, "no such plan")
+    detail = "no such plan" if code == status.HTTP_404_NOT_FOUND else why
+    return HTTPException(code, detail)
 
 
 @router.post(
@@ -95,6 +118,7 @@ async def _deny(reader: PlanReader, who: Principal, now: dt.datetime, why: str) 
     status_code=status.HTTP_201_CREATED,
     responses={
         401: {"description": "no valid bearer token"},
+        403: {"description": "a treatment-kind appointment without recovery (Part 2) consent"},
         404: {"description": "no such plan, or nothing of it consented to you"},
         422: {"description": "not schedulable"},
     },
@@ -110,21 +134,23 @@ async def create_appointment(
     """Add an appointment to a parent's plan and schedule its reminders.
 
     Needs a care-team directory token (`Authorization: Bearer sst_...`) whose owner's role
-    and organization the parent consented something to. `plan_id` is the contact id without
-    braces (`c:<32 hex>`). Send an `Idempotency-Key` header to make a retried request
-    replace, not duplicate, the appointment.
+    and organization the parent consented something to; treatment, recovery-meeting and
+    medication-pickup appointments need the parent's recovery (Part 2) consent for it.
+    `plan_id` is the 32-hex plan id of the plan API. Send an `Idempotency-Key` header to
+    make a retried request replace, not duplicate, the appointment.
     """
     now = reminders.planner.clock()
-    try:
-        contact = contact_of(plan_id)
-    except UnknownPlan:
-        raise await _deny(reader, who, now, "no such plan") from None
+    contact = plan_contact(plan_id)
+    if contact is None:
+        raise await _deny(reader, who, now, "no such plan")
     if not await may_add_to(reader, who, contact, now):
         raise await _deny(reader, who, now, "no consent")
+    if body.kind in PART2_KINDS and not await may_add_part2(reader, who, contact, now):
+        raise await _deny(reader, who, now, "no recovery consent", status.HTTP_403_FORBIDDEN)
     try:
         appointment = await add_appointment(
             reminders.planner,
-            plan_id,
+            contact[1:-1],  # the reminders intake's own form, "c:<hex>"
             kind=body.kind,
             day=body.date,
             at=body.time,
@@ -142,7 +168,7 @@ async def create_appointment(
     specs = reminders.planner.specs_for(appointment, prof, reminders.planner.clock())
     out: dict[str, Any] = {
         "id": appointment.id,
-        "plan_id": plan_id,
+        "plan_id": plan_id_of(contact),
         "kind": appointment.kind,
         "date": appointment.day,
         "time": appointment.at,

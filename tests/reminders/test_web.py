@@ -33,13 +33,16 @@ OWNERS = {
     "hope-sw": ("hope_sw", "hope", "social_worker"),
     "hope-nurse": ("hope_nurse", "hope", "medical"),
     "laramie-sw": ("laramie_sw", "laramie", "social_worker"),
+    "hope-tx": ("hope_tx", "hope", "treatment"),
 }
+# Hope's record system: an endpoint token, serving social workers and nurses.
+EHR_TOKEN = "hope-ehr"
 
 
 @pytest.fixture(scope="module")
 def tokens() -> dict[str, tuple[str, str]]:
     """token id -> (bearer token, stored hash); made once (scrypt is slow on purpose)."""
-    return {token_id: new_api_token(token_id) for token_id in OWNERS}
+    return {token_id: new_api_token(token_id) for token_id in (*OWNERS, EHR_TOKEN)}
 
 
 def directory_file(tmp_path: Path, tokens: dict[str, tuple[str, str]]) -> Path:
@@ -61,6 +64,16 @@ def directory_file(tmp_path: Path, tokens: dict[str, tuple[str, str]]) -> Path:
             {"id": "laramie", "name": "Laramie", "service_area": {"zip_prefixes": ["820"]}},
         ],
         "members": members,
+        "endpoints": [
+            {
+                "id": "hope_ehr",
+                "organization": "hope",
+                "url": "https://ehr.hope.example/hooks",
+                "secret": "whsec_L1S/ujkDOuiA7eFJOQPS8qSFwPZTAxb+2hgeZv3Sfxo=",
+                "serves": {"roles": ["social_worker", "medical"]},
+                "api_token": {"id": EHR_TOKEN, "hash": tokens[EHR_TOKEN][1]},
+            }
+        ],
     }
     path = tmp_path / "careteam.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -118,26 +131,31 @@ async def consenting_parent(
     address: str = "+12035550142",
     *,
     revoked: bool = False,
+    shares: tuple[tuple[str, str], ...] = (("basic_needs", "social_worker"),),
 ) -> str:
-    """A parent who shared basic needs with Hartford Hope's social workers; the plan id."""
+    """A parent who shared basic needs with Hartford Hope's social workers (or the given
+    (section, role) pairs with Hope); the plan id, as the plan API writes it."""
     contact = await make_parent(conversations, address)
     now = datetime.now(UTC)
-    record = ConsentRecord(
-        section="basic_needs",
-        role="social_worker",
-        organizations=("hope",),
-        given_at=now,
-        expires_on=now.date() + timedelta(days=365),
-        revoked_at=now if revoked else None,
+    records = tuple(
+        ConsentRecord(
+            section=section,
+            role=role,
+            organizations=("hope",),
+            given_at=now,
+            expires_on=now.date() + timedelta(days=365),
+            revoked_at=now if revoked else None,
+        )
+        for section, role in shares
     )
-    state = ConsentState(version=1, recorded_at=now, source="1-0", records=(record,))
+    state = ConsentState(version=1, recorded_at=now, source="1-0", records=records)
     assert await app.state.careteam.records.append_consent(contact, state)
-    return contact.strip("{}")
+    return contact.strip("{}").removeprefix("c:")
 
 
-def body(days: int = 3) -> dict[str, str]:
+def body(days: int = 3, kind: str = "prenatal_visit") -> dict[str, str]:
     day = (datetime.now(UTC) + timedelta(days=days)).date()
-    return {"kind": "treatment", "date": day.isoformat(), "time": "14:30", "place": "Room 4"}
+    return {"kind": kind, "date": day.isoformat(), "time": "14:30", "place": "Room 4"}
 
 
 async def test_start_reminders_puts_a_running_subsystem_on_the_state(app: FastAPI) -> None:
@@ -177,12 +195,57 @@ async def test_api_adds_an_appointment_and_returns_its_reminders(
     created = await client.post(url, json=body(), headers=headers)
     assert created.status_code == 201, created.text
     data = created.json()
-    assert data["kind"] == "treatment"
+    assert data["kind"] == "prenatal_visit"
+    assert data["plan_id"] == plan_id
     assert data["status"] == "scheduled"
-    assert {r["lead"] for r in data["reminders"]} == {"day_before", "2h"}
+    assert {r["lead"] for r in data["reminders"]} == {"day_before", "3h"}
     retried = await client.post(url, json=body(), headers=headers)
     assert retried.json()["id"] == data["id"]
-    assert len(await app.state.reminders.store.appointments("{" + plan_id + "}")) == 1
+    assert len(await app.state.reminders.store.appointments("{c:" + plan_id + "}")) == 1
+
+
+async def test_treatment_appointments_need_recovery_consent(
+    client: httpx.AsyncClient,
+    conversations: RedisConversationStore,
+    app: FastAPI,
+    tokens: dict[str, tuple[str, str]],
+) -> None:
+    """A treatment visit says the parent is in treatment (Part 2): the nurse and the social
+    worker (who see other sections), and the record system serving them, get 403 and add
+    nothing; the counselor the recovery consent names adds it."""
+    shares = (
+        ("basic_needs", "social_worker"),
+        ("health", "medical"),
+        ("recovery", "treatment"),
+    )
+    plan_id = await consenting_parent(app, conversations, shares=shares)
+    url = f"/api/v1/plans/{plan_id}/appointments"
+    for kind in ("treatment", "recovery_meeting", "medication_pickup"):
+        for token_id in ("hope-nurse", "hope-sw", EHR_TOKEN):
+            refused = await client.post(url, json=body(kind=kind), headers=auth(tokens, token_id))
+            assert refused.status_code == 403, (kind, token_id)
+    assert await app.state.reminders.store.appointments("{c:" + plan_id + "}") == []
+    allowed = await client.post(url, json=body(), headers=auth(tokens, "hope-nurse"))
+    assert allowed.status_code == 201
+    counselor = await client.post(url, json=body(kind="treatment"), headers=auth(tokens, "hope-tx"))
+    assert counselor.status_code == 201, counselor.text
+    kinds = {a.kind for a in await app.state.reminders.store.appointments("{c:" + plan_id + "}")}
+    assert kinds == {"prenatal_visit", "treatment"}
+
+
+async def test_the_old_plan_id_form_still_works(
+    client: httpx.AsyncClient,
+    conversations: RedisConversationStore,
+    app: FastAPI,
+    tokens: dict[str, tuple[str, str]],
+) -> None:
+    """`c:<hex>` is read during the transition; the answer names the plan as the plan API does."""
+    plan_id = await consenting_parent(app, conversations)
+    created = await client.post(
+        f"/api/v1/plans/c:{plan_id}/appointments", json=body(), headers=auth(tokens, "hope-sw")
+    )
+    assert created.status_code == 201
+    assert created.json()["plan_id"] == plan_id
 
 
 async def test_only_a_consented_role_at_a_consented_organization_may_add(
@@ -198,7 +261,7 @@ async def test_only_a_consented_role_at_a_consented_organization_may_add(
     for token_id in ("hope-nurse", "laramie-sw"):
         refused = await client.post(url, json=body(), headers=auth(tokens, token_id))
         assert refused.status_code == 404, token_id
-    assert await app.state.reminders.store.appointments("{" + plan_id + "}") == []
+    assert await app.state.reminders.store.appointments("{c:" + plan_id + "}") == []
     revoked_plan = await consenting_parent(app, conversations, "+12035550143", revoked=True)
     refused = await client.post(
         f"/api/v1/plans/{revoked_plan}/appointments", json=body(), headers=auth(tokens, "hope-sw")
@@ -214,7 +277,7 @@ async def test_api_refuses_unknown_plans_and_bad_appointments(
 ) -> None:
     """404 for a plan nobody has; 422 for a past date, an unknown kind or extra fields."""
     headers = auth(tokens, "hope-sw")
-    for unknown in (f"c:{'0' * 32}", "not-a-plan"):
+    for unknown in ("0" * 32, f"c:{'0' * 32}", "not-a-plan"):
         response = await client.post(
             f"/api/v1/plans/{unknown}/appointments", json=body(), headers=headers
         )
