@@ -5,10 +5,15 @@ atomic write), so it never races an inbound text. While a member's claim holds, 
 stays quiet (STOP, HELP and crisis words still answer); it ends at hand-back or after
 DashboardConfig.handoff_quiet without an answer.
 
+A claim rests on the parent's open request (inbox.open_request: TALK, a private check-in,
+crisis words). Without one, a member may still take over, but only by writing why; the
+reason goes into the plan's audit trail with the claim.
+
 HandoffError                 a handoff action that cannot be done; `message` is for the member
 ├── NotAllowed               no such plan, or the member is not on the parent's team
 ├── ClaimedByOther           another member holds the conversation
 ├── NotClaimed               answering needs a claim first
+├── NoRequest                the parent asked for no one, and the member gave no reason
 ├── CannotText               the parent texted STOP
 ├── BadAnswer                empty or too long
 └── SendFailed               the text did not go out (nothing was recorded)
@@ -24,13 +29,14 @@ from bot.careteam.directory import Member
 from bot.careteam.payload import contact_of
 from bot.dashboard import audit
 from bot.dashboard.about import FLAG_LABELS
-from bot.dashboard.inbox import active_claim, may_answer
+from bot.dashboard.inbox import active_claim, may_answer, open_request
 from bot.dashboard.wiring import Dashboard
 from bot.engine.events import Event
 from bot.engine.session import HISTORY_CAP, Session
 from bot.errors import SafeStartError, StoreError
 
 MAX_ANSWER = 1600  # one SMS can be 1600 characters at most
+MIN_REASON, MAX_REASON = 10, 300  # a reason to take over without a request
 
 
 class HandoffError(SafeStartError):
@@ -52,6 +58,10 @@ class NotClaimed(HandoffError):
 
 
 class CannotText(HandoffError):
+    pass
+
+
+class NoRequest(HandoffError):
     pass
 
 
@@ -105,17 +115,43 @@ async def _change(dash: Dashboard, target: _Target, change: Callable[[Session], 
     return outcome.session
 
 
-async def claim(dash: Dashboard, member: Member, plan_id: str, now: datetime) -> None:
-    """Take the conversation (or keep it longer); the bot goes quiet until hand-back."""
+def clean_reason(text: str) -> str:
+    cleaned = " ".join(text.split())
+    if len(cleaned) < MIN_REASON:
+        raise NoRequest(
+            "This parent has not asked for a person. To take the conversation over anyway, "
+            f"write why (at least {MIN_REASON} characters); it is kept in the plan's audit trail."
+        )
+    if len(cleaned) > MAX_REASON:
+        raise NoRequest(f"Please keep the reason under {MAX_REASON} characters.")
+    return cleaned
+
+
+def _grounds(session: Session, reason: str) -> str:
+    """What the claim rests on, for the audit line: the open request, else the reason."""
+    request = open_request(session)
+    if request is not None:
+        return f"request {request}"
+    return f"no request; reason: {clean_reason(reason)}"
+
+
+async def claim(
+    dash: Dashboard, member: Member, plan_id: str, now: datetime, reason: str = ""
+) -> None:
+    """Take the conversation (or keep it longer); the bot goes quiet until hand-back.
+
+    Needs the parent's open request, or a `reason` (NoRequest otherwise)."""
     target = await _target(dash, member, plan_id, now)
     until = now + dash.config.handoff_quiet
+    grounds = [_grounds(target.session, reason)]
 
     def change(session: Session) -> None:
         _claimed_by_other(session, member, now)  # checked again under the lock
+        grounds[0] = _grounds(session, reason)  # and the request: handed back meanwhile?
         session.handoff_claim = _claim_for(member, until)
 
     await _change(dash, target, change)
-    what = f"claimed until {until.isoformat(timespec='minutes')}"
+    what = f"claimed until {until.isoformat(timespec='minutes')}, {grounds[0]}"
     await dash.records.audit(target.contact, audit.entry(member, now, audit.CLAIM, what))
 
 

@@ -56,6 +56,7 @@ class Conversation:
     about: About
     asked_at: datetime | None
     waiting: bool  # the parent's request is open (not handed back)
+    request: str | None  # the open request a claim rests on (open_request), if any
     claim: Claim | None  # only while it holds
     messages: tuple[Message, ...]
     earlier: int  # texts not shown: before the request, or about a part not shared
@@ -63,8 +64,22 @@ class Conversation:
     sees_plan: bool
 
 
+# The one place a parent's open request for a person is recorded: the plan's flags, set by
+# the engine. TALK raises "handoff"; a YES to a private check-in raises "handoff" and
+# HELP_FLAG; crisis words raise "crisis". A flag stays until handed back or cleared.
+REQUEST_FLAGS = ("handoff", HELP_FLAG, "crisis")
+
+
 def wants_person(session: Session) -> bool:
     return session.handoff or "handoff" in session.plan.flags
+
+
+def open_request(session: Session) -> str | None:
+    """Which open request lets a member take the conversation over (a flag name), or None
+    when the parent asked for no one: then only an audited reason does."""
+    if session.handoff:
+        return "handoff"
+    return next((flag for flag in REQUEST_FLAGS if flag in session.plan.flags), None)
 
 
 def active_claim(session: Session, now: datetime) -> Claim | None:
@@ -154,6 +169,7 @@ async def conversation(
         about=about(session),
         asked_at=_asked_at(session),
         waiting=wants_person(session),
+        request=open_request(session),
         claim=active_claim(session, now),
         messages=tuple(shown),
         earlier=len(messages) - len(shown),

@@ -375,9 +375,6 @@ async def answer(
 
 
 # Claim and hand back: the same shape of action, each with its note for the page.
-STEPS = {"claim": (handoff.claim, "claimed"), "hand-back": (handoff.hand_back, "handed_back")}
-
-
 @router.post("/inbox/{plan_id}/{step}")
 async def claim_or_hand_back(
     request: Request,
@@ -385,13 +382,16 @@ async def claim_or_hand_back(
     plan_id: str,
     step: Literal["claim", "hand-back"],
     csrf: web.Csrf = "",
+    reason: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    act, done = STEPS[step]
-    return await _act(
-        request,
-        viewer,
-        plan_id,
-        csrf,
-        lambda: act(viewer.dash, viewer.member, plan_id, viewer.now),
-        done,
-    )
+    """A claim needs the parent's open request, or a `reason` kept in the audit trail."""
+    dash, member, now = viewer.dash, viewer.member, viewer.now
+
+    async def act() -> None:
+        if step == "claim":
+            await handoff.claim(dash, member, plan_id, now, reason)
+        else:
+            await handoff.hand_back(dash, member, plan_id, now)
+
+    done = "claimed" if step == "claim" else "handed_back"
+    return await _act(request, viewer, plan_id, csrf, act, done, draft=reason)

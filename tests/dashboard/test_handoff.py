@@ -264,3 +264,54 @@ async def test_a_yes_to_a_check_in_is_an_open_request_with_a_needs_a_look_flag(
         assert "worried" not in page.text.lower()
     dana = await member(running, "hope_nurse")  # not on call: the flag is on her list too
     assert "Asked to be reached privately" in (await dana.get("/care")).text
+
+
+async def test_no_take_over_without_a_request_or_a_reason(running: Running) -> None:
+    """A parent in the middle of the plan who asked for no one: a member of her team can
+    neither claim nor answer; the bot keeps answering her and she gets no text."""
+    parent = Parent(running)
+    made = await running.seed("Maria", TEAM, address=parent.address)
+    rosa = await member(running, "hope_sw")
+    page = await rosa.get(f"/care/inbox/{made.plan_id}")
+    assert "has not asked for a person" in page.text  # the form asks why
+    refused = await post(rosa, made, "claim")
+    assert refused.status_code == 409
+    assert "has not asked for a person" in refused.text
+    too_short = await post(rosa, made, "claim", reason="because")
+    assert too_short.status_code == 409
+    unclaimed = await post(rosa, made, "answer", text="Hello from the nurse")
+    assert unclaimed.status_code == 409
+    session = await running.session_of(made)
+    assert session.handoff_claim is None
+    replies, outbox = await parent.say("MENU")
+    assert replies
+    assert "Hello from the nurse" not in outbox
+    log = await running.dash.records.audit_log(made.contact)
+    assert [e for e in log if e.action.startswith("handoff.")] == []
+
+
+async def test_a_crisis_is_an_open_request(running: Running) -> None:
+    parent = Parent(running)
+    made = await running.seed("Maria", TEAM, address=parent.address)
+    await parent.say("I want to kill myself")
+    rosa = await member(running, "hope_sw")
+    assert (await post(rosa, made, "claim")).status_code == 303
+    log = await running.dash.records.audit_log(made.contact)
+    assert [e.what.split(", ")[-1] for e in log if e.action == "handoff.claim"] == [
+        "request crisis"
+    ]
+
+
+async def test_a_written_reason_lets_a_member_take_over_and_is_audited(running: Running) -> None:
+    parent = Parent(running)
+    made = await running.seed("Maria", TEAM, address=parent.address)
+    rosa = await member(running, "hope_sw")
+    reason = "Her home visitor called: she asked us to text her about Tuesday."
+    assert (await post(rosa, made, "claim", reason=reason)).status_code == 303
+    assert (await post(rosa, made, "answer", text="Hi Maria, it's Rosa.")).status_code == 303
+    _replies, outbox = await parent.say("hi")
+    assert "Hi Maria, it's Rosa." in outbox
+    log = await running.dash.records.audit_log(made.contact)
+    [claimed] = [e for e in log if e.action == "handoff.claim"]
+    assert claimed.actor == "hope_sw"
+    assert claimed.what.endswith(f"no request; reason: {reason}")
