@@ -58,7 +58,22 @@ def clean_text(text: object) -> str:
         raise ChatInputError("empty_text", "Please type a message before sending.")
     if len(stripped) > MAX_TEXT:
         raise ChatInputError("text_too_long", f"Please keep messages under {MAX_TEXT} characters.")
+    if not encodable(stripped):
+        raise ChatInputError(
+            "unreadable_text",
+            "Some of the characters in that message could not be read. Please type it again.",
+        )
     return stripped
+
+
+def encodable(text: str) -> bool:
+    """False for text UTF-8 cannot hold (a lone surrogate half from broken JSON escapes):
+    it could not be stored, so it is refused at the door."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class WebChat:
