@@ -8,6 +8,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bot.careteam.directory import Principal
+from bot.careteam.errors import TooManyTokenChecks
 from bot.careteam.reader import PlanReader
 
 _bearer = HTTPBearer(auto_error=False, description="A token from the care-team directory")
@@ -32,10 +33,16 @@ ReaderDep = Annotated[PlanReader, Depends(get_reader)]
 
 
 async def get_principal(
+    request: Request,
     reader: ReaderDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    who = await reader.authenticate(credentials.credentials) if credentials else None
+    address = request.client.host if request.client else "unknown"
+    try:
+        who = await reader.authenticate(credentials.credentials, address) if credentials else None
+    except TooManyTokenChecks as refused:
+        retry = {"Retry-After": str(refused.retry_after)}
+        raise HTTPException(429, "too many failed token checks; try again later", retry) from None
     if who is None:
         raise HTTPException(401, "a valid bearer token is needed", {"WWW-Authenticate": "Bearer"})
     return who

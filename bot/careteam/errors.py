@@ -6,7 +6,8 @@ SafeStartError (bot.errors)
     ├── NeedNotFound       the plan has no need of that kind (404)
     ├── NeedForbidden      the reader may not see the answer behind that need (403)
     ├── NeedConflict       the need changed meanwhile: another version, or another section (409)
-    └── NeedInvalid        a change no need may take: a future referral date, an unknown owner (422)
+    ├── NeedInvalid        a change no need may take: a future referral date, an unknown owner (422)
+    └── TooManyTokenChecks this address failed too many token checks lately (429)
 
 Each has a short `code`, which the audit log records (never the request's own words).
 """
@@ -52,3 +53,13 @@ class NeedInvalid(CareTeamError):
     """A change no need may take, whoever asks."""
 
     code = "invalid"
+
+
+class TooManyTokenChecks(CareTeamError):
+    """Too many failed bearer-token checks from one address: no more checked for a while."""
+
+    code = "too many token checks"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("too many failed token checks from this address; try again later")
+        self.retry_after = retry_after

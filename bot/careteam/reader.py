@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from bot.careteam.access import access_for
 from bot.careteam.directory import Directory, Principal
+from bot.careteam.errors import TooManyTokenChecks
 from bot.careteam.payload import (
     Names,
     PlanView,
@@ -30,6 +31,10 @@ from bot.store.redis_store import RedisConversationStore
 
 _CACHE_S = 300.0
 _CACHE_MAX = 1024
+# Token checks one client address may fail per window; past that its unverified tokens are
+# refused (429) without a check, so guessing and burning scrypt time both stop.
+FAILED_CHECKS_PER_ADDRESS = 20
+FAILED_CHECK_WINDOW_S = 15 * 60
 
 
 @dataclass(slots=True)
@@ -46,14 +51,26 @@ class PlanReader:
     # sha256(token) -> (owner, monotonic expiry): one scrypt per token per few minutes.
     _verified: dict[str, tuple[Principal, float]] = field(default_factory=dict)
 
-    async def authenticate(self, token: str) -> Principal | None:
+    async def authenticate(self, token: str, address: str = "unknown") -> Principal | None:
+        """The token's owner, or None. A token verified lately is served from memory; any
+        other check from `address` counts against its allowance first (TooManyTokenChecks
+        once it is spent), and is given back when the token turns out good."""
         key = hashlib.sha256(token.encode()).hexdigest()
         cached = self._verified.get(key)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
+        counter = self.records.keys.token_checks(address)
+        async with self.records.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(counter)
+            pipe.expire(counter, FAILED_CHECK_WINDOW_S, nx=True)
+            pipe.ttl(counter)
+            count, _, ttl = await pipe.execute()
+        if int(count) > FAILED_CHECKS_PER_ADDRESS:
+            raise TooManyTokenChecks(max(1, int(ttl)))
         # scrypt takes tens of milliseconds: off the event loop.
         who = await asyncio.to_thread(self.directory.authenticate, token)
         if who is not None:
+            await self.records.redis.decr(counter)
             if len(self._verified) >= _CACHE_MAX:
                 self._verified.clear()
             self._verified[key] = (who, time.monotonic() + _CACHE_S)

@@ -208,6 +208,10 @@ class CareKeys:
     def dead(self) -> str:
         return f"{self.prefix}careteam:dead"
 
+    def token_checks(self, address: str) -> str:
+        """Failed bearer-token checks from one client address (a counter with a TTL)."""
+        return f"{self.prefix}careteam:token-checks:{address}"
+
     @property
     def erasures(self) -> str:
         return f"{self.prefix}careteam:erasures"

@@ -17,6 +17,7 @@ from bot.careteam.directory.tokens import (
     TOKEN_ID,
     check_hash_shape,
     split_token,
+    stand_in_hash,
     verify_token_secret,
 )
 
@@ -243,9 +244,15 @@ class Directory(_Strict):
         return found
 
     def authenticate(self, token: str) -> Principal | None:
-        """The owner of a bearer token `sst_<id>.<secret>`, or None. Costs one scrypt."""
+        """The owner of a bearer token `sst_<id>.<secret>`, or None. Costs one scrypt, for
+        an unknown token id too (against a stand-in hash), so the time taken does not tell
+        which ids exist."""
         parts = split_token(token)
-        if parts is None or parts[0] not in self._tokens:
+        if parts is None:
+            return None  # not the shape of any token: nothing to tell
+        found = self._tokens.get(parts[0])
+        if found is None:
+            verify_token_secret(parts[1], stand_in_hash())
             return None
-        stored, who = self._tokens[parts[0]]
+        stored, who = found
         return who if verify_token_secret(parts[1], stored.hash) else None
