@@ -178,15 +178,11 @@ async def conversation(
     )
 
 
-# The flags that mean the parent asked for a person: TALK, and crisis words.
-REQUESTS = ("handoff", "crisis")
-
-
 def opened_at(session: Session) -> datetime | None:
     """When the parent's open request for a person began (None: no request is open)."""
     times = [
         datetime.fromisoformat(raw)
-        for name in REQUESTS
+        for name in REQUEST_FLAGS
         if isinstance(raw := session.plan.flags.get(name), str)
     ]
     return min(times) if times else None
