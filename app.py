@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -14,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from bot.careteam.records import CareRecords
 from bot.careteam.reports_api import router as reports_router
@@ -159,6 +161,10 @@ def create_app(
                 templates=Jinja2Templates(directory=WEB_DIR / "templates"),
                 redis_description=description,
             )
+            # Members no longer in the directory: their dashboard sessions end now.
+            with contextlib.suppress(RedisError, StoreUnavailable):
+                members = [m.id for m in careteam.directory.members]
+                await dashboard_for(app.state).sessions.end_removed(members)
             log.info(
                 "Safe Start ready",
                 extra={

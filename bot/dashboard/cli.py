@@ -1,7 +1,8 @@
 """`python -m bot.dashboard set-password MEMBER_ID`: a member's dashboard password, hashed.
 
 The password is read from standard input when it is not a terminal (one line), otherwise
-asked for twice without echo. Only its argon2id hash is stored, in the app's Redis.
+asked for twice without echo. Only its argon2id hash is stored, in the app's Redis. Every
+dashboard session the member had is ended: whoever knew the old password is signed out.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.careteam.directory import DirectoryError, load_directory
 from bot.dashboard.config import DashboardConfig
 from bot.dashboard.keys import DashKeys
 from bot.dashboard.passwords import PasswordStore, WeakPassword, check_policy
+from bot.dashboard.sessions import SessionStore
 from bot.errors import ConfigError
 from bot.settings import Settings
 from bot.store.embedded import connect_redis
@@ -35,10 +37,13 @@ def read_password(stdin: TextIO) -> str:
     return first
 
 
-async def set_password(settings: Settings, prefix: str, member: str, password: str) -> None:
+async def set_password(settings: Settings, prefix: str, member: str, password: str) -> int:
+    """Set the password and end the member's sessions; how many sessions ended."""
     redis, embedded, _ = await connect_redis(settings)
+    keys = DashKeys(prefix)
     try:
-        await PasswordStore(redis, DashKeys(prefix)).set(member, password)
+        await PasswordStore(redis, keys).set(member, password)
+        return await SessionStore(redis, keys, DashboardConfig()).end_all(member)
     finally:
         await redis.aclose()
         if embedded is not None:
@@ -66,9 +71,12 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
             return 2
         password = read_password(stdin or sys.stdin)
         check_policy(password, DashboardConfig().min_password_length)
-        asyncio.run(set_password(settings, args.key_prefix, args.member, password))
+        ended = asyncio.run(set_password(settings, args.key_prefix, args.member, password))
     except (DirectoryError, WeakPassword, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"ok: password set for {args.member}; it works at the next sign-in")
+    print(
+        f"ok: password set for {args.member}; it works at the next sign-in "
+        f"({ended} open dashboard session{'s' if ended != 1 else ''} ended)"
+    )
     return 0

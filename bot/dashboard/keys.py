@@ -4,6 +4,8 @@ Program-wide keys (no contact hash tag): accounts, sessions and sign-in counters
 care-team members, not parents, and hold no parent data.
   dash:pw:<member>            argon2 hash of the member's password
   dash:sess:<sha256(cookie)>  hash: member ("" before sign-in), csrf, created, seen
+  dash:msess:<member>         set: the digests of a member's signed-in sessions (ended all
+                              at once by a password change or a removal from the directory)
   dash:fail:<member>          failed sign-ins in the current window (counter with a TTL)
   dash:lock:<member>          locked until this ISO time (with a TTL as a backstop)
   dash:addr:<address>:<n>     sign-in attempts from one client address in window n
@@ -24,6 +26,12 @@ class DashKeys:
 
     def session(self, digest: str) -> str:
         return f"{self.prefix}dash:sess:{digest}"
+
+    def member_sessions(self, member: str) -> str:
+        return f"{self.prefix}dash:msess:{member}"
+
+    def member_sessions_pattern(self) -> str:
+        return f"{self.prefix}dash:msess:*"
 
     def failures(self, member: str) -> str:
         return f"{self.prefix}dash:fail:{member}"

@@ -62,6 +62,9 @@ async def signed_in(request: Request) -> Viewer:
     now = runtime(request).clock()
     loaded = await session_of(request, dash, now)
     member = dash.member(loaded.session.member if loaded.session else None)
+    if loaded.session is not None and loaded.session.member and member is None:
+        # Removed from the directory: every session of that id ends, not just this one.
+        await dash.sessions.end_all(loaded.session.member)
     if loaded.session is None or member is None:
         ended = "?ended=idle" if loaded.ended == "idle" else ""
         raise HTTPException(303, "sign in first", headers={"location": SIGN_IN + ended})
