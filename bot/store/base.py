@@ -37,9 +37,10 @@ class ConversationStore(Protocol):
 
     async def load(self, address: str) -> Session | None: ...
 
-    async def record_delivery(
-        self, address: str, message_sid: str, status: dict[str, Any]
-    ) -> None: ...
+    async def record_delivery(self, address: str, message_sid: str, status: dict[str, Any]) -> bool:
+        """Keep a text's latest status; False, writing nothing, for a contact that does not
+        exist (never seen, or erased: a late callback must not bring its keys back)."""
+        ...
 
     async def deliveries(self, address: str) -> dict[str, dict[str, Any]]: ...
 

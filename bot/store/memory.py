@@ -83,8 +83,12 @@ class MemoryConversationStore:
             return None
         return self._open(contact)
 
-    async def record_delivery(self, address: str, message_sid: str, status: dict[str, Any]) -> None:
-        self._contact(address).deliveries[message_sid] = json.dumps(status)
+    async def record_delivery(self, address: str, message_sid: str, status: dict[str, Any]) -> bool:
+        contact = self._contacts.get(address)
+        if contact is None or (contact.session is None and contact.plan is None):
+            return False  # no such contact (never seen, or erased): nothing is written
+        contact.deliveries[message_sid] = json.dumps(status)
+        return True
 
     async def deliveries(self, address: str) -> dict[str, dict[str, Any]]:
         contact = self._contacts.get(address)

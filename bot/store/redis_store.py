@@ -70,6 +70,16 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
+# A delivery status, kept only for a contact that still exists. KEYS: deliveries, session,
+# plan. ARGV: message sid, sealed status, ttl s. A late callback after DELETE MY DATA (or for
+# a number that never texted) writes nothing, so an erasure stays an erasure.
+_RECORD_DELIVERY = """
+if redis.call('EXISTS', KEYS[2], KEYS[3]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class StoreLimits:
@@ -112,6 +122,7 @@ class RedisConversationStore:
         self._begin = redis.register_script(_BEGIN)
         self._commit = redis.register_script(_COMMIT)
         self._release = redis.register_script(_RELEASE)
+        self._record_delivery = redis.register_script(_RECORD_DELIVERY)
 
     def keys_for(self, address: str) -> ContactKeys:
         return self._keys.for_address(address)
@@ -123,7 +134,7 @@ class RedisConversationStore:
     async def prepare(self) -> None:
         """Load the scripts in one round trip, so the first message pays no NOSCRIPT retry."""
         async with self._call("prepare"), self._redis.pipeline(transaction=False) as pipe:
-            for script in (self._begin, self._commit, self._release):
+            for script in (self._begin, self._commit, self._release, self._record_delivery):
                 pipe.script_load(script.script)
             await pipe.execute()
 
@@ -271,7 +282,11 @@ class RedisConversationStore:
         if not contact.startswith("{c:") or not contact[3:-1].isalnum():
             raise ValueError("not a contact id")
         pattern = f"{self._keys.prefix}{contact}*"
-        deleted = 0
+        # The session and plan go first: once they are gone nothing writes a key for this
+        # contact again (record_delivery checks them), so the scan cannot be outrun.
+        keys = self._keys.for_contact(contact)
+        async with self._call("erase"):
+            deleted = int(await self._redis.unlink(keys.session, keys.plan))
         cursor: int = 0
         while True:
             async with self._call("erase"):
@@ -319,14 +334,17 @@ class RedisConversationStore:
             raw = await self._redis.get(key)
         return None if raw is None else self._cipher.decrypt(_as_bytes(raw), key).decode()
 
-    async def record_delivery(self, address: str, message_sid: str, status: dict[str, Any]) -> None:
-        key = self._keys.for_address(address).deliveries
-        sealed = self._cipher.encrypt_json(status, field_aad(key, message_sid))
-        async with self._call("record_delivery"), self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, message_sid, sealed)
-            # Redis 7.0 has no per-field TTL: the hash lives while texts keep flowing.
-            pipe.expire(key, self._limits.deliveries_ttl_s)
-            await pipe.execute()
+    async def record_delivery(self, address: str, message_sid: str, status: dict[str, Any]) -> bool:
+        """Keep a text's latest status; False (nothing written) when no such contact exists."""
+        keys = self._keys.for_address(address)
+        sealed = self._cipher.encrypt_json(status, field_aad(keys.deliveries, message_sid))
+        # Redis 7.0 has no per-field TTL: the hash lives while texts keep flowing.
+        ttl = self._limits.deliveries_ttl_s
+        async with self._call("record_delivery"):
+            written = await self._record_delivery(
+                keys=[keys.deliveries, keys.session, keys.plan], args=[message_sid, sealed, ttl]
+            )
+        return bool(written)
 
     async def deliveries(self, address: str) -> dict[str, dict[str, Any]]:
         key = self._keys.for_address(address).deliveries

@@ -197,6 +197,7 @@ async def test_dev_outbox_is_capped(harness: Harness) -> None:
 
 async def test_deliveries_keep_the_latest_status_per_message(harness: Harness) -> None:
     """Each MessageSid maps to its last reported status."""
+    await harness.store.transact(PHONE, None, append(1))
     assert await harness.store.deliveries(PHONE) == {}
     await harness.store.record_delivery(PHONE, "SM1", {"status": "queued"})
     await harness.store.record_delivery(PHONE, "SM1", {"status": "delivered"})
@@ -207,6 +208,13 @@ async def test_deliveries_keep_the_latest_status_per_message(harness: Harness) -
         "SM2": {"status": "failed", "error_code": 30003},
     }
     assert await harness.store.deliveries(OTHER) == {}
+
+
+async def test_a_status_for_no_contact_writes_nothing(harness: Harness) -> None:
+    """A callback for a number that is no contact (never seen, or erased) leaves no trace."""
+    assert await harness.store.record_delivery(OTHER, "SM1", {"status": "delivered"}) is False
+    assert await harness.store.deliveries(OTHER) == {}
+    assert await harness.store.load(OTHER) is None
 
 
 async def test_ping_answers(harness: Harness) -> None:

@@ -183,6 +183,7 @@ async def test_a_delivery_status_moved_to_another_message_does_not_decrypt(
     redis_store: RedisConversationStore, raw_redis: Redis
 ) -> None:
     """Hash fields are bound to their field name too."""
+    await redis_store.transact(PHONE, None, answer_apply())
     await redis_store.record_delivery(PHONE, "SM1", {"status": "delivered"})
     key = redis_store.keys_for(PHONE).deliveries
     await raw_redis.hset(key, "SM2", await raw_redis.hget(key, "SM1"))
@@ -365,6 +366,10 @@ async def test_erase_contact_leaves_no_key_of_that_contact_and_spares_others(
     left = [k async for k in raw_redis.scan_iter(match=f"{prefix}*")]
     assert not [k for k in left if contact.encode() in k]
     assert await redis_store.load("+14155550100") is not None
+    # A late delivery callback does not bring a key of the erased contact back.
+    assert await redis_store.record_delivery(PHONE, "SM1", {"status": "delivered"}) is False
+    left = [k async for k in raw_redis.scan_iter(match=f"{prefix}*")]
+    assert not [k for k in left if contact.encode() in k]
     with pytest.raises(ValueError, match="not a contact id"):
         await redis_store.erase_contact("*")
 
