@@ -155,7 +155,9 @@ def create_app(
                 settings=settings,
                 service=service,
                 sms=TwilioSms(service, checker),
-                chat=WebChat(service, show_outbox=not settings.twilio_live),
+                # The chat's outbox holds what the channel router sent to it (a member's
+                # answer, the MY PLAN link), in live mode as in dev mode.
+                chat=WebChat(service),
                 sender=sender,
                 metrics=metrics,
                 templates=Jinja2Templates(directory=WEB_DIR / "templates"),

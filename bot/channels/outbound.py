@@ -1,16 +1,25 @@
-"""Texts that are not replies (reminders, care-team messages): Twilio's API or the dev outbox."""
+"""Texts that are not replies (reminders, care-team messages): Twilio's API or the dev outbox.
+
+Every such text goes through one ChannelRouter, which knows each kind of address: SMS
+(`+1...`) and WhatsApp (`whatsapp:+1...`) go to the SMS sender (Twilio, or the dev outbox
+in dev mode); a web chat (`web:<chat id>`) gets the text in its own outbox, which the chat
+shows; any other address is refused. So a web chat's id (a bearer secret) never leaves
+the system.
+"""
 
 from __future__ import annotations
 
 import base64
 import logging
+import re
 import secrets
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
+from bot.errors import SafeStartError
 from bot.observability import ContactHasher, Metrics
 from bot.settings import Settings
 from bot.store.base import ConversationStore
@@ -123,27 +132,35 @@ class TwilioSender:
 
 
 class DevSender:
-    """Dev mode: the text goes to the dev outbox (shown in the web chat) and the log only."""
+    """Dev mode: the text goes to the dev outbox (shown in the web chat) and the log only.
+
+    The channel router also uses one, named "web", for texts to a web chat: its outbox is
+    where the chat reads them, in live mode as in dev mode."""
 
     def __init__(
         self,
         store: ConversationStore,
         metrics: Metrics | None = None,
         contact_id: ContactHasher | None = None,
+        *,
+        name: str = "dev",
+        sid_prefix: str = "SMdev",
     ) -> None:
         self._store = store
         self._metrics = metrics or Metrics()
         self._contact_id = contact_id or ContactHasher()
+        self._name = name
+        self._sid_prefix = sid_prefix
 
     async def send(self, address: str, text: str) -> str:
         await self._store.push_dev_outbox(address, text)
-        sid = "SMdev" + secrets.token_hex(15)
-        self._metrics.outbound.labels("dev", "sent").inc()
+        sid = self._sid_prefix + secrets.token_hex(15)
+        self._metrics.outbound.labels(self._name, "sent").inc()
         log.info(
-            "text put in the dev outbox",
+            "text put in an outbox",
             extra={
                 "event": "outbound",
-                "sender": "dev",
+                "sender": self._name,
                 "sid": sid,
                 "contact": self._contact_id(address),
             },
@@ -154,13 +171,63 @@ class DevSender:
         return None
 
 
+AddressKind = Literal["sms", "whatsapp", "web"]
+_PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
+_WEB = re.compile(r"^web:[A-Za-z0-9_-]{22,64}$")
+
+
+class UnknownAddress(SafeStartError):
+    """An address no channel knows: nothing is sent."""
+
+
+def address_kind(address: str) -> AddressKind | None:
+    if _PHONE.match(address):
+        return "sms"
+    if address.startswith("whatsapp:") and _PHONE.match(address.removeprefix("whatsapp:")):
+        return "whatsapp"
+    if _WEB.match(address):
+        return "web"
+    return None
+
+
+class ChannelRouter:
+    """The one way out for texts that are not replies: each address to its own channel."""
+
+    def __init__(
+        self,
+        sms: Sender,
+        store: ConversationStore,
+        metrics: Metrics | None = None,
+        contact_id: ContactHasher | None = None,
+    ) -> None:
+        self.sms = sms
+        self._metrics = metrics or Metrics()
+        # A web chat's texts wait in its outbox (StoreError if Redis is away).
+        self._web = DevSender(store, self._metrics, contact_id, name="web", sid_prefix="WEB")
+
+    async def send(self, address: str, text: str) -> str:
+        kind = address_kind(address)
+        if kind == "web":
+            return await self._web.send(address, text)
+        if kind is None:
+            self._metrics.outbound.labels("router", "unknown_address").inc()
+            raise UnknownAddress("no channel for this address")
+        return await self.sms.send(address, text)
+
+    async def close(self) -> None:
+        await self.sms.close()
+
+
 def build_sender(
     settings: Settings,
     store: ConversationStore,
     metrics: Metrics | None = None,
     contact_id: ContactHasher | None = None,
-) -> Sender:
-    """Twilio when both credentials are set, else the dev outbox."""
-    if settings.twilio_live:
-        return TwilioSender(settings, metrics, contact_id)
-    return DevSender(store, metrics, contact_id)
+) -> ChannelRouter:
+    """The channel router over Twilio when both credentials are set, else the dev outbox."""
+    sms: Sender = (
+        TwilioSender(settings, metrics, contact_id)
+        if settings.twilio_live
+        else DevSender(store, metrics, contact_id)
+    )
+    return ChannelRouter(sms, store, metrics, contact_id)

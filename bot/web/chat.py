@@ -25,7 +25,10 @@ class ChatMessageIn(BaseModel):
 
 class ChatMessageOut(BaseModel):
     replies: list[str]
-    outbox: list[str] = Field(default_factory=list, description="dev-mode texts for this chat")
+    outbox: list[str] = Field(
+        default_factory=list,
+        description="texts sent to this chat outside its replies (a member's answer, MY PLAN)",
+    )
 
 
 def _remember(response: Response, chat_id: str, secure: bool) -> None:
@@ -88,7 +91,8 @@ async def post_message(
     now: NowDep,
     cookie: ChatCookie = None,
 ) -> ChatMessageOut:
-    """One message from the page; replies (and dev outbox texts) come back as JSON."""
+    """One message from the page; replies (and texts waiting in the chat's outbox) come back
+    as JSON."""
     chat_id = valid_chat_id(cookie)
     if chat_id is None:
         chat_id = new_chat_id()

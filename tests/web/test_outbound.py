@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from twilio.base.exceptions import TwilioRestException
 
-from bot.channels.outbound import DevSender, TwilioSender
+from bot.channels.outbound import ChannelRouter, DevSender, TwilioSender, UnknownAddress
 from tests.fakes.twilio_server import FakeTwilio
 from tests.web.conftest import (
     ACCOUNT_SID,
@@ -45,7 +45,9 @@ async def test_twilio_sender_calls_messages_create_with_our_fields(
     live_app: FastAPI, twilio: FakeTwilio
 ) -> None:
     """The SDK reaches the fake with To, From, Body and our status callback; the sid comes back."""
-    sender = runtime_of(live_app).sender
+    router = runtime_of(live_app).sender
+    assert isinstance(router, ChannelRouter)
+    sender = router.sms
     assert isinstance(sender, TwilioSender)
     phone = new_phone()
     sid = await sender.send(phone, "Reminder: your visit is tomorrow at 10am.")
@@ -143,14 +145,15 @@ async def test_dev_mode_sends_to_the_dev_outbox_and_refuses_webhooks(
     )
     async with running_app(settings, keyspace) as application:
         sender = runtime_of(application).sender
-        assert isinstance(sender, DevSender)
+        assert isinstance(sender, ChannelRouter)
+        assert isinstance(sender.sms, DevSender)
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
             first = await client.post("/chat/messages", json={"text": "hi"})
             assert first.json()["outbox"] == []
             chat_id = client.cookies["safestart_chat"]
             sid = await sender.send(f"web:{chat_id}", "Reminder: clinic visit Monday 10am.")
-            assert sid.startswith("SMdev")
+            assert sid.startswith("WEB")
             second = await client.post("/chat/messages", json={"text": "yes"})
             assert second.json()["outbox"] == ["Reminder: clinic visit Monday 10am."]
             from tests.web.conftest import inbound_params
@@ -158,3 +161,34 @@ async def test_dev_mode_sends_to_the_dev_outbox_and_refuses_webhooks(
             params = inbound_params(new_phone(), "hi")
             refused = await post_signed(client, "/twilio/sms", params)
             assert refused.status_code == 403
+
+
+async def test_a_web_chat_never_reaches_twilio_and_gets_its_plan_link(
+    live_app: FastAPI, twilio: FakeTwilio
+) -> None:
+    """Live Twilio: MY PLAN from a web chat puts the link in the chat, and no request to
+    Twilio carries a web chat's address (its id is a bearer secret)."""
+    transport = httpx.ASGITransport(app=live_app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
+        await client.post("/chat/messages", json={"text": "hi"})
+        answer = await client.post("/chat/messages", json={"text": "my plan"})
+    assert answer.status_code == 200
+    links = [t for t in answer.json()["outbox"] if t.startswith("Your plan: ")]
+    assert len(links) == 1
+    assert "/plan/" in links[0]
+    assert not [r for r in twilio.requests if "web:" in repr(r)]
+    assert twilio.messages == []
+
+
+async def test_the_router_sends_each_address_kind_its_own_way(
+    live_app: FastAPI, twilio: FakeTwilio
+) -> None:
+    router = runtime_of(live_app).sender
+    phone = new_phone()
+    await router.send(f"whatsapp:{phone}", "Reminder: visit Monday.")
+    [message] = twilio.wait_for(1)
+    assert message.to == f"whatsapp:{phone}"
+    for unknown in ("web:short", "sip:someone", "8605550123", ""):
+        with pytest.raises(UnknownAddress):
+            await router.send(unknown, "hello")
+    assert len(twilio.messages) == 1
