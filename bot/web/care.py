@@ -22,8 +22,8 @@ from bot.careteam.needs import NeedChange
 from bot.careteam.payload import contact_of
 from bot.dashboard import appointments, audit, handoff, inbox, planpage, printing, roster, web
 from bot.dashboard.scan import visible_sections
-from bot.dashboard.sessions import CareSession
-from bot.dashboard.wiring import principal_of
+from bot.dashboard.signin_form import FORM_COOKIE, SignInForms, new_nonce
+from bot.dashboard.wiring import Dashboard, principal_of
 from bot.engine.session import NEED_STATUSES
 from bot.reminders.intake import InvalidAppointment, UnknownPlan
 from bot.reminders.prefs import zone
@@ -50,22 +50,35 @@ ENDED: Mapping[str, str] = {
 
 @router.get("/sign-in")
 async def sign_in_page(request: Request, ended: str = "") -> Response:
+    """The form; nothing is written on the server until someone signs in (signin_form)."""
     dash = web.dashboard(request)
     now = web.runtime(request).clock()
     loaded = await web.session_of(request, dash, now)
     if loaded.session is not None and dash.member(loaded.session.member):
         return web.see("/care")
-    session = loaded.session or await dash.sessions.start(None, now)
     minutes = int(dash.config.idle.total_seconds() // 60)
     notice = ENDED.get(ended, "").format(minutes=minutes)
-    response = _sign_in_form(request, session, notice=notice)
-    web.remember(response, dash, session)
+    nonce = request.cookies.get(FORM_COOKIE) or new_nonce()
+    response = _sign_in_form(request, _forms(dash).token(nonce, now), notice=notice)
+    response.set_cookie(
+        FORM_COOKIE,
+        nonce,
+        max_age=int(dash.config.anonymous_ttl.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=dash.secure_cookies,
+        path=web.SIGN_IN,
+    )
     return response
+
+
+def _forms(dash: Dashboard) -> SignInForms:
+    return SignInForms(dash.cipher.id_key, dash.config.anonymous_ttl)
 
 
 def _sign_in_form(
     request: Request,
-    session: CareSession,
+    csrf: str,
     *,
     member_id: str = "",
     error: str = "",
@@ -74,7 +87,7 @@ def _sign_in_form(
 ) -> Response:
     context = {
         "title": "Sign in",
-        "csrf": session.csrf,
+        "csrf": csrf,
         "member_id": member_id,
         "error": error,
         "notice": notice,
@@ -106,19 +119,21 @@ async def sign_in(
     current = loaded.session
     if current is not None and dash.member(current.member):
         return web.see("/care")
-    if current is None or not current.csrf_ok(csrf):
+    if not _forms(dash).valid(request.cookies.get(FORM_COOKIE), csrf, now):
         return web.forbidden(request)
     address = request.client.host if request.client else "unknown"
     result = await dash.signin.attempt(member_id.strip(), password, address, now)
     if result.outcome == "signed_in" and result.session is not None:
         # A new id at sign-in: a session id planted before it is worth nothing after.
-        await dash.sessions.end(current)
+        if current is not None:
+            await dash.sessions.end(current)
         response = web.see("/care")
         web.remember(response, dash, result.session)
+        response.delete_cookie(FORM_COOKIE, path=web.SIGN_IN)
         return response
     status, message = SIGN_IN_ERRORS[result.outcome]
     refused = _sign_in_form(
-        request, current, member_id=member_id.strip(), error=message, status=status
+        request, csrf, member_id=member_id.strip(), error=message, status=status
     )
     if result.outcome == "throttled":
         refused.headers["retry-after"] = str(int(dash.config.attempt_window.total_seconds()))

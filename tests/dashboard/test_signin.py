@@ -37,7 +37,7 @@ async def test_signing_in_sets_a_new_strict_httponly_secure_cookie(running: Runn
     """The session id changes at sign-in, and the cookie cannot be read by script or sent
     cross-site; the plans page then opens."""
     form = await running.http.get("/care/sign-in")
-    before = running.http.cookies[COOKIE]
+    before = running.http.cookies.get(COOKIE)  # none: the form starts no session
     response = await running.http.post(
         "/care/sign-in",
         data={"csrf": csrf_of(form), "member_id": "hope_sw", "password": PASSWORD},
