@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from bot.engine import parsing
-from bot.engine.model import Step
+from bot.engine.model import Choice, Step
 from bot.engine.parsing import Option, ParseFailed
 
 
@@ -32,12 +33,31 @@ def relative_day(spec: str, today: date) -> date:
     return today + timedelta(days=sign * days)
 
 
+def _prefer(step: Step, today: date) -> parsing.Prefer:
+    """A date with no year is the next one for a date ahead, the last one for a date behind."""
+    if step.latest and relative_day(step.latest, today) <= today:
+        return "past"
+    if step.earliest and relative_day(step.earliest, today) >= today:
+        return "future"
+    return "nearest"
+
+
 def options_for(step: Step, labels: Sequence[str]) -> list[Option]:
     """The step's choices as the parser sees them: translated label plus the English one."""
-    return [
-        Option(c.value, (label, c.label) if label != c.label else (label,), c.synonyms)
-        for c, label in zip(step.choices, labels, strict=True)
-    ]
+    return list(_options(step.choices, tuple(labels)))
+
+
+@lru_cache(maxsize=1024)
+def _options(choices: tuple[Choice, ...], labels: tuple[str, ...]) -> tuple[Option, ...]:
+    return tuple(
+        Option(
+            c.value,
+            (label, c.label) if label != c.label else (label,),
+            c.synonyms,
+            need=c.need is not None,
+        )
+        for c, label in zip(choices, labels, strict=True)
+    )
 
 
 def parse_answer(
@@ -61,7 +81,7 @@ def parse_answer(
             raise ParseFailed("ambiguous")  # "none of these" together with some of them
         return picked
     if kind == "date":
-        value = parsing.parse_date(text, today, lang)
+        value = parsing.parse_date(text, today, lang, _prefer(step, today))
         if step.earliest and value < relative_day(step.earliest, today):
             raise ParseFailed("too_early")
         if step.latest and value > relative_day(step.latest, today):

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from rapidfuzz.distance import OSA
+
 from bot.engine.texts import NP_, Translator
 
 Command = Literal[
@@ -124,6 +126,59 @@ CRISIS_WORDS: dict[CrisisKind, str] = {
     ),
 }
 
+# Commands a reply may name loosely ("menu please", "meun", "can I talk to someone"), once it
+# is no answer to the question. Never STOP, START, RESTART or the erasing ones: those stay exact.
+LOOSE_COMMANDS: frozenset[Command] = frozenset(
+    ("menu", "help", "back", "skip", "talk", "review", "my_plan", "reminder", "language", "needs")
+)
+# Words around a command that do not change it.
+_LEAD_FILLER = frozenset(
+    [
+        "CAN",
+        "COULD",
+        "I",
+        "ID",
+        "WANT",
+        "WANNA",
+        "WOULD",
+        "LIKE",
+        "TO",
+        "GO",
+        "MAIN",
+        "PLEASE",
+        "PLS",
+        "SHOW",
+        "QUIERO",
+        "PUEDO",
+        "QUERO",
+        "POSSO",
+        "YO",
+        "EU",
+        "ME",
+        "LET",
+    ]
+)
+_TAIL_FILLER = frozenset(
+    [
+        "PLEASE",
+        "PLS",
+        "PLZ",
+        "THIS",
+        "IT",
+        "ONE",
+        "NOW",
+        "POR",
+        "FAVOR",
+        "ESTA",
+        "ESTE",
+        "ESSA",
+        "ESSE",
+        "AQUI",
+        "ESO",
+        "ISSO",
+    ]
+)
+
 _PUNCT = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 
@@ -182,6 +237,11 @@ class KeywordTable:
             ((w, c) for w, c in self._commands.items() if " " in w and c != "stop"),
             key=lambda pair: -len(pair[0]),
         )
+        self._loose = [
+            (w, c)
+            for w, c in self._commands.items()
+            if c in LOOSE_COMMANDS and " " not in w and len(w) >= 4
+        ]
         self._stop_first_words = {
             w for w, c in self._commands.items() if c == "stop" and " " not in w
         }
@@ -196,9 +256,10 @@ class KeywordTable:
         if head in self._commands and self._commands[head] == "change" and rest.isdigit():
             return Match("change", rest)
         # "STOP SHARING PLEASE" is about sharing, not texts: longer phrases win.
-        for phrase, command in self._phrases:
-            if folded.startswith(phrase + " "):
-                return Match(command, "")
+        if rest:  # a phrase followed by more words needs a space in the message
+            for phrase, command in self._phrases:
+                if folded.startswith(phrase + " "):
+                    return Match(command, "")
         # "Stop please", "STOP IT NOW": a stop word followed only by filler is a stop. Not
         # any short message led by one: "para la presion" is an answer, not STOP.
         after_head = folded.split()[1:]
@@ -209,6 +270,28 @@ class KeywordTable:
         ):
             return Match("stop", "")
         return None
+
+    def near_command(self, folded: str, *, typos: bool = False) -> Command | None:
+        """A loose command: filler words around it, or (with `typos`) one slip of the thumb."""
+        words = [w for w in folded.split() if w != "REAL"]
+        while words and words[0] in _LEAD_FILLER:
+            words.pop(0)
+        while words and words[-1] in _TAIL_FILLER:
+            words.pop()
+        core = " ".join(words)
+        found = self._commands.get(core) if core != folded else None
+        if found in LOOSE_COMMANDS:
+            return found
+        if core in self._languages and core != folded:
+            return "language"
+        if not typos or " " in core or len(core) < 4:
+            return None
+        near = {
+            command
+            for word, command in self._loose
+            if abs(len(word) - len(core)) <= 1 and OSA.distance(core, word, score_cutoff=1) <= 1
+        }
+        return near.pop() if len(near) == 1 else None
 
     def language_of_greeting(self, folded: str) -> str | None:
         """The locale a first message is written in, when it is a greeting we know."""

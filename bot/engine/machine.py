@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.engine import messages as m
-from bot.engine.answers import ZipInfo, ZipLookup, parse_answer
+from bot.engine.answers import ZipInfo, ZipLookup
 from bot.engine.events import (
     HELP_FLAG,
     PARENT_ASKED,
@@ -49,6 +49,7 @@ from bot.engine.resources import ResourceFinder, no_resources
 from bot.engine.session import HISTORY_CAP, TOPIC_PERSON, TOPIC_PLAN, Mode, Session
 from bot.engine.sharing import recipients, role_label, without_role
 from bot.engine.texts import Translator
+from bot.engine.understand import read_answer
 
 CRISIS_TEXTS = {
     "emergency": m.CRISIS_EMERGENCY,
@@ -737,18 +738,24 @@ class Engine:
             self._menu(turn)
             return
         flow = self.flows[session.flow or ""]
-        try:
-            value = parse_answer(
-                step,
-                text,
-                lang=session.locale,
-                today=turn.today,
-                labels=turn.voice.labels(step),
-                zip_lookup=self.zip_lookup,
-            )
-        except ParseFailed as failure:
-            self._reprompt(turn, step, failure.reason)
+        reading = read_answer(
+            step,
+            text,
+            lang=session.locale,
+            today=turn.today,
+            labels=turn.voice.labels(step),
+            zip_lookup=self.zip_lookup,
+            keywords=self.keywords,
+        )
+        if reading.skip:
+            self._skip(turn)  # "I don't know yet", "más tarde" where SKIP is offered
             return
+        if reading.command is not None and self._command(turn, Match(reading.command, "")):
+            return
+        if reading.failure is not None or reading.command is not None:
+            self._reprompt(turn, step, reading.failure or "not_understood")
+            return
+        value = reading.value
         if step.sets == "timezone":
             info: ZipInfo | None = self.zip_lookup(str(value))
             session.timezone = info.timezone if info else self.settings.default_timezone
@@ -966,21 +973,44 @@ class Engine:
         try:
             chosen = parse_choice(text, options, session.locale)
         except ParseFailed:
-            session.tries += 1
-            turn.say(m.HINT_PREFIX)
-            self._prompt(turn)
+            self._menu_yes_no(turn, text)
             return
         flow = self.flows[chosen]
         if flow.kind == "reminders":
             session.plan.answers.pop(flow.id, None)
         self._start_flow(turn, flow)
 
+    def _menu_yes_no(self, turn: _Turn, text: str) -> None:
+        """A "yes" at the menu goes on with the plan; anything else gets one short line."""
+        session = turn.session
+        try:
+            go_on = parse_yes_no(text, session.locale)
+        except ParseFailed:
+            go_on = None
+        open_sections = [f for f in self.flows.sections if not session.plan.is_done(f.id)]
+        upcoming = next((f for f in open_sections if f.id == session.flow), None) or next(
+            iter(open_sections), None
+        )
+        if go_on and upcoming is not None:
+            self._start_flow(turn, upcoming)
+        elif go_on is False:
+            session.mode = "idle"
+            session.flow = session.step = None
+            turn.say(m.LATER)
+        else:
+            session.tries += 1
+            turn.say(m.MENU_AGAIN)
+
     def _answer_offer(self, turn: _Turn, text: str) -> None:
         session = turn.session
         try:
             accepted = parse_yes_no(text, session.locale)
         except ParseFailed:
-            self._menu(turn)
+            if text.strip().isdigit():
+                session.mode = "menu"  # a part's number: the menu picks it
+                self._answer_menu(turn, text)
+                return
+            turn.say(m.OFFER_AGAIN, title=turn.voice(self.flows[session.flow or ""].title))
             return
         if accepted and session.flow:
             self._start_flow(turn, self.flows[session.flow])

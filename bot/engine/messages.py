@@ -85,6 +85,10 @@ ANSWER_NO = N_("No")
 
 NEXT_OFFER = N_("Next up: {title}. Start it now? Reply YES, or MENU to pick another part.")
 LATER = N_("OK. Reply MENU any time to pick up where you left off.")
+OFFER_AGAIN = N_("Start {title} now? Reply YES or NO. Or TALK to reach a person.")
+MENU_AGAIN = N_(
+    "Reply the number of a part, like 2. Or MENU to see the list, or TALK to reach a person."
+)
 NO_MORE_SECTIONS = N_(
     "Every part of your {plan} is done. Thank you! Reply MENU to look at or change any part."
 )

@@ -369,6 +369,15 @@ TIMES = [
     ("às 15h", time(15)),
     ("10h30", time(10, 30)),
     ("3 o'clock", time(15)),
+    ("1030", time(10, 30)),
+    ("half past 2", time(14, 30)),
+    ("quarter to 4", time(15, 45)),
+    ("3 y media", time(15, 30)),
+    ("a las 4 menos cuarto", time(15, 45)),
+    ("meio dia e meia", time(12, 30)),
+    ("ten thirty", time(10, 30)),
+    ("dec 12 at 10:30am", time(10, 30)),
+    ("el 12 de diciembre a las 3", time(15)),
 ]
 
 
@@ -381,7 +390,6 @@ def test_time(text: str, expected: time) -> None:
     ("text", "reason"),
     [
         ("", "empty"),
-        ("1030", "not_understood"),
         ("25:00", "out_of_range"),
         ("10:75", "out_of_range"),
         ("13am", "not_understood"),
@@ -423,7 +431,15 @@ def test_phone_fails(text: str, reason: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"), [("06103", "06103"), (" 06103-1234 ", "06103"), ("06103.", "06103")]
+    ("text", "expected"),
+    [
+        ("06103", "06103"),
+        (" 06103-1234 ", "06103"),
+        ("06103.", "06103"),
+        ("CT 06103", "06103"),
+        ("my zip is 06103", "06103"),
+        ("06 103", "06103"),
+    ],
 )
 def test_zip(text: str, expected: str) -> None:
     assert parse_zip(text) == expected
@@ -435,7 +451,7 @@ def test_zip(text: str, expected: str) -> None:
         ("", "empty"),
         ("0610", "not_understood"),
         ("061034", "not_understood"),
-        ("CT 06103", "not_understood"),
+        ("06103 or 06106", "not_understood"),
         ("٠٦١٠٣", "not_understood"),
     ],
 )
