@@ -19,11 +19,12 @@ from bot.engine.texts import Translator
 from bot.errors import StoreError
 from bot.reminders.keys import parse_job_id
 from bot.reminders.loops import keep_stepping
-from bot.reminders.planner import OFFER_ITEM, Planner
+from bot.reminders.planner import Planner
 from bot.reminders.prefs import profile, suppression
 from bot.reminders.ratelimit import Priority, TokenBucket
 from bot.reminders.reach import Reach
 from bot.reminders.rules import OFFER_GRACE, Drop, decide
+from bot.reminders.store import is_offer_item
 from bot.reminders.texts import render_offer, render_reminder
 from bot.store.outbox import ensure_group
 
@@ -167,8 +168,9 @@ class Dispatcher:
             log.exception("re-planning after a reminder failed", extra={"job": due.job_id})
 
     async def _item(self, contact: str, item: str) -> _Item | None:
-        if item.startswith(OFFER_ITEM):
-            offer = await self.store.offer(contact, item.removeprefix(OFFER_ITEM))
+        if is_offer_item(item):
+            series = await self.store.offer_series(contact, item)
+            offer = await self.store.offer(contact, series) if series else None
             if offer is None:
                 return None
             return _Item(offer.kind, OFFER_GRACE, None, offer.milestone)

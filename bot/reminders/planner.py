@@ -14,14 +14,18 @@ from bot.reminders.milestones import next_offers, offer_send_time, standard_sche
 from bot.reminders.prefs import Profile, profile
 from bot.reminders.rules import OFFER_GRACE, OFFER_LEAD, Timing, next_sends, wall
 from bot.reminders.scheduler import JobSpec, ReminderScheduler
-from bot.reminders.store import Appointment, Offer, ReminderStore
+from bot.reminders.store import (
+    LEGACY_OFFER_ITEM,
+    Appointment,
+    Offer,
+    ReminderStore,
+    is_offer_item,
+)
 from bot.store.base import Apply, Outcome
 from bot.store.keys import ContactKeys
 
 log = logging.getLogger(__name__)
 
-# Standard-schedule offers live under items named "plan-<series>": one job per series.
-OFFER_ITEM = "plan-"
 Clock = Callable[[], datetime]
 
 
@@ -189,13 +193,16 @@ class Planner:
                 milestone.series, milestone.key, milestone.kind, milestone.closes, catch_up
             )
             await self.store.put_offer(contact, offer)
-            item = OFFER_ITEM + milestone.series
+            item = self.store.offer_item(contact, milestone.series)  # one job per series
             planned[milestone.series] = JobSpec(
                 job_id(contact, item, OFFER_LEAD), send_at, closes, OFFER_GRACE
             )
+        stale = [job_id(contact, LEGACY_OFFER_ITEM + s, OFFER_LEAD) for s in planned]
         for series in (await self.store.offers(contact)).keys() - planned.keys():
             await self.store.remove_offer(contact, series)
-            await self.scheduler.cancel([job_id(contact, OFFER_ITEM + series, OFFER_LEAD)])
+            stale.append(job_id(contact, self.store.offer_item(contact, series), OFFER_LEAD))
+            stale.append(job_id(contact, LEGACY_OFFER_ITEM + series, OFFER_LEAD))
+        await self.scheduler.cancel(stale)
         await self.scheduler.schedule_many(list(planned.values()))
         return list(planned.values())
 
@@ -211,7 +218,7 @@ class Planner:
     async def after_dispatch(self, job: str) -> None:
         """A job ran (sent, suppressed or dropped): schedule that lead's next occurrence."""
         contact, item, lead = parse_job_id(job)
-        if item.startswith(OFFER_ITEM):
+        if is_offer_item(item):
             await self.sync_offers(contact)
             return
         appointment = await self.store.get(contact, item)

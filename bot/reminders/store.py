@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,6 +22,17 @@ Source = Literal["parent", "care_team", "plan"]
 # ride_requested (both flag the care team), CANCEL (once confirmed) -> cancelled.
 Status = Literal["scheduled", "confirmed", "reschedule_requested", "ride_requested", "cancelled"]
 # A weekly reminder's "sent" guard must outlive a redelivery, not the week.
+# A standard-schedule offer's job item: "o" and a keyed digest of (contact, series), so job
+# ids and the scheduler's log lines never name the series (prenatal, postpartum, baby).
+# Items made before were "plan-<series>"; they are still read, and replaced as they are met.
+OFFER_ITEM = "o"
+LEGACY_OFFER_ITEM = "plan-"
+
+
+def is_offer_item(item: str) -> bool:
+    return item.startswith((OFFER_ITEM, LEGACY_OFFER_ITEM))
+
+
 SENT_TTL = timedelta(days=8)
 # A redelivered outbox entry comes within minutes; this is ample.
 REPLIED_TTL = timedelta(days=2)
@@ -167,6 +180,21 @@ class ReminderStore:
             data = self._cipher.decrypt_json(_bytes(v), field_aad(key, series))
             result[series] = Offer.from_json(data)
         return result
+
+    def offer_item(self, contact: str, series: str) -> str:
+        """The opaque job item of this contact's offer in `series` (same every time)."""
+        text = f"offer\x1f{contact}\x1f{series}".encode()
+        return OFFER_ITEM + hmac.new(self._cipher.id_key, text, hashlib.sha256).hexdigest()[:16]
+
+    async def offer_series(self, contact: str, item: str) -> str | None:
+        """Which of the contact's offer series a job item stands for (None: no such offer)."""
+        if item.startswith(LEGACY_OFFER_ITEM):
+            return item.removeprefix(LEGACY_OFFER_ITEM)
+        for field in await self._redis.hkeys(self.keys.offers(contact)):
+            series = _bytes(field).decode()
+            if hmac.compare_digest(self.offer_item(contact, series), item):
+                return series
+        return None
 
     async def remove_offer(self, contact: str, series: str) -> None:
         await self._redis.hdel(self.keys.offers(contact), series)

@@ -86,7 +86,7 @@ async def test_a_changed_due_date_moves_the_standard_schedule(
     for done in ("prenatal-w16", "prenatal-w20"):  # the open ones: offered already
         await planner.store.mark_offered(contact, done)
     await planner.sync_offers(contact)
-    job = job_id(contact, "plan-prenatal", "offer")
+    job = job_id(contact, planner.store.offer_item(contact, "prenatal"), "offer")
     before = await planner.scheduler.planned(job)
     assert before is not None
     assert before.astimezone(NY).strftime("%Y-%m-%d %H") == "2027-04-04 10"  # week 24 - 7 days
