@@ -1,8 +1,13 @@
 """`python -m bot.dashboard set-password MEMBER_ID`: a member's dashboard password, hashed.
+`python -m bot.dashboard unlock MEMBER_ID [--minutes N]`: a time-limited unlock.
 
 The password is read from standard input when it is not a terminal (one line), otherwise
 asked for twice without echo. Only its argon2id hash is stored, in the app's Redis. Every
 dashboard session the member had is ended: whoever knew the old password is signed out.
+
+`unlock` is for a member locked out while someone guesses at their id: it clears the
+member's lockouts, and for the next N minutes (default 30) the right password signs in
+even through a new lockout. Wrong passwords still count.
 """
 
 from __future__ import annotations
@@ -11,14 +16,19 @@ import argparse
 import asyncio
 import getpass
 import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
+
+from redis.asyncio import Redis
 
 from bot.careteam.directory import DirectoryError, load_directory
 from bot.dashboard.config import DashboardConfig
 from bot.dashboard.keys import DashKeys
 from bot.dashboard.passwords import PasswordStore, WeakPassword, check_policy
 from bot.dashboard.sessions import SessionStore
+from bot.dashboard.throttle import SignInThrottle
 from bot.errors import ConfigError
 from bot.settings import Settings
 from bot.store.embedded import connect_redis
@@ -37,27 +47,52 @@ def read_password(stdin: TextIO) -> str:
     return first
 
 
-async def set_password(settings: Settings, prefix: str, member: str, password: str) -> int:
-    """Set the password and end the member's sessions; how many sessions ended."""
+T = TypeVar("T")
+
+
+async def _with_redis(
+    settings: Settings, prefix: str, work: Callable[[Redis, DashKeys], Awaitable[T]]
+) -> T:
     redis, embedded, _ = await connect_redis(settings)
-    keys = DashKeys(prefix)
     try:
-        await PasswordStore(redis, keys).set(member, password)
-        return await SessionStore(redis, keys, DashboardConfig()).end_all(member)
+        return await work(redis, DashKeys(prefix))
     finally:
         await redis.aclose()
         if embedded is not None:
             embedded.stop()
 
 
+async def set_password(settings: Settings, prefix: str, member: str, password: str) -> int:
+    """Set the password and end the member's sessions; how many sessions ended."""
+
+    async def work(redis: Redis, keys: DashKeys) -> int:
+        await PasswordStore(redis, keys).set(member, password)
+        return await SessionStore(redis, keys, DashboardConfig()).end_all(member)
+
+    return await _with_redis(settings, prefix, work)
+
+
+async def unlock(settings: Settings, prefix: str, member: str, lasting: timedelta) -> None:
+    async def work(redis: Redis, keys: DashKeys) -> None:
+        await SignInThrottle(redis, keys, DashboardConfig()).unlock(member, lasting)
+
+    await _with_redis(settings, prefix, work)
+
+
 def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.dashboard")
     commands = parser.add_subparsers(dest="command", required=True)
     setter = commands.add_parser("set-password", help="set a member's dashboard password")
-    setter.add_argument("member", help="the member's id in the care-team directory")
-    setter.add_argument("--directory", type=Path, help="default: CARE_TEAM_FILE")
-    # The app's key prefix: empty in production; tests keep their keys apart with one.
-    setter.add_argument("--key-prefix", default="", help=argparse.SUPPRESS)
+    unlocker = commands.add_parser(
+        "unlock", help="let a locked-out member sign in with the right password for a while"
+    )
+    default_minutes = int(DashboardConfig().unlock.total_seconds() // 60)
+    unlocker.add_argument("--minutes", type=int, default=default_minutes, choices=range(1, 241))
+    for command in (setter, unlocker):
+        command.add_argument("member", help="the member's id in the care-team directory")
+        command.add_argument("--directory", type=Path, help="default: CARE_TEAM_FILE")
+        # The app's key prefix: empty in production; tests keep their keys apart with one.
+        command.add_argument("--key-prefix", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     settings = Settings()
     try:
@@ -69,6 +104,14 @@ def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
+        if args.command == "unlock":
+            lasting = timedelta(minutes=args.minutes)
+            asyncio.run(unlock(settings, args.key_prefix, args.member, lasting))
+            print(
+                f"ok: {args.member}'s lockouts are cleared; for {args.minutes} minutes the "
+                "right password signs in even if the id is locked again"
+            )
+            return 0
         password = read_password(stdin or sys.stdin)
         check_policy(password, DashboardConfig().min_password_length)
         ended = asyncio.run(set_password(settings, args.key_prefix, args.member, password))

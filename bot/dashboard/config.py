@@ -16,9 +16,15 @@ class DashboardConfig:
     session_max: timedelta = timedelta(hours=12)
     # A session made only to carry the sign-in form's CSRF token.
     anonymous_ttl: timedelta = timedelta(minutes=30)
-    # This many wrong passwords for one member id within `failure_window` lock it for
-    # `lockout`; a correct password does not open a locked account.
+    # This many wrong passwords for one member id from one address within `failure_window`
+    # lock that id from that address for `lockout`; a correct password does not open it
+    # there. Other addresses are not locked out (see throttle.py).
     max_failures: int = 5
+    # Past this many wrong passwords for one id from all addresses together (in the window),
+    # each address gets one wrong try for it before its lockout.
+    member_failures: int = 20
+    # How long an operator's unlock lets the right password through a lockout.
+    unlock: timedelta = timedelta(minutes=30)
     failure_window: timedelta = timedelta(minutes=15)
     lockout: timedelta = timedelta(minutes=15)
     # Sign-in attempts from one address per `attempt_window`, whichever member ids they try.

@@ -6,8 +6,10 @@ care-team members, not parents, and hold no parent data.
   dash:sess:<sha256(cookie)>  hash: member ("" before sign-in), csrf, created, seen
   dash:msess:<member>         set: the digests of a member's signed-in sessions (ended all
                               at once by a password change or a removal from the directory)
-  dash:fail:<member>          failed sign-ins in the current window (counter with a TTL)
-  dash:lock:<member>          locked until this ISO time (with a TTL as a backstop)
+  dash:fail:<member>          hash: per client address (hashed), failed sign-ins in the window
+  dash:mfail:<member>         failed sign-ins from any address in the window (counter, TTL)
+  dash:lock:<member>          hash: per client address (hashed), locked until this ISO time
+  dash:unlock:<member>        an operator's time-limited unlock (TTL)
   dash:addr:<address>:<n>     sign-in attempts from one client address in window n
 """
 
@@ -36,13 +38,23 @@ class DashKeys:
     def failures(self, member: str) -> str:
         return f"{self.prefix}dash:fail:{member}"
 
+    def member_failures(self, member: str) -> str:
+        return f"{self.prefix}dash:mfail:{member}"
+
     def locked(self, member: str) -> str:
         return f"{self.prefix}dash:lock:{member}"
 
+    def unlock(self, member: str) -> str:
+        return f"{self.prefix}dash:unlock:{member}"
+
+    @staticmethod
+    def address_tag(address: str) -> str:
+        """A client address as it appears in keys and fields: hashed, never the IP."""
+        return hashlib.sha256(address.encode()).hexdigest()[:24]
+
     def attempts(self, address: str) -> str:
-        """Sign-in attempt times from one client address (hashed: no IP in a key name)."""
-        digest = hashlib.sha256(address.encode()).hexdigest()[:24]
-        return f"{self.prefix}dash:addr:{digest}"
+        """Sign-in attempt times from one client address."""
+        return f"{self.prefix}dash:addr:{self.address_tag(address)}"
 
     def plan_link(self, contact: str, token: str) -> str:
         """A parent's private link to their printable plan; under the contact's hash tag, so

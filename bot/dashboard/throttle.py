@@ -1,11 +1,12 @@
-"""Sign-in limits: a lockout per member id after repeated failures, and a cap per address."""
+"""Sign-in limits: lockouts per member id and address, a slowdown per member id across
+addresses, a cap per address, and an operator's time-limited unlock."""
 
 from __future__ import annotations
 
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from math import ceil
 
 from redis.asyncio import Redis
@@ -29,21 +30,49 @@ class Lock:
 
 
 class SignInThrottle:
-    """Counts failures per member id (known or not, so a lockout says nothing about which ids
-    exist) and attempts per client address. Times come from the caller's clock; Redis TTLs
-    only clean up."""
+    """Sign-in limits that slow guessing down without handing anyone a way to lock a
+    member out.
+
+    - A lockout is per member id *and* client address: `max_failures` wrong passwords from
+      one address lock that id from that address only. The member signs in from anywhere
+      else, so five wrong tries from five addresses lock no one out.
+    - Across addresses, once a member id has had `member_failures` wrong passwords within
+      `failure_window`, every address gets a single wrong try for it before its lockout:
+      spreading guesses over many addresses buys one guess per address per window.
+    - Every address is capped at `attempts_per_address` attempts per window, whatever ids.
+    - An operator can give a member a time-limited unlock (`python -m bot.dashboard unlock
+      MEMBER_ID`): it clears the member's lockouts, and while it lasts the right password
+      signs in even through a new one (wrong ones still count).
+
+    Failures count per member id, known or not, so a lockout says nothing about which ids
+    exist. Times come from the caller's clock; Redis TTLs only clean up."""
 
     def __init__(self, redis: Redis, keys: DashKeys, config: DashboardConfig) -> None:
         self._redis = redis
         self._keys = keys
         self._config = config
 
-    async def lock_of(self, member_id: str, now: datetime) -> Lock | None:
-        raw = await self._redis.get(self._keys.locked(bucket_for(member_id)))
+    async def lock_of(self, member_id: str, address: str, now: datetime) -> Lock | None:
+        bucket = bucket_for(member_id)
+        raw = await self._redis.hget(self._keys.locked(bucket), self._keys.address_tag(address))
         if raw is None:
             return None
         until = datetime.fromisoformat(raw.decode() if isinstance(raw, bytes) else raw)
         return Lock(until) if until > now else None
+
+    async def unlocked(self, member_id: str) -> bool:
+        """An operator's unlock holds for this member id."""
+        return bool(await self._redis.exists(self._keys.unlock(bucket_for(member_id))))
+
+    async def unlock(self, member_id: str, lasting: timedelta) -> None:
+        """Clear the member's lockouts and failures; the right password passes any lockout
+        for `lasting`."""
+        bucket = bucket_for(member_id)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.delete(self._keys.locked(bucket), self._keys.failures(bucket))
+            pipe.delete(self._keys.member_failures(bucket))
+            pipe.set(self._keys.unlock(bucket), b"1", ex=ceil(lasting.total_seconds()))
+            await pipe.execute()
 
     async def address_allowed(self, address: str, now: datetime) -> bool:
         """Count this attempt from `address`; False once the last window holds too many.
@@ -62,24 +91,32 @@ class SignInThrottle:
             _, _, count, _ = await pipe.execute()
         return int(count) <= self._config.attempts_per_address
 
-    async def failed(self, member_id: str, now: datetime) -> Lock | None:
+    async def failed(self, member_id: str, address: str, now: datetime) -> Lock | None:
         """Record a wrong password; the lock it caused, if this was one failure too many."""
         bucket = bucket_for(member_id)
-        key = self._keys.failures(bucket)
+        tag = self._keys.address_tag(address)
+        failures, member_failures = self._keys.failures(bucket), self._keys.member_failures(bucket)
         window = ceil(self._config.failure_window.total_seconds())
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window, nx=True)
-            count, _ = await pipe.execute()
-        if int(count) < self._config.max_failures:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hincrby(failures, tag, 1)
+            pipe.expire(failures, window, nx=True)
+            pipe.incr(member_failures)
+            pipe.expire(member_failures, window, nx=True)
+            here, _, everywhere, _ = await pipe.execute()
+        # Guessing spread over many addresses: one wrong try per address from now on.
+        allowed = 1 if int(everywhere) > self._config.member_failures else self._config.max_failures
+        if int(here) < allowed:
             return None
         until = now + self._config.lockout
-        ttl = ceil(self._config.lockout.total_seconds())
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._keys.locked(bucket), until.isoformat().encode(), ex=ttl)
-            pipe.delete(key)
+        locked = self._keys.locked(bucket)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hset(locked, tag, until.isoformat().encode())
+            pipe.expire(locked, ceil(self._config.lockout.total_seconds()))
+            pipe.hdel(failures, tag)
             await pipe.execute()
         return Lock(until)
 
-    async def succeeded(self, member_id: str) -> None:
-        await self._redis.delete(self._keys.failures(bucket_for(member_id)))
+    async def succeeded(self, member_id: str, address: str) -> None:
+        await self._redis.hdel(
+            self._keys.failures(bucket_for(member_id)), self._keys.address_tag(address)
+        )

@@ -16,9 +16,10 @@ pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("redis-db11")]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def set_password(
-    running: Running, folder: Path, member: str, password: str
+def run_cli(
+    running: Running, folder: Path, *args: str, stdin: str = ""
 ) -> subprocess.CompletedProcess[str]:
+    """`python -m bot.dashboard ARGS` against the running app's Redis keys."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -27,8 +28,8 @@ def set_password(
     }
     prefix = running.dash.records.keys.prefix
     return subprocess.run(
-        [sys.executable, "-m", "bot.dashboard", "set-password", member, "--key-prefix", prefix],
-        input=password + "\n",
+        [sys.executable, "-m", "bot.dashboard", *args, "--key-prefix", prefix],
+        input=stdin,
         capture_output=True,
         text=True,
         env=env,
@@ -36,6 +37,12 @@ def set_password(
         timeout=60,
         check=False,
     )
+
+
+def set_password(
+    running: Running, folder: Path, member: str, password: str
+) -> subprocess.CompletedProcess[str]:
+    return run_cli(running, folder, "set-password", member, stdin=password + "\n")
 
 
 async def test_a_password_set_on_the_command_line_signs_the_member_in(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.dashboard.config import DashboardConfig
 from bot.dashboard.web import COOKIE
 from tests.dashboard.conftest import PASSWORD, Running, csrf_of, sign_in, signed_in
+from tests.dashboard.test_cli import run_cli
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("redis-db11")]
 
@@ -167,3 +170,59 @@ async def test_signing_out_ends_the_session(running: Running) -> None:
     assert (await http.get("/care")).status_code == 303
     replay.headers["cookie"] = f"{COOKIE}={token}"
     assert (await replay.get("/care")).status_code == 303  # the old id opens nothing
+
+
+def from_address(running: Running, address: str) -> httpx.AsyncClient:
+    """A browser at another client address."""
+    transport = httpx.ASGITransport(app=running.app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="https://testserver")
+
+
+async def test_wrong_tries_from_many_addresses_lock_no_one_out(running: Running) -> None:
+    """Five wrong passwords, each from its own address, then the member from a sixth (or
+    from one of the five): the right password signs in. Lockouts hold per address."""
+    configure(running, max_failures=5)
+    for n in range(5):
+        wrong = await sign_in(from_address(running, f"198.51.100.{n}"), "hope_sw", "guess")
+        assert wrong.status_code == 401
+    assert (await sign_in(from_address(running, "203.0.113.7"), "hope_sw")).status_code == 303
+    assert (await sign_in(from_address(running, "198.51.100.0"), "hope_sw")).status_code == 303
+    # One address guessing on is locked out, and only that address.
+    attacker = from_address(running, "192.0.2.66")
+    statuses = [(await sign_in(attacker, "hope_sw", f"guess {i}")).status_code for i in range(5)]
+    assert statuses == [401, 401, 401, 401, 423]
+    assert (await sign_in(attacker, "hope_sw")).status_code == 423
+    assert (await sign_in(from_address(running, "203.0.113.8"), "hope_sw")).status_code == 303
+
+
+async def test_guessing_spread_over_addresses_gets_one_try_per_address(running: Running) -> None:
+    configure(running, max_failures=5, member_failures=4)
+    for n in range(4):
+        await sign_in(from_address(running, f"198.51.100.{n}"), "hope_sw", "guess")
+    late = from_address(running, "198.51.100.99")
+    assert (await sign_in(late, "hope_sw", "guess")).status_code == 423  # its first wrong try
+    assert (await sign_in(late, "hope_sw")).status_code == 423
+    assert (await sign_in(from_address(running, "203.0.113.7"), "hope_sw")).status_code == 303
+
+
+async def test_an_operator_unlock_lets_the_right_password_through_for_a_while(
+    running: Running, tmp_path: Path
+) -> None:
+    configure(running, max_failures=3)
+    shared = from_address(running, "198.51.100.20")  # the ward's one address, say
+    for _ in range(3):
+        await sign_in(shared, "hope_sw", "guess")
+    assert (await sign_in(shared, "hope_sw")).status_code == 423
+    done = run_cli(running, tmp_path, "unlock", "hope_sw")
+    assert done.returncode == 0, done.stderr
+    assert "30 minutes" in done.stdout
+    # Locked again by more guessing: the right password still passes while the unlock holds.
+    for _ in range(3):
+        await sign_in(shared, "hope_sw", "guess")
+    assert (await sign_in(shared, "hope_sw", "guess")).status_code == 423
+    assert (await sign_in(shared, "hope_sw")).status_code == 303
+    # Another member locked at that address is not unlocked by it.
+    other = from_address(running, "198.51.100.20")
+    for _ in range(3):
+        await sign_in(other, "hope_nurse", "guess")
+    assert (await sign_in(other, "hope_nurse")).status_code == 423
