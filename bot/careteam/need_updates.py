@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.careteam.consent import SHARE_STEPS, ConsentState, permits_for
+from bot.careteam.access import access_for
+from bot.careteam.consent import ConsentState
 from bot.careteam.directory import Directory, Principal
 from bot.careteam.errors import CareTeamError, NeedInvalid, PlanNotFound
 from bot.careteam.needs import NeedChange, Reader, Source, apply_change, authorize, may_see
@@ -93,4 +94,4 @@ def _entry(who: Principal, now: datetime, action: str, what: str, result: str) -
 
 
 def _sees_any(state: ConsentState, who: Principal, now: datetime) -> bool:
-    return any(permits_for(s, state, who.roles, who.organization, now) for s in SHARE_STEPS)
+    return bool(access_for(state, who.roles, who.organization, now))

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.careteam.consent import ConsentState, allows_private, permits_for
+from bot.careteam.access import access_for
+from bot.careteam.consent import ConsentState
 from bot.careteam.errors import NeedConflict, NeedForbidden, NeedInvalid, NeedNotFound
 from bot.careteam.payload import Names, notice
 from bot.engine.events import Event, NeedChanged
@@ -54,13 +55,14 @@ def may_see(
 ) -> bool:
     """True when consent lets this reader see the answer behind a need."""
     section, step_id = source
-    if not permits_for(section, state, reader.roles, reader.organization, now):
+    seen = access_for(state, reader.roles, reader.organization, now)
+    if section not in seen.sections:
         return False
     try:
         private = flows[section].step(step_id).private
     except KeyError:
         private = True  # a step a later flow dropped: no one can tell, so treat it as private
-    return not private or allows_private(section, state, reader.roles, reader.organization, now)
+    return not private or seen.includes_private(section)
 
 
 def authorize(

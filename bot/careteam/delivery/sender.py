@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from standardwebhooks.webhooks import Webhook
 
-from bot.careteam.consent import allows_private, permits_for
+from bot.careteam.access import access_for
 from bot.careteam.delivery.base import TRANSIENT, Clock, DeliveryConfig, Jitter, backoff_s
 from bot.careteam.directory import NEED_EVENT, SECTION_EVENT, Directory, Endpoint
 from bot.careteam.needs import Reader, may_see
@@ -136,7 +136,8 @@ class Sender:
                 await self._finish(job, endpoint, "withheld", "no consent")
                 return None
             return job.body
-        if not permits_for(job.section, state, reader.roles, reader.organization, now):
+        seen = access_for(state, reader.roles, reader.organization, now)
+        if job.section not in seen.sections:
             await self._finish(job, endpoint, "withheld", "no consent")
             return None
         snapshot = await self.records.snapshot(job.contact, job.section)
@@ -146,7 +147,7 @@ class Sender:
         if job.version is not None and snapshot.version > job.version:
             await self._finish(job, endpoint, "superseded", f"version {snapshot.version} exists")
             return None
-        private = allows_private(job.section, state, reader.roles, reader.organization, now)
+        private = seen.includes_private(job.section)
         plan_id = plan_id_of(job.contact)
         return section_body(
             plan_id, snapshot, self._flows, include_private=private, names=self._names
