@@ -308,12 +308,20 @@ class Engine:
         self._prompt(turn)
 
     def _back(self, turn: _Turn) -> None:
+        """Undo the last answer of the part being filled in; never step into another part
+        (BACK into a finished reminder would make it a second time). The one way across: from
+        the first question after the welcome questions back to the last of them."""
         session = turn.session
-        if not session.trail:
+        inside = session.flow if session.mode in ("ask", "readback", "fix") else None
+        mine = [i for i, (flow_id, _) in enumerate(session.trail) if flow_id == inside]
+        if not mine and inside and session.trail:
+            if session.trail[-1][0] == self.flows.onboarding.id:
+                mine = [len(session.trail) - 1]
+        if not mine:
             turn.say(m.NOTHING_TO_UNDO)
             self._prompt(turn)
             return
-        flow_id, step_id = session.trail.pop()
+        flow_id, step_id = session.trail.pop(mine[-1])
         answers = session.plan.answers.get(flow_id, {})
         answers.pop(step_id, None)
         skipped = session.plan.skipped.get(flow_id, [])
@@ -869,6 +877,8 @@ class Engine:
         records = tuple(self._record(flow.step(s), answers[s]) for s in route if s in answers)
         if flow.kind == "reminders":
             turn.events.append(ReminderRequested({r.key: r.value for r in records}))
+            # A reminder once made is not undone by BACK: the next one starts a clean trail.
+            session.trail = [entry for entry in session.trail if entry[0] != flow.id]
         elif flow.id in plan.dirty or flow.id not in plan.completed_at:
             plan.versions[flow.id] = plan.versions.get(flow.id, 0) + 1
             plan.completed_at[flow.id] = turn.now.isoformat()

@@ -120,3 +120,19 @@ def test_an_unclear_reply_at_the_menu_gets_one_short_line_not_the_menu_again(
     result = reply(i18n_engine, menu, "hmm")
     assert result.replies == [i18n_engine.translator.gettext("en", m.MENU_AGAIN)]
     assert result.session.mode == "menu"
+
+
+def test_back_stays_in_the_part_and_never_makes_a_reminder_twice(i18n_engine: Engine) -> None:
+    """MENU → 6 → 5 → BACK once stepped into the finished reminder and made it again."""
+    session = at_step("onboarding", "other_children")
+    session.mode, session.flow, session.step = "idle", None, None
+    session.plan.answers["onboarding"].update(stage="pregnant", zip="06103")
+    made = 0
+    for text in ["remind me", "1", "dec 12", "10am", "1", "yes", "menu", "6", "5", "back", "back"]:
+        result = reply(i18n_engine, session, text)
+        made += sum(type(e).__name__ == "ReminderRequested" for e in result.events)
+        session = result.session
+    assert made == 1
+    assert session.flow == "family_support"
+    assert (session.mode, session.step) == ("ask", "home_visiting")
+    assert result.replies[0] == i18n_engine.translator.gettext("en", m.NOTHING_TO_UNDO)
