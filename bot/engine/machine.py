@@ -314,9 +314,9 @@ class Engine:
         session = turn.session
         inside = session.flow if session.mode in ("ask", "readback", "fix") else None
         mine = [i for i, (flow_id, _) in enumerate(session.trail) if flow_id == inside]
-        if not mine and inside and session.trail:
-            if session.trail[-1][0] == self.flows.onboarding.id:
-                mine = [len(session.trail) - 1]
+        welcome = self.flows.onboarding.id
+        if not mine and inside and session.trail and session.trail[-1][0] == welcome:
+            mine = [len(session.trail) - 1]
         if not mine:
             turn.say(m.NOTHING_TO_UNDO)
             self._prompt(turn)
