@@ -177,6 +177,7 @@ class Engine:
             return
         if command == "help":
             turn.say(m.HELP)
+            turn.say(m.SUPPORT_NOT_REPORT)
             self._prompt(turn)
             return
         crisis = self.keywords.crisis(folded)
@@ -228,6 +229,7 @@ class Engine:
         session.status = "active"
         self._goto(session, onboarding, onboarding.steps[0].id)
         self._prompt(turn)
+        turn.say(m.SUPPORT_NOT_REPORT)
         offers = [
             self.translator.gettext(loc, m.LANGUAGE_OFFER)
             for loc in self.translator.locales
@@ -473,6 +475,10 @@ class Engine:
         turn.events.append(ReminderReplied(None, "off" if off else "on"))
         turn.say(m.REMINDERS_OFF if off else m.REMINDERS_ON)
         self._prompt(turn)
+
+    def _consent_given(self, session: Session) -> bool:
+        """Has the parent answered any sharing question yet?"""
+        return any(session.plan.has_answer(f.id, s.id) for f, s in self._consent_steps())
 
     def _consent_steps(self) -> list[tuple[Flow, Step]]:
         return [(f, s) for f in self.flows.flows.values() for s in f.steps if s.consent]
@@ -1113,6 +1119,8 @@ class Engine:
         mode: Mode = session.mode
         step = self._current_step(session)
         if step is not None:
+            if step.consent and not self._consent_given(session):
+                turn.say(m.SUPPORT_NOT_REPORT)  # before the first yes to sharing anything
             turn.replies.append(voice.question(step))
         elif mode in ("readback", "fix") and session.flow:
             flow = self.flows[session.flow]

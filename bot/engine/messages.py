@@ -21,6 +21,11 @@ HELP = N_(
     "{program} helps you build your {plan}. Reply MENU to see your plan, BACK to undo, "
     "SKIP to skip, TALK to reach a person, STOP to stop texts. Msg & data rates may apply."
 )
+# At the welcome, in HELP and before the first sharing question: a Plan of Safe Care is
+# support, not a child-protection plan, and parents need to hear it plainly.
+SUPPORT_NOT_REPORT = N_(
+    "This plan is for support. Your answers do not go to child protective services."
+)
 DECLINED = N_("OK, we won't text you. If you change your mind, reply START.")
 NOT_STARTED = N_("Want to start your {plan}? Reply YES to begin.")
 

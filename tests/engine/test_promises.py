@@ -1,0 +1,62 @@
+"""What the bot promises, it says plainly and keeps: support, not a report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.engine import messages as m
+from bot.engine.machine import Engine
+from bot.engine.session import Session
+from tests.drive import next_text
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+LOCALES = ("en", "es", "pt_BR")
+
+
+def support(engine: Engine, locale: str) -> str:
+    sentence = engine.translator.gettext(locale, m.SUPPORT_NOT_REPORT)
+    assert locale == "en" or sentence != m.SUPPORT_NOT_REPORT  # translated
+    return sentence
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_welcome_help_and_first_sharing_question_say_support_not_a_report(
+    i18n_engine: Engine, locale: str
+) -> None:
+    """In every language: the welcome, HELP, and the first question about sharing say the
+    plan is support and answers do not go to child protective services."""
+    sentence = support(i18n_engine, locale)
+    session = Session(locale=locale)
+    now = NOW
+    first = i18n_engine.step(session, "hi", now)
+    assert sentence in first.replies
+    session = first.session
+    helped = i18n_engine.step(session, "help", now)
+    assert sentence in helped.replies
+
+    consent_steps = {s.id for f in i18n_engine.flows.flows.values() for s in f.steps if s.consent}
+    for _ in range(400):
+        text = next_text(i18n_engine, session, now.date())
+        assert text is not None, "the plan ended before any sharing question"
+        now += timedelta(seconds=5)
+        result = i18n_engine.step(session, text, now)
+        session = result.session
+        if session.mode == "ask" and session.step in consent_steps:
+            break
+    replies = result.replies
+    assert sentence in replies
+    assert replies.index(sentence) < len(replies) - 1  # before the question itself
+    # Asked once: the next sharing question does not repeat it.
+    later = i18n_engine.step(session, next_text(i18n_engine, session, now.date()) or "", now)
+    assert sentence not in later.replies
+
+
+@pytest.mark.parametrize(("locale", "word"), [("es", "hospital"), ("pt_BR", "hospital")])
+def test_the_hospital_social_worker_keeps_hospital_in_every_language(
+    i18n_engine: Engine, locale: str, word: str
+) -> None:
+    """ "Social worker" alone is the word parents link with child protection."""
+    label = i18n_engine.translator.gettext(locale, "Hospital social worker")
+    assert word in label.lower()
