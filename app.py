@@ -138,6 +138,7 @@ def create_app(
                 catalogs=engine.translator,
                 titles={f.id: f.title for f in engine.flows.sections},
                 organizations={o.id: o.name for o in careteam.directory.organizations},
+                hidden={f.id: f.number or 0 for f in engine.flows.sections if f.sensitive},
             )
 
             async def text_record(handled: Handled) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.engine.events import RecordRequested
+from bot.engine.messages import PART_NUMBER
 from bot.engine.render import pack
 from bot.engine.session import Session
 from bot.engine.texts import N_, Translator
@@ -70,16 +71,27 @@ def record_texts(
     catalogs: Translator,
     titles: Mapping[str, str],
     organizations: Mapping[str, str],
+    hidden: Mapping[str, int] | None = None,
 ) -> list[str]:
-    """The texts the parent gets, in their language and timezone."""
+    """The texts the parent gets, in their language and timezone.
+
+    `hidden`: the parts whose title names something sensitive, by part number; on a shared
+    phone (shared-phone mode) they are named by number only."""
     locale = session.locale
+    numbered = dict(hidden or {}) if session.plan.shared_phone() else {}
+
+    def title(section: str) -> str:
+        if section in numbered:
+            return catalogs.gettext(locale, PART_NUMBER).format(number=numbered[section])
+        return catalogs.gettext(locale, titles[section])
+
     if not found:
         return [catalogs.gettext(locale, RECORD_NONE)]
     zone = ZoneInfo(session.timezone) if session.timezone else None
     lines = [catalogs.gettext(locale, RECORD_HEADER)]
     for item in found:
         day = item.at.astimezone(zone).date() if zone else item.at.date()
-        parts = ", ".join(catalogs.gettext(locale, titles[s]) for s in titles if s in item.sections)
+        parts = ", ".join(title(s) for s in titles if s in item.sections)
         lines.append(
             catalogs.gettext(locale, RECORD_ITEM).format(
                 day=catalogs.format_date(locale, day),
@@ -107,6 +119,7 @@ class RecordTexter:
         catalogs: Translator,
         titles: Mapping[str, str],
         organizations: Mapping[str, str],
+        hidden: Mapping[str, int] | None = None,
     ) -> None:
         self._load = load
         self._contact_of = contact_of
@@ -115,6 +128,7 @@ class RecordTexter:
         self._catalogs = catalogs
         self._titles = dict(titles)
         self._organizations = dict(organizations)
+        self._hidden = dict(hidden or {})
 
     async def __call__(self, address: str, events: Sequence[object]) -> int:
         """Texts sent (0 when no event asked for the record)."""
@@ -125,7 +139,9 @@ class RecordTexter:
             return 0
         rows = await self._audit(self._contact_of(address))
         found = disclosures(rows, list(self._titles))
-        texts = record_texts(found, session, self._catalogs, self._titles, self._organizations)
+        texts = record_texts(
+            found, session, self._catalogs, self._titles, self._organizations, self._hidden
+        )
         for text in texts:
             await self._send(address, text)
         log.info("disclosure list texted", extra={"event": "my_record", "items": len(found)})

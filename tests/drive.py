@@ -9,6 +9,7 @@ from bot.engine.model import Step
 from bot.engine.session import Session
 
 YES = {"en": "yes", "es": "sí", "pt_BR": "sim"}
+NO = {"en": "no", "es": "no", "pt_BR": "não"}
 NAME = {"en": "Sam", "es": "Ana", "pt_BR": "Bia"}
 
 
@@ -43,6 +44,8 @@ def next_text(engine: Engine, session: Session, today: date) -> str | None:
     if session.mode == "ask" and session.flow and session.step:
         if session.flow == engine.flows.onboarding.id and session.step == "name":
             return NAME.get(locale, "Sam")
+        if session.flow == engine.flows.onboarding.id and session.step == "shared_phone":
+            return NO.get(locale, "no")  # the parent's own phone: texts show the answers
         return answer_for(engine.flows[session.flow].step(session.step), today, locale)
     if session.mode in ("readback", "offer"):
         return YES.get(locale, "yes")

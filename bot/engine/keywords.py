@@ -35,6 +35,8 @@ Command = Literal[
     "reminders_list",
     "detailed_on",
     "detailed_off",
+    "private_on",
+    "private_off",
     "needs",
     "saved",
     "my_record",
@@ -83,6 +85,9 @@ KEYWORDS: dict[Command, str] = {
     "reminders_list": NP_("keyword", "REMINDERS, MY REMINDERS, LIST REMINDERS"),
     "detailed_on": NP_("keyword", "DETAILED REMINDERS, FULL REMINDERS"),
     "detailed_off": NP_("keyword", "SIMPLE REMINDERS, PRIVATE REMINDERS"),
+    # Shared-phone mode: texts name no sensitive detail (onboarding asks; these change it).
+    "private_on": NP_("keyword", "PRIVATE ON, PRIVATE MODE, SHARED PHONE"),
+    "private_off": NP_("keyword", "PRIVATE OFF, NOT SHARED, MY OWN PHONE"),
     "needs": NP_("keyword", "NEEDS, MY NEEDS"),
     "saved": NP_("keyword", "SAVED, MY SAVED, SAVED PLACES"),
     "my_record": NP_("keyword", "MY RECORD, WHO SAW MY PLAN"),

@@ -46,7 +46,14 @@ from bot.engine.needs import set_status, update_from_answers
 from bot.engine.parsing import Option, ParseFailed, parse_choice, parse_int, parse_yes_no
 from bot.engine.render import Voice, pack
 from bot.engine.resources import ResourceFinder, no_resources
-from bot.engine.session import HISTORY_CAP, TOPIC_PERSON, TOPIC_PLAN, Mode, Session
+from bot.engine.session import (
+    HISTORY_CAP,
+    SHARED_PHONE,
+    TOPIC_PERSON,
+    TOPIC_PLAN,
+    Mode,
+    Session,
+)
 from bot.engine.sharing import recipients, role_label, without_role
 from bot.engine.texts import Translator
 from bot.engine.understand import read_answer
@@ -285,6 +292,8 @@ class Engine:
             "reminders_list": lambda: self._list_reminders(turn),
             "detailed_on": lambda: self._detailed(turn, on=True),
             "detailed_off": lambda: self._detailed(turn, on=False),
+            "private_on": lambda: self._private_mode(turn, on=True),
+            "private_off": lambda: self._private_mode(turn, on=False),
             "needs": lambda: self._show_needs(turn),
             "saved": lambda: self._show_saved(turn),
             "my_record": lambda: self._my_record(turn),
@@ -359,7 +368,8 @@ class Engine:
             turn.say(m.REVIEW_EMPTY)
         else:
             answers = session.plan.answers.get(flow.id, {})
-            turn.replies.extend(turn.voice.readback(flow, steps, answers))
+            discreet = session.plan.shared_phone()
+            turn.replies.extend(turn.voice.readback(flow, steps, answers, discreet=discreet))
             turn.say(m.REVIEW_CHANGE)
         if session.mode == "ask":
             self._prompt(turn)
@@ -576,13 +586,29 @@ class Engine:
         label = m.NEED_LABELS.get(kind)
         return turn.voice(label) if label else kind.replace("_", " ")
 
+    def _unsaid(self, session: Session, kind: str) -> bool:
+        """Is this need never named in a text? Yes when a private answer shows it ("we won't
+        text it back"), and on a shared phone when a sensitive answer does."""
+        need = session.plan.needs.get(kind)
+        source = need.get("source") if need else None
+        if not isinstance(source, list) or len(source) != 2:
+            return False
+        flow = self.flows.flows.get(str(source[0]))
+        step = next((s for s in flow.steps if s.id == source[1]), None) if flow else None
+        if flow is None or step is None:
+            return False
+        if step.private:
+            return True
+        value = session.plan.answer(flow.id, step.id)
+        return session.plan.shared_phone() and (flow.sensitive or step.discreet(value))
+
     def _show_needs(self, turn: _Turn) -> None:
         needs = turn.session.plan.needs
-        if not needs:
-            turn.say(m.NEEDS_NONE)
+        kinds = [k for k in needs if not self._unsaid(turn.session, k)]
+        if not kinds:
+            turn.say(m.SEE_PRIVATE if needs else m.NEEDS_NONE)
             self._prompt(turn)
             return
-        kinds = list(needs)
         lines = [turn.voice(m.NEEDS_HEADER)] + [
             turn.voice(
                 m.NEEDS_ITEM,
@@ -592,6 +618,8 @@ class Engine:
             )
             for number, kind in enumerate(kinds, 1)
         ]
+        if len(kinds) < len(needs):
+            lines.append(turn.voice(m.SEE_PRIVATE))
         turn.replies.extend(pack(lines))
         turn.say(m.NEEDS_HOW)
         turn.session.listing = {"kind": "needs", "items": kinds}
@@ -614,6 +642,8 @@ class Engine:
         lines: list[str] = []
         items: list[list[str]] = []
         for kind in kinds:
+            if self._unsaid(session, kind):
+                continue
             offers = list(self.resource_finder(kind, where, session.locale))[:3]
             if not offers:
                 continue
@@ -646,9 +676,10 @@ class Engine:
         self._prompt(turn)
 
     def _show_saved(self, turn: _Turn) -> None:
-        saved = turn.session.plan.saved
+        session = turn.session
+        saved = [s for s in session.plan.saved if not self._unsaid(session, str(s.get("need")))]
         if not saved:
-            turn.say(m.SAVED_NONE)
+            turn.say(m.SEE_PRIVATE if session.plan.saved else m.SAVED_NONE)
         else:
             lines = [turn.voice(m.SAVED_HEADER)] + [
                 f"{n}. {item['name']}, {item['phone']}" if item.get("phone") else item["name"]
@@ -664,8 +695,18 @@ class Engine:
         turn.events.append(RemindersListRequested())
         turn.session.listing = {"kind": "reminders", "items": []}
 
+    def _private_mode(self, turn: _Turn, *, on: bool) -> None:
+        """PRIVATE ON / OFF: shared-phone mode, whatever onboarding said."""
+        turn.session.plan.prefs[SHARED_PHONE] = on
+        turn.say(m.PRIVATE_ON if on else m.PRIVATE_OFF)
+        self._prompt(turn)
+
     def _detailed(self, turn: _Turn, *, on: bool) -> None:
         prefs = turn.session.plan.prefs
+        if on and turn.session.plan.shared_phone():
+            turn.say(m.DETAILED_SHARED)
+            self._prompt(turn)
+            return
         if on:
             prefs["detailed_reminders"] = True
         else:
@@ -1126,10 +1167,12 @@ class Engine:
             flow = self.flows[session.flow]
             steps = answered_route(flow, session.plan)
             session.review = [s.id for s in steps]
-            turn.replies.extend(voice.readback(flow, steps, session.plan.answers.get(flow.id, {})))
+            answers = session.plan.answers.get(flow.id, {})
+            discreet = session.plan.shared_phone()
+            turn.replies.extend(voice.readback(flow, steps, answers, discreet=discreet))
             turn.say(m.READBACK_CONFIRM if mode == "readback" else m.READBACK_CHANGE_PICK)
         elif mode == "offer" and session.flow:
-            turn.say(m.NEXT_OFFER, title=voice(self.flows[session.flow].title))
+            turn.say(m.NEXT_OFFER, title=_title(voice, session, self.flows[session.flow]))
         elif mode == "confirm_restart":
             turn.say(m.RESTART_CONFIRM)
         elif mode == "language":
@@ -1148,8 +1191,15 @@ class Engine:
         lines = [voice(m.MENU_HEADER, done=done, total=len(sections))]
         for number, flow in enumerate(self.flows.menu_flows, 1):
             template = m.MENU_DONE_MARK if session.plan.is_done(flow.id) else m.MENU_ITEM
-            lines.append(voice(template, number=number, title=voice(flow.title)))
+            lines.append(voice(template, number=number, title=_title(voice, session, flow)))
         return list(pack(lines))
+
+
+def _title(voice: Voice, session: Session, flow: Flow) -> str:
+    """A part's title; on a shared phone, a sensitive part (recovery) is named by number."""
+    if flow.sensitive and session.plan.shared_phone():
+        return voice(m.PART_NUMBER, number=flow.number)
+    return voice(flow.title)
 
 
 _TO_PERSON = frozenset({"talk", "help", "stop"})

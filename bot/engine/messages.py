@@ -81,6 +81,10 @@ MENU_FINISH_ONBOARDING = N_("Let's finish a few first questions, then you'll get
 
 READBACK_HEADER = N_("{title} - here's what you told me:")
 READBACK_ITEM = N_("{number}. {label}: {answer}")
+# Shared-phone mode: an answer that is not texted back, and a part named by its number.
+READBACK_ITEM_HIDDEN = N_("{number}. (saved, kept private)")
+PART_NUMBER = N_("Part {number}")
+SEE_PRIVATE = N_("Private details are not texted. Reply MY PLAN for a private link to see them.")
 READBACK_CONFIRM = N_("Is this right? Reply YES, or the number of one to change.")
 READBACK_CHANGE_PICK = N_("Which one should we change? Reply its number.")
 ANSWER_SKIPPED = N_("(skipped)")
@@ -128,6 +132,16 @@ DETAILED_ON = N_(
     "may read them. Reply SIMPLE REMINDERS to go back."
 )
 DETAILED_OFF = N_("OK. Reminders will only say the day and time.")
+DETAILED_SHARED = N_(
+    "Private mode is on, so reminders only say the day and time. Reply PRIVATE OFF first."
+)
+PRIVATE_ON = N_(
+    "Private mode is on. Texts won't name health details. Reply MY PLAN for a private link "
+    "to see them, or PRIVATE OFF to turn this off."
+)
+PRIVATE_OFF = N_(
+    "Private mode is off. Texts may show your answers. Reply PRIVATE ON to turn it back on."
+)
 
 NEEDS_NONE = N_(
     "You have not told me about any needs yet. They show up here as you fill in your plan."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -32,6 +32,8 @@ class Choice(_Strict):
     need: str | None = None
     # In a multi-choice, picking this one ("None of these") clears the others.
     exclusive: bool = False
+    # Its label names treatment or recovery: on a shared phone, not texted back when picked.
+    sensitive: bool = False
 
 
 class Branch(_Strict):
@@ -71,6 +73,16 @@ class Step(_Strict):
     # A YES asks someone of the parent's team to reach out: the on-call member is told at
     # once (flag and alert, no answers), whether or not the part is ever shared.
     asks_for_help: bool = False
+    # The answer (or its label) names substances, treatment, medication, pregnancy or child
+    # protection: on a shared phone it is never texted back (a flow marked sensitive: all).
+    sensitive: bool = False
+
+    def discreet(self, value: Any) -> bool:
+        """On a shared phone, is this answer kept out of texts?"""
+        if self.sensitive:
+            return True
+        picked = value if isinstance(value, list) else [value]
+        return any(c.sensitive and c.value in picked for c in self.choices)
 
     @cached_property
     def label_ids(self) -> tuple[str, ...]:

@@ -75,11 +75,21 @@ class Voice:
         choice = next((c for c in step.choices if c.value == value), None)
         return self(choice.label) if choice else value
 
-    def readback(self, flow: Flow, steps: list[Step], answers: dict[str, Any]) -> list[str]:
-        """A numbered read-back, split into texts that each fit the segment budget."""
-        lines = [self(m.READBACK_HEADER, title=self(flow.title))]
+    def readback(
+        self, flow: Flow, steps: list[Step], answers: dict[str, Any], *, discreet: bool = False
+    ) -> list[str]:
+        """A numbered read-back, split into texts that each fit the segment budget.
+
+        `discreet` (shared-phone mode): a sensitive answer shows only its number, and a
+        sensitive part only its number, so a number still picks the answer to change."""
+        hidden = discreet and flow.sensitive
+        title = self(m.PART_NUMBER, number=flow.number) if hidden else self(flow.title)
+        kept = {s.id for s in steps if discreet and (hidden or s.discreet(answers.get(s.id)))}
+        lines = [self(m.READBACK_HEADER, title=title)]
         lines += [
-            self(
+            self(m.READBACK_ITEM_HIDDEN, number=i)
+            if s.id in kept
+            else self(
                 m.READBACK_ITEM,
                 number=i,
                 label=self(s.label),
@@ -87,6 +97,8 @@ class Voice:
             )
             for i, s in enumerate(steps, 1)
         ]
+        if kept:
+            lines.append(self(m.SEE_PRIVATE))
         return list(pack(lines))
 
 

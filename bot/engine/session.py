@@ -35,6 +35,10 @@ Status = Literal["new", "active", "declined", "opted_out"]
 JSON = Any
 
 
+# The onboarding step and the prefs key of shared-phone mode.
+SHARED_PHONE = "shared_phone"
+
+
 @dataclass(slots=True)
 class Plan:
     """What the parent answered: outlives any session and is what the care team reads."""
@@ -62,6 +66,14 @@ class Plan:
 
     def answer(self, flow: str, step: str) -> JSON:
         return self.answers.get(flow, {}).get(step)
+
+    def shared_phone(self) -> bool:
+        """Shared-phone mode: texts to this phone name no sensitive detail. PRIVATE ON / OFF
+        (kept in prefs) overrides the onboarding answer "Do other people use this phone?"."""
+        chosen = self.prefs.get(SHARED_PHONE)
+        if isinstance(chosen, bool):
+            return chosen
+        return self.answer("onboarding", SHARED_PHONE) is True
 
     def has_answer(self, flow: str, step: str) -> bool:
         return step in self.answers.get(flow, {})

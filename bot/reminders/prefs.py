@@ -44,8 +44,9 @@ def reminders_off(plan: Plan) -> bool:
 
 
 def wants_detail(plan: Plan) -> bool:
-    """Detailed texts only on an explicit choice; discreet is the default for every phone."""
-    return plan.prefs.get(DETAILED) is True
+    """Detailed texts only on an explicit choice; discreet is the default for every phone,
+    and the only way on a shared phone (onboarding's answer, or PRIVATE ON)."""
+    return plan.prefs.get(DETAILED) is True and not plan.shared_phone()
 
 
 def set_detailed(plan: Plan, detailed: bool) -> None:

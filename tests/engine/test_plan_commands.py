@@ -239,8 +239,14 @@ def test_reminders_list_and_cancel_by_number_go_to_the_reminders_side(engine: En
 
 
 def test_detailed_reminders_are_a_choice_the_parent_makes(engine: Engine) -> None:
-    session = onboarded(engine)
-    on = send(engine, session, "detailed reminders")
+    session = send(engine, onboarded(engine), "private on").session
+    assert session.plan.shared_phone()  # as a YES to "Do other people use or see this phone?"
+    refused = send(engine, session, "detailed reminders")
+    assert "detailed_reminders" not in refused.session.plan.prefs
+    assert "PRIVATE OFF" in refused.replies[0]
+    own_phone = send(engine, refused.session, "private off").session
+    assert not own_phone.plan.shared_phone()
+    on = send(engine, own_phone, "detailed reminders")
     assert on.session.plan.prefs["detailed_reminders"] is True
     assert "may read them" in on.replies[0]
     off = send(engine, on.session, "simple reminders")

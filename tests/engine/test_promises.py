@@ -60,3 +60,35 @@ def test_the_hospital_social_worker_keeps_hospital_in_every_language(
     """ "Social worker" alone is the word parents link with child protection."""
     label = i18n_engine.translator.gettext(locale, "Hospital social worker")
     assert word in label.lower()
+
+
+def test_a_private_safety_answer_is_never_texted_back(i18n_engine: Engine) -> None:
+    """ "Your answer stays private and we won't text it back": a parent on her own phone
+    says she does not always feel safe. The need it shows reaches the plan (and the team,
+    by consent), but NEEDS, offers of local places and the read-back never name it."""
+    session, now, sent = Session(), NOW, []
+    for _ in range(600):
+        if all(session.plan.is_done(f.id) for f in i18n_engine.flows.sections):
+            break
+        text = next_text(i18n_engine, session, now.date()) or "menu"
+        if session.mode == "ask" and session.step == "shared_phone":
+            text = "no"
+        elif session.mode == "ask" and session.step == "feel_safe":
+            text = "2"  # Not always
+        elif session.mode == "ask" and session.step == "safe_contact":
+            text = "no"
+        now += timedelta(seconds=5)
+        result = i18n_engine.step(session, text, now)
+        session = result.session
+        sent.extend(result.replies)
+    assert not session.plan.shared_phone()
+    assert session.plan.needs["safety"]["status"] == "need"
+    for command in ("needs", "saved", "menu", "7"):
+        result = i18n_engine.step(session, command, now)
+        session = result.session
+        sent.extend(result.replies)
+    label = m.NEED_LABELS["safety"]  # "feeling safe at home"
+    listed, offered = f"{label} - ", m.OFFERS_HEADER.format(need=label)
+    assert any("Places near you" in t for t in sent)  # offers were made, for other needs
+    assert not [t for t in sent if listed in t or offered in t or ": Not always" in t]
+    assert any(m.SEE_PRIVATE in t for t in sent)  # NEEDS says private items exist

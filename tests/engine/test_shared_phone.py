@@ -1,0 +1,223 @@
+"""Shared-phone mode: what the bot texts back names no substance, treatment, medication,
+pregnancy or child protection. The questions themselves still ask about them (the parent is
+answering them now); what repeats the plan back later does not: read-backs, the menu,
+NEEDS, SAVED, offers of local places, reminders and MY RECORD."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.disclosures import Disclosure, record_texts
+from bot.engine import messages as m
+from bot.engine.machine import Engine
+from bot.engine.model import Step
+from bot.engine.render import Voice
+from bot.engine.session import Session
+from bot.reminders.prefs import DETAILED, profile
+from tests.drive import answer_for
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+YES = {"en": "yes", "es": "sí", "pt_BR": "sim"}
+# Words a person glancing at the phone must not read, per language (stems, lower case).
+SENSITIVE = {
+    "en": (
+        "substance",
+        "drug",
+        "alcohol",
+        "opioid",
+        "narcan",
+        "naloxone",
+        "overdose",
+        "treatment",
+        "recovery",
+        "medication",
+        "medicine",
+        "methadone",
+        "buprenorphine",
+        "suboxone",
+        "naltrexone",
+        "vivitrol",
+        "pregnan",
+        "prenatal",
+        "withdrawal",
+        "child protective",
+        "cps",
+        "dcf",
+    ),
+    "es": (
+        "sustancia",
+        "droga",
+        "alcohol",
+        "opioide",
+        "narcan",
+        "naloxona",
+        "sobredosis",
+        "tratamiento",
+        "recuperaci",
+        "medicamento",
+        "medicina",
+        "metadona",
+        "buprenorfina",
+        "suboxone",
+        "naltrexona",
+        "vivitrol",
+        "embaraz",
+        "prenatal",
+        "abstinencia",
+        "protección infantil",
+    ),
+    "pt_BR": (
+        "substância",
+        "droga",
+        "álcool",
+        "opioide",
+        "narcan",
+        "naloxona",
+        "overdose",
+        "tratamento",
+        "recuperação",
+        "medicação",
+        "medicamento",
+        "remédio",
+        "metadona",
+        "buprenorfina",
+        "suboxone",
+        "naltrexona",
+        "vivitrol",
+        "gravidez",
+        "grávida",
+        "pré-natal",
+        "abstinência",
+        "conselho tutelar",
+        "proteção à criança",
+    ),
+}
+
+
+def found_words(locale: str, text: str) -> list[str]:
+    lowered = text.lower()
+    return [w for w in SENSITIVE[locale] if re.search(rf"\b{re.escape(w)}", lowered)]
+
+
+def needy_answer(step: Step, locale: str) -> str:
+    """The last choice that shows a need (so NEEDS and offers have the most to say)."""
+    with_need = [i for i, c in enumerate(step.choices, 1) if c.need and not c.exclusive]
+    if with_need:
+        return str(with_need[-1])
+    return answer_for(step, NOW.date(), locale)
+
+
+def asked_texts(engine: Engine, voice: Voice) -> set[str]:
+    """The flows' own questions, intros and thank-yous: what the parent is asked now."""
+    texts: set[str] = set()
+    for flow in engine.flows.flows.values():
+        texts.update(voice(t) for t in (flow.intro, flow.done) if t)
+        texts.update(voice.question(s) for s in flow.steps)
+    return texts
+
+
+def whole_plan_in_shared_phone_mode(engine: Engine, locale: str) -> tuple[Session, list[str]]:
+    """Every part, with answers that show needs, then NEEDS, SAVED, MENU, a read-back of
+    the recovery part; returns the session and every text the bot sent."""
+    session, sent, now = Session(locale=locale), [], NOW
+    saved_one = False
+
+    def say(text: str) -> None:
+        nonlocal session, now
+        now += timedelta(seconds=5)
+        result = engine.step(session, text, now)
+        session = result.session
+        sent.extend(result.replies)
+
+    say("hi")
+    for _ in range(600):
+        if all(session.plan.is_done(f.id) for f in engine.flows.sections):
+            break
+        if session.listing and session.listing.get("kind") == "offers" and not saved_one:
+            saved_one = True
+            say("1")  # save a local place: SAVED will list it
+        elif session.mode == "ask" and session.flow and session.step:
+            step = engine.flows[session.flow].step(session.step)
+            if step.id == "shared_phone":
+                say(YES[locale])
+            elif step.id == "name":
+                say("Ana")
+            else:
+                say(needy_answer(step, locale))
+        elif session.mode in ("readback", "offer"):
+            say(YES[locale])
+        else:
+            say("menu" if session.mode != "menu" else "1")
+    assert saved_one
+    assert session.plan.saved
+    for command in ("needs", "saved", "menu", "4"):  # 4: the recovery part's read-back
+        say(command)
+    return session, sent
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "pt_BR"])
+def test_a_whole_plan_on_a_shared_phone_texts_back_no_sensitive_word(
+    i18n_engine: Engine, locale: str
+) -> None:
+    session, sent = whole_plan_in_shared_phone_mode(i18n_engine, locale)
+    assert session.plan.shared_phone()
+    kinds = set(session.plan.needs)
+    assert {"treatment", "naloxone", "peer_support", "prenatal_care"} <= kinds
+    voice = Voice(i18n_engine.translator, locale, "Safe Start", "Plan of Safe Care", "Ana")
+    asked = asked_texts(i18n_engine, voice)
+    # Said to everyone, to say answers do NOT go there (item "support, not a report").
+    support = voice(m.SUPPORT_NOT_REPORT)
+    echoed = [t for t in sent if t not in asked and t != support]
+    assert any(voice(m.SEE_PRIVATE) in t for t in echoed)  # details: by the private link
+    leaks = {t: found_words(locale, t) for t in echoed if found_words(locale, t)}
+    assert not leaks
+
+    # Reminders: discreet whatever was chosen before (day and time only).
+    session.plan.prefs[DETAILED] = True
+    assert profile(session, "America/New_York").detailed is False
+
+    # MY RECORD: the recovery part is named by its number.
+    titles = {f.id: f.title for f in i18n_engine.flows.sections}
+    numbers = {f.id: f.number or 0 for f in i18n_engine.flows.sections if f.sensitive}
+    record = record_texts(
+        [Disclosure(NOW, "hope", set(titles))],
+        session,
+        i18n_engine.translator,
+        titles,
+        {"hope": "Hartford Hope"},
+        numbers,
+    )
+    assert voice(m.PART_NUMBER, number=4) in "\n".join(record)
+    assert not [found_words(locale, t) for t in record if found_words(locale, t)]
+
+
+def test_without_shared_phone_mode_the_same_plan_names_its_details(i18n_engine: Engine) -> None:
+    """The check above finds what it looks for: PRIVATE OFF, and the read-back of recovery
+    names the medication again."""
+    session, _ = whole_plan_in_shared_phone_mode(i18n_engine, "en")
+    off = i18n_engine.step(session, "private off", NOW + timedelta(days=1))
+    assert "Private mode is off" in off.replies[0]
+    menu = i18n_engine.step(off.session, "menu", NOW + timedelta(days=1))
+    shown = i18n_engine.step(menu.session, "4", NOW + timedelta(days=1))
+    assert found_words("en", "\n".join(shown.replies))
+    on = i18n_engine.step(shown.session, "private on", NOW + timedelta(days=1))
+    assert on.session.plan.shared_phone()
+    assert "MY PLAN" in on.replies[0]
+
+
+@pytest.mark.parametrize(
+    ("locale", "on", "off"),
+    [("es", "privado sí", "privado no"), ("pt_BR", "privado sim", "privado não")],
+)
+def test_private_on_and_off_in_every_language(
+    i18n_engine: Engine, locale: str, on: str, off: str
+) -> None:
+    session = i18n_engine.step(Session(locale=locale), YES[locale], NOW).session
+    turned_on = i18n_engine.step(session, on, NOW)
+    assert turned_on.session.plan.shared_phone()
+    turned_off = i18n_engine.step(turned_on.session, off, NOW)
+    assert not turned_off.session.plan.shared_phone()
+    assert turned_off.replies[0] == i18n_engine.translator.gettext(locale, m.PRIVATE_OFF)
