@@ -148,6 +148,30 @@ def check_flows(flows: Iterable[Flow]) -> list[FlowProblem]:
     all_steps = {(f.id, s.id) for f in flows for s in f.steps}
     for flow in flows:
         problems.extend(_check_flow(flow, all_steps))
+        problems.extend(_check_same_as(flow, seen_flows))
+    return problems
+
+
+def _check_same_as(flow: Flow, flows: Mapping[str, Flow]) -> list[FlowProblem]:
+    """A `same_as` names an existing step of another flow, both ways, with choices that fit."""
+    problems: list[FlowProblem] = []
+    for step in flow.steps:
+        same = step.same_as
+        if same is None:
+            continue
+        other = flows.get(same.flow_id)
+        target = next((s for s in other.steps if s.id == same.step_id), None) if other else None
+        if other is None or target is None:
+            problems.append(_at(flow, step, f"same_as {same.step!r}: no such step"))
+            continue
+        back = target.same_as
+        if back is None or (back.flow_id, back.step_id) != (flow.id, step.id):
+            problems.append(_at(flow, step, f"same_as {same.step!r} must name this step back"))
+        own = {c.value for c in step.choices}
+        theirs = {c.value for c in target.choices}
+        for mine, mapped in same.values.items():
+            if mine not in own or mapped not in theirs:
+                problems.append(_at(flow, step, f"same_as values {mine!r}: {mapped!r} unknown"))
     return problems
 
 

@@ -831,6 +831,7 @@ class Engine:
         if step.asks_for_help and value is True and answers.get(step.id) is not True:
             self._ask_for_help(turn)
         answers[step.id] = value
+        self._reconcile(turn, step, value)
         skipped = session.plan.skipped.setdefault(flow.id, [])
         if value is None and step.id not in skipped:
             skipped.append(step.id)
@@ -851,10 +852,10 @@ class Engine:
         if session.detour is not None and "ConsentChanged" in flow.emits:
             self._continue_detour(turn, flow)
             return
-        following = next_open(flow, session.plan, after_step)
+        following = self._next_open(session, flow, after_step)
         if following == END and after_step is not None:
             # BACK can leave an earlier step open; the flow ends only when the whole route is.
-            following = next_open(flow, session.plan)
+            following = self._next_open(session, flow)
         if following != END:
             self._goto(session, flow, following)
             self._prompt(turn)
@@ -1132,7 +1133,7 @@ class Engine:
         session.flow = flow.id
         if fresh and flow.intro:
             turn.say(flow.intro)
-        following = next_open(flow, session.plan)
+        following = self._next_open(session, flow)
         if following == END and flow.readback:
             session.mode = "readback"
             session.step = None
@@ -1142,6 +1143,51 @@ class Engine:
         else:
             self._goto(session, flow, following)
         self._prompt(turn)
+
+    # ---- one question, asked once (same_as) -----------------------------------------
+
+    def _next_open(self, session: Session, flow: Flow, after_step: str | None = None) -> str:
+        """The next open step, taking answers the parent gave the same question elsewhere."""
+        following = next_open(flow, session.plan, after_step)
+        while following != END and self._take_same(session, flow, flow.step(following)):
+            following = next_open(flow, session.plan, following)
+        return following
+
+    def _same(self, step: Step) -> tuple[Flow, Step] | None:
+        same = step.same_as
+        other = self.flows.flows.get(same.flow_id) if same else None
+        if same is None or other is None:
+            return None
+        return other, other.step(same.step_id)
+
+    def _take_same(self, session: Session, flow: Flow, step: Step) -> bool:
+        """Answered in another part: keep that answer here too (the read-back shows it)."""
+        found = self._same(step)
+        if found is None or found[1].same_as is None:
+            return False
+        other_flow, other = found
+        value = found[1].same_as.map(session.plan.answer(other_flow.id, other.id), step)
+        if value is None:
+            return False
+        session.plan.answers.setdefault(flow.id, {})[step.id] = value
+        return True
+
+    def _reconcile(self, turn: _Turn, step: Step, value: Any) -> None:
+        """A new answer to a question also answered in another part: the two never disagree.
+        The other part's answer changes to match, and the parent is told where."""
+        found = self._same(step)
+        if found is None or step.same_as is None:
+            return
+        other_flow, other = found
+        answers = turn.session.plan.answers.get(other_flow.id, {})
+        old = answers.get(other.id)
+        new = step.same_as.map(value, other)
+        if old is None or new is None or new == old:
+            return
+        turn.events.append(AnswerChanged(other_flow.id, other.id, old, new))
+        answers[other.id] = new
+        self._mark_changed(turn.session, other_flow.id)
+        turn.say(m.SAME_CHANGED, title=_title(turn.voice, turn.session, other_flow))
 
     def _mark_changed(self, session: Session, flow_id: str) -> None:
         """A confirmed section that changes needs a new "yes" and a new version."""

@@ -84,6 +84,8 @@ READBACK_ITEM = N_("{number}. {label}: {answer}")
 # Shared-phone mode: an answer that is not texted back, and a part named by its number.
 READBACK_ITEM_HIDDEN = N_("{number}. (saved, kept private)")
 PART_NUMBER = N_("Part {number}")
+# One question asked in two parts: a new answer here changes the other one to match.
+SAME_CHANGED = N_("You answered this in {title} too. I changed it there to match.")
 SEE_PRIVATE = N_("Private details are not texted. Reply MY PLAN for a private link to see them.")
 READBACK_CONFIRM = N_("Is this right? Reply YES, or the number of one to change.")
 READBACK_CHANGE_PICK = N_("Which one should we change? Reply its number.")

@@ -36,6 +36,38 @@ class Choice(_Strict):
     sensitive: bool = False
 
 
+class SameAs(_Strict):
+    """The same question in another part ("flow.step"): asked once. Answered there, this
+    step takes the answer (mapped by `values`, else the same value) without asking; a later
+    answer here that says otherwise changes it there too, and the parent is told."""
+
+    step: str
+    values: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _no_line(cls, raw: object) -> object:
+        """The YAML loader marks every mapping with its line; a value map has no use for it."""
+        return {k: v for k, v in raw.items() if k != "__line__"} if isinstance(raw, dict) else raw
+
+    @property
+    def flow_id(self) -> str:
+        return self.step.split(".", 1)[0]
+
+    @property
+    def step_id(self) -> str:
+        return self.step.split(".", 1)[-1]
+
+    def map(self, value: Any, target: Step) -> Any:
+        """This step's value as the other step's, or None when it has no counterpart."""
+        if value is None:
+            return None
+        mapped = self.values.get(str(value), value) if isinstance(value, str) else value
+        if target.choices and mapped not in {c.value for c in target.choices}:
+            return None
+        return mapped
+
+
 class Branch(_Strict):
     condition: Condition | None = Field(default=None, alias="if")
     goto: str
@@ -76,6 +108,7 @@ class Step(_Strict):
     # The answer (or its label) names substances, treatment, medication, pregnancy or child
     # protection: on a shared phone it is never texted back (a flow marked sensitive: all).
     sensitive: bool = False
+    same_as: SameAs | None = None
 
     def discreet(self, value: Any) -> bool:
         """On a shared phone, is this answer kept out of texts?"""

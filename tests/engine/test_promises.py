@@ -92,3 +92,46 @@ def test_a_private_safety_answer_is_never_texted_back(i18n_engine: Engine) -> No
     assert any("Places near you" in t for t in sent)  # offers were made, for other needs
     assert not [t for t in sent if listed in t or offered in t or ": Not always" in t]
     assert any(m.SEE_PRIVATE in t for t in sent)  # NEEDS says private items exist
+
+
+def test_safe_sleep_and_naloxone_are_each_asked_once_and_never_disagree(
+    i18n_engine: Engine,
+) -> None:
+    """Birth asks about a safe sleep space and Recovery about naloxone; Safety at home then
+    skips both and shows the answers in its read-back. A later "No" to naloxone in Safety
+    changes Recovery's answer too, and the parent is told, rather than two answers kept."""
+    session, now, sent = Session(), NOW, []
+    for _ in range(600):
+        if all(session.plan.is_done(f.id) for f in i18n_engine.flows.sections):
+            break
+        text = next_text(i18n_engine, session, now.date()) or "menu"
+        now += timedelta(seconds=5)
+        result = i18n_engine.step(session, text, now)
+        session = result.session
+        sent.extend(result.replies)
+    safety = i18n_engine.flows["safety"]
+    for step_id in ("safe_sleep", "naloxone_home"):
+        ask = safety.step(step_id).ask
+        assert not [t for t in sent if t.startswith(ask)], step_id
+    answers = session.plan.answers
+    assert answers["safety"]["safe_sleep"] == "yes"  # from birth's "Yes" (ready)
+    assert answers["safety"]["naloxone_home"] == answers["recovery"]["naloxone"] == "yes"
+
+    result = i18n_engine.step(session, "menu", now)
+    result = i18n_engine.step(result.session, "7", now)  # Safety at home: its read-back
+    readback = "\n".join(result.replies)
+    assert "Safe sleep ABCs: Yes" in readback
+    assert "Naloxone at home: Yes" in readback
+    number = next(
+        line.split(".")[0] for line in readback.splitlines() if "Naloxone at home" in line
+    )
+    result = i18n_engine.step(result.session, number, now)
+    result = i18n_engine.step(result.session, "3", now)  # No
+    session = result.session
+    assert "You answered this in Recovery and emotional health too." in " ".join(result.replies)
+    assert session.plan.answers["recovery"]["naloxone"] == "no"
+    assert "recovery" in session.plan.dirty  # its next "yes" makes a new version
+    assert [(e.section, e.key) for e in result.events if hasattr(e, "key")] == [
+        ("safety", "naloxone_home"),
+        ("recovery", "naloxone"),
+    ]
