@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.careteam.delivery import DeliveryConfig
 from bot.careteam.records import CareRecords
 from bot.careteam.reports_api import router as reports_router
 from bot.careteam.wiring import router as careteam_router
@@ -29,6 +30,7 @@ from bot.dashboard.parent_link import PlanLinkTexter
 from bot.dashboard.wiring import dashboard_for
 from bot.disclosures import RecordTexter
 from bot.errors import StoreUnavailable
+from bot.floods import FloodGuard, FloodLimits
 from bot.flows import build_engine, resource_finder
 from bot.observability import ContactHasher, Metrics, setup_logging
 from bot.reminders import web as reminders_web
@@ -39,6 +41,7 @@ from bot.settings import Settings
 from bot.store.client import worker_client
 from bot.store.crypto import cipher_from_settings
 from bot.store.embedded import EmbeddedServer, connect_redis
+from bot.store.limiter import Limiter, PageGate
 from bot.store.redis_store import RedisConversationStore
 from bot.web import care, chat, install_error_handlers, ops, parent_plan, twilio
 from bot.web.deps import Runtime
@@ -94,7 +97,17 @@ def create_app(
                 # Redis is back; the scripts then load on first use.
                 log.warning("Redis is not answering at start-up", extra={"event": "startup"})
             contact_id = ContactHasher(cipher.id_key)
-            service = Service(store, engine, metrics, contact_id)
+            # Flood limits and on-call paging once per parent per window (bot/floods.py).
+            limiter = Limiter(redis, cipher.id_key, key_prefix)
+            page_once_s = settings.page_once_minutes * 60
+            guard = FloodGuard(
+                limiter,
+                PageGate(limiter, page_once_s),
+                store,
+                engine.keywords,
+                FloodLimits.from_settings(settings),
+            )
+            service = Service(store, engine, metrics, contact_id, guard=guard)
             sender = build_sender(settings, store, metrics, contact_id)
             stack.push_async_callback(sender.close)
             token = settings.twilio_auth_token
@@ -112,7 +125,13 @@ def create_app(
                     await reminders.planner.forget(contact)
 
             careteam = await start_careteam(
-                app, settings, store, workers_redis, cipher, forget=forget_reminders
+                app,
+                settings,
+                store,
+                workers_redis,
+                cipher,
+                forget=forget_reminders,
+                config=DeliveryConfig(page_once_s=page_once_s),
             )
             stack.push_async_callback(stop_careteam, careteam)
             # Reminders: one leader schedules (APScheduler, Redis job store) and sends.

@@ -12,6 +12,7 @@ from bot.engine.events import Event
 from bot.engine.machine import Engine
 from bot.engine.session import Session
 from bot.errors import StoreError
+from bot.floods import OVER_LIMIT, FloodGuard, Verdict
 from bot.observability import ContactHasher, Metrics
 from bot.store.base import ConversationStore, Outcome
 
@@ -42,9 +43,11 @@ class Service:
         metrics: Metrics | None = None,
         contact_id: ContactHasher | None = None,
         hooks: Sequence[EventHook] = (),
+        guard: FloodGuard | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
+        self.guard = guard
         self.metrics = metrics or Metrics()
         self.contact_id = contact_id or ContactHasher()
         self.hooks: list[EventHook] = [self._log_events, *hooks]
@@ -60,14 +63,22 @@ class Service:
         now: datetime,
         *,
         channel: str = "sms",
+        client: str | None = None,
     ) -> Outcome:
         """Run the engine on one text inside the store's transaction, then run the hooks.
 
         A repeated message_id returns the first reply and runs no hooks. Raises
-        StoreUnavailable (nothing changed) when Redis does not answer in time.
+        StoreUnavailable (nothing changed) when Redis does not answer in time. With a flood
+        guard, a message over a limit gets one kind text, then none, and the engine never
+        sees it; `client` is a web chat's client address (its per-client limits).
         """
         started = time.perf_counter()
         self.metrics.inbound.labels(channel).inc()
+        if self.guard is not None:
+            verdict = await self.guard.admit(address, text, now, client)
+            if verdict is not Verdict.ADMIT:
+                self.metrics.rejected.labels(channel, "flood").inc()
+                return await self._over_limit(address, verdict)
 
         def apply(session: Session) -> tuple[Session, list[str], list[Event]]:
             result = self.engine.step(session, text, now)
@@ -94,9 +105,16 @@ class Service:
                 "elapsed_ms": round((time.perf_counter() - started) * 1000, 2),
             },
         )
+        if self.guard is not None and not outcome.duplicate:
+            await self.guard.after(address, outcome.session, outcome.events, now, client)
         if not outcome.duplicate and outcome.events:
             await self._run_hooks(Handled(address, channel, tuple(outcome.events), now))
         return outcome
+
+    async def _over_limit(self, address: str, verdict: Verdict) -> Outcome:
+        if verdict is Verdict.QUIET:
+            return Outcome(replies=[])
+        return Outcome(replies=[self.gettext(await self.locale_for(address), OVER_LIMIT)])
 
     async def locale_for(self, address: str) -> str:
         """The parent's language, for texts sent outside the engine (e.g. the media notice)."""

@@ -48,6 +48,18 @@ class Settings(BaseSettings):
     dashboard_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     dashboard_max_failures: int = Field(default=5, ge=1, le=100)
     dashboard_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Flood limits (bot/floods.py), per window: messages from one phone or chat; distinct
+    # web chats, messages and requests for a person from one web client address.
+    flood_window_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    flood_texts_per_contact: int = Field(default=60, ge=5, le=10_000)
+    flood_chats_per_client: int = Field(default=10, ge=1, le=10_000)
+    flood_messages_per_client: int = Field(default=300, ge=10, le=100_000)
+    flood_handoffs_per_client: int = Field(default=3, ge=1, le=1_000)
+    # On-call is paged once per parent per kind of alert (crisis, handoff) in this window.
+    page_once_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    # A web chat sharing nothing with a care team is forgotten after this many idle days
+    # (the chat cookie's own lifetime).
+    webchat_idle_days: int = Field(default=30, ge=1, le=365)
 
     @field_validator("public_base_url")
     @classmethod

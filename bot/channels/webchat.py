@@ -84,16 +84,22 @@ class WebChat:
         self.show_outbox = show_outbox
 
     async def send(
-        self, chat_id: str, text: object, now: datetime, client_id: str | None = None
+        self,
+        chat_id: str,
+        text: object,
+        now: datetime,
+        client_id: str | None = None,
+        client: str | None = None,
     ) -> ChatReply:
-        """One message from the browser; client_id (if given) makes a resend idempotent."""
+        """One message from the browser; client_id (if given) makes a resend idempotent;
+        `client` is the browser's address, for the per-client flood limits."""
         cleaned = clean_text(text)
         address = address_for(chat_id)
         # Dedupe records are per contact already; the chat id (a bearer secret) stays out of
         # the key name.
         message_id = f"web-{client_id}" if client_id and _CLIENT_ID.match(client_id) else None
         outcome = await self.service.handle_inbound(
-            address, cleaned, message_id, now, channel="web"
+            address, cleaned, message_id, now, channel="web", client=client or "unknown"
         )
         outbox = await self.outbox(chat_id) if self.show_outbox else []
         return ChatReply(list(outcome.replies), outbox)

@@ -84,6 +84,7 @@ async def chat_page(request: Request, runtime: RuntimeDep, cookie: ChatCookie = 
 
 @router.post("/chat/messages")
 async def post_message(
+    request: Request,
     message: ChatMessageIn,
     response: Response,
     chat: ChatDep,
@@ -97,5 +98,6 @@ async def post_message(
     if chat_id is None:
         chat_id = new_chat_id()
         _remember(response, chat_id, runtime.settings.public_base_url.startswith("https:"))
-    result = await chat.send(chat_id, message.text, now, message.id)
+    client = request.client.host if request.client else None
+    result = await chat.send(chat_id, message.text, now, message.id, client)
     return ChatMessageOut(replies=result.replies, outbox=result.outbox)

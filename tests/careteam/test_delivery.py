@@ -405,8 +405,9 @@ async def test_a_yes_to_a_private_check_in_reaches_on_call_without_the_answers_b
     parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
 ) -> None:
     """ "Not always safe at home", YES to someone reaching out privately; "really struggling",
-    YES to a check-in; then nothing shared at all. Both requests still reach the on-call
-    endpoint, signed, with name and phone, and none of the answers that led to them."""
+    YES to a check-in; then nothing shared at all. The requests reach the on-call endpoint,
+    signed, with name and phone, and none of the answers that led to them: paged once, as
+    on-call is paged once per parent per window."""
     p = parent()
     session = await p.finish_plan(
         share(feel_safe="2", safe_contact="yes", mood="4", mood_check_in="yes")
@@ -418,7 +419,6 @@ async def test_a_yes_to_a_private_check_in_reaches_on_call_without_the_answers_b
     alerts = [r for r in receiver.processed() if r.body["type"] == "plan.handoff_requested"]
     assert [(r.endpoint, r.body["reason"]) for r in alerts] == [
         ("hope_on_call", "private_check_in"),
-        ("hope_on_call", "private_check_in"),
     ]
     body = alerts[0].body
     assert set(body) == {"type", "plan_id", "at", "reason", "parent", "contact", "locale", "notice"}
@@ -429,3 +429,38 @@ async def test_a_yes_to_a_private_check_in_reaches_on_call_without_the_answers_b
         assert word not in said, word
     assert delivered(receiver) == set()  # no part was shared
     assert "private_help" in session.plan.flags
+
+
+async def test_on_call_is_paged_once_per_parent_per_window(
+    parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
+) -> None:
+    """TALK three times and crisis words twice in a few minutes: one handoff page and one
+    crisis page for this parent; another parent is paged for their own request. With the
+    window off (0), every request pages."""
+    p, other = parent(), parent()
+    await p.finish_plan(share())
+    for text in ("talk", "talk", "I want to die", "talk", "overdose"):
+        await p.say(text)
+    await other.finish_plan(share())
+    await other.say("talk")
+    await drain(make_worker())
+    pages = sorted(
+        (r.body["plan_id"], r.body["type"])
+        for r in receiver.processed()
+        if r.body["type"] != "plan.section.completed"
+    )
+    plan, other_plan = plan_id_of(contact_of(p)), plan_id_of(contact_of(other))
+    assert pages == sorted(
+        [
+            (plan, "plan.handoff_requested"),
+            (plan, "plan.crisis"),
+            (other_plan, "plan.handoff_requested"),
+        ]
+    )
+    every = parent()
+    await every.finish_plan(share())
+    await every.say("talk")
+    await every.say("talk")
+    receiver.reset()
+    await drain(make_worker(page_once_s=0))
+    assert [r.body["type"] for r in receiver.processed()].count("plan.handoff_requested") == 2

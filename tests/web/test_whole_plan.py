@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -13,7 +14,8 @@ from bot.engine.answers import relative_day
 from bot.engine.machine import Engine
 from bot.engine.model import Step
 from bot.engine.session import Session
-from tests.web.conftest import new_phone, runtime_of, store_of, text
+from bot.settings import Settings
+from tests.web.conftest import make_settings, new_phone, runtime_of, store_of, text
 
 # Every test here shares Redis db 14 (flushed around each test): one xdist worker runs them.
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("redis-db14")]
@@ -76,6 +78,13 @@ def next_text(engine: Engine, session: Session, last_reply: str, today: date) ->
         ]
         return str(engine.flows.menu_flows.index(undone[0]) + 1)
     raise AssertionError(f"the driver does not expect mode {mode!r} here: {last_reply!r}")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """A whole plan at machine speed: more texts in a few seconds than the flood limit lets
+    one phone send (a person takes many minutes)."""
+    return make_settings(tmp_path, flood_texts_per_contact=10_000)
 
 
 async def test_a_whole_plan_over_twilio_sms(client: httpx.AsyncClient, app: FastAPI) -> None:

@@ -53,6 +53,9 @@ class DeliveryConfig:
     # An outbox entry failing this often for an unforeseen reason is set aside (careteam:dead)
     # rather than holding up every later event of every parent.
     bury_after: int = 5
+    # On-call is paged once per parent and kind of alert (crisis, handoff) in this window;
+    # 0 pages every alert.
+    page_once_s: float = 1800.0
 
 
 def backoff_s(attempts: int, config: DeliveryConfig, jitter: Jitter) -> float:

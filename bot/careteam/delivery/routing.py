@@ -60,6 +60,7 @@ from bot.engine.events import (
 from bot.engine.loader import FlowSet
 from bot.engine.session import Session
 from bot.geo import zip_info
+from bot.store.limiter import PageGate
 from bot.store.outbox import OutboxEntry
 from bot.store.redis_store import RedisConversationStore
 
@@ -79,8 +80,10 @@ class EventRouter:
         names: Names,
         eraser: Eraser,
         clock: Clock,
+        pages: PageGate | None = None,
     ) -> None:
         self._store = store
+        self._pages = pages
         self._records = records
         self._directory = directory
         self._flows = flows
@@ -250,7 +253,15 @@ class EventRouter:
     async def _on_alert(
         self, entry: OutboxEntry, kind: str, detail: Mapping[str, Any], at: datetime
     ) -> None:
-        """An alert to the on-call role, whatever the section consent: name and phone only."""
+        """An alert to the on-call role, whatever the section consent: name and phone only.
+        A crisis or handoff alert pages once per parent per window (PageGate)."""
+        if (
+            kind in (CRISIS_EVENT, HANDOFF_EVENT)
+            and self._pages is not None
+            and not await self._pages.first(entry.contact, kind)
+        ):
+            log.info("on-call already paged for this parent (%s)", kind)
+            return
         address, session = await self._session(entry.contact)
         state = await self._records.latest_consent(entry.contact)
         organizations = consent_organizations(state) or self._organizations(session)

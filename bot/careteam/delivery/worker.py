@@ -31,6 +31,8 @@ from bot.careteam.payload import Names
 from bot.careteam.records import CareRecords
 from bot.engine.loader import FlowSet
 from bot.store.crypto import Cipher
+from bot.store.keys import OUTBOX_STREAM
+from bot.store.limiter import Limiter, PageGate
 from bot.store.outbox import OutboxEntry
 from bot.store.redis_store import RedisConversationStore
 
@@ -77,6 +79,8 @@ class DeliveryWorker:
             notice_delay_s=self.config.lease_s,
             forget=forget,
         )
+        prefix = store.outbox_key[: -len(OUTBOX_STREAM)]
+        pages = PageGate(Limiter(records.redis, cipher.id_key, prefix), self.config.page_once_s)
         self.router = EventRouter(
             store=store,
             records=records,
@@ -85,6 +89,7 @@ class DeliveryWorker:
             names=self.names,
             eraser=eraser,
             clock=clock,
+            pages=pages,
         )
         self.sender = Sender(
             records=records,
