@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.careteam.delivery import DeliveryConfig
+from bot.careteam.directory import team_view
 from bot.careteam.records import CareRecords
 from bot.careteam.reports_api import router as reports_router
 from bot.careteam.wiring import router as careteam_router
@@ -134,6 +135,8 @@ def create_app(
                 config=DeliveryConfig(page_once_s=page_once_s),
             )
             stack.push_async_callback(stop_careteam, careteam)
+            # Consent names names: the engine reads organizations from the directory.
+            engine.team = team_view(careteam.directory)
             # Reminders: one leader schedules (APScheduler, Redis job store) and sends.
             await start_reminders(
                 app.state,

@@ -9,6 +9,7 @@ from bot.engine.answers import ZipInfo
 from bot.engine.loader import load_flows
 from bot.engine.machine import Engine, EngineSettings
 from bot.engine.resources import Offer, ResourceFinder
+from bot.engine.sharing import TeamView
 from bot.geo import zip_info
 from bot.i18n import LOCALES_DIR, Catalogs
 from bot.resources import ResourceDirectory
@@ -26,6 +27,7 @@ def build_engine(
     flows_dir: Path = FLOWS_DIR,
     locales_dir: Path = LOCALES_DIR,
     resource_finder: ResourceFinder | None = None,
+    team: TeamView | None = None,
 ) -> Engine:
     """Load and check every flow and catalog; raises FlowError or ConfigError when one is bad."""
     return Engine(
@@ -34,6 +36,7 @@ def build_engine(
         EngineSettings(program=program, plan_name=plan_name, default_timezone=default_timezone),
         zip_lookup=zip_info,
         resource_finder=resource_finder,
+        team=team,
     )
 
 

@@ -73,7 +73,9 @@ KEYWORDS: dict[Command, str] = {
     "reminder": NP_("keyword", "REMINDER, ADD REMINDER, ADD A REMINDER, REMIND ME"),
     # Never bare REVOKE for sharing: carriers treat it as an opt-out from all texts.
     "sharing": NP_("keyword", "SHARING, WHO SEES MY PLAN"),
-    "stop_sharing": NP_("keyword", "STOP SHARING, STOP SHARING ALL"),
+    "stop_sharing": NP_(
+        "keyword", "STOP SHARING, STOP SHARING ALL, DONT SHARE, DO NOT SHARE, DONT SHARE MY PLAN"
+    ),
     # Replies to a reminder; C, R and RIDE count only while a reminder is waiting.
     "confirm": NP_("keyword", "C, CONFIRM, CONFIRMED, ILL BE THERE"),
     "reschedule": NP_("keyword", "R, RESCHEDULE, CHANGE TIME"),

@@ -44,7 +44,7 @@ from bot.engine.model import Flow, Step
 from bot.engine.navigation import answered_route, applies, lookup_for, next_open, path
 from bot.engine.needs import set_status, update_from_answers
 from bot.engine.parsing import Option, ParseFailed, parse_choice, parse_int, parse_yes_no
-from bot.engine.render import Voice, pack
+from bot.engine.render import Voice, fits, pack
 from bot.engine.resources import ResourceFinder, no_resources
 from bot.engine.session import (
     HISTORY_CAP,
@@ -52,9 +52,10 @@ from bot.engine.session import (
     TOPIC_PERSON,
     TOPIC_PLAN,
     Mode,
+    Plan,
     Session,
 )
-from bot.engine.sharing import recipients, role_label, without_role
+from bot.engine.sharing import NO_TEAM, TeamView, recipients, role_label, without_role
 from bot.engine.texts import Translator
 from bot.engine.understand import read_answer
 
@@ -134,12 +135,15 @@ class Engine:
         settings: EngineSettings | None = None,
         zip_lookup: ZipLookup | None = None,
         resource_finder: ResourceFinder | None = None,
+        team: TeamView | None = None,
     ) -> None:
         self.flows = flows
         self.translator = translator
         self.settings = settings or EngineSettings()
         self.zip_lookup: ZipLookup = zip_lookup or (lambda _zip: None)
         self.resource_finder: ResourceFinder = resource_finder or no_resources
+        # The care-team directory's view: set by the app once the directory is loaded.
+        self.team: TeamView = team or NO_TEAM
         self.keywords = KeywordTable(translator)
 
     # ---- entry point -------------------------------------------------------------------
@@ -486,6 +490,26 @@ class Engine:
         turn.say(m.REMINDERS_OFF if off else m.REMINDERS_ON)
         self._prompt(turn)
 
+    def _consent_details(self, turn: _Turn, section: Flow) -> list[str]:
+        """Before the parent picks who may see a part: which organizations receive it,
+        through whom, exactly what it holds, and today's date (42 CFR 2.31)."""
+        session, voice = turn.session, turn.voice
+        code = session.plan.answer(self.flows.onboarding.id, "zip")
+        where = self.zip_lookup(str(code)) if code else None
+        names = self.team.organizations(str(code), where.state if where else None) if code else ()
+        who = ", ".join(names) if names else voice(m.CONSENT_TEAM_UNKNOWN)
+        through = self.team.intermediary or self.settings.program
+        # Every answer the part holds, named even on a shared phone: this is the consent
+        # itself, asked now (the private answers get their own question).
+        labels = [voice(s.label) for s in answered_route(section, session.plan)]
+        today = self.translator.format_date(session.locale, turn.today)
+        who_line = voice(m.CONSENT_WHO, date=today, organizations=who, intermediary=through)
+        items = labels or [voice(m.CONSENT_NOTHING_YET)]
+        one_line = f"{voice(m.CONSENT_WHAT)} {', '.join(items)}."
+        if fits(one_line):
+            return list(pack([who_line, one_line]))
+        return list(pack([who_line, voice(m.CONSENT_WHAT), *[f"- {i}" for i in items]]))
+
     def _consent_given(self, session: Session) -> bool:
         """Has the parent answered any sharing question yet?"""
         return any(session.plan.has_answer(f.id, s.id) for f, s in self._consent_steps())
@@ -599,8 +623,7 @@ class Engine:
             return False
         if step.private:
             return True
-        value = session.plan.answer(flow.id, step.id)
-        return session.plan.shared_phone() and (flow.sensitive or step.discreet(value))
+        return _kept_back(session.plan, flow, step)
 
     def _show_needs(self, turn: _Turn) -> None:
         needs = turn.session.plan.needs
@@ -1208,6 +1231,8 @@ class Engine:
         if step is not None:
             if step.consent and not self._consent_given(session):
                 turn.say(m.SUPPORT_NOT_REPORT)  # before the first yes to sharing anything
+            if step.consent and step.shares and step.type == "multi":
+                turn.replies.extend(self._consent_details(turn, self.flows[step.shares]))
             turn.replies.append(voice.question(step))
         elif mode in ("readback", "fix") and session.flow:
             flow = self.flows[session.flow]
@@ -1239,6 +1264,12 @@ class Engine:
             template = m.MENU_DONE_MARK if session.plan.is_done(flow.id) else m.MENU_ITEM
             lines.append(voice(template, number=number, title=_title(voice, session, flow)))
         return list(pack(lines))
+
+
+def _kept_back(plan: Plan, flow: Flow, step: Step) -> bool:
+    """On a shared phone, is this answer (or its label) kept out of texts?"""
+    answer = plan.answer(flow.id, step.id)
+    return plan.shared_phone() and (flow.sensitive or step.discreet(answer))
 
 
 def _title(voice: Voice, session: Session, flow: Flow) -> str:

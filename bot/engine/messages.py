@@ -84,6 +84,15 @@ READBACK_ITEM = N_("{number}. {label}: {answer}")
 # Shared-phone mode: an answer that is not texted back, and a part named by its number.
 READBACK_ITEM_HIDDEN = N_("{number}. (saved, kept private)")
 PART_NUMBER = N_("Part {number}")
+# Before the parent picks who may see a part (42 CFR 2.31): who receives it, through whom,
+# what it holds, and the date. {organizations}: names from the care-team directory.
+CONSENT_WHO = N_(
+    "Today, {date}. If you share this part, it goes to: {organizations}. "
+    "It is sent through {intermediary}."
+)
+CONSENT_WHAT = N_("It holds your answers on:")
+CONSENT_TEAM_UNKNOWN = N_("the care team that serves your ZIP code")
+CONSENT_NOTHING_YET = N_("nothing yet")
 # One question asked in two parts: a new answer here changes the other one to match.
 SAME_CHANGED = N_("You answered this in {title} too. I changed it there to match.")
 SEE_PRIVATE = N_("Private details are not texted. Reply MY PLAN for a private link to see them.")

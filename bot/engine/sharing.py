@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.engine.model import Flow, Step
 from bot.engine.session import Plan
 
 ConsentStep = tuple[Flow, Step]
+
+
+@dataclass(frozen=True, slots=True)
+class TeamView:
+    """What the engine may know of the care-team directory, to name who receives a part
+    before the parent says yes (42 CFR 2.31): the organizations serving a ZIP code (and
+    state), and the intermediary that routes the records. A pure, in-memory view."""
+
+    intermediary: str = ""
+    organizations: Callable[[str, str | None], Sequence[str]] = field(
+        default=lambda _zip, _state: ()
+    )
+
+
+NO_TEAM = TeamView()
 
 
 def recipients(consent_steps: list[ConsentStep], plan: Plan) -> list[tuple[str, list[Step]]]:

@@ -40,6 +40,10 @@ FILL = {
     "status": "your team is on it",
     "who": "Peer recovery specialist",
     "parts": "Basic needs, Health for you, Birth and going home, Baby's health and growth",
+    "organizations": "Hartford Hope Family Services, Riverside Recovery Center",
+    "intermediary": "Safe Start program office",
+    "date": "Wednesday, December 23, 2026",
+    "count": 10,
 }
 # Words that judge or frighten (domain.md "Words to use"), and any hint that answers go to
 # child protective services or that this is a child-protection safety plan.

@@ -35,6 +35,7 @@ from bot.careteam.directory.model import (
     Role,
     Serves,
     ServiceArea,
+    team_view,
 )
 from bot.careteam.directory.tokens import (
     hash_token_secret,
@@ -78,5 +79,6 @@ __all__ = [
     "new_api_token",
     "new_webhook_secret",
     "split_token",
+    "team_view",
     "verify_token_secret",
 ]

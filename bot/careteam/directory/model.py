@@ -20,6 +20,7 @@ from bot.careteam.directory.tokens import (
     stand_in_hash,
     verify_token_secret,
 )
+from bot.engine.sharing import TeamView
 
 # The role values the parent picks from in conversations/care_team.yaml (a test keeps the two
 # in step), then on_call; consent is given to classes of recipient, never to a named person.
@@ -256,3 +257,13 @@ class Directory(_Strict):
             return None
         stored, who = found
         return who if verify_token_secret(parts[1], stored.hash) else None
+
+
+def team_view(directory: Directory) -> TeamView:
+    """The engine's pure view of this directory: who would receive a part, and through whom."""
+    names = {o.id: o.name for o in directory.organizations}
+
+    def organizations(zip_code: str, state: str | None) -> tuple[str, ...]:
+        return tuple(names[o] for o in directory.organizations_for(zip_code, state))
+
+    return TeamView(directory.program.intermediary, organizations)
