@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.engine.answers import ZipInfo
+from bot.engine.crisis import load_detector
 from bot.engine.loader import load_flows
 from bot.engine.machine import Engine, EngineSettings
 from bot.engine.resources import Offer, ResourceFinder
@@ -30,13 +31,15 @@ def build_engine(
     team: TeamView | None = None,
 ) -> Engine:
     """Load and check every flow and catalog; raises FlowError or ConfigError when one is bad."""
+    catalogs = Catalogs(locales, locales_dir)
     return Engine(
         load_flows(flows_dir),
-        Catalogs(locales, locales_dir),
+        catalogs,
         EngineSettings(program=program, plan_name=plan_name, default_timezone=default_timezone),
         zip_lookup=zip_info,
         resource_finder=resource_finder,
         team=team,
+        crisis=load_detector(locales_dir, catalogs.locales),
     )
 
 

@@ -1,4 +1,7 @@
-"""Keyword and crisis-word tables (translated through the catalogs) and matching on them."""
+"""Keyword tables (translated through the catalogs) and matching on them.
+
+Crisis words are not here: each language keeps them in locales/<lang>/crisis.yaml (crisis.py).
+"""
 
 from __future__ import annotations
 
@@ -44,7 +47,6 @@ Command = Literal[
     "delete_data",
     "erase_confirm",
 ]
-CrisisKind = Literal["emergency", "suicide", "baby", "violence"]
 
 # Translators: words that switch texts to THIS catalog's language: its name in itself, in
 # English and in the other languages we ship (comma-separated, capitals).
@@ -108,30 +110,6 @@ STOP_FILLER = frozenset(
         "POR", "FAVOR", "YA", "AHORA", "GRACIAS", "AGORA", "OBRIGADO", "OBRIGADA",
     }
 )  # fmt: skip
-
-# Phrases found anywhere in a message. Kept specific: a false alarm is better than a miss,
-# but "high" alone would fire on ordinary answers.
-CRISIS_WORDS: dict[CrisisKind, str] = {
-    "emergency": NP_(
-        "crisis",
-        "overdose, overdosed, overdosing, od'd, can't wake, cant wake, won't wake, wont wake, "
-        "not breathing, isn't breathing, stopped breathing, turning blue, unresponsive",
-    ),
-    "suicide": NP_(
-        "crisis",
-        "suicide, suicidal, kill myself, end my life, want to die, wanna die, better off dead, "
-        "hurt myself, don't want to live, dont want to live",
-    ),
-    "baby": NP_(
-        "crisis",
-        "hurt the baby, hurt my baby, shake the baby, shook the baby, harm the baby, harm my baby",
-    ),
-    "violence": NP_(
-        "crisis",
-        "he hit me, she hit me, hits me, hitting me, beat me, beats me, choked me, chokes me, "
-        "hurts me, afraid of my partner, scared of my partner, threatened to kill",
-    ),
-}
 
 # Commands a reply may name loosely ("menu please", "meun", "can I talk to someone"), once it
 # is no answer to the question. Never STOP, START, RESTART or the erasing ones: those stay exact.
@@ -213,19 +191,10 @@ class KeywordTable:
 
     def __init__(self, translator: Translator) -> None:
         self._commands: dict[str, Command] = {}
-        crisis: dict[CrisisKind, set[str]] = {}
         for locale in ("en", *translator.locales):
             for command, words in KEYWORDS.items():
                 for word in _words(translator.pgettext(locale, "keyword", words)):
                     self._commands.setdefault(word, command)
-            for kind, phrases in CRISIS_WORDS.items():
-                crisis.setdefault(kind, set()).update(
-                    _words(translator.pgettext(locale, "crisis", phrases))
-                )
-        self._crisis = [
-            (kind, re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b"))
-            for kind, words in crisis.items()
-        ]
         # Language words and greetings: each catalog names its own language.
         self._languages: dict[str, str] = {}
         self._greetings: dict[str, str] = {}
@@ -307,12 +276,6 @@ class KeywordTable:
         for phrase in (folded, folded.partition(" ")[0]):
             if phrase in self._greetings:
                 return self._greetings[phrase]
-        return None
-
-    def crisis(self, folded: str) -> CrisisKind | None:
-        for kind, pattern in self._crisis:
-            if pattern.search(folded):
-                return kind
         return None
 
     def words_for(self, command: Command) -> Iterable[str]:

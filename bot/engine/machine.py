@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.engine import messages as m
 from bot.engine.answers import ZipInfo, ZipLookup
+from bot.engine.crisis import CRISIS_DIR, CrisisDetector, Finding, load_detector
 from bot.engine.events import (
     HELP_FLAG,
     PARENT_ASKED,
@@ -136,6 +137,7 @@ class Engine:
         zip_lookup: ZipLookup | None = None,
         resource_finder: ResourceFinder | None = None,
         team: TeamView | None = None,
+        crisis: CrisisDetector | None = None,
     ) -> None:
         self.flows = flows
         self.translator = translator
@@ -145,6 +147,7 @@ class Engine:
         # The care-team directory's view: set by the app once the directory is loaded.
         self.team: TeamView = team or NO_TEAM
         self.keywords = KeywordTable(translator)
+        self.crisis = crisis or load_detector(CRISIS_DIR, translator.locales)
 
     # ---- entry point -------------------------------------------------------------------
 
@@ -175,12 +178,18 @@ class Engine:
         match = self.keywords.command(folded)
         command = match.command if match else None
         turn.to_person = command in _TO_PERSON
+        finding = None if command in ("stop", "start", "help") else self.crisis.find(text)
         if session.status == "opted_out":
             if command == "start":
                 self._opt_in(turn, folded)
             elif command == "help":
                 turn.say(m.HELP)
-            return  # silence after STOP
+            elif finding is not None and finding.concern != "relapse":
+                # Silence after STOP, except that someone in crisis is never left alone: the
+                # on-call person hears of it and this one reply (to their own text) gives the
+                # numbers. They stay opted out.
+                self._crisis(turn, finding)
+            return
         if command == "stop":
             session.status = "opted_out"
             turn.events.append(OptedOut(folded))
@@ -191,15 +200,8 @@ class Engine:
             turn.say(m.SUPPORT_NOT_REPORT)
             self._prompt(turn)
             return
-        crisis = self.keywords.crisis(folded)
-        if crisis is not None:
-            turn.to_person = True
-            session.plan.flags["crisis"] = turn.now.isoformat()
-            turn.events.append(CrisisDetected(crisis, session.flow, session.step))
-            turn.say(CRISIS_TEXTS[crisis])
-            turn.say(m.CRISIS_FOLLOW)
-            if session.status == "active":
-                self._prompt(turn)
+        if finding is not None and finding.concern != "relapse":
+            self._crisis(turn, finding)
             return
         if session.status == "new":
             greeting_locale = self.keywords.language_of_greeting(folded)
@@ -212,6 +214,9 @@ class Engine:
             return
         if self._handed_off(turn):
             return  # a person from the team is texting with the parent: the bot stays quiet
+        if finding is not None and session.status == "active":
+            self._relapse(turn)
+            return
         listing, session.listing = session.listing, None
         if listing is not None and self._pick(turn, listing, folded, command):
             return
@@ -220,6 +225,42 @@ class Engine:
         if match is not None and command != "start" and self._command(turn, match):
             return
         self._answer(turn, text)
+
+    # ---- crisis and relapse ------------------------------------------------------------
+
+    def _crisis(self, turn: _Turn, finding: Finding) -> None:
+        """Numbers to call at once, an alert to the team's on-call person, then the question."""
+        session = turn.session
+        turn.to_person = True
+        session.plan.flags["crisis"] = turn.now.isoformat()
+        turn.events.append(CrisisDetected(finding.concern, session.flow, session.step))
+        turn.say(CRISIS_TEXTS[finding.concern])
+        if session.status == "opted_out":
+            turn.say(m.CRISIS_FOLLOW_OPTED_OUT)
+            return
+        turn.say(m.CRISIS_FOLLOW)
+        if session.status == "active":
+            self._prompt(turn)
+
+    def _relapse(self, turn: _Turn) -> None:
+        """A return to use: kind words and the offer of a person. Nothing is told to anyone
+        unless the parent says yes (then it is a TALK, with no word of why)."""
+        turn.say(m.RELAPSE_OFFER)
+        turn.session.listing = {"kind": "relapse", "items": []}
+
+    def _relapse_answer(self, turn: _Turn, text: str) -> bool:
+        if text.isdigit():
+            return False  # a number answers the question, not the offer
+        try:
+            wanted = parse_yes_no(text, turn.session.locale)
+        except ParseFailed:
+            return False  # not an answer to the offer: handled as usual
+        if wanted:
+            self._talk(turn)
+        else:
+            turn.say(m.RELAPSE_DECLINED)
+            self._prompt(turn)
+        return True
 
     # ---- status changes ----------------------------------------------------------------
 
@@ -581,6 +622,8 @@ class Engine:
         if kind == "erase":
             self._answer_erase(turn, int(items[0]), folded, command)
             return True
+        if kind == "relapse":
+            return command in (None, "start") and self._relapse_answer(turn, folded)
         if not folded.isdigit():
             return False
         number = int(folded)

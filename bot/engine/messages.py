@@ -217,7 +217,24 @@ CRISIS_VIOLENCE = N_(
     "You deserve to be safe. Call 1-800-799-7233 or text START to 88788 any time. "
     "If you are in danger now, call 911."
 )
-CRISIS_FOLLOW = N_("I've let your care team know. When you're ready, we can keep going.")
+# Who is told and why, in plain words: after "I might hurt my baby" a bare "I've let your care
+# team know" reads as a report.
+CRISIS_FOLLOW = N_(
+    "I've told the person on call for your care team, so they can check on you and help. "
+    "When you're ready, we can keep going."
+)
+# After STOP: the only reply to a crisis text. They stay opted out.
+CRISIS_FOLLOW_OPTED_OUT = N_(
+    "I've told the person on call for your care team, so they can check on you and help. "
+    "You are still opted out. Reply START to get texts again."
+)
+# A return to use: no shame, the door to a person, and staying alive (tolerance drops fast).
+RELAPSE_OFFER = N_(
+    "Thank you for telling me. A slip can be part of recovery. It doesn't erase your progress. "
+    "Want someone from your care team to text you? Reply YES or NO. "
+    "Please don't use alone, and keep naloxone near."
+)
+RELAPSE_DECLINED = N_("OK. I'm here for you. Reply TALK any time to reach a person.")
 
 # What a need is called in texts ("Places near you that may help with {need}").
 NEED_LABELS = {

@@ -365,6 +365,33 @@ async def test_crisis_and_talk_reach_the_on_call_role_whatever_the_consent(
     assert delivered(receiver) == set()
 
 
+async def test_after_stop_a_crisis_still_reaches_on_call_and_relapse_only_on_yes(
+    parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
+) -> None:
+    """A parent who texted STOP and then a crisis text: plan.crisis reaches on-call. A
+    relapse reaches no one until the parent says yes, and then only as a request for a
+    person, with no word of why (substance use is Part 2 information)."""
+    stopped = parent()
+    await stopped.finish_plan(share())
+    await stopped.say("STOP")
+    await stopped.say("i want to kms")
+    slipped = parent()
+    await slipped.finish_plan(share())
+    await slipped.say("i relapsed last night")
+    await drain(make_worker())
+    alerts = [r.body for r in receiver.processed() if r.body["type"] != "plan.section.completed"]
+    assert [(a["type"], a["plan_id"], a["kind"]) for a in alerts] == [
+        ("plan.crisis", plan_id_of(contact_of(stopped)), "suicide")
+    ]
+    await slipped.say("yes")
+    await drain(make_worker())
+    alerts = [r.body for r in receiver.processed() if r.body["type"] == "plan.handoff_requested"]
+    assert [(a["plan_id"], a["reason"]) for a in alerts] == [
+        (plan_id_of(contact_of(slipped)), "parent_asked")
+    ]
+    assert "relaps" not in str(alerts)
+
+
 async def test_two_workers_never_post_the_same_job_at_once(
     parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
 ) -> None:

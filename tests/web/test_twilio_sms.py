@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from bot.channels.twilio_sms import MEDIA_ONLY
+from bot.engine.events import CrisisDetected
 from tests.web.conftest import (
     FROM_NUMBER,
     KeySpace,
@@ -174,3 +175,28 @@ async def test_signed_request_missing_fields_is_a_bad_request(client: httpx.Asyn
     """Signed but without MessageSid/From: 400, not a crash."""
     params = {"Body": "hi", "AccountSid": "AC" + "0" * 32}
     assert (await post_signed(client, "/twilio/sms", params)).status_code == 400
+
+
+async def test_after_stop_a_crisis_text_still_alerts_and_gets_the_numbers(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Opted out over SMS: ordinary texts get no reply; a crisis text gets the numbers in
+    the TwiML and a CrisisDetected event in the outbox (the on-call alert's source)."""
+    phone = new_phone()
+    await text(client, phone, "hi")
+    await text(client, phone, "yes")
+    assert (await text(client, phone, "STOP"))[0].startswith("You're unsubscribed")
+    assert await text(client, phone, "Sam") == []
+    store = store_of(app)
+    before = [e for e in await store.read_outbox() if e.type == "CrisisDetected"]
+    replies = await text(client, phone, "my husband hit me last night")
+    assert "1-800-799-7233" in replies[0]
+    assert "person on call" in replies[1]
+    crisis = [e for e in await store.read_outbox() if e.type == "CrisisDetected"]
+    assert len(crisis) == len(before) + 1
+    event = crisis[-1].event
+    assert isinstance(event, CrisisDetected)
+    assert event.kind == "violence"
+    session = await store.load(phone)
+    assert session is not None
+    assert session.status == "opted_out"

@@ -1,0 +1,78 @@
+"""The labelled crisis texts (tests/corpora/crisis/<lang>.yaml) and how the detector scores on them.
+
+Shared by bench/bench_crisis.py (prints the figures) and the test that holds them to the goals.
+About one text in five is held out (crc32 of the text % 5 == 0): rules are designed on the rest,
+and the held-out figures show whether they carry over to texts no one tuned them on.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.engine.crisis import CONCERNS, CrisisDetector
+
+LABELS = (*CONCERNS, "ordinary")
+CORPUS_DIR = Path(__file__).resolve().parent / "corpora" / "crisis"
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    label: str
+
+    @property
+    def held_out(self) -> bool:
+        return zlib.crc32(self.text.encode("utf-8")) % 5 == 0
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """Recall: concern texts found with the right concern. False alarms: ordinary texts flagged."""
+
+    concerns: int
+    found: int
+    ordinary: int
+    alarms: int
+    misses: tuple[tuple[Example, str], ...]
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.concerns if self.concerns else 1.0
+
+    @property
+    def false_alarm_rate(self) -> float:
+        return self.alarms / self.ordinary if self.ordinary else 0.0
+
+
+def load_corpus(locale: str, directory: Path = CORPUS_DIR) -> list[Example]:
+    data = yaml.load((directory / f"{locale}.yaml").read_text("utf-8"), Loader=yaml.BaseLoader)  # noqa: S506
+    examples = []
+    for label, texts in data.items():
+        if label == "language":
+            continue
+        if label not in LABELS:
+            raise ValueError(f"{locale}.yaml: unknown label {label!r}")
+        examples.extend(Example(str(text), label) for text in texts)
+    return examples
+
+
+def score(detector: CrisisDetector, examples: Sequence[Example]) -> Score:
+    concerns = found = ordinary = alarms = 0
+    misses: list[tuple[Example, str]] = []
+    for example in examples:
+        finding = detector.find(example.text)
+        got = finding.concern if finding else "ordinary"
+        if example.label == "ordinary":
+            ordinary += 1
+            alarms += got != "ordinary"
+        else:
+            concerns += 1
+            found += got == example.label
+        if got != example.label:
+            misses.append((example, got))
+    return Score(concerns, found, ordinary, alarms, tuple(misses))

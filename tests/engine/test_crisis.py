@@ -1,0 +1,228 @@
+"""Crisis and relapse words as people write them, in three languages, and what the bot does.
+
+The labelled sets in tests/corpora/crisis/ hold the detector to its goals (recall >= 0.97,
+false alarms <= 0.01 per language); the texts named in issue 14 are checked one by one.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.engine import messages as m
+from bot.engine.crisis import CRISIS_DIR, CrisisDetector, load_detector
+from bot.engine.events import CrisisDetected, HandoffRequested
+from bot.engine.machine import Engine
+from bot.engine.session import Session
+from bot.errors import ConfigError
+from tests.crisis_corpus import LABELS, load_corpus, score
+from tests.drive import next_text
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 23)
+LOCALES = ("en", "es", "pt_BR")
+RECALL_GOAL = 0.97
+FALSE_ALARM_GOAL = 0.01
+
+
+@pytest.fixture(scope="module")
+def detector() -> CrisisDetector:
+    return load_detector(CRISIS_DIR, LOCALES)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_labelled_set_meets_the_goals(detector: CrisisDetector, locale: str) -> None:
+    """At least 300 texts per language, every label present; recall and false alarms within
+    the goals on the whole set and on the held-out fifth."""
+    examples = load_corpus(locale)
+    assert len(examples) >= 300
+    assert {e.label for e in examples} == set(LABELS)
+    for part in (examples, [e for e in examples if e.held_out]):
+        result = score(detector, part)
+        missed = [f"{e.label} -> {got}: {e.text}" for e, got in result.misses]
+        assert result.recall >= RECALL_GOAL, missed
+        assert result.false_alarm_rate <= FALSE_ALARM_GOAL, missed
+
+
+@pytest.mark.parametrize(
+    ("text", "concern"),
+    [
+        ("thinking about ending it all", "suicide"),
+        ("i cant do this anymore", "suicide"),
+        ("kms", "suicide"),
+        ("kys", "suicide"),
+        ("kill my self", "suicide"),
+        ("i cut myself", "suicide"),
+        ("me voy a quitar la vida", "suicide"),
+        ("me kiero morir", "suicide"),
+        ("vo me matar", "suicide"),
+        ("quero sumir", "suicide"),
+        ("me cortei", "suicide"),
+        ("my husband hit me last night", "violence"),
+        ("he hit me", "violence"),
+        ("he said he will kill me", "violence"),
+        ("me pegó mi marido", "violence"),
+        ("apanhei do meu companheiro", "violence"),
+        ("me amenazó con matarme", "violence"),
+        ("over dosed", "emergency"),
+        ("overdoze", "emergency"),
+        ("sobre dosis", "emergency"),
+        ("he od'd", "emergency"),
+        ("i shook my baby", "baby"),
+        ("I used again last night", "relapse"),
+        ("recaí anoche", "relapse"),
+        ("tive uma recaída", "relapse"),
+    ],
+)
+def test_issue_texts_are_understood(detector: CrisisDetector, text: str, concern: str) -> None:
+    found = detector.find(text)
+    assert found is not None
+    assert found.concern == concern
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "that's odd",
+        "thats odd",
+        "I'm not going to hurt myself, just tired",
+        "he didn't hit me",
+        "he never hit me",
+        "killing it at work",
+        "this heat is killing me",
+        "me muero de risa",
+        "morrendo de fome",
+        "my baby hit his head on the crib? no he is fine",
+        "i have narcan in case of overdose",
+        "i overdosed 3 years ago but im ok now",
+        "i used to use heroin",
+    ],
+)
+def test_ordinary_texts_do_not_alarm(detector: CrisisDetector, text: str) -> None:
+    assert detector.find(text) is None
+
+
+def test_a_new_language_brings_its_own_words(tmp_path: Path) -> None:
+    """A language is a folder with a crisis.yaml; nothing in Python changes."""
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "crisis.yaml").write_text(
+        (CRISIS_DIR / "en" / "crisis.yaml").read_text("utf-8"), "utf-8"
+    )
+    (tmp_path / "ht").mkdir()
+    (tmp_path / "ht" / "crisis.yaml").write_text(
+        "language: ht\ncommon: [mwen, vle]\nspellings: {m: mwen}\nnegations: [pa]\n"
+        "negation_gap: [mwen]\nconcerns:\n  suicide: [mwen vle mouri, touye tet mwen]\n",
+        "utf-8",
+    )
+    detector = load_detector(tmp_path, ["ht"])
+    found = detector.find("m vle mouri")
+    assert found is not None
+    assert found.concern == "suicide"
+    assert detector.find("mwen pa vle mouri") is None
+    assert detector.find("he hit me") is not None
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("language: ht\ncommon: [a]\nconcerns: {suicide: [a]}\n", "only common words"),
+        ("language: ht\ncommon: [a]\nconcerns: {suicide: ['@nobody b']}\n", "no group @nobody"),
+        ("language: ht\ncommon: [a]\nconcerns: {danger: [b]}\n", "danger"),
+        ("language: xx\ncommon: [a]\nconcerns: {suicide: [b]}\n", "says language"),
+        ("language: ht\ncommon: [a]\nspellings: {kms: b}\nconcerns: {}\n", "another language"),
+    ],
+)
+def test_a_bad_crisis_file_stops_the_start(tmp_path: Path, body: str, problem: str) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "crisis.yaml").write_text(
+        (CRISIS_DIR / "en" / "crisis.yaml").read_text("utf-8"), "utf-8"
+    )
+    (tmp_path / "ht").mkdir()
+    (tmp_path / "ht" / "crisis.yaml").write_text(body, "utf-8")
+    with pytest.raises(ConfigError, match=problem):
+        load_detector(tmp_path, ["ht"])
+
+
+def test_a_language_without_crisis_words_stops_the_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="missing"):
+        load_detector(tmp_path, ["en"])
+
+
+# ---- in the conversation -----------------------------------------------------------------
+
+
+def onboarded(engine: Engine) -> Session:
+    session = Session()
+    while session.flow != "basic_needs":
+        text = next_text(engine, session, TODAY)
+        assert text is not None
+        session = engine.step(session, text, NOW).session
+    return session
+
+
+def test_crisis_reply_says_who_is_told_and_why(shipped_engine: Engine) -> None:
+    """Numbers first, then who hears of it (the on-call person) and why, then the question."""
+    session = onboarded(shipped_engine)
+    result = shipped_engine.step(session, "i think i might hurt my baby", NOW)
+    assert "988" in result.replies[0]
+    assert result.replies[1] == m.CRISIS_FOLLOW
+    assert "person on call" in result.replies[1]
+    assert "check on you" in result.replies[1]
+    assert result.replies[2:] == shipped_engine.step(session, "help", NOW).replies[1:]
+    assert [type(e) for e in result.events] == [CrisisDetected]
+    assert result.events[0] == CrisisDetected("baby", "basic_needs", session.step)
+
+
+def test_after_stop_a_crisis_still_reaches_on_call(shipped_engine: Engine) -> None:
+    """Opted out: an ordinary text gets silence, a crisis text the numbers once and an alert,
+    and the parent stays opted out."""
+    stopped = shipped_engine.step(onboarded(shipped_engine), "STOP", NOW).session
+    assert shipped_engine.step(stopped, "hello?", NOW).replies == []
+    crisis = shipped_engine.step(stopped, "i want to kms", NOW)
+    assert crisis.events == [CrisisDetected("suicide", "basic_needs", stopped.step)]
+    assert "988" in crisis.replies[0]
+    assert len(crisis.replies) == 2
+    assert "person on call" in crisis.replies[1]
+    assert "START" in crisis.replies[1]
+    assert crisis.session.status == "opted_out"
+    assert "crisis" in crisis.session.plan.flags
+    relapse = shipped_engine.step(crisis.session, "i relapsed", NOW)
+    assert relapse.replies == []
+    assert relapse.events == []
+
+
+def test_relapse_gets_kind_words_and_a_person_only_if_wanted(shipped_engine: Engine) -> None:
+    """No "didn't get that": a warm reply and an offer; YES asks the team (as TALK, with no
+    word of why), NO goes back to the question; no alert before the parent says yes."""
+    session = onboarded(shipped_engine)
+    offer = shipped_engine.step(session, "I used again last night", NOW)
+    assert offer.replies == [m.RELAPSE_OFFER]
+    assert offer.events == []
+    assert "crisis" not in offer.session.plan.flags
+    yes = shipped_engine.step(offer.session, "yes", NOW)
+    assert yes.events == [HandoffRequested("parent_asked", "basic_needs", session.step)]
+    assert "handoff" in yes.session.plan.flags
+    no = shipped_engine.step(offer.session, "no thanks", NOW)
+    assert no.events == []
+    assert no.replies[0] == m.RELAPSE_DECLINED
+    assert no.replies[1:] == shipped_engine.step(session, "help", NOW).replies[1:]
+    assert no.session.step == session.step
+    assert no.session.mode == "ask"
+    answer = shipped_engine.step(offer.session, "2", NOW)
+    assert answer.replies == shipped_engine.step(session, "2", NOW).replies
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"), [("recaí anoche", "es"), ("tive uma recaída", "pt_BR")]
+)
+def test_relapse_offer_in_the_parents_language(i18n_engine: Engine, text: str, locale: str) -> None:
+    session = Session(locale=locale)
+    session = i18n_engine.step(session, "hola" if locale == "es" else "oi", NOW).session
+    session = i18n_engine.step(session, "si" if locale == "es" else "sim", NOW).session
+    offer = i18n_engine.step(session, text, NOW)
+    expected = i18n_engine.translator.gettext(locale, m.RELAPSE_OFFER)
+    assert offer.replies == [expected]
+    answer = i18n_engine.step(offer.session, "si" if locale == "es" else "sim", NOW)
+    assert [type(e) for e in answer.events] == [HandoffRequested]
