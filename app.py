@@ -107,6 +107,7 @@ def create_app(
                 store,
                 engine.keywords,
                 FloodLimits.from_settings(settings),
+                crisis=engine.crisis,
             )
             service = Service(store, engine, metrics, contact_id, guard=guard)
             sender = build_sender(settings, store, metrics, contact_id)

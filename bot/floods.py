@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 
 from bot.careteam.consent import CONSENT_FLOW
 from bot.careteam.directory import HANDOFF_EVENT
+from bot.engine.crisis import CrisisDetector
 from bot.engine.events import Event, HandoffRequested
 from bot.engine.keywords import KeywordTable, fold
 from bot.engine.session import Session
@@ -69,11 +70,13 @@ class FloodLimits:
         )
 
 
-def must_pass(keywords: KeywordTable, text: str) -> bool:
-    """STOP and crisis words are answered whatever a limit says."""
-    folded = fold(text[:500])
-    match = keywords.command(folded)
-    return (match is not None and match.command == "stop") or keywords.crisis(folded) is not None
+def must_pass(keywords: KeywordTable, crisis: CrisisDetector, text: str) -> bool:
+    """STOP and crisis words are answered whatever a limit says (a relapse is not a crisis)."""
+    match = keywords.command(fold(text[:500]))
+    if match is not None and match.command == "stop":
+        return True
+    finding = crisis.find(text)
+    return finding is not None and finding.concern != "relapse"
 
 
 def shares_with_team(session: Session) -> bool:
@@ -89,17 +92,20 @@ class FloodGuard:
         store: RedisConversationStore,
         keywords: KeywordTable,
         limits: FloodLimits | None = None,
+        *,
+        crisis: CrisisDetector,
     ) -> None:
         self.limiter = limiter
         self.pages = pages
         self.limits = limits or FloodLimits()
         self._store = store
         self._keywords = keywords
+        self._crisis = crisis
 
     async def admit(self, address: str, text: str, now: datetime, client: str | None) -> Verdict:
         """Count this message; ADMIT it, or say whether to TELL the parent or stay QUIET.
         Fails open: a Redis error or a slow Redis admits the message."""
-        if must_pass(self._keywords, text):
+        if must_pass(self._keywords, self._crisis, text):
             return Verdict.ADMIT
         try:
             async with asyncio.timeout(BUDGET_S):

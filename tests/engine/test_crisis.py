@@ -170,7 +170,7 @@ def test_crisis_reply_says_who_is_told_and_why(shipped_engine: Engine) -> None:
     assert result.replies[1] == m.CRISIS_FOLLOW
     assert "person on call" in result.replies[1]
     assert "check on you" in result.replies[1]
-    assert result.replies[2:] == shipped_engine.step(session, "help", NOW).replies[1:]
+    assert result.replies[2:] == shipped_engine.step(session, "help", NOW).replies[-1:]
     assert [type(e) for e in result.events] == [CrisisDetected]
     assert result.events[0] == CrisisDetected("baby", "basic_needs", session.step)
 
@@ -207,7 +207,7 @@ def test_relapse_gets_kind_words_and_a_person_only_if_wanted(shipped_engine: Eng
     no = shipped_engine.step(offer.session, "no thanks", NOW)
     assert no.events == []
     assert no.replies[0] == m.RELAPSE_DECLINED
-    assert no.replies[1:] == shipped_engine.step(session, "help", NOW).replies[1:]
+    assert no.replies[1:] == shipped_engine.step(session, "help", NOW).replies[-1:]
     assert no.session.step == session.step
     assert no.session.mode == "ask"
     answer = shipped_engine.step(offer.session, "2", NOW)

@@ -174,6 +174,7 @@ async def test_person_requests_past_a_clients_limit_are_not_paged(
         store,  # type: ignore[arg-type]
         runtime.service.engine.keywords,
         FloodLimits(handoffs_per_client=1),
+        crisis=runtime.service.engine.crisis,
     )
     asked = [HandoffRequested("parent_asked")]
     addresses = [f"web:{secrets.token_urlsafe(24)}" for _ in range(3)]
