@@ -4,7 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test check lint types catalogs install install-dev clean
+.PHONY: run test check lint types catalogs install install-dev system-packages screenshots clean
+
+# Debian packages the tests need: Chromium (browser tests), faketime (`make test-clock`).
+SYSTEM_PACKAGES := chromium faketime
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +40,20 @@ types: install-dev
 check: install-dev catalogs
 	$(PY) -m bot flows check
 
-test: install-dev catalogs lint types check
+# Installed once, before pytest starts; no apt-get at all when they are already there.
+system-packages:
+	sh scripts/system-packages $(SYSTEM_PACKAGES)
+
+test: system-packages install-dev catalogs lint types check
 	$(PY) -m pytest -n 2 --dist loadgroup
+
+# The README's screenshots: the browser tests save them under test-artifacts/ (git-ignored);
+# this copies them over docs/. `make test` never touches docs/.
+screenshots: system-packages install-dev catalogs
+	$(PY) -m pytest -q tests/browser/test_webchat.py::test_chat_a_few_turns_at_320_px \
+		tests/browser/test_dashboard.py::test_two_organizations_see_only_their_own_families
+	cp test-artifacts/webchat.png docs/webchat.png
+	cp test-artifacts/dashboard-plans.png docs/dashboard.png
 
 clean:
 	rm -rf $(VENV) var test-artifacts

@@ -11,12 +11,11 @@ import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from app import create_app
 from bot.careteam.consent import SHARE_STEPS
@@ -27,7 +26,7 @@ from bot.settings import Settings
 from bot.store.client import client_for_url
 from bot.store.crypto import cipher_from_settings
 from bot.store.redis_store import RedisConversationStore
-from tests.browser.test_webchat import LAUNCH_ARGS, chromium  # noqa: F401 - a fixture
+from tests.browser.conftest import ARTIFACTS
 from tests.dashboard.conftest import (
     MEMBERS,
     PASSWORD,
@@ -60,8 +59,6 @@ from tests.web.conftest import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("redis-db11")]
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
 TABLET = {"width": 768, "height": 1024}
 EVERYTHING_TO_HOME_VISITORS = {
     **{step: ["home_visitor"] for step in SHARE_STEPS.values()},
@@ -145,16 +142,6 @@ def plans(settings: Settings, keyspace: KeySpace, server: UvicornThread) -> dict
         return worker.submit(asyncio.run, seed()).result()
 
 
-@pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Browser]:  # noqa: F811 - the imported fixture
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(chromium), headless=True, args=LAUNCH_ARGS
-        )
-        yield launched
-        launched.close()
-
-
 class Tablet:
     """One member's browser at tablet size; remembers every URL it fetched."""
 
@@ -226,8 +213,8 @@ def test_two_organizations_see_only_their_own_families(
     expect(page.get_by_role("heading", name="Plans shared with you")).to_be_visible()
     no_horizontal_scroll(page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for path in (ROOT / "docs" / "dashboard.png", ARTIFACTS / "dashboard-plans.png"):
-        page.screenshot(path=str(path), animations="disabled")
+    # `make screenshots` copies this one to docs/dashboard.png.
+    page.screenshot(path=str(ARTIFACTS / "dashboard-plans.png"), animations="disabled")
     page.get_by_role("link", name="Maria").click()
     expect(page.get_by_role("heading", name="Maria", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="Basic needs")).to_be_visible()

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from app import create_app
 from bot.engine.machine import Engine
@@ -22,6 +18,7 @@ from bot.settings import Settings
 from bot.store.client import client_for_url
 from bot.store.crypto import cipher_from_settings
 from bot.store.redis_store import RedisConversationStore
+from tests.browser.conftest import ARTIFACTS
 from tests.fakes import UvicornThread
 from tests.web.conftest import REDIS_URL, KeySpace, make_settings, new_keyspace, runtime_of
 from tests.web.test_whole_plan import next_text
@@ -29,31 +26,8 @@ from tests.web.test_whole_plan import next_text
 # Shares Redis db 14 with tests/web (flushed around tests): the same xdist worker runs both.
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("redis-db14")]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = (ROOT / "docs" / "webchat.png", ROOT / "test-artifacts" / "webchat.png")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOT = ARTIFACTS / "webchat.png"  # `make screenshots` copies it to docs/
 MAX_TURNS = 600
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    """Debian's chromium, installed here if missing (as CI must): never a skip."""
-    if CHROMIUM.exists():
-        return CHROMIUM
-    if os.geteuid() != 0:
-        pytest.fail(
-            f"{CHROMIUM} is missing and this user cannot install it; run as root or "
-            "`sudo apt-get install -y chromium` first"
-        )
-    apt = shutil.which("apt-get")
-    if apt is None:
-        pytest.fail(f"{CHROMIUM} is missing and apt-get is not available to install it")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run([apt, "update", "-qq"], check=True, env=env)
-    subprocess.run([apt, "install", "-y", "-qq", "chromium"], check=True, env=env)
-    assert CHROMIUM.exists(), f"apt-get installed chromium but {CHROMIUM} is still missing"
-    return CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -79,16 +53,6 @@ def keyspace() -> Iterator[KeySpace]:
 def server(settings: Settings, keyspace: KeySpace) -> Iterator[UvicornThread]:
     with UvicornThread(create_app(settings, key_prefix=keyspace.prefix)) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(chromium), headless=True, args=LAUNCH_ARGS
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -163,9 +127,8 @@ def test_chat_a_few_turns_at_320_px(page: Page) -> None:
     expect(page.get_by_text("Safe Start web chat (demo)")).to_be_visible()
 
     page.set_viewport_size({"width": 390, "height": 700})
-    for path in SCREENSHOTS:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(path), animations="disabled")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), animations="disabled")
 
 
 def test_empty_message_shows_an_error_and_sends_nothing(page: Page) -> None:
