@@ -43,6 +43,10 @@ RECOVERY_YES_STEPS: tuple[str, ...] = ("share_recovery_ok", "recovery_terms", "r
 # The private safety answers (feel_safe, safe_contact) need their own yes on top of share_safety.
 PRIVATE_SECTION = "safety"
 PRIVATE_YES_STEP = "share_safety_private"
+# Birth's private answer on what hospital staff may know about recovery (`part2: true` in
+# the flow) is Part 2 material too: it goes to a Birth recipient only under the same three
+# yeses, and only to a role the parent picked for the recovery part.
+PART2_PRIVATE_SECTIONS: frozenset[str] = frozenset({"birth"})
 CONSENT_STEPS: frozenset[str] = frozenset(
     {*SHARE_STEPS.values(), *RECOVERY_YES_STEPS, PRIVATE_YES_STEP}
 )
@@ -171,12 +175,15 @@ def _roles(value: Any) -> list[str]:
 def _permits(answers: Mapping[str, Any]) -> dict[tuple[str, str], tuple[bool, bool]]:
     """(section, role) -> (includes_private, part2) for everything the answers allow."""
     allowed: dict[tuple[str, str], tuple[bool, bool]] = {}
+    part2 = all(answers.get(s) is True for s in RECOVERY_YES_STEPS)
+    part2_roles = set(_roles(answers.get(SHARE_STEPS[PART2_SECTION]))) if part2 else set()
     for section, step in SHARE_STEPS.items():
-        if section == PART2_SECTION and not all(answers.get(s) is True for s in RECOVERY_YES_STEPS):
+        if section == PART2_SECTION and not part2:
             continue  # anything short of three explicit yeses keeps recovery unshared
-        private = section == PRIVATE_SECTION and answers.get(PRIVATE_YES_STEP) is True
+        safety_yes = section == PRIVATE_SECTION and answers.get(PRIVATE_YES_STEP) is True
         for role in _roles(answers.get(step)):
-            allowed[(section, role)] = (private, section == PART2_SECTION)
+            under_part2 = section in PART2_PRIVATE_SECTIONS and role in part2_roles
+            allowed[(section, role)] = (safety_yes or under_part2, section == PART2_SECTION)
     return allowed
 
 

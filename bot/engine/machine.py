@@ -543,6 +543,13 @@ class Engine:
         # Every answer the part holds, named even on a shared phone: this is the consent
         # itself, asked now (the private answers get their own question).
         labels = [voice(s.label) for s in answered_route(section, session.plan)]
+        if section.sensitive:  # Part 2: with it go private recovery answers of other parts
+            labels += [
+                voice(s.label)
+                for f in self.flows.sections
+                for s in f.steps
+                if s.part2 and session.plan.has_answer(f.id, s.id)
+            ]
         today = self.translator.format_date(session.locale, turn.today)
         who_line = voice(m.CONSENT_WHO, date=today, organizations=who, intermediary=through)
         items = labels or [voice(m.CONSENT_NOTHING_YET)]
@@ -580,12 +587,35 @@ class Engine:
         turn.say(m.SHARING_HOW_TO_STOP)
         session.listing = {"kind": "sharing", "items": [role for role, _ in shown]}
 
-    def _stop_sharing(self, turn: _Turn, role: str | None = None) -> None:
-        """Revoke sharing with one role, or with everyone; it holds for every later delivery."""
+    def _ask_which_part(self, turn: _Turn, role: str) -> None:
+        """A recipient who sees several parts: stop one part, or all of them."""
+        parts = dict(recipients(self._consent_steps(), turn.session.plan)).get(role, [])
+        if len(parts) <= 1:
+            self._stop_sharing(turn, role)
+            return
+        who = turn.voice(role_label(self._consent_steps(), role))
+        lines = [turn.voice(m.SHARING_WHICH_PART, who=who)]
+        lines += [f"{n}. {self._part_name(turn, step)}" for n, step in enumerate(parts, 1)]
+        lines.append(f"{len(parts) + 1}. {turn.voice(m.SHARING_ALL_PARTS)}")
+        turn.replies.extend(pack(lines))
+        items = [[role, step.id] for step in parts] + [[role, ""]]
+        turn.session.listing = {"kind": "sharing_part", "items": items}
+
+    def _part_name(self, turn: _Turn, step: Step) -> str:
+        """The part a consent step is about, by its title (shared phone: by number)."""
+        if step.shares and step.shares in self.flows.flows:
+            return _title(turn.voice, turn.session, self.flows[step.shares])
+        return turn.voice(step.label)
+
+    def _stop_sharing(self, turn: _Turn, role: str | None = None, only: str | None = None) -> None:
+        """Revoke sharing with one role (for one consent step `only`, or all), or with
+        everyone; it holds for every later delivery."""
         session = turn.session
         changed: dict[str, Flow] = {}
         for flow, step in self._consent_steps():
             if not session.plan.has_answer(flow.id, step.id):
+                continue
+            if only is not None and step.id != only:
                 continue
             answers = session.plan.answers[flow.id]
             if role is not None and role not in (answers[step.id] or []):
@@ -599,6 +629,10 @@ class Engine:
             turn.events.append(ConsentChanged(flow.id, self._records(flow, session)))
         if role is None:
             turn.say(m.SHARING_STOPPED)
+        elif only is not None:
+            who = turn.voice(role_label(self._consent_steps(), role))
+            part = next(s for _, s in self._consent_steps() if s.id == only)
+            turn.say(m.SHARING_STOPPED_PART, who=who, part=self._part_name(turn, part))
         else:
             who = turn.voice(role_label(self._consent_steps(), role))
             turn.say(m.SHARING_STOPPED_ONE, who=who)
@@ -644,7 +678,10 @@ class Engine:
         elif kind == "need_action" and number in (1, 2):
             self._parent_need_status(turn, str(item), done=number == 1)
         elif kind == "sharing":
-            self._stop_sharing(turn, str(item))
+            self._ask_which_part(turn, str(item))
+        elif kind == "sharing_part":
+            role, only = item
+            self._stop_sharing(turn, str(role), only=str(only) or None)
         else:
             return False
         return True

@@ -124,6 +124,9 @@ SHARING_HOW_TO_STOP = N_(
 SHARING_STOPPED_ONE = N_(
     "Done. {who} will not get any part of your plan from now on. Reply SHARING to check."
 )
+SHARING_WHICH_PART = N_("{who} sees these parts. Reply the number of one to stop sharing:")
+SHARING_ALL_PARTS = N_("All of them")
+SHARING_STOPPED_PART = N_("Done. {who} will not get {part} from now on. Reply SHARING to check.")
 JIT_CONSENT = N_(
     "Before we go on: you choose who may see this part. Nothing is shared unless you say so."
 )

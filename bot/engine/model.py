@@ -96,6 +96,9 @@ class Step(_Strict):
     next: tuple[Branch, ...] = ()
     # Answers kept private are saved and shared per consent, never repeated back by text.
     private: bool = False
+    # A private answer about recovery in another part: shared only under the recovery
+    # part's Part 2 consent (careteam/consent.py PART2_PRIVATE_SECTIONS), and listed with it.
+    part2: bool = False
     sets: Effect | None = None
     # A sharing permission: STOP SHARING sets it to "no" (yes_no) or to its exclusive choice.
     consent: bool = False
@@ -147,6 +150,8 @@ class Step(_Strict):
             raise ValueError(f"step {self.id!r}: a {self.type} step needs at least 2 choices")
         if self.type not in ("choice", "multi") and self.choices:
             raise ValueError(f"step {self.id!r}: only choice and multi steps take choices")
+        if self.part2 and not self.private:
+            raise ValueError(f"step {self.id!r}: a part2 answer must be private")
         if self.asks_for_help and self.type != "yes_no":
             raise ValueError(f"step {self.id!r}: only a yes_no step can ask for help")
         if self.type == "number" and (self.minimum is None or self.maximum is None):

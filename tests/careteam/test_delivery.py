@@ -45,6 +45,17 @@ def delivered(receiver: Receiver, p: Parent | None = None) -> set[tuple[str, str
     }
 
 
+def answer_keys(receiver: Receiver, p: Parent, section: str) -> set[str]:
+    """The answer keys one parent's `section` delivery carried."""
+    plan = plan_id_of(contact_of(p))
+    body = next(
+        r.body
+        for r in receiver.processed()
+        if r.body["plan_id"] == plan and r.body["section"]["key"] == section
+    )
+    return {a["key"] for a in body["section"]["answers"]}
+
+
 async def test_a_section_reaches_only_the_endpoints_consented_for_it(
     parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver, records: CareRecords
 ) -> None:
@@ -113,17 +124,8 @@ async def test_recovery_needs_its_own_yes_and_private_safety_answers_theirs(
     assert delivered(receiver, declined) == {("hope_ehr", "safety")}
     assert delivered(receiver, agreed) == {("hope_tx", "recovery"), ("hope_ehr", "safety")}
 
-    def safety_keys(p: Parent) -> set[str]:
-        plan = plan_id_of(contact_of(p))
-        body = next(
-            r.body
-            for r in receiver.processed()
-            if r.body["plan_id"] == plan and r.body["section"]["key"] == "safety"
-        )
-        return {a["key"] for a in body["section"]["answers"]}
-
-    assert "feel_safe" not in safety_keys(declined)  # absent, not blanked
-    assert "feel_safe" in safety_keys(agreed)
+    assert "feel_safe" not in answer_keys(receiver, declined, "safety")  # absent, not blanked
+    assert "feel_safe" in answer_keys(receiver, agreed, "safety")
 
 
 async def test_stop_sharing_stops_the_very_next_delivery(
@@ -491,3 +493,23 @@ async def test_on_call_is_paged_once_per_parent_per_window(
     receiver.reset()
     await drain(make_worker(page_once_s=0))
     assert [r.body["type"] for r in receiver.processed()].count("plan.handoff_requested") == 2
+
+
+async def test_what_hospital_staff_may_know_about_recovery_goes_only_under_part_2(
+    parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
+) -> None:
+    """Birth's answer on what staff may know about recovery is Part 2 material: a Birth
+    recipient gets it only when the parent gave the recovery part's three yeses to them."""
+    asked = {"share_recovery_ok": "yes", "share_recovery": SOCIAL_WORKER, "recovery_terms": "yes"}
+    birth_only = parent()
+    await birth_only.finish_plan(share(share_birth=SOCIAL_WORKER))
+    declined = parent()
+    await declined.finish_plan(share(**asked, recovery_consent="no", share_birth=SOCIAL_WORKER))
+    agreed = parent()
+    await agreed.finish_plan(share(**asked, recovery_consent="yes", share_birth=SOCIAL_WORKER))
+    await drain(make_worker())
+
+    assert "sleep_space" in answer_keys(receiver, birth_only, "birth")
+    assert "staff_know" not in answer_keys(receiver, birth_only, "birth")
+    assert "staff_know" not in answer_keys(receiver, declined, "birth")
+    assert "staff_know" in answer_keys(receiver, agreed, "birth")

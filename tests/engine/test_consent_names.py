@@ -89,3 +89,23 @@ def test_dont_share_in_every_language_takes_the_permissions_back(
     assert after["share_basic_needs"] == ["no_one"]
     assert after["share_recovery_ok"] is False
     assert result.replies[0] == engine.translator.gettext(locale, m.SHARING_STOPPED)
+
+
+def test_a_parent_stops_sharing_one_part_with_one_recipient_by_text(engine: Engine) -> None:
+    """SHARING, the recipient's number, then the part's number: only that part stops."""
+    answers = {"share_basic_needs": "1", "share_health": "1"}
+    session, _ = transcript_until(engine, "en", "recovery_consent", answers)
+    later = NOW + timedelta(days=2)
+    listed = engine.step(session, "sharing", later)
+    assert "Hospital social worker: Basic needs, Health for you" in "\n".join(listed.replies)
+    which = engine.step(listed.session, "1", later)
+    offered = "\n".join(which.replies)
+    assert "1. Basic needs\n2. Health for you\n3. Birth and going home" in offered
+    assert offered.endswith("All of them")
+    done = engine.step(which.session, "1", later)
+    care_team = done.session.plan.answers["care_team"]
+    assert care_team["share_basic_needs"] == ["no_one"]
+    assert care_team["share_health"] == ["social_worker"]
+    changed = [(e.key, e.new) for e in done.events if hasattr(e, "new")]
+    assert changed == [("share_basic_needs", ["no_one"])]
+    assert done.replies[0].startswith("Done. Hospital social worker will not get Basic needs")

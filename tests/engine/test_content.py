@@ -44,6 +44,7 @@ FILL = {
     "intermediary": "Safe Start program office",
     "date": "Wednesday, December 23, 2026",
     "count": 10,
+    "part": "Birth and going home",
 }
 # Words that judge or frighten (domain.md "Words to use"), and any hint that answers go to
 # child protective services or that this is a child-protection safety plan.
