@@ -14,7 +14,8 @@ are matched, except where:
 - the clause tells of the past long ago ("I overdosed 2 years ago").
 
 Phrase syntax: words separated by spaces; `a/b` one of these words; `@group` any entry of a
-group; a trailing `?` makes a word optional; `*` is any one word; `...` up to three words.
+group; a trailing `?` makes a word optional; `*` is any one word (never a negation); `<n>` a
+number; `...` up to four words; `$` the end of the clause ("want to end it $").
 Only prefilter words (not in `common`) start a match attempt, so a text with none of them
 costs one set intersection.
 """
@@ -50,6 +51,8 @@ _FUZZY_CACHE_MAX = 50_000
 _REMEMBER_UP_TO = 80
 _GAP = "..."
 _ANY = "*"
+_NUMBER = "<n>"
+_END = "$"
 _ONLY_COMMON = float("inf")
 
 
@@ -111,6 +114,8 @@ class _Compiler:
         part = part[:-1] if optional else part
         if part == _ANY:
             return self.any, [], optional
+        if part == _NUMBER:
+            return "[0-9]+", [], optional
         if part.startswith("@"):
             name = part[1:]
             if name not in self.groups:
@@ -127,6 +132,9 @@ class _Compiler:
         for token in phrase.split():
             if token == _GAP:
                 parts.append(f"(?:{self.any} ){{0,4}}")
+                continue
+            if token == _END:
+                parts.append(r"(?=\||$)")
                 continue
             regex, words, optional = self.element(token, where)
             parts.append(f"(?:{regex} )?" if optional else f"{regex} ")
