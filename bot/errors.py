@@ -5,6 +5,7 @@ SafeStartError
 │   └── FlowError          a conversations/*.yaml file that breaks the flow rules (file, line)
 ├── StoreError             Redis unreachable or a record that cannot be read
 │   ├── StoreUnavailable   Redis did not answer in time; nothing was changed
+│   ├── OutcomeUnknown     a write was sent but whether it ran is not known (yet)
 │   └── DecryptionError    a value that does not decrypt with any known key
 └── ChannelError           an inbound request that fails its channel's checks
     └── BadSignature       a Twilio request whose signature is missing or wrong
@@ -52,6 +53,14 @@ class StoreError(SafeStartError):
 
 class StoreUnavailable(StoreError):
     """Redis did not answer in time; nothing was changed."""
+
+
+class OutcomeUnknown(StoreError):
+    """A write was sent, Redis did not answer, and asking again found no answer either.
+
+    It may have run. The caller must not say "not saved": fail so the sender retries the
+    same message id, which then finds the stored replies.
+    """
 
 
 class DecryptionError(StoreError):

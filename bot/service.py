@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.engine.events import Event
+from bot.engine.keywords import fold
 from bot.engine.machine import Engine
 from bot.engine.session import Session
 from bot.errors import StoreError
@@ -17,6 +19,9 @@ from bot.observability import ContactHasher, Metrics
 from bot.store.base import ConversationStore, Outcome
 
 log = logging.getLogger(__name__)
+
+# Languages of recent parents, so "try again later" is in their language when Redis is down.
+LOCALE_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +56,8 @@ class Service:
         self.metrics = metrics or Metrics()
         self.contact_id = contact_id or ContactHasher()
         self.hooks: list[EventHook] = [self._log_events, *hooks]
+        # contact id -> locale, least recently seen first; in memory only, bounded.
+        self._locales: OrderedDict[str, str] = OrderedDict()
 
     def add_hook(self, hook: EventHook) -> None:
         self.hooks.append(hook)
@@ -91,6 +98,8 @@ class Service:
             raise
         finally:
             self.metrics.latency.labels(channel).observe(time.perf_counter() - started)
+        if outcome.session is not None:
+            self.remember_locale(address, outcome.session.locale)
         self.metrics.replies.labels(channel).inc(len(outcome.replies))
         if outcome.duplicate:
             self.metrics.duplicates.labels(channel).inc()
@@ -120,6 +129,20 @@ class Service:
         """The parent's language, for texts sent outside the engine (e.g. the media notice)."""
         session = await self.store.load(address)
         return session.locale if session is not None else "en"
+
+    def remember_locale(self, address: str, locale: str) -> None:
+        contact = self.contact_id(address)
+        self._locales[contact] = locale
+        self._locales.move_to_end(contact)
+        while len(self._locales) > LOCALE_CACHE_SIZE:
+            self._locales.popitem(last=False)
+
+    def known_locale(self, address: str, text: str = "") -> str:
+        """The parent's language without Redis: last seen here, else a greeting's, else "en"."""
+        cached = self._locales.get(self.contact_id(address))
+        if cached is not None:
+            return cached
+        return self.engine.keywords.language_of_greeting(fold(text[:500])) or "en"
 
     def gettext(self, locale: str, message: str) -> str:
         return self.engine.translator.gettext(locale, message)

@@ -12,7 +12,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.engine.texts import N_
-from bot.errors import BadSignature, ChannelError, StoreError
+from bot.errors import BadSignature, ChannelError, OutcomeUnknown, StoreError
 from bot.service import Service
 
 log = logging.getLogger(__name__)
@@ -126,12 +126,25 @@ class TwilioSms:
         """Handle one verified inbound text and return the TwiML answer."""
         message = InboundSms.from_form(form)
         if message.num_media > 0 and not message.body.strip():
-            return twiml([await self._media_notice(message.sender)])
+            return twiml(await self._media_notice(message.sender))
         try:
             async with asyncio.timeout(self.budget):
                 outcome = await self.service.handle_inbound(
                     message.sender, message.body, message.message_sid, now, channel="sms"
                 )
+        except OutcomeUnknown:
+            # Maybe saved: never say "try later". A 5xx makes Twilio retry this MessageSid,
+            # and the retry finds the stored replies.
+            self.service.metrics.errors.labels("outcome_unknown").inc()
+            log.error(
+                "commit outcome unknown; failing the webhook so Twilio retries",
+                extra={
+                    "event": "outcome_unknown",
+                    "channel": "sms",
+                    "contact": self.service.contact_id(message.sender),
+                },
+            )
+            raise
         except (StoreError, TimeoutError) as error:
             self.service.metrics.errors.labels("store_unavailable").inc()
             log.error(
@@ -143,7 +156,8 @@ class TwilioSms:
                     "contact": self.service.contact_id(message.sender),
                 },
             )
-            return twiml([self.service.gettext("en", TROUBLE)])
+            locale = self.service.known_locale(message.sender, message.body)
+            return twiml([self.service.gettext(locale, TROUBLE)])
         return twiml(outcome.replies)
 
     async def status(self, form: Mapping[str, str], now: datetime) -> None:
@@ -165,11 +179,19 @@ class TwilioSms:
             },
         )
 
-    async def _media_notice(self, sender: str) -> str:
+    async def _media_notice(self, sender: str) -> list[str]:
+        """The "text only" notice, in the parent's language; nothing after STOP.
+
+        When Redis cannot say whether the parent opted out, say nothing: a silent picture
+        is better than a text to someone who asked for none.
+        """
+        self.service.metrics.rejected.labels("sms", "media_only").inc()
         try:
             async with asyncio.timeout(self.budget):
-                locale = await self.service.locale_for(sender)
+                session = await self.service.store.load(sender)
         except (StoreError, TimeoutError):
-            locale = "en"
-        self.service.metrics.rejected.labels("sms", "media_only").inc()
-        return self.service.gettext(locale, MEDIA_ONLY)
+            return []
+        if session is not None and session.status == "opted_out":
+            return []
+        locale = session.locale if session is not None else "en"
+        return [self.service.gettext(locale, MEDIA_ONLY)]

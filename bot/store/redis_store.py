@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 
 from bot.engine.events import Event
 from bot.engine.session import Session
-from bot.errors import StoreUnavailable
+from bot.errors import OutcomeUnknown, StoreUnavailable
 from bot.store.base import Apply, Outcome
 from bot.store.crypto import Cipher
 from bot.store.keys import ContactKeys, KeyBuilder, field_aad
@@ -64,10 +64,25 @@ redis.call('SET', KEYS[1], 'done:' .. ARGV[1], 'PX', ARGV[5])
 return 1
 """
 
-# After apply() raised: free the lock only if it is still ours.
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
+# After apply() raised, or after a commit whose answer never came. KEYS: lock[, msg].
+# ARGV: token. Settles what happened to our commit, atomically:
+#   'saved'  the commit ran (its lock says done:<token>, or the message's replies exist);
+#   'fenced' it did not, and now cannot: a lock still ours is deleted, so a commit still in
+#            flight finds the lock gone and writes nothing (it returns 0);
+#   'unknown' no message id, and the lock has moved on: the commit may have run.
+_SETTLE = """
+if KEYS[2] then
+  local cached = redis.call('GET', KEYS[2])
+  if cached then return {'saved', cached} end
+end
+local held = redis.call('GET', KEYS[1])
+if held == 'done:' .. ARGV[1] then return {'saved'} end
+if held == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return {'fenced'}
+end
+if KEYS[2] then return {'fenced'} end
+return {'unknown'}
 """
 
 # A delivery status, kept only for a contact that still exists. KEYS: deliveries, session,
@@ -95,6 +110,8 @@ class StoreLimits:
     dev_outbox_cap: int = 200
     # Backstop over the client's own socket timeouts, for clients built elsewhere.
     call_timeout_s: float = 2.0
+    # After a commit went unanswered: how long to keep asking whether it ran.
+    settle_wait_s: float = 2.0
 
 
 def _as_bytes(value: Any) -> bytes:
@@ -121,7 +138,7 @@ class RedisConversationStore:
         self._limits = limits or StoreLimits()
         self._begin = redis.register_script(_BEGIN)
         self._commit = redis.register_script(_COMMIT)
-        self._release = redis.register_script(_RELEASE)
+        self._settle = redis.register_script(_SETTLE)
         self._record_delivery = redis.register_script(_RECORD_DELIVERY)
 
     def keys_for(self, address: str) -> ContactKeys:
@@ -134,7 +151,7 @@ class RedisConversationStore:
     async def prepare(self) -> None:
         """Load the scripts in one round trip, so the first message pays no NOSCRIPT retry."""
         async with self._call("prepare"), self._redis.pipeline(transaction=False) as pipe:
-            for script in (self._begin, self._commit, self._release, self._record_delivery):
+            for script in (self._begin, self._commit, self._settle, self._record_delivery):
                 pipe.script_load(script.script)
             await pipe.execute()
 
@@ -151,18 +168,67 @@ class RedisConversationStore:
             new_session, replies, events = apply(session)
             # The address is sealed and sent only the first time this contact writes.
             new_address = None if reply[3] else address
+        except BaseException:
+            # apply() raised or a value did not decrypt: free the lock now rather than
+            # making the next message wait out its TTL.
+            await self._release_quietly(keys, token)
+            raise
+        try:
             written = await self._write(
                 keys, message_id, token, new_session, replies, events, new_address
             )
-        except BaseException:
-            # apply() raised, a value did not decrypt, or the write failed or was cancelled:
-            # free the lock now rather than making the next message wait out its TTL.
-            await self._release_quietly(keys, token)
-            raise
+        except BaseException as error:
+            # The commit was sent (or about to be) and no answer came: it may run when Redis
+            # resumes. Settle it before saying anything: "not saved" only when it cannot run.
+            saved = await self._settle_after(keys, message_id, token, replies, error)
+            if saved is None:
+                raise
+            # It ran. Even if we were cancelled meanwhile, the answer is saved: say so.
+            log.warning("redis commit answered late; it had run", extra={"event": "late_commit"})
+            return Outcome(replies=saved, events=list(events), session=new_session)
         if written == 0:
             # Only when apply + write outlasted the lock TTL; nothing of ours was written.
             raise StoreUnavailable("the contact lock expired before the write")
         return Outcome(replies=replies, events=list(events), session=new_session)
+
+    async def _settle_after(
+        self,
+        keys: ContactKeys,
+        message_id: str | None,
+        token: str,
+        replies: list[str],
+        error: BaseException,
+    ) -> list[str] | None:
+        """After an unanswered commit: its saved replies, None if it cannot have run.
+
+        Raises OutcomeUnknown when Redis still does not say within settle_wait_s (or we
+        are cancelled while asking): the caller fails so the sender retries this message id.
+        """
+        script_keys = [keys.lock]
+        if message_id is not None:
+            script_keys.append(keys.message(message_id))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._limits.settle_wait_s
+        while True:
+            try:
+                async with self._call("settle"):
+                    reply: list[Any] = await self._settle(keys=script_keys, args=[token])
+                break
+            except StoreUnavailable:
+                if loop.time() >= deadline:
+                    raise OutcomeUnknown("the commit's outcome is unknown") from error
+                await asyncio.sleep(0.05)
+            except asyncio.CancelledError:
+                raise OutcomeUnknown("cancelled while settling the commit") from error
+        if reply[0] == b"fenced":
+            return None
+        if reply[0] == b"unknown":
+            raise OutcomeUnknown("the lock moved on; the commit may have run") from error
+        if len(reply) > 1:
+            assert message_id is not None
+            stored = self._cipher.decrypt_json(_as_bytes(reply[1]), keys.message(message_id))
+            return list(stored)
+        return replies
 
     async def _acquire(self, keys: ContactKeys, message_id: str | None, token: str) -> list[Any]:
         """Round trip 1, repeated with short sleeps while another message holds the lock."""
@@ -231,7 +297,7 @@ class RedisConversationStore:
     async def _release_quietly(self, keys: ContactKeys, token: str) -> None:
         with suppress(StoreUnavailable):
             async with self._call("release"):
-                await self._release(keys=[keys.lock], args=[token])
+                await self._settle(keys=[keys.lock], args=[token])
 
     async def load(self, address: str) -> Session | None:
         keys = self._keys.for_address(address)

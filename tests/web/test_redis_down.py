@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +19,9 @@ from tests.web.conftest import (
     inbound_params,
     make_settings,
     new_phone,
+    new_sid,
     post_signed,
+    runtime_of,
     store_of,
     twiml_messages,
 )
@@ -102,3 +106,122 @@ async def test_redis_hanging_answers_within_two_seconds(
     session = await store_of(flaky_app).load(phone)
     assert session is not None
     assert session.step == "consent"
+
+
+def stall_every_commit(
+    app: FastAPI, server: PrivateRedis, monkeypatch: pytest.MonkeyPatch, stall_s: float
+) -> list[threading.Timer]:
+    """Pause Redis just before each commit is sent; resume it stall_s later (a thread)."""
+    store = store_of(app)
+    original = store._write
+    timers: list[threading.Timer] = []
+
+    async def stalled_write(*args: Any, **kwargs: Any) -> int:
+        server.pause()
+        timer = threading.Timer(stall_s, server.resume)
+        timers.append(timer)
+        timer.start()
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(store, "_write", stalled_write)
+    return timers
+
+
+async def control_run(client: httpx.AsyncClient, app: FastAPI, texts: list[str]) -> Any:
+    """The same texts from another phone with Redis healthy: what the parent should get."""
+    phone = new_phone()
+    replies: list[str] = []
+    for body in texts:
+        replies = await send_text(client, phone, body)
+    session = await store_of(app).load(phone)
+    assert session is not None
+    return replies, (session.flow, session.step, session.tries)
+
+
+async def answer_during_a_stall(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    server: PrivateRedis,
+    monkeypatch: pytest.MonkeyPatch,
+    phone: str,
+    sid: str,
+    stall_s: float,
+) -> tuple[list[str], Any, httpx.Response]:
+    """A control run, then the parent's "Sam" (MessageSid sid) with its commit stalled."""
+    expected_replies, expected_place = await control_run(client, app, ["hi", "yes", "Sam"])
+    await send_text(client, phone, "hi")
+    await send_text(client, phone, "yes")
+    timers = stall_every_commit(app, server, monkeypatch, stall_s)
+    response = await post_signed(client, "/twilio/sms", inbound_params(phone, "Sam", sid))
+    for timer in timers:
+        timer.join()
+    monkeypatch.undo()
+    return expected_replies, expected_place, response
+
+
+async def test_commit_stalled_past_the_client_timeout_is_settled_not_repeated(
+    flaky_client: httpx.AsyncClient,
+    flaky_app: FastAPI,
+    private_redis: PrivateRedis,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Redis stalls 1.3 s during the commit (client time-out 1 s): the webhook learns whether it
+    ran. Saved: the real replies. Not saved: "try later", and the re-sent text applies once."""
+    phone, sid = new_phone(), new_sid()
+    expected_replies, expected_place, response = await answer_during_a_stall(
+        flaky_client, flaky_app, private_redis, monkeypatch, phone, sid, 1.3
+    )
+    session = await store_of(flaky_app).load(phone)
+    assert session is not None
+    if response.status_code == 503:  # still unknown within the budget: Twilio retries
+        response = await post_signed(flaky_client, "/twilio/sms", inbound_params(phone, "Sam", sid))
+    assert response.status_code == 200
+    replies = twiml_messages(response.text)
+    if replies == [TROUBLE]:
+        # "Not saved" must be true: the parent is where they were, and re-sends.
+        assert session.step == "name"
+        replies = await send_text(flaky_client, phone, "Sam")
+    assert replies == expected_replies
+    # Twilio's own retry of the same MessageSid replays, and changes nothing.
+    assert await send_text(flaky_client, phone, "Sam", sid) == expected_replies
+    after = await store_of(flaky_app).load(phone)
+    assert after is not None
+    assert (after.flow, after.step, after.tries) == expected_place
+
+
+async def test_commit_outcome_still_unknown_fails_the_webhook_and_the_retry_replays(
+    flaky_client: httpx.AsyncClient,
+    flaky_app: FastAPI,
+    private_redis: PrivateRedis,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A stall longer than the webhook's budget: 503 (never "try later"), so Twilio retries the
+    MessageSid, and the retry gets the replies of the one application of the text."""
+    phone, sid = new_phone(), new_sid()
+    expected_replies, expected_place, response = await answer_during_a_stall(
+        flaky_client, flaky_app, private_redis, monkeypatch, phone, sid, 3.0
+    )
+    assert response.status_code == 503
+    assert TROUBLE not in response.text
+    assert await send_text(flaky_client, phone, "Sam", sid) == expected_replies
+    after = await store_of(flaky_app).load(phone)
+    assert after is not None
+    assert (after.flow, after.step, after.tries) == expected_place
+
+
+async def test_trouble_reply_is_in_the_parents_language(
+    flaky_client: httpx.AsyncClient, flaky_app: FastAPI, private_redis: PrivateRedis
+) -> None:
+    """Redis down: a Spanish-speaking parent (known, or greeting in Spanish) hears Spanish."""
+    service = runtime_of(flaky_app).service
+    spanish = service.gettext("es", TROUBLE)
+    assert spanish != TROUBLE
+    known = new_phone()
+    await send_text(flaky_client, known, "hola")
+    session = await store_of(flaky_app).load(known)
+    assert session is not None
+    assert session.locale == "es"
+    private_redis.stop()
+    assert await send_text(flaky_client, known, "Sam") == [spanish]
+    assert await send_text(flaky_client, new_phone(), "hola") == [spanish]
+    assert await send_text(flaky_client, new_phone(), "hi") == [TROUBLE]

@@ -200,3 +200,16 @@ async def test_after_stop_a_crisis_text_still_alerts_and_gets_the_numbers(
     session = await store.load(phone)
     assert session is not None
     assert session.status == "opted_out"
+
+
+async def test_picture_after_stop_gets_no_reply(client: httpx.AsyncClient, app: FastAPI) -> None:
+    """After STOP only START and HELP are answered: a picture is not either."""
+    phone = new_phone()
+    await text(client, phone, "hi")
+    await text(client, phone, "STOP")
+    response = await post_signed(client, "/twilio/sms", inbound_params(phone, "", num_media=1))
+    assert response.status_code == 200
+    assert twiml_messages(response.text) == []
+    session = await store_of(app).load(phone)
+    assert session is not None
+    assert session.status == "opted_out"
