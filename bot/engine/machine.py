@@ -245,7 +245,8 @@ class Engine:
     def _relapse(self, turn: _Turn) -> None:
         """A return to use: kind words and the offer of a person. Nothing is told to anyone
         unless the parent says yes (then it is a TALK, with no word of why)."""
-        turn.say(m.RELAPSE_OFFER)
+        shared = turn.session.plan.shared_phone()
+        turn.say(m.RELAPSE_OFFER_PRIVATE if shared else m.RELAPSE_OFFER)
         turn.session.listing = {"kind": "relapse", "items": []}
 
     def _relapse_answer(self, turn: _Turn, text: str) -> bool:

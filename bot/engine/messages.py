@@ -237,6 +237,11 @@ RELAPSE_OFFER = N_(
     "Want someone from your care team to text you? Reply YES or NO. "
     "Please don't use alone, and keep naloxone near."
 )
+# The same on a shared phone: nothing that names use, recovery or naloxone.
+RELAPSE_OFFER_PRIVATE = N_(
+    "Thank you for telling me. You are not alone, and this doesn't erase your progress. "
+    "Want someone from your care team to text you? Reply YES or NO."
+)
 RELAPSE_DECLINED = N_("OK. I'm here for you. Reply TALK any time to reach a person.")
 
 # What a need is called in texts ("Places near you that may help with {need}").

@@ -214,6 +214,19 @@ def test_relapse_gets_kind_words_and_a_person_only_if_wanted(shipped_engine: Eng
     assert answer.replies == shipped_engine.step(session, "2", NOW).replies
 
 
+def test_relapse_offer_on_a_shared_phone_names_nothing(shipped_engine: Engine) -> None:
+    """Shared-phone mode: the offer still comes, with no word of use, recovery or naloxone."""
+    session = onboarded(shipped_engine)
+    session.plan.prefs["shared_phone"] = True
+    offer = shipped_engine.step(session, "i relapsed last night", NOW)
+    assert offer.replies == [m.RELAPSE_OFFER_PRIVATE]
+    for word in ("recovery", "naloxone", "use", "slip"):
+        assert word not in offer.replies[0].lower().split()
+    assert [type(e) for e in shipped_engine.step(offer.session, "yes", NOW).events] == [
+        HandoffRequested
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "locale"), [("recaí anoche", "es"), ("tive uma recaída", "pt_BR")]
 )
