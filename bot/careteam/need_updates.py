@@ -35,6 +35,7 @@ class NeedDesk:
     directory: Directory
     flows: FlowSet
     clock: Callable[[], datetime]
+    default_timezone: str
 
     async def update(
         self, who: Principal, plan_id: str, kind: str, change: NeedChange
@@ -60,7 +61,13 @@ class NeedDesk:
 
             def apply(current: Session) -> tuple[Session, list[str], list[Event]]:
                 changed, events = apply_change(
-                    current, kind, change, source=source, by=who.id, at=now
+                    current,
+                    kind,
+                    change,
+                    source=source,
+                    by=who.id,
+                    at=now,
+                    default_timezone=self.default_timezone,
                 )
                 return changed, [], events
 

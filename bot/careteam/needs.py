@@ -21,6 +21,7 @@ from bot.careteam.payload import Names, notice
 from bot.engine.events import Event, NeedChanged
 from bot.engine.loader import FlowSet
 from bot.engine.session import NeedStatus, Session
+from bot.engine.today import local_today
 
 Source = tuple[str, str]  # (section, step) whose answer shows the need
 # Fields a member may change; "version" only guards against a change made meanwhile.
@@ -99,13 +100,21 @@ class NeedChange:
 
 
 def apply_change(
-    session: Session, kind: str, change: NeedChange, *, source: Source, by: str, at: datetime
+    session: Session,
+    kind: str,
+    change: NeedChange,
+    *,
+    source: Source,
+    by: str,
+    at: datetime,
+    default_timezone: str,
 ) -> tuple[Session, list[Event]]:
     """The session with the need changed (version + 1, one history line) and its event.
 
     `source` is what the change was authorized against: a need that moved to another
     section meanwhile is a conflict, not a change. Going to "referred" without a date sets
-    the referral date to today. Nothing differs: the session as it was, and no event.
+    the referral date to today (the parent's local date). Nothing differs: the session as it
+    was, and no event.
     """
     need = session.plan.needs.get(kind)
     if need is None:
@@ -114,7 +123,8 @@ def apply_change(
         raise NeedConflict(f"{kind} now comes from another section")
     if change.version is not None and change.version != int(need.get("version", 1)):
         raise NeedConflict(f"{kind} is at version {need.get('version', 1)}")
-    if change.referred_on is not None and change.referred_on > at.date():
+    today = local_today(at, session.timezone, default_timezone)
+    if change.referred_on is not None and change.referred_on > today:
         raise NeedInvalid("referred_on is in the future")
     wanted = {name: getattr(change, name) for name in CHANGEABLE if name in change.given}
     if "status" in wanted and wanted["status"] is None:
@@ -124,7 +134,7 @@ def apply_change(
         wanted["referred_on"] = day.isoformat() if day is not None else None
     referred_on = wanted.get("referred_on") or need.get("referred_on")
     if wanted.get("status") == "referred" and not referred_on:
-        wanted["referred_on"] = at.date().isoformat()
+        wanted["referred_on"] = today.isoformat()
     if "notes" in wanted:
         wanted["notes"] = (wanted["notes"] or "").strip()
     if all(need.get(name) == value for name, value in wanted.items()):

@@ -88,7 +88,7 @@ async def start_careteam(
         forget=forget,
     )
     reader = PlanReader(store, records, directory, flows, names, settings.public_base_url)
-    needs = NeedDesk(store, records, directory, flows, reader.clock)
+    needs = NeedDesk(store, records, directory, flows, reader.clock, settings.default_timezone)
     careteam = CareTeam(directory, records, worker, reader, needs)
     if run_worker:
         await worker.prepare()

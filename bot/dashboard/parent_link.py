@@ -28,8 +28,8 @@ from bot.dashboard.printing import PrintPlan, print_part, team_contacts
 from bot.dashboard.wiring import Dashboard
 from bot.engine.events import PlanLinkRequested
 from bot.engine.texts import N_
+from bot.engine.today import local_today
 from bot.i18n import SOURCE_LOCALE
-from bot.reminders.prefs import zone
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ async def parent_print(dash: Dashboard, contact: str, now: datetime) -> PrintPla
         organization_names={o.id: o.name for o in dash.directory.organizations},
         need_records=session.plan.needs,
     )
-    today = now.astimezone(zone(session.timezone, dash.default_timezone)).date()
+    today = local_today(now, session.timezone, dash.default_timezone)
     parts = [print_part(dash, view, SOURCE_LOCALE, today)]
     if session.locale != SOURCE_LOCALE:
         parts.insert(0, print_part(dash, view, session.locale, today))

@@ -14,8 +14,8 @@ from bot.dashboard.scan import visible_sections
 from bot.dashboard.wiring import Dashboard, principal_of
 from bot.dashboard.wording import Line, english_lines, local_lines
 from bot.engine.render import Voice
+from bot.engine.today import local_today
 from bot.i18n import SOURCE_LOCALE
-from bot.reminders.prefs import zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +63,7 @@ async def print_plan(
         return None
     session = await dash.store.load_contact(contact)
     state = await dash.records.latest_consent(contact)
-    tz = zone(session.timezone if session else None, dash.default_timezone)
-    today = now.astimezone(tz).date()
+    today = local_today(now, session.timezone if session else None, dash.default_timezone)
     parts = [print_part(dash, view, SOURCE_LOCALE, today)]
     if view.locale != SOURCE_LOCALE:
         parts.insert(0, print_part(dash, view, view.locale, today))

@@ -17,7 +17,7 @@ from bot.careteam.directory import Member
 from bot.dashboard.about import short_time
 from bot.dashboard.sessions import CareSession, Loaded
 from bot.dashboard.wiring import Dashboard, dashboard_for
-from bot.reminders.prefs import zone
+from bot.engine.today import zone
 from bot.web.deps import Runtime
 
 COOKIE = "safestart_care"

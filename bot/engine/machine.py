@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.engine import messages as m
 from bot.engine.answers import ZipInfo, ZipLookup
@@ -58,6 +57,7 @@ from bot.engine.session import (
 )
 from bot.engine.sharing import NO_TEAM, TeamView, recipients, role_label, without_role
 from bot.engine.texts import Translator
+from bot.engine.today import local_today
 from bot.engine.understand import read_answer
 
 CRISIS_TEXTS = {
@@ -112,6 +112,7 @@ class _Turn:
     session: Session
     now: datetime
     voice: Voice
+    default_timezone: str
     replies: list[str] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     # The parent's text asked for a person or for help (TALK, HELP, STOP, crisis words).
@@ -122,8 +123,7 @@ class _Turn:
 
     @property
     def today(self) -> date:
-        tz = ZoneInfo(self.session.timezone) if self.session.timezone else None
-        return self.now.astimezone(tz).date() if tz else self.now.date()
+        return local_today(self.now, self.session.timezone, self.default_timezone)
 
 
 class Engine:
@@ -155,7 +155,7 @@ class Engine:
         """Handle one inbound text. `session` is not changed; the new one is returned."""
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
-        turn = _Turn(session.copy(), now, self._voice(session))
+        turn = _Turn(session.copy(), now, self._voice(session), self.settings.default_timezone)
         self._handle(turn, text)
         turn.session.last_seen = now.isoformat()
         if not any(isinstance(e, ErasureRequested) for e in turn.events):

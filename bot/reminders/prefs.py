@@ -14,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.engine.session import Plan, Session
+from bot.engine.today import zone
 
 OFF = "reminders_off"
 DETAILED = "detailed_reminders"
@@ -78,17 +79,6 @@ def _date(value: Any) -> date | None:
         except ValueError:
             return None
     return None
-
-
-def zone(name: str | None, default: str) -> ZoneInfo:
-    """The parent's zone (from their ZIP code), else the program default."""
-    for candidate in (name, default):
-        if candidate:
-            try:
-                return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return ZoneInfo("America/New_York")
 
 
 def profile(session: Session | None, default_timezone: str) -> Profile:

@@ -16,9 +16,9 @@ from redis.exceptions import RedisError
 
 from bot.engine.events import CantReach, Event
 from bot.engine.session import Session
+from bot.engine.today import local_today
 from bot.errors import StoreUnavailable
 from bot.reminders.planner import Conversations
-from bot.reminders.prefs import zone
 from bot.reminders.store import ReminderStore
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class Reach:
         if session is None:
             return None  # nobody (or erased): nothing to count, nothing to flag
         contact = self._conversations.keys_for(address).contact
-        day = now.astimezone(zone(session.timezone, self._default_timezone)).date()
+        day = local_today(now, session.timezone, self._default_timezone)
         failures, days = await self._store.record_failure(contact, message_id, day)
         if days < CANT_REACH_DAYS or FLAG in session.plan.flags:
             return None

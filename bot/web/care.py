@@ -25,8 +25,8 @@ from bot.dashboard.scan import visible_sections
 from bot.dashboard.signin_form import FORM_COOKIE, SignInForms, new_nonce
 from bot.dashboard.wiring import Dashboard, principal_of
 from bot.engine.session import NEED_STATUSES
+from bot.engine.today import local_today, zone
 from bot.reminders.intake import InvalidAppointment, UnknownPlan
-from bot.reminders.prefs import zone
 
 router = APIRouter(prefix="/care", include_in_schema=False)
 
@@ -174,7 +174,7 @@ async def plans(request: Request, viewer: web.ViewerDep, q: str = "", page: int 
         "page": shown,
         "query": q[:100],
         "visits": visits,
-        "today": now.date(),
+        "today": local_today(now, None, dash.default_timezone),
     }
     return web.page(request, "care/plans.html", context, viewer=viewer)
 
@@ -195,7 +195,7 @@ async def _plan_response(
     context = {
         "title": found.about.name,
         "plan": found,
-        "today": viewer.now.date(),
+        "today": local_today(viewer.now, None, viewer.dash.default_timezone),
         "kind_labels": appointments.KIND_LABELS,
         "error": error,
         "done": DONE.get(done, ""),
