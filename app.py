@@ -134,6 +134,7 @@ def create_app(
                 cipher,
                 forget=forget_reminders,
                 config=DeliveryConfig(page_once_s=page_once_s),
+                metrics=metrics,
             )
             stack.push_async_callback(stop_careteam, careteam)
             # Consent names names: the engine reads organizations from the directory.

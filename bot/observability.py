@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 # Fields a log call may attach with `extra=`; anything else is dropped, so a careless
 # `extra={"body": ...}` can never put message text or a phone number into the log.
@@ -38,6 +38,11 @@ SAFE_FIELDS = frozenset(
         "step",
         "method",
         "code",
+        "webhook_id",
+        "endpoint",
+        "attempt",
+        "result",
+        "wait_s",
     }
 )
 
@@ -128,6 +133,35 @@ class Metrics:
             "safestart_delivery_status",
             "Delivery status callbacks, by status",
             ["status"],
+            registry=r,
+        )
+        # Care-team webhooks: an outage shows while it happens, a parked job shows at once.
+        self.careteam_attempts = Counter(
+            "safestart_careteam_delivery_attempts",
+            "Care-team webhook posts tried",
+            ["endpoint"],
+            registry=r,
+        )
+        self.careteam_results = Counter(
+            "safestart_careteam_deliveries",
+            "Care-team webhook posts by result: delivered, failed, parked",
+            ["endpoint", "result"],
+            registry=r,
+        )
+        self.careteam_retries = Counter(
+            "safestart_careteam_delivery_retries",
+            "Failed care-team posts scheduled to be tried again",
+            ["endpoint"],
+            registry=r,
+        )
+        self.careteam_pending = Gauge(
+            "safestart_careteam_deliveries_pending",
+            "Care-team deliveries in the schedule (due now, leased or waiting to retry)",
+            registry=r,
+        )
+        self.careteam_parked = Gauge(
+            "safestart_careteam_deliveries_parked",
+            "Care-team deliveries parked after their last try (retry with the CLI)",
             registry=r,
         )
         self.latency = Histogram(

@@ -326,6 +326,14 @@ class CareRecords:
             created, _ = await pipe.execute()
         return int(created) > 0
 
+    async def queue_depths(self) -> tuple[int, int]:
+        """(jobs in the schedule, parked jobs), for the operators' gauges."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zcard(self.keys.due)
+            pipe.zcard(self.keys.parked)
+            due, parked = await pipe.execute()
+        return int(due), int(parked)
+
     async def claim_due(self, now_ms: float, lease_ms: float, limit: int) -> list[tuple[str, str]]:
         """(contact, webhook id) of due jobs, each leased: hidden from other workers a while."""
         raw = await self._claim(keys=[self.keys.due], args=[now_ms, now_ms + lease_ms, limit])

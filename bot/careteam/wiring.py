@@ -21,6 +21,7 @@ from bot.careteam.reader import PlanReader
 from bot.careteam.records import CareRecords
 from bot.engine.loader import FlowSet, load_flows
 from bot.flows import FLOWS_DIR
+from bot.observability import Metrics
 from bot.reports.collect import AppointmentSource
 from bot.settings import Settings
 from bot.store.crypto import Cipher
@@ -65,6 +66,7 @@ async def start_careteam(
     config: DeliveryConfig | None = None,
     run_worker: bool = True,
     forget: Forget = forget_nothing,
+    metrics: Metrics | None = None,
 ) -> CareTeam:
     """Load and check CARE_TEAM_FILE (ConfigError if it is bad), then run the worker.
 
@@ -86,12 +88,14 @@ async def start_careteam(
         config=config,
         names=names,
         forget=forget,
+        metrics=metrics,
     )
     reader = PlanReader(store, records, directory, flows, names, settings.public_base_url)
     needs = NeedDesk(store, records, directory, flows, reader.clock, settings.default_timezone)
     careteam = CareTeam(directory, records, worker, reader, needs)
     if run_worker:
-        await worker.prepare()
+        # The worker creates its consumer group itself, retrying while Redis is away: the
+        # app starts without Redis and /healthz says 503 until it is back.
         careteam.task = asyncio.create_task(worker.run(), name="careteam-delivery")
     app.state.careteam = careteam
     log.info(

@@ -26,6 +26,7 @@ from bot.reminders.reach import Reach
 from bot.reminders.rules import OFFER_GRACE, Drop, decide
 from bot.reminders.store import is_offer_item
 from bot.reminders.texts import render_offer, render_reminder
+from bot.store.client import until_redis_answers
 from bot.store.outbox import ensure_group
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ class Dispatcher:
 
     async def run(self) -> None:
         """Until cancelled: first what a dead leader left pending, then new entries."""
-        await self.ensure_group()
+        await until_redis_answers(self.ensure_group, "reminder dispatch")
         self._running = True
         await keep_stepping(self.step, lambda: self._running, "reminder dispatch")
 

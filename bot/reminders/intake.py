@@ -28,6 +28,7 @@ from bot.reminders.planner import Planner
 from bot.reminders.replies import ListReplies
 from bot.reminders.rules import KINDS, Repeat
 from bot.reminders.store import Appointment, Source, Status
+from bot.store.client import until_redis_answers
 from bot.store.crypto import Cipher
 from bot.store.outbox import OutboxEntry, ensure_group, open_entry
 
@@ -171,7 +172,7 @@ class Intake:
         await ensure_group(self._redis, self._stream, GROUP)
 
     async def run(self) -> None:
-        await self.ensure_group()
+        await until_redis_answers(self.ensure_group, "reminder intake")
         self._running = True
         await keep_stepping(self.step, lambda: self._running, "reminder intake")
 

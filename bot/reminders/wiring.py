@@ -178,8 +178,8 @@ async def start_reminders(
     reminders = Reminders(config, planner, scheduler, intake, dispatcher, paced, reach, sync_client)
     scheduler.on_elected = reminders.start_dispatch
     scheduler.on_demoted = reminders.stop_dispatch
-    await intake.ensure_group()
-    await dispatcher.ensure_group()
+    # The consumer groups are made by intake.run() and dispatcher.run(), which wait for Redis:
+    # the app starts while Redis is away.
     await scheduler.start()
     reminders.tasks.add(asyncio.create_task(intake.run(), name="reminders-intake"))
     state.reminders = reminders

@@ -36,7 +36,15 @@ async def healthz(service: ServiceDep) -> JSONResponse:
 
 
 @router.get("/metrics", response_class=Response)
-async def metrics(runtime: RuntimeDep) -> Response:
+async def metrics(request: Request, runtime: RuntimeDep) -> Response:
+    """Prometheus text; the care-team queue gauges are read from Redis at each scrape."""
+    careteam = getattr(request.app.state, "careteam", None)
+    if careteam is not None:
+        try:
+            async with asyncio.timeout(HEALTH_BUDGET_SECONDS):
+                await careteam.worker.sender.refresh_gauges()
+        except Exception:  # Redis away: the gauges keep their last values, /metrics still answers
+            runtime.metrics.errors.labels("metrics_gauges").inc()
     return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 

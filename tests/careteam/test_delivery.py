@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -513,3 +514,56 @@ async def test_what_hospital_staff_may_know_about_recovery_goes_only_under_part_
     assert "staff_know" not in answer_keys(receiver, birth_only, "birth")
     assert "staff_know" not in answer_keys(receiver, declined, "birth")
     assert "staff_know" in answer_keys(receiver, agreed, "birth")
+
+
+async def test_a_receiver_outage_shows_in_the_metrics_and_the_log(
+    parent: ParentFactory,
+    make_worker: WorkerFactory,
+    receiver: Receiver,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Each failed post is counted and logged (ids only) with its next try; the queue depth
+    shows it waiting; parking is an ERROR and shows in the parked gauge until retried."""
+    p = parent()
+    await p.finish_plan(share(share_basic_needs=SOCIAL_WORKER))
+    receiver.down = True
+    worker = make_worker(max_attempts=3)
+    registry = worker.sender.metrics.registry
+    caplog.set_level(logging.INFO, logger="bot.careteam.delivery")
+
+    def value(name: str, **labels: str) -> float | None:
+        return registry.get_sample_value(name, labels)
+
+    await drain(worker)
+    await worker.sender.refresh_gauges()
+    assert value("safestart_careteam_delivery_attempts_total", endpoint="hope_ehr") == 1
+    failed = {"endpoint": "hope_ehr", "result": "failed"}
+    assert value("safestart_careteam_deliveries_total", **failed) == 1
+    assert value("safestart_careteam_delivery_retries_total", endpoint="hope_ehr") == 1
+    assert value("safestart_careteam_deliveries_pending") == 1
+    assert value("safestart_careteam_deliveries_parked") == 0
+    (retry,) = [r for r in caplog.records if getattr(r, "event", None) == "delivery_retry"]
+    assert retry.levelno == logging.WARNING
+    assert "503" in retry.getMessage()
+    assert p.address not in retry.getMessage()
+
+    for _ in range(5):
+        clock.advance(3600)
+        await drain(worker)
+    await worker.sender.refresh_gauges()
+    assert value("safestart_careteam_deliveries_total", **failed) == 3
+    parked = {"endpoint": "hope_ehr", "result": "parked"}
+    assert value("safestart_careteam_deliveries_total", **parked) == 1
+    assert value("safestart_careteam_deliveries_pending") == 0
+    assert value("safestart_careteam_deliveries_parked") == 1
+    (notice,) = [r for r in caplog.records if getattr(r, "event", None) == "delivery_parked"]
+    assert notice.levelno == logging.ERROR
+
+    receiver.down = False
+    assert await worker.retry_parked() == 1
+    await drain(worker)
+    await worker.sender.refresh_gauges()
+    delivered_ok = {"endpoint": "hope_ehr", "result": "delivered"}
+    assert value("safestart_careteam_deliveries_total", **delivered_ok) == 1
+    assert value("safestart_careteam_deliveries_parked") == 0

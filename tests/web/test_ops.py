@@ -69,6 +69,9 @@ async def test_metrics_count_inbound_replies_rejections_and_latency(
     assert 'safestart_rejected_requests_total{channel="sms",reason="signature"} 1.0' in body
     assert 'safestart_inbound_latency_seconds_count{channel="sms"} 1.0' in body
     assert "safestart_errors_total" in body
+    # The care-team queue, read from Redis at the scrape (nothing is waiting here).
+    assert "safestart_careteam_deliveries_pending 0.0" in body
+    assert "safestart_careteam_deliveries_parked 0.0" in body
 
 
 async def test_logs_are_json_without_phone_numbers_or_answers(

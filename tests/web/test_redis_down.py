@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -11,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from redis.exceptions import ResponseError
 
 from app import create_app
 from bot.channels.twilio_sms import TROUBLE
@@ -225,3 +228,36 @@ async def test_trouble_reply_is_in_the_parents_language(
     assert await send_text(flaky_client, known, "Sam") == [spanish]
     assert await send_text(flaky_client, new_phone(), "hola") == [spanish]
     assert await send_text(flaky_client, new_phone(), "hi") == [TROUBLE]
+
+
+async def test_the_app_starts_while_redis_is_down_and_recovers(
+    private_redis: PrivateRedis, tmp_path: Path
+) -> None:
+    """Redis away at start: the app starts, /healthz is 503, a text gets "try later"; Redis back:
+    healthy, texts are answered, and the care-team worker creates its consumer group."""
+    private_redis.stop()  # its port stays reserved for the restart below
+    application = create_app(make_settings(tmp_path, redis_url=private_redis.url))
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
+            assert (await http.get("/healthz")).status_code == 503
+            assert await send_text(http, new_phone(), "hi") == [TROUBLE]
+            private_redis.start()
+            assert (await http.get("/healthz")).json() == {"redis": "ok"}
+            replies = await send_text(http, new_phone(), "hi")
+            assert replies
+            assert replies != [TROUBLE]
+            careteam = application.state.careteam
+            stream = store_of(application).outbox_key
+            groups: list[dict[str, Any]] = []
+            for _ in range(400):  # the workers' backoff is bounded (SETUP_MAX_DELAY_S)
+                with contextlib.suppress(ResponseError):  # no stream yet
+                    groups = await careteam.records.redis.xinfo_groups(stream)
+                if len(groups) == 2:  # care-team delivery and reminder intake
+                    break
+                await asyncio.sleep(0.05)
+            names = {g["name"] for g in groups}
+            assert careteam.worker.config.group.encode() in names
+            assert len(names) == 2
+            assert careteam.task is not None
+            assert not careteam.task.done()

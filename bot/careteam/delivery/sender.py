@@ -26,6 +26,7 @@ from bot.careteam.needs import Reader, may_see
 from bot.careteam.payload import Names, encode_body, plan_id_of, section_body
 from bot.careteam.records import ERASED, AuditEntry, CareRecords, Job
 from bot.engine.loader import FlowSet
+from bot.observability import Metrics
 
 log = logging.getLogger("bot.careteam.delivery")
 
@@ -54,8 +55,10 @@ class Sender:
         client: httpx.AsyncClient,
         clock: Clock,
         jitter: Jitter,
+        metrics: Metrics | None = None,
     ) -> None:
         self.records = records
+        self.metrics = metrics or Metrics()
         self._directory = directory
         self._flows = flows
         self._names = names
@@ -100,8 +103,10 @@ class Sender:
         body = await self._body_for(job, endpoint)
         if body is None:
             return
+        self.metrics.careteam_attempts.labels(endpoint.id).inc()
         ok, result = await self._post(endpoint, job.webhook_id, encode_body(body))
         attempt = job.attempts + 1
+        self.metrics.careteam_results.labels(endpoint.id, "delivered" if ok else "failed").inc()
         await self._audit(job, endpoint, "deliver", result, attempt)
         if not ok:
             await self._failed(job, endpoint, result, attempt)
@@ -112,15 +117,39 @@ class Sender:
 
     async def _failed(self, job: Job, endpoint: Endpoint | None, result: str, attempt: int) -> None:
         """Try again after a backoff, or park the job once it has used all its tries."""
+        # Logged with ids only: the webhook id, the endpoint and the HTTP status or error class.
+        fields = {"webhook_id": job.webhook_id, "endpoint": job.endpoint, "attempt": attempt}
         if attempt >= self._config.max_attempts:
             await self.records.park_job(job, attempt, self._clock() * 1000, result)
             await self._audit(job, endpoint, "park", result, attempt)
-            log.warning(
-                "delivery %s to %s parked after %d tries", job.webhook_id, job.endpoint, attempt
+            self.metrics.careteam_results.labels(job.endpoint, "parked").inc()
+            log.error(
+                "delivery %s to %s parked after %d tries (last: %s); retry it with the CLI",
+                job.webhook_id,
+                job.endpoint,
+                attempt,
+                result,
+                extra={"event": "delivery_parked", "result": result, **fields},
             )
         else:
             wait = backoff_s(attempt, self._config, self._jitter)
             await self.records.reschedule_job(job, attempt, (self._clock() + wait) * 1000, result)
+            self.metrics.careteam_retries.labels(job.endpoint).inc()
+            log.warning(
+                "delivery %s to %s failed (try %d: %s); next try in %.0f s",
+                job.webhook_id,
+                job.endpoint,
+                attempt,
+                result,
+                wait,
+                extra={"event": "delivery_retry", "result": result, "wait_s": wait, **fields},
+            )
+
+    async def refresh_gauges(self) -> None:
+        """Set the pending and parked gauges from Redis (at each /metrics scrape)."""
+        pending, parked = await self.records.queue_depths()
+        self.metrics.careteam_pending.set(pending)
+        self.metrics.careteam_parked.set(parked)
 
     async def _body_for(self, job: Job, endpoint: Endpoint) -> Mapping[str, Any] | None:
         """The body to send now, or None when consent or a newer version says not to."""

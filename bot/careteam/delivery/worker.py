@@ -30,6 +30,8 @@ from bot.careteam.erasure import Eraser, Forget, forget_nothing
 from bot.careteam.payload import Names
 from bot.careteam.records import CareRecords
 from bot.engine.loader import FlowSet
+from bot.observability import Metrics
+from bot.store.client import until_redis_answers
 from bot.store.crypto import Cipher
 from bot.store.keys import OUTBOX_STREAM
 from bot.store.limiter import Limiter, PageGate
@@ -60,6 +62,7 @@ class DeliveryWorker:
         jitter: Jitter = system_jitter,
         names: Names | None = None,
         forget: Forget = forget_nothing,
+        metrics: Metrics | None = None,
     ) -> None:
         self.config = config or DeliveryConfig()
         self.records = records
@@ -100,6 +103,7 @@ class DeliveryWorker:
             client=self._http,
             clock=clock,
             jitter=jitter,
+            metrics=metrics,
         )
 
     async def prepare(self) -> None:
@@ -108,8 +112,9 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         """Work until cancelled; Redis or network trouble is logged and retried, never fatal."""
-        await self.prepare()
         try:
+            # The app starts without Redis: wait for it here rather than die.
+            await until_redis_answers(self.prepare, "care-team delivery")
             while True:
                 if being_cancelled():
                     # A cancel that redis-py turned into an error inside step() was caught
