@@ -41,6 +41,16 @@ class ContactKeys:
         return self._key("lock")
 
     @property
+    def queue(self) -> str:
+        """Messages waiting for the lock, in arrival order (zset: token -> ticket)."""
+        return self._key("queue")
+
+    @property
+    def beats(self) -> str:
+        """Each waiter's "still here until" (ms), and the ticket counter (hash)."""
+        return self._key("beats")
+
+    @property
     def deliveries(self) -> str:
         return self._key("deliveries")
 

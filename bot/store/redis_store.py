@@ -25,17 +25,47 @@ log = logging.getLogger(__name__)
 
 DAY_S = 24 * 3600
 
-# Round trip 1. KEYS: lock, session, plan, address[, msg]. ARGV: token, lock ttl ms.
+# Round trip 1, repeated while others are ahead. KEYS: lock, session, plan, address, queue,
+# beats[, msg]. ARGV: token, lock ttl ms, beat ttl ms.
 # A lock still holding our own token is ours: the client may have retried this very call.
 # "done:<token>" is a released lock that remembers its last holder (see _COMMIT).
+# Texts of one contact are applied in arrival order: the first call takes a ticket (the
+# queue); the lock goes only to the head of the queue. Each call renews the caller's beat;
+# a waiter ahead whose beat ran out (its process died, or it gave up) is dropped.
 _BEGIN = """
-if KEYS[5] then
-  local cached = redis.call('GET', KEYS[5])
-  if cached then return {'dup', cached} end
+local function leave()
+  redis.call('ZREM', KEYS[5], ARGV[1])
+  redis.call('HDEL', KEYS[6], ARGV[1])
+  if redis.call('ZCARD', KEYS[5]) == 0 then redis.call('DEL', KEYS[5], KEYS[6]) end
+end
+if KEYS[7] then
+  local cached = redis.call('GET', KEYS[7])
+  if cached then
+    leave()
+    return {'dup', cached}
+  end
 end
 local held = redis.call('GET', KEYS[1])
-if held and held ~= ARGV[1] and string.sub(held, 1, 5) ~= 'done:' then
-  return {'busy', redis.call('PTTL', KEYS[1])}
+local free = not held or string.sub(held, 1, 5) == 'done:'
+if held ~= ARGV[1] and not (free and redis.call('EXISTS', KEYS[5]) == 0) then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local beat = tonumber(ARGV[3])
+  if not redis.call('ZSCORE', KEYS[5], ARGV[1]) then
+    redis.call('ZADD', KEYS[5], redis.call('HINCRBY', KEYS[6], '#ticket', 1), ARGV[1])
+  end
+  redis.call('HSET', KEYS[6], ARGV[1], now + beat)
+  redis.call('PEXPIRE', KEYS[5], beat * 4)
+  redis.call('PEXPIRE', KEYS[6], beat * 4)
+  while true do
+    local head = redis.call('ZRANGE', KEYS[5], 0, 0)[1]
+    if head == ARGV[1] then break end
+    if tonumber(redis.call('HGET', KEYS[6], head) or '0') >= now then return {'busy', 0} end
+    redis.call('ZREM', KEYS[5], head)
+    redis.call('HDEL', KEYS[6], head)
+  end
+  if not free then return {'busy', redis.call('PTTL', KEYS[1])} end
+  leave()
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return {'ok', redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]),
@@ -104,6 +134,9 @@ class StoreLimits:
     # lock) should not keep a parent waiting long.
     lock_ttl_ms: int = 3_000
     lock_wait_s: float = 10.0
+    # A waiter renews its place in the contact's queue on every poll (at most every 50 ms);
+    # one silent this long (its process died) loses its place to those behind it.
+    queue_beat_ms: int = 1_000
     reply_ttl_s: int = 7 * DAY_S
     deliveries_ttl_s: int = 30 * DAY_S
     outbox_maxlen: int = 1_000_000
@@ -232,26 +265,28 @@ class RedisConversationStore:
 
     async def _acquire(self, keys: ContactKeys, message_id: str | None, token: str) -> list[Any]:
         """Round trip 1, repeated with short sleeps while another message holds the lock."""
-        script_keys = [keys.lock, keys.session, keys.plan, keys.address]
+        script_keys = [keys.lock, keys.session, keys.plan, keys.address, keys.queue, keys.beats]
         if message_id is not None:
             script_keys.append(keys.message(message_id))
+        args: list[str | int] = [token, self._limits.lock_ttl_ms, self._limits.queue_beat_ms]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._limits.lock_wait_s
         delay = 0.002
         while True:
             async with self._call("begin"):
-                reply: list[Any] = await self._begin(
-                    keys=script_keys, args=[token, self._limits.lock_ttl_ms]
-                )
+                reply: list[Any] = await self._begin(keys=script_keys, args=args)
             if reply[0] != b"busy":
                 return reply
             left = deadline - loop.time()
             if left <= 0:
                 raise StoreUnavailable("another message for this contact held the lock too long")
-            # Jitter spreads waiters out; never sleep past the holder's TTL or our deadline.
-            held_s = max(int(reply[1]), 1) / 1000
+            # The queue keeps the order; jitter only spreads the polls. Never sleep past the
+            # holder's TTL (reply[1] > 0: the lock's PTTL) or our deadline.
             jitter = 0.5 + secrets.randbelow(1000) / 1000
-            await asyncio.sleep(min(delay * jitter, held_s, left))
+            wait = min(delay * jitter, left)
+            if int(reply[1]) > 0:
+                wait = min(wait, int(reply[1]) / 1000)
+            await asyncio.sleep(wait)
             delay = min(delay * 2, 0.05)
 
     def _open(self, keys: ContactKeys, raw_session: Any, raw_plan: Any) -> Session:

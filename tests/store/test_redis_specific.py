@@ -253,7 +253,8 @@ async def test_repeating_a_commit_whose_reply_was_lost_does_not_write_twice(
     store = redis_store
     keys = store.keys_for(PHONE)
     token = "t" * 32
-    await store._begin(keys=[keys.lock, keys.session, keys.plan, keys.address], args=[token, 5000])
+    begin_keys = [keys.lock, keys.session, keys.plan, keys.address, keys.queue, keys.beats]
+    await store._begin(keys=begin_keys, args=[token, 5000, 1000])
     commit_keys = [keys.lock, keys.session, keys.plan, keys.address, store.outbox_key]
     args: list[Any] = [token, b"s", b"p", b"a", 5000, keys.contact, 1000, 60, b"", "T", b"e"]
 
@@ -392,3 +393,50 @@ async def test_erase_outbox_takes_the_contacts_events_up_to_the_erasure_only(
     assert len(mine) == 1
     assert mine[0].entry_id > until
     assert len([e for e in left if e.contact != contact]) == 5
+
+
+def recording_apply(label: str, applied: list[str]) -> Apply:
+    def apply(session: Session) -> tuple[Session, list[str], list[Event]]:
+        applied.append(label)
+        return session, [label], []
+
+    return apply
+
+
+@pytest.mark.parametrize("lock_wait_s", [20.0])
+async def test_a_contacts_texts_are_applied_in_arrival_order(
+    redis_store: RedisConversationStore, raw_redis: Redis
+) -> None:
+    """Twenty texts queue behind a held lock, each arriving after the one before; when the
+    lock frees they are applied in that order, not in whichever order the polls land."""
+    keys = redis_store.keys_for(PHONE)
+    await raw_redis.set(keys.lock, "another-message", px=10_000)
+    applied: list[str] = []
+    labels = [f"text-{i}" for i in range(20)]
+    tasks = []
+    for arrived, label in enumerate(labels, start=1):
+        apply = recording_apply(label, applied)
+        tasks.append(asyncio.create_task(redis_store.transact(PHONE, None, apply)))
+        for _ in range(500):  # until it has taken its ticket (bounded: fail, never hang)
+            if await raw_redis.zcard(keys.queue) >= arrived:
+                break
+            await asyncio.sleep(0.001)
+    await raw_redis.delete(keys.lock)
+    outcomes = await asyncio.gather(*tasks)
+    assert applied == labels
+    assert [o.replies for o in outcomes] == [[label] for label in labels]
+    assert await raw_redis.exists(keys.queue, keys.beats) == 0  # nothing left behind
+
+
+@pytest.mark.parametrize("lock_wait_s", [20.0])
+async def test_a_waiter_that_vanished_loses_its_place(
+    redis_store: RedisConversationStore, raw_redis: Redis
+) -> None:
+    """A ticket whose holder stopped asking (its process died) does not block those behind."""
+    keys = redis_store.keys_for(PHONE)
+    await raw_redis.zadd(keys.queue, {"dead-waiter": 1})
+    await raw_redis.hset(keys.beats, mapping={"dead-waiter": 0, "#ticket": 1})
+    applied: list[str] = []
+    outcome = await redis_store.transact(PHONE, None, recording_apply("alive", applied))
+    assert outcome.replies == ["alive"]
+    assert applied == ["alive"]
