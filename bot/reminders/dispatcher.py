@@ -18,7 +18,7 @@ from bot.engine.session import Session
 from bot.engine.texts import Translator
 from bot.errors import StoreError
 from bot.reminders.keys import parse_job_id
-from bot.reminders.loops import keep_stepping
+from bot.reminders.loops import keep_stepping, stop_if_cancelled
 from bot.reminders.planner import Planner
 from bot.reminders.prefs import profile, suppression
 from bot.reminders.ratelimit import Priority, TokenBucket
@@ -111,8 +111,8 @@ class Dispatcher:
 
     async def run(self) -> None:
         """Until cancelled: first what a dead leader left pending, then new entries."""
-        await until_redis_answers(self.ensure_group, "reminder dispatch")
         self._running = True
+        await until_redis_answers(self.ensure_group, "reminder dispatch")
         await keep_stepping(self.step, lambda: self._running, "reminder dispatch")
 
     async def step(self, *, block: bool = True) -> int:
@@ -121,6 +121,7 @@ class Dispatcher:
             self._stream, GROUP, self._consumer, self._claim_idle_ms, "0-0", count=100
         )
         handled = await self._handle_batch(claimed)
+        stop_if_cancelled()  # before blocking: a cancel may have been swallowed above
         reply: list[Any] = await self._redis.xreadgroup(  # type: ignore[assignment]
             GROUP,
             self._consumer,

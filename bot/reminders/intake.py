@@ -23,7 +23,7 @@ from bot.engine.events import (
     SectionCompleted,
 )
 from bot.errors import DecryptionError
-from bot.reminders.loops import keep_stepping
+from bot.reminders.loops import keep_stepping, stop_if_cancelled
 from bot.reminders.planner import Planner
 from bot.reminders.replies import ListReplies
 from bot.reminders.rules import KINDS, Repeat
@@ -172,8 +172,8 @@ class Intake:
         await ensure_group(self._redis, self._stream, GROUP)
 
     async def run(self) -> None:
-        await until_redis_answers(self.ensure_group, "reminder intake")
         self._running = True
+        await until_redis_answers(self.ensure_group, "reminder intake")
         await keep_stepping(self.step, lambda: self._running, "reminder intake")
 
     async def step(self, *, block: bool = True) -> int:
@@ -183,6 +183,7 @@ class Intake:
             self._stream, GROUP, self._consumer, 60_000, "0-0", count=100
         )
         batches: list[Any] = [(self._stream, claimed)]
+        stop_if_cancelled()  # before blocking: a cancel may have been swallowed above
         reply: list[Any] = await self._redis.xreadgroup(  # type: ignore[assignment]
             GROUP,
             self._consumer,

@@ -8,7 +8,18 @@ from collections.abc import Awaitable, Callable
 
 from redis.exceptions import RedisError
 
+from bot.careteam.delivery.base import being_cancelled
+
 log = logging.getLogger(__name__)
+
+
+def stop_if_cancelled() -> None:
+    """Raise the cancellation a library swallowed. redis-py can finish a command whose task was
+    cancelled mid-flight and return normally (a cancel landing in XGROUP CREATE right after
+    start-up, every time): the cancel stays requested on the task, so honour it here instead
+    of starting a blocking read that keeps shutdown waiting for the read's whole timeout."""
+    if being_cancelled():
+        raise asyncio.CancelledError
 
 
 async def finish(task: asyncio.Task[None], timeout: float = 3.0) -> None:
@@ -30,8 +41,10 @@ async def keep_stepping(
     """Call `step` while `running()`; a Redis or network error is logged and retried after
     a second, never fatal (the stream keeps what was not acknowledged)."""
     while running():
+        stop_if_cancelled()
         try:
             await step()
         except (RedisError, OSError) as exc:
+            stop_if_cancelled()  # a cancel redis-py turned into a connection error
             log.warning("%s round failed: %s", what, type(exc).__name__)
             await asyncio.sleep(1.0)
