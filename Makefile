@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test check lint types catalogs install install-dev system-packages screenshots clean
+.PHONY: run test check lint types catalogs install install-dev system-packages screenshots test-clock clean
 
 # Debian packages the tests need: Chromium (browser tests), faketime (`make test-clock`).
 SYSTEM_PACKAGES := chromium faketime
@@ -46,6 +46,10 @@ system-packages:
 
 test: system-packages install-dev catalogs lint types check
 	$(PY) -m pytest -n 2 --dist loadgroup
+
+# The whole suite under faketime at the hours and days where dates go wrong (see the script).
+test-clock: system-packages install-dev catalogs
+	sh scripts/test-clock $(PY) -n 2 --dist loadgroup
 
 # The README's screenshots: the browser tests save them under test-artifacts/ (git-ignored);
 # this copies them over docs/. `make test` never touches docs/.

@@ -23,7 +23,9 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_api_base_url: str | None = None
-    public_base_url: str = "http://localhost:8000"
+    # Unset: http://localhost:PORT, the address the app is really served on (links in texts,
+    # the start-up log).
+    public_base_url: str = ""
     data_encryption_key: SecretStr | None = None
     care_team_file: Path = ROOT / "careteam.yaml"
     default_timezone: str = "America/New_York"
@@ -65,6 +67,13 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _base_url_from_port(self) -> Settings:
+        if not self.public_base_url:
+            # frozen: set the field the way pydantic itself does
+            object.__setattr__(self, "public_base_url", f"http://localhost:{self.port}")
+        return self
 
     @field_validator("quiet_hours")
     @classmethod

