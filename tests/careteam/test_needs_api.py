@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -69,6 +70,12 @@ async def test_a_member_moves_a_need_to_referred_then_connected_and_the_team_hea
     p = parent()
     plan_id = await plan_with_housing_need(p, team)
     assert need_updates(receiver, plan_id) == [("hope_ehr", "housing", "need", 1)]
+    # The member acts at 21:00 in the parent's zone (Hartford: New York), when the UTC date
+    # is already tomorrow: "referred today" is the parent's date.
+    zone = (await p.session()).timezone
+    assert zone == "America/New_York"
+    evening = datetime.combine(p.now.date() + timedelta(days=1), time(21), ZoneInfo(zone))
+    team.needs.clock = lambda: evening.astimezone(UTC)
 
     referred = await patch(
         client,
@@ -81,7 +88,7 @@ async def test_a_member_moves_a_need_to_referred_then_connected_and_the_team_hea
     assert referred.status_code == 200, referred.text
     assert referred.headers["cache-control"] == "no-store"
     need = referred.json()
-    today = datetime.now(UTC).date().isoformat()
+    today = evening.date().isoformat()
     assert (need["status"], need["version"], need["owner"]) == ("referred", 2, "hope_sw")
     assert (need["referred_on"], need["section"]) == (today, "basic_needs")
     assert need["history"][-1]["by"] == "hope_sw"
@@ -176,7 +183,7 @@ async def test_a_need_the_reader_cannot_see_and_one_the_parent_lacks_look_alike(
         ({"status": "done"}, 422),
         ({"status": None}, 422),
         ({"colour": "red"}, 422),
-        ({"referred_on": (datetime.now(UTC) + timedelta(days=3)).date().isoformat()}, 422),
+        ({"referred_on": "2999-01-01"}, 422),  # in the future
         ({"owner": "hope_nurse"}, 422),  # the nurse may not see basic needs
         ({"owner": "nobody_at_all"}, 422),
         ({"status": "referred", "version": 7}, 409),

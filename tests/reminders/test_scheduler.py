@@ -8,7 +8,6 @@ import os
 import secrets
 import subprocess
 import sys
-import time as clock_time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC, datetime, time, timedelta
@@ -292,11 +291,9 @@ async def test_two_processes_send_each_reminder_exactly_once(redis: Redis, prefi
         leader_token = (await redis.get(keys.leader) or b"").decode()
         leader = workers[tokens.index(leader_token)]
         leader.kill()
-        started = clock_time.monotonic()
         # Else the leader may have sent part of the second batch: no takeover to prove.
         assert utc_now() < due, "too slow: the second batch came due before the leader died"
         await wait_for(lambda: sent_count(2 * per_batch), timeout=15)
-        took = clock_time.monotonic() - started
         await asyncio.sleep(0.3)  # anything extra would show up now
         await adder.close()
         sent = [item.decode().split("|") for item in await redis.lrange(sent_key, 0, -1)]
@@ -306,7 +303,6 @@ async def test_two_processes_send_each_reminder_exactly_once(redis: Redis, prefi
         assert {pid for _, pid, _ in sent[per_batch:]} == {
             str(w.pid) for w in workers if w is not leader
         }
-        assert took < 10
     finally:
         for worker in workers:
             if worker.stdin:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from hypothesis import given
@@ -21,7 +21,8 @@ from bot.store.redis_store import RedisConversationStore
 from tests.reports.conftest import write_plans
 from tests.reports.synthetic import FROM, TO, Spec, expected, specs
 
-TODAY = datetime.now(UTC).date()
+# A fixed "today", long after every synthetic plan (FROM..TO): no window is still open.
+TODAY = date(2026, 11, 23)
 
 
 @pytest.mark.anyio

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
 
 import pytest
 
@@ -129,9 +128,8 @@ async def test_a_busy_contact_does_not_block_another(harness: Harness) -> None:
     """While one contact is held, another is served at once; the held one waits its turn."""
     async with harness.hold(PHONE):
         waiting = asyncio.create_task(harness.store.transact(PHONE, "SM1", append(1)))
-        started = time.monotonic()
+        # Served while PHONE is still held: a blocked call would wait out the lock.
         await harness.store.transact(OTHER, "SM2", append(2))
-        assert time.monotonic() - started < 0.5
         await asyncio.sleep(0.1)
         assert not waiting.done()
 
@@ -144,10 +142,8 @@ async def test_a_busy_contact_does_not_block_another(harness: Harness) -> None:
 async def test_waiting_for_a_held_contact_is_bounded(harness: Harness) -> None:
     """A contact held past the wait limit gives StoreUnavailable, not an endless wait."""
     async with harness.hold(PHONE):
-        started = time.monotonic()
         with pytest.raises(StoreUnavailable):
             await harness.store.transact(PHONE, "SM1", append(1))
-        assert time.monotonic() - started < 1.5
 
     assert await harness.store.load(PHONE) is None
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -37,6 +37,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("redis-db14")]
 # Answers distinctive enough to spot anywhere they might leak.
 NAME = "Zyxwanda"
 ZIP = "06103"
+HANG_GUARD_S = 30  # a hang guard, not a speed figure
 
 
 async def test_root_redirects_to_the_chat(client: httpx.AsyncClient) -> None:
@@ -194,13 +195,18 @@ async def test_an_embedded_redis_is_stopped_on_shutdown(tmp_path: Path, keyspace
     assert stopped == [True]
 
 
-async def test_the_app_always_shuts_down_promptly(tmp_path: Path, keyspace: KeySpace) -> None:
+async def test_the_app_always_shuts_down_promptly(
+    tmp_path: Path, keyspace: KeySpace, caplog: pytest.LogCaptureFixture
+) -> None:
     """Stopping the app never waits on its background workers (found hanging: a cancel that
-    redis-py turned into a connection error kept the care-team worker looping)."""
+    redis-py turned into a connection error kept the care-team worker looping; a cancel it
+    swallowed in XGROUP CREATE kept the reminder dispatcher in a blocking read). Every loop
+    stops on its first cancel: none needs the bounded retries of finish()."""
+    caplog.set_level(logging.WARNING)
     for _ in range(5):
-        async with running_app(make_settings(tmp_path), keyspace) as application:
-            transport = httpx.ASGITransport(app=application)
-            async with httpx.AsyncClient(transport=transport, base_url="https://t") as http:
-                await http.post("/chat/messages", json={"text": "hi"})
-            started = time.monotonic()
-        assert time.monotonic() - started < 2.5
+        async with asyncio.timeout(HANG_GUARD_S):
+            async with running_app(make_settings(tmp_path), keyspace) as application:
+                transport = httpx.ASGITransport(app=application)
+                async with httpx.AsyncClient(transport=transport, base_url="https://t") as http:
+                    await http.post("/chat/messages", json={"text": "hi"})
+    assert "did not stop" not in caplog.text
