@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,6 +22,11 @@ async def test_a_spanish_plan_prints_in_spanish_and_in_english(running: Running)
         zip_code=LARAMIE,
         locale="es",
     )
+    # Printed at 00:30 UTC: still the day before in Laramie, and the plan says the local date.
+    now = running.clock()
+    running.clock.advance(datetime.combine(now.date() + timedelta(days=1), time(0, 30), UTC) - now)
+    laramie_date = running.clock().astimezone(ZoneInfo("America/Denver")).date()
+    assert laramie_date != running.clock().date()
     http = await signed_in(running, "laramie_hv")
     page = await http.get(f"/care/plans/{lucia.plan_id}/print")
     assert page.status_code == 200
@@ -32,7 +39,7 @@ async def test_a_spanish_plan_prints_in_spanish_and_in_english(running: Running)
     assert "Lugar donde vivir" in spanish
     assert "Basic needs" in english
     assert "Plan of Safe Care" in english
-    assert f"Printed {long_date(running.clock().date())}" in english
+    assert f"Printed {long_date(laramie_date)}" in english
     for name in ("Ana Silva", "Laramie on-call"):
         assert name in english
     assert "Rosa" not in html  # another organization's people are not this parent's team
