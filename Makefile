@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test check lint types catalogs install install-dev system-packages screenshots test-clock clean
+.PHONY: run test schemathesis check lint types catalogs install install-dev system-packages screenshots test-clock clean
 
 # Debian packages the tests need: Chromium (browser tests), faketime (`make test-clock`).
 SYSTEM_PACKAGES := chromium faketime
@@ -58,6 +58,11 @@ screenshots: system-packages install-dev catalogs
 		tests/browser/test_dashboard.py::test_two_organizations_see_only_their_own_families
 	cp test-artifacts/webchat.png docs/webchat.png
 	cp test-artifacts/dashboard-plans.png docs/dashboard.png
+
+# Schemathesis over every operation, on loopback, against its own redis-server (needs
+# `redis-server` on PATH): bounded to 25 examples per operation and 4 minutes in all.
+schemathesis: install-dev catalogs
+	$(PY) bench/schemathesis_run.py --max-examples 25 --max-time 240
 
 clean:
 	rm -rf $(VENV) var test-artifacts

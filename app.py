@@ -47,6 +47,7 @@ from bot.store.redis_store import RedisConversationStore
 from bot.web import care, chat, install_error_handlers, ops, parent_plan, twilio
 from bot.web.deps import Runtime
 from bot.web.guards import BodyLimit, SecurityHeaders
+from bot.web.openapi import install_openapi
 
 WEB_DIR = Path(__file__).resolve().parent / "bot" / "web"
 log = logging.getLogger("safestart.app")
@@ -213,6 +214,7 @@ def create_app(
         redoc_url=None,
     )
     install_error_handlers(app, metrics)
+    install_openapi(app)
     # The last added runs first: the headers go on every answer, the 413 included.
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, hsts=settings.public_base_url.startswith("https://"))

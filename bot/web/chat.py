@@ -19,7 +19,11 @@ ChatCookie = Annotated[str | None, Cookie(alias=COOKIE_NAME)]
 
 
 class ChatMessageIn(BaseModel):
-    text: object = Field(description=f"what the parent typed, 1 to {MAX_TEXT} characters")
+    # Checked by WebChat (its own 422 codes), so typed loosely here but described as a string.
+    text: object = Field(
+        description=f"what the parent typed, 1 to {MAX_TEXT} characters",
+        json_schema_extra={"type": "string", "minLength": 1, "pattern": r"\S"},
+    )
     id: str | None = Field(default=None, description="client message id; a resend is answered once")
 
 
