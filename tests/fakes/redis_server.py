@@ -13,6 +13,8 @@ from pathlib import Path
 
 import redis
 
+from bot.store.embedded import server_env
+
 
 @dataclass
 class PrivateRedis:
@@ -51,6 +53,7 @@ class PrivateRedis:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env=server_env(),  # real time under `make test-clock`
         )
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         deadline = time.monotonic() + 5
