@@ -123,7 +123,13 @@ class Service:
     async def _over_limit(self, address: str, verdict: Verdict) -> Outcome:
         if verdict is Verdict.QUIET:
             return Outcome(replies=[])
-        return Outcome(replies=[self.gettext(await self.locale_for(address), OVER_LIMIT)])
+        # STOP holds first: an opted-out parent is never told about limits (START, HELP and
+        # crisis words pass the guard and reach the engine).
+        session = await self.store.load(address)
+        if session is not None and session.status == "opted_out":
+            return Outcome(replies=[])
+        locale = session.locale if session is not None else "en"
+        return Outcome(replies=[self.gettext(locale, OVER_LIMIT)])
 
     async def locale_for(self, address: str) -> str:
         """The parent's language, for texts sent outside the engine (e.g. the media notice)."""

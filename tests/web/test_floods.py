@@ -89,6 +89,19 @@ async def test_one_phone_past_its_limit_is_told_once_then_not_answered(
         assert OVER not in again[0]
 
 
+async def test_an_opted_out_phone_past_its_limit_hears_nothing(
+    app_and_clock: tuple[FastAPI, Clock],
+) -> None:
+    """After STOP, texts past the limit get no "too many" text: STOP holds first."""
+    app, _clock = app_and_clock
+    phone = new_phone()
+    async with client_for(app) as http:
+        assert await text(http, phone, "hi")
+        assert await text(http, phone, "STOP")
+        quiet = [await text(http, phone, "hi") for _ in range(6)]
+        assert quiet == [[]] * 6
+
+
 async def chat(http: httpx.AsyncClient, text: str, chat_id: str | None = None) -> list[str]:
     http.cookies.clear()
     if chat_id:
