@@ -157,6 +157,9 @@ class Engine:
             raise ValueError("now must be timezone-aware")
         turn = _Turn(session.copy(), now, self._voice(session), self.settings.default_timezone)
         self._handle(turn, text)
+        if not any(isinstance(e, CrisisDetected) for e in turn.events):
+            # One text per turn where it fits. Crisis numbers keep a text of their own.
+            turn.replies = list(pack(turn.replies, turn_budget=True))
         turn.session.last_seen = now.isoformat()
         if not any(isinstance(e, ErasureRequested) for e in turn.events):
             _remember(session, turn, text)
@@ -310,7 +313,7 @@ class Engine:
             return False
         name = turn.voice.name
         turn.say(m.WELCOME_BACK, name_part=f", {name}" if name else "")
-        self._prompt(turn)
+        self._prompt(turn, menu=True)
         return True
 
     # ---- commands ----------------------------------------------------------------------
@@ -362,7 +365,7 @@ class Engine:
     def _menu(self, turn: _Turn) -> None:
         turn.session.mode = "menu"
         turn.session.tries = 0
-        self._prompt(turn)
+        self._prompt(turn, menu=True)
 
     def _back(self, turn: _Turn) -> None:
         """Undo the last answer of the part being filled in; never step into another part
@@ -558,6 +561,28 @@ class Engine:
         if fits(one_line):
             return list(pack([who_line, one_line]))
         return list(pack([who_line, voice(m.CONSENT_WHAT), *[f"- {i}" for i in items]]))
+
+    def _same_people(self, session: Session, step: Step) -> list[str] | None:
+        """Who the parent last let see a part, offered again for this sharing question ("the
+        same people as before?"), so the list of roles is texted once, not once per part.
+        Never for the recovery part (Part 2 asks its own questions) nor after "no one"."""
+        if not (step.consent and step.type == "multi" and step.shares):
+            return None
+        if self.flows.flows.get(step.shares) is None or self.flows[step.shares].sensitive:
+            return None
+        choices = {c.value for c in step.choices if not c.exclusive}
+        answered = {
+            s.id: (f.id, s)
+            for f, s in self._consent_steps()
+            if s.type == "multi" and s.shares and not self.flows[s.shares].sensitive
+        }
+        for flow_id, step_id in reversed(session.trail):
+            if step_id not in answered or step_id == step.id:
+                continue
+            value = session.plan.answer(flow_id, step_id)
+            if isinstance(value, list) and value and set(value) <= choices:
+                return [str(v) for v in value]
+        return None
 
     def _consent_given(self, session: Session) -> bool:
         """Has the parent answered any sharing question yet?"""
@@ -887,6 +912,8 @@ class Engine:
             self._answer_restart(turn, text)
         elif mode == "language":
             self._answer_language(turn, text)
+        elif mode == "idle":
+            self._answer_menu(turn, text)  # a part's number, YES to go on, or one short line
         else:
             self._menu(turn)
 
@@ -897,6 +924,16 @@ class Engine:
             self._menu(turn)
             return
         flow = self.flows[session.flow or ""]
+        same = self._same_people(session, step)
+        if same is not None and not text.strip()[:1].isdigit():
+            try:
+                agreed = parse_yes_no(text, session.locale)
+            except ParseFailed:
+                agreed = None
+            if agreed is not None:
+                no_one = next(c.value for c in step.choices if c.exclusive)
+                self._store(turn, flow, step, same if agreed else [no_one])
+                return
         reading = read_answer(
             step,
             text,
@@ -1009,8 +1046,7 @@ class Engine:
         try:
             right = parse_yes_no(text, session.locale)
         except ParseFailed:
-            turn.say(m.HINT_PREFIX)
-            self._prompt(turn)
+            turn.say(m.READBACK_CONFIRM)  # one short question, not the whole read-back again
             return
         if right:
             self._finish_flow(turn, flow)
@@ -1076,7 +1112,6 @@ class Engine:
         if asked or following is None:
             return False
         session.detour = {"section": section.id, "needs": opened}
-        turn.say(m.JIT_CONSENT)
         self._goto(session, following[0], following[1].id)
         self._prompt(turn)
         return True
@@ -1303,8 +1338,9 @@ class Engine:
             return None
         return self.flows[session.flow].step(session.step)
 
-    def _prompt(self, turn: _Turn) -> None:
-        """Say again what the parent is being asked now, whatever the mode."""
+    def _prompt(self, turn: _Turn, *, menu: bool = False) -> None:
+        """Say again what the parent is being asked now. At the menu or with nothing open,
+        the 9-line menu only when it is asked for (`menu`): the text before it says how."""
         session = turn.session
         voice = turn.voice
         mode: Mode = session.mode
@@ -1314,6 +1350,16 @@ class Engine:
                 turn.say(m.SUPPORT_NOT_REPORT)  # before the first yes to sharing anything
             if step.consent and step.shares and step.type == "multi":
                 turn.replies.extend(self._consent_details(turn, self.flows[step.shares]))
+            same = self._same_people(session, step) if session.tries == 0 else None
+            if same is not None:
+                labels = dict(zip((c.value for c in step.choices), voice.labels(step), strict=True))
+                who = ", ".join(labels[v] for v in same)
+                turn.say(
+                    m.CONSENT_SAME,
+                    part=_title(voice, session, self.flows[step.shares or ""]),
+                    who=who,
+                )
+                return
             turn.replies.append(voice.question(step))
         elif mode in ("readback", "fix") and session.flow:
             flow = self.flows[session.flow]
@@ -1333,7 +1379,7 @@ class Engine:
                 for i, loc in enumerate(self.translator.locales, 1)
             ]
             turn.replies.append("\n".join(lines))
-        elif session.status == "active":
+        elif session.status == "active" and menu:
             session.mode = "menu"
             turn.replies.extend(self._menu_texts(session, voice))
 

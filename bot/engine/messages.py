@@ -83,6 +83,7 @@ READBACK_HEADER = N_("{title} - here's what you told me:")
 READBACK_ITEM = N_("{number}. {label}: {answer}")
 # Shared-phone mode: an answer that is not texted back, and a part named by its number.
 READBACK_ITEM_HIDDEN = N_("{number}. (saved, kept private)")
+READBACK_ITEMS_HIDDEN = N_("{first}-{last}. (saved, kept private)")
 PART_NUMBER = N_("Part {number}")
 # Before the parent picks who may see a part (42 CFR 2.31): who receives it, through whom,
 # what it holds, and the date. {organizations}: names from the care-team directory.
@@ -91,6 +92,12 @@ CONSENT_WHO = N_(
     "It is sent through {intermediary}."
 )
 CONSENT_WHAT = N_("It holds your answers on:")
+# The sharing question once the parent has picked people for an earlier part: the roles are
+# named, not listed again. Another answer (numbers, "nurse") picks others; unclear: the list.
+CONSENT_SAME = N_(
+    "Who may see your {part} part? Nothing is shared unless you say so. "
+    "The same people as before ({who})? Reply YES, NO for no one, or who you want."
+)
 CONSENT_TEAM_UNKNOWN = N_("the care team that serves your ZIP code")
 CONSENT_NOTHING_YET = N_("nothing yet")
 # One question asked in two parts: a new answer here changes the other one to match.

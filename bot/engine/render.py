@@ -19,6 +19,10 @@ from bot.engine.texts import Translator
 # four, the same room in characters (see README, "Text budgets").
 SEGMENT_BUDGET = 2
 UCS2_SEGMENT_BUDGET = 4
+# What one turn's texts may cost together and still go as one message (a phone shows a long
+# SMS as one text; joining never costs more segments than sending the parts one by one).
+TURN_SEGMENT_BUDGET = 4
+UCS2_TURN_SEGMENT_BUDGET = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,17 +90,19 @@ class Voice:
         title = self(m.PART_NUMBER, number=flow.number) if hidden else self(flow.title)
         kept = {s.id for s in steps if discreet and (hidden or s.discreet(answers.get(s.id)))}
         lines = [self(m.READBACK_HEADER, title=title)]
-        lines += [
-            self(m.READBACK_ITEM_HIDDEN, number=i)
-            if s.id in kept
-            else self(
-                m.READBACK_ITEM,
-                number=i,
-                label=self(s.label),
-                answer=self.answer(s, answers.get(s.id)),
-            )
-            for i, s in enumerate(steps, 1)
-        ]
+        run: list[int] = []  # numbers of hidden answers in a row: one line for them all
+        for i, s in enumerate([*steps, None], 1):
+            if s is not None and s.id in kept:
+                run.append(i)
+                continue
+            if len(run) == 1:
+                lines.append(self(m.READBACK_ITEM_HIDDEN, number=run[0]))
+            elif run:
+                lines.append(self(m.READBACK_ITEMS_HIDDEN, first=run[0], last=run[-1]))
+            run = []
+            if s is not None:
+                answer = self.answer(s, answers.get(s.id))
+                lines.append(self(m.READBACK_ITEM, number=i, label=self(s.label), answer=answer))
         if kept:
             lines.append(self(m.SEE_PRIVATE))
         return list(pack(lines))
@@ -116,17 +122,26 @@ def _labels(translator: Translator, locale: str, step: Step) -> tuple[str, ...]:
     return labels
 
 
-def fits(text: str) -> bool:
-    budget = SEGMENT_BUDGET if encoding(text) == "GSM-7" else UCS2_SEGMENT_BUDGET
-    return segment_count(text) <= budget
+def fits(text: str, *, turn_budget: bool = False) -> bool:
+    gsm = encoding(text) == "GSM-7"
+    if turn_budget:
+        return segment_count(text) <= (TURN_SEGMENT_BUDGET if gsm else UCS2_TURN_SEGMENT_BUDGET)
+    return segment_count(text) <= (SEGMENT_BUDGET if gsm else UCS2_SEGMENT_BUDGET)
 
 
-def pack(lines: list[str]) -> Iterator[str]:
-    """Join lines into as few texts as fit the budget; a line too long alone goes alone."""
+def pack(lines: list[str], *, turn_budget: bool = False) -> Iterator[str]:
+    """Join lines into as few texts as fit the budget (one text's, or with `turn_budget` what
+    one turn may send as one message); a line too long alone goes alone."""
     current = ""
     for line in lines:
         candidate = f"{current}\n{line}" if current else line
-        if current and not fits(candidate):
+        if current and not (
+            fits(candidate, turn_budget=turn_budget)
+            and (
+                not turn_budget  # joined, a text must not cost more than its parts apart
+                or segment_count(candidate) <= segment_count(current) + segment_count(line)
+            )
+        ):
             yield current
             current = line
         else:

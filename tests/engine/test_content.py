@@ -45,6 +45,8 @@ FILL = {
     "date": "Wednesday, December 23, 2026",
     "count": 10,
     "part": "Birth and going home",
+    "first": 12,
+    "last": 14,
 }
 # Words that judge or frighten (domain.md "Words to use"), and any hint that answers go to
 # child protective services or that this is a child-protection safety plan.

@@ -101,7 +101,8 @@ def test_back_out_of_order_never_reads_back_an_open_route(shipped_engine: Engine
     assert session.step == "housing_now"
     result = shipped_engine.step(session, "1", now)
     assert result.session.mode == "readback"
-    assert result.replies[-1].startswith("Is this right?")
+    assert result.replies[-1].startswith("Basic needs - here's what you told me:")
+    assert result.replies[-1].endswith("Is this right? Reply YES, or the number of one to change.")
     assert shipped_engine.step(result.session, "1", now).session.step == "housing_now"
 
 

@@ -174,13 +174,19 @@ def test_a_whole_plan_on_a_shared_phone_texts_back_no_sensitive_word(
     # The details shown with a sharing question (who, what, when) are that question: the
     # texts that hold its header, and the rest of its list when it runs over.
     what = voice(m.CONSENT_WHAT)
+    # A turn's texts go as one: take the questions, thank-yous and the support sentence out
+    # of each, and what is left is what the bot texted back.
+    ordered = sorted(asked | {support}, key=len, reverse=True)
+
+    def echo(text: str) -> str:
+        for known in ordered:
+            text = text.replace(known, "")
+        return text.strip()
+
     echoed = [
         t
-        for t in sent
-        if t not in asked
-        and t != support
-        and what not in t
-        and not all(line.startswith("- ") for line in t.splitlines())
+        for t in (echo(s) for s in sent)
+        if t and what not in t and not all(line.startswith("- ") for line in t.splitlines())
     ]
     assert any(voice(m.SEE_PRIVATE) in t for t in echoed)  # details: by the private link
     leaks = {t: found_words(locale, t) for t in echoed if found_words(locale, t)}
