@@ -180,7 +180,7 @@ def create_app(
             app.state.runtime = Runtime(
                 settings=settings,
                 service=service,
-                sms=TwilioSms(service, checker),
+                sms=TwilioSms(service, checker, plain=settings.sms_plain_letters),
                 # The chat's outbox holds what the channel router sent to it (a member's
                 # answer, the MY PLAN link), in live mode as in dev mode.
                 chat=WebChat(service),

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     quiet_hours: str = "20:00-09:00"
     program_name: str = "Safe Start"
     plan_name: str = "Plan of Safe Care"
+    # SMS only (the web chat keeps every accent): spell letters GSM-7 lacks plainly
+    # (á -> a, ç -> c), so Spanish and Portuguese texts cost GSM-7 segments, not UCS-2.
+    sms_plain_letters: bool = False
     locales: tuple[str, ...] = Field(default=("en", "es", "pt_BR"))
     host: str = "127.0.0.1"
     port: int = 8000

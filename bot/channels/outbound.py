@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
+from bot.engine.segments import plain_letters
 from bot.errors import SafeStartError
 from bot.observability import ContactHasher, Metrics
 from bot.settings import Settings
@@ -199,8 +200,11 @@ class ChannelRouter:
         store: ConversationStore,
         metrics: Metrics | None = None,
         contact_id: ContactHasher | None = None,
+        *,
+        plain: bool = False,
     ) -> None:
         self.sms = sms
+        self.plain = plain  # SMS_PLAIN_LETTERS: phones get GSM-7 spelling; web chats never
         self._metrics = metrics or Metrics()
         # A web chat's texts wait in its outbox (StoreError if Redis is away).
         self._web = DevSender(store, self._metrics, contact_id, name="web", sid_prefix="WEB")
@@ -212,7 +216,7 @@ class ChannelRouter:
         if kind is None:
             self._metrics.outbound.labels("router", "unknown_address").inc()
             raise UnknownAddress("no channel for this address")
-        return await self.sms.send(address, text)
+        return await self.sms.send(address, plain_letters(text) if self.plain else text)
 
     async def close(self) -> None:
         await self.sms.close()
@@ -230,4 +234,4 @@ def build_sender(
         if settings.twilio_live
         else DevSender(store, metrics, contact_id)
     )
-    return ChannelRouter(sms, store, metrics, contact_id)
+    return ChannelRouter(sms, store, metrics, contact_id, plain=settings.sms_plain_letters)

@@ -11,6 +11,7 @@ from datetime import datetime
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.engine.segments import plain_letters
 from bot.engine.texts import N_
 from bot.errors import BadSignature, ChannelError, OutcomeUnknown, StoreError
 from bot.service import Service
@@ -105,10 +106,16 @@ class TwilioSms:
         service: Service,
         checker: SignatureChecker,
         budget: float = STORE_BUDGET_SECONDS,
+        *,
+        plain: bool = False,
     ) -> None:
         self.service = service
         self.checker = checker
         self.budget = budget
+        self.plain = plain  # SMS_PLAIN_LETTERS: GSM-7 spelling, for the segment count
+
+    def _twiml(self, replies: list[str]) -> str:
+        return twiml([plain_letters(r) for r in replies] if self.plain else replies)
 
     def verify(self, path: str, query: str, form: Mapping[str, str], signature: str | None) -> None:
         """Raise BadSignature (logged and counted) unless Twilio signed this request."""
@@ -126,7 +133,7 @@ class TwilioSms:
         """Handle one verified inbound text and return the TwiML answer."""
         message = InboundSms.from_form(form)
         if message.num_media > 0 and not message.body.strip():
-            return twiml(await self._media_notice(message.sender))
+            return self._twiml(await self._media_notice(message.sender))
         try:
             async with asyncio.timeout(self.budget):
                 outcome = await self.service.handle_inbound(
@@ -157,8 +164,8 @@ class TwilioSms:
                 },
             )
             locale = self.service.known_locale(message.sender, message.body)
-            return twiml([self.service.gettext(locale, TROUBLE)])
-        return twiml(outcome.replies)
+            return self._twiml([self.service.gettext(locale, TROUBLE)])
+        return self._twiml(outcome.replies)
 
     async def status(self, form: Mapping[str, str], now: datetime) -> None:
         """Record a delivery status callback; StoreError propagates (Twilio may retry)."""

@@ -44,7 +44,7 @@ from bot.engine.model import Flow, Step
 from bot.engine.navigation import answered_route, applies, lookup_for, next_open, path
 from bot.engine.needs import set_status, update_from_answers
 from bot.engine.parsing import Option, ParseFailed, parse_choice, parse_int, parse_yes_no
-from bot.engine.render import Voice, fits, pack
+from bot.engine.render import Voice, fits, join_turn, pack
 from bot.engine.resources import ResourceFinder, no_resources
 from bot.engine.session import (
     HISTORY_CAP,
@@ -157,9 +157,9 @@ class Engine:
             raise ValueError("now must be timezone-aware")
         turn = _Turn(session.copy(), now, self._voice(session), self.settings.default_timezone)
         self._handle(turn, text)
-        if not any(isinstance(e, CrisisDetected) for e in turn.events):
+        if len(turn.replies) > 1 and not any(isinstance(e, CrisisDetected) for e in turn.events):
             # One text per turn where it fits. Crisis numbers keep a text of their own.
-            turn.replies = list(pack(turn.replies, turn_budget=True))
+            turn.replies = join_turn(turn.replies)
         turn.session.last_seen = now.isoformat()
         if not any(isinstance(e, ErasureRequested) for e in turn.events):
             _remember(session, turn, text)
@@ -554,7 +554,8 @@ class Engine:
                 for s in f.steps
                 if s.part2 and session.plan.has_answer(f.id, s.id)
             ]
-        today = self.translator.format_date(session.locale, turn.today)
+        day = turn.today
+        today = voice(m.CONSENT_DATE, month=day.month, day=day.day, year=day.year)
         who_line = voice(m.CONSENT_WHO, date=today, organizations=who, intermediary=through)
         items = labels or [voice(m.CONSENT_NOTHING_YET)]
         one_line = f"{voice(m.CONSENT_WHAT)} {', '.join(items)}."
@@ -773,7 +774,9 @@ class Engine:
         for kind in kinds:
             if self._unsaid(session, kind):
                 continue
-            offers = list(self.resource_finder(kind, where, session.locale))[:3]
+            listed = {item[0] for item in items}  # a place offered for two needs is listed once
+            found = self.resource_finder(kind, where, session.locale)
+            offers = [o for o in found if o.id not in listed][:3]
             if not offers:
                 continue
             group = [turn.voice(m.OFFERS_HEADER, need=self._need_label(turn, kind))]
@@ -1354,11 +1357,7 @@ class Engine:
             if same is not None:
                 labels = dict(zip((c.value for c in step.choices), voice.labels(step), strict=True))
                 who = ", ".join(labels[v] for v in same)
-                turn.say(
-                    m.CONSENT_SAME,
-                    part=_title(voice, session, self.flows[step.shares or ""]),
-                    who=who,
-                )
+                turn.say(m.CONSENT_SAME, who=who)
                 return
             turn.replies.append(voice.question(step))
         elif mode in ("readback", "fix") and session.flow:

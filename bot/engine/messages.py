@@ -47,7 +47,7 @@ TOO_LONG = N_("That's a bit long. Please keep it under {max_length} letters.")
 DATE_TOO_EARLY = N_("That date is too far back. Please check it and try again.")
 DATE_TOO_LATE = N_("That date is too far ahead. Please check it and try again.")
 UNKNOWN_ZIP = N_("I couldn't find that ZIP code. Please check it and try again.")
-PICK_MANY = N_("(You can pick more than one, like 1, 3.)")
+PICK_MANY = N_("(Pick one or more, like 1, 3.)")
 
 SKIP_REQUIRED = N_("We need this one to build your plan, so it can't be skipped.")
 SKIPPED = N_("OK, skipped.")
@@ -79,7 +79,7 @@ MENU_ITEM = N_("{number}. {title}")
 MENU_ALL_DONE = N_("You finished every part. Great work! You can change any part from the menu.")
 MENU_FINISH_ONBOARDING = N_("Let's finish a few first questions, then you'll get the menu.")
 
-READBACK_HEADER = N_("{title} - here's what you told me:")
+READBACK_HEADER = N_("{title}:")
 READBACK_ITEM = N_("{number}. {label}: {answer}")
 # Shared-phone mode: an answer that is not texted back, and a part named by its number.
 READBACK_ITEM_HIDDEN = N_("{number}. (saved, kept private)")
@@ -88,22 +88,22 @@ PART_NUMBER = N_("Part {number}")
 # Before the parent picks who may see a part (42 CFR 2.31): who receives it, through whom,
 # what it holds, and the date. {organizations}: names from the care-team directory.
 CONSENT_WHO = N_(
-    "Today, {date}. If you share this part, it goes to: {organizations}. "
-    "It is sent through {intermediary}."
+    "Today is {date}. If shared, this part goes to {organizations}, through {intermediary}."
 )
-CONSENT_WHAT = N_("It holds your answers on:")
+CONSENT_WHAT = N_("What it holds:")
+# Translators: the date of a consent, in numbers as people write it here ({day}/{month}/...).
+CONSENT_DATE = N_("{month}/{day}/{year}")
 # The sharing question once the parent has picked people for an earlier part: the roles are
 # named, not listed again. Another answer (numbers, "nurse") picks others; unclear: the list.
 CONSENT_SAME = N_(
-    "Who may see your {part} part? Nothing is shared unless you say so. "
-    "The same people as before ({who})? Reply YES, NO for no one, or who you want."
+    "Share with the same people as before ({who})? Reply YES, NO for no one, or who you want."
 )
 CONSENT_TEAM_UNKNOWN = N_("the care team that serves your ZIP code")
 CONSENT_NOTHING_YET = N_("nothing yet")
 # One question asked in two parts: a new answer here changes the other one to match.
 SAME_CHANGED = N_("You answered this in {title} too. I changed it there to match.")
-SEE_PRIVATE = N_("Private details are not texted. Reply MY PLAN for a private link to see them.")
-READBACK_CONFIRM = N_("Is this right? Reply YES, or the number of one to change.")
+SEE_PRIVATE = N_("Private details: reply MY PLAN to see them.")
+READBACK_CONFIRM = N_("Is this right? Reply YES or a number to change.")
 READBACK_CHANGE_PICK = N_("Which one should we change? Reply its number.")
 ANSWER_SKIPPED = N_("(skipped)")
 ANSWER_PRIVATE = N_("(saved, kept private)")
@@ -181,7 +181,7 @@ NEED_STATUS = {
     "declined": N_("not needed"),
 }
 
-OFFERS_HEADER = N_("Places near you that may help with {need}:")
+OFFERS_HEADER = N_("Near you, for {need}:")
 OFFERS_HOW = N_("To save one to your plan, reply its number.")
 OFFER_SAVED = N_(
     "Saved to your plan. Reply another number to save one more, or SAVED to see your list."

@@ -22,7 +22,7 @@ UCS2_SEGMENT_BUDGET = 4
 # What one turn's texts may cost together and still go as one message (a phone shows a long
 # SMS as one text; joining never costs more segments than sending the parts one by one).
 TURN_SEGMENT_BUDGET = 4
-UCS2_TURN_SEGMENT_BUDGET = 8
+UCS2_TURN_SEGMENT_BUDGET = 9
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,29 +122,43 @@ def _labels(translator: Translator, locale: str, step: Step) -> tuple[str, ...]:
     return labels
 
 
-def fits(text: str, *, turn_budget: bool = False) -> bool:
-    gsm = encoding(text) == "GSM-7"
-    if turn_budget:
-        return segment_count(text) <= (TURN_SEGMENT_BUDGET if gsm else UCS2_TURN_SEGMENT_BUDGET)
-    return segment_count(text) <= (SEGMENT_BUDGET if gsm else UCS2_SEGMENT_BUDGET)
+def fits(text: str) -> bool:
+    budget = SEGMENT_BUDGET if encoding(text) == "GSM-7" else UCS2_SEGMENT_BUDGET
+    return segment_count(text) <= budget
 
 
-def pack(lines: list[str], *, turn_budget: bool = False) -> Iterator[str]:
-    """Join lines into as few texts as fit the budget (one text's, or with `turn_budget` what
-    one turn may send as one message); a line too long alone goes alone."""
+def pack(lines: list[str]) -> Iterator[str]:
+    """Join lines into as few texts as fit one text's budget; a line too long alone goes alone."""
     current = ""
     for line in lines:
         candidate = f"{current}\n{line}" if current else line
-        if current and not (
-            fits(candidate, turn_budget=turn_budget)
-            and (
-                not turn_budget  # joined, a text must not cost more than its parts apart
-                or segment_count(candidate) <= segment_count(current) + segment_count(line)
-            )
-        ):
+        if current and not fits(candidate):
             yield current
             current = line
         else:
             current = candidate
     if current:
         yield current
+
+
+def join_turn(texts: list[str]) -> list[str]:
+    """One turn's texts as few messages as fit what one turn may send together, never
+    joining two when together they would cost more segments than apart (an English line
+    beside a Portuguese one would turn it UCS-2)."""
+    joined: list[str] = []
+    current, cost = "", 0
+    for text in texts:
+        alone = segment_count(text)
+        if current:
+            candidate = f"{current}\n{text}"
+            together = segment_count(candidate)
+            gsm = encoding(candidate) == "GSM-7"
+            limit = TURN_SEGMENT_BUDGET if gsm else UCS2_TURN_SEGMENT_BUDGET
+            if together <= limit and together <= cost + alone:
+                current, cost = candidate, together
+                continue
+            joined.append(current)
+        current, cost = text, alone
+    if current:
+        joined.append(current)
+    return joined

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Literal
 
 # GSM 03.38 default alphabet (one septet each). ESC (0x1B) is left out: it only introduces
@@ -22,6 +23,40 @@ _WIDE = re.compile("[\U00010000-\U0010ffff]")
 
 _GSM_SINGLE, _GSM_PART = 160, 153  # a 7-septet UDH steals room from each part of a long message
 _UCS_SINGLE, _UCS_PART = 70, 67
+
+
+# Plain spellings for letters GSM-7 lacks (SMS_PLAIN_LETTERS): á í ó ú ã õ â ê ô ç and the
+# typographic marks; é ñ ü à ¿ ¡ and Ç are GSM-7 letters and stay as they are.
+_PLAIN = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+    }
+)
+
+
+def plain_letters(text: str) -> str:
+    """The text in GSM-7 letters where a plain spelling exists (accents dropped only where
+    GSM-7 has no such letter), so a Spanish or Portuguese SMS is not sent as UCS-2.
+    A character with no plain form (an emoji) is kept: that text stays UCS-2."""
+    if is_gsm7(text):
+        return text
+    out = []
+    for ch in text.translate(_PLAIN):
+        if ch in _BASIC or ch in _EXTENDED:
+            out.append(ch)
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        out.append(base if base and all(c in _BASIC for c in base) else ch)
+    return "".join(out)
 
 
 def is_gsm7(text: str) -> bool:

@@ -68,7 +68,9 @@ def test_before_a_yes_the_parent_sees_who_gets_the_part_what_it_holds_and_the_da
     assert "Safe Start program office" in before
     for label in ("In treatment now", "Medication for recovery", "Substance use at home"):
         assert voice.gettext(locale, label) in before, label
-    assert voice.format_date(locale, NOW.date()) in before  # the date of this consent
+    day = NOW.date()  # the date of this consent, in numbers as people write it there
+    numbers = (day.month, day.day) if locale == "en" else (day.day, day.month)
+    assert f"{numbers[0]}/{numbers[1]}/{day.year}" in before
     # All of it before the yes that shares: the last question is still open.
     assert session.step == "recovery_consent"
     assert not session.plan.has_answer("care_team", "recovery_consent")

@@ -45,6 +45,9 @@ FILL = {
     "date": "Wednesday, December 23, 2026",
     "count": 10,
     "part": "Birth and going home",
+    "month": 12,
+    "day": 23,
+    "year": 2026,
     "first": 12,
     "last": 14,
 }

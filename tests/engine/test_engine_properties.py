@@ -101,8 +101,8 @@ def test_back_out_of_order_never_reads_back_an_open_route(shipped_engine: Engine
     assert session.step == "housing_now"
     result = shipped_engine.step(session, "1", now)
     assert result.session.mode == "readback"
-    assert result.replies[-1].startswith("Basic needs - here's what you told me:")
-    assert result.replies[-1].endswith("Is this right? Reply YES, or the number of one to change.")
+    assert result.replies[-1].startswith("Basic needs:\n1. ")
+    assert result.replies[-1].endswith("\nIs this right? Reply YES or a number to change.")
     assert shipped_engine.step(result.session, "1", now).session.step == "housing_now"
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.engine.segments import encoding, is_gsm7, segment_count
+from bot.engine.segments import encoding, is_gsm7, plain_letters, segment_count
 
 GSM_CHARS = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -86,3 +86,31 @@ def test_ucs2_monotone(text: str, more: str) -> None:
 def test_count_is_positive_and_bounded(text: str) -> None:
     count = segment_count(text)
     assert 1 <= count <= max(1, 2 * len(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("¿Cómo estás? Sí, tú.", "¿Como estas? Si, tu."),
+        ("Você não está só. Ação, três, ônibus.", "Voce nao esta so. Acao, tres, onibus."),
+        ("Niño, pingüino, café, à, Ç", "Niño, pingüino, café, à, Ç"),  # GSM-7 letters stay
+        ("10:00\u202fAM \u2014 \u201cok\u201d\u2026", '10:00 AM - "ok"...'),
+    ],
+)
+def test_plain_letters_spells_in_gsm7_only_what_gsm7_lacks(text: str, plain: str) -> None:
+    assert plain_letters(text) == plain
+    assert encoding(plain) == "GSM-7"
+
+
+def test_plain_letters_keeps_what_has_no_plain_form() -> None:
+    """An emoji has no GSM-7 spelling: kept, and the text stays UCS-2."""
+    assert plain_letters("Sí 😀") == "Si 😀"
+    assert encoding(plain_letters("Sí 😀")) == "UCS-2"
+
+
+@FAST
+@given(st.text(max_size=200))
+def test_plain_letters_in_gsm7_never_cost_more_segments(text: str) -> None:
+    plain = plain_letters(text)
+    if is_gsm7(plain):
+        assert segment_count(plain) <= segment_count(text)

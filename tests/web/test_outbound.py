@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from twilio.base.exceptions import TwilioRestException
 
 from bot.channels.outbound import ChannelRouter, DevSender, TwilioSender, UnknownAddress
+from bot.store.memory import MemoryConversationStore
 from tests.fakes.twilio_server import FakeTwilio
 from tests.web.conftest import (
     ACCOUNT_SID,
@@ -18,6 +19,7 @@ from tests.web.conftest import (
     FROM_NUMBER,
     PUBLIC_BASE_URL,
     KeySpace,
+    inbound_params,
     make_settings,
     new_phone,
     post_signed,
@@ -30,6 +32,7 @@ from tests.web.conftest import (
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("redis-db14")]
 
 SERVICE_SID = "MG" + "0123456789abcdef" * 2
+WEB_CHAT = "web:" + "c" * 22
 
 
 @pytest.fixture
@@ -192,3 +195,35 @@ async def test_the_router_sends_each_address_kind_its_own_way(
         with pytest.raises(UnknownAddress):
             await router.send(unknown, "hello")
     assert len(twilio.messages) == 1
+
+
+async def test_sms_plain_letters_spells_phone_texts_in_gsm7_and_leaves_web_chats_alone() -> None:
+    """SMS_PLAIN_LETTERS: a text to a phone goes in GSM-7 letters (one segment, not UCS-2);
+    the same text to a web chat keeps every accent."""
+    store = MemoryConversationStore()
+    router = ChannelRouter(DevSender(store), store, plain=True)
+    text = "¿Cómo estás? Responde SÍ o NÃO, por favor."
+    phone = new_phone()
+    await router.send(phone, text)
+    await router.send(WEB_CHAT, text)
+    [sent] = await store.dev_outbox(phone)
+    assert sent == "¿Como estas? Responde SI o NAO, por favor."
+    assert await store.dev_outbox(WEB_CHAT) == [text]
+    plain = ChannelRouter(DevSender(store), store)  # the default: accents kept everywhere
+    await plain.send(phone, text)
+    assert (await store.dev_outbox(phone))[-1] == text
+
+
+async def test_sms_plain_letters_applies_to_twiml_replies(
+    tmp_path: Path, keyspace: KeySpace
+) -> None:
+    """The replies to an inbound SMS follow the setting too (the bot's Spanish welcome)."""
+    settings = make_settings(tmp_path, sms_plain_letters=True)
+    async with running_app(settings, keyspace) as application:
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
+            response = await post_signed(http, "/twilio/sms", inbound_params(new_phone(), "hola"))
+    assert response.status_code == 200
+    assert "Safe Start" in response.text
+    assert not any(ch in response.text for ch in "áíóúÁÍÓÚãõçÊ")
+    assert "¿Empezamos? Responde SI." in response.text
