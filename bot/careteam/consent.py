@@ -54,7 +54,7 @@ PURPOSE = "care_coordination"
 PURPOSE_TEXT = "to help your care team support you and your baby"
 REVOKE_HOW = "Text STOP SHARING at any time; it takes effect for every later disclosure."
 NOT_CONDITIONED = "Your care does not depend on saying yes."
-# The parent is told sharing lasts "until 1 year after your baby's birth".
+# The parent is told sharing lasts "until your baby turns 1".
 TERM = 1  # years
 
 Cause = Literal["answers", "revoked"]

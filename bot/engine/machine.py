@@ -394,6 +394,9 @@ class Engine:
     def _skip(self, turn: _Turn) -> None:
         session = turn.session
         step = self._current_step(session)
+        if step is None and session.mode in _FREE_MODES:
+            turn.say(m.MENU_AGAIN)  # nothing to skip: the short way on, never silence
+            return
         if step is None:
             self._prompt(turn)
             return

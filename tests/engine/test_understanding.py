@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from bot.corpus import LANGUAGES, rate, score
 from bot.engine import messages as m
@@ -138,3 +140,25 @@ def test_back_stays_in_the_part_and_never_makes_a_reminder_twice(i18n_engine: En
     assert result.replies[0].startswith(
         i18n_engine.translator.gettext("en", m.NOTHING_TO_UNDO) + "\n"
     )
+
+
+def test_every_state_of_a_whole_plan_answers_yes_a_number_skip_talk_and_menu(
+    i18n_engine: Engine,
+) -> None:
+    """Never silence and never the menu unasked: at every point of a whole plan (questions,
+    read-backs, consent, offers, the menu, and after the last part) YES, a number, SKIP,
+    TALK, MENU, BACK, HELP and an unclear text each get a reply; only MENU shows the menu."""
+    path = Path(__file__).resolve().parent.parent / "transcripts" / "shipped" / "full_plan.yaml"
+    sends = [str(turn["send"]) for turn in yaml.safe_load(path.read_text("utf-8"))["turns"]]
+    menu_header = i18n_engine.translator.gettext("en", m.MENU_HEADER).split("{")[0]
+    session, now = Session(), NOW
+    for text in [*sends, "ok"]:
+        for probe in ("yes", "2", "skip", "talk", "menu", "back", "help", "hmm"):
+            result = i18n_engine.step(session, probe, now)
+            where = f"{probe!r} in {session.mode}/{session.flow}/{session.step}"
+            assert result.replies or result.events, f"silence after {where}"
+            shows_menu = any(r.startswith(menu_header) for r in result.replies)
+            if session.status == "active" and session.flow != "onboarding":  # no menu there yet
+                assert shows_menu == (probe == "menu") or session.mode == "menu", where
+        session = i18n_engine.step(session, text, now).session
+        now += timedelta(minutes=1)
