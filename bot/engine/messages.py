@@ -82,8 +82,8 @@ MENU_FINISH_ONBOARDING = N_("Let's finish a few first questions, then you'll get
 READBACK_HEADER = N_("{title}:")
 READBACK_ITEM = N_("{number}. {label}: {answer}")
 # Shared-phone mode: an answer that is not texted back, and a part named by its number.
-READBACK_ITEM_HIDDEN = N_("{number}. (saved, kept private)")
-READBACK_ITEMS_HIDDEN = N_("{first}-{last}. (saved, kept private)")
+READBACK_ITEM_HIDDEN = N_("{number}. (kept private)")
+READBACK_ITEMS_HIDDEN = N_("{first}-{last}. (kept private)")
 PART_NUMBER = N_("Part {number}")
 # Before the parent picks who may see a part (42 CFR 2.31): who receives it, through whom,
 # what it holds, and the date. {organizations}: names from the care-team directory.
@@ -102,7 +102,7 @@ CONSENT_TEAM_UNKNOWN = N_("the care team that serves your ZIP code")
 CONSENT_NOTHING_YET = N_("nothing yet")
 # One question asked in two parts: a new answer here changes the other one to match.
 SAME_CHANGED = N_("You answered this in {title} too. I changed it there to match.")
-SEE_PRIVATE = N_("Private details: reply MY PLAN to see them.")
+SEE_PRIVATE = N_("Text MY PLAN for private details.")
 READBACK_CONFIRM = N_("Is this right? Reply YES or a number to change.")
 READBACK_CHANGE_PICK = N_("Which one should we change? Reply its number.")
 ANSWER_SKIPPED = N_("(skipped)")

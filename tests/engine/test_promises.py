@@ -123,7 +123,7 @@ def test_safe_sleep_and_naloxone_are_each_asked_once_and_never_disagree(
     result = i18n_engine.step(session, "menu", now)
     result = i18n_engine.step(result.session, "7", now)  # Safety at home: its read-back
     readback = "\n".join(result.replies)
-    assert "Safe sleep ABCs: Yes" in readback
+    assert "Safe sleep: Yes" in readback
     assert "Naloxone at home: Yes" in readback
     number = next(
         line.split(".")[0] for line in readback.splitlines() if "Naloxone at home" in line
