@@ -117,6 +117,9 @@ class _Turn:
     events: list[Event] = field(default_factory=list)
     # The parent's text asked for a person or for help (TALK, HELP, STOP, crisis words).
     to_person: bool = False
+    # Texts sent after the others and never joined with them: the offer of other languages,
+    # whose letters (PORTUGUÊS) would make the whole welcome a UCS-2 SMS.
+    apart: list[str] = field(default_factory=list)
 
     def say(self, message: str, **values: Any) -> None:
         self.replies.append(self.voice(message, **values))
@@ -160,6 +163,7 @@ class Engine:
         if len(turn.replies) > 1 and not any(isinstance(e, CrisisDetected) for e in turn.events):
             # One text per turn where it fits. Crisis numbers keep a text of their own.
             turn.replies = join_turn(turn.replies)
+        turn.replies += turn.apart
         turn.session.last_seen = now.isoformat()
         if not any(isinstance(e, ErasureRequested) for e in turn.events):
             _remember(session, turn, text)
@@ -292,7 +296,7 @@ class Engine:
             if loc != session.locale
         ]
         if offers:
-            turn.replies.append(" ".join(offers))
+            turn.apart.append(" ".join(offers))
 
     def _declined(self, turn: _Turn, text: str, command: str | None) -> None:
         try:

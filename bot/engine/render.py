@@ -142,23 +142,22 @@ def pack(lines: list[str]) -> Iterator[str]:
 
 
 def join_turn(texts: list[str]) -> list[str]:
-    """One turn's texts as few messages as fit what one turn may send together, never
-    joining two when together they would cost more segments than apart (an English line
-    beside a Portuguese one would turn it UCS-2)."""
+    """One turn's texts as one message where they fit what one turn may send together
+    (4 GSM-7 segments, 9 UCS-2). A Spanish line with no accent joined to one with accents
+    goes as UCS-2 and may cost a segment or two more over SMS; one message a turn is worth
+    it, and SMS_PLAIN_LETTERS takes the cost away (README, "Text budgets")."""
     joined: list[str] = []
-    current, cost = "", 0
+    current = ""
     for text in texts:
-        alone = segment_count(text)
         if current:
             candidate = f"{current}\n{text}"
-            together = segment_count(candidate)
             gsm = encoding(candidate) == "GSM-7"
             limit = TURN_SEGMENT_BUDGET if gsm else UCS2_TURN_SEGMENT_BUDGET
-            if together <= limit and together <= cost + alone:
-                current, cost = candidate, together
+            if segment_count(candidate) <= limit:
+                current = candidate
                 continue
             joined.append(current)
-        current, cost = text, alone
+        current = text
     if current:
         joined.append(current)
     return joined
