@@ -134,9 +134,6 @@ SHARING_STOPPED_ONE = N_(
 SHARING_WHICH_PART = N_("{who} sees these parts. Reply the number of one to stop sharing:")
 SHARING_ALL_PARTS = N_("All of them")
 SHARING_STOPPED_PART = N_("Done. {who} will not get {part} from now on. Reply SHARING to check.")
-JIT_CONSENT = N_(
-    "Before we go on: you choose who may see this part. Nothing is shared unless you say so."
-)
 SHARING_STOPPED = N_(
     "Done. We stopped sharing your plan with everyone, starting now. Your answers are still saved."
 )
