@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -202,7 +203,12 @@ def create_app(
                     "url": f"{settings.public_base_url}/chat",
                 },
             )
+            # Flows, catalogs, the ZIP table...: built once, kept for good. Frozen, the
+            # collector stops walking them on every full collection (~50 ms pauses).
+            gc.collect()
+            gc.freeze()
             yield
+            gc.unfreeze()
             log.info("Safe Start stopping", extra={"event": "shutdown"})
 
     app = FastAPI(

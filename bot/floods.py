@@ -27,6 +27,7 @@ from bot.engine.keywords import KeywordTable, fold
 from bot.engine.session import Session
 from bot.engine.texts import N_
 from bot.settings import Settings
+from bot.store.base import FloodLimit
 from bot.store.limiter import Limiter, PageGate
 from bot.store.redis_store import RedisConversationStore
 
@@ -102,30 +103,36 @@ class FloodGuard:
         self._keywords = keywords
         self._crisis = crisis
 
-    async def admit(self, address: str, text: str, now: datetime, client: str | None) -> Verdict:
-        """Count this message; ADMIT it, or say whether to TELL the parent or stay QUIET.
-        Fails open: a Redis error or a slow Redis admits the message."""
+    async def admit(
+        self, address: str, text: str, now: datetime, client: str | None
+    ) -> tuple[Verdict, FloodLimit | None]:
+        """ADMIT this message, or say whether to TELL the parent or stay QUIET; with ADMIT,
+        the per-contact limit the store counts it against (None: STOP or a crisis word,
+        never counted). A text from a phone costs no round trip here: the store counts it
+        in its first one. A web chat's client limits fail open: a Redis error or a slow
+        Redis admits the message."""
         if must_pass(self._keywords, self._crisis, text):
-            return Verdict.ADMIT
-        try:
-            async with asyncio.timeout(BUDGET_S):
-                return await self._verdict(address, now, client)
-        except (RedisError, OSError, TimeoutError) as exc:
-            log.warning("flood limits unavailable: %s", type(exc).__name__)
-            return Verdict.ADMIT
+            return Verdict.ADMIT, None
+        if client is not None:
+            try:
+                async with asyncio.timeout(BUDGET_S):
+                    verdict = await self._client_verdict(address, now, client)
+            except (RedisError, OSError, TimeoutError) as exc:
+                log.warning("flood limits unavailable: %s", type(exc).__name__)
+                verdict = Verdict.ADMIT
+            if verdict is not Verdict.ADMIT:
+                return verdict, None
+        limits = self.limits
+        return Verdict.ADMIT, FloodLimit(limits.texts_per_contact, limits.window_s, now.timestamp())
 
-    async def _verdict(self, address: str, now: datetime, client: str | None) -> Verdict:
+    async def _client_verdict(self, address: str, now: datetime, client: str) -> Verdict:
         limits, at = self.limits, now.timestamp()
         contact = self._store.keys_for(address).contact
-        over = (await self.limiter.hit("texts", contact, limits.window_s, at)).over(
-            limits.texts_per_contact
+        over = not await self.limiter.admit(
+            "chats", client, contact, limits.chats_per_client, limits.window_s, at
+        ) or (await self.limiter.hit("client", client, limits.window_s, at)).over(
+            limits.messages_per_client
         )
-        if not over and client is not None:
-            over = not await self.limiter.admit(
-                "chats", client, contact, limits.chats_per_client, limits.window_s, at
-            ) or (await self.limiter.hit("client", client, limits.window_s, at)).over(
-                limits.messages_per_client
-            )
         if not over:
             return Verdict.ADMIT
         told = not await self.limiter.once("told", contact, limits.window_s)

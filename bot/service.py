@@ -16,7 +16,7 @@ from bot.engine.session import Session
 from bot.errors import StoreError
 from bot.floods import OVER_LIMIT, FloodGuard, Verdict
 from bot.observability import ContactHasher, Metrics
-from bot.store.base import ConversationStore, Outcome
+from bot.store.base import ConversationStore, FloodLimit, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +81,9 @@ class Service:
         """
         started = time.perf_counter()
         self.metrics.inbound.labels(channel).inc()
+        flood: FloodLimit | None = None
         if self.guard is not None:
-            verdict = await self.guard.admit(address, text, now, client)
+            verdict, flood = await self.guard.admit(address, text, now, client)
             if verdict is not Verdict.ADMIT:
                 self.metrics.rejected.labels(channel, "flood").inc()
                 return await self._over_limit(address, verdict)
@@ -92,28 +93,34 @@ class Service:
             return result.session, result.replies, result.events
 
         try:
-            outcome = await self.store.transact(address, message_id, apply)
+            outcome = await self.store.transact(address, message_id, apply, flood=flood)
         except StoreError as error:
             self.metrics.errors.labels(type(error).__name__).inc()
             raise
         finally:
             self.metrics.latency.labels(channel).observe(time.perf_counter() - started)
+        if outcome.over_limit:
+            self.metrics.rejected.labels(channel, "flood").inc()
+            return self._past_limit(outcome)
         if outcome.session is not None:
             self.remember_locale(address, outcome.session.locale)
         self.metrics.replies.labels(channel).inc(len(outcome.replies))
         if outcome.duplicate:
             self.metrics.duplicates.labels(channel).inc()
-        log.info(
-            "inbound handled",
-            extra={
-                "event": "inbound",
-                "contact": self.contact_id(address),
-                "channel": channel,
-                "replies": len(outcome.replies),
-                "duplicate": outcome.duplicate,
-                "elapsed_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
+        # Per text: debug only (the metrics above count every one); at INFO a JSON line per
+        # text cost more than the engine's step.
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "inbound handled",
+                extra={
+                    "event": "inbound",
+                    "contact": self.contact_id(address),
+                    "channel": channel,
+                    "replies": len(outcome.replies),
+                    "duplicate": outcome.duplicate,
+                    "elapsed_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
         if self.guard is not None and not outcome.duplicate:
             await self.guard.after(address, outcome.session, outcome.events, now, client)
         if not outcome.duplicate and outcome.events:
@@ -127,6 +134,15 @@ class Service:
         # crisis words pass the guard and reach the engine).
         session = await self.store.load(address)
         if session is not None and session.status == "opted_out":
+            return Outcome(replies=[])
+        locale = session.locale if session is not None else "en"
+        return Outcome(replies=[self.gettext(locale, OVER_LIMIT)])
+
+    def _past_limit(self, outcome: Outcome) -> Outcome:
+        """Past the contact's limit (counted by the store): one kind text, then silence;
+        never to an opted-out parent."""
+        session = outcome.session
+        if outcome.over_limit > 1 or (session is not None and session.status == "opted_out"):
             return Outcome(replies=[])
         locale = session.locale if session is not None else "en"
         return Outcome(replies=[self.gettext(locale, OVER_LIMIT)])
@@ -168,12 +184,13 @@ class Service:
         types = [type(event).__name__ for event in handled.events]
         for name in types:
             self.metrics.events.labels(name).inc()
-        log.info(
-            "engine events",
-            extra={
-                "event": "engine_events",
-                "contact": self.contact_id(handled.address),
-                "channel": handled.channel,
-                "event_types": types,
-            },
-        )
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "engine events",
+                extra={
+                    "event": "engine_events",
+                    "contact": self.contact_id(handled.address),
+                    "channel": handled.channel,
+                    "event_types": types,
+                },
+            )

@@ -7,9 +7,9 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from xml.sax.saxutils import escape
 
 from twilio.request_validator import RequestValidator
-from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.engine.segments import plain_letters
 from bot.engine.texts import N_
@@ -90,12 +90,18 @@ class SignatureChecker:
             raise BadSignature("wrong X-Twilio-Signature")
 
 
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
 def twiml(replies: list[str]) -> str:
-    """A MessagingResponse with one <Message> per reply (none: an empty <Response/>)."""
-    response = MessagingResponse()
-    for reply in replies:
-        response.message(reply)
-    return str(response)
+    """What the SDK's MessagingResponse gives, byte for byte, with one <Message> per reply
+    (none: an empty <Response />), from a template: the SDK builds an XML tree per answer."""
+    if not replies:
+        return _XML_HEAD + "<Response />"
+    messages = "".join(
+        f"<Message>{escape(reply)}</Message>" if reply else "<Message />" for reply in replies
+    )
+    return f"{_XML_HEAD}<Response>{messages}</Response>"
 
 
 class TwilioSms:

@@ -21,13 +21,40 @@ class Outcome:
     events: list[Event] = field(default_factory=list)
     duplicate: bool = False
     session: Session | None = None
+    # Past the contact's flood limit: how many texts past it this one is (1: the first, to
+    # be told kindly; more: silence). The engine did not run and nothing was saved.
+    over_limit: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FloodLimit:
+    """At most `limit` texts per contact in each fixed window of `window_s` seconds; `at` is
+    the message's time (the window it counts in)."""
+
+    limit: int
+    window_s: int
+    at: float
+
+    @property
+    def window(self) -> int:
+        return int(self.at // self.window_s)
 
 
 class ConversationStore(Protocol):
     """Sessions and plans per contact, handled one message at a time per contact."""
 
-    async def transact(self, address: str, message_id: str | None, apply: Apply) -> Outcome:
+    async def transact(
+        self,
+        address: str,
+        message_id: str | None,
+        apply: Apply,
+        *,
+        flood: FloodLimit | None = None,
+    ) -> Outcome:
         """Dedupe message_id, lock the contact, load, apply, save session+plan+events, unlock.
+
+        With `flood`, the message is counted against the contact's limit in the same round
+        trip as the dedupe; past it, nothing runs and Outcome.over_limit says by how much.
 
         `address` is an E.164 phone number or a channel address such as "web:<id>".
         A message_id seen before returns the stored replies with duplicate=True and changes

@@ -58,9 +58,14 @@ class ContactKeys:
     def dev_outbox(self) -> str:
         return self._key("devout")
 
-    def message(self, message_id: str) -> str:
-        """Replies of one processed inbound message, kept for dedupe."""
-        return self._key(f"msg:{message_id}")
+    @property
+    def seen(self) -> str:
+        """The replies of the last few inbound messages, for dedupe (list, newest first)."""
+        return self._key("seen")
+
+    def flood(self, window: int) -> str:
+        """Texts counted in one flood window (counter)."""
+        return self._key(f"flood:{window}")
 
 
 class KeyBuilder:

@@ -12,7 +12,7 @@ from typing import Any
 from bot.engine.events import Event
 from bot.engine.session import Session
 from bot.errors import StoreUnavailable
-from bot.store.base import Apply, Outcome
+from bot.store.base import Apply, FloodLimit, Outcome
 
 # Bounds that stand in for Redis TTLs: memory must not grow without end in a long chat.
 _REPLY_CACHE = 10_000
@@ -29,6 +29,7 @@ class _Contact:
     deliveries: dict[str, str] = field(default_factory=dict)
     dev_outbox: deque[str] = field(default_factory=lambda: deque(maxlen=_DEV_OUTBOX_CAP))
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    flood: dict[int, int] = field(default_factory=dict)  # window -> texts counted
 
 
 class MemoryConversationStore:
@@ -47,8 +48,23 @@ class MemoryConversationStore:
         """The per-contact lock, for tests that need to hold a contact busy."""
         return self._contact(address).lock
 
-    async def transact(self, address: str, message_id: str | None, apply: Apply) -> Outcome:
+    async def transact(
+        self,
+        address: str,
+        message_id: str | None,
+        apply: Apply,
+        *,
+        flood: FloodLimit | None = None,
+    ) -> Outcome:
         contact = self._contact(address)
+        if message_id is not None and message_id in contact.replies:
+            return Outcome(replies=list(contact.replies[message_id]), duplicate=True)
+        if flood is not None:
+            counted = contact.flood.get(flood.window, 0) + 1
+            contact.flood = {flood.window: counted}
+            if counted > flood.limit:
+                session = self._open(contact) if contact.session or contact.plan else None
+                return Outcome(replies=[], session=session, over_limit=counted - flood.limit)
         try:
             async with asyncio.timeout(self._lock_wait_s):
                 await contact.lock.acquire()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import re
 import secrets
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -16,7 +18,7 @@ from redis.exceptions import RedisError
 from bot.engine.events import Event
 from bot.engine.session import Session
 from bot.errors import OutcomeUnknown, StoreUnavailable
-from bot.store.base import Apply, Outcome
+from bot.store.base import Apply, FloodLimit, Outcome
 from bot.store.crypto import Cipher
 from bot.store.keys import ContactKeys, KeyBuilder, field_aad
 from bot.store.outbox import OutboxEntry, open_entry, seal_event
@@ -25,24 +27,49 @@ log = logging.getLogger(__name__)
 
 DAY_S = 24 * 3600
 
+# Dedupe: the replies of a contact's last few inbound messages, in one list (newest first)
+# of "<message tag>|<sealed replies>"; the tag never holds "|" (see _message_tag).
+_SEEN = """
+local function seen(key, tag)
+  if tag == '' then return nil end
+  local head = tag .. '|'
+  local n = string.len(head)
+  for _, entry in ipairs(redis.call('LRANGE', key, 0, -1)) do
+    if string.sub(entry, 1, n) == head then return string.sub(entry, n + 1) end
+  end
+  return nil
+end
+"""
+
 # Round trip 1, repeated while others are ahead. KEYS: lock, session, plan, address, queue,
-# beats[, msg]. ARGV: token, lock ttl ms, beat ttl ms.
+# beats, seen, flood counter. ARGV: token, lock ttl ms, beat ttl ms, message tag ('' none),
+# flood limit ('' none: not counted, as on every repeat), flood ttl s.
 # A lock still holding our own token is ours: the client may have retried this very call.
 # "done:<token>" is a released lock that remembers its last holder (see _COMMIT).
 # Texts of one contact are applied in arrival order: the first call takes a ticket (the
 # queue); the lock goes only to the head of the queue. Each call renews the caller's beat;
 # a waiter ahead whose beat ran out (its process died, or it gave up) is dropped.
-_BEGIN = """
+# A message past the contact's flood limit is counted and answered {'flood', how far past,
+# session, plan} without touching the lock: the caller decides what, if anything, to say.
+_BEGIN = (
+    _SEEN
+    + """
 local function leave()
   redis.call('ZREM', KEYS[5], ARGV[1])
   redis.call('HDEL', KEYS[6], ARGV[1])
   if redis.call('ZCARD', KEYS[5]) == 0 then redis.call('DEL', KEYS[5], KEYS[6]) end
 end
-if KEYS[7] then
-  local cached = redis.call('GET', KEYS[7])
-  if cached then
-    leave()
-    return {'dup', cached}
+local cached = seen(KEYS[7], ARGV[4])
+if cached then
+  leave()
+  return {'dup', cached}
+end
+if ARGV[5] ~= '' then
+  local count = redis.call('INCR', KEYS[8])
+  if count == 1 then redis.call('EXPIRE', KEYS[8], ARGV[6]) end
+  local past = count - tonumber(ARGV[5])
+  if past > 0 then
+    return {'flood', past, redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3])}
   end
 end
 local held = redis.call('GET', KEYS[1])
@@ -71,10 +98,11 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return {'ok', redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]),
         redis.call('EXISTS', KEYS[4])}
 """
+)
 
-# Round trip 2. KEYS: lock, session, plan, address, outbox[, msg].
+# Round trip 2. KEYS: lock, session, plan, address, outbox, seen.
 # ARGV: token, session, plan, address ('' = keep), done ttl ms, contact, outbox maxlen,
-#       reply ttl s, replies, then (type, sealed event) pairs.
+#       reply ttl s, seen entry ('' none), seen cap, then (type, sealed event) pairs.
 # Returns 1 written, 2 already written by an earlier try of this call, 0 lock lost.
 # The lock becomes "done:<token>" instead of vanishing, so a client-level retry of a call
 # whose reply was lost learns that it succeeded rather than writing twice.
@@ -85,8 +113,12 @@ if held ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('SET', KEYS[3], ARGV[3])
 if ARGV[4] ~= '' then redis.call('SET', KEYS[4], ARGV[4], 'NX') end
-if KEYS[6] then redis.call('SET', KEYS[6], ARGV[9], 'EX', ARGV[8]) end
-for i = 10, #ARGV, 2 do
+if ARGV[9] ~= '' then
+  redis.call('LPUSH', KEYS[6], ARGV[9])
+  redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[10]) - 1)
+  redis.call('EXPIRE', KEYS[6], ARGV[8])
+end
+for i = 11, #ARGV, 2 do
   redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*',
              'contact', ARGV[6], 'type', ARGV[i], 'data', ARGV[i + 1])
 end
@@ -94,26 +126,27 @@ redis.call('SET', KEYS[1], 'done:' .. ARGV[1], 'PX', ARGV[5])
 return 1
 """
 
-# After apply() raised, or after a commit whose answer never came. KEYS: lock[, msg].
-# ARGV: token. Settles what happened to our commit, atomically:
+# After apply() raised, or after a commit whose answer never came. KEYS: lock, seen.
+# ARGV: token, message tag ('' none). Settles what happened to our commit, atomically:
 #   'saved'  the commit ran (its lock says done:<token>, or the message's replies exist);
 #   'fenced' it did not, and now cannot: a lock still ours is deleted, so a commit still in
 #            flight finds the lock gone and writes nothing (it returns 0);
 #   'unknown' no message id, and the lock has moved on: the commit may have run.
-_SETTLE = """
-if KEYS[2] then
-  local cached = redis.call('GET', KEYS[2])
-  if cached then return {'saved', cached} end
-end
+_SETTLE = (
+    _SEEN
+    + """
+local cached = seen(KEYS[2], ARGV[2])
+if cached then return {'saved', cached} end
 local held = redis.call('GET', KEYS[1])
 if held == 'done:' .. ARGV[1] then return {'saved'} end
 if held == ARGV[1] then
   redis.call('DEL', KEYS[1])
   return {'fenced'}
 end
-if KEYS[2] then return {'fenced'} end
+if ARGV[2] ~= '' then return {'fenced'} end
 return {'unknown'}
 """
+)
 
 # A delivery status, kept only for a contact that still exists. KEYS: deliveries, session,
 # plan. ARGV: message sid, sealed status, ttl s. A late callback after DELETE MY DATA (or for
@@ -138,6 +171,9 @@ class StoreLimits:
     # one silent this long (its process died) loses its place to those behind it.
     queue_beat_ms: int = 1_000
     reply_ttl_s: int = 7 * DAY_S
+    # Replies of this many recent messages per contact are kept for dedupe: Twilio retries
+    # a message within seconds, and a contact texts one message at a time.
+    seen_cap: int = 8
     deliveries_ttl_s: int = 30 * DAY_S
     outbox_maxlen: int = 1_000_000
     dev_outbox_cap: int = 200
@@ -145,6 +181,19 @@ class StoreLimits:
     call_timeout_s: float = 2.0
     # After a commit went unanswered: how long to keep asking whether it ran.
     settle_wait_s: float = 2.0
+
+
+_PLAIN_TAG = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+def _message_tag(message_id: str | None) -> str:
+    """How a message id is named in the contact's dedupe list: as is when it is plain (a
+    Twilio SID), else a hash of it (so it never holds the list's "|" separator)."""
+    if message_id is None:
+        return ""
+    if _PLAIN_TAG.fullmatch(message_id):
+        return message_id
+    return "h:" + hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:32]
 
 
 def _as_bytes(value: Any) -> bytes:
@@ -188,14 +237,24 @@ class RedisConversationStore:
                 pipe.script_load(script.script)
             await pipe.execute()
 
-    async def transact(self, address: str, message_id: str | None, apply: Apply) -> Outcome:
+    async def transact(
+        self,
+        address: str,
+        message_id: str | None,
+        apply: Apply,
+        *,
+        flood: FloodLimit | None = None,
+    ) -> Outcome:
         keys = self._keys.for_address(address)
         token = secrets.token_hex(16)
-        reply = await self._acquire(keys, message_id, token)
+        tag = _message_tag(message_id)
+        reply = await self._acquire(keys, tag, token, flood)
         if reply[0] == b"dup":
-            assert message_id is not None
-            replies = self._cipher.decrypt_json(_as_bytes(reply[1]), keys.message(message_id))
+            replies = self._cipher.decrypt_json(_as_bytes(reply[1]), field_aad(keys.seen, tag))
             return Outcome(replies=list(replies), duplicate=True)
+        if reply[0] == b"flood":
+            session = self._open(keys, reply[2], reply[3]) if reply[2] or reply[3] else None
+            return Outcome(replies=[], session=session, over_limit=int(reply[1]))
         try:
             session = self._open(keys, reply[1], reply[2])
             new_session, replies, events = apply(session)
@@ -207,13 +266,11 @@ class RedisConversationStore:
             await self._release_quietly(keys, token)
             raise
         try:
-            written = await self._write(
-                keys, message_id, token, new_session, replies, events, new_address
-            )
+            written = await self._write(keys, tag, token, new_session, replies, events, new_address)
         except BaseException as error:
             # The commit was sent (or about to be) and no answer came: it may run when Redis
             # resumes. Settle it before saying anything: "not saved" only when it cannot run.
-            saved = await self._settle_after(keys, message_id, token, replies, error)
+            saved = await self._settle_after(keys, tag, token, replies, error)
             if saved is None:
                 raise
             # It ran. Even if we were cancelled meanwhile, the answer is saved: say so.
@@ -227,7 +284,7 @@ class RedisConversationStore:
     async def _settle_after(
         self,
         keys: ContactKeys,
-        message_id: str | None,
+        tag: str,
         token: str,
         replies: list[str],
         error: BaseException,
@@ -237,15 +294,13 @@ class RedisConversationStore:
         Raises OutcomeUnknown when Redis still does not say within settle_wait_s (or we
         are cancelled while asking): the caller fails so the sender retries this message id.
         """
-        script_keys = [keys.lock]
-        if message_id is not None:
-            script_keys.append(keys.message(message_id))
+        script_keys = [keys.lock, keys.seen]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._limits.settle_wait_s
         while True:
             try:
                 async with self._call("settle"):
-                    reply: list[Any] = await self._settle(keys=script_keys, args=[token])
+                    reply: list[Any] = await self._settle(keys=script_keys, args=[token, tag])
                 break
             except StoreUnavailable:
                 if loop.time() >= deadline:
@@ -258,17 +313,29 @@ class RedisConversationStore:
         if reply[0] == b"unknown":
             raise OutcomeUnknown("the lock moved on; the commit may have run") from error
         if len(reply) > 1:
-            assert message_id is not None
-            stored = self._cipher.decrypt_json(_as_bytes(reply[1]), keys.message(message_id))
+            stored = self._cipher.decrypt_json(_as_bytes(reply[1]), field_aad(keys.seen, tag))
             return list(stored)
         return replies
 
-    async def _acquire(self, keys: ContactKeys, message_id: str | None, token: str) -> list[Any]:
-        """Round trip 1, repeated with short sleeps while another message holds the lock."""
-        script_keys = [keys.lock, keys.session, keys.plan, keys.address, keys.queue, keys.beats]
-        if message_id is not None:
-            script_keys.append(keys.message(message_id))
-        args: list[str | int] = [token, self._limits.lock_ttl_ms, self._limits.queue_beat_ms]
+    async def _acquire(
+        self, keys: ContactKeys, tag: str, token: str, flood: FloodLimit | None
+    ) -> list[Any]:
+        """Round trip 1, repeated with short sleeps while another message holds the lock.
+        The flood counter counts the first try only."""
+        script_keys = [
+            keys.lock,
+            keys.session,
+            keys.plan,
+            keys.address,
+            keys.queue,
+            keys.beats,
+            keys.seen,
+            keys.flood(flood.window if flood is not None else 0),
+        ]
+        limits = self._limits
+        args: list[str | int] = [token, limits.lock_ttl_ms, limits.queue_beat_ms, tag, "", 0]
+        if flood is not None:
+            args[4:] = [flood.limit, flood.window_s + 1]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._limits.lock_wait_s
         delay = 0.002
@@ -277,6 +344,7 @@ class RedisConversationStore:
                 reply: list[Any] = await self._begin(keys=script_keys, args=args)
             if reply[0] != b"busy":
                 return reply
+            args[4:] = ["", 0]
             left = deadline - loop.time()
             if left <= 0:
                 raise StoreUnavailable("another message for this contact held the lock too long")
@@ -299,7 +367,7 @@ class RedisConversationStore:
     async def _write(
         self,
         keys: ContactKeys,
-        message_id: str | None,
+        tag: str,
         token: str,
         session: Session,
         replies: list[str],
@@ -308,11 +376,17 @@ class RedisConversationStore:
     ) -> int:
         """Round trip 2: everything the message changed, in one atomic script."""
         seal = self._cipher.encrypt_json
-        script_keys = [keys.lock, keys.session, keys.plan, keys.address, self._keys.outbox]
-        sealed_replies = b""
-        if message_id is not None:
-            script_keys.append(keys.message(message_id))
-            sealed_replies = seal(replies, keys.message(message_id))
+        script_keys = [
+            keys.lock,
+            keys.session,
+            keys.plan,
+            keys.address,
+            self._keys.outbox,
+            keys.seen,
+        ]
+        seen = b""
+        if tag:
+            seen = tag.encode() + b"|" + seal(replies, field_aad(keys.seen, tag))
         args: list[Any] = [
             token,
             seal(session.position_json(), keys.session),
@@ -322,7 +396,8 @@ class RedisConversationStore:
             keys.contact,
             self._limits.outbox_maxlen,
             self._limits.reply_ttl_s,
-            sealed_replies,
+            seen,
+            self._limits.seen_cap,
         ]
         for event in events:
             args.extend(seal_event(self._cipher, self._keys.outbox, keys.contact, event))
@@ -332,7 +407,7 @@ class RedisConversationStore:
     async def _release_quietly(self, keys: ContactKeys, token: str) -> None:
         with suppress(StoreUnavailable):
             async with self._call("release"):
-                await self._settle(keys=[keys.lock], args=[token])
+                await self._settle(keys=[keys.lock, keys.seen], args=[token, ""])
 
     async def load(self, address: str) -> Session | None:
         keys = self._keys.for_address(address)

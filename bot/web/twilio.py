@@ -1,38 +1,61 @@
-"""Twilio's webhooks: inbound messages (answered with TwiML) and delivery status callbacks."""
+"""Twilio's webhooks: inbound messages (answered with TwiML) and delivery status callbacks.
+
+The inbound route is the hot path: no FastAPI dependencies, the form body parsed once with
+parse_qsl, the signature checked with the SDK's RequestValidator, then the service. Another
+channel on the same webhook (WhatsApp) adds its own branch after `signed_params`.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from bot.channels.twilio_sms import StatusReport
+from bot.channels.twilio_sms import StatusReport, TwilioSms
 from bot.reminders.reach import Reach
 from bot.reminders.wiring import Reminders
-from bot.web.deps import NowDep, SmsDep
+from bot.web.deps import NowDep, Runtime, SmsDep
 
 router = APIRouter(prefix="/twilio", tags=["twilio"])
 
 TWIML = "application/xml"
+FORM = "application/x-www-form-urlencoded"
+
+
+async def form_params(request: Request) -> dict[str, str]:
+    """The posted form's fields (the last value of a repeated name, as Starlette's form)."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(FORM):
+        body = await request.body()
+        return dict(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        return {key: value for key, value in form.items() if isinstance(value, str)}
+    return {}
+
+
+async def signed_params(request: Request, sms: TwilioSms) -> dict[str, str]:
+    """The form Twilio posted, once its X-Twilio-Signature checks out (else BadSignature)."""
+    params = await form_params(request)
+    url = request.url
+    sms.verify(url.path, url.query, params, request.headers.get("X-Twilio-Signature"))
+    return params
 
 
 async def signed_form(request: Request, sms: SmsDep) -> dict[str, str]:
-    """The form Twilio posted, once its X-Twilio-Signature checks out (else BadSignature)."""
-    form = await request.form()
-    params = {key: value for key, value in form.items() if isinstance(value, str)}
-    sms.verify(
-        request.url.path, request.url.query, params, request.headers.get("X-Twilio-Signature")
-    )
-    return params
+    return await signed_params(request, sms)
 
 
 SignedForm = Annotated[dict[str, str], Depends(signed_form)]
 
 
 @router.post("/sms", response_class=Response, responses={200: {"content": {TWIML: {}}}})
-async def inbound_sms(form: SignedForm, sms: SmsDep, now: NowDep) -> Response:
+async def inbound_sms(request: Request) -> Response:
     """Twilio's inbound-message webhook: one <Message> per reply."""
-    return Response(await sms.inbound(form, now), media_type=TWIML)
+    runtime = cast(Runtime, request.app.state.runtime)
+    params = await signed_params(request, runtime.sms)
+    return Response(await runtime.sms.inbound(params, runtime.clock()), media_type=TWIML)
 
 
 async def reach_of(request: Request) -> Reach | None:

@@ -29,7 +29,7 @@ from bot.engine.events import (
 )
 from bot.engine.session import Session
 from bot.errors import DecryptionError, StoreUnavailable
-from bot.store.base import Apply
+from bot.store.base import Apply, FloodLimit
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
 from bot.store.events_codec import decode_event, encode_event
@@ -92,6 +92,52 @@ async def test_a_message_costs_two_round_trips(
     assert (first, second, duplicate) == (2, 2, 1)
 
 
+async def test_the_flood_counter_rides_in_the_first_round_trip(
+    counted: tuple[RedisConversationStore, RoundTripCounter], raw_redis: Redis
+) -> None:
+    """Counting against the contact's limit adds no round trip; past it, one round trip,
+    no lock, no write, and the session comes back so the caller can honour STOP."""
+    store, counter = counted
+    await store.prepare()
+    flood = FloodLimit(limit=2, window_s=300, at=1_000_000.0)
+    counter.reset()
+    first = await store.transact(PHONE, "SM1", answer_apply(), flood=flood)
+    second = await store.transact(PHONE, "SM2", answer_apply("two"), flood=flood)
+    assert counter.reset() == 4
+    assert (first.over_limit, second.over_limit) == (0, 0)
+    third = await store.transact(PHONE, "SM3", answer_apply("three"), flood=flood)
+    fourth = await store.transact(PHONE, "SM4", answer_apply("four"), flood=flood)
+    assert counter.reset() == 2
+    assert (third.over_limit, fourth.over_limit, third.replies) == (1, 2, [])
+    assert third.session is not None
+    assert third.session.plan.answers["basic_needs"]["housing"] == "two"
+    retry = await store.transact(PHONE, "SM2", answer_apply("again"), flood=flood)
+    assert (retry.duplicate, retry.over_limit) == (True, 0)  # a retry is not counted
+    later = FloodLimit(limit=2, window_s=300, at=1_000_300.0)
+    assert (await store.transact(PHONE, "SM5", answer_apply(), flood=later)).over_limit == 0
+    counter_key = store.keys_for(PHONE).flood(flood.window)
+    assert int(await raw_redis.get(counter_key)) == 4
+    assert 0 < await raw_redis.ttl(counter_key) <= 301
+
+
+async def test_dedupe_keeps_a_few_recent_messages_in_one_key(
+    redis_store: RedisConversationStore, raw_redis: Redis
+) -> None:
+    """One bounded list per contact, not one key per text: a recent retry is still answered
+    from it; one older than the last `seen_cap` messages is not."""
+    for n in range(12):
+        await redis_store.transact(PHONE, f"SM{n}", answer_apply(f"answer {n}"))
+    seen = redis_store.keys_for(PHONE).seen
+    assert await raw_redis.llen(seen) == 8
+    recent = await redis_store.transact(PHONE, "SM11", answer_apply("retried"))
+    assert (recent.duplicate, recent.replies) == (True, ["You said: answer 11. Is this right?"])
+    odd = await redis_store.transact(PHONE, "web|x y", answer_apply("odd id"))
+    assert not odd.duplicate
+    assert (await redis_store.transact(PHONE, "web|x y", answer_apply("no"))).duplicate
+    assert not (await redis_store.transact(PHONE, "SM0", answer_apply("old"))).duplicate
+    assert 0 < await raw_redis.ttl(seen) <= 7 * 24 * 3600
+
+
 async def test_without_prepare_only_the_first_message_pays_for_loading_scripts(
     counted: tuple[RedisConversationStore, RoundTripCounter],
 ) -> None:
@@ -138,7 +184,7 @@ async def test_no_phone_number_or_answer_is_stored_in_clear(
 
     suffixes = sorted(key.decode().rsplit(":", 1)[-1] for key in keys)
     # "lock" is the released lock's short-lived "done:<token>" marker.
-    expected = ["SM1", "address", "deliveries", "devout", "events", "lock", "plan", "session"]
+    expected = ["address", "deliveries", "devout", "events", "lock", "plan", "seen", "session"]
     assert suffixes == expected
     for blob in blobs:
         for needle in needles:
@@ -253,10 +299,13 @@ async def test_repeating_a_commit_whose_reply_was_lost_does_not_write_twice(
     store = redis_store
     keys = store.keys_for(PHONE)
     token = "t" * 32
-    begin_keys = [keys.lock, keys.session, keys.plan, keys.address, keys.queue, keys.beats]
-    await store._begin(keys=begin_keys, args=[token, 5000, 1000])
-    commit_keys = [keys.lock, keys.session, keys.plan, keys.address, store.outbox_key]
-    args: list[Any] = [token, b"s", b"p", b"a", 5000, keys.contact, 1000, 60, b"", "T", b"e"]
+    begin_keys = [
+        *(keys.lock, keys.session, keys.plan, keys.address, keys.queue, keys.beats),
+        *(keys.seen, keys.flood(0)),
+    ]
+    await store._begin(keys=begin_keys, args=[token, 5000, 1000, "", "", 0])
+    commit_keys = [keys.lock, keys.session, keys.plan, keys.address, store.outbox_key, keys.seen]
+    args: list[Any] = [token, b"s", b"p", b"a", 5000, keys.contact, 1000, 60, b"", 8, "T", b"e"]
 
     assert await store._commit(keys=commit_keys, args=args) == 1
     assert await store._commit(keys=commit_keys, args=args) == 2
