@@ -5,6 +5,8 @@ Per contact (hash tag `{c:<hex>}`, so one Cluster slot), every value sealed with
   {c}:ct:audit      stream, append-only: every disclosure, withholding and read
   {c}:ct:sections   hash: the newest confirmed snapshot of each section (+ its version in clear)
   {c}:ct:job:<id>   hash: one delivery (status and attempts in clear, the rest sealed)
+  {c}:ct:done       hash: webhook id -> final status of each delivered or superseded job,
+                    which then keeps no hash of its own (the audit log holds the details)
 Program-wide: careteam:due (zset, member "<contact>|<webhook-id>", score = due time in ms),
 careteam:parked (zset, same members), careteam:access (stream: reads of unknown plans),
 careteam:leader (the lease of the one process that reads the outbox), careteam:dead (outbox
@@ -58,9 +60,11 @@ redis.call('HSET', KEYS[1], 'v:' .. ARGV[1], ARGV[2], 's:' .. ARGV[1], ARGV[3])
 return 1
 """
 
-# KEYS: job hash. ARGV: sealed data, ttl s. 1 created, 2 revived, 0 it already existed.
-# A job withheld for want of consent is revived when a later consent allows it again.
+# KEYS: job hash, done hash. ARGV: sealed data, ttl s, webhook id. 1 created, 2 revived,
+# 0 it already existed (or was delivered). A job withheld for want of consent is revived
+# when a later consent allows it again.
 _CREATE_JOB = """
+if redis.call('HEXISTS', KEYS[2], ARGV[3]) == 1 then return 0 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   if redis.call('HGET', KEYS[1], 'status') ~= 'withheld' then return 0 end
   redis.call('HSET', KEYS[1], 'status', 'pending', 'attempts', 0)
@@ -70,6 +74,17 @@ redis.call('HSET', KEYS[1], 'status', 'pending', 'attempts', 0, 'data', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
 """
+
+# A job out of the schedule for good keeps only its final status, in the contact's done hash.
+# KEYS: job hash, done hash. ARGV: webhook id, status, ttl s.
+_FINISH_FOR_GOOD = """
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('DEL', KEYS[1])
+return 1
+"""
+# Final statuses that need nothing more of the job (a withheld one may be revived).
+FOR_GOOD = frozenset({"delivered", "superseded"})
 
 # KEYS: due zset. ARGV: now ms, lease-until ms, limit. Due members, now leased to the caller.
 _CLAIM = """
@@ -188,6 +203,9 @@ class CareKeys:
     def job(self, contact: str, webhook_id: str) -> str:
         return f"{self.prefix}{contact}:ct:job:{webhook_id}"
 
+    def done(self, contact: str) -> str:
+        return f"{self.prefix}{contact}:ct:done"
+
     @property
     def due(self) -> str:
         return f"{self.prefix}careteam:due"
@@ -227,6 +245,7 @@ class CareRecords:
         self._append_consent = redis.register_script(_APPEND_CONSENT)
         self._save_snapshot = redis.register_script(_SAVE_SNAPSHOT)
         self._create_job = redis.register_script(_CREATE_JOB)
+        self._finish_for_good = redis.register_script(_FINISH_FOR_GOOD)
         self._claim = redis.register_script(_CLAIM)
         self._lead = redis.register_script(_LEAD)
         self._resign = redis.register_script(_RESIGN)
@@ -319,7 +338,11 @@ class CareRecords:
         sealed = self._cipher.encrypt_json(job.sealed_fields(), field_aad(key, "data"))
         ttl = ERASED_JOB_TTL_S if job.contact == ERASED else JOB_TTL_S
         async with self.redis.pipeline(transaction=False) as pipe:
-            await self._create_job(keys=[key], args=[sealed, ttl], client=pipe)
+            await self._create_job(
+                keys=[key, self.keys.done(job.contact)],
+                args=[sealed, ttl, job.webhook_id],
+                client=pipe,
+            )
             # NX: a job already scheduled (or leased) keeps its time. A finished job put back
             # here by a repeat is dropped by the next claim, which sees its status.
             pipe.zadd(self.keys.due, {job.member: due_ms}, nx=True)
@@ -347,7 +370,11 @@ class CareRecords:
         key = self.keys.job(contact, wid)
         raw = cast(dict[bytes, bytes], await self.redis.hgetall(key))
         if not raw:
-            return None
+            done = await self.redis.hget(self.keys.done(contact), wid)
+            if done is None:
+                return None
+            # Finished for good: only its status is kept (the audit log has the rest).
+            return Job(wid, contact, kind="", endpoint="", created_at=0.0, status=_text(done))
         data = self._cipher.decrypt_json(raw[b"data"], field_aad(key, "data"))
         last = raw.get(b"last")
         return Job(
@@ -369,7 +396,14 @@ class CareRecords:
         """delivered, withheld or superseded: out of the schedule for good."""
         key = self.keys.job(job.contact, job.webhook_id)
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hset(key, mapping={"status": status, "last": self._seal_last(key, result)})
+            if status in FOR_GOOD and job.contact != ERASED:
+                await self._finish_for_good(
+                    keys=[key, self.keys.done(job.contact)],
+                    args=[job.webhook_id, status, JOB_TTL_S],
+                    client=pipe,
+                )
+            else:
+                pipe.hset(key, mapping={"status": status, "last": self._seal_last(key, result)})
             pipe.zrem(self.keys.due, job.member)
             await pipe.execute()
         return replace(job, status=status, last_result=result)

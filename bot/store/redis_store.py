@@ -173,7 +173,7 @@ class StoreLimits:
     reply_ttl_s: int = 7 * DAY_S
     # Replies of this many recent messages per contact are kept for dedupe: Twilio retries
     # a message within seconds, and a contact texts one message at a time.
-    seen_cap: int = 8
+    seen_cap: int = 4
     deliveries_ttl_s: int = 30 * DAY_S
     outbox_maxlen: int = 1_000_000
     dev_outbox_cap: int = 200

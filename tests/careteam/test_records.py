@@ -59,6 +59,25 @@ async def test_a_withheld_job_is_revived_by_a_later_consent(records: CareRecords
     assert not await records.create_job(job, 0)  # delivered stays delivered
 
 
+async def test_a_delivered_job_keeps_only_its_status(records: CareRecords, redis: Redis) -> None:
+    """Out of the schedule for good, a job is one field of the contact's done hash: its id
+    still dedupes and reads back as delivered; a withheld one keeps its hash (revivable)."""
+    done = Job("msg_2", CONTACT, "plan.section.completed", "hope_ehr", time.time(), "health", 1)
+    held = Job("msg_3", CONTACT, "plan.section.completed", "hope_ehr", time.time(), "needs", 1)
+    for job in (done, held):
+        assert await records.create_job(job, 0)
+    await records.finish_job(done, "delivered", "200")
+    await records.finish_job(held, "withheld", "no consent")
+    assert not await redis.exists(records.keys.job(CONTACT, "msg_2"))
+    assert await redis.exists(records.keys.job(CONTACT, "msg_3"))
+    assert await redis.hgetall(records.keys.done(CONTACT)) == {b"msg_2": b"delivered"}
+    again = await records.load_job(CONTACT, "msg_2")
+    assert again is not None
+    assert again.status == "delivered"
+    assert not await records.create_job(done, 0)
+    assert not await redis.exists(records.keys.job(CONTACT, "msg_2"))
+
+
 async def test_nothing_about_a_parent_is_stored_in_clear(
     parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver, redis: Redis, prefix: str
 ) -> None:

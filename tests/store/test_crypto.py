@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import re
 import stat
@@ -145,3 +146,32 @@ def test_contact_ids_are_stable_per_key_and_differ_across_keys() -> None:
 
 def test_generated_keys_parse() -> None:
     assert len(parse_key(new_key_text())) == 32
+
+
+def test_large_json_is_deflated_before_sealing_and_small_or_old_values_still_open() -> None:
+    """A session-sized value seals to a fraction of its JSON; short values are left plain;
+    a value sealed before compression existed (plain JSON) opens as before."""
+    cipher = Cipher(KEY)
+    session = {"history": [["out", "Thanks, Sam. What is your ZIP code?", "2026-12-05"]] * 30}
+    plain_size = len(json.dumps(session, separators=(",", ":")))
+    sealed = cipher.encrypt_json(session, "k")
+    assert len(sealed) < plain_size / 4
+    assert cipher.decrypt_json(sealed, "k") == session
+    assert len(cipher.encrypt_json({"a": 1}, "k")) == 1 + NONCE_BYTES + TAG_BYTES + 7
+    old = cipher.encrypt(json.dumps(session).encode(), "k")  # written before compression
+    assert cipher.decrypt_json(old, "k") == session
+    with pytest.raises(DecryptionError):
+        cipher.decrypt_json(cipher.encrypt(b"x not zlib", "k"), "k")
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+        max_leaves=40,
+    )
+)
+@settings(max_examples=60)
+def test_every_json_value_opens_to_itself(value: Any) -> None:
+    cipher = Cipher(KEY)
+    assert cipher.decrypt_json(cipher.encrypt_json(value, "k"), "k") == value

@@ -34,6 +34,7 @@ from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
 from bot.store.events_codec import decode_event, encode_event
 from bot.store.keys import OUTBOX_STREAM
+from bot.store.outbox import ensure_group, trim_done
 from bot.store.redis_store import RedisConversationStore
 from bot.store.roundtrips import RoundTripCounter, counting_client
 
@@ -124,11 +125,11 @@ async def test_dedupe_keeps_a_few_recent_messages_in_one_key(
     redis_store: RedisConversationStore, raw_redis: Redis
 ) -> None:
     """One bounded list per contact, not one key per text: a recent retry is still answered
-    from it; one older than the last `seen_cap` messages is not."""
+    from it; one older than the last `seen_cap` (4) messages is not."""
     for n in range(12):
         await redis_store.transact(PHONE, f"SM{n}", answer_apply(f"answer {n}"))
     seen = redis_store.keys_for(PHONE).seen
-    assert await raw_redis.llen(seen) == 8
+    assert await raw_redis.llen(seen) == 4
     recent = await redis_store.transact(PHONE, "SM11", answer_apply("retried"))
     assert (recent.duplicate, recent.replies) == (True, ["You said: answer 11. Is this right?"])
     odd = await redis_store.transact(PHONE, "web|x y", answer_apply("odd id"))
@@ -489,3 +490,29 @@ async def test_a_waiter_that_vanished_loses_its_place(
     outcome = await redis_store.transact(PHONE, None, recording_apply("alive", applied))
     assert outcome.replies == ["alive"]
     assert applied == ["alive"]
+
+
+async def test_the_outbox_keeps_only_what_some_consumer_group_still_needs(
+    redis_store: RedisConversationStore, raw_redis: Redis
+) -> None:
+    """trim_done drops entries every group has acknowledged; a pending or unread entry of
+    any group stays; nothing goes while an expected group does not exist yet."""
+    stream = redis_store.outbox_key
+    groups = ("careteam", "reminders")
+    assert await trim_done(raw_redis, stream, groups) == 0  # no stream at all
+    for n in range(4):
+        await redis_store.transact(PHONE, f"SM{n}", answer_apply(f"answer {n}"))
+    await ensure_group(raw_redis, stream, "careteam")
+    read = await raw_redis.xreadgroup("careteam", "w", {stream: ">"}, count=10)
+    ids = [entry_id for entry_id, _ in read[0][1]]
+    await raw_redis.xack(stream, "careteam", *ids)
+    assert await trim_done(raw_redis, stream, groups) == 0  # "reminders" is not there yet
+    await ensure_group(raw_redis, stream, "reminders")
+    assert await trim_done(raw_redis, stream, groups) == 0  # "reminders" has read nothing
+    await raw_redis.xreadgroup("reminders", "w", {stream: ">"}, count=10)
+    await raw_redis.xack(stream, "reminders", *ids[:3])
+    assert await trim_done(raw_redis, stream, groups) == 3  # the fourth is pending there
+    assert [e.entry_id for e in await redis_store.read_outbox()] == [ids[3].decode()]
+    await raw_redis.xack(stream, "reminders", ids[3])
+    assert await trim_done(raw_redis, stream, groups) == 1
+    assert await raw_redis.xlen(stream) == 0

@@ -19,6 +19,7 @@ from twilio.request_validator import RequestValidator
 
 from app import create_app
 from bot.settings import Settings
+from bot.store.outbox import ensure_group
 from bot.store.redis_store import RedisConversationStore
 from bot.web.deps import Runtime
 from tests.fakes.twilio_server import FakeTwilio
@@ -153,6 +154,12 @@ def store_of(app: FastAPI) -> RedisConversationStore:
     store = runtime_of(app).service.store
     assert isinstance(store, RedisConversationStore)
     return store
+
+
+async def hold_outbox(app: FastAPI) -> None:
+    """Keep the outbox's entries from now on, for a test that reads them: a consumer group
+    that reads nothing holds them (entries every group acknowledged are trimmed at once)."""
+    await ensure_group(app.state.careteam.records.redis, store_of(app).outbox_key, "test-hold")
 
 
 def new_phone() -> str:

@@ -13,6 +13,7 @@ from bot.engine.events import CrisisDetected
 from tests.web.conftest import (
     FROM_NUMBER,
     KeySpace,
+    hold_outbox,
     inbound_params,
     new_phone,
     new_sid,
@@ -182,6 +183,7 @@ async def test_after_stop_a_crisis_text_still_alerts_and_gets_the_numbers(
 ) -> None:
     """Opted out over SMS: ordinary texts get no reply; a crisis text gets the numbers in
     the TwiML and a CrisisDetected event in the outbox (the on-call alert's source)."""
+    await hold_outbox(app)
     phone = new_phone()
     await text(client, phone, "hi")
     await text(client, phone, "yes")

@@ -16,6 +16,7 @@ from bot.reminders.wiring import Reminders
 from tests.fakes.twilio_server import FakeTwilio, SentMessage
 from tests.web.conftest import (
     KeySpace,
+    hold_outbox,
     make_settings,
     new_phone,
     post_signed,
@@ -126,6 +127,7 @@ async def test_three_failed_days_raise_the_flag_once_by_the_parents_calendar(
     """Undelivered on Mar 7 and Mar 8 in Los Angeles (one UTC day) is two days; a repeated
     callback and a "sent" status count for nothing; the third local day flags the plan and
     tells the care team once; more failures while the flag stands raise nothing more."""
+    await hold_outbox(live_app)
     first = await text_and_report(live_app, client, twilio, phone, "undelivered")  # Mar 7 LA
     await post_signed(client, "/twilio/status", twilio.status_params(first, "undelivered"))
     await text_and_report(live_app, client, twilio, phone, "sent")
@@ -158,6 +160,7 @@ async def test_a_delivered_text_starts_the_count_again_and_leaves_the_flag(
 ) -> None:
     """After "delivered" the flag stays for the team to clear; once cleared, it takes three
     new failed days (not the old ones plus one) to raise it again."""
+    await hold_outbox(live_app)
     for _ in range(3):
         await text_and_report(live_app, client, twilio, phone, "failed")
         clock.now += timedelta(days=1)

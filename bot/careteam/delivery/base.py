@@ -37,6 +37,9 @@ class DeliveryConfig:
     """Delivery knobs. Defaults: about 5-10 hours of tries before a job is parked."""
 
     group: str = "careteam"
+    # Every consumer group of the outbox (care-team delivery, reminder intake): entries all
+    # of them have acknowledged are trimmed, and none until each of them exists.
+    outbox_groups: tuple[str, ...] = ("careteam", "reminders")
     consumer: str = field(default_factory=default_consumer)
     batch: int = 100
     max_attempts: int = 18

@@ -22,7 +22,7 @@ from bot.careteam.delivery.base import TRANSIENT, DeliveryConfig
 from bot.careteam.records import CareRecords
 from bot.errors import DecryptionError
 from bot.store.crypto import Cipher
-from bot.store.outbox import OutboxEntry, ensure_group, open_entry
+from bot.store.outbox import OutboxEntry, ensure_group, open_entry, trim_done
 
 log = logging.getLogger("bot.careteam.delivery")
 
@@ -92,6 +92,8 @@ class OutboxReader:
         finally:
             if done:
                 await self._redis.xack(self._stream, self.config.group, *done)
+                # What every consumer group is done with leaves the stream now.
+                await trim_done(self._redis, self._stream, self.config.outbox_groups)
         return len(done)
 
     async def _read(self, start: str) -> list[tuple[str, Mapping[bytes, bytes] | None]]:
