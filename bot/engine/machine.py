@@ -190,7 +190,8 @@ class Engine:
             if command == "start":
                 self._opt_in(turn, folded)
             elif command == "help":
-                turn.say(m.HELP)
+                turn.say(m.HELP_OPTED_OUT)
+                turn.say(m.SUPPORT_NOT_REPORT)
             elif finding is not None and finding.concern != "relapse":
                 # Silence after STOP, except that someone in crisis is never left alone: the
                 # on-call person hears of it and this one reply (to their own text) gives the
@@ -241,7 +242,10 @@ class Engine:
         turn.to_person = True
         session.plan.flags["crisis"] = turn.now.isoformat()
         turn.events.append(CrisisDetected(finding.concern, session.flow, session.step))
-        turn.say(CRISIS_TEXTS[finding.concern])
+        if finding.concern == "emergency" and session.plan.shared_phone():
+            turn.say(m.CRISIS_EMERGENCY_PRIVATE)
+        else:
+            turn.say(CRISIS_TEXTS[finding.concern])
         if session.status == "opted_out":
             turn.say(m.CRISIS_FOLLOW_OPTED_OUT)
             return

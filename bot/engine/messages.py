@@ -26,6 +26,11 @@ HELP = N_(
 SUPPORT_NOT_REPORT = N_(
     "This plan is for support. Your answers do not go to child protective services."
 )
+# HELP after STOP: how to come back, and a person is still there in a crisis.
+HELP_OPTED_OUT = N_(
+    "{program} helps you build your {plan}. You're unsubscribed, so we send no texts. "
+    "Reply START to come back. In a crisis, call or text 988, or call 911."
+)
 DECLINED = N_("OK, we won't text you. If you change your mind, reply START.")
 NOT_STARTED = N_("Want to start your {plan}? Reply YES to begin.")
 
@@ -211,6 +216,12 @@ LANGUAGE_OFFER = N_("For English, reply ENGLISH.")
 CRISIS_EMERGENCY = N_(
     "If someone overdosed, can't wake up or isn't breathing: call 911 now. "
     "Use naloxone (Narcan) if you have it. Poison Control: 1-800-222-1222."
+)
+# The same on a shared phone: no word of overdose, naloxone or substances; 911, 988 and the
+# on-call person (CRISIS_FOLLOW) still come.
+CRISIS_EMERGENCY_PRIVATE = N_(
+    "If someone can't wake up or isn't breathing: call 911 now. "
+    "For help any time, call or text 988."
 )
 CRISIS_SUICIDE = N_(
     "You matter, and help is here now. Call or text 988 any time, day or night. "

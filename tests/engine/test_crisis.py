@@ -20,6 +20,7 @@ from bot.engine.session import Session
 from bot.errors import ConfigError
 from tests.crisis_corpus import LABELS, load_corpus, score
 from tests.drive import next_text
+from tests.engine.test_shared_phone import found_words
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 23)
@@ -245,3 +246,50 @@ def test_relapse_offer_in_the_parents_language(i18n_engine: Engine, text: str, l
     assert offer.replies == [expected]
     answer = i18n_engine.step(offer.session, "si" if locale == "es" else "sim", NOW)
     assert [type(e) for e in answer.events] == [HandoffRequested]
+
+
+START = {"en": "hi", "es": "hola", "pt_BR": "oi"}
+CRISES = {
+    "en": ("he took too many pills and isnt breathing", "i want to kms", "my bf hit me"),
+    "es": ("tuvo una sobredosis y no respira", "me quiero matar", "mi esposo me pego"),
+    "pt_BR": ("ele teve uma overdose e nao respira", "quero me matar", "meu marido me bateu"),
+}
+
+
+def started(engine: Engine, locale: str) -> Session:
+    return engine.step(Session(locale=locale), START[locale], NOW).session
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_help_after_stop_says_support_not_report_and_how_to_restart(
+    i18n_engine: Engine, locale: str
+) -> None:
+    """Opted out, HELP still answers: the program, how to come back, 988/911, and that this
+    is support, not a report."""
+    stopped = i18n_engine.step(started(i18n_engine, locale), "STOP", NOW).session
+    assert stopped.status == "opted_out"
+    result = i18n_engine.step(stopped, "HELP", NOW)
+    sent = "\n".join(result.replies)
+    assert i18n_engine.translator.gettext(locale, m.SUPPORT_NOT_REPORT) in sent
+    assert {"en": "START", "es": "EMPEZAR", "pt_BR": "COMEÇAR"}[locale] in sent
+    assert "988" in sent
+    assert result.session.status == "opted_out"
+    assert result.events == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_crisis_texts_on_a_shared_phone_name_no_substance(i18n_engine: Engine, locale: str) -> None:
+    """Shared-phone mode: every crisis reply (active or after STOP) still gives 911/988 and
+    the on-call person, with no word of overdose, naloxone or substances."""
+    session = started(i18n_engine, locale)
+    session.plan.prefs["shared_phone"] = True
+    stopped = i18n_engine.step(session, "STOP", NOW).session
+    for base in (session, stopped):
+        for text in CRISES[locale]:
+            result = i18n_engine.step(base, text, NOW)
+            assert [type(e) for e in result.events] == [CrisisDetected], text
+            sent = "\n".join(result.replies)
+            assert found_words(locale, sent) == [], (text, sent)
+            assert "911" in sent or "988" in sent
+            follow = m.CRISIS_FOLLOW_OPTED_OUT if base is stopped else m.CRISIS_FOLLOW
+            assert i18n_engine.translator.gettext(locale, follow) in sent
