@@ -14,8 +14,11 @@ are matched, except where:
 - the clause tells of the past long ago ("I overdosed 2 years ago").
 
 Phrase syntax: words separated by spaces; `a/b` one of these words; `@group` any entry of a
-group; a trailing `?` makes a word optional; `*` is any one word (never a negation); `<n>` a
-number; `...` up to four words; `$` the end of the clause ("want to end it $").
+group; `stem*` (a stem of four letters or more) any word that starts so, so one entry covers
+a verb's forms ("golpe*": golpeo, golpeaba, golpearon); a trailing `?` makes a word
+optional; `*` is any one word (never a negation); `<n>` a number; `...` up to four words;
+`$` the end of the clause ("want to end it $"). Broad category phrases ("@abuser ... @hitstem
+me") carry over to new wording better than one phrase per text.
 Only prefilter words (not in `common`) start a match attempt, so a text with none of them
 costs one set intersection.
 """
@@ -54,6 +57,8 @@ _ANY = "*"
 _NUMBER = "<n>"
 _END = "$"
 _ONLY_COMMON = float("inf")
+_STEM = "*"
+_STEM_MIN = 4
 
 
 class _Strict(BaseModel):
@@ -123,7 +128,13 @@ class _Compiler:
             words = self.groups[name]
         else:
             words = [plain(w) for w in part.split("/")]
-        return "(?:" + "|".join(re.escape(w) for w in words) + ")", words, optional
+        for w in words:
+            if w.endswith(_STEM) and len(w) <= _STEM_MIN:
+                raise ConfigError(f"{where}: stem {w!r} is shorter than {_STEM_MIN} letters")
+        alternatives = (
+            re.escape(w[:-1]) + "[^ |]*" if w.endswith(_STEM) else re.escape(w) for w in words
+        )
+        return "(?:" + "|".join(alternatives) + ")", words, optional
 
     def phrase(self, phrase: str, where: str) -> tuple[str, list[list[str]]]:
         """The phrase's regex and, per required word slot, the words that may fill it."""
@@ -204,7 +215,9 @@ class CrisisDetector:
                 where = f"{lex.language}/{CRISIS_FILE} {concern or 'ordinary'}"
                 regex, slots = compiler.phrase(phrase, where)
                 for words in slots:
-                    phrase_words.update(w for value in words for w in value.split())
+                    phrase_words.update(
+                        w for value in words for w in value.split() if not w.endswith(_STEM)
+                    )
                 # The slot with the fewest common words (then the fewest words) starts it.
                 anchor_slot = min(slots, key=lambda s: (_commons(s, common), len(s)))
                 if _commons(anchor_slot, common) == _ONLY_COMMON:
@@ -217,7 +230,11 @@ class CrisisDetector:
             for regex in dict.fromkeys(regexes):
                 by_anchor.setdefault(anchor, []).append((concern, re.compile(regex)))
         self._rules = _Rules(by_anchor)
-        self._anchors = frozenset(by_anchor)
+        self._anchors = frozenset(a for a in by_anchor if not a.endswith(_STEM))
+        # A stem anchor is found word by word: each word's prefixes looked up once, then
+        # remembered (texts repeat their words).
+        self._stems = frozenset(a[:-1] for a in by_anchor if a.endswith(_STEM))
+        self._stem_of: dict[str, tuple[str, ...]] = {}
         self._hypothetical = _marker_regex(w for lex in lexicons for w in lex.hypothetical)
         self._history = _marker_regex(w for lex in lexicons for w in lex.history)
         known = common | negations | gap | set(self._spell) | phrase_words
@@ -288,7 +305,10 @@ class CrisisDetector:
 
     def _find(self, text: str) -> Finding | None:
         words = self.fold(text[:1000])
-        present = self._anchors.intersection(words)
+        present = set(self._anchors.intersection(words))
+        if self._stems:
+            for word in words:
+                present.update(self._stem_anchors(word))
         if not present:
             return None
         joined = " " + " ".join(words) + " "
@@ -315,6 +335,17 @@ class CrisisDetector:
             return None
         concern, start, end = min(kept, key=lambda f: CONCERNS.index(f[0]))
         return Finding(concern, joined[start:end].strip())
+
+    def _stem_anchors(self, word: str) -> tuple[str, ...]:
+        found = self._stem_of.get(word)
+        if found is None:
+            found = tuple(
+                word[:k] + _STEM for k in range(_STEM_MIN, len(word) + 1) if word[:k] in self._stems
+            )
+            if len(self._stem_of) >= _FUZZY_CACHE_MAX:
+                self._stem_of.clear()
+            self._stem_of[word] = found
+        return found
 
     def _excused(self, concern: Concern, joined: str, start: int, end: int) -> bool:
         """Negated, a what-if, or long ago: the phrase is there but no one is in danger now."""

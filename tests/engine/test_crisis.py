@@ -126,6 +126,27 @@ def test_a_new_language_brings_its_own_words(tmp_path: Path) -> None:
     assert detector.find("he hit me") is not None
 
 
+def test_a_stem_covers_every_form_of_a_word(tmp_path: Path) -> None:
+    """`frape*` stands for frape, frapeli, frapem...: one entry, however the verb ends."""
+    (tmp_path / "ht").mkdir()
+    (tmp_path / "ht" / "crisis.yaml").write_text(
+        "language: ht\ncommon: [li, mwen]\nnegations: [pa]\nnegation_gap: [li]\n"
+        "groups: {bat: [frape*, kale*]}\nconcerns:\n  violence: ['li ... @bat mwen']\n",
+        "utf-8",
+    )
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "crisis.yaml").write_text(
+        (CRISIS_DIR / "en" / "crisis.yaml").read_text("utf-8"), "utf-8"
+    )
+    detector = load_detector(tmp_path, ["ht"])
+    for text in ("li frape mwen", "li te frapeli mwen", "li toujou kalem mwen"):
+        found = detector.find(text)
+        assert found is not None, text
+        assert found.concern == "violence"
+    assert detector.find("li pa frape mwen") is None
+    assert detector.find("li fra mwen") is None
+
+
 @pytest.mark.parametrize(
     ("body", "problem"),
     [
@@ -134,6 +155,7 @@ def test_a_new_language_brings_its_own_words(tmp_path: Path) -> None:
         ("language: ht\ncommon: [a]\nconcerns: {danger: [b]}\n", "danger"),
         ("language: xx\ncommon: [a]\nconcerns: {suicide: [b]}\n", "says language"),
         ("language: ht\ncommon: [a]\nspellings: {kms: b}\nconcerns: {}\n", "another language"),
+        ("language: ht\ncommon: [a]\nconcerns: {violence: ['a fra*']}\n", "shorter than"),
     ],
 )
 def test_a_bad_crisis_file_stops_the_start(tmp_path: Path, body: str, problem: str) -> None:
