@@ -531,7 +531,10 @@ class Engine:
         reminder_id = str(session.reminder["id"]) if session.reminder else None
         turn.events.append(ReminderReplied(reminder_id, action))
         if action in ("reschedule", "ride"):
+            # The reply promises that the team hears of it: the dashboard flag and an alert
+            # to the on-call person (the request only, as for TALK).
             session.plan.flags[action] = turn.now.isoformat()
+            turn.events.append(HandoffRequested(action, session.flow, session.step))
         session.reminder = None
         turn.say(reply)
         self._prompt(turn)

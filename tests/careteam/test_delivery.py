@@ -567,3 +567,32 @@ async def test_a_receiver_outage_shows_in_the_metrics_and_the_log(
     delivered_ok = {"endpoint": "hope_ehr", "result": "delivered"}
     assert value("safestart_careteam_deliveries_total", **delivered_ok) == 1
     assert value("safestart_careteam_deliveries_parked") == 0
+
+
+async def test_a_ride_or_reschedule_reply_reaches_on_call_with_the_request_only(
+    parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
+) -> None:
+    """RIDE and R answer a reminder with "we'll let your team know": each becomes a signed
+    plan.handoff_requested for the on-call endpoint naming the request (no section answers,
+    nothing shared), and a dashboard flag. Paging off (0) so both requests page."""
+    p = parent()
+    await p.finish_plan(share())
+    for reply in ("ride", "r"):
+
+        def remind(session: Session) -> tuple[Session, list[str], list[Any]]:
+            when = p.now + timedelta(days=1)
+            return p.engine.note_reminder(session, "appt-1", "visit", when, p.now), [], []
+
+        await p.store.transact(p.address, None, remind)
+        await p.say(reply)
+    await drain(make_worker(page_once_s=0))
+
+    alerts = [r for r in receiver.processed() if r.body["type"] == "plan.handoff_requested"]
+    assert [(r.endpoint, r.body["reason"]) for r in alerts] == [
+        ("hope_on_call", "ride"),
+        ("hope_on_call", "reschedule"),
+    ]
+    assert all("section" not in r.body and "answers" not in r.body for r in alerts)
+    assert delivered(receiver) == set()
+    session = await p.session()
+    assert {"ride", "reschedule"} <= set(session.plan.flags)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.engine.events import AnswerChanged, ReminderReplied
+from bot.engine.events import AnswerChanged, HandoffRequested, ReminderReplied
 from bot.engine.machine import Engine
 from bot.engine.session import Session
 
@@ -39,12 +39,23 @@ def test_confirm_mid_section_answers_the_reminder_and_resumes(fixture_engine: En
 
 
 def test_reschedule_and_ride_flag_the_team(fixture_engine: Engine) -> None:
-    """R and RIDE become events the care team acts on; the section is untouched."""
+    """R and RIDE promise that the team will be in touch: each raises a dashboard flag and a
+    request to the on-call person (delivered by the care-team router); the section is
+    untouched."""
     session = reminded(fixture_engine, mid_section(fixture_engine))
     rescheduled = fixture_engine.step(session, "r", NOW)
-    assert rescheduled.events == [ReminderReplied("appt-1", "reschedule")]
+    assert rescheduled.events == [
+        ReminderReplied("appt-1", "reschedule"),
+        HandoffRequested("reschedule", "alpha", "housing"),
+    ]
+    assert "reschedule" in rescheduled.session.plan.flags
+    assert "will text you" in rescheduled.replies[0]
     ride = fixture_engine.step(reminded(fixture_engine, rescheduled.session), "Ride!", NOW)
-    assert ride.events == [ReminderReplied("appt-1", "ride")]
+    assert ride.events == [
+        ReminderReplied("appt-1", "ride"),
+        HandoffRequested("ride", "alpha", "housing"),
+    ]
+    assert "ride" in ride.session.plan.flags
     assert "need a ride" in ride.replies[0]
     assert ride.session.step == "housing"
 
