@@ -11,7 +11,8 @@ are matched, except where:
   ("I'm not going to hurt myself", "he didn't hit me");
 - an `ordinary` phrase covers the match ("killing it", "me muero de risa");
 - for an emergency, the clause is a what-if ("in case someone overdoses");
-- the clause tells of the past long ago ("I overdosed 2 years ago").
+- the clause tells of the past long ago ("I overdosed 2 years ago"), unless the text brings
+  it back to now ("... last year and I feel that way again").
 
 Phrase syntax: words separated by spaces; `a/b` one of these words; `@group` any entry of a
 group; `stem*` (a stem of four letters or more) any word that starts so, so one entry covers
@@ -78,6 +79,8 @@ class Lexicon(_Strict):
     negation_gap: list[str] = Field(default_factory=list)
     hypothetical: list[str] = Field(default_factory=list)
     history: list[str] = Field(default_factory=list)
+    # Words that bring a told past back to now ("... last year and I feel that way AGAIN").
+    present: list[str] = Field(default_factory=list)
     groups: dict[str, list[str]] = Field(default_factory=dict)
     concerns: dict[Concern, list[str]]
     ordinary: list[str] = Field(default_factory=list)
@@ -237,6 +240,7 @@ class CrisisDetector:
         self._stem_of: dict[str, tuple[str, ...]] = {}
         self._hypothetical = _marker_regex(w for lex in lexicons for w in lex.hypothetical)
         self._history = _marker_regex(w for lex in lexicons for w in lex.history)
+        self._present = _marker_regex(w for lex in lexicons for w in lex.present)
         known = common | negations | gap | set(self._spell) | phrase_words
         known.update(w for v in self._spell.values() for w in v.split())
         self._known = frozenset(known)
@@ -365,9 +369,10 @@ class CrisisDetector:
             and self._hypothetical.search(" " + " ".join(lead) + " ")
         ):
             return True
-        return (
-            concern != "baby" and self._history is not None and bool(self._history.search(clause))
-        )
+        if concern == "baby" or self._history is None or not self._history.search(clause):
+            return False
+        # Long ago, unless the text brings it back to now: the rest of the text counts.
+        return self._present is None or not self._present.search(" " + joined[start:] + " ")
 
 
 def _inflection(word: str, target: str) -> bool:

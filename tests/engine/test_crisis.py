@@ -315,3 +315,20 @@ def test_crisis_texts_on_a_shared_phone_name_no_substance(i18n_engine: Engine, l
             assert "911" in sent or "988" in sent
             follow = m.CRISIS_FOLLOW_OPTED_OUT if base is stopped else m.CRISIS_FOLLOW
             assert i18n_engine.translator.gettext(locale, follow) in sent
+
+
+@pytest.mark.parametrize(
+    ("text", "concern"),
+    [
+        ("i tried to kill myself last year and im feeling that way again", "suicide"),
+        ("me corte hace anos y hoy lo hice otra vez, me corte", "suicide"),
+        ("i overdosed 3 years ago but im ok now", None),
+        ("meu ex me batia anos atras, agora to bem", None),
+    ],
+)
+def test_the_past_excuses_a_phrase_unless_the_text_brings_it_back(
+    detector: CrisisDetector, text: str, concern: str | None
+) -> None:
+    """ "Years ago" is not now; "...and I'm feeling that way again" is."""
+    found = detector.find(text)
+    assert (found.concern if found else None) == concern
