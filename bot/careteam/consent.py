@@ -118,6 +118,9 @@ class ConsentState:
     text_version: str = ""
     answers: Mapping[str, Any] = field(default_factory=dict)
     records: tuple[ConsentRecord, ...] = ()
+    # Section -> organizations the parent stopped it going to by text (whatever the roles):
+    # every later version keeps them out.
+    withheld: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def active_records(self, now: datetime) -> list[ConsentRecord]:
         return [r for r in self.records if r.active(now)]
@@ -131,6 +134,7 @@ class ConsentState:
             "text_version": self.text_version,
             "answers": dict(self.answers),
             "records": [r.to_json() for r in self.records],
+            "withheld": {k: list(v) for k, v in self.withheld.items()},
         }
 
     @classmethod
@@ -144,6 +148,7 @@ class ConsentState:
             text_version=str(data.get("text_version", "")),
             answers=dict(data.get("answers", {})),
             records=tuple(ConsentRecord.from_json(r) for r in data.get("records", [])),
+            withheld={k: tuple(v) for k, v in data.get("withheld", {}).items()},
         )
 
 
@@ -201,9 +206,11 @@ def derive(
     kept = {k: v for k, v in answers.items() if k in CONSENT_STEPS}
     expires = expiry_for(baby_date, at.date())
     orgs = tuple(sorted(set(organizations)))
+    out = previous.withheld
     permits = [
-        ConsentRecord(section, role, orgs, at, expires, includes_private=private, part2=part2)
+        ConsentRecord(section, role, kept_orgs, at, expires, includes_private=private, part2=part2)
         for (section, role), (private, part2) in _permits(kept).items()
+        if (kept_orgs := tuple(o for o in orgs if o not in out.get(section, ())))
     ]
     return _next(previous, permits, at, source, "answers", kept, text_version)
 
@@ -261,6 +268,38 @@ def _next(
         text_version=text_version,
         answers=answers,
         records=(*sorted(permits, key=_order), *sorted(revoked, key=_order)),
+        withheld=previous.withheld,
+    )
+
+
+def withhold(
+    previous: ConsentState, section: str, organization: str, *, at: datetime, source: str
+) -> ConsentState | None:
+    """Stop one section going to one organization from now on (every role there); the
+    permission it takes away stays in the version, revoked, as the record of the stop.
+    Returns None when that organization had no permission for the section."""
+    kept: list[ConsentRecord] = []
+    revoked: list[ConsentRecord] = []
+    for r in previous.records:
+        if r.revoked_at is None and r.section == section and organization in r.organizations:
+            revoked.append(replace(r, organizations=(organization,), revoked_at=at))
+            rest = tuple(o for o in r.organizations if o != organization)
+            if rest:
+                kept.append(replace(r, organizations=rest))
+        else:
+            kept.append(r)
+    if not revoked:
+        return None
+    out = dict(previous.withheld)
+    out[section] = tuple(sorted({*out.get(section, ()), organization}))
+    return replace(
+        previous,
+        version=previous.version + 1,
+        recorded_at=at,
+        source=source,
+        cause="revoked",
+        records=(*kept, *revoked),
+        withheld=out,
     )
 
 

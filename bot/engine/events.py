@@ -54,6 +54,15 @@ class HandoffRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class SharingWithheld:
+    """The parent stopped one part (consent step `step`) going to one organization (its
+    directory id), whatever the roles: the care-team side narrows the consent at once."""
+
+    step: str
+    organization: str
+
+
+@dataclass(frozen=True, slots=True)
 class CrisisDetected:
     kind: str
     flow: str | None = None
@@ -153,6 +162,7 @@ Event = (
     SectionCompleted
     | AnswerChanged
     | ConsentChanged
+    | SharingWithheld
     | HandoffRequested
     | CrisisDetected
     | OptedOut

@@ -37,6 +37,7 @@ from bot.engine.events import (
     RemindersListRequested,
     ResourceSaved,
     SectionCompleted,
+    SharingWithheld,
 )
 from bot.engine.keywords import REMINDER_REPLIES, KeywordTable, Match, fold
 from bot.engine.loader import END, FlowSet
@@ -55,7 +56,15 @@ from bot.engine.session import (
     Plan,
     Session,
 )
-from bot.engine.sharing import NO_TEAM, TeamView, recipients, role_label, without_role
+from bot.engine.sharing import (
+    NO_TEAM,
+    WITHHELD,
+    TeamView,
+    recipients,
+    role_label,
+    withheld,
+    without_role,
+)
 from bot.engine.texts import Translator
 from bot.engine.today import local_today
 from bot.engine.understand import read_answer
@@ -624,9 +633,63 @@ class Engine:
             )
             for number, (role, parts) in enumerate(shown, 1)
         ]
+        items: list[Any] = [role for role, _ in shown]
+        by_org = self._parts_by_organization(session)
+        if by_org:
+            lines.append(turn.voice(m.SHARING_ORGANIZATIONS))
+            for number, (org, name, parts) in enumerate(by_org, len(items) + 1):
+                names = ", ".join(turn.voice(step.label) for step in parts)
+                lines.append(turn.voice(m.SHARING_ITEM, number=number, who=name, parts=names))
+                items.append({"organization": org, "name": name})
         turn.replies.extend(pack(lines))
         turn.say(m.SHARING_HOW_TO_STOP)
-        session.listing = {"kind": "sharing", "items": [role for role, _ in shown]}
+        session.listing = {"kind": "sharing", "items": items}
+
+    def _parts_by_organization(self, session: Session) -> list[tuple[str, str, list[Step]]]:
+        """Each organization serving the parent (from the directory) and the parts it gets:
+        every part shared with some role, less those stopped for that organization."""
+        code = session.plan.answer(self.flows.onboarding.id, "zip")
+        if not code:
+            return []
+        where = self.zip_lookup(str(code))
+        orgs = self.team.named(str(code), where.state if where else None)
+        shared = {
+            s.id: s for _, steps in recipients(self._consent_steps(), session.plan) for s in steps
+        }
+        stopped = withheld(session.plan)
+        found = []
+        for org, name in orgs:
+            parts = [s for sid, s in shared.items() if org not in stopped.get(sid, [])]
+            if parts:
+                found.append((org, name, parts))
+        return found
+
+    def _ask_which_part_for(self, turn: _Turn, org: str, name: str) -> None:
+        """One organization: stop one of the parts it gets, or all of them."""
+        parts = next((p for o, _, p in self._parts_by_organization(turn.session) if o == org), [])
+        lines = [turn.voice(m.SHARING_WHICH_PART, who=name)]
+        lines += [f"{n}. {self._part_name(turn, step)}" for n, step in enumerate(parts, 1)]
+        lines.append(f"{len(parts) + 1}. {turn.voice(m.SHARING_ALL_PARTS)}")
+        turn.replies.extend(pack(lines))
+        items = [[org, name, step.id] for step in parts] + [[org, name, ""]]
+        turn.session.listing = {"kind": "sharing_org_part", "items": items}
+
+    def _withhold(self, turn: _Turn, org: str, name: str, only: str | None) -> None:
+        """Stop one part (or every part) going to one organization, from now on."""
+        plan = turn.session.plan
+        stopped = withheld(plan)
+        shared = [s for _, steps in recipients(self._consent_steps(), plan) for s in steps]
+        for step in dict.fromkeys(shared):
+            if (only is None or step.id == only) and org not in stopped.get(step.id, []):
+                stopped.setdefault(step.id, []).append(org)
+                turn.events.append(SharingWithheld(step.id, org))
+        plan.prefs[WITHHELD] = {k: list(v) for k, v in stopped.items()}
+        if only is None:
+            turn.say(m.SHARING_STOPPED_ONE, who=name)
+        else:
+            part = next(s for _, s in self._consent_steps() if s.id == only)
+            turn.say(m.SHARING_STOPPED_PART, who=name, part=self._part_name(turn, part))
+        self._prompt(turn)
 
     def _ask_which_part(self, turn: _Turn, role: str) -> None:
         """A recipient who sees several parts: stop one part, or all of them."""
@@ -718,8 +781,13 @@ class Engine:
             turn.say(m.NEED_ASK_DONE, need=self._need_label(turn, str(item)))
         elif kind == "need_action" and number in (1, 2):
             self._parent_need_status(turn, str(item), done=number == 1)
+        elif kind == "sharing" and isinstance(item, dict):
+            self._ask_which_part_for(turn, str(item["organization"]), str(item["name"]))
         elif kind == "sharing":
             self._ask_which_part(turn, str(item))
+        elif kind == "sharing_org_part":
+            org, name, only = item
+            self._withhold(turn, str(org), str(name), str(only) or None)
         elif kind == "sharing_part":
             role, only = item
             self._stop_sharing(turn, str(role), only=str(only) or None)

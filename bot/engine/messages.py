@@ -130,6 +130,7 @@ SHARING_NONE = N_(
 )
 SHARING_HEADER = N_("Who can see your plan now:")
 SHARING_ITEM = N_("{number}. {who}: {parts}")
+SHARING_ORGANIZATIONS = N_("By organization:")
 SHARING_HOW_TO_STOP = N_(
     "To stop sharing with one, reply its number. To stop all sharing, reply STOP SHARING."
 )

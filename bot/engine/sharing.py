@@ -22,6 +22,11 @@ class TeamView:
     organizations: Callable[[str, str | None], Sequence[str]] = field(
         default=lambda _zip, _state: ()
     )
+    # The same organizations as (directory id, name): SHARING lists them by name and a
+    # stop names the id.
+    named: Callable[[str, str | None], Sequence[tuple[str, str]]] = field(
+        default=lambda _zip, _state: ()
+    )
 
 
 NO_TEAM = TeamView()
@@ -38,6 +43,17 @@ def recipients(consent_steps: list[ConsentStep], plan: Plan) -> list[tuple[str, 
             if not _exclusive(step, role):
                 seen.setdefault(role, []).append(step)
     return list(seen.items())
+
+
+WITHHELD = "withheld"  # plan.prefs: consent step -> organization ids it no longer goes to
+
+
+def withheld(plan: Plan) -> dict[str, list[str]]:
+    """Consent step -> the organizations the parent stopped it going to (by text)."""
+    value = plan.prefs.get(WITHHELD)
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): [str(o) for o in v] for k, v in value.items() if isinstance(v, list)}
 
 
 def role_label(consent_steps: list[ConsentStep], role: str) -> str:

@@ -20,6 +20,8 @@ from bot.careteam.consent import (
     expiry_for,
     narrow,
     on_call_endpoints,
+    permits_for,
+    withhold,
 )
 from bot.careteam.directory import CONSENT_ROLES, Directory
 from bot.careteam.directory import new_webhook_secret as secret
@@ -191,3 +193,32 @@ def test_crisis_goes_to_the_on_call_role_with_a_fallback_before_the_zip_code() -
 def test_a_consent_version_survives_json() -> None:
     state = state_from({"share_health": ["medical"], **ALL_YES, "share_recovery": ["treatment"]})
     assert ConsentState.from_json(state.to_json()) == state
+
+
+def test_one_part_stopped_for_one_organization_stays_stopped_for_it_only() -> None:
+    """Health withheld from Laramie: Hope keeps it, Laramie keeps Basic needs; the stop is a
+    revoked permission in the version, survives JSON, and a later confirmed consent (derive)
+    does not give the part back to Laramie."""
+    orgs = ["hope", "laramie"]
+    answers = {"share_health": ["social_worker"], "share_basic_needs": ["social_worker"]}
+    first = derive(answers, previous=NOTHING, at=AT, source="1-0", organizations=orgs,
+                   baby_date=BABY, text_version="care_team@test")  # fmt: skip
+    later = AT + timedelta(days=1)
+    second = withhold(first, "health", "laramie", at=later, source="2-0")
+    assert second is not None
+    assert (second.version, second.cause) == (2, "revoked")
+
+    def sees(state: ConsentState, section: str, org: str) -> bool:
+        return bool(permits_for(section, state, ["social_worker"], org, later))
+
+    assert not sees(second, "health", "laramie")
+    assert sees(second, "health", "hope")
+    assert sees(second, "basic_needs", "laramie")
+    revoked = [(r.section, r.organizations) for r in second.records if r.revoked_at]
+    assert revoked == [("health", ("laramie",))]
+    assert ConsentState.from_json(second.to_json()) == second
+    assert withhold(second, "health", "laramie", at=later, source="3-0") is None
+    third = derive(answers, previous=second, at=later, source="3-0", organizations=orgs,
+                   baby_date=BABY, text_version="care_team@test")  # fmt: skip
+    assert not sees(third, "health", "laramie")
+    assert sees(third, "health", "hope")

@@ -25,6 +25,7 @@ from bot.careteam.consent import (
     derive,
     narrow,
     on_call_endpoints,
+    withhold,
 )
 from bot.careteam.delivery.base import Clock, Retry, entry_key, entry_time
 from bot.careteam.directory import (
@@ -56,6 +57,7 @@ from bot.engine.events import (
     HandoffRequested,
     NeedChanged,
     SectionCompleted,
+    SharingWithheld,
 )
 from bot.engine.loader import FlowSet
 from bot.engine.session import Session
@@ -105,6 +107,8 @@ class EventRouter:
             await self._on_consent(entry, event, at)
         elif isinstance(event, AnswerChanged) and event.section == CONSENT_FLOW:
             await self._on_consent_answer(entry, event, at)
+        elif isinstance(event, SharingWithheld):
+            await self._on_withheld(entry, event, at)
         elif isinstance(event, NeedChanged):
             await self._on_need(entry, event)
         elif isinstance(event, CrisisDetected):
@@ -131,6 +135,18 @@ class EventRouter:
         await self._records.save_snapshot(entry.contact, snapshot)
         state = await self._records.latest_consent(entry.contact)
         await self._schedule_section(entry.contact, snapshot, state)
+
+    async def _on_withheld(self, entry: OutboxEntry, event: SharingWithheld, at: datetime) -> None:
+        """One part stopped for one organization: a new consent version at once."""
+        section = next((sec for sec, step in SHARE_STEPS.items() if step == event.step), None)
+        if section is None:
+            return
+        previous = await self._records.latest_consent(entry.contact)
+        if not self._is_new(entry, previous):
+            return
+        state = withhold(previous, section, event.organization, at=at, source=entry.entry_id)
+        if state is not None:
+            await self._append(entry.contact, state)
 
     async def _on_consent(self, entry: OutboxEntry, event: ConsentChanged, at: datetime) -> None:
         previous = await self._records.latest_consent(entry.contact)

@@ -266,4 +266,7 @@ def team_view(directory: Directory) -> TeamView:
     def organizations(zip_code: str, state: str | None) -> tuple[str, ...]:
         return tuple(names[o] for o in directory.organizations_for(zip_code, state))
 
-    return TeamView(directory.program.intermediary, organizations)
+    def named(zip_code: str, state: str | None) -> tuple[tuple[str, str], ...]:
+        return tuple((o, names[o]) for o in directory.organizations_for(zip_code, state))
+
+    return TeamView(directory.program.intermediary, organizations, named)
