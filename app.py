@@ -46,7 +46,7 @@ from bot.store.embedded import EmbeddedServer, connect_redis
 from bot.store.limiter import Limiter, PageGate
 from bot.store.redis_store import RedisConversationStore
 from bot.web import care, chat, install_error_handlers, ops, parent_plan, twilio
-from bot.web.deps import Runtime
+from bot.web.deps import Runtime, utc_now
 from bot.web.guards import BodyLimit, SecurityHeaders
 from bot.web.openapi import install_openapi
 
@@ -63,11 +63,13 @@ def create_app(
     *,
     connect: RedisConnector | None = None,
     key_prefix: str = "",
+    clock: Callable[[], datetime] = utc_now,
 ) -> FastAPI:
     """The FastAPI app; Redis, the engine and the sender are set up when it starts.
 
     `connect` replaces connect_redis (tests and the bench hand in a round-trip counting
-    client); `key_prefix` namespaces every Redis key (tests sharing one database).
+    client); `key_prefix` namespaces every Redis key (tests sharing one database); `clock` is
+    "now" for requests and reminders (tests hand in a fixed one).
     """
     settings = settings or Settings()
     connect = connect or connect_redis
@@ -139,6 +141,7 @@ def create_app(
                 metrics=metrics,
             )
             stack.push_async_callback(stop_careteam, careteam)
+            careteam.reader.clock = careteam.needs.clock = clock
             # Consent names names: the engine reads organizations from the directory.
             engine.team = team_view(careteam.directory)
             # Reminders: one leader schedules (APScheduler, Redis job store) and sends.
@@ -152,6 +155,7 @@ def create_app(
                 translator=engine.translator,
                 note_reminder=engine.note_reminder,
                 config=dataclasses.replace(ReminderConfig.from_env(), prefix=key_prefix),
+                clock=clock,
             )
             stack.push_async_callback(stop_reminders, app.state)
             careteam.appointments = app.state.reminders.store  # confirmed visits, for reports
@@ -189,6 +193,7 @@ def create_app(
                 metrics=metrics,
                 templates=Jinja2Templates(directory=WEB_DIR / "templates"),
                 redis_description=description,
+                clock=clock,
             )
             # Members no longer in the directory: their dashboard sessions end now.
             with contextlib.suppress(RedisError, StoreUnavailable):

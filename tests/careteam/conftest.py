@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from bot.store.base import Outcome
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
+from tests.clock import NOW
 from tests.drive import next_text
 from tests.fakes.receiver import Receiver
 
@@ -55,7 +55,7 @@ class FakeClock:
     """The worker's scheduling clock: moves only when a test says so."""
 
     def __init__(self) -> None:
-        self.now = time.time()
+        self.now = NOW.timestamp()
 
     def __call__(self) -> float:
         return self.now
@@ -281,7 +281,7 @@ class Parent:
     store: RedisConversationStore
     address: str
     zip_code: str = HARTFORD
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    now: datetime = NOW
 
     async def say(self, text: str) -> Outcome:
         self.now += timedelta(seconds=3)
@@ -362,6 +362,7 @@ async def careteam(
     app.include_router(router)
     app.include_router(reports_router)
     team = await start_careteam(app, settings, store, redis, cipher, flows=flows, run_worker=False)
+    team.reader.clock = team.needs.clock = lambda: NOW  # as app.py hands in its clock
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client, team

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 from standardwebhooks.webhooks import Webhook
 
 from bot.careteam.delivery import drain
@@ -31,6 +32,7 @@ from tests.careteam.conftest import (
     share,
 )
 from tests.fakes.receiver import Receiver
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.anyio
 
@@ -146,7 +148,7 @@ async def test_stop_sharing_stops_the_very_next_delivery(
     versions = [r.body["section"]["version"] for r in receiver.processed()]
     assert versions == [1]
     consent = await records.latest_consent(contact_of(p))
-    assert consent.cause == "revoked" or not consent.active_records(datetime.now(UTC))
+    assert consent.cause == "revoked" or not consent.active_records(p.now)
     assert all(r.revoked_at is not None for r in consent.records)
 
 
@@ -197,7 +199,9 @@ async def test_the_receiver_rejects_a_tampered_or_replayed_body(
         }
 
     tampered = got.raw.replace(b'"version":1', b'"version":9')
-    now = datetime.now(UTC)
+    # The receiver checks timestamps on the machine's clock (standardwebhooks); the worker
+    # signed this delivery with it a moment ago: "now" is that signing instant.
+    now = datetime.fromtimestamp(int(got.headers["webhook-timestamp"]), UTC)
     async with httpx.AsyncClient() as client:
         changed = await client.post(url, content=tampered, headers=got.headers)
         replayed = await client.post(url, content=got.raw, headers=got.headers)
@@ -279,7 +283,7 @@ async def test_a_killed_worker_and_an_hour_long_outage_lose_nothing(
 
 
 async def test_entries_left_by_a_dead_reader_are_taken_over(
-    parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
+    parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver, redis: Redis
 ) -> None:
     """A reader that dies holding unacknowledged outbox entries (and its lease) is replaced:
     the next reader claims them with XAUTOCLAIM and nothing is lost or applied twice."""
@@ -299,7 +303,11 @@ async def test_entries_left_by_a_dead_reader_are_taken_over(
     dying.apply = apply_then_die  # type: ignore[method-assign]
     with pytest.raises(asyncio.CancelledError):
         await dying.consume()
-    await asyncio.sleep(0.06)  # the dead reader's lease runs out (Redis time)
+
+    async def lease_ran_out() -> bool:  # on Redis's clock (PX)
+        return not await redis.exists(dying.records.keys.leader)
+
+    await eventually(lease_ran_out, what="the dead reader's lease to run out")
 
     await drain(make_worker(consumer="worker-2"))
     assert delivered(receiver, p) == {("hope_ehr", "basic_needs"), ("hope_ehr", "safety")}

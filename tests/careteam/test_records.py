@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ from bot.careteam.delivery import drain
 from bot.careteam.records import AuditEntry, CareRecords, Job
 from bot.store.outbox import OutboxEntry
 from tests.careteam.conftest import SOCIAL_WORKER, ParentFactory, WorkerFactory, share
+from tests.clock import NOW
 from tests.fakes.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
@@ -46,8 +46,11 @@ async def test_consent_versions_are_appended_never_overwritten(records: CareReco
     assert await records.latest_consent(CONTACT) == second
 
 
+JOB_AT = NOW.timestamp()  # a job's created time: the worker's clock, never the machine's
+
+
 async def test_a_withheld_job_is_revived_by_a_later_consent(records: CareRecords) -> None:
-    job = Job("msg_1", CONTACT, "plan.section.completed", "hope_ehr", time.time(), "health", 1)
+    job = Job("msg_1", CONTACT, "plan.section.completed", "hope_ehr", JOB_AT, "health", 1)
     assert await records.create_job(job, 0)
     assert not await records.create_job(job, 0)  # the same id: one job
     await records.finish_job(job, "withheld", "no consent")
@@ -62,8 +65,8 @@ async def test_a_withheld_job_is_revived_by_a_later_consent(records: CareRecords
 async def test_a_delivered_job_keeps_only_its_status(records: CareRecords, redis: Redis) -> None:
     """Out of the schedule for good, a job is one field of the contact's done hash: its id
     still dedupes and reads back as delivered; a withheld one keeps its hash (revivable)."""
-    done = Job("msg_2", CONTACT, "plan.section.completed", "hope_ehr", time.time(), "health", 1)
-    held = Job("msg_3", CONTACT, "plan.section.completed", "hope_ehr", time.time(), "needs", 1)
+    done = Job("msg_2", CONTACT, "plan.section.completed", "hope_ehr", JOB_AT, "health", 1)
+    held = Job("msg_3", CONTACT, "plan.section.completed", "hope_ehr", JOB_AT, "needs", 1)
     for job in (done, held):
         assert await records.create_job(job, 0)
     await records.finish_job(done, "delivered", "200")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -23,6 +23,7 @@ from bot.reminders.wiring import ReminderConfig, Reminders, start_reminders, sto
 from bot.settings import Settings
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
+from tests.clock import NOW
 
 from .conftest import REDIS_URL, RecordingSender, make_parent
 
@@ -107,7 +108,9 @@ async def app(
         sender=RecordingSender(),
         translator=translator,
         config=ReminderConfig(prefix=prefix, block_ms=50),
+        clock=lambda: NOW,
     )
+    careteam.reader.clock = lambda: NOW
     yield made
     await stop_reminders(made.state)
     await stop_reminders(made.state)  # twice is fine
@@ -136,7 +139,7 @@ async def consenting_parent(
     """A parent who shared basic needs with Hartford Hope's social workers (or the given
     (section, role) pairs with Hope); the plan id, as the plan API writes it."""
     contact = await make_parent(conversations, address)
-    now = datetime.now(UTC)
+    now = NOW
     records = tuple(
         ConsentRecord(
             section=section,
@@ -154,7 +157,7 @@ async def consenting_parent(
 
 
 def body(days: int = 3, kind: str = "prenatal_visit") -> dict[str, str]:
-    day = (datetime.now(UTC) + timedelta(days=days)).date()
+    day = (NOW + timedelta(days=days)).date()
     return {"kind": kind, "date": day.isoformat(), "time": "14:30", "place": "Room 4"}
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from fastapi import FastAPI
 
 from bot.careteam.payload import plan_id_of
 from bot.channels.webchat import COOKIE_NAME
+from tests.clock import NOW
 from tests.drive import next_text
 from tests.web.conftest import KeySpace, make_settings, running_app, runtime_of, store_of
 
@@ -27,7 +27,7 @@ ROSA = "sst_hope-sw.3rXHQj92Plhf_DD0HDek34KUBMa6CU6GjnGfonNqGvk"  # careteam.yam
 async def dev_app(tmp_path: Path, keyspace: KeySpace) -> AsyncIterator[FastAPI]:
     """Dev mode (no Twilio): texts sent outside a reply land in the dev outbox."""
     settings = make_settings(tmp_path, twilio_account_sid=None, twilio_auth_token=None)
-    async with running_app(settings, keyspace) as application:
+    async with running_app(settings, keyspace, clock=lambda: NOW) as application:
         yield application
 
 
@@ -50,7 +50,7 @@ async def first_part_shared_with_the_social_worker(http: httpx.AsyncClient, app:
     await say(http, "hi")
     address = f"web:{http.cookies[COOKIE_NAME]}"
     store = store_of(app)
-    today = datetime.now(UTC).date()
+    today = NOW.date()  # the app's clock, in New York as in UTC
     while True:
         session = await store.load(address)
         assert session is not None

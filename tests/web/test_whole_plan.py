@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,16 @@ from bot.engine.model import Step
 from bot.engine.session import Session
 from bot.service import Handled
 from bot.settings import Settings
-from tests.web.conftest import make_settings, new_phone, runtime_of, store_of, text
+from tests.clock import NOW
+from tests.web.conftest import (
+    KeySpace,
+    make_settings,
+    new_phone,
+    running_app,
+    runtime_of,
+    store_of,
+    text,
+)
 
 # Every test here shares Redis db 14 (flushed around each test): one xdist worker runs them.
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("redis-db14")]
@@ -89,6 +99,13 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, flood_texts_per_contact=10_000)
 
 
+@pytest.fixture
+async def app(settings: Settings, keyspace: KeySpace) -> AsyncIterator[FastAPI]:
+    """The app on the tests' fixed clock: "today" in the answers is the app's today."""
+    async with running_app(settings, keyspace, clock=lambda: NOW) as application:
+        yield application
+
+
 async def test_a_whole_plan_over_twilio_sms(client: httpx.AsyncClient, app: FastAPI) -> None:
     """Consent, onboarding, then every section confirmed: all sections done, events emitted."""
     runtime = runtime_of(app)
@@ -113,7 +130,7 @@ async def test_a_whole_plan_over_twilio_sms(client: httpx.AsyncClient, app: Fast
         if all(session.plan.is_done(s) for s in sections):
             break
         tz = ZoneInfo(session.timezone or "America/New_York")
-        message = next_text(engine, session, replies[-1], datetime.now(UTC).astimezone(tz).date())
+        message = next_text(engine, session, replies[-1], NOW.astimezone(tz).date())
         sent.append(message)
         replies = await text(client, phone, message)
         assert replies, f"no reply to {message!r}"
