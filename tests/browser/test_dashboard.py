@@ -10,7 +10,6 @@ import asyncio
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -27,6 +26,7 @@ from bot.store.client import client_for_url
 from bot.store.crypto import cipher_from_settings
 from bot.store.redis_store import RedisConversationStore
 from tests.browser.conftest import ARTIFACTS
+from tests.clock import NOW
 from tests.dashboard.conftest import (
     MEMBERS,
     PASSWORD,
@@ -92,7 +92,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, twilio: FakeTwilio) -> Se
 
 @pytest.fixture(scope="module")
 def server(settings: Settings, keyspace: KeySpace) -> Iterator[UvicornThread]:
-    app = with_dashboard(create_app(settings, key_prefix=keyspace.prefix))
+    app = with_dashboard(create_app(settings, key_prefix=keyspace.prefix, clock=lambda: NOW))
     with UvicornThread(app) as running:
         for member in MEMBERS:
             keyspace.client.set(DashKeys(keyspace.prefix).password(member), hashed_password())
@@ -112,7 +112,7 @@ def plans(settings: Settings, keyspace: KeySpace, server: UvicornThread) -> dict
         store = RedisConversationStore(client, cipher, prefix=keyspace.prefix)
         records = CareRecords(client, cipher, keyspace.prefix)
         directory = load_directory(settings.care_team_file)
-        template = finished_plan(engine, datetime.now(UTC))
+        template = finished_plan(engine, NOW)
         try:
             maria = await seed_plan(
                 store,

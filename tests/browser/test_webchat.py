@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +18,7 @@ from bot.store.client import client_for_url
 from bot.store.crypto import cipher_from_settings
 from bot.store.redis_store import RedisConversationStore
 from tests.browser.conftest import ARTIFACTS
+from tests.clock import NOW
 from tests.fakes import UvicornThread
 from tests.web.conftest import REDIS_URL, KeySpace, make_settings, new_keyspace, runtime_of
 from tests.web.test_whole_plan import next_text
@@ -51,7 +51,8 @@ def keyspace() -> Iterator[KeySpace]:
 
 @pytest.fixture(scope="module")
 def server(settings: Settings, keyspace: KeySpace) -> Iterator[UvicornThread]:
-    with UvicornThread(create_app(settings, key_prefix=keyspace.prefix)) as running:
+    app = create_app(settings, key_prefix=keyspace.prefix, clock=lambda: NOW)
+    with UvicornThread(app) as running:
         yield running
 
 
@@ -152,7 +153,7 @@ def test_a_whole_plan_in_the_browser(
         if all(session.plan.is_done(s) for s in sections):
             break
         tz = ZoneInfo(session.timezone or "America/New_York")
-        today = datetime.now(UTC).astimezone(tz).date()
+        today = NOW.astimezone(tz).date()  # the app's clock
         last = say(page, next_text(engine, session, last, today))[-1]
     else:
         raise AssertionError("the plan was not finished in the browser")

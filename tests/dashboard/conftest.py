@@ -7,7 +7,6 @@ import secrets
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from bot.engine.session import Session
 from bot.reminders.keys import ReminderKeys
 from bot.settings import Settings
 from bot.web import care
+from tests.clock import NOW, MovableClock
 from tests.dashboard.seed import Seeded, finished_plan, seed_plan
 from tests.web.conftest import KeySpace, make_settings, runtime_of
 
@@ -123,17 +123,8 @@ def with_dashboard(application: FastAPI) -> FastAPI:
     return application
 
 
-class Clock:
-    """runtime.clock for the app under test: real time plus whatever a test skips ahead."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, delta: timedelta) -> None:
-        self.offset += delta
+class Clock(MovableClock):
+    """The app's clock under test: the tests' fixed instant plus whatever a test skips ahead."""
 
 
 @dataclass
@@ -192,15 +183,14 @@ async def start_running(
     folder: Path, keyspace: KeySpace, **settings: Any
 ) -> AsyncIterator[Running]:
     """The real app (lifespan run) with the dashboard, every member's password set."""
+    clock = Clock()
     application = with_dashboard(
-        create_app(dashboard_settings(folder, **settings), key_prefix=keyspace.prefix)
+        create_app(dashboard_settings(folder, **settings), key_prefix=keyspace.prefix, clock=clock)
     )
     async with application.router.lifespan_context(application):
         runtime = runtime_of(application)
-        clock = Clock()
-        runtime.clock = clock
         if "plan" not in _TEMPLATE:
-            _TEMPLATE["plan"] = finished_plan(runtime.service.engine, datetime.now(UTC))
+            _TEMPLATE["plan"] = finished_plan(runtime.service.engine, NOW)
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
             running = Running(application, http, clock, _TEMPLATE["plan"])

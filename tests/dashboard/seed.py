@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.careteam.consent import NOTHING, derive
@@ -21,6 +21,7 @@ from bot.engine.machine import Engine
 from bot.engine.session import Session
 from bot.geo import zip_info
 from bot.store.redis_store import RedisConversationStore
+from tests.clock import NOW
 from tests.drive import next_text
 
 HARTFORD, LARAMIE = "06103", "82001"
@@ -97,7 +98,7 @@ async def seed_plan(
     address: str | None = None,
     at: datetime | None = None,
 ) -> Seeded:
-    at = at or datetime.now(UTC)
+    at = at or NOW  # the app's clock starts there (tests/dashboard/conftest.py Clock)
     address = address or new_phone()
     session = template.copy()
     session.locale = locale

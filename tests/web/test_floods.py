@@ -46,9 +46,8 @@ class Clock:
 @pytest.fixture
 async def app_and_clock(tmp_path: Path, keyspace: KeySpace) -> AsyncIterator[tuple[FastAPI, Clock]]:
     settings = make_settings(tmp_path, flood_texts_per_contact=5, flood_chats_per_client=3)
-    async with running_app(settings, keyspace) as application:
-        clock = Clock()
-        runtime_of(application).clock = clock
+    clock = Clock()
+    async with running_app(settings, keyspace, clock=clock) as application:
         yield application, clock
 
 
