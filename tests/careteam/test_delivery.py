@@ -596,9 +596,10 @@ async def test_a_ride_or_reschedule_reply_reaches_on_call_with_the_request_only(
     await drain(make_worker(page_once_s=0))
 
     alerts = [r for r in receiver.processed() if r.body["type"] == "plan.handoff_requested"]
-    assert [(r.endpoint, r.body["reason"]) for r in alerts] == [
-        ("hope_on_call", "ride"),
+    # Both come due at the same worker instant: their order between them is not promised.
+    assert sorted((r.endpoint, r.body["reason"]) for r in alerts) == [
         ("hope_on_call", "reschedule"),
+        ("hope_on_call", "ride"),
     ]
     assert all("section" not in r.body and "answers" not in r.body for r in alerts)
     assert delivered(receiver) == set()
