@@ -169,6 +169,7 @@ def create_app(
                 titles={f.id: f.title for f in engine.flows.sections},
                 organizations={o.id: o.name for o in careteam.directory.organizations},
                 hidden={f.id: f.number or 0 for f in engine.flows.sections if f.sensitive},
+                default_timezone=settings.default_timezone,
             )
 
             async def text_record(handled: Handled) -> None:

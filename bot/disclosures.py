@@ -11,13 +11,13 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot.engine.events import RecordRequested
 from bot.engine.messages import PART_NUMBER
 from bot.engine.render import pack
 from bot.engine.session import Session
 from bot.engine.texts import N_, Translator
+from bot.engine.today import FALLBACK_TIMEZONE, local_today
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,9 @@ def record_texts(
     titles: Mapping[str, str],
     organizations: Mapping[str, str],
     hidden: Mapping[str, int] | None = None,
+    default_timezone: str = FALLBACK_TIMEZONE,
 ) -> list[str]:
-    """The texts the parent gets, in their language and timezone.
+    """The texts the parent gets, in their language and timezone (else the program's).
 
     `hidden`: the parts whose title names something sensitive, by part number; on a shared
     phone (shared-phone mode) they are named by number only."""
@@ -87,10 +88,9 @@ def record_texts(
 
     if not found:
         return [catalogs.gettext(locale, RECORD_NONE)]
-    zone = ZoneInfo(session.timezone) if session.timezone else None
     lines = [catalogs.gettext(locale, RECORD_HEADER)]
     for item in found:
-        day = item.at.astimezone(zone).date() if zone else item.at.date()
+        day = local_today(item.at, session.timezone, default_timezone)
         parts = ", ".join(title(s) for s in titles if s in item.sections)
         lines.append(
             catalogs.gettext(locale, RECORD_ITEM).format(
@@ -120,6 +120,7 @@ class RecordTexter:
         titles: Mapping[str, str],
         organizations: Mapping[str, str],
         hidden: Mapping[str, int] | None = None,
+        default_timezone: str = FALLBACK_TIMEZONE,
     ) -> None:
         self._load = load
         self._contact_of = contact_of
@@ -129,6 +130,7 @@ class RecordTexter:
         self._titles = dict(titles)
         self._organizations = dict(organizations)
         self._hidden = dict(hidden or {})
+        self._default_timezone = default_timezone
 
     async def __call__(self, address: str, events: Sequence[object]) -> int:
         """Texts sent (0 when no event asked for the record)."""
@@ -140,7 +142,13 @@ class RecordTexter:
         rows = await self._audit(self._contact_of(address))
         found = disclosures(rows, list(self._titles))
         texts = record_texts(
-            found, session, self._catalogs, self._titles, self._organizations, self._hidden
+            found,
+            session,
+            self._catalogs,
+            self._titles,
+            self._organizations,
+            self._hidden,
+            self._default_timezone,
         )
         for text in texts:
             await self._send(address, text)

@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from bot.careteam.deps import PRIVATE, OperatorDep, careteam_of
 from bot.careteam.reader import PlanReader
+from bot.engine.today import local_today
 from bot.reports.chart import Stage, funnel_svg
 from bot.reports.collect import published_report
 from bot.reports.program import FUNNEL, Published
@@ -78,8 +79,9 @@ async def _published(request: Request, period: Period, who: OperatorDep) -> Publ
         reader.store,
         from_=period.from_,
         to=period.to,
-        as_of=reader.clock().date(),
+        as_of=local_today(reader.clock(), None, careteam.needs.default_timezone),
         appointments=careteam.appointments,
+        default_timezone=careteam.needs.default_timezone,
     )
     log.info(
         "program report made",
@@ -124,7 +126,8 @@ async def report_page(
     to: Annotated[date | None, Query()] = None,
 ) -> Response:
     """The funnel and every count; by default this year so far."""
-    today = careteam_of(request).reader.clock().date()
+    careteam = careteam_of(request)
+    today = local_today(careteam.reader.clock(), None, careteam.needs.default_timezone)
     period = _checked(from_ or today.replace(month=1, day=1), to or today)
     report = await _published(request, period, who)
     query = f"from={period.from_.isoformat()}&to={period.to.isoformat()}"

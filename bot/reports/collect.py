@@ -13,6 +13,7 @@ from datetime import date
 from typing import Protocol
 
 from bot.engine.session import Session
+from bot.engine.today import FALLBACK_TIMEZONE
 from bot.reports.facts import PlanFacts, Visit, facts_of
 from bot.reports.program import Published, program_report
 
@@ -53,6 +54,7 @@ async def collect_facts(
     as_of: date,
     appointments: AppointmentSource | None = None,
     batch: int = 500,
+    default_timezone: str = FALLBACK_TIMEZONE,
 ) -> list[PlanFacts]:
     """The facts of every plan in the store, each plan once."""
     seen: set[str] = set()  # SCAN may return a key more than once
@@ -64,15 +66,19 @@ async def collect_facts(
         seen.add(contact)
         chunk.append(contact)
         if len(chunk) >= batch:
-            found += await _facts(plans, chunk, as_of, appointments)
+            found += await _facts(plans, chunk, as_of, appointments, default_timezone)
             chunk = []
     if chunk:
-        found += await _facts(plans, chunk, as_of, appointments)
+        found += await _facts(plans, chunk, as_of, appointments, default_timezone)
     return found
 
 
 async def _facts(
-    plans: PlanSource, contacts: list[str], as_of: date, appointments: AppointmentSource | None
+    plans: PlanSource,
+    contacts: list[str],
+    as_of: date,
+    appointments: AppointmentSource | None,
+    default_timezone: str,
 ) -> list[PlanFacts]:
     sessions = await plans.load_contacts(contacts)
     visits: dict[str, list[Visit]] = {}
@@ -88,7 +94,10 @@ async def _facts(
             contact: [Visit(a.kind, a.day, a.status == CONFIRMED) for a in found]
             for contact, found in zip(sessions, listed, strict=True)
         }
-    return [facts_of(s, as_of=as_of, visits=visits.get(c, ())) for c, s in sessions.items()]
+    return [
+        facts_of(s, as_of=as_of, visits=visits.get(c, ()), default_timezone=default_timezone)
+        for c, s in sessions.items()
+    ]
 
 
 async def published_report(
@@ -98,7 +107,10 @@ async def published_report(
     to: date,
     as_of: date,
     appointments: AppointmentSource | None = None,
+    default_timezone: str = FALLBACK_TIMEZONE,
 ) -> Published:
     """Read every plan, count the period's cohort, and withhold what must be withheld."""
-    facts = await collect_facts(plans, as_of=as_of, appointments=appointments)
+    facts = await collect_facts(
+        plans, as_of=as_of, appointments=appointments, default_timezone=default_timezone
+    )
     return program_report(facts, from_, to).publish()

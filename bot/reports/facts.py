@@ -32,9 +32,11 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.engine.session import NEED_STATUSES, Session
+from bot.engine.today import FALLBACK_TIMEZONE
+from bot.engine.today import zone as today_zone
 
 # The eight parts of the plan (conversations/*.yaml of kind "section"; a test keeps them in step).
 PLAN_SECTIONS: tuple[str, ...] = (
@@ -90,10 +92,12 @@ def facts_of(
     as_of: date,
     visits: Iterable[Visit] = (),
     sections: Collection[str] = PLAN_SECTIONS,
+    default_timezone: str = FALLBACK_TIMEZONE,
 ) -> PlanFacts:
-    """The facts of one plan as of a day (the day the report is made)."""
+    """The facts of one plan as of a day (the day the report is made); a plan's days are the
+    parent's local days (their zone, else the program's default)."""
     plan = session.plan
-    zone = _zone(session.timezone)
+    zone = today_zone(session.timezone, default_timezone)
     about = plan.answers.get("onboarding", {})
     birth = _day(about.get("birth_date"))
     due = _day(about.get("due_date"))
@@ -122,13 +126,6 @@ def facts_of(
     )
 
 
-def _zone(name: str | None) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name) if name else None
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 def _day(value: Any) -> date | None:
     if isinstance(value, date):
         return value
@@ -138,15 +135,15 @@ def _day(value: Any) -> date | None:
         return None
 
 
-def _local_day(stamp: Any, zone: ZoneInfo | None) -> date | None:
-    """The calendar day of an ISO time, in the parent's zone when known."""
+def _local_day(stamp: Any, zone: ZoneInfo) -> date | None:
+    """The calendar day of an ISO time, in the parent's zone (else the program's)."""
     if not isinstance(stamp, str):
         return None
     try:
         moment = datetime.fromisoformat(stamp)
     except ValueError:
         return None
-    if zone is not None and moment.tzinfo is not None:
+    if moment.tzinfo is not None:
         moment = moment.astimezone(zone)
     return moment.date()
 

@@ -47,3 +47,16 @@ def test_the_list_is_in_the_parents_language_and_timezone() -> None:
 def test_nothing_shared_says_so_kindly() -> None:
     texts = record_texts([], Session(), Catalogs(("en",)), TITLES, ORGS)
     assert texts == ["No one has seen your plan yet. Nothing is shared unless you say so."]
+
+
+def test_without_a_zone_the_list_uses_the_programs_zone_not_utc() -> None:
+    # 03:00 UTC on Nov 3 is the evening of Nov 2 in Denver, the program's zone here.
+    catalogs = Catalogs(("en",))
+    rows = [(AT.replace(hour=3), "hope", "deliver", "recovery v2", "204")]
+    found = disclosures(rows, SECTIONS)
+    texts = record_texts(
+        found, Session(), catalogs, TITLES, ORGS, default_timezone="America/Denver"
+    )
+    joined = "\n".join(texts)
+    assert "November 2" in joined
+    assert "November 3" not in joined

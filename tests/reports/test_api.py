@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -145,3 +146,15 @@ async def test_the_page_defaults_to_this_year_so_far(app_client: Client, tokens:
     assert page.status_code == 200
     assert f'value="{today.replace(month=1, day=1).isoformat()}"' in page.text
     assert f'value="{today.isoformat()}"' in page.text
+
+
+async def test_the_page_says_today_in_the_programs_zone_not_utc(
+    app_client: Client, tokens: Tokens
+) -> None:
+    client, team = app_client
+    # 03:00 UTC on Jan 1 2027 is still New Year's Eve 2026 in the program's zone (New York).
+    team.reader.clock = lambda: datetime(2027, 1, 1, 3, 0, tzinfo=UTC)
+    page = await client.get("/care/reports", headers=tokens.header("ops"))
+    assert page.status_code == 200
+    assert 'value="2026-01-01"' in page.text
+    assert 'value="2026-12-31"' in page.text

@@ -100,3 +100,14 @@ def test_facts_hold_no_name_phone_zip_or_birth_date() -> None:
     text = repr(facts)
     for secret in (s.name, s.phone, s.zip_code, BIRTH.isoformat(), "2024, 3, 1", "2024, 3, 5"):
         assert secret not in text
+
+
+def test_a_plan_without_a_zone_counts_days_in_the_programs_zone_not_utc() -> None:
+    # 03:00 UTC on Jan 11 is the evening of Jan 10 in Denver, the program's zone here.
+    session = session_of(spec(birth=BIRTH, done={"health": date(2024, 1, 10)}))
+    session.timezone = None
+    session.plan.enrolled_at = "2024-01-11T03:00:00+00:00"
+    session.plan.completed_at["health"] = "2024-03-02T03:00:00+00:00"
+    facts = facts_of(session, as_of=date(2024, 6, 1), default_timezone="America/Denver")
+    assert facts.enrolled_on == date(2024, 1, 10)
+    assert facts.by_discharge == 1  # done on the evening of Mar 1, the birth date, in Denver
