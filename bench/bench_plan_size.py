@@ -51,7 +51,7 @@ from tests.fakes.redis_server import PrivateRedis  # noqa: E402
 
 GOAL_BYTES = 8 * 1024
 BASELINE = {"en": "84 KB (122 KB with the outbox)", "es": "87 KB"}
-LANGUAGE_COMMAND = {"en": None, "es": "ESPAÑOL"}
+LANGUAGE_COMMAND = {"en": None, "es": "ESPAÑOL", "pt_BR": "PORTUGUÊS"}
 
 
 @dataclass
@@ -180,7 +180,7 @@ def rows(sizes: list[Size]) -> list[tuple[str, str, str, str, bool]]:
     ]
 
 
-async def run(show_keys: bool) -> list[Size]:
+async def run(show_keys: bool, locales: tuple[str, ...] = ("en", "es")) -> list[Size]:
     hook_secrets = {e: new_webhook_secret() for e in ENDPOINTS}
     proc, base_url = start_receiver(hook_secrets)
     sizes: list[Size] = []
@@ -190,7 +190,7 @@ async def run(show_keys: bool) -> list[Size]:
             private.start()
             try:
                 directory = write_directory(Path(folder), base_url, hook_secrets)
-                for locale in ("en", "es"):
+                for locale in locales:
                     sizes.append(await measure(private.url, locale, base_url, directory))
             finally:
                 private.stop()

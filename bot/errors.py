@@ -5,6 +5,7 @@ SafeStartError
 │   └── FlowError          a conversations/*.yaml file that breaks the flow rules (file, line)
 ├── StoreError             Redis unreachable or a record that cannot be read
 │   ├── StoreUnavailable   Redis did not answer in time; nothing was changed
+│   ├── StoreContention    too many writers raced for one record; nothing was changed
 │   ├── OutcomeUnknown     a write was sent but whether it ran is not known (yet)
 │   └── DecryptionError    a value that does not decrypt with any known key
 └── ChannelError           an inbound request that fails its channel's checks
@@ -53,6 +54,10 @@ class StoreError(SafeStartError):
 
 class StoreUnavailable(StoreError):
     """Redis did not answer in time; nothing was changed."""
+
+
+class StoreContention(StoreError):
+    """Too many writers raced to change one record; nothing was changed."""
 
 
 class OutcomeUnknown(StoreError):

@@ -1,9 +1,9 @@
 """Care-team records in Redis: consent versions, section snapshots, audit log, delivery jobs.
 
 Per contact (hash tag `{c:<hex>}`, so one Cluster slot), every value sealed with the Cipher:
-  {c}:ct:consent    stream, append-only: one entry per consent version
-  {c}:ct:audit      stream, append-only: every disclosure, withholding and read
-  {c}:ct:sections   hash: the newest confirmed snapshot of each section (+ its version in clear)
+  {c}:ct:consents   sealed document (bot/store/documents.py): every consent version, in order
+  {c}:ct:log        list, append-only: every disclosure, withholding and read, one sealed line each
+  {c}:ct:snapshots  sealed document: the newest confirmed snapshot of each section
   {c}:ct:job:<id>   hash: one delivery (status and attempts in clear, the rest sealed)
   {c}:ct:done       hash: webhook id -> final status of each delivered or superseded job,
                     which then keeps no hash of its own (the audit log holds the details)
@@ -14,6 +14,10 @@ entries that failed again and again, kept sealed for a person to look at), caret
 (stream: the fact of each erasure, time and key count, never whose).
 The `plan.deleted` notices outlive the contact's own keys, so they live under the hash tag
 `{erased}` (jobs keyed by webhook id, and their audit), never under the contact's.
+Before these, consent was a stream ({c}:ct:consent), snapshots a hash ({c}:ct:sections) and the
+log a stream ({c}:ct:audit): a stream reserves a 4 KB node for its first entry and a hash of
+long values its own table, so a plan's records took 12 KB where they now take about 2. Records
+written that way are still read; the first change of a document folds them in.
 Job steps touch a contact key and a program-wide zset; each step is idempotent, so they are
 pipelined rather than made atomic (which a Cluster could not do across slots anyway).
 """
@@ -30,6 +34,7 @@ from redis.asyncio import Redis
 from bot.careteam.consent import NOTHING, ConsentState
 from bot.careteam.payload import SectionSnapshot
 from bot.store.crypto import Cipher
+from bot.store.documents import JSONDoc, SealedDocuments
 from bot.store.keys import field_aad
 
 JOB_TTL_S = 400 * 24 * 3600  # outlives a plan's one-year consent: a job id is its dedupe key
@@ -38,27 +43,6 @@ ERASED_JOB_TTL_S = 30 * 24 * 3600
 # Where plan.deleted notices live: not a contact (no "{c:" prefix), one Cluster slot.
 ERASED = "{erased}"
 AUDIT_MAXLEN = 100_000  # per contact; far beyond any real plan, a guard against a runaway loop
-
-# KEYS: consent stream. ARGV: version, source, sealed state. 1 appended, 0 version taken.
-_APPEND_CONSENT = """
-local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-local version = 0
-if #last > 0 then
-  local f = last[1][2]
-  for i = 1, #f, 2 do if f[i] == 'version' then version = tonumber(f[i + 1]) end end
-end
-if version ~= tonumber(ARGV[1]) - 1 then return 0 end
-redis.call('XADD', KEYS[1], '*', 'version', ARGV[1], 'source', ARGV[2], 'data', ARGV[3])
-return 1
-"""
-
-# KEYS: sections hash. ARGV: section, version, sealed snapshot. Keeps the highest version.
-_SAVE_SNAPSHOT = """
-local have = tonumber(redis.call('HGET', KEYS[1], 'v:' .. ARGV[1]) or '0')
-if have >= tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[1], 'v:' .. ARGV[1], ARGV[2], 's:' .. ARGV[1], ARGV[3])
-return 1
-"""
 
 # KEYS: job hash, done hash. ARGV: sealed data, ttl s, webhook id. 1 created, 2 revived,
 # 0 it already existed (or was delivered). A job withheld for want of consent is revived
@@ -191,6 +175,16 @@ class CareKeys:
     def __init__(self, prefix: str = "") -> None:
         self.prefix = prefix
 
+    def consents(self, contact: str) -> str:
+        return f"{self.prefix}{contact}:ct:consents"
+
+    def snapshots(self, contact: str) -> str:
+        return f"{self.prefix}{contact}:ct:snapshots"
+
+    def log(self, contact: str) -> str:
+        return f"{self.prefix}{contact}:ct:log"
+
+    # Written before 2026-12 (see the module docstring): read, folded in, never written.
     def consent(self, contact: str) -> str:
         return f"{self.prefix}{contact}:ct:consent"
 
@@ -242,8 +236,7 @@ class CareRecords:
         self.redis = redis
         self.keys = CareKeys(prefix)
         self._cipher = cipher
-        self._append_consent = redis.register_script(_APPEND_CONSENT)
-        self._save_snapshot = redis.register_script(_SAVE_SNAPSHOT)
+        self._documents = SealedDocuments(redis, cipher)
         self._create_job = redis.register_script(_CREATE_JOB)
         self._finish_for_good = redis.register_script(_FINISH_FOR_GOOD)
         self._claim = redis.register_script(_CLAIM)
@@ -254,66 +247,101 @@ class CareRecords:
 
     async def latest_consent(self, contact: str) -> ConsentState:
         """The newest consent version; version 0 (nothing shared) when none was ever given."""
-        key = self.keys.consent(contact)
-        raw = cast(list[Any], await self.redis.xrevrange(key, count=1))
-        if not raw:
-            return NOTHING
-        return self._open_consent(key, raw[0][1])
+        history = await self.consent_history(contact)
+        return history[-1] if history else NOTHING
 
     async def consent_history(self, contact: str) -> list[ConsentState]:
-        key = self.keys.consent(contact)
-        raw = cast(list[Any], await self.redis.xrange(key))
-        return [self._open_consent(key, fields) for _id, fields in raw]
-
-    def _open_consent(self, key: str, fields: Mapping[bytes, bytes]) -> ConsentState:
-        version = _text(fields[b"version"])
-        data = self._cipher.decrypt_json(_bytes(fields[b"data"]), field_aad(key, version))
-        return ConsentState.from_json(data)
+        versions = await self._consent_versions(contact)
+        return [ConsentState.from_json(v) for v in versions]
 
     async def append_consent(self, contact: str, state: ConsentState) -> bool:
         """Append the next version; False when that version number was taken meanwhile."""
+        legacy = await self._legacy_consent(contact)
+
+        def append(document: JSONDoc | None) -> tuple[JSONDoc | None, bool]:
+            versions = list(document["versions"]) if document else legacy
+            if len(versions) != state.version - 1:
+                return None, False
+            return {"versions": [*versions, state.to_json()]}, True
+
+        return await self._documents.change(self.keys.consents(contact), append)
+
+    def newest_consent(
+        self, contact: str, stored: bytes | None, legacy_newest: list[Any]
+    ) -> ConsentState:
+        """The newest version from what a pipeline read: the GET of the consent document and,
+        for consent given before it existed, XREVRANGE COUNT 1 of the older stream."""
+        _revision, document = self._documents.open(self.keys.consents(contact), stored)
+        if document is not None:
+            versions = document["versions"]
+        else:
+            key = self.keys.consent(contact)
+            versions = [
+                self._cipher.decrypt_json(
+                    _bytes(fields[b"data"]), field_aad(key, _text(fields[b"version"]))
+                )
+                for _id, fields in legacy_newest
+            ]
+        return ConsentState.from_json(versions[-1]) if versions else NOTHING
+
+    async def _consent_versions(self, contact: str) -> list[dict[str, Any]]:
+        document = await self._documents.read(self.keys.consents(contact))
+        if document is not None:
+            return list(document["versions"])
+        return await self._legacy_consent(contact)
+
+    async def _legacy_consent(self, contact: str) -> list[dict[str, Any]]:
         key = self.keys.consent(contact)
-        sealed = self._cipher.encrypt_json(state.to_json(), field_aad(key, str(state.version)))
-        done = await self._append_consent(keys=[key], args=[state.version, state.source, sealed])
-        return int(done) == 1
+        raw = cast(list[Any], await self.redis.xrange(key))
+        return [
+            self._cipher.decrypt_json(
+                _bytes(fields[b"data"]), field_aad(key, _text(fields[b"version"]))
+            )
+            for _id, fields in raw
+        ]
 
     # ---- section snapshots ------------------------------------------------------------
 
     async def save_snapshot(self, contact: str, snapshot: SectionSnapshot) -> bool:
-        key = self.keys.sections(contact)
-        sealed = self._cipher.encrypt_json(snapshot.to_json(), field_aad(key, snapshot.section))
-        saved = await self._save_snapshot(
-            keys=[key], args=[snapshot.section, snapshot.version, sealed]
-        )
-        return int(saved) == 1
+        """Keep the snapshot unless this section already has that version or a newer one."""
+        legacy = await self._legacy_snapshots(contact)
+
+        def keep_newest(document: JSONDoc | None) -> tuple[JSONDoc | None, bool]:
+            sections = dict(document) if document is not None else legacy
+            have = sections.get(snapshot.section)
+            if have is not None and int(have["version"]) >= snapshot.version:
+                return None, False
+            return {**sections, snapshot.section: snapshot.to_json()}, True
+
+        return await self._documents.change(self.keys.snapshots(contact), keep_newest)
 
     async def snapshots(self, contact: str) -> dict[str, SectionSnapshot]:
+        document = await self._documents.read(self.keys.snapshots(contact))
+        sections = document if document is not None else await self._legacy_snapshots(contact)
+        return {name: SectionSnapshot.from_json(data) for name, data in sections.items()}
+
+    async def snapshot(self, contact: str, section: str) -> SectionSnapshot | None:
+        return (await self.snapshots(contact)).get(section)
+
+    async def _legacy_snapshots(self, contact: str) -> dict[str, dict[str, Any]]:
         key = self.keys.sections(contact)
         raw = cast(dict[bytes, bytes], await self.redis.hgetall(key))
-        found: dict[str, SectionSnapshot] = {}
+        found: dict[str, dict[str, Any]] = {}
         for name, value in raw.items():
             text = _text(name)
             if text.startswith("s:"):
-                section = text[2:]
-                data = self._cipher.decrypt_json(_bytes(value), field_aad(key, section))
-                found[section] = SectionSnapshot.from_json(data)
+                found[text[2:]] = self._cipher.decrypt_json(_bytes(value), field_aad(key, text[2:]))
         return found
-
-    async def snapshot(self, contact: str, section: str) -> SectionSnapshot | None:
-        key = self.keys.sections(contact)
-        raw = await self.redis.hget(key, f"s:{section}")
-        if raw is None:
-            return None
-        return SectionSnapshot.from_json(
-            self._cipher.decrypt_json(_bytes(raw), field_aad(key, section))
-        )
 
     # ---- audit ------------------------------------------------------------------------
 
     async def audit(self, contact: str, entry: AuditEntry) -> None:
-        key = self.keys.audit(contact)
+        key = self.keys.log(contact)
         sealed = self._cipher.encrypt_json(entry.to_json(), key)
-        await self.redis.xadd(key, {"data": sealed}, maxlen=AUDIT_MAXLEN, approximate=True)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.rpush(key, sealed)
+            pipe.ltrim(key, -AUDIT_MAXLEN, -1)
+            await pipe.execute()
 
     async def audit_access(self, entry: AuditEntry) -> None:
         """A read of a plan that does not exist (or is not this reader's): program-wide log."""
@@ -323,12 +351,14 @@ class CareRecords:
 
     async def audit_log(self, contact: str) -> list[AuditEntry]:
         """The contact's whole log, oldest first: what the parent may ask to see."""
-        key = self.keys.audit(contact)
-        raw = cast(list[Any], await self.redis.xrange(key))
-        return [
-            AuditEntry.from_json(self._cipher.decrypt_json(_bytes(f[b"data"]), key))
-            for _id, f in raw
-        ]
+        legacy_key, key = self.keys.audit(contact), self.keys.log(contact)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xrange(legacy_key)
+            pipe.lrange(key, 0, -1)
+            legacy, lines = await pipe.execute()
+        sealed = [(legacy_key, _bytes(f[b"data"])) for _id, f in legacy]
+        sealed += [(key, _bytes(line)) for line in lines]
+        return [AuditEntry.from_json(self._cipher.decrypt_json(v, k)) for k, v in sealed]
 
     # ---- delivery jobs ----------------------------------------------------------------
 

@@ -47,7 +47,7 @@ async def every_plan(dash: Dashboard, keep: Keep = None) -> AsyncIterator[Found]
 
 
 async def _load(dash: Dashboard, contacts: list[str], keep: Keep) -> list[Found]:
-    consents = await latest_consents(dash.records, dash.cipher, contacts)
+    consents = await latest_consents(dash.records, contacts)
     wanted = [c for c in contacts if keep is None or keep(consents[c])]
     sessions = await dash.store.load_contacts(wanted) if wanted else {}
     return [Found(c, s, consents[c]) for c, s in sessions.items()]

@@ -9,7 +9,6 @@ import logging
 import os
 import secrets
 import stat
-import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from bot.errors import ConfigError, DecryptionError
 from bot.settings import Settings
+from bot.store.packing import pack, unpack
 
 log = logging.getLogger(__name__)
 
@@ -33,13 +33,6 @@ KEY_FILE = "data.key"
 # Separate labels give independent subkeys: the contact-id key reveals nothing of the AES key.
 _AES_LABEL = b"safe-start/aes-256-gcm/v1"
 _ID_LABEL = b"safe-start/contact-id/v1"
-
-# JSON values this long or longer are deflated before sealing when that makes them smaller
-# (a session 5,062 -> 1,661 B). zlib's header byte (0x78, "x") never starts JSON text, so
-# a value opens the same whether it was written compressed, plain, or before this existed.
-# At rest only: nobody who can watch these lengths can also put text beside the secrets.
-COMPRESS_FROM = 96
-_ZLIB_HEAD = 0x78
 
 
 def _derive(master: bytes, label: bytes) -> bytes:
@@ -87,21 +80,15 @@ class Cipher:
             raise DecryptionError("stored value does not open here (wrong key or place)") from None
 
     def encrypt_json(self, value: Any, aad: str) -> bytes:
+        """Seal a JSON value, packed first (see bot/store/packing.py).
+
+        At rest only: nobody who can watch these lengths can also put text beside the secrets.
+        """
         plain = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        if len(plain) >= COMPRESS_FROM:
-            packed = zlib.compress(plain, 1)  # 23 us for a session; level 6 took 36
-            if len(packed) < len(plain):
-                plain = packed
-        return self.encrypt(plain, aad)
+        return self.encrypt(pack(plain), aad)
 
     def decrypt_json(self, blob: bytes, aad: str) -> Any:
-        plain = self.decrypt(blob, aad)
-        if plain[:1] == bytes((_ZLIB_HEAD,)):
-            try:
-                plain = zlib.decompress(plain)
-            except zlib.error:
-                raise DecryptionError("stored value does not inflate") from None
-        return json.loads(plain)
+        return json.loads(unpack(self.decrypt(blob, aad)))
 
 
 def new_key_text() -> str:

@@ -104,6 +104,11 @@ async def test_nothing_about_a_parent_is_stored_in_clear(
         elif kind == "stream":
             for _id, fields in await redis.xrange(key):
                 dump += b"".join(k + v for k, v in fields.items())
+        elif kind == "list":
+            dump += b"".join(await redis.lrange(key, 0, -1))
+        else:
+            dump += await redis.get(key)
+    assert {k.decode().rsplit(":", 1)[-1] for k in keys} >= {"consents", "snapshots", "log"}
     for secret in (b"Sam", p.address.encode(), b"steady place", b"stable", b"social_worker"):
         assert secret not in dump
 
