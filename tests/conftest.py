@@ -2,17 +2,66 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 
+import bot.careteam.wiring
+import bot.engine.machine
+import bot.flows
 from bot.careteam.directory import load_directory, team_view
+from bot.engine.crisis import CRISIS_FILE, CrisisDetector
+from bot.engine.loader import FlowSet
 from bot.engine.machine import Engine
 from bot.engine.resources import ResourceFinder
 from bot.engine.sharing import TeamView
 from bot.flows import build_engine, resource_finder
 from bot.i18n_catalogs import shipped_locales
 from bot.resources import load_resource_directory
+
+
+def _digest(paths: Iterable[Path]) -> tuple[tuple[str, str], ...]:
+    """What the files say (not their times): a changed or added file is a new key."""
+    return tuple(
+        (str(p.resolve()), hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "")
+        for p in paths
+    )
+
+
+def _parsed_once() -> None:
+    """Every app a test starts parses the same flow files (twice: engine and care team)
+    and the same crisis word lists: about 0.6 s per app, several hundred apps per run.
+    Parse each set of files once per test process and hand out the same result: a FlowSet
+    and a CrisisDetector are never changed after they are built. The key is the files'
+    contents, so a test that writes its own flows or lists gets its own, freshly checked
+    (and failures are never kept). The loaders' own tests call bot.engine.loader directly."""
+    flows_cache: dict[object, FlowSet] = {}
+    detectors: dict[object, CrisisDetector] = {}
+    real_flows: Callable[[Path], FlowSet] = bot.flows.load_flows
+    real_detector: Callable[[Path, Iterable[str]], CrisisDetector] = bot.flows.load_detector
+
+    def load_flows(directory: Path) -> FlowSet:
+        key = (str(directory), _digest(sorted(Path(directory).glob("*.yaml"))))
+        if key not in flows_cache:
+            flows_cache[key] = real_flows(directory)
+        return flows_cache[key]
+
+    def load_detector(locales_dir: Path, locales: Iterable[str]) -> CrisisDetector:
+        wanted = tuple(dict.fromkeys(["en", *locales]))
+        key = (wanted, _digest(Path(locales_dir) / loc / CRISIS_FILE for loc in wanted))
+        if key not in detectors:
+            detectors[key] = real_detector(locales_dir, wanted)
+        return detectors[key]
+
+    bot.flows.load_flows = load_flows  # type: ignore[assignment]
+    bot.careteam.wiring.load_flows = load_flows  # type: ignore[assignment]
+    bot.flows.load_detector = load_detector  # type: ignore[assignment]
+    bot.engine.machine.load_detector = load_detector  # type: ignore[assignment]
+
+
+_parsed_once()
 
 FIXTURE_FLOWS = Path(__file__).resolve().parent / "engine" / "flows"
 SAMPLE_RESOURCES = Path(__file__).resolve().parents[1] / "resources" / "sample"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+
+from argon2 import Parameters, profiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +39,6 @@ class DashboardConfig:
     # Sessions and consents are read in batches of this many contacts (one round trip each).
     batch: int = 500
     min_password_length: int = 12
+    # argon2id's costs for new hashes (argon2-cffi's default, RFC 9106's low-memory profile);
+    # a stored hash with other costs still verifies and is rehashed at its next sign-in.
+    password_hashing: Parameters = field(default_factory=lambda: profiles.RFC_9106_LOW_MEMORY)

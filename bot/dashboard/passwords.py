@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from redis.asyncio import Redis
 
@@ -24,6 +25,27 @@ def check_policy(password: str, min_length: int) -> None:
         raise WeakPassword("a password cannot be only spaces")
 
 
+@cache
+def _decoy_with(
+    time_cost: int, memory_cost: int, parallelism: int, hash_len: int, salt_len: int, kind: Type
+) -> str:
+    hasher = PasswordHasher(time_cost, memory_cost, parallelism, hash_len, salt_len, type=kind)
+    return hasher.hash("not a password: timing decoy")
+
+
+def _decoy(hasher: PasswordHasher) -> str:
+    """A hash with the hasher's parameters, made once per process and set of parameters:
+    argon2 costs ~0.15 s, which every start of the app (and every test's) would pay again."""
+    return _decoy_with(
+        hasher.time_cost,
+        hasher.memory_cost,
+        hasher.parallelism,
+        hasher.hash_len,
+        hasher.salt_len,
+        hasher.type,
+    )
+
+
 class PasswordStore:
     """Sets and checks passwords. argon2 takes tens of milliseconds, so it runs in a thread."""
 
@@ -34,7 +56,7 @@ class PasswordStore:
         self._hasher = hasher or PasswordHasher()
         # Checked against when a member has no password yet, so an unknown id takes as long
         # to refuse as a wrong password does.
-        self._decoy = self._hasher.hash("not a password: timing decoy")
+        self._decoy = _decoy(self._hasher)
 
     async def set(self, member: str, password: str) -> None:
         digest = await asyncio.to_thread(self._hasher.hash, password)

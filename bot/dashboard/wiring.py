@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from argon2 import PasswordHasher
 from redis.asyncio import Redis
 
 from bot.careteam.api import PlanReader
@@ -88,7 +89,7 @@ def dashboard_for(state: Any) -> Dashboard:
     records = careteam.records
     redis = records.redis
     keys = DashKeys(records.keys.prefix)
-    passwords = PasswordStore(redis, keys)
+    passwords = PasswordStore(redis, keys, PasswordHasher.from_parameters(config.password_hashing))
     sessions = SessionStore(redis, keys, config)
     throttle = SignInThrottle(redis, keys, config)
     settings = runtime.settings

@@ -31,6 +31,7 @@ from tests.dashboard.conftest import (
     MEMBERS,
     PASSWORD,
     REDIS_URL,
+    cheap_hashing,
     dashboard_settings,
     hashed_password,
     new_keyspace,
@@ -92,7 +93,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory, twilio: FakeTwilio) -> Se
 
 @pytest.fixture(scope="module")
 def server(settings: Settings, keyspace: KeySpace) -> Iterator[UvicornThread]:
-    app = with_dashboard(create_app(settings, key_prefix=keyspace.prefix, clock=lambda: NOW))
+    app = cheap_hashing(
+        with_dashboard(create_app(settings, key_prefix=keyspace.prefix, clock=lambda: NOW))
+    )
     with UvicornThread(app) as running:
         for member in MEMBERS:
             keyspace.client.set(DashKeys(keyspace.prefix).password(member), hashed_password())

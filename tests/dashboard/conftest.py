@@ -6,7 +6,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,10 +15,11 @@ import httpx
 import pytest
 import redis
 import yaml
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from fastapi import FastAPI
 
 from app import create_app
+from bot.dashboard.config import DashboardConfig
 from bot.dashboard.keys import DashKeys
 from bot.dashboard.wiring import Dashboard, dashboard_for
 from bot.engine.session import Session
@@ -172,10 +173,23 @@ class Running:
 _TEMPLATE: dict[str, Session] = {}
 
 
+# argon2id at its cheapest (argon2-cffi's profile for tests): the same checks, without
+# ~0.15 s of hashing per sign-in and per wrong password. The command-line tests still hash
+# with the product's costs, and sign in with such a hash (tests/dashboard/test_cli.py).
+CHEAP_HASHING = profiles.CHEAPEST
+
+
 @cache
 def hashed_password() -> str:
-    """argon2 takes tens of milliseconds: hashed once, stored for every member of every test."""
-    return PasswordHasher().hash(PASSWORD)
+    """Hashed once, stored for every member of every test."""
+    return PasswordHasher.from_parameters(CHEAP_HASHING).hash(PASSWORD)
+
+
+def cheap_hashing(application: FastAPI) -> FastAPI:
+    """The app's own dashboard settings, with argon2 at its cheapest (set before start-up)."""
+    config: DashboardConfig = application.state.dashboard_config
+    application.state.dashboard_config = replace(config, password_hashing=CHEAP_HASHING)
+    return application
 
 
 @asynccontextmanager
@@ -184,8 +198,12 @@ async def start_running(
 ) -> AsyncIterator[Running]:
     """The real app (lifespan run) with the dashboard, every member's password set."""
     clock = Clock()
-    application = with_dashboard(
-        create_app(dashboard_settings(folder, **settings), key_prefix=keyspace.prefix, clock=clock)
+    application = cheap_hashing(
+        with_dashboard(
+            create_app(
+                dashboard_settings(folder, **settings), key_prefix=keyspace.prefix, clock=clock
+            )
+        )
     )
     async with application.router.lifespan_context(application):
         runtime = runtime_of(application)

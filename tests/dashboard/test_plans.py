@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from bot.dashboard.config import DashboardConfig
 from bot.engine.session import Session
 from tests.dashboard.conftest import Running, csrf_of, signed_in
 from tests.dashboard.seed import LARAMIE, Seeded, recovery_to, shares
@@ -148,7 +147,7 @@ async def test_search_by_name_ignores_case_and_accents(running: Running) -> None
 
 
 async def test_the_list_pages(running: Running) -> None:
-    running.app.state.dashboard_config = replace(DashboardConfig(), page_size=2)
+    running.app.state.dashboard_config = replace(running.app.state.dashboard_config, page_size=2)
     running.app.state.dashboard = None
     for name in ("A", "B", "C"):
         await running.seed(name, MARIA)

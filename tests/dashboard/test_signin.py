@@ -9,7 +9,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.dashboard.config import DashboardConfig
 from bot.dashboard.web import COOKIE
 from tests.dashboard.conftest import PASSWORD, Running, csrf_of, sign_in, signed_in
 from tests.dashboard.test_cli import run_cli
@@ -19,7 +18,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("redis-db11")]
 
 def configure(running: Running, **changes: object) -> None:
     """A different DashboardConfig from the next request on (as app.py would set it)."""
-    running.app.state.dashboard_config = replace(DashboardConfig(), **changes)
+    running.app.state.dashboard_config = replace(running.app.state.dashboard_config, **changes)
     running.app.state.dashboard = None
 
 
