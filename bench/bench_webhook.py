@@ -184,6 +184,12 @@ class Result:
     errors: int
     seconds: float
     latencies: list[float]
+    cpu_s: float = 0.0  # the server process's CPU while it answered these
+
+    @property
+    def cpu_us(self) -> float:
+        """Server CPU per request: steadier than req/s on a machine others also load."""
+        return self.cpu_s / self.sent * 1e6 if self.sent else 0.0
 
     @property
     def rps(self) -> float:
@@ -291,6 +297,11 @@ class Run:
     def ratio(self) -> float:
         return self.ours.rps / self.bare.rps if self.bare.rps else 0.0
 
+    @property
+    def cpu_ratio(self) -> float:
+        """Bare CPU per request over ours: the throughput ratio one core would allow."""
+        return self.bare.cpu_us / self.ours.cpu_us if self.ours.cpu_us else 0.0
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -342,7 +353,8 @@ def measure(args: argparse.Namespace) -> list[Run]:
             bare_url, app_url = f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{app_port}"
             wait_until_up(bare_url + "/docs", bare)
             wait_until_up(app_url + "/healthz", ours)
-            runs = [run(args, bare_url, app_url, redis_url) for _ in range(max(1, args.runs))]
+            pids = (bare.pid, ours.pid)
+            runs = [run(args, bare_url, app_url, redis_url, pids) for _ in range(max(1, args.runs))]
         finally:
             stop(bare)
             stop(ours)
@@ -351,10 +363,19 @@ def measure(args: argparse.Namespace) -> list[Run]:
     ordered = sorted(runs, key=lambda r: r.ratio)
     if len(runs) > 1:
         print("ratios of the runs: " + ", ".join(f"{r.ratio:.2f}" for r in runs))
+        print("CPU ratios of the runs: " + ", ".join(f"{r.cpu_ratio:.2f}" for r in runs))
     return [ordered[len(ordered) // 2]]
 
 
-def run(args: argparse.Namespace, bare_url: str, app_url: str, redis_url: str) -> Run:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux /proc; 10 ms ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run(
+    args: argparse.Namespace, bare_url: str, app_url: str, redis_url: str, pids: tuple[int, int]
+) -> Run:
     go = drive if args.client == "httpx" else drive_raw
     warm_bare, bare_work = split(
         signed_requests(args.requests + WARMUP_REQUESTS, args.concurrency), WARMUP_REQUESTS
@@ -363,15 +384,19 @@ def run(args: argparse.Namespace, bare_url: str, app_url: str, redis_url: str) -
         signed_requests(args.requests + WARMUP_REQUESTS, args.concurrency), WARMUP_REQUESTS
     )
     asyncio.run(go("warm-up", bare_url, warm_bare, args.time_cap))
+    cpu = cpu_seconds(pids[0])
     bare = asyncio.run(
         go("bare FastAPI endpoint (signature + static TwiML)", bare_url, bare_work, args.time_cap)
     )
+    bare.cpu_s = cpu_seconds(pids[0]) - cpu
     asyncio.run(go("warm-up", app_url, warm_app, args.time_cap))
 
     server = redis.Redis.from_url(redis_url)
     before = server.info("commandstats")
     httpx.get(app_url + "/_bench/roundtrips")  # zero the app's counter
+    cpu = cpu_seconds(pids[1])
     ours = asyncio.run(go("Safe Start POST /twilio/sms", app_url, app_work, args.time_cap))
+    ours.cpu_s = cpu_seconds(pids[1]) - cpu
     trips = httpx.get(app_url + "/_bench/roundtrips").json()["round_trips"]
     after = server.info("commandstats")
     server.close()
@@ -432,6 +457,10 @@ def report(args: argparse.Namespace, result: Run) -> None:
         slower = statistics.median(ours.latencies) / statistics.median(bare.latencies)
         print(f"p50 latency {slower:.1f}x the bare endpoint's")
     print(f"Lua scripts per text: {result.scripts:.2f} (server INFO commandstats)")
+    print(
+        f"Server CPU per request: {ours.cpu_us:,.0f} us vs bare {bare.cpu_us:,.0f} us "
+        f"(ratio {result.cpu_ratio:.2f}; /proc utime+stime, 10 ms ticks)"
+    )
     print()
     print("| row | now | goal | baseline | met |")
     print("|---|---|---|---|---|")

@@ -7,9 +7,11 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from urllib.parse import urlparse
 from xml.sax.saxutils import escape
 
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, add_port, compare, remove_port
 
 from bot.engine.segments import plain_letters
 from bot.engine.texts import N_
@@ -86,8 +88,20 @@ class SignatureChecker:
             raise BadSignature("no Twilio auth token configured")
         if not signature:
             raise BadSignature("missing X-Twilio-Signature")
-        if not self._validator.validate(self.url_for(path, query), dict(params), signature):
-            raise BadSignature("wrong X-Twilio-Signature")
+        # What RequestValidator.validate accepts (form parameters: no bodySHA256), with its
+        # own signature code, but the second form of the URL is signed only when the first
+        # does not match: validate() always computes both, ~25 us each.
+        for uri in _signed_forms(self.url_for(path, query)):
+            if compare(self._validator.compute_signature(uri, params), signature):
+                return
+        raise BadSignature("wrong X-Twilio-Signature")
+
+
+@lru_cache(maxsize=64)
+def _signed_forms(url: str) -> tuple[str, str]:
+    """The URL without and with its port: Twilio signs one or the other."""
+    parsed = urlparse(url)
+    return remove_port(parsed), add_port(parsed)
 
 
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'

@@ -14,14 +14,14 @@ from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, RedisError, ResponseError
+from redis.exceptions import RedisError
 
 from bot.engine.events import Event
 from bot.engine.session import Session
 from bot.errors import OutcomeUnknown, StoreUnavailable
 from bot.store.base import Apply, FloodLimit, Outcome
 from bot.store.crypto import Cipher
+from bot.store.hot_calls import evalsha
 from bot.store.keys import ContactKeys, KeyBuilder, field_aad
 from bot.store.outbox import OutboxEntry, open_entry, seal_event
 
@@ -407,39 +407,7 @@ class RedisConversationStore:
             return int(await self._evalsha(self._commit, script_keys, args))
 
     async def _evalsha(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
-        """EVALSHA on one pooled connection, without redis-py's per-command machinery
-        (retry wrapper, observability hooks, response callbacks): the two scripts of every
-        text spent ~100 us of client CPU each there. Same behaviour where it matters: a
-        script Redis does not have is loaded and run again; a broken pooled connection
-        (Redis restarted) is retried once on a fresh one; any other failure, cancellation
-        included, drops the connection, whose state is then unknown."""
-        pool = self._redis.connection_pool
-        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
-        for attempt in range(2):
-            conn = await pool.get_connection()  # type: ignore[no-untyped-call]
-            try:
-                try:
-                    await conn.send_packed_command(conn.pack_command(*command), False)
-                    return await conn.read_response()
-                except NoScriptError:
-                    await conn.send_packed_command(
-                        conn.pack_command("SCRIPT", "LOAD", script.script), False
-                    )
-                    await conn.read_response()
-                    await conn.send_packed_command(conn.pack_command(*command), False)
-                    return await conn.read_response()
-            except ResponseError:
-                raise  # an answer (a script error): the connection is fine
-            except RedisConnectionError:
-                await conn.disconnect()
-                if attempt:
-                    raise
-            except BaseException:
-                await conn.disconnect()
-                raise
-            finally:
-                await pool.release(conn)
-        raise AssertionError("unreachable")
+        return await evalsha(self._redis.connection_pool, script, keys, args)
 
     async def _release_quietly(self, keys: ContactKeys, token: str) -> None:
         with suppress(StoreUnavailable):

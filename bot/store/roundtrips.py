@@ -22,18 +22,36 @@ class RoundTripCounter:
         return count
 
 
+class _CountingWriter:
+    """The connection's stream writer, counting each write (all else passed through)."""
+
+    def __init__(self, writer: Any, counter: RoundTripCounter) -> None:
+        self._writer = writer
+        self._counter = counter
+
+    def write(self, data: bytes) -> None:
+        self._counter.count += 1
+        self._writer.write(data)
+
+    def writelines(self, data: Iterable[bytes]) -> None:
+        self._counter.count += 1
+        self._writer.writelines(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._writer, name)
+
+
 class _CountingConnection(Connection):
     # Counting writes, not commands: a pipeline is one write, and so is one round trip.
     # Handshakes (HELLO, SELECT) and NOSCRIPT reloads are counted too, as they cost the same.
+    # Counted at the stream, so the store's hot calls (which skip send_packed_command) count.
     def __init__(self, *, counter: RoundTripCounter, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._counter = counter
 
-    async def send_packed_command(
-        self, command: bytes | str | Iterable[bytes], check_health: bool = True
-    ) -> None:
-        self._counter.count += 1
-        await super().send_packed_command(command, check_health)
+    async def _connect(self) -> None:
+        await super()._connect()  # type: ignore[no-untyped-call]
+        self._writer = _CountingWriter(self._writer, self._counter)  # type: ignore[assignment]
 
 
 def counting_client(url: str, counter: RoundTripCounter) -> Redis:
