@@ -64,12 +64,15 @@ def create_app(
     connect: RedisConnector | None = None,
     key_prefix: str = "",
     clock: Callable[[], datetime] = utc_now,
+    freeze_heap: bool = True,
 ) -> FastAPI:
     """The FastAPI app; Redis, the engine and the sender are set up when it starts.
 
     `connect` replaces connect_redis (tests and the bench hand in a round-trip counting
     client); `key_prefix` namespaces every Redis key (tests sharing one database); `clock` is
-    "now" for requests and reminders (tests hand in a fixed one).
+    "now" for requests and reminders (tests hand in a fixed one). `freeze_heap=False` skips
+    the full collection and gc.freeze at start-up: a test process starts hundreds of apps,
+    and each collection walks the whole test run's heap (~0.1 s).
     """
     settings = settings or Settings()
     connect = connect or connect_redis
@@ -211,10 +214,12 @@ def create_app(
             )
             # Flows, catalogs, the ZIP table...: built once, kept for good. Frozen, the
             # collector stops walking them on every full collection (~50 ms pauses).
-            gc.collect()
-            gc.freeze()
+            if freeze_heap:
+                gc.collect()
+                gc.freeze()
             yield
-            gc.unfreeze()
+            if freeze_heap:
+                gc.unfreeze()
             log.info("Safe Start stopping", extra={"event": "shutdown"})
 
     app = FastAPI(

@@ -201,7 +201,10 @@ async def start_running(
     application = cheap_hashing(
         with_dashboard(
             create_app(
-                dashboard_settings(folder, **settings), key_prefix=keyspace.prefix, clock=clock
+                dashboard_settings(folder, **settings),
+                key_prefix=keyspace.prefix,
+                clock=clock,
+                freeze_heap=False,
             )
         )
     )

@@ -125,7 +125,9 @@ def settings(tmp_path: Path) -> Settings:
 async def running_app(
     settings: Settings, keyspace: KeySpace, **options: Any
 ) -> AsyncIterator[FastAPI]:
-    """create_app with its lifespan run, its keys under the test's prefix."""
+    """create_app with its lifespan run, its keys under the test's prefix. Without the heap
+    freeze unless asked: its full collection walks this whole test process's heap."""
+    options.setdefault("freeze_heap", False)
     application = create_app(settings, key_prefix=keyspace.prefix, **options)
     async with application.router.lifespan_context(application):
         yield application
