@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
 from bot.careteam.directory import (
@@ -73,9 +73,15 @@ class ConsentRecord:
     includes_private: bool = False
     part2: bool = False
     revoked_at: datetime | None = None
+    # The first instant it no longer holds: the end of `expires_on` in the parent's time zone
+    # ("until your baby turns 1" is the parent's calendar). Records from before it was kept
+    # end with `expires_on` in UTC, as they were judged then.
+    ends_at: datetime | None = None
 
     def active(self, now: datetime) -> bool:
-        return self.revoked_at is None and now.date() <= self.expires_on
+        if self.revoked_at is not None:
+            return False
+        return now < (self.ends_at or end_of_day(self.expires_on, UTC))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -88,6 +94,7 @@ class ConsentRecord:
             "includes_private": self.includes_private,
             "part2": self.part2,
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "ends_at": self.ends_at.isoformat() if self.ends_at else None,
         }
 
     @classmethod
@@ -103,6 +110,7 @@ class ConsentRecord:
             includes_private=bool(data.get("includes_private", False)),
             part2=bool(data.get("part2", False)),
             revoked_at=datetime.fromisoformat(revoked) if revoked else None,
+            ends_at=datetime.fromisoformat(ends) if (ends := data.get("ends_at")) else None,
         )
 
 
@@ -161,6 +169,11 @@ def consent_text_version(asks: Iterable[str]) -> str:
     return f"{CONSENT_FLOW}@{digest[:12]}"
 
 
+def end_of_day(day: date, zone: tzinfo) -> datetime:
+    """The instant `day` ends in `zone` (midnight starting the next day), in UTC."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+
+
 def expiry_for(baby_date: date | None, given: date) -> date:
     """One year after the baby's birth (or due date); one year after the yes if neither is known."""
     anchor = baby_date or given
@@ -201,14 +214,28 @@ def derive(
     organizations: Iterable[str],
     baby_date: date | None,
     text_version: str,
+    zone: tzinfo,
 ) -> ConsentState:
-    """The next version from a confirmed care_team section: each permit is a fresh yes."""
+    """The next version from a confirmed care_team section: each permit is a fresh yes.
+
+    `zone` is the parent's (bot.engine.today.zone): the day of the yes and the day it lasts
+    until are the parent's calendar days, not UTC's."""
     kept = {k: v for k, v in answers.items() if k in CONSENT_STEPS}
-    expires = expiry_for(baby_date, at.date())
+    expires = expiry_for(baby_date, at.astimezone(zone).date())
+    ends = end_of_day(expires, zone)
     orgs = tuple(sorted(set(organizations)))
     out = previous.withheld
     permits = [
-        ConsentRecord(section, role, kept_orgs, at, expires, includes_private=private, part2=part2)
+        ConsentRecord(
+            section,
+            role,
+            kept_orgs,
+            at,
+            expires,
+            includes_private=private,
+            part2=part2,
+            ends_at=ends,
+        )
         for (section, role), (private, part2) in _permits(kept).items()
         if (kept_orgs := tuple(o for o in orgs if o not in out.get(section, ())))
     ]

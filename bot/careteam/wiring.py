@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fastapi import APIRouter, FastAPI
 from redis.asyncio import Redis
@@ -75,6 +75,7 @@ async def start_careteam(
     parent's data is erased, before their keys go (reminders' program-wide jobs).
     """
     directory = load_directory(settings.care_team_file)
+    config = replace(config or DeliveryConfig(), default_timezone=settings.default_timezone)
     flows = flows or load_flows(FLOWS_DIR)
     prefix = store.outbox_key[: -len(OUTBOX_STREAM)]
     records = CareRecords(redis, cipher, prefix)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -32,7 +33,9 @@ BABY = date(2026, 3, 14)
 ALL_YES = {s: True for s in RECOVERY_YES_STEPS}
 
 
-def state_from(answers: dict[str, Any], previous: ConsentState = NOTHING) -> ConsentState:
+def state_from(
+    answers: dict[str, Any], previous: ConsentState = NOTHING, zone: tzinfo = UTC
+) -> ConsentState:
     return derive(
         answers,
         previous=previous,
@@ -41,6 +44,7 @@ def state_from(answers: dict[str, Any], previous: ConsentState = NOTHING) -> Con
         organizations=["hope"],
         baby_date=BABY,
         text_version="care_team@test",
+        zone=zone,
     )
 
 
@@ -149,6 +153,51 @@ def test_consent_lasts_until_a_year_after_the_baby() -> None:
     assert granted(state, datetime(2027, 3, 15, 1, 0, tzinfo=UTC)) == set()
 
 
+DENVER = ZoneInfo("America/Denver")
+
+
+def test_consent_lasts_through_the_parents_own_last_day() -> None:
+    """ "Until your baby turns 1" is the parent's calendar: at 03:00 UTC on the birthday it is
+    still the evening before in Denver, and at 03:00 UTC the day after, still the birthday.
+    (Judged on the UTC day, the consent ended at 17:00 on the parent's last day.)"""
+    state = state_from({"share_health": ["medical"]}, zone=DENVER)
+    assert state.records[0].expires_on == date(2027, 3, 14)
+    assert granted(state, datetime(2027, 3, 15, 3, 0, tzinfo=UTC)) == {("health", "medical")}
+    assert granted(state, datetime(2027, 3, 15, 5, 59, tzinfo=UTC)) == {("health", "medical")}
+    assert granted(state, datetime(2027, 3, 15, 6, 0, tzinfo=UTC)) == set()  # midnight, MDT
+    again = ConsentState.from_json(state.to_json())
+    assert granted(again, datetime(2027, 3, 15, 5, 59, tzinfo=UTC)) == {("health", "medical")}
+    assert granted(again, datetime(2027, 3, 15, 6, 0, tzinfo=UTC)) == set()
+
+
+def test_a_yes_without_a_baby_date_counts_from_the_parents_day() -> None:
+    """A yes at 02:00 UTC on January 11 is given on January 10 in Denver: it lasts through
+    January 10 of next year there."""
+    at = datetime(2026, 1, 11, 2, 0, tzinfo=UTC)
+    state = derive(
+        {"share_health": ["medical"]},
+        previous=NOTHING,
+        at=at,
+        source="1-0",
+        organizations=["hope"],
+        baby_date=None,
+        text_version="care_team@test",
+        zone=DENVER,
+    )
+    assert state.records[0].expires_on == date(2027, 1, 10)
+    assert granted(state, datetime(2027, 1, 11, 6, 59, tzinfo=UTC)) == {("health", "medical")}
+    assert granted(state, datetime(2027, 1, 11, 7, 0, tzinfo=UTC)) == set()
+
+
+def test_records_kept_before_the_end_instant_still_end_on_the_utc_day() -> None:
+    state = state_from({"share_health": ["medical"]}, zone=DENVER).to_json()
+    for record in state["records"]:
+        del record["ends_at"]
+    older = ConsentState.from_json(state)
+    assert granted(older, datetime(2027, 3, 14, 23, 0, tzinfo=UTC)) == {("health", "medical")}
+    assert granted(older, datetime(2027, 3, 15, 1, 0, tzinfo=UTC)) == set()
+
+
 def test_stop_sharing_narrows_at_once_and_keeps_the_record_of_the_stop() -> None:
     """A revoking answer makes a new version at once; the old permits stay, marked revoked."""
     first = state_from({"share_health": ["social_worker", "medical"], **ALL_YES,
@@ -202,7 +251,7 @@ def test_one_part_stopped_for_one_organization_stays_stopped_for_it_only() -> No
     orgs = ["hope", "laramie"]
     answers = {"share_health": ["social_worker"], "share_basic_needs": ["social_worker"]}
     first = derive(answers, previous=NOTHING, at=AT, source="1-0", organizations=orgs,
-                   baby_date=BABY, text_version="care_team@test")  # fmt: skip
+                   baby_date=BABY, text_version="care_team@test", zone=UTC)  # fmt: skip
     later = AT + timedelta(days=1)
     second = withhold(first, "health", "laramie", at=later, source="2-0")
     assert second is not None
@@ -219,6 +268,6 @@ def test_one_part_stopped_for_one_organization_stays_stopped_for_it_only() -> No
     assert ConsentState.from_json(second.to_json()) == second
     assert withhold(second, "health", "laramie", at=later, source="3-0") is None
     third = derive(answers, previous=second, at=later, source="3-0", organizations=orgs,
-                   baby_date=BABY, text_version="care_team@test")  # fmt: skip
+                   baby_date=BABY, text_version="care_team@test", zone=UTC)  # fmt: skip
     assert not sees(third, "health", "laramie")
     assert sees(third, "health", "hope")

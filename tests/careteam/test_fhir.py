@@ -51,6 +51,7 @@ def view_of(session: Session, engine: Engine) -> PlanView:
         organizations=["hope"],
         baby_date=None,
         text_version="care_team@test",
+        zone=UTC,
     )
     sections = []
     for flow in engine.flows.sections:

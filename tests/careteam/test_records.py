@@ -31,6 +31,7 @@ def consent(answers: dict[str, Any], previous: ConsentState, source: str) -> Con
         organizations=["hope"],
         baby_date=None,
         text_version="t",
+        zone=UTC,
     )
 
 

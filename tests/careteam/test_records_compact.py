@@ -35,6 +35,7 @@ def consents(count: int) -> list[ConsentState]:
             organizations=["hope"],
             baby_date=None,
             text_version="t",
+            zone=UTC,
         )
         states.append(previous)
     return states

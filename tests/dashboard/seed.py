@@ -19,6 +19,7 @@ from bot.careteam.payload import baby_date, plan_id_of
 from bot.careteam.records import CareRecords
 from bot.engine.machine import Engine
 from bot.engine.session import Session
+from bot.engine.today import FALLBACK_TIMEZONE, zone
 from bot.geo import zip_info
 from bot.store.redis_store import RedisConversationStore
 from tests.clock import NOW
@@ -123,6 +124,7 @@ async def seed_plan(
         organizations=organizations,
         baby_date=baby_date(session),
         text_version="care_team@test",
+        zone=zone(session.timezone, FALLBACK_TIMEZONE),
     )
     assert await records.append_consent(contact, state)
     return Seeded(address, contact)

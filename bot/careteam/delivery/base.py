@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from redis.exceptions import RedisError
 
+from bot.engine.today import FALLBACK_TIMEZONE
 from bot.errors import StoreError
 
 Clock = Callable[[], float]
@@ -59,6 +60,8 @@ class DeliveryConfig:
     # On-call is paged once per parent and kind of alert (crisis, handoff) in this window;
     # 0 pages every alert.
     page_once_s: float = 1800.0
+    # The program's DEFAULT_TIMEZONE: a parent's calendar until their ZIP code gives theirs.
+    default_timezone: str = FALLBACK_TIMEZONE
 
 
 def backoff_s(attempts: int, config: DeliveryConfig, jitter: Jitter) -> float:

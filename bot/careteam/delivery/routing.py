@@ -61,6 +61,7 @@ from bot.engine.events import (
 )
 from bot.engine.loader import FlowSet
 from bot.engine.session import Session
+from bot.engine.today import FALLBACK_TIMEZONE, zone
 from bot.geo import zip_info
 from bot.store.limiter import PageGate
 from bot.store.outbox import OutboxEntry
@@ -83,8 +84,10 @@ class EventRouter:
         eraser: Eraser,
         clock: Clock,
         pages: PageGate | None = None,
+        default_timezone: str = FALLBACK_TIMEZONE,
     ) -> None:
         self._store = store
+        self._default_timezone = default_timezone
         self._pages = pages
         self._records = records
         self._directory = directory
@@ -161,6 +164,7 @@ class EventRouter:
                 organizations=self._organizations(session),
                 baby_date=baby_date(session),
                 text_version=self._text_version,
+                zone=zone(session.timezone if session else None, self._default_timezone),
             )
             await self._append(entry.contact, state)
         else:

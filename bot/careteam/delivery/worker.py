@@ -93,6 +93,7 @@ class DeliveryWorker:
             eraser=eraser,
             clock=clock,
             pages=pages,
+            default_timezone=self.config.default_timezone,
         )
         self.sender = Sender(
             records=records,
