@@ -34,15 +34,19 @@ ALL_YES = {s: True for s in RECOVERY_YES_STEPS}
 
 
 def state_from(
-    answers: dict[str, Any], previous: ConsentState = NOTHING, zone: tzinfo = UTC
+    answers: dict[str, Any],
+    previous: ConsentState = NOTHING,
+    zone: tzinfo = UTC,
+    at: datetime = AT,
+    baby: date | None = BABY,
 ) -> ConsentState:
     return derive(
         answers,
         previous=previous,
-        at=AT,
+        at=at,
         source="1-0",
         organizations=["hope"],
-        baby_date=BABY,
+        baby_date=baby,
         text_version="care_team@test",
         zone=zone,
     )
@@ -174,16 +178,7 @@ def test_a_yes_without_a_baby_date_counts_from_the_parents_day() -> None:
     """A yes at 02:00 UTC on January 11 is given on January 10 in Denver: it lasts through
     January 10 of next year there."""
     at = datetime(2026, 1, 11, 2, 0, tzinfo=UTC)
-    state = derive(
-        {"share_health": ["medical"]},
-        previous=NOTHING,
-        at=at,
-        source="1-0",
-        organizations=["hope"],
-        baby_date=None,
-        text_version="care_team@test",
-        zone=DENVER,
-    )
+    state = state_from({"share_health": ["medical"]}, zone=DENVER, at=at, baby=None)
     assert state.records[0].expires_on == date(2027, 1, 10)
     assert granted(state, datetime(2027, 1, 11, 6, 59, tzinfo=UTC)) == {("health", "medical")}
     assert granted(state, datetime(2027, 1, 11, 7, 0, tzinfo=UTC)) == set()

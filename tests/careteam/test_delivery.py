@@ -6,12 +6,14 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from redis.asyncio import Redis
 from standardwebhooks.webhooks import Webhook
 
+from bot.careteam.consent import end_of_day
 from bot.careteam.delivery import drain
 from bot.careteam.payload import plan_id_of
 from bot.careteam.records import CareRecords
@@ -605,3 +607,18 @@ async def test_a_ride_or_reschedule_reply_reaches_on_call_with_the_request_only(
     assert delivered(receiver) == set()
     session = await p.session()
     assert {"ride", "reschedule"} <= set(session.plan.flags)
+
+
+async def test_consent_ends_with_the_parents_own_day(
+    parent: ParentFactory, make_worker: WorkerFactory, records: CareRecords
+) -> None:
+    """The worker dates consent on the parent's calendar (their ZIP code's zone): it ends at
+    midnight in Hartford, not at midnight UTC (19:00 or 20:00 the evening before there)."""
+    p = parent()
+    await p.finish_plan(share(share_basic_needs=SOCIAL_WORKER))
+    await drain(make_worker())
+    consent = await records.latest_consent(contact_of(p))
+    [record] = consent.records
+    assert record.ends_at == end_of_day(record.expires_on, ZoneInfo("America/New_York"))
+    assert record.active(record.ends_at - timedelta(seconds=1))
+    assert not record.active(record.ends_at)
