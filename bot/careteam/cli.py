@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.careteam.consent import PART2_SECTION, PRIVATE_SECTION, PRIVATE_YES_STEP, SHARE_STEPS
 from bot.careteam.directory import (
@@ -25,6 +25,14 @@ from bot.careteam.directory import (
     new_api_token,
     new_webhook_secret,
 )
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from bot.settings import Settings
+    from bot.store.embedded import EmbeddedServer
+
+    Connect = Callable[[Settings], Awaitable[tuple[Redis, EmbeddedServer | None, str]]]
 
 
 def report(directory: Directory, out: TextIO) -> None:
@@ -110,26 +118,35 @@ def _check(path: Path, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-async def _retry(webhook_id: str | None) -> int:
-    """Put parked deliveries back in the schedule (one by webhook-id, or all)."""
+async def _retry(
+    webhook_id: str | None, settings: Settings | None = None, connect: Connect | None = None
+) -> tuple[int, str]:
+    """Put parked deliveries back in the schedule (one by webhook-id, or all); how many, and
+    which Redis. The app's Redis, found as the app finds it (REDIS_URL, 127.0.0.1:6379, or the
+    embedded server `make run` started, from var/redis.url): never a second one on the same
+    data."""
     from fastapi import FastAPI
 
     from bot.careteam.wiring import start_careteam, stop_careteam
     from bot.settings import Settings
-    from bot.store.client import client_for_url
     from bot.store.crypto import cipher_from_settings
+    from bot.store.embedded import connect_redis
     from bot.store.redis_store import RedisConversationStore
 
-    settings = Settings()
+    settings = settings or Settings()
     cipher = cipher_from_settings(settings)
-    redis = client_for_url(settings.redis_url or "redis://127.0.0.1:6379/0")
+    redis, embedded, description = await (connect or connect_redis)(settings)
     store = RedisConversationStore(redis, cipher)
-    careteam = await start_careteam(FastAPI(), settings, store, redis, cipher, run_worker=False)
     try:
-        return await careteam.worker.retry_parked(webhook_id)
+        careteam = await start_careteam(FastAPI(), settings, store, redis, cipher, run_worker=False)
+        try:
+            return await careteam.worker.retry_parked(webhook_id), description
+        finally:
+            await stop_careteam(careteam)
     finally:
-        await stop_careteam(careteam)
         await store.close()
+        if embedded is not None:
+            embedded.stop()
 
 
 def main(
@@ -164,8 +181,8 @@ def main(
     if args.command == "secret":
         print(new_webhook_secret(), file=out)
         return 0
-    count = asyncio.run(_retry(None if args.all else args.webhook_id))
-    print(f"{count} parked deliveries back in the schedule", file=out)
+    count, where = asyncio.run(_retry(None if args.all else args.webhook_id))
+    print(f"{count} parked deliveries back in the schedule ({where})", file=out)
     return 0
 
 

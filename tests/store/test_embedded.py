@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.careteam import cli as careteam_cli
 from bot.errors import ConfigError
 from bot.settings import Settings
 from bot.store.embedded import EmbeddedServer, connect_redis
@@ -157,3 +158,26 @@ async def test_a_stale_url_file_is_ignored(settings: Settings) -> None:
         await client.aclose()
         if server is not None:
             server.stop()
+
+
+async def test_the_careteam_retry_command_reaches_the_apps_embedded_server(
+    settings: Settings,
+) -> None:
+    """`python -m bot careteam retry` with no Redis on 6379 must use the server `make run`
+    started (var/redis.url), as set-password does: it once fell back to 127.0.0.1:6379."""
+    app_client, server, _ = await connect_redis(settings, skip={"local"})
+    assert isinstance(server, EmbeddedServer)
+    url_file = settings.var_dir / "redis.url"
+    try:
+
+        async def without_local(s: Settings) -> Any:
+            return await connect_redis(s, skip={"local"})
+
+        count, where = await careteam_cli._retry(None, settings, without_local)
+        assert count == 0
+        assert where == f"the running app's embedded Redis at redis://127.0.0.1:{server.port}/0"
+        assert url_file.read_text().strip() == server.url  # no second server took over
+        assert await app_client.ping()
+    finally:
+        await app_client.aclose()
+        server.stop()
