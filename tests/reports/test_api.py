@@ -140,12 +140,19 @@ async def test_the_report_page_draws_the_funnel_on_the_server(
 
 
 async def test_the_page_defaults_to_this_year_so_far(app_client: Client, tokens: Tokens) -> None:
+    """This year in the program's zone (America/New_York here): at 02:00 UTC on New Year's
+    Day it is still December 31 there, so the page shows last year. (It read the machine's
+    clock and the UTC date, and failed every night between 00:00 UTC and midnight there.)"""
     client, team = app_client
-    today = team.reader.clock().date()
+    team.reader.clock = lambda: datetime(2027, 1, 1, 2, 0, tzinfo=UTC)
     page = await client.get("/care/reports", headers=tokens.header("ops"))
     assert page.status_code == 200
-    assert f'value="{today.replace(month=1, day=1).isoformat()}"' in page.text
-    assert f'value="{today.isoformat()}"' in page.text
+    assert 'value="2026-01-01"' in page.text
+    assert 'value="2026-12-31"' in page.text
+    team.reader.clock = lambda: datetime(2027, 1, 1, 5, 0, tzinfo=UTC)  # midnight there
+    page = await client.get("/care/reports", headers=tokens.header("ops"))
+    assert 'value="2027-01-01"' in page.text
+    assert 'value="2026-12-31"' not in page.text
 
 
 async def test_the_page_says_today_in_the_programs_zone_not_utc(
