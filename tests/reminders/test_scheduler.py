@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import secrets
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from bot.reminders.wiring import sync_client_for
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
+from tests.waiting import eventually
 
 from .conftest import REDIS_URL, make_parent
 
@@ -35,15 +35,6 @@ CONTACT = "{c:" + "cd" * 16 + "}"
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-async def wait_for(check: Callable[[], Coroutine[Any, Any, bool]], timeout: float = 5.0) -> None:
-    """Poll in small steps: the scheduler runs on the machine's clock."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("timed out")
-        await asyncio.sleep(0.01)
 
 
 class Instance:
@@ -103,8 +94,8 @@ async def test_restart_sends_missed_within_grace_once_and_drops_the_rest(
     instances.append(restarted)
     await restarted.scheduler.start()
     assert restarted.scheduler.is_leader
-    await wait_for(lambda: _gone(restarted, [within.job_id, past.job_id]))
-    await wait_for(lambda: _length_is(redis, keys, 1))
+    await eventually(lambda: _gone(restarted, [within.job_id, past.job_id]), 5)
+    await eventually(lambda: _length_is(redis, keys, 1), 5)
     assert await due_jobs(redis, keys) == [within.job_id]
     assert any(
         "missed its grace" in r.getMessage() and getattr(r, "job", "") == past.job_id
@@ -118,7 +109,7 @@ async def test_restart_sends_missed_within_grace_once_and_drops_the_rest(
     again = Instance(prefix)
     instances.append(again)
     await again.scheduler.start()
-    await wait_for(lambda: _gone(again, [within.job_id]))
+    await eventually(lambda: _gone(again, [within.job_id]), 5)
     # Gone from the store means fired or dropped: the due stream is final now.
     assert await due_jobs(redis, keys) == [within.job_id]
     assert await again.scheduler.planned(future.job_id) == future.send_at
@@ -182,7 +173,7 @@ async def test_a_job_removed_by_another_process_does_not_stop_the_scheduler(
     async def removal_failed() -> bool:
         return bool(vanished)
 
-    await wait_for(removal_failed)
+    await eventually(removal_failed, 5)
     store.remove_job = real_remove
     later = JobSpec(
         job_id(CONTACT, "a2", "3h"), utc_now(), now + timedelta(hours=1), timedelta(hours=1)
@@ -190,7 +181,7 @@ async def test_a_job_removed_by_another_process_does_not_stop_the_scheduler(
     await leader.scheduler.schedule(later)
     sched.wakeup()
     keys = ReminderKeys(prefix)
-    await wait_for(lambda: _length_is(redis, keys, 2), timeout=3)
+    await eventually(lambda: _length_is(redis, keys, 2), 3)
 
 
 async def test_a_job_is_fired_before_it_leaves_the_store(
@@ -226,8 +217,8 @@ async def test_a_job_is_fired_before_it_leaves_the_store(
     ]
     await leader.scheduler.schedule_many(specs)
     leader.scheduler._scheduler.wakeup()
-    await wait_for(lambda: _length_is(redis, keys, 20))
-    await wait_for(lambda: _gone(leader, [s.job_id for s in specs]))
+    await eventually(lambda: _length_is(redis, keys, 20), 5)
+    await eventually(lambda: _gone(leader, [s.job_id for s in specs]), 5)
     assert fired_before_removal == {s.job_id: True for s in specs}
 
 
@@ -289,7 +280,7 @@ async def test_two_processes_send_each_reminder_exactly_once(redis: Redis, prefi
                 for s in specs[0]
             ]
         )
-        await wait_for(lambda: sent_count(per_batch), timeout=10)
+        await eventually(lambda: sent_count(per_batch), 10)
         # The leader dies, then the second batch is planned: only a takeover can send it,
         # however slow the machine (no race between the kill and the due time).
         leader_token = (await redis.get(keys.leader) or b"").decode()
@@ -300,14 +291,14 @@ async def test_two_processes_send_each_reminder_exactly_once(redis: Redis, prefi
         await adder.scheduler.schedule_many(
             [JobSpec(s.job_id, due, s.occurrence, s.grace) for s in specs[1]]
         )
-        await wait_for(lambda: sent_count(2 * per_batch), timeout=15)
+        await eventually(lambda: sent_count(2 * per_batch), 15)
 
         async def all_fired() -> bool:
             return all([await adder.scheduler.planned(s.job_id) is None for s in specs[1]])
 
         # Out of the job store means fired once (the due entry comes first): nothing extra
         # can follow.
-        await wait_for(all_fired, timeout=15)
+        await eventually(all_fired, 15)
         await adder.close()
         sent = [item.decode().split("|") for item in await redis.lrange(sent_key, 0, -1)]
         per_address = Counter(address for address, _, _ in sent)

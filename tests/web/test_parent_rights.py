@@ -3,8 +3,7 @@ MY RECORD texts who read the plan; DELETE MY DATA (asked twice) leaves no key of
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from bot.careteam.payload import plan_id_of
 from bot.channels.webchat import COOKIE_NAME
 from tests.clock import NOW
 from tests.drive import next_text
+from tests.waiting import eventually
 from tests.web.conftest import KeySpace, make_settings, running_app, runtime_of, store_of
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("redis-db14")]
@@ -29,13 +29,6 @@ async def dev_app(tmp_path: Path, keyspace: KeySpace) -> AsyncIterator[FastAPI]:
     settings = make_settings(tmp_path, twilio_account_sid=None, twilio_auth_token=None)
     async with running_app(settings, keyspace, clock=lambda: NOW) as application:
         yield application
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, "the workers did not get there"
-        await asyncio.sleep(0.1)
 
 
 async def say(http: httpx.AsyncClient, text: str) -> list[str]:
@@ -74,14 +67,14 @@ async def test_my_record_texts_who_read_the_plan(dev_app: FastAPI) -> None:
             got = await http.get(f"/api/v1/plans/{plan_id}", headers=bearer)
             return got.status_code == 200
 
-        await eventually(readable)  # the worker has recorded the consent
+        await eventually(readable, 15, "the worker records the consent")
         replies = await say(http, "my record")
         assert replies[0].startswith("I'll text you the list")
 
         async def texted() -> bool:
             return any("Who has seen your plan" in t for t in await store.dev_outbox(address))
 
-        await eventually(texted)
+        await eventually(texted, 15, "the text is sent")
         record = next(t for t in await store.dev_outbox(address) if "Who has seen" in t)
         assert "Hartford Hope Hospital and Family Services - Basic needs" in record
 
@@ -101,7 +94,7 @@ async def test_delete_my_data_asks_twice_then_leaves_no_key(
             named = [k for k in keyspace.stored() if contact.encode() in k]
             return not named and await store_of(dev_app).load(address) is None
 
-        await eventually(gone)
+        await eventually(gone, 15, "no key is left")
         erasures: list[Any] = keyspace.client.xrange(f"{keyspace.prefix}careteam:erasures")
         assert len(erasures) == 1
         assert contact.encode() not in repr(erasures).encode()
@@ -119,7 +112,7 @@ async def test_my_plan_texts_a_private_link_to_the_printable_plan(
         async def texted() -> bool:
             return any(t.startswith("Your plan: ") for t in await store.dev_outbox(address))
 
-        await eventually(texted)
+        await eventually(texted, 15, "the text is sent")
         link = next(t for t in await store.dev_outbox(address) if t.startswith("Your plan: "))
         url = link.split()[2]
         path = url.removeprefix(runtime_of(dev_app).settings.public_base_url)

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from bot.engine.events import CantReach, Event
 from bot.engine.session import Session
 from bot.reminders.wiring import Reminders
+from tests.clock import MovableClock
 from tests.fakes.twilio_server import FakeTwilio, SentMessage
 from tests.web.conftest import (
     KeySpace,
@@ -21,7 +22,6 @@ from tests.web.conftest import (
     new_phone,
     post_signed,
     running_app,
-    runtime_of,
     store_of,
 )
 
@@ -31,31 +31,24 @@ pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("redis-db14")]
 LA = "America/Los_Angeles"
 
 
-class Clock:
-    """The app's clock, moved by the test."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+@pytest.fixture
+def clock() -> MovableClock:
+    """The app's clock (every part of it: web, reminders, care team), moved by the test."""
+    return MovableClock(datetime(2027, 3, 8, 3, 0, tzinfo=UTC))
 
 
 @pytest.fixture
 async def live_app(
-    twilio: FakeTwilio, tmp_path: Path, keyspace: KeySpace, monkeypatch: pytest.MonkeyPatch
+    twilio: FakeTwilio,
+    tmp_path: Path,
+    keyspace: KeySpace,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: MovableClock,
 ) -> AsyncIterator[FastAPI]:
     monkeypatch.setenv("REMINDERS_SEND_RATE", "1000")  # no pacing between the test's texts
     settings = make_settings(tmp_path, twilio_api_base_url=twilio.base_url)
-    async with running_app(settings, keyspace) as application:
+    async with running_app(settings, keyspace, clock=clock) as application:
         yield application
-
-
-@pytest.fixture
-def clock(live_app: FastAPI) -> Clock:
-    made = Clock(datetime(2027, 3, 8, 3, 0, tzinfo=UTC))
-    runtime_of(live_app).clock = made
-    return made
 
 
 @pytest.fixture
@@ -121,7 +114,7 @@ async def test_three_failed_days_raise_the_flag_once_by_the_parents_calendar(
     live_app: FastAPI,
     client: httpx.AsyncClient,
     twilio: FakeTwilio,
-    clock: Clock,
+    clock: MovableClock,
     phone: str,
 ) -> None:
     """Undelivered on Mar 7 and Mar 8 in Los Angeles (one UTC day) is two days; a repeated
@@ -131,20 +124,20 @@ async def test_three_failed_days_raise_the_flag_once_by_the_parents_calendar(
     first = await text_and_report(live_app, client, twilio, phone, "undelivered")  # Mar 7 LA
     await post_signed(client, "/twilio/status", twilio.status_params(first, "undelivered"))
     await text_and_report(live_app, client, twilio, phone, "sent")
-    clock.now += timedelta(hours=17)  # 20:00 UTC, still Mar 8 in UTC: Mar 8 in LA
+    clock.at += timedelta(hours=17)  # 20:00 UTC, still Mar 8 in UTC: Mar 8 in LA
     await text_and_report(live_app, client, twilio, phone, "failed")
     session, raised = await flagged(live_app, phone)
     assert "cant_reach" not in session.plan.flags
     assert raised == []
 
-    clock.now += timedelta(days=1)  # Mar 9 in LA
+    clock.at += timedelta(days=1)  # Mar 9 in LA
     await text_and_report(live_app, client, twilio, phone, "undelivered")
     session, raised = await flagged(live_app, phone)
-    assert session.plan.flags["cant_reach"] == clock.now.isoformat()
+    assert session.plan.flags["cant_reach"] == clock.at.isoformat()
     assert raised == [CantReach(failures=3, days=3)]
     assert session.status == "active"  # never an unsubscribe
 
-    clock.now += timedelta(days=1)
+    clock.at += timedelta(days=1)
     await text_and_report(live_app, client, twilio, phone, "undelivered")
     session, raised = await flagged(live_app, phone)
     assert raised == [CantReach(failures=3, days=3)]
@@ -155,7 +148,7 @@ async def test_a_delivered_text_starts_the_count_again_and_leaves_the_flag(
     live_app: FastAPI,
     client: httpx.AsyncClient,
     twilio: FakeTwilio,
-    clock: Clock,
+    clock: MovableClock,
     phone: str,
 ) -> None:
     """After "delivered" the flag stays for the team to clear; once cleared, it takes three
@@ -163,7 +156,7 @@ async def test_a_delivered_text_starts_the_count_again_and_leaves_the_flag(
     await hold_outbox(live_app)
     for _ in range(3):
         await text_and_report(live_app, client, twilio, phone, "failed")
-        clock.now += timedelta(days=1)
+        clock.at += timedelta(days=1)
     await text_and_report(live_app, client, twilio, phone, "delivered")
     session, raised = await flagged(live_app, phone)
     assert "cant_reach" in session.plan.flags
@@ -175,11 +168,11 @@ async def test_a_delivered_text_starts_the_count_again_and_leaves_the_flag(
 
     await store_of(live_app).transact(phone, None, team_clears)
     for _ in range(2):
-        clock.now += timedelta(days=1)
+        clock.at += timedelta(days=1)
         await text_and_report(live_app, client, twilio, phone, "undelivered")
     session, raised = await flagged(live_app, phone)
     assert "cant_reach" not in session.plan.flags
-    clock.now += timedelta(days=1)
+    clock.at += timedelta(days=1)
     await text_and_report(live_app, client, twilio, phone, "undelivered")
     session, raised = await flagged(live_app, phone)
     assert "cant_reach" in session.plan.flags
