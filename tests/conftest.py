@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import bot.careteam.directory.loading
 import bot.careteam.wiring
 import bot.engine.machine
 import bot.flows
@@ -31,8 +34,9 @@ def _digest(paths: Iterable[Path]) -> tuple[tuple[str, str], ...]:
 
 
 def _parsed_once() -> None:
-    """Every app a test starts parses the same flow files (twice: engine and care team)
-    and the same crisis word lists: about 0.6 s per app, several hundred apps per run.
+    """Every app a test starts parses the same flow files (twice: engine and care team),
+    the same crisis word lists and a care-team file: about 0.6 s per app, several hundred
+    apps per run.
     Parse each set of files once per test process and hand out the same result: a FlowSet
     and a CrisisDetector are never changed after they are built. The key is the files'
     contents, so a test that writes its own flows or lists gets its own, freshly checked
@@ -55,6 +59,17 @@ def _parsed_once() -> None:
             detectors[key] = real_detector(locales_dir, wanted)
         return detectors[key]
 
+    parsed_texts: dict[str, Any] = {}
+    real_parse: Callable[[str], Any] = bot.careteam.directory.loading.load_with_lines
+
+    def parse_directory(text: str) -> Any:
+        """Each test writes its own care-team file, mostly the same few texts; the loader
+        fills secrets into what it parsed, so every caller gets its own copy."""
+        if text not in parsed_texts:
+            parsed_texts[text] = real_parse(text)
+        return copy.deepcopy(parsed_texts[text])
+
+    bot.careteam.directory.loading.load_with_lines = parse_directory
     bot.flows.load_flows = load_flows  # type: ignore[assignment]
     bot.careteam.wiring.load_flows = load_flows  # type: ignore[assignment]
     bot.flows.load_detector = load_detector  # type: ignore[assignment]
