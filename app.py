@@ -6,7 +6,7 @@ import contextlib
 import dataclasses
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,8 +38,9 @@ from bot.observability import ContactHasher, Metrics, setup_logging
 from bot.reminders import web as reminders_web
 from bot.reminders.wiring import ReminderConfig, start_reminders, stop_reminders
 from bot.resources import load_resource_directory
-from bot.service import Handled, Service
+from bot.service import Service
 from bot.settings import Settings
+from bot.store.chat_log import ChatFeed
 from bot.store.client import worker_client
 from bot.store.crypto import cipher_from_settings
 from bot.store.embedded import EmbeddedServer, connect_redis
@@ -117,6 +118,12 @@ def create_app(
                 crisis=engine.crisis,
             )
             service = Service(store, engine, metrics, contact_id, guard=guard)
+            stack.push_async_callback(service.settle)
+            # Open web chats hear texts sent later (server-sent events; one subscription).
+            feed_redis = worker_client(redis)
+            stack.push_async_callback(feed_redis.aclose)
+            chat_feed = ChatFeed(feed_redis, store.chat_log.channel)
+            stack.push_async_callback(chat_feed.close)
             sender = build_sender(settings, store, metrics, contact_id)
             stack.push_async_callback(sender.close)
             token = settings.twilio_auth_token
@@ -175,24 +182,22 @@ def create_app(
                 default_timezone=settings.default_timezone,
             )
 
-            async def text_record(handled: Handled) -> None:
-                await record(handled.address, handled.events)
+            # MY RECORD and MY PLAN (a private link to the printable plan) are answered by the
+            # care-team worker from the outbox, after the commit: never in the webhook.
+            careteam.worker.router.answer_requests_with(record)
 
-            service.add_hook(text_record)
-
-            # MY PLAN: a private link to the printable plan, texted to the parent.
-            async def text_plan_link(handled: Handled) -> None:
+            async def text_plan_link(address: str, events: Sequence[object]) -> None:
                 texter = PlanLinkTexter(dashboard_for(app.state), settings.public_base_url)
-                await texter(handled.address, handled.events)
+                await texter(address, events)
 
-            service.add_hook(text_plan_link)
+            careteam.worker.router.answer_requests_with(text_plan_link)
             app.state.runtime = Runtime(
                 settings=settings,
                 service=service,
                 sms=TwilioSms(service, checker, plain=settings.sms_plain_letters),
                 # The chat's outbox holds what the channel router sent to it (a member's
                 # answer, the MY PLAN link), in live mode as in dev mode.
-                chat=WebChat(service),
+                chat=WebChat(service, log=store.chat_log, feed=chat_feed),
                 sender=sender,
                 metrics=metrics,
                 templates=Jinja2Templates(directory=WEB_DIR / "templates"),

@@ -168,7 +168,8 @@ class FloodGuard:
         keys = self._store.keys_for(address)
         idle = None if shares_with_team(session) else self.limits.webchat_idle_s
         await self.limiter.expire(
-            [keys.session, keys.plan, keys.address, keys.dev_outbox, keys.deliveries], idle
+            [keys.session, keys.plan, keys.address, keys.dev_outbox, keys.chat, keys.deliveries],
+            idle,
         )
         if client is not None and any(isinstance(e, HandoffRequested) for e in events):
             asked = await self.limiter.hit(

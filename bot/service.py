@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -34,7 +35,9 @@ class Handled:
     now: datetime
 
 
-# Called after the store has saved the step; later issues add delivery and scheduling here.
+# Told of a saved step's events, after the reply has gone: never inside the webhook's
+# deadline. The product's own effects (delivery, reminders, MY RECORD, MY PLAN) are outbox
+# consumers, which survive a restart; a hook is for in-process watchers (tests, metrics).
 EventHook = Callable[[Handled], Awaitable[None]]
 
 
@@ -55,7 +58,8 @@ class Service:
         self.guard = guard
         self.metrics = metrics or Metrics()
         self.contact_id = contact_id or ContactHasher()
-        self.hooks: list[EventHook] = [self._log_events, *hooks]
+        self.hooks: list[EventHook] = list(hooks)
+        self._running_hooks: set[asyncio.Task[None]] = set()
         # contact id -> locale, least recently seen first; in memory only, bounded.
         self._locales: OrderedDict[str, str] = OrderedDict()
 
@@ -124,8 +128,23 @@ class Service:
         if self.guard is not None and not outcome.duplicate:
             await self.guard.after(address, outcome.session, outcome.events, now, client)
         if not outcome.duplicate and outcome.events:
-            await self._run_hooks(Handled(address, channel, tuple(outcome.events), now))
+            handled = Handled(address, channel, tuple(outcome.events), now)
+            self._count_events(handled)
+            if self.hooks:
+                self._start_hooks(handled)
         return outcome
+
+    def _start_hooks(self, handled: Handled) -> None:
+        """Run the hooks beside the reply, not before it: a slow one (Redis, Twilio's API)
+        must not turn a saved STOP into "Sorry, we're having trouble"."""
+        task = asyncio.create_task(self._run_hooks(handled), name="event-hooks")
+        self._running_hooks.add(task)
+        task.add_done_callback(self._running_hooks.discard)
+
+    async def settle(self) -> None:
+        """Wait for the hooks still running (at shutdown, and in tests)."""
+        while self._running_hooks:
+            await asyncio.gather(*self._running_hooks, return_exceptions=True)
 
     async def _over_limit(self, address: str, verdict: Verdict) -> Outcome:
         if verdict is Verdict.QUIET:
@@ -180,7 +199,7 @@ class Service:
                     extra={"event": "hook_failed", "contact": self.contact_id(handled.address)},
                 )
 
-    async def _log_events(self, handled: Handled) -> None:
+    def _count_events(self, handled: Handled) -> None:
         types = [type(event).__name__ for event in handled.events]
         for name in types:
             self.metrics.events.labels(name).inc()

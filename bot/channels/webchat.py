@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.errors import ChannelError
 from bot.service import Service
+from bot.store.chat_log import ChatFeed, ChatItem, ChatLog
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,9 @@ class ChatInputError(ChannelError):
 class ChatReply:
     replies: list[str]
     outbox: list[str] = field(default_factory=list)
+    # The parent's text and the replies as kept in the chat's log, with their seq numbers
+    # (empty for a resend answered from the dedupe record: they were logged the first time).
+    items: list[ChatItem] = field(default_factory=list)
 
 
 def new_chat_id() -> str:
@@ -79,9 +84,18 @@ def encodable(text: str) -> bool:
 class WebChat:
     """Hands chat messages to the service and collects texts waiting in the dev outbox."""
 
-    def __init__(self, service: Service, *, show_outbox: bool = True) -> None:
+    def __init__(
+        self,
+        service: Service,
+        *,
+        show_outbox: bool = True,
+        log: ChatLog | None = None,
+        feed: ChatFeed | None = None,
+    ) -> None:
         self.service = service
         self.show_outbox = show_outbox
+        self.log = log
+        self.feed = feed
 
     async def send(
         self,
@@ -101,8 +115,32 @@ class WebChat:
         outcome = await self.service.handle_inbound(
             address, cleaned, message_id, now, channel="web", client=client or "unknown"
         )
+        items: list[ChatItem] = []
+        if self.log is not None and not outcome.duplicate:
+            said = [("me", cleaned), *(("bot", reply) for reply in outcome.replies)]
+            items = await self.log.append(address, said)
         outbox = await self.outbox(chat_id) if self.show_outbox else []
-        return ChatReply(list(outcome.replies), outbox)
+        return ChatReply(list(outcome.replies), outbox, items)
+
+    async def updates(
+        self, chat_id: str, after: int, keep_alive_s: float = 15.0
+    ) -> AsyncIterator[ChatItem | None]:
+        """The chat's items after seq `after`, then each new one as it comes, for as long as
+        the caller reads; None every `keep_alive_s` of quiet (a proxy must see bytes)."""
+        if self.log is None or self.feed is None:
+            return
+        address = address_for(chat_id)
+        async with self.feed.listening(self.log.contact_of(address)) as news:
+            while True:
+                news.clear()
+                for item in await self.log.since(address, after):
+                    after = item.seq
+                    yield item
+                try:
+                    async with asyncio.timeout(keep_alive_s):
+                        await news.wait()
+                except TimeoutError:
+                    yield None
 
     async def outbox(self, chat_id: str) -> list[str]:
         texts: Sequence[str] = await self.service.store.dev_outbox(address_for(chat_id))

@@ -59,6 +59,11 @@ class ContactKeys:
         return self._key("devout")
 
     @property
+    def chat(self) -> str:
+        """A web chat's conversation, for reloads and open pages (bot/store/chat_log.py)."""
+        return self._key("chat")
+
+    @property
     def seen(self) -> str:
         """The replies of the last few inbound messages, for dedupe (list, newest first)."""
         return self._key("seen")

@@ -20,6 +20,7 @@ from bot.engine.events import Event
 from bot.engine.session import Session
 from bot.errors import OutcomeUnknown, StoreUnavailable
 from bot.store.base import Apply, FloodLimit, Outcome
+from bot.store.chat_log import ChatLog
 from bot.store.crypto import Cipher
 from bot.store.hot_calls import evalsha
 from bot.store.keys import ContactKeys, KeyBuilder, field_aad
@@ -224,6 +225,7 @@ class RedisConversationStore:
         self._commit = redis.register_script(_COMMIT)
         self._settle = redis.register_script(_SETTLE)
         self._record_delivery = redis.register_script(_RECORD_DELIVERY)
+        self.chat_log = ChatLog(redis, cipher, prefix)
 
     def keys_for(self, address: str) -> ContactKeys:
         return self._keys.for_address(address)
@@ -544,6 +546,8 @@ class RedisConversationStore:
             pipe.lpush(key, sealed)
             pipe.ltrim(key, 0, self._limits.dev_outbox_cap - 1)
             await pipe.execute()
+        async with self._call("chat_log"):
+            await self.chat_log.append(address, [("outbox", text)])
 
     async def dev_outbox(self, address: str, limit: int = 50) -> Sequence[str]:
         """The newest `limit` texts, oldest first."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import AsyncIterator, Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Cookie, Header, Request, Response
+from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from bot.channels.webchat import COOKIE_NAME, MAX_TEXT, new_chat_id, valid_chat_id
@@ -27,11 +28,21 @@ class ChatMessageIn(BaseModel):
     id: str | None = Field(default=None, description="client message id; a resend is answered once")
 
 
+class ChatItemOut(BaseModel):
+    seq: int = Field(description="its place in this chat's conversation, from 1")
+    kind: str = Field(description="me (the parent), bot (a reply) or outbox (sent later)")
+    text: str
+
+
 class ChatMessageOut(BaseModel):
     replies: list[str]
     outbox: list[str] = Field(
         default_factory=list,
         description="texts sent to this chat outside its replies (a member's answer, MY PLAN)",
+    )
+    items: list[ChatItemOut] = Field(
+        default_factory=list,
+        description="the message and its replies as kept in the conversation (GET /chat/events)",
     )
 
 
@@ -104,4 +115,39 @@ async def post_message(
         _remember(response, chat_id, runtime.settings.public_base_url.startswith("https:"))
     client = request.client.host if request.client else None
     result = await chat.send(chat_id, message.text, now, message.id, client)
-    return ChatMessageOut(replies=result.replies, outbox=result.outbox)
+    items = [ChatItemOut(seq=i.seq, kind=i.kind, text=i.text) for i in result.items]
+    return ChatMessageOut(replies=result.replies, outbox=result.outbox, items=items)
+
+
+@router.get(
+    "/chat/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "server-sent events"},
+        204: {"description": "no chat yet (no chat cookie): nothing to hear"},
+    },
+)
+async def chat_events(
+    chat: ChatDep,
+    cookie: ChatCookie = None,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> Response:
+    """The conversation so far (after the event id the browser last saw), then each text as
+    it comes: the bot's, and those sent later (a team member's answer, MY PLAN, a reminder).
+    Events are named by kind (me, bot, outbox), carry their seq as id and {"text": ...}."""
+    chat_id = valid_chat_id(cookie)
+    if chat_id is None:
+        return Response(status_code=204)
+    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+
+    async def stream() -> AsyncIterator[str]:
+        async for item in chat.updates(chat_id, after):
+            if item is None:
+                yield ": still here\n\n"
+            else:
+                data = json.dumps({"text": item.text}, ensure_ascii=False)
+                yield f"id: {item.seq}\nevent: {item.kind}\ndata: {data}\n\n"
+
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"X-Accel-Buffering": "no"}
+    )

@@ -159,3 +159,44 @@ def test_a_whole_plan_in_the_browser(
         raise AssertionError("the plan was not finished in the browser")
     assert "Every part of your Plan of Safe Care is done" in last
     assert len(sections) == 8
+
+
+def send_later(settings: Settings, prefix: str, address: str, text: str) -> None:
+    """A text sent to the chat outside its replies, the way the channel router sends a team
+    member's answer or MY PLAN to a web chat (bot/channels/outbound.py): into its outbox."""
+
+    async def push() -> None:
+        store = RedisConversationStore(
+            client_for_url(REDIS_URL), cipher_from_settings(settings), prefix=prefix
+        )
+        try:
+            await store.push_dev_outbox(address, text)
+        finally:
+            await store.close()
+
+    with ThreadPoolExecutor(1) as worker:
+        worker.submit(asyncio.run, push()).result()
+
+
+def test_an_idle_chat_hears_a_team_members_text_and_a_reload_keeps_the_history(
+    page: Page, settings: Settings, keyspace: KeySpace
+) -> None:
+    """Nobody types: the member's text shows within 2 s (server-sent events), once, after the
+    bot's replies; reloading the page shows the whole conversation again, in order."""
+    say(page, "hi")
+    say(page, "yes")
+    address = chat_address(page)
+    member = "Hi, this is Ana from your care team. I can call you today."
+    send_later(settings, keyspace.prefix, address, member)
+    arrived = page.locator(".msg.outbox .text")
+    expect(arrived).to_have_text([member], timeout=2_000)
+    before = page.locator(".msg .text").all_inner_texts()
+    assert before[-1] == member
+    assert [m.split()[0] for m in page.locator(".msg .who").all_inner_texts()].count("You:") == 2
+
+    page.reload()
+    expect(page.locator(".msg .text")).to_have_count(len(before))
+    assert page.locator(".msg .text").all_inner_texts() == before
+    kinds = page.locator(".msg").evaluate_all("ms => ms.map(m => m.className)")
+    assert kinds[0] == "msg me"
+    assert kinds[-1] == "msg outbox"

@@ -184,7 +184,9 @@ async def test_no_phone_number_or_answer_is_stored_in_clear(
 
     suffixes = sorted(key.decode().rsplit(":", 1)[-1] for key in keys)
     # "lock" is the released lock's short-lived "done:<token>" marker.
-    expected = ["address", "deliveries", "devout", "events", "lock", "plan", "seen", "session"]
+    expected = [
+        *("address", "chat", "deliveries", "devout", "events", "lock", "plan", "seen", "session")
+    ]
     assert suffixes == expected
     for blob in blobs:
         for needle in needles:

@@ -155,7 +155,8 @@ async def test_redis_holds_no_phone_number_or_answer_in_plain_text(
 async def test_event_hooks_see_events_and_a_failing_hook_loses_nothing(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    """Hooks run after the save: a raising hook is counted and logged, the reply still goes."""
+    """Hooks run after the save, beside the reply: a raising hook is counted and logged, the
+    reply still goes."""
     seen: list[Handled] = []
 
     async def broken(handled: Handled) -> None:
@@ -171,6 +172,7 @@ async def test_event_hooks_see_events_and_a_failing_hook_loses_nothing(
     await text(client, phone, "hi")
     replies = await text(client, phone, "STOP")
     assert "unsubscribed" in replies[0]
+    await service.settle()
     assert [type(e).__name__ for h in seen for e in h.events] == ["OptedOut"]
     assert seen[0].channel == "sms"
     metrics = (await client.get("/metrics")).text

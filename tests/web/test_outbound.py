@@ -13,6 +13,7 @@ from twilio.base.exceptions import TwilioRestException
 from bot.channels.outbound import ChannelRouter, DevSender, TwilioSender, UnknownAddress
 from bot.store.memory import MemoryConversationStore
 from tests.fakes.twilio_server import FakeTwilio
+from tests.waiting import eventually
 from tests.web.conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -169,14 +170,22 @@ async def test_dev_mode_sends_to_the_dev_outbox_and_refuses_webhooks(
 async def test_a_web_chat_never_reaches_twilio_and_gets_its_plan_link(
     live_app: FastAPI, twilio: FakeTwilio
 ) -> None:
-    """Live Twilio: MY PLAN from a web chat puts the link in the chat, and no request to
-    Twilio carries a web chat's address (its id is a bearer secret)."""
+    """Live Twilio: MY PLAN from a web chat puts the link in the chat (sent by the care-team
+    worker after the commit), and no request to Twilio carries a web chat's address (its id
+    is a bearer secret)."""
     transport = httpx.ASGITransport(app=live_app)
     async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
         await client.post("/chat/messages", json={"text": "hi"})
         answer = await client.post("/chat/messages", json={"text": "my plan"})
+        address = f"web:{client.cookies['safestart_chat']}"
     assert answer.status_code == 200
-    links = [t for t in answer.json()["outbox"] if t.startswith("Your plan: ")]
+    log = runtime_of(live_app).service.store.chat_log  # type: ignore[attr-defined]
+
+    async def link_arrived() -> bool:
+        return any(i.kind == "outbox" for i in await log.since(address))
+
+    await eventually(link_arrived, what="the MY PLAN link in the chat")
+    links = [i.text for i in await log.since(address) if i.text.startswith("Your plan: ")]
     assert len(links) == 1
     assert "/plan/" in links[0]
     assert not [r for r in twilio.requests if "web:" in repr(r)]

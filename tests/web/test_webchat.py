@@ -72,11 +72,16 @@ async def test_two_browsers_have_two_conversations(app: FastAPI, client: httpx.A
 async def test_a_resent_message_id_is_answered_once(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    """The page resends a failed message with the same id: same replies, one step."""
+    """The page resends a failed message with the same id: same replies, one step, and the
+    conversation keeps it once (the resend brings no new items: the page has them by seq)."""
     await client.post("/chat/messages", json={"text": "hello"})
     first = await client.post("/chat/messages", json={"text": "yes", "id": "abc123"})
     again = await client.post("/chat/messages", json={"text": "yes", "id": "abc123"})
-    assert first.json() == again.json()
+    assert first.json()["replies"] == again.json()["replies"]
+    assert [i["kind"] for i in first.json()["items"]] == ["me", "bot"]
+    assert again.json()["items"] == []
+    log = await store_of(app).chat_log.since(f"web:{client.cookies[COOKIE_NAME]}")
+    assert [i.text for i in log if i.kind == "me"] == ["hello", "yes"]
     session = await store_of(app).load(f"web:{client.cookies[COOKIE_NAME]}")
     assert session is not None
     assert session.step == "name"

@@ -10,7 +10,7 @@ moment) is the sender's part.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,6 +56,8 @@ from bot.engine.events import (
     ErasureRequested,
     HandoffRequested,
     NeedChanged,
+    PlanLinkRequested,
+    RecordRequested,
     SectionCompleted,
     SharingWithheld,
 )
@@ -68,6 +70,10 @@ from bot.store.outbox import OutboxEntry
 from bot.store.redis_store import RedisConversationStore
 
 log = logging.getLogger("bot.careteam.delivery")
+
+# A text the parent asked for (MY RECORD, MY PLAN): (address, the events) -> anything. Sent
+# from here, after the commit, never inside the webhook's deadline.
+ParentText = Callable[[str, Sequence[object]], Awaitable[object]]
 
 
 class EventRouter:
@@ -95,6 +101,7 @@ class EventRouter:
         self._names = names
         self._eraser = eraser
         self._clock = clock
+        self._parent_texts: list[ParentText] = []
         care_team = flows[CONSENT_FLOW]
         self._text_version = consent_text_version(
             s.ask for s in care_team.steps if s.id in CONSENT_STEPS
@@ -123,8 +130,27 @@ class EventRouter:
             await self._on_alert(entry, CANT_REACH_EVENT, detail, at)
         elif isinstance(event, ErasureRequested):
             await self._eraser.erase(entry.contact, entry.entry_id)
+        elif isinstance(event, RecordRequested | PlanLinkRequested):
+            await self._on_parent_request(entry)
         # A changed answer in a finished section needs the parent's new "yes"; the engine
         # then emits SectionCompleted with the next version, which is what gets delivered.
+
+    def answer_requests_with(self, text: ParentText) -> None:
+        """Have `text` answer MY RECORD / MY PLAN (each text picks the requests it answers)."""
+        self._parent_texts.append(text)
+
+    async def _on_parent_request(self, entry: OutboxEntry) -> None:
+        address = await self._store.address_of(entry.contact)
+        if address is None:
+            return  # erased since: nobody to text
+        for text in self._parent_texts:
+            try:
+                await text(address, [entry.event])
+            except Exception:  # Twilio away: the parent may ask again; the stream moves on
+                log.exception(
+                    "a text the parent asked for failed",
+                    extra={"event": "parent_text_failed", "type": entry.type},
+                )
 
     # ---- sections and consent -------------------------------------------------------
 
