@@ -3,9 +3,10 @@
 Recall: texts labelled with a concern (emergency, baby, suicide, violence, relapse) found
 with that same concern. False alarms: ordinary texts flagged with any concern. Figures for
 the whole set, for its crc32 fifth, and for the separate held-out set
-(tests/corpora/crisis_heldout/, written apart and never read to tune phrase lists).
-Run: .venv/bin/python bench/bench_crisis.py [--misses] [--held-out-misses]
-(--held-out-misses prints the held-out set's misses: only to report, then move them over.)
+(tests/corpora/crisis_heldout/, written apart and never read to tune phrase lists), and the
+second held-out round (tests/corpora/crisis_heldout2/, written before round 2's changes).
+Run: .venv/bin/python bench/bench_crisis.py [--misses] [--held-out-misses] [--held-out2-misses]
+(--held-out*-misses print a held-out set's misses: only to report, then move them over.)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.engine.crisis import load_detector  # noqa: E402
 from bot.i18n import LOCALES_DIR  # noqa: E402
-from tests.crisis_corpus import HELD_OUT_DIR, load_corpus, score  # noqa: E402
+from tests.crisis_corpus import HELD_OUT2_DIR, HELD_OUT_DIR, load_corpus, score  # noqa: E402
 
 LOCALES = tuple(
     a for a in ("en", "es", "pt_BR") if (ROOT / "tests/corpora/crisis" / f"{a}.yaml").exists()
@@ -38,14 +39,17 @@ def main(argv: list[str]) -> None:
             ("crc32 fifth", [e for e in examples if e.held_out]),
             ("design", [e for e in examples if not e.held_out]),
             ("HELD-OUT set", load_corpus(locale, HELD_OUT_DIR)),
+            ("HELD-OUT 2", load_corpus(locale, HELD_OUT2_DIR)),
         ):
             s = score(detector, part)
             print(
                 f"| {locale} | {len(part)} | {name} | {s.concerns} | {s.recall:.3f} "
                 f"| {s.ordinary} | {s.false_alarm_rate:.3f} ({s.alarms}) |"
             )
-            if (name == "design" and "--misses" in argv) or (
-                name == "HELD-OUT set" and "--held-out-misses" in argv
+            if (
+                (name == "design" and "--misses" in argv)
+                or (name == "HELD-OUT set" and "--held-out-misses" in argv)
+                or (name == "HELD-OUT 2" and "--held-out2-misses" in argv)
             ):
                 shown += [(locale, e, got) for e, got in s.misses]
     for locale, example, got in shown:
