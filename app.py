@@ -27,6 +27,7 @@ from bot.careteam.wiring import start_careteam, stop_careteam
 from bot.channels.outbound import build_sender
 from bot.channels.twilio_sms import SignatureChecker, TwilioSms
 from bot.channels.webchat import WebChat
+from bot.channels.whatsapp import WhatsAppLinks
 from bot.dashboard.config import DashboardConfig
 from bot.dashboard.parent_link import PlanLinkTexter
 from bot.dashboard.wiring import dashboard_for
@@ -40,6 +41,7 @@ from bot.reminders.wiring import ReminderConfig, start_reminders, stop_reminders
 from bot.resources import load_resource_directory
 from bot.service import Service
 from bot.settings import Settings
+from bot.store.channel_state import ChannelState
 from bot.store.chat_log import ChatFeed
 from bot.store.client import worker_client
 from bot.store.crypto import cipher_from_settings
@@ -124,8 +126,11 @@ def create_app(
             stack.push_async_callback(feed_redis.aclose)
             chat_feed = ChatFeed(feed_redis, store.chat_log.channel)
             stack.push_async_callback(chat_feed.close)
-            sender = build_sender(settings, store, metrics, contact_id)
+            channel_state = ChannelState(redis, cipher, key_prefix)
+            sender = build_sender(settings, store, metrics, contact_id, state=channel_state)
             stack.push_async_callback(sender.close)
+            whatsapp = WhatsAppLinks(channel_state, service, sender.send, settings.program_name)
+            stack.push_async_callback(whatsapp.settle)
             token = settings.twilio_auth_token
             checker = SignatureChecker(
                 token.get_secret_value() if token else None, settings.public_base_url
@@ -194,7 +199,9 @@ def create_app(
             app.state.runtime = Runtime(
                 settings=settings,
                 service=service,
-                sms=TwilioSms(service, checker, plain=settings.sms_plain_letters),
+                sms=TwilioSms(
+                    service, checker, plain=settings.sms_plain_letters, whatsapp=whatsapp
+                ),
                 # The chat's outbox holds what the channel router sent to it (a member's
                 # answer, the MY PLAN link), in live mode as in dev mode.
                 chat=WebChat(service, log=store.chat_log, feed=chat_feed),

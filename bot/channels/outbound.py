@@ -24,6 +24,7 @@ from bot.errors import SafeStartError
 from bot.observability import ContactHasher, Metrics
 from bot.settings import Settings
 from bot.store.base import ConversationStore
+from bot.store.channel_state import ChannelState
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +203,10 @@ class ChannelRouter:
         contact_id: ContactHasher | None = None,
         *,
         plain: bool = False,
+        state: ChannelState | None = None,
     ) -> None:
         self.sms = sms
+        self.state = state
         self.plain = plain  # SMS_PLAIN_LETTERS: phones get GSM-7 spelling; web chats never
         self._metrics = metrics or Metrics()
         # A web chat's texts wait in its outbox (StoreError if Redis is away).
@@ -216,7 +219,13 @@ class ChannelRouter:
         if kind is None:
             self._metrics.outbound.labels("router", "unknown_address").inc()
             raise UnknownAddress("no channel for this address")
+        if kind == "whatsapp":
+            return await self._whatsapp(address, text)
         return await self.sms.send(address, plain_letters(text) if self.plain else text)
+
+    async def _whatsapp(self, address: str, text: str) -> str:
+        """No segments on WhatsApp: every accent kept."""
+        return await self.sms.send(address, text)
 
     async def close(self) -> None:
         await self.sms.close()
@@ -227,6 +236,8 @@ def build_sender(
     store: ConversationStore,
     metrics: Metrics | None = None,
     contact_id: ContactHasher | None = None,
+    *,
+    state: ChannelState | None = None,
 ) -> ChannelRouter:
     """The channel router over Twilio when both credentials are set, else the dev outbox."""
     sms: Sender = (
@@ -234,4 +245,6 @@ def build_sender(
         if settings.twilio_live
         else DevSender(store, metrics, contact_id)
     )
-    return ChannelRouter(sms, store, metrics, contact_id, plain=settings.sms_plain_letters)
+    return ChannelRouter(
+        sms, store, metrics, contact_id, plain=settings.sms_plain_letters, state=state
+    )

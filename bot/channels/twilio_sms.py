@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 
 from twilio.request_validator import RequestValidator, add_port, compare, remove_port
 
+from bot.channels.whatsapp import WhatsAppLinks, is_whatsapp
 from bot.engine.segments import plain_letters
 from bot.engine.texts import N_
 from bot.errors import BadSignature, ChannelError, OutcomeUnknown, StoreError
@@ -128,14 +129,19 @@ class TwilioSms:
         budget: float = STORE_BUDGET_SECONDS,
         *,
         plain: bool = False,
+        whatsapp: WhatsAppLinks | None = None,
     ) -> None:
         self.service = service
         self.checker = checker
         self.budget = budget
         self.plain = plain  # SMS_PLAIN_LETTERS: GSM-7 spelling, for the segment count
+        # WhatsApp on the same webhook: its window, held texts, links to the SMS contact.
+        self.whatsapp = whatsapp
 
-    def _twiml(self, replies: list[str]) -> str:
-        return twiml([plain_letters(r) for r in replies] if self.plain else replies)
+    def _twiml(self, replies: list[str], sender: str = "") -> str:
+        # WhatsApp costs no segments: its texts keep every accent.
+        fold = self.plain and not is_whatsapp(sender)
+        return twiml([plain_letters(r) for r in replies] if fold else replies)
 
     def verify(self, path: str, query: str, form: Mapping[str, str], signature: str | None) -> None:
         """Raise BadSignature (logged and counted) unless Twilio signed this request."""
@@ -152,12 +158,21 @@ class TwilioSms:
     async def inbound(self, form: Mapping[str, str], now: datetime) -> str:
         """Handle one verified inbound text and return the TwiML answer."""
         message = InboundSms.from_form(form)
+        channel = "whatsapp" if is_whatsapp(message.sender) else "sms"
         if message.num_media > 0 and not message.body.strip():
-            return self._twiml(await self._media_notice(message.sender))
+            return self._twiml(await self._media_notice(message.sender), message.sender)
+        address = message.sender
+        before: list[str] = []
+        after: list[str] = []
         try:
             async with asyncio.timeout(self.budget):
+                if channel == "whatsapp" and self.whatsapp is not None:
+                    step = await self.whatsapp.inbound(message.sender, message.body, now)
+                    if step.reply is not None:
+                        return self._twiml(step.reply, message.sender)
+                    address, before, after = step.address, step.before, step.after
                 outcome = await self.service.handle_inbound(
-                    message.sender, message.body, message.message_sid, now, channel="sms"
+                    address, message.body, message.message_sid, now, channel=channel
                 )
         except OutcomeUnknown:
             # Maybe saved: never say "try later". A 5xx makes Twilio retry this MessageSid,
@@ -183,9 +198,11 @@ class TwilioSms:
                     "contact": self.service.contact_id(message.sender),
                 },
             )
-            locale = self.service.known_locale(message.sender, message.body)
-            return self._twiml([self.service.gettext(locale, TROUBLE)])
-        return self._twiml(outcome.replies)
+            locale = self.service.known_locale(address, message.body)
+            return self._twiml([self.service.gettext(locale, TROUBLE)], message.sender)
+        if not outcome.replies:
+            after = []  # silence (after STOP) stays silence
+        return self._twiml([*before, *outcome.replies, *after], message.sender)
 
     async def status(self, form: Mapping[str, str], now: datetime) -> None:
         """Record a delivery status callback; StoreError propagates (Twilio may retry)."""
