@@ -23,6 +23,7 @@ from bot.store.crypto import (
     TAG_BYTES,
     Cipher,
     cipher_from_settings,
+    json_bytes,
     load_key,
     new_key_text,
     parse_key,
@@ -175,3 +176,22 @@ def test_large_json_is_deflated_before_sealing_and_small_or_old_values_still_ope
 def test_every_json_value_opens_to_itself(value: Any) -> None:
     cipher = Cipher(KEY)
     assert cipher.decrypt_json(cipher.encrypt_json(value, "k"), "k") == value
+
+
+@given(
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.text()
+        | st.floats(allow_nan=False, allow_infinity=False),
+        lambda inner: st.lists(inner) | st.dictionaries(st.text() | st.integers(), inner),
+        max_leaves=40,
+    )
+)
+@settings(max_examples=200)
+def test_values_are_written_as_json_dumps_writes_them(value: Any) -> None:
+    """orjson where it can, json where it cannot (big integers, keys that are not text):
+    read back, the value is what json.dumps would have stored (int keys become text)."""
+    expected = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    assert json.loads(json_bytes(value)) == json.loads(expected)
