@@ -127,9 +127,17 @@ def create_app(
             chat_feed = ChatFeed(feed_redis, store.chat_log.channel)
             stack.push_async_callback(chat_feed.close)
             channel_state = ChannelState(redis, cipher, key_prefix)
-            sender = build_sender(settings, store, metrics, contact_id, state=channel_state)
+            sender = build_sender(
+                settings,
+                store,
+                metrics,
+                contact_id,
+                state=channel_state,
+                gettext=engine.translator.gettext,
+                clock=clock,
+            )
             stack.push_async_callback(sender.close)
-            whatsapp = WhatsAppLinks(channel_state, service, sender.send, settings.program_name)
+            whatsapp = WhatsAppLinks(channel_state, service, sender, settings.program_name)
             stack.push_async_callback(whatsapp.settle)
             token = settings.twilio_auth_token
             checker = SignatureChecker(
@@ -166,7 +174,8 @@ def create_app(
                 redis=workers_redis,
                 cipher=cipher,
                 conversations=store,
-                sender=sender,
+                # Outside a WhatsApp chat's window, reminders go as the reminder template.
+                sender=sender.for_kind("reminder"),
                 translator=engine.translator,
                 note_reminder=engine.note_reminder,
                 config=dataclasses.replace(ReminderConfig.from_env(), prefix=key_prefix),

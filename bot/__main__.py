@@ -1,4 +1,5 @@
-"""Command line: `python -m bot flows check [DIR]` and `python -m bot chat`."""
+"""Command line: `python -m bot flows check [DIR]`, `python -m bot whatsapp templates` and
+`python -m bot chat`."""
 
 from __future__ import annotations
 
@@ -37,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("directory", nargs="?", type=Path, default=FLOWS_DIR)
     i18n = commands.add_parser("i18n", help="the catalog build: extract, update, compile")
     i18n.add_argument("step", choices=("extract", "update", "compile", "all"))
+    whatsapp = commands.add_parser("whatsapp", help="WhatsApp: the templates to submit")
+    whatsapp_commands = whatsapp.add_subparsers(dest="whatsapp_command", required=True)
+    listing = whatsapp_commands.add_parser("templates", help="list the templates for approval")
+    listing.add_argument("--json", action="store_true", help="as JSON")
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument(
         "--locale", action="append", default=None, help="locales to load (default: all shipped)"
@@ -44,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "flows":
         return _flows_check(args.directory)
+    if args.command == "whatsapp":
+        from bot.channels.templates import print_templates
+
+        return print_templates(as_json=args.json)
     if args.command == "i18n":
         from bot import i18n_catalogs
 

@@ -9,6 +9,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+_WHATSAPP = re.compile(r"^whatsapp:\+[1-9][0-9]{6,14}$")
+_CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
 _QUIET = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -47,6 +49,15 @@ class Settings(BaseSettings):
     # An Open Referral HSDS folder (the program's 2-1-1 export). Unset: the fictional sample
     # in dev mode, no offers of local services with live Twilio (see resources_folder).
     resources_dir: Path | None = None
+    # WhatsApp (through the same Twilio account and webhook). The sender, e.g.
+    # whatsapp:+14155238886 (Twilio's sandbox); unset: whatsapp:<TWILIO_FROM_NUMBER>. With
+    # TWILIO_MESSAGING_SERVICE_SID, the service picks its WhatsApp sender itself.
+    twilio_whatsapp_from: str | None = None
+    # The approved templates' ContentSids (JSON): {"reminder:es": "HX...", "message": "HX..."};
+    # `python -m bot whatsapp templates` lists the keys and texts to submit.
+    whatsapp_content_sids: dict[str, str] = Field(default_factory=dict)
+    # How long a web-chat link texted to a parent (CHAT) may be opened.
+    chat_link_hours: int = Field(default=24, ge=1, le=24 * 7)
     # How long a team member who takes over a conversation keeps the bot quiet.
     handoff_quiet_minutes: int = Field(default=240, ge=5, le=7 * 24 * 60)
     # Dashboard sign-in: idle minutes before signing out; failed tries before a lockout.
@@ -78,6 +89,23 @@ class Settings(BaseSettings):
             object.__setattr__(self, "public_base_url", f"http://localhost:{self.port}")
         return self
 
+    @field_validator("twilio_whatsapp_from")
+    @classmethod
+    def _whatsapp_from_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _WHATSAPP.match(value):
+            raise ValueError("TWILIO_WHATSAPP_FROM must look like whatsapp:+14155238886")
+        return value
+
+    @field_validator("whatsapp_content_sids")
+    @classmethod
+    def _content_sids_shape(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, sid in value.items():
+            if not _CONTENT_SID.match(sid):
+                raise ValueError(
+                    f"WHATSAPP_CONTENT_SIDS[{key!r}] is not a ContentSid (HX + 32 hex)"
+                )
+        return value
+
     @field_validator("quiet_hours")
     @classmethod
     def _quiet_shape(cls, value: str) -> str:
@@ -100,6 +128,13 @@ class Settings(BaseSettings):
         if self.resources_dir is not None:
             return self.resources_dir
         return None if self.twilio_live else ROOT / "resources" / "sample"
+
+    @property
+    def whatsapp_sender(self) -> str | None:
+        """The From of WhatsApp texts: TWILIO_WHATSAPP_FROM, else the SMS number's."""
+        if self.twilio_whatsapp_from:
+            return self.twilio_whatsapp_from
+        return f"whatsapp:{self.twilio_from_number}" if self.twilio_from_number else None
 
     @property
     def twilio_live(self) -> bool:

@@ -213,6 +213,10 @@ class TwilioSms:
             report.message_sid,
             {"status": report.status, "error_code": report.error_code, "at": now.isoformat()},
         )
+        if self.whatsapp is not None and report.status in ("failed", "undelivered"):
+            await self.whatsapp.delivery_failed(
+                report.recipient, report.message_sid, report.error_code, now
+            )
         log.info(
             "delivery status",
             extra={

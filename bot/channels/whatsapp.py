@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.channels.outbound import ChannelRouter
 from bot.engine.keywords import fold
 from bot.engine.texts import N_
 from bot.service import Service
@@ -80,18 +80,27 @@ class Inbound:
     after: list[str]
 
 
-SendSms = Callable[[str, str], Awaitable[object]]
+# Twilio's WhatsApp errors that mean "not this way": outside the window with free-form text
+# (63016), a WhatsApp limitation for this user (63032), not a WhatsApp number (63003), an
+# invalid recipient (63024).
+UNREACHABLE_CODES = frozenset({"63003", "63016", "63024", "63032"})
+SMS_OK_WORDS = frozenset({"SMS OK", "OK SMS", "SMS SI", "SMS SIM"})
+SMS_NO_WORDS = frozenset({"NO SMS", "SMS NO", "NAO SMS", "SMS NAO"})
+SMS_ALLOWED = N_(
+    "OK: if WhatsApp can't reach you, we'll text this number by SMS instead. Send NO SMS to undo."
+)
+SMS_REFUSED = N_("OK: we won't text this number by SMS.")
 
 
 class WhatsAppLinks:
     """Decides, per WhatsApp message, whether it is a link step and whose contact it is."""
 
     def __init__(
-        self, state: ChannelState, service: Service, send_sms: SendSms, program: str
+        self, state: ChannelState, service: Service, router: ChannelRouter, program: str
     ) -> None:
         self.state = state
         self._service = service
-        self._send_sms = send_sms
+        self._router = router
         self._program = program
         self._sending: set[asyncio.Task[None]] = set()
 
@@ -99,6 +108,7 @@ class WhatsAppLinks:
         """Open the 24-hour window, answer a link step, or say whose plan this is for; texts
         held while the window was shut come first."""
         await self.state.touch(address, now)
+        await self.state.clear_unreachable(address)
         held = await self.state.take_held(address)
         answer = await self.route(address, body)
         locale_of = answer.address
@@ -116,6 +126,14 @@ class WhatsAppLinks:
         """The answer for a LINK or a code; else the address whose plan this message is for."""
         if await self.state.linked(address):
             return LinkAnswer(None, sms_address(address))
+        word = fold(body.strip()[:20]).upper()
+        if word in SMS_OK_WORDS or word in SMS_NO_WORDS:
+            own = await self._service.store.load(address)
+            if own is None or own.status != "active":
+                return LinkAnswer(None, address)  # only a parent who agreed to texts
+            allowed = word in SMS_OK_WORDS
+            await self.state.allow_sms_fallback(address, allowed)
+            return LinkAnswer(SMS_ALLOWED if allowed else SMS_REFUSED, address)
         if is_link_word(body):
             own = await self._service.store.load(address)
             if own is not None and own.status == "opted_out":
@@ -145,13 +163,25 @@ class WhatsAppLinks:
 
         async def send() -> None:
             try:
-                await self._send_sms(sms, text)
+                await self._router.send(sms, text)
             except Exception:
                 log.exception("link code not sent", extra={"event": "wa_link_code_failed"})
 
         task = asyncio.create_task(send(), name="whatsapp-link-code")
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
+
+    async def delivery_failed(
+        self, address: str, sid: str, code: str | None, now: datetime
+    ) -> None:
+        """A status callback for a WhatsApp text we sent: the errors that mean "not this
+        way" mark the chat, and its text goes by SMS if the parent allowed it."""
+        if code in UNREACHABLE_CODES and is_whatsapp(address):
+            fell_back = await self._router.whatsapp_failed(address, sid, code or "", now)
+            log.info(
+                "whatsapp could not deliver",
+                extra={"event": "wa_unreachable", "error_code": code, "sms": fell_back},
+            )
 
     async def settle(self) -> None:
         while self._sending:

@@ -74,6 +74,23 @@ class ChannelState:
             blobs, _ = await pipe.execute()
         return [self._cipher.decrypt(blob, key).decode("utf-8") for blob in blobs]
 
+    async def remember_sent(self, address: str, sid: str, text: str | None) -> None:
+        """What a WhatsApp message carried (None: a template), for an SMS fallback if Twilio
+        later reports WhatsApp could not deliver it."""
+        key = self._key(address, f"wasent:{sid}")
+        value = b"" if text is None else self._cipher.encrypt(text.encode("utf-8"), key)
+        await self._redis.set(key, value, ex=3 * 86400)
+
+    async def sent(self, address: str, sid: str) -> tuple[bool, str | None]:
+        """(known, text): known False for a sid we did not send on WhatsApp; text None for
+        a template (its held texts are what it announced)."""
+        key = self._key(address, f"wasent:{sid}")
+        blob = await self._redis.get(key)
+        if blob is None:
+            return False, None
+        raw = _raw(blob)
+        return True, (self._cipher.decrypt(raw, key).decode("utf-8") if raw else None)
+
     # -- "can't reach this way" -----------------------------------------------------------
 
     async def mark_unreachable(self, address: str, code: str, now: datetime) -> None:

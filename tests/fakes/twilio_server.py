@@ -2,7 +2,8 @@
 
 It speaks the part of Twilio's 2010 API the bot uses: POST
 /2010-04-01/Accounts/{AccountSid}/Messages.json with HTTP Basic auth. Requests are checked
-against Twilio's rules (To; Body, MediaUrl or ContentSid; From or MessagingServiceSid) and,
+against Twilio's rules (To; Body, MediaUrl or ContentSid; From or MessagingServiceSid;
+WhatsApp From with WhatsApp To; ContentVariables a JSON object with a ContentSid) and,
 when the OpenAPI description in ../shared/twilio is at hand, against that operation's
 request schema (no unknown parameters, patterns, lengths, types). Errors look like
 Twilio's: a JSON body with code, message, more_info and status.
@@ -51,6 +52,15 @@ class SentMessage:
     @property
     def body(self) -> str | None:
         return self.get("Body")
+
+    @property
+    def content_sid(self) -> str | None:
+        return self.get("ContentSid")
+
+    @property
+    def content_variables(self) -> dict[str, str] | None:
+        raw = self.get("ContentVariables")
+        return json.loads(raw) if raw else None
 
 
 @dataclass(slots=True)
@@ -137,6 +147,27 @@ def _value_problem(prop: dict[str, Any], value: str) -> str | None:
     )
     if checks_uri and not re.match(r"^https?://[^/_\s]+", value):
         return "not a URL Twilio accepts"
+    return None
+
+
+def _channel_problem(params: dict[str, list[str]]) -> tuple[int, str] | None:
+    """Twilio's channel rules, as its API answers them: a WhatsApp To needs a WhatsApp From
+    (21910, unless a Messaging Service picks the sender), ContentVariables only with a
+    ContentSid (21656), and the variables a JSON object of strings (21656)."""
+    to = (params.get("To") or [""])[0]
+    sender = (params.get("From") or [""])[0]
+    if sender and to.startswith("whatsapp:") != sender.startswith("whatsapp:"):
+        return 21910, "Invalid From and To pair. From and To should be of the same channel"
+    variables = params.get("ContentVariables")
+    if variables is not None:
+        if not params.get("ContentSid"):
+            return 21656, "ContentVariables given without a ContentSid"
+        try:
+            parsed = json.loads(variables[0])
+        except ValueError:
+            return 21656, "The ContentVariables Parameter is invalid"
+        if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+            return 21656, "The ContentVariables Parameter is invalid"
     return None
 
 
@@ -265,6 +296,9 @@ class FakeTwilio:
             return self._refuse(path, params, 400, 21602, "Message body is required.")
         if not (params.get("From") or params.get("MessagingServiceSid")):
             return self._refuse(path, params, 400, 21603, "A 'From' phone number is required.")
+        problem = _channel_problem(params)
+        if problem:
+            return self._refuse(path, params, 400, *problem)
         if self._schema is not None:
             problem = _schema_problem(self._schema, params)
             if problem:
@@ -294,7 +328,9 @@ class FakeTwilio:
             "from": message.get("From"),
             "messaging_service_sid": message.get("MessagingServiceSid"),
             "num_media": "0",
-            "num_segments": str(max(1, -(-len(body) // 153))),
+            "num_segments": "1"
+            if (message.to or "").startswith("whatsapp:")
+            else str(max(1, -(-len(body) // 153))),
             "price": None,
             "price_unit": "USD",
             "sid": message.sid,

@@ -195,8 +195,13 @@ async def test_a_web_chat_never_reaches_twilio_and_gets_its_plan_link(
 async def test_the_router_sends_each_address_kind_its_own_way(
     live_app: FastAPI, twilio: FakeTwilio
 ) -> None:
-    router = runtime_of(live_app).sender
+    runtime = runtime_of(live_app)
+    router = runtime.sender
+    assert isinstance(router, ChannelRouter)
+    assert router.state is not None
     phone = new_phone()
+    # Inside WhatsApp's 24-hour window (the parent wrote): free-form text goes as it is.
+    await router.state.touch(f"whatsapp:{phone}", runtime.clock())
     await router.send(f"whatsapp:{phone}", "Reminder: visit Monday.")
     [message] = twilio.wait_for(1)
     assert message.to == f"whatsapp:{phone}"

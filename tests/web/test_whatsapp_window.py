@@ -1,0 +1,180 @@
+"""WhatsApp's 24-hour window: free-form inside it, an approved template (ContentSid) outside
+it with the real text held until the parent answers, and 63016 / 63032 as "can't reach this
+way" (SMS only where the parent said SMS OK)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from bot.channels.outbound import CannotReach, ChannelRouter
+from bot.engine.events import Event
+from bot.engine.session import Session
+from bot.reminders.wiring import Reminders
+from tests.clock import NOW, MovableClock
+from tests.fakes.twilio_server import FakeTwilio, SentMessage
+from tests.web.conftest import (
+    FROM_NUMBER,
+    KeySpace,
+    make_settings,
+    new_phone,
+    post_signed,
+    running_app,
+    runtime_of,
+    store_of,
+)
+from tests.web.test_whatsapp import whatsapp
+
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("redis-db14")]
+
+REMINDER_SID = "HX" + "1" * 32
+REMINDER_ES_SID = "HX" + "2" * 32
+MESSAGE_SID = "HX" + "3" * 32
+REMINDER = "Reminder: your visit is tomorrow at 10:00 AM."
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(NOW)
+
+
+@pytest.fixture
+async def app(
+    twilio: FakeTwilio,
+    tmp_path: Path,
+    keyspace: KeySpace,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: MovableClock,
+) -> AsyncIterator[FastAPI]:
+    monkeypatch.setenv("REMINDERS_SEND_RATE", "1000")  # no pacing between the test's texts
+    settings = make_settings(
+        tmp_path,
+        twilio_api_base_url=twilio.base_url,
+        whatsapp_content_sids={
+            "reminder": REMINDER_SID,
+            "reminder:es": REMINDER_ES_SID,
+            "message": MESSAGE_SID,
+        },
+    )
+    async with running_app(settings, keyspace, clock=clock) as application:
+        yield application
+
+
+@pytest.fixture
+async def parent(app: FastAPI) -> AsyncIterator[str]:
+    """A parent on WhatsApp only, who agreed to texts (earlier than the test's window)."""
+    phone = new_phone()
+
+    def enrol(session: Session) -> tuple[Session, list[str], list[Event]]:
+        session.status = "active"
+        return session, [], []
+
+    await store_of(app).transact(f"whatsapp:{phone}", None, enrol)
+    yield phone
+    reminders = app.state.reminders
+    assert isinstance(reminders, Reminders)
+    await reminders.planner.forget(store_of(app).keys_for(f"whatsapp:{phone}").contact)
+
+
+async def remind(app: FastAPI, twilio: FakeTwilio, address: str) -> SentMessage:
+    """A reminder through the reminders' own sender (the path the dispatcher uses)."""
+    before = len(twilio.messages)
+    await app.state.reminders.sender.send(address, REMINDER)
+    return twilio.wait_for(before + 1)[-1]
+
+
+def router_of(app: FastAPI) -> ChannelRouter:
+    router = runtime_of(app).sender
+    assert isinstance(router, ChannelRouter)
+    return router
+
+
+async def test_a_reminder_outside_the_window_is_the_reminder_template(
+    app: FastAPI, client: httpx.AsyncClient, twilio: FakeTwilio, parent: str
+) -> None:
+    """No message from the parent in 24 hours: ContentSid + ContentVariables, no Body; the
+    reminder itself comes with the answer to the parent's reply."""
+    sent = await remind(app, twilio, f"whatsapp:{parent}")
+    assert sent.to == f"whatsapp:{parent}"
+    assert sent.get("From") == f"whatsapp:{FROM_NUMBER}"
+    assert sent.content_sid == REMINDER_SID
+    assert sent.content_variables == {"1": "Safe Start"}
+    assert sent.body is None
+    replies = await whatsapp(client, parent, "ok")
+    assert replies[0] == REMINDER
+
+
+async def test_inside_the_window_texts_go_as_they_are(
+    app: FastAPI, client: httpx.AsyncClient, twilio: FakeTwilio, parent: str, clock: MovableClock
+) -> None:
+    """The parent wrote 23 hours ago: free-form Body; 25 hours: the template again."""
+    await whatsapp(client, parent, "menu")
+    clock.advance(timedelta(hours=23))
+    sent = await remind(app, twilio, f"whatsapp:{parent}")
+    assert sent.body == REMINDER
+    assert sent.content_sid is None
+    clock.advance(timedelta(hours=2))
+    assert (await remind(app, twilio, f"whatsapp:{parent}")).content_sid == REMINDER_SID
+
+
+async def test_the_template_follows_the_parents_language(
+    app: FastAPI, twilio: FakeTwilio, parent: str
+) -> None:
+    """`reminder:es` for a Spanish-speaking parent; a team member's text is `message`."""
+
+    def spanish(session: Session) -> tuple[Session, list[str], list[Event]]:
+        session.locale = "es"
+        return session, [], []
+
+    await store_of(app).transact(f"whatsapp:{parent}", None, spanish)
+    assert (await remind(app, twilio, f"whatsapp:{parent}")).content_sid == REMINDER_ES_SID
+    await router_of(app).send(f"whatsapp:{parent}", "Hola, soy Ana del hospital.")
+    assert twilio.messages[-1].content_sid == MESSAGE_SID
+
+
+async def test_63016_marks_the_chat_and_falls_back_to_sms_only_if_allowed(
+    app: FastAPI, client: httpx.AsyncClient, twilio: FakeTwilio, parent: str
+) -> None:
+    """A failed WhatsApp text (63016): marked; without SMS OK nothing goes by SMS and the
+    next text cannot go either; after SMS OK the next failure's text is texted by SMS."""
+    address = f"whatsapp:{parent}"
+    await whatsapp(client, parent, "menu")
+    sent = await remind(app, twilio, address)
+    params = twilio.status_params(sent, "undelivered", "63016")
+    assert (await post_signed(client, "/twilio/status", params)).status_code == 204
+    assert [m for m in twilio.messages if m.to == parent] == []
+    with pytest.raises(CannotReach):
+        await router_of(app).send(address, "Hello again")
+
+    assert (await whatsapp(client, parent, "SMS OK"))[0].startswith("OK: if WhatsApp can't")
+    sent = await remind(app, twilio, address)  # the chat wrote: reachable again
+    assert sent.to == address
+    params = twilio.status_params(sent, "failed", "63032")
+    assert (await post_signed(client, "/twilio/status", params)).status_code == 204
+    by_sms = [m for m in twilio.messages if m.to == parent]
+    assert [m.body for m in by_sms] == [REMINDER]
+    assert by_sms[0].get("From") == FROM_NUMBER
+    # Marked unreachable on WhatsApp: the next text goes straight by SMS.
+    await router_of(app).send(address, "Hello again")
+    assert twilio.messages[-1].to == parent
+    assert (await store_of(app).deliveries(address))[sent.sid]["error_code"] == "63032"
+
+
+async def test_a_failed_template_sends_its_held_texts_by_sms_where_allowed(
+    app: FastAPI, client: httpx.AsyncClient, twilio: FakeTwilio, parent: str, clock: MovableClock
+) -> None:
+    """Outside the window the text is held behind a template; if WhatsApp refuses the
+    template, the held text goes by SMS (SMS OK given) and is not shown again later."""
+    await whatsapp(client, parent, "SMS OK")
+    clock.advance(timedelta(hours=30))
+    sent = await remind(app, twilio, f"whatsapp:{parent}")
+    assert sent.content_sid == REMINDER_SID
+    params = twilio.status_params(sent, "undelivered", "63016")
+    assert (await post_signed(client, "/twilio/status", params)).status_code == 204
+    assert [m.body for m in twilio.messages if m.to == parent] == [REMINDER]
+    assert REMINDER not in await whatsapp(client, parent, "menu")
