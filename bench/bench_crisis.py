@@ -34,12 +34,15 @@ def main(argv: list[str]) -> None:
     shown = []
     for locale in LOCALES:
         examples = load_corpus(locale)
+        round2 = load_corpus(locale, HELD_OUT2_DIR)
         for name, part in (
             ("all", examples),
             ("crc32 fifth", [e for e in examples if e.held_out]),
             ("design", [e for e in examples if not e.held_out]),
             ("HELD-OUT set", load_corpus(locale, HELD_OUT_DIR)),
-            ("HELD-OUT 2", load_corpus(locale, HELD_OUT2_DIR)),
+            ("HELD-OUT 2", round2),
+            ("HELD-OUT 2, looked-at half", [e for e in round2 if not e.blind]),
+            ("HELD-OUT 2, blind half", [e for e in round2 if e.blind]),
         ):
             s = score(detector, part)
             print(
@@ -49,7 +52,7 @@ def main(argv: list[str]) -> None:
             if (
                 (name == "design" and "--misses" in argv)
                 or (name == "HELD-OUT set" and "--held-out-misses" in argv)
-                or (name == "HELD-OUT 2" and "--held-out2-misses" in argv)
+                or (name == "HELD-OUT 2, looked-at half" and "--held-out2-misses" in argv)
             ):
                 shown += [(locale, e, got) for e, got in s.misses]
     for locale, example, got in shown:

@@ -33,6 +33,12 @@ class Example:
     def held_out(self) -> bool:
         return zlib.crc32(self.text.encode("utf-8")) % 5 == 0
 
+    @property
+    def blind(self) -> bool:
+        """In a held-out round, the half whose misses are never read before the figures are
+        reported (crc32 odd); the other half's misses may show which classes of wording fail."""
+        return zlib.crc32(self.text.encode("utf-8")) % 2 == 1
+
 
 @dataclass(frozen=True, slots=True)
 class Score:
