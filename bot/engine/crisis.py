@@ -4,13 +4,20 @@ Each language keeps its own `locales/<lang>/crisis.yaml` (English: `locales/en/c
 spellings and slang folded to one form ("kms" -> "kill myself", "over dosed" -> "overdosed"),
 word groups ("@partner"), and phrases per concern. A text is folded (lower case, no accents,
 no apostrophes, "sooo" -> "soo"), each word is mapped through the spellings, and a word that
-is one typo from a phrase word is read as that word ("sucide", "overdoze"). Then the phrases
+is one typo from a phrase word is read as that word ("sucide", "overdoze"). Before that, an
+unknown word is tried through the language's `rewrites` (letter rules a class of misspellings
+share: "kiero" -> "quiero", "chokin" -> "choking"); a rewrite counts only when it makes a word
+the lists know. Then the phrases
 are matched, except where:
 
 - a negation comes just before, with only words like "going to" between
   ("I'm not going to hurt myself", "he didn't hit me");
 - an `ordinary` phrase covers the match ("killing it", "me muero de risa");
 - for an emergency, the clause is a what-if ("in case someone overdoses");
+- the sentence tells of a show or the news before the phrase ("the movie was about a girl
+  who overdosed", "vi no jornal que ...": `reported`);
+- a threat stands inside quotation marks in a text that marks a joke ('my mom said "i'll
+  kill you" as a joke': `joking`); never a text about the sender's own safety;
 - the clause tells of the past long ago ("I overdosed 2 years ago"), unless the text brings
   it back to now ("... last year and I feel that way again").
 
@@ -48,7 +55,9 @@ CRISIS_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 _REPEATS = re.compile(r"([a-z])\1{2,}")
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.!?;,:\n]+")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.!?;,:\n]+|[\"\u201c\u201d]")
+_QUOTES = frozenset('"\u201c\u201d')
+_QUOTE = '"'
 _BOUNDARY = "|"
 _FUZZY_MIN = 5
 _FUZZY_CACHE_MAX = 50_000
@@ -81,6 +90,12 @@ class Lexicon(_Strict):
     history: list[str] = Field(default_factory=list)
     # Words that bring a told past back to now ("... last year and I feel that way AGAIN").
     present: list[str] = Field(default_factory=list)
+    # Words that, earlier in the sentence, say the text tells of a show or the news.
+    reported: list[str] = Field(default_factory=list)
+    # Words that mark a joke: a phrase in quotation marks in such a text is someone's joke.
+    joking: list[str] = Field(default_factory=list)
+    # Letter rules (a regular expression over one word -> its replacement) for an unknown word.
+    rewrites: dict[str, str] = Field(default_factory=dict)
     groups: dict[str, list[str]] = Field(default_factory=dict)
     concerns: dict[Concern, list[str]]
     ordinary: list[str] = Field(default_factory=list)
@@ -172,6 +187,15 @@ class CrisisDetector:
     def __init__(self, lexicons: Sequence[Lexicon]) -> None:
         self.languages = tuple(lex.language for lex in lexicons)
         self._spell: dict[str, str] = {}
+        self._rewrites: list[tuple[re.Pattern[str], str]] = []
+        for lex in lexicons:
+            for pattern, replacement in lex.rewrites.items():
+                try:
+                    self._rewrites.append((re.compile(pattern), replacement))
+                except re.error as exc:
+                    raise ConfigError(
+                        f"{lex.language}/{CRISIS_FILE}: rewrite {pattern!r}: {exc}"
+                    ) from exc
         multi: dict[str, str] = {}
         common: set[str] = set()
         negations: set[str] = set()
@@ -241,6 +265,8 @@ class CrisisDetector:
         self._hypothetical = _marker_regex(w for lex in lexicons for w in lex.hypothetical)
         self._history = _marker_regex(w for lex in lexicons for w in lex.history)
         self._present = _marker_regex(w for lex in lexicons for w in lex.present)
+        self._reported = _marker_regex(w for lex in lexicons for w in lex.reported)
+        self._joking = _marker_regex(w for lex in lexicons for w in lex.joking)
         known = common | negations | gap | set(self._spell) | phrase_words
         known.update(w for v in self._spell.values() for w in v.split())
         self._known = frozenset(known)
@@ -258,7 +284,21 @@ class CrisisDetector:
         found = self._cache.get(word)
         if found is not None:
             return found
+        # Each rule alone, then all in turn ("kwe": "^kw" -> "tou" and "e$" -> "ye").
+        together = word
+        for pattern, replacement in (*self._rewrites, (None, "")):
+            if pattern is None:
+                rewritten = together
+            else:
+                rewritten = pattern.sub(replacement, word)
+                together = pattern.sub(replacement, together)
+            if rewritten != word:
+                rewritten = self._spell.get(rewritten, rewritten)
+                if all(w in self._known or self._stem_anchors(w) for w in rewritten.split()):
+                    return self._remember(word, rewritten)
         best, best_distance = word, 3
+        if len(word) < _FUZZY_MIN:
+            return self._remember(word, word)
         limit = 1 if len(word) < 8 else 2
         for target in self._fuzzy.get(word[:2], ()):
             if abs(len(target) - len(word)) > limit or _inflection(word, target):
@@ -266,15 +306,21 @@ class CrisisDetector:
             distance = OSA.distance(word, target, score_cutoff=limit)
             if distance <= limit and distance < best_distance:
                 best, best_distance = target, distance
+        return self._remember(word, best)
+
+    def _remember(self, word: str, meant: str) -> str:
         if len(self._cache) >= _FUZZY_CACHE_MAX:
             self._cache.clear()
-        self._cache[word] = best
-        return best
+        self._cache[word] = meant
+        return meant
 
     def fold(self, text: str) -> list[str]:
         """The words phrases are matched against, with '|' between clauses."""
         out: list[str] = []
         for token in _TOKEN.findall(plain(text)):
+            if token in _QUOTES:
+                out.append(_QUOTE)
+                continue
             if not token[0].isalnum():
                 out.append(_BOUNDARY)
                 continue
@@ -287,10 +333,13 @@ class CrisisDetector:
             joined = self._multi.sub(lambda m: self._multi_map[m.group(1)], " ".join(out))
             out = joined.split()
         known = self._known
-        return [
-            self._correct(w) if len(w) >= _FUZZY_MIN and w not in known and w.isalpha() else w
-            for w in out
-        ]
+        folded: list[str] = []
+        for w in out:
+            if w not in known and w.isalpha() and (len(w) >= _FUZZY_MIN or self._rewrites):
+                folded.extend(self._correct(w).split())
+            else:
+                folded.append(w)
+        return folded
 
     # ---- matching ----------------------------------------------------------------------
 
@@ -367,6 +416,16 @@ class CrisisDetector:
             concern == "emergency"
             and self._hypothetical
             and self._hypothetical.search(" " + " ".join(lead) + " ")
+        ):
+            return True
+        sentence = joined[:start].rsplit(" | ", 1)[-1]
+        if self._reported is not None and self._reported.search(" " + sentence + " "):
+            return True
+        if (
+            concern == "violence"
+            and self._joking is not None
+            and joined[:start].count(_QUOTE) % 2 == 1
+            and self._joking.search(joined)
         ):
             return True
         if concern == "baby" or self._history is None or not self._history.search(clause):

@@ -332,3 +332,61 @@ def test_the_past_excuses_a_phrase_unless_the_text_brings_it_back(
     """ "Years ago" is not now; "...and I'm feeling that way again" is."""
     found = detector.find(text)
     assert (found.concern if found else None) == concern
+
+
+def test_letter_rules_read_a_class_of_misspellings(tmp_path: Path) -> None:
+    """A language's `rewrites` turn an unknown word into a known one ("kwe" -> "touye");
+    a rewrite that makes no known word leaves the word alone."""
+    (tmp_path / "ht").mkdir()
+    (tmp_path / "ht" / "crisis.yaml").write_text(
+        "language: ht\ncommon: [mwen, vle]\nnegations: [pa]\n"
+        "rewrites: {'^kw': 'tou', 'e$': 'ye'}\n"
+        "concerns:\n  suicide: [vle touye tet mwen]\n",
+        "utf-8",
+    )
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "crisis.yaml").write_text(
+        (CRISIS_DIR / "en" / "crisis.yaml").read_text("utf-8"), "utf-8"
+    )
+    detector = load_detector(tmp_path, ["ht"])
+    assert detector.fold("mwen vle kwe tet mwen") == ["mwen", "vle", "touye", "tet", "mwen"]
+    assert detector.fold("kwaso") == ["kwaso"]
+
+
+@pytest.mark.parametrize(
+    ("text", "concern"),
+    [
+        # Letter rules: k for qu, a dropped final g; spellings then phrases by class.
+        ("me kiero matar", "suicide"),
+        ("he was chokin me", "violence"),
+        # A threat told in quotes, by a partner, is a threat.
+        ('he said "i will kill you" and i believe him', "violence"),
+        ("mi ex me dijo te voy a matar", "violence"),
+        ("ele disse vou te matar", "violence"),
+        # A joke marker never excuses the sender's own words.
+        ('i want to "kill myself" jk', "suicide"),
+        # The news before a phrase excuses it, not after.
+        ("he beat me, it was on the news", "violence"),
+    ],
+)
+def test_classes_of_wording(detector: CrisisDetector, text: str, concern: str) -> None:
+    found = detector.find(text)
+    assert found is not None, text
+    assert found.concern == concern
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'my mom said "i will kill you" as a joke lol',
+        'mi mama dijo "te voy a matar" de broma jaja',
+        'minha mae disse "vou te matar" de brincadeira kkk',
+        "the news said a man overdosed downtown",
+        "vi en las noticias que un hombre tuvo una sobredosis",
+        "o filme era sobre uma menina que teve overdose",
+        "no estoy pensando en matarme, solo estresada",
+        "i relapsed on my diet haha",
+    ],
+)
+def test_quotes_jokes_and_the_news_do_not_alarm(detector: CrisisDetector, text: str) -> None:
+    assert detector.find(text) is None, text
