@@ -24,7 +24,8 @@ are matched, except where:
 Phrase syntax: words separated by spaces; `a/b` one of these words; `@group` any entry of a
 group; `stem*` (a stem of four letters or more) any word that starts so, so one entry covers
 a verb's forms ("golpe*": golpeo, golpeaba, golpearon); a trailing `?` makes a word
-optional; `*` is any one word (never a negation); `<n>` a number; `...` up to four words;
+optional; `*` is any one word (never a negation); `<n>` a number; `...` up to four words
+(`....` up to eight, for class lines whose parts stand far apart: "@weapon .... on me");
 `$` the end of the clause ("want to end it $"). Broad category phrases ("@abuser ... @hitstem
 me") carry over to new wording better than one phrase per text.
 Only prefilter words (not in `common`) start a match attempt, so a text with none of them
@@ -63,6 +64,7 @@ _FUZZY_MIN = 5
 _FUZZY_CACHE_MAX = 50_000
 _REMEMBER_UP_TO = 80
 _GAP = "..."
+_LONG_GAP = "...."
 _ANY = "*"
 _NUMBER = "<n>"
 _END = "$"
@@ -159,8 +161,9 @@ class _Compiler:
         parts: list[str] = []
         slots: list[list[str]] = []
         for token in phrase.split():
-            if token == _GAP:
-                parts.append(f"(?:{self.any} ){{0,4}}")
+            if token in (_GAP, _LONG_GAP):
+                most = 4 if token == _GAP else 8
+                parts.append(f"(?:{self.any} ){{0,{most}}}")
                 continue
             if token == _END:
                 parts.append(r"(?=\||$)")
