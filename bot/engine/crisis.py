@@ -287,18 +287,22 @@ class CrisisDetector:
         found = self._cache.get(word)
         if found is not None:
             return found
-        # Each rule alone, then all in turn ("kwe": "^kw" -> "tou" and "e$" -> "ye").
-        together = word
-        for pattern, replacement in (*self._rewrites, (None, "")):
-            if pattern is None:
-                rewritten = together
-            else:
-                rewritten = pattern.sub(replacement, word)
-                together = pattern.sub(replacement, together)
-            if rewritten != word:
-                rewritten = self._spell.get(rewritten, rewritten)
-                if all(w in self._known or self._stem_anchors(w) for w in rewritten.split()):
-                    return self._remember(word, rewritten)
+        # Each rule alone, then those that applied all in turn ("kwe": "^kw" -> "tou" and
+        # "e$" -> "ye").
+        applied: list[tuple[re.Pattern[str], str]] = []
+        for pattern, replacement in self._rewrites:
+            rewritten = pattern.sub(replacement, word)
+            if rewritten == word:
+                continue
+            applied.append((pattern, replacement))
+            if self._knows(rewritten):
+                return self._remember(word, self._spell.get(rewritten, rewritten))
+        if len(applied) > 1:
+            rewritten = word
+            for pattern, replacement in applied:
+                rewritten = pattern.sub(replacement, rewritten)
+            if self._knows(rewritten):
+                return self._remember(word, self._spell.get(rewritten, rewritten))
         best, best_distance = word, 3
         if len(word) < _FUZZY_MIN:
             return self._remember(word, word)
@@ -310,6 +314,10 @@ class CrisisDetector:
             if distance <= limit and distance < best_distance:
                 best, best_distance = target, distance
         return self._remember(word, best)
+
+    def _knows(self, word: str) -> bool:
+        meant = self._spell.get(word, word)
+        return all(w in self._known or self._stem_anchors(w) for w in meant.split())
 
     def _remember(self, word: str, meant: str) -> str:
         if len(self._cache) >= _FUZZY_CACHE_MAX:
@@ -338,7 +346,7 @@ class CrisisDetector:
         known = self._known
         folded: list[str] = []
         for w in out:
-            if w not in known and w.isalpha() and (len(w) >= _FUZZY_MIN or self._rewrites):
+            if w not in known and w.isalpha() and len(w) > 2:
                 folded.extend(self._correct(w).split())
             else:
                 folded.append(w)
