@@ -24,6 +24,7 @@ from bot.careteam.records import CareRecords
 from bot.careteam.reports_api import router as reports_router
 from bot.careteam.wiring import router as careteam_router
 from bot.careteam.wiring import start_careteam, stop_careteam
+from bot.channels.chat_link import ChatLinks
 from bot.channels.outbound import build_sender
 from bot.channels.twilio_sms import SignatureChecker, TwilioSms
 from bot.channels.webchat import WebChat
@@ -138,6 +139,9 @@ def create_app(
             )
             stack.push_async_callback(sender.close)
             whatsapp = WhatsAppLinks(channel_state, service, sender, settings.program_name)
+            chat_links = ChatLinks(
+                channel_state, service, settings.public_base_url, settings.chat_link_hours
+            )
             stack.push_async_callback(whatsapp.settle)
             token = settings.twilio_auth_token
             checker = SignatureChecker(
@@ -209,11 +213,15 @@ def create_app(
                 settings=settings,
                 service=service,
                 sms=TwilioSms(
-                    service, checker, plain=settings.sms_plain_letters, whatsapp=whatsapp
+                    service,
+                    checker,
+                    plain=settings.sms_plain_letters,
+                    whatsapp=whatsapp,
+                    chat_links=chat_links,
                 ),
                 # The chat's outbox holds what the channel router sent to it (a member's
                 # answer, the MY PLAN link), in live mode as in dev mode.
-                chat=WebChat(service, log=store.chat_log, feed=chat_feed),
+                chat=WebChat(service, log=store.chat_log, feed=chat_feed, links=chat_links),
                 sender=sender,
                 metrics=metrics,
                 templates=Jinja2Templates(directory=WEB_DIR / "templates"),

@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 
 from twilio.request_validator import RequestValidator, add_port, compare, remove_port
 
+from bot.channels.chat_link import ChatLinks
 from bot.channels.whatsapp import WhatsAppLinks, is_whatsapp
 from bot.engine.segments import plain_letters
 from bot.engine.texts import N_
@@ -130,6 +131,7 @@ class TwilioSms:
         *,
         plain: bool = False,
         whatsapp: WhatsAppLinks | None = None,
+        chat_links: ChatLinks | None = None,
     ) -> None:
         self.service = service
         self.checker = checker
@@ -137,6 +139,7 @@ class TwilioSms:
         self.plain = plain  # SMS_PLAIN_LETTERS: GSM-7 spelling, for the segment count
         # WhatsApp on the same webhook: its window, held texts, links to the SMS contact.
         self.whatsapp = whatsapp
+        self.chat_links = chat_links  # CHAT: a private link to the web chat on this plan
 
     def _twiml(self, replies: list[str], sender: str = "") -> str:
         # WhatsApp costs no segments: its texts keep every accent.
@@ -171,6 +174,10 @@ class TwilioSms:
                     if step.reply is not None:
                         return self._twiml(step.reply, message.sender)
                     address, before, after = step.address, step.before, step.after
+                if self.chat_links is not None:
+                    link = await self.chat_links.answer(address, message.body)
+                    if link is not None:
+                        return self._twiml([*before, *link], message.sender)
                 outcome = await self.service.handle_inbound(
                     address, message.body, message.message_sid, now, channel=channel
                 )

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.channels.chat_link import ChatLinks
 from bot.errors import ChannelError
 from bot.service import Service
 from bot.store.chat_log import ChatFeed, ChatItem, ChatLog
@@ -91,8 +92,10 @@ class WebChat:
         show_outbox: bool = True,
         log: ChatLog | None = None,
         feed: ChatFeed | None = None,
+        links: ChatLinks | None = None,
     ) -> None:
         self.service = service
+        self.links = links  # private links (CHAT): a chat bound to a parent's own plan
         self.show_outbox = show_outbox
         self.log = log
         self.feed = feed
@@ -108,7 +111,10 @@ class WebChat:
         """One message from the browser; client_id (if given) makes a resend idempotent;
         `client` is the browser's address, for the per-client flood limits."""
         cleaned = clean_text(text)
-        address = address_for(chat_id)
+        address = chat_address = address_for(chat_id)
+        if self.links is not None:
+            # A chat opened from a private link speaks for the parent's phone (or WhatsApp).
+            address = await self.links.speaks_for(chat_address) or chat_address
         # Dedupe records are per contact already; the chat id (a bearer secret) stays out of
         # the key name.
         message_id = f"web-{client_id}" if client_id and _CLIENT_ID.match(client_id) else None
@@ -118,7 +124,7 @@ class WebChat:
         items: list[ChatItem] = []
         if self.log is not None and not outcome.duplicate:
             said = [("me", cleaned), *(("bot", reply) for reply in outcome.replies)]
-            items = await self.log.append(address, said)
+            items = await self.log.append(chat_address, said)
         outbox = await self.outbox(chat_id) if self.show_outbox else []
         return ChatReply(list(outcome.replies), outbox, items)
 
@@ -141,6 +147,16 @@ class WebChat:
                         await news.wait()
                 except TimeoutError:
                     yield None
+
+    async def open_link(self, token: str, chat_id: str) -> bool:
+        """Bind this browser's chat to the parent a private link was texted to."""
+        return self.links is not None and await self.links.open(token, address_for(chat_id))
+
+    async def bound(self, chat_id: str) -> bool:
+        """Whether this chat continues a parent's own plan (opened from a private link)."""
+        return self.links is not None and (
+            await self.links.speaks_for(address_for(chat_id)) is not None
+        )
 
     async def outbox(self, chat_id: str) -> list[str]:
         texts: Sequence[str] = await self.service.store.dev_outbox(address_for(chat_id))

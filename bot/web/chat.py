@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Sequence
+from html import escape
 from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Header, Request, Response
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from bot.channels.webchat import COOKIE_NAME, MAX_TEXT, new_chat_id, valid_chat_id
+from bot.engine.texts import N_
 from bot.web.deps import ChatDep, NowDep, RuntimeDep
 
 router = APIRouter(tags=["web chat"])
@@ -75,6 +77,8 @@ async def chat_page(request: Request, runtime: RuntimeDep, cookie: ChatCookie = 
     settings = runtime.settings
     translator = runtime.service.engine.translator
     lang = page_locale(request.headers.get("accept-language", ""), translator.locales)
+    chat_id = valid_chat_id(cookie)
+    own_plan = chat_id is not None and await runtime.chat.bound(chat_id)
 
     def gettext(message: str, **values: object) -> str:
         text = translator.gettext(lang, message)
@@ -90,11 +94,46 @@ async def chat_page(request: Request, runtime: RuntimeDep, cookie: ChatCookie = 
             "plan": translator.gettext(lang, settings.plan_name),
             "max_text": MAX_TEXT,
             "dev_mode": not settings.twilio_live,
+            "own_plan": own_plan,
         },
     )
-    if valid_chat_id(cookie) is None:
+    if chat_id is None:
         _remember(response, new_chat_id(), settings.public_base_url.startswith("https:"))
     return response
+
+
+@router.get(
+    "/chat/open/{token}",
+    response_class=HTMLResponse,
+    responses={303: {"description": "opened: the chat, on the parent's own plan"}},
+)
+async def open_chat_link(request: Request, token: str, runtime: RuntimeDep) -> Response:
+    """A private link texted on CHAT: a new browser chat bound to that parent's plan, then
+    the chat page. Unknown or expired: 404 with a page saying how to get a new one."""
+    chat_id = new_chat_id()
+    if not await runtime.chat.open_link(token, chat_id):
+        translator = runtime.service.engine.translator
+        lang = page_locale(request.headers.get("accept-language", ""), translator.locales)
+        return HTMLResponse(
+            _expired_page(translator.gettext(lang, LINK_EXPIRED), lang), status_code=404
+        )
+    response = RedirectResponse("/chat", status_code=303)
+    _remember(response, chat_id, runtime.settings.public_base_url.startswith("https:"))
+    return response
+
+
+# Translators: on the page a private chat link opens once it has expired. CHAT is a keyword.
+LINK_EXPIRED = N_("This link has expired or is not valid. Text CHAT to get a new one.")
+
+
+def _expired_page(message: str, lang: str) -> str:
+    return (
+        f'<!doctype html><html lang="{escape(lang.replace("_", "-"))}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="stylesheet" href="/static/chat.css"><title>Chat</title></head>'
+        f'<body><main class="chat"><p class="intro" role="alert">{escape(message)}</p></main>'
+        "</body></html>"
+    )
 
 
 @router.post("/chat/messages")
