@@ -22,10 +22,10 @@ are matched, except where:
   it back to now ("... last year and I feel that way again").
 
 Phrase syntax: words separated by spaces; `a/b` one of these words; `@group` any entry of a
-group; `stem*` (a stem of four letters or more) any word that starts so, so one entry covers
-a verb's forms ("golpe*": golpeo, golpeaba, golpearon); a trailing `?` makes a word
-optional; `*` is any one word (never a negation); `<n>` a number; `...` up to four words
-(`....` up to eight, for class lines whose parts stand far apart: "@weapon .... on me");
+group (`@group/word` either); `stem*` (a stem of four letters or more) any word that starts
+so, so one entry covers a verb's forms ("golpe*": golpeo, golpeaba, golpearon); a trailing
+`?` makes a word optional; `*` is any one word (never a negation); `<n>` a number; `...` up
+to four words (`....` up to eight, for class lines whose parts stand apart: "@weapon .... on me");
 `$` the end of the clause ("want to end it $"). Broad category phrases ("@abuser ... @hitstem
 me") carry over to new wording better than one phrase per text.
 Only prefilter words (not in `common`) start a match attempt, so a text with none of them
@@ -141,13 +141,14 @@ class _Compiler:
             return self.any, [], optional
         if part == _NUMBER:
             return "[0-9]+", [], optional
-        if part.startswith("@"):
-            name = part[1:]
-            if name not in self.groups:
-                raise ConfigError(f"{where}: no group @{name}")
-            words = self.groups[name]
-        else:
-            words = [plain(w) for w in part.split("/")]
+        words = []
+        for choice in part.split("/"):
+            if choice.startswith("@"):
+                if choice[1:] not in self.groups:
+                    raise ConfigError(f"{where}: no group {choice}")
+                words.extend(self.groups[choice[1:]])
+            else:
+                words.append(plain(choice))
         for w in words:
             if w.endswith(_STEM) and len(w) <= _STEM_MIN:
                 raise ConfigError(f"{where}: stem {w!r} is shorter than {_STEM_MIN} letters")
@@ -271,6 +272,11 @@ class CrisisDetector:
         self._reported = _marker_regex(w for lex in lexicons for w in lex.reported)
         self._joking = _marker_regex(w for lex in lexicons for w in lex.joking)
         known = common | negations | gap | set(self._spell) | phrase_words
+        # Every group word is a word, though a group only fills an optional slot: "sleeping"
+        # (@pillkind?) must not be read as a typo of "slapping".
+        known.update(
+            w for ws in groups.values() for v in ws for w in _words(v) if not w.endswith(_STEM)
+        )
         known.update(w for v in self._spell.values() for w in v.split())
         self._known = frozenset(known)
         self._fuzzy: dict[str, list[str]] = {}
