@@ -276,7 +276,21 @@ class ChannelRouter:
             raise UnknownAddress("no channel for this address")
         if channel == "whatsapp":
             return await self._whatsapp(address, text, kind)
+        linked = await self._linked_chat_in_window(address)
+        if linked is not None:
+            return await self._whatsapp(linked, text, kind)
         return await self.send_sms(address, text)
+
+    async def _linked_chat_in_window(self, address: str) -> str | None:
+        """A parent who linked WhatsApp to this number and wrote there within 24 hours is
+        reached there (maybe on wifi, without a phone plan); else by SMS, as consented."""
+        state, clock = self.state, self.clock
+        if state is None or clock is None or not await state.has_whatsapp(address):
+            return None
+        chat = f"whatsapp:{address}"
+        if await state.unreachable(chat) or not await state.in_window(chat, clock()):
+            return None
+        return chat
 
     async def send_sms(self, address: str, text: str) -> str:
         return await self.sms.send(address, plain_letters(text) if self.plain else text)
@@ -312,7 +326,7 @@ class ChannelRouter:
         if not known:
             return False
         await self.state.mark_unreachable(address, code, now)
-        if not await self.state.sms_fallback_allowed(address):
+        if not await self._sms_allowed(address):
             self._metrics.outbound.labels("whatsapp", "cannot_reach").inc()
             return False
         texts = [text] if text is not None else await self.state.take_held(address)
@@ -320,10 +334,15 @@ class ChannelRouter:
             await self._fallback(address, each, f"error {code}")
         return True
 
+    async def _sms_allowed(self, address: str) -> bool:
+        """SMS OK said in the chat, or the chat linked to an SMS conversation (consented)."""
+        assert self.state is not None
+        return await self.state.sms_fallback_allowed(address) or await self.state.linked(address)
+
     async def _fallback(self, address: str, text: str, why: str) -> str:
         """SMS instead of WhatsApp, only where the parent said SMS OK; else CannotReach."""
         assert self.state is not None
-        if await self.state.sms_fallback_allowed(address):
+        if await self._sms_allowed(address):
             self._metrics.outbound.labels("whatsapp", "sms_fallback").inc()
             return await self.send_sms(address.removeprefix("whatsapp:"), text)
         self._metrics.outbound.labels("whatsapp", "cannot_reach").inc()

@@ -150,7 +150,7 @@ class WhatsAppLinks:
         if code is not None and await self.state.has_link_code(address):
             verdict = await self.state.check_link_code(address, code)
             if verdict:
-                await self.state.link(address)
+                await self.state.link(address, sms_address(address))
                 log.info("whatsapp chat linked to its sms contact", extra={"event": "wa_linked"})
                 return LinkAnswer(LINK_DONE, sms_address(address))
             if verdict is False:

@@ -147,12 +147,18 @@ class ChannelState:
             await self._redis.delete(key)
         return False
 
-    async def link(self, address: str) -> None:
-        """The chat at `address` continues the contact of the same number by SMS."""
+    async def link(self, address: str, sms: str) -> None:
+        """The chat at `address` continues the contact of the number `sms`; the SMS
+        contact knows it has a WhatsApp chat too (texts may go there in its window)."""
         await self._redis.set(self._key(address, "linked"), b"sms")
+        await self._redis.set(self._key(sms, "whatsapp"), b"1")
 
-    async def unlink(self, address: str) -> None:
-        await self._redis.delete(self._key(address, "linked"))
+    async def unlink(self, address: str, sms: str) -> None:
+        await self._redis.delete(self._key(address, "linked"), self._key(sms, "whatsapp"))
+
+    async def has_whatsapp(self, sms: str) -> bool:
+        """Whether the SMS contact `sms` has a linked WhatsApp chat."""
+        return bool(await self._redis.exists(self._key(sms, "whatsapp")))
 
     async def linked(self, address: str) -> bool:
         return bool(await self._redis.exists(self._key(address, "linked")))

@@ -151,6 +151,22 @@ async def test_one_contact_after_a_code_from_the_sms_number(
     assert after.plan.answers["onboarding"]["name"] == "Sam"
     assert after.step != sms_session.step  # the SMS contact moved on, not the chat's own
 
+    # The parent writes on WhatsApp now: texts for the contact go there while its window is
+    # open (they may have no phone plan); a 63016 there falls back to the consented SMS.
+    router = runtime_of(app).sender
+    await router.send(phone, "Hi, this is Ana from your care team.")
+    await eventually(lambda: _sent_to(twilio, f"whatsapp:{phone}"), what="texted on WhatsApp")
+    [on_whatsapp] = [m for m in twilio.messages if m.to == f"whatsapp:{phone}"]
+    assert on_whatsapp.body == "Hi, this is Ana from your care team."
+    params = twilio.status_params(on_whatsapp, "undelivered", "63016")
+    assert (await post_signed(client, "/twilio/status", params)).status_code == 204
+    by_sms = [m.body for m in twilio.messages if m.to == phone]
+    assert by_sms[-1] == "Hi, this is Ana from your care team."
+
+
+async def _sent_to(twilio: FakeTwilio, address: str) -> bool:
+    return any(m.to == address for m in twilio.messages)
+
 
 async def test_link_without_an_sms_plan_texts_nothing(
     client: httpx.AsyncClient, app: FastAPI, twilio: FakeTwilio

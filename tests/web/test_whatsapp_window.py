@@ -178,3 +178,26 @@ async def test_a_failed_template_sends_its_held_texts_by_sms_where_allowed(
     assert (await post_signed(client, "/twilio/status", params)).status_code == 204
     assert [m.body for m in twilio.messages if m.to == parent] == [REMINDER]
     assert REMINDER not in await whatsapp(client, parent, "menu")
+
+
+def test_the_fake_refuses_what_twilio_refuses_on_whatsapp(twilio: FakeTwilio) -> None:
+    """As Twilio: a WhatsApp To with an SMS From is 21910; ContentVariables without a
+    ContentSid, or not a JSON object, is 21656; a ContentSid not shaped HX + 32 hex breaks
+    the OpenAPI description's pattern. A well-formed template is accepted."""
+    url = f"{twilio.base_url}/2010-04-01/Accounts/{twilio.account_sid}/Messages.json"
+    auth = (twilio.account_sid, twilio.auth_token)
+    to = f"whatsapp:{new_phone()}"
+    wa_from = f"whatsapp:{FROM_NUMBER}"
+
+    def create(**params: str) -> httpx.Response:
+        return httpx.post(url, data=params, auth=auth)
+
+    assert create(To=to, From=FROM_NUMBER, Body="hi").json()["code"] == 21910
+    assert create(To=to, From=wa_from, Body="hi", ContentVariables="{}").json()["code"] == 21656
+    bad_json = create(To=to, From=wa_from, ContentSid=REMINDER_SID, ContentVariables="[1]")
+    assert bad_json.json()["code"] == 21656
+    if twilio.schema_checked:
+        assert create(To=to, From=wa_from, ContentSid="HX123").json()["code"] == 21000
+    ok = create(To=to, From=wa_from, ContentSid=REMINDER_SID, ContentVariables='{"1": "x"}')
+    assert ok.status_code == 201
+    assert ok.json()["num_segments"] == "1"
