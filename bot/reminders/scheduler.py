@@ -1,15 +1,20 @@
 """APScheduler behind a small facade: paused everywhere, one leader by Redis lease, tiny jobs.
 
 Why 3.11 and this shape (measured, ../shared/tech-notes.md): 4.0 is an alpha without a Redis
-store that ran jobs twice with two schedulers; 3.11's Redis store is fine for one scheduler,
-but several must not process one store. So every process starts its scheduler paused (it
-can still add, replace and remove jobs), a lease in Redis elects one leader that resumes,
-and the leader calls wakeup() on each renewal to see jobs other processes added. A job only
-appends a "due" entry to a stream behind a SET NX key, and runs inline, before APScheduler
-removes it from the store (_InlineExecutor): a leader dying in between leaves the job to its
-successor, and a job both ran leaves one entry. Sending is the dispatcher's work
-(bot/reminders/dispatcher.py), which runs in the leader only: so only processes that
-dispatch may contend for the lease (start(contend=False) for the others).
+store that ran jobs twice with two schedulers; several 3.11 schedulers must not process one
+store. So every process starts its scheduler paused (it can still add, replace and remove
+jobs), a lease in Redis elects one leader that resumes, and the leader calls wakeup() on
+each renewal to see jobs other processes added. A job only appends a "due" entry to a
+stream behind a SET NX key, before APScheduler's removal of it takes effect (_BatchScheduler):
+a leader dying in between leaves the job to its successor, and a job both ran leaves one
+entry. Sending is the dispatcher's work (bot/reminders/dispatcher.py), which runs in the
+leader only: so only processes that dispatch may contend for the lease (start(contend=False)
+for the others).
+
+The job store is ours (bot/reminders/jobstore.py: compact records, bulk writes, bounded due
+batches) and APScheduler runs in its own thread (BackgroundScheduler) with a synchronous
+client: 3.11's RedisJobStore under AsyncIOScheduler took 35 s to add 100,000 jobs and held
+the event loop for 4 s while 10,000 fell due.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -28,11 +34,11 @@ import redis as sync_redis
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.base import BaseExecutor, run_job
 from apscheduler.jobstores.base import JobLookupError
-from apscheduler.jobstores.redis import RedisJobStore
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.reminders.jobstore import CompactRedisJobStore, DateRecord
 from bot.reminders.keys import ReminderKeys, job_prefix
 from bot.reminders.loops import finish
 
@@ -80,6 +86,7 @@ class Firer:
         self, redis: Redis, keys: ReminderKeys, sync_client: sync_redis.Redis | None = None
     ) -> None:
         self._keys = keys
+        self._sync = sync_client
         self._script = redis.register_script(_FIRE)
         self._sync_script = None if sync_client is None else sync_client.register_script(_FIRE)
         self._slots = asyncio.Semaphore(self.concurrency)
@@ -122,21 +129,66 @@ class Firer:
                 time.sleep(0.05 * 2**attempt)
         raise AssertionError("unreachable")
 
+    def fire_many_now(self, items: Sequence[tuple[str, str, str]]) -> list[bool]:
+        """fire_now() for a batch in one pipelined round trip; whether each added its entry.
+        Retried whole on a Redis error (the guards make repeats harmless)."""
+        if self._sync is None or self._sync_script is None:
+            raise RuntimeError("this Firer has no synchronous client")
+        for attempt in range(self.attempts):
+            try:
+                with self._sync.pipeline(transaction=False) as pipe:
+                    for job_id, occurrence, planned in items:
+                        keys, args = self._keys_args(job_id, occurrence, planned)
+                        self._sync_script(keys=keys, args=args, client=pipe)
+                    return [added is not None for added in pipe.execute()]
+            except (RedisError, OSError):
+                if attempt + 1 == self.attempts:
+                    raise
+                time.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
+
 
 # Jobs in Redis name a namespace, not an object: each scheduler registers its firer here
 # (several per namespace in tests that run two schedulers in one process; any one will do).
 _FIRERS: dict[str, list[Firer]] = {}
 
 
+# While the scheduler thread processes a batch, fire() only collects (see _BatchScheduler).
+_BATCH = threading.local()
+PendingFire = tuple[Firer, tuple[str, str, str]]
+
+
 def fire(namespace: str, job_id: str, occurrence: str, planned: str) -> None:
-    """The job function: takes only ids and times; reloads everything it needs. Blocking:
-    it runs inside APScheduler's wake-up, before the job leaves the store."""
+    """The job function: takes only ids and times; reloads everything it needs. Runs inside
+    APScheduler's wake-up, on the scheduler's thread: inside a batch it is collected and
+    fired with the others before any of them leaves the store; alone it fires at once."""
     firers = _FIRERS.get(namespace)
     if not firers:
         log.error("reminder job ran with no firer registered", extra={"job": job_id})
         return
+    pending: list[PendingFire] | None = getattr(_BATCH, "fires", None)
+    if pending is not None:
+        pending.append((firers[-1], (job_id, occurrence, planned)))
+        return
     if not firers[-1].fire_now(job_id, occurrence, planned):
-        log.info("reminder already fired", extra={"event": "reminder_dup_fire", "job": job_id})
+        _log_dup(job_id)
+
+
+def _log_dup(job_id: str) -> None:
+    log.info("reminder already fired", extra={"event": "reminder_dup_fire", "job": job_id})
+
+
+def fire_pending(pending: Sequence[PendingFire], chunk: int = 1000) -> None:
+    """Fire what a batch collected: one pipeline per firer and chunk."""
+    by_firer: dict[int, tuple[Firer, list[tuple[str, str, str]]]] = {}
+    for firer, item in pending:
+        by_firer.setdefault(id(firer), (firer, []))[1].append(item)
+    for firer, items in by_firer.values():
+        for start in range(0, len(items), chunk):
+            part = items[start : start + chunk]
+            for (job_id, _, _), added in zip(part, firer.fire_many_now(part), strict=True):
+                if not added:
+                    _log_dup(job_id)
 
 
 def _text(value: Any) -> str:
@@ -155,15 +207,15 @@ async def delete_matching(redis: Redis, pattern: str, batch: int = 500) -> int:
 
 
 class _InlineExecutor(BaseExecutor):  # type: ignore[misc]
-    """Runs each job inside submit_job, on the scheduler's thread (the event loop).
+    """Runs each job inside submit_job, on the scheduler's thread.
 
     APScheduler's wake-up submits every due job, then removes it from the store (a date
     job), all of a batch before any of it runs. With the asyncio executor the job then ran
     later as a task, so a leader killed meanwhile lost every job it had removed but not run
     (measured: 5-73 of 1,000 due together, killed 0-30 ms in), and stop() cancelled them.
-    Run inline, the due entry exists before the job leaves the store: a leader that dies in
-    between leaves the job to its successor, whose run meets the fired guard. The cost is
-    one blocking Redis round trip per job, next to the store's own (see Firer.fire_now).
+    Run inline (and, inside a batch, collected and fired before the batch's removals), the
+    due entry exists before the job leaves the store: a leader that dies in between leaves
+    the job to its successor, whose run meets the fired guard.
     Misfire handling (EVENT_JOB_MISSED past the job's grace) is APScheduler's run_job.
     """
 
@@ -175,21 +227,45 @@ class _InlineExecutor(BaseExecutor):  # type: ignore[misc]
         raise NotImplementedError("submit_job runs the job itself")
 
 
-class _GuardedScheduler(AsyncIOScheduler):  # type: ignore[misc]
-    """AsyncIOScheduler whose wake-up survives a store error.
+class _BatchScheduler(BackgroundScheduler):  # type: ignore[misc]
+    """APScheduler in its own thread, one bounded batch of due jobs per wake-up.
 
-    Another process may remove a job between get_due_jobs() and the removal after submit;
-    the JobLookupError then escapes wakeup() and the timer is never restarted: the
-    scheduler stops for good without a word. Here it logs and retries shortly instead.
+    The web app's event loop never waits for it: the store's client is synchronous and
+    runs here. Each wake-up is APScheduler's own _process_jobs over at most the store's
+    batch_size jobs, with the jobs' fires collected (fire()) and their removals deferred
+    (CompactRedisJobStore.defer_removals); then the fires go in pipelines and only then do
+    the jobs leave the store. If firing fails, nothing leaves: the next wake-up retries and
+    the fired guard keeps one entry per job. The store then reports a next run time in the
+    past while due jobs remain, so the next batch follows at once.
+
+    It also survives a store error in the wake-up: another process may remove a job between
+    get_due_jobs() and the removal after submit; the JobLookupError would escape and stop
+    APScheduler's wake-ups for good without a word. Here it logs and retries shortly.
     """
 
     retry_s = 1.0
 
+    def __init__(self, store: CompactRedisJobStore, **options: Any) -> None:
+        super().__init__(jobstores={"default": store}, **options)
+        self._store = store
+
     def _process_jobs(self) -> float | None:
+        fires: list[PendingFire] = []
+        _BATCH.fires = fires
         try:
-            wait: float | None = super()._process_jobs()
-        except (JobLookupError, RedisError, OSError) as exc:
-            log.warning("scheduler wake-up failed: %s: %s", type(exc).__name__, exc)
+            with self._store.defer_removals() as removed:
+                try:
+                    wait: float | None = super()._process_jobs()
+                except (JobLookupError, RedisError, OSError) as exc:
+                    log.warning("scheduler wake-up failed: %s: %s", type(exc).__name__, exc)
+                    wait = self.retry_s
+        finally:
+            _BATCH.fires = None
+        try:
+            fire_pending(fires)  # before any of them leaves the store
+            self._store.remove_jobs(removed)
+        except (RedisError, OSError) as exc:
+            log.warning("reminder batch not fired: %s: %s", type(exc).__name__, exc)
             return self.retry_s
         return wait
 
@@ -243,16 +319,17 @@ class ReminderScheduler:
         on_elected: LeaderHook | None = None,
         on_demoted: LeaderHook | None = None,
         on_missed: MissedHook | None = None,
+        batch_size: int = 500,
     ) -> None:
         if renew_every * 2 >= lease_ttl:
             raise ValueError("renew at least twice per lease ttl")
         self.keys = keys
         self._redis = redis
-        self._store = RedisJobStore(jobs_key=keys.jobs, run_times_key=keys.run_times)
-        # RedisJobStore builds its own client from kwargs; ours carries the app's URL/timeouts.
-        self._store.redis = sync_client
-        self._scheduler = _GuardedScheduler(
-            jobstores={"default": self._store},
+        self._store = CompactRedisJobStore(
+            sync_client, jobs_key=keys.jobs, run_times_key=keys.run_times, batch_size=batch_size
+        )
+        self._scheduler = _BatchScheduler(
+            self._store,
             executors={"default": _InlineExecutor()},
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1},
@@ -271,6 +348,11 @@ class ReminderScheduler:
         self._held_until = 0.0
         self._background: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def store(self) -> CompactRedisJobStore:
+        return self._store
 
     @property
     def is_leader(self) -> bool:
@@ -285,6 +367,7 @@ class ReminderScheduler:
         not dispatch (a script, a job writer): as leader it would fire every due job into the
         stream while no one sends them, and keep the lease from a process that would.
         """
+        self._loop = asyncio.get_running_loop()
         self._scheduler.start(paused=True)
         if not contend:
             return
@@ -305,9 +388,8 @@ class ReminderScheduler:
         if self._firer in registered:
             registered.remove(self._firer)
         if self._scheduler.running:
-            # shutdown() is deferred to the loop by APScheduler; give it one turn.
-            self._scheduler.shutdown(wait=False)
-            await asyncio.sleep(0)
+            # Joins the scheduler's thread: at most one batch's wait, off the loop.
+            await asyncio.to_thread(self._scheduler.shutdown, False)
         await asyncio.gather(*self._background, return_exceptions=True)
 
     async def elect_once(self) -> None:
@@ -357,41 +439,38 @@ class ReminderScheduler:
         await self.schedule_many([spec])
 
     async def schedule_many(self, specs: Sequence[JobSpec]) -> None:
-        """Add or replace jobs. The store's client is synchronous: run it off the loop."""
+        """Add or replace jobs, in bulk. The store's client is synchronous: off the loop."""
         if specs:
             await asyncio.to_thread(self._add_all, list(specs))
 
     def _add_all(self, specs: list[JobSpec]) -> None:
+        prefix = self.keys.prefix
+        records = []
         for spec in specs:
-            self._scheduler.add_job(
-                FIRE_REF,
-                trigger="date",
-                run_date=spec.send_at.astimezone(UTC),
-                args=[
-                    self.keys.prefix,
+            send_at = spec.send_at.astimezone(UTC)
+            records.append(
+                DateRecord(
                     spec.job_id,
-                    spec.occurrence.astimezone(UTC).isoformat(),
-                    spec.send_at.astimezone(UTC).isoformat(),
-                ],
-                id=spec.job_id,
-                name=spec.job_id,
-                replace_existing=True,
-                misfire_grace_time=max(1, int(spec.grace.total_seconds())),
+                    FIRE_REF,
+                    (
+                        prefix,
+                        spec.job_id,
+                        spec.occurrence.astimezone(UTC).isoformat(),
+                        send_at.isoformat(),
+                    ),
+                    send_at,
+                    max(1, int(spec.grace.total_seconds())),
+                )
             )
+        self._store.put_records(records)
+        if self._leader:
+            self._scheduler.wakeup()  # one may be due before the scheduler's next wake-up
 
     async def cancel(self, job_ids: Sequence[str]) -> int:
         """Remove jobs that exist; missing ones (already run, never added) are fine."""
-        return await asyncio.to_thread(self._remove_all, list(job_ids))
-
-    def _remove_all(self, job_ids: list[str]) -> int:
-        removed = 0
-        for job_id in job_ids:
-            try:
-                self._scheduler.remove_job(job_id)
-                removed += 1
-            except JobLookupError:
-                continue
-        return removed
+        if not job_ids:
+            return 0
+        return await asyncio.to_thread(self._store.remove_jobs, list(job_ids))
 
     async def forget(self, contact: str) -> int:
         """Remove everything program-wide that names the contact: its jobs (jobs hash and
@@ -403,7 +482,7 @@ class ReminderScheduler:
             jobs.add(_text(member))
         removed = 0
         if jobs:
-            # What RedisJobStore.remove_job does, for every job at once; the leader's
+            # What CompactRedisJobStore.remove_jobs does, in the same MULTI; the leader's
             # scheduler keeps no copy (it reads the store on each wake-up).
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.hdel(self.keys.jobs, *jobs)
@@ -431,8 +510,15 @@ class ReminderScheduler:
 
     async def planned(self, job_id: str) -> datetime | None:
         """When a job will run, or None if there is no such job."""
-        job: Any = await asyncio.to_thread(self._scheduler.get_job, job_id)
+        job: Any = await asyncio.to_thread(self._store.lookup_job, job_id)
         return None if job is None else job.next_run_time
+
+    def _missed_task(self, job_id: str) -> None:
+        if self.on_missed is None:
+            return
+        task = asyncio.get_running_loop().create_task(self.on_missed(job_id))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _on_job_event(self, event: JobExecutionEvent) -> None:
         if event.code == EVENT_JOB_MISSED:
@@ -445,10 +531,9 @@ class ReminderScheduler:
                     "planned": event.scheduled_run_time.isoformat(),
                 },
             )
-            if self.on_missed is not None:
-                task = asyncio.get_running_loop().create_task(self.on_missed(event.job_id))
-                self._background.add(task)
-                task.add_done_callback(self._background.discard)
+            if self.on_missed is not None and self._loop is not None:
+                # Called on the scheduler's thread: the hook runs on the app's loop.
+                self._loop.call_soon_threadsafe(self._missed_task, event.job_id)
         else:
             log.error(
                 "reminder job failed",

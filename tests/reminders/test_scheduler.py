@@ -189,22 +189,25 @@ async def test_a_job_is_fired_before_it_leaves_the_store(
 ) -> None:
     """APScheduler removes a due job from the store before it runs; when jobs ran later as
     tasks, a leader killed in between lost them (a whole batch due together). The due entry
-    must exist before the removal, so a successor finds one or the other."""
+    must exist before the removal, so a successor finds one or the other. (A batch's jobs
+    leave the store together, through remove_jobs, once all of them are fired.)"""
     leader = Instance(prefix)
     instances.append(leader)
     await leader.scheduler.start()
     assert leader.scheduler.is_leader
     keys = ReminderKeys(prefix)
-    store = leader.scheduler._scheduler._jobstores["default"]
-    real_remove = store.remove_job
+    store = leader.scheduler.store
+    real_remove = store.remove_jobs
     fired_before_removal: dict[str, bool] = {}
 
-    def remove(job: str) -> None:
+    def remove(jobs: list[str]) -> int:
         entries = leader.sync.xrange(keys.due)
-        fired_before_removal[job] = job in {f[b"job"].decode() for _, f in entries}
-        real_remove(job)
+        fired = {f[b"job"].decode() for _, f in entries}
+        for job in jobs:
+            fired_before_removal[job] = job in fired
+        return real_remove(jobs)
 
-    store.remove_job = remove
+    store.remove_jobs = remove  # type: ignore[method-assign]
     now = utc_now()
     specs = [
         JobSpec(
@@ -220,6 +223,40 @@ async def test_a_job_is_fired_before_it_leaves_the_store(
     await eventually(lambda: _length_is(redis, keys, 20), 5)
     await eventually(lambda: _gone(leader, [s.job_id for s in specs]), 5)
     assert fired_before_removal == {s.job_id: True for s in specs}
+
+
+async def test_a_bulk_batch_due_together_fires_each_job_once_across_two_schedulers(
+    redis: Redis, prefix: str, instances: list[Instance]
+) -> None:
+    """600 jobs added in bulk, due at once, in batches of 50, processed by two schedulers at
+    the same time (a leader that has not yet seen its lease go, and its successor): each job
+    gives one due entry and leaves the store."""
+    first, second = Instance(prefix, batch_size=50), Instance(prefix, batch_size=50)
+    instances.extend([first, second])
+    await first.scheduler.start()
+    await second.scheduler.start()
+    assert first.scheduler.is_leader
+    second.scheduler._scheduler.resume()  # both process the store now
+    keys = ReminderKeys(prefix)
+    now = utc_now()
+    specs = [
+        JobSpec(
+            job_id("{c:" + f"{n:032x}" + "}", "a1", "3h"),
+            now - timedelta(seconds=1),
+            now + timedelta(hours=1),
+            timedelta(hours=1),
+        )
+        for n in range(600)
+    ]
+    await first.scheduler.schedule_many(specs)
+    second.scheduler._scheduler.wakeup()
+
+    async def store_empty() -> bool:
+        return int(await redis.zcard(keys.run_times)) == 0 and int(await redis.hlen(keys.jobs)) == 0
+
+    await eventually(store_empty, 20)
+    jobs = await due_jobs(redis, keys)
+    assert sorted(jobs) == sorted(s.job_id for s in specs)  # every one, none twice
 
 
 def spawn(prefix: str, key: bytes) -> subprocess.Popen[str]:
