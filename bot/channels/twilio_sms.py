@@ -209,6 +209,8 @@ class TwilioSms:
             return self._twiml([self.service.gettext(locale, TROUBLE)], message.sender)
         if not outcome.replies:
             after = []  # silence (after STOP) stays silence
+        if outcome.session is not None and outcome.session.status == "opted_out":
+            before = after = []  # STOP's confirmation alone, not texts held for later
         return self._twiml([*before, *outcome.replies, *after], message.sender)
 
     async def status(self, form: Mapping[str, str], now: datetime) -> None:

@@ -201,3 +201,13 @@ def test_the_fake_refuses_what_twilio_refuses_on_whatsapp(twilio: FakeTwilio) ->
     ok = create(To=to, From=wa_from, ContentSid=REMINDER_SID, ContentVariables='{"1": "x"}')
     assert ok.status_code == 201
     assert ok.json()["num_segments"] == "1"
+
+
+async def test_stop_outside_the_window_is_answered_with_its_confirmation_only(
+    app: FastAPI, client: httpx.AsyncClient, twilio: FakeTwilio, parent: str
+) -> None:
+    """A reminder held behind its template is not shown to a parent whose reply is STOP."""
+    await remind(app, twilio, f"whatsapp:{parent}")
+    replies = await whatsapp(client, parent, "STOP")
+    assert REMINDER not in replies
+    assert len(replies) == 1
