@@ -1,8 +1,9 @@
 """MY RECORD: the parent's list of who received or read their plan, texted back to them.
 
 The care-team audit log holds every disclosure (webhook deliveries and API or dashboard
-reads). Part 2 gives the parent the right to that list; this turns the log into a few short
-texts in their language: per organization and part, the latest day it was shared.
+reads) and every part the parent stopped for one organization by text (SHARING). Part 2
+gives the parent the right to that list; this turns the log into a few short texts in their
+language: per organization and part, the latest day it was shared, and the day it stopped.
 """
 
 from __future__ import annotations
@@ -25,32 +26,49 @@ RECORD_HEADER = N_("Who has seen your plan:")
 # Translators: {day} is a date like "Nov 3, 2026"; {who} an organization; {parts} plan parts.
 RECORD_ITEM = N_("{day}: {who} - {parts}")
 RECORD_NONE = N_("No one has seen your plan yet. Nothing is shared unless you say so.")
+# Translators: {day} is a date like "Nov 3, 2026"; {who} an organization; {parts} plan parts.
+RECORD_STOPPED = N_("{day}: you stopped sharing {parts} with {who}")
 
 # Audit actions that put plan answers in someone's hands, when they succeeded.
 _DISCLOSING = frozenset({"deliver", "read"})
+# The audit action of a part the parent stopped for one organization (routing.STOP_ACTION).
+_STOPPED = "stop"
 
 
 class Disclosure:
     """One organization's latest receipt of some parts of the plan."""
 
-    __slots__ = ("at", "organization", "sections")
+    __slots__ = ("at", "organization", "sections", "stopped")
 
-    def __init__(self, at: datetime, organization: str, sections: set[str]) -> None:
+    def __init__(
+        self, at: datetime, organization: str, sections: set[str], *, stopped: bool = False
+    ) -> None:
         self.at = at
         self.organization = organization
         self.sections = sections
+        self.stopped = stopped  # the parent stopped these parts for this organization
 
 
 def disclosures(
     entries: Iterable[tuple[datetime, str, str, str, str]], section_ids: Sequence[str]
 ) -> list[Disclosure]:
-    """(at, organization, action, what, result) audit rows -> disclosures, newest first.
+    """(at, organization, action, what, result) audit rows -> disclosures and the parent's
+    stops (`stopped`), newest first.
 
     A row discloses when it is a delivery or read that succeeded (2xx) and names sections
     the way the log does: "recovery v2", "plan.json: basic_needs v1, health v3".
     """
     latest: dict[str, Disclosure] = {}
+    stops: dict[tuple[str, datetime], Disclosure] = {}
     for at, organization, action, what, result in entries:
+        if action == _STOPPED:
+            named = {s for s in section_ids if re.fullmatch(rf"{re.escape(s)}(?: v\d+)?", what)}
+            if named:
+                stop = stops.setdefault(
+                    (organization, at), Disclosure(at, organization, set(), stopped=True)
+                )
+                stop.sections |= named
+            continue
         if action not in _DISCLOSING or not result.startswith("2"):
             continue
         named = {s for s in section_ids if re.search(rf"\b{re.escape(s)} v\d", what)}
@@ -62,7 +80,7 @@ def disclosures(
         else:
             have.at = max(have.at, at)
             have.sections |= named
-    return sorted(latest.values(), key=lambda d: d.at, reverse=True)
+    return sorted([*latest.values(), *stops.values()], key=lambda d: d.at, reverse=True)
 
 
 def record_texts(
@@ -86,14 +104,15 @@ def record_texts(
             return catalogs.gettext(locale, PART_NUMBER).format(number=numbered[section])
         return catalogs.gettext(locale, titles[section])
 
-    if not found:
-        return [catalogs.gettext(locale, RECORD_NONE)]
-    lines = [catalogs.gettext(locale, RECORD_HEADER)]
+    if all(item.stopped for item in found):
+        lines = [catalogs.gettext(locale, RECORD_NONE)]
+    else:
+        lines = [catalogs.gettext(locale, RECORD_HEADER)]
     for item in found:
         day = local_today(item.at, session.timezone, default_timezone)
         parts = ", ".join(title(s) for s in titles if s in item.sections)
         lines.append(
-            catalogs.gettext(locale, RECORD_ITEM).format(
+            catalogs.gettext(locale, RECORD_STOPPED if item.stopped else RECORD_ITEM).format(
                 day=catalogs.format_date(locale, day),
                 who=organizations.get(item.organization, item.organization),
                 parts=parts,

@@ -113,7 +113,7 @@ class AuditEntry:
     at: datetime
     actor: str
     organization: str
-    action: str  # deliver | withhold | supersede | park | retry | read | deny
+    action: str  # deliver | withhold | supersede | park | retry | read | deny | stop
     what: str  # "recovery v2", "plan.crisis", "plan.json: basic_needs v1, health v3"
     result: str  # "200", "503", "ConnectError", "no consent", ...
     webhook_id: str | None = None

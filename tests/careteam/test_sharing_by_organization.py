@@ -15,6 +15,7 @@ from bot.careteam.directory import Directory, load_directory
 from bot.careteam.directory.model import team_view
 from bot.careteam.payload import plan_id_of
 from bot.careteam.records import CareRecords
+from bot.disclosures import disclosures
 from bot.engine.events import SharingWithheld
 from bot.flows import build_engine
 from bot.store.redis_store import RedisConversationStore
@@ -91,6 +92,11 @@ async def test_one_part_stops_for_one_organization_and_the_others_still_receive(
     assert state.withheld == {"basic_needs": ("laramie",)}
     gone = [r for r in state.records if r.revoked_at is not None]
     assert {(r.section, r.organizations) for r in gone} == {("basic_needs", ("laramie",))}
+    # The disclosure log keeps the stop, so MY RECORD names it beside what went.
+    log = await records.audit_log(contact_of(p))
+    rows = [(e.at, e.organization, e.action, e.what, e.result) for e in log]
+    stops = [d for d in disclosures(rows, ["basic_needs", "health"]) if d.stopped]
+    assert [(d.organization, d.sections) for d in stops] == [("laramie", {"basic_needs"})]
     later = p.now + timedelta(minutes=1)
     basic = consented_recipients("basic_needs", state, directory, later)
     assert {e.id for e in basic.endpoints} == {"hope_ehr"}

@@ -60,3 +60,36 @@ def test_without_a_zone_the_list_uses_the_programs_zone_not_utc() -> None:
     joined = "\n".join(texts)
     assert "November 2" in joined
     assert "November 3" not in joined
+
+
+def test_a_part_stopped_for_one_organization_shows_with_its_day() -> None:
+    """SHARING -> stop Basic needs for Laramie: MY RECORD names the stop beside what went."""
+    catalogs = Catalogs(("en", "es", "pt_BR"))
+    rows = [
+        (AT, "laramie", "deliver", "basic_needs v1", "200"),
+        (AT + timedelta(days=2), "laramie", "stop", "basic_needs", "stopped by the parent"),
+    ]
+    found = disclosures(rows, SECTIONS)
+    assert [(d.organization, d.sections, d.stopped) for d in found] == [
+        ("laramie", {"basic_needs"}, True),
+        ("laramie", {"basic_needs"}, False),
+    ]
+    texts = record_texts(found, Session(timezone="UTC"), catalogs, TITLES, ORGS)
+    assert (
+        "November 5, 2026: you stopped sharing Basic needs with Laramie Family Services"
+        in (texts[0])
+    )
+    assert "November 3, 2026: Laramie Family Services - Basic needs" in texts[0]
+    for locale, words in (("es", "dejaste de compartir"), ("pt_BR", "parou de compartilhar")):
+        local = record_texts(found, Session(locale=locale, timezone="UTC"), catalogs, TITLES, ORGS)
+        assert words in "\n".join(local)
+
+
+def test_only_a_stop_says_nothing_was_seen_and_names_the_stop() -> None:
+    rows = [(AT, "hope", "stop", "health", "stopped by the parent")]
+    texts = record_texts(
+        disclosures(rows, SECTIONS), Session(timezone="UTC"), Catalogs(("en",)), TITLES, ORGS
+    )
+    joined = "\n".join(texts)
+    assert joined.startswith("No one has seen your plan yet.")
+    assert "you stopped sharing Health for you with Hartford Hope" in joined

@@ -47,7 +47,7 @@ from bot.careteam.payload import (
     snapshot_from_event,
     webhook_id,
 )
-from bot.careteam.records import CareRecords, Job
+from bot.careteam.records import AuditEntry, CareRecords, Job
 from bot.engine.events import (
     AnswerChanged,
     CantReach,
@@ -70,6 +70,8 @@ from bot.store.outbox import OutboxEntry
 from bot.store.redis_store import RedisConversationStore
 
 log = logging.getLogger("bot.careteam.delivery")
+# The audit action of a part the parent stopped for one organization (SHARING).
+STOP_ACTION = "stop"
 
 # A text the parent asked for (MY RECORD, MY PLAN): (address, the events) -> anything. Sent
 # from here, after the commit, never inside the webhook's deadline.
@@ -176,6 +178,16 @@ class EventRouter:
         state = withhold(previous, section, event.organization, at=at, source=entry.entry_id)
         if state is not None:
             await self._append(entry.contact, state)
+            # The disclosure log (and so MY RECORD) keeps the parent's stop beside what went.
+            stop = AuditEntry(
+                at=at,
+                actor="parent",
+                organization=event.organization,
+                action=STOP_ACTION,
+                what=section,
+                result="stopped by the parent",
+            )
+            await self._records.audit(entry.contact, stop)
 
     async def _on_consent(self, entry: OutboxEntry, event: ConsentChanged, at: datetime) -> None:
         previous = await self._records.latest_consent(entry.contact)
