@@ -5,7 +5,7 @@ way" (SMS only where the parent said SMS OK)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import httpx
@@ -15,11 +15,16 @@ from fastapi import FastAPI
 from bot.channels.outbound import CannotReach, ChannelRouter
 from bot.engine.events import Event
 from bot.engine.session import Session
+from bot.reminders.scheduler import Firer
+from bot.reminders.store import Appointment
 from bot.reminders.wiring import Reminders
+from bot.store.client import client_for_url
 from tests.clock import NOW, MovableClock
 from tests.fakes.twilio_server import FakeTwilio, SentMessage
+from tests.waiting import eventually
 from tests.web.conftest import (
     FROM_NUMBER,
+    REDIS_URL,
     KeySpace,
     make_settings,
     new_phone,
@@ -211,3 +216,34 @@ async def test_stop_outside_the_window_is_answered_with_its_confirmation_only(
     replies = await whatsapp(client, parent, "STOP")
     assert REMINDER not in replies
     assert len(replies) == 1
+
+
+async def test_a_scheduled_reminder_coming_due_goes_as_the_template(
+    app: FastAPI, twilio: FakeTwilio, parent: str, clock: MovableClock
+) -> None:
+    """An appointment's day-before reminder, fired by the scheduler's own job and sent by
+    the app's dispatcher, reaches a WhatsApp parent outside the window as the template."""
+    reminders = app.state.reminders
+    assert isinstance(reminders, Reminders)
+    address = f"whatsapp:{parent}"
+    contact = store_of(app).keys_for(address).contact
+    day = (NOW + timedelta(days=5)).date()
+    specs = await reminders.planner.add(
+        Appointment(id="a1", contact=contact, kind="treatment", day=day, at=time(14, 0))
+    )
+    due = next(s for s in specs if s.job_id.endswith(":day_before"))
+    clock.at = due.send_at
+    redis = client_for_url(REDIS_URL)  # what the scheduler's job does, on its own client
+    try:
+        firer = Firer(redis, reminders.planner.store.keys)
+        assert await firer.fire(due.job_id, due.occurrence.isoformat(), due.send_at.isoformat())
+    finally:
+        await redis.aclose()
+
+    async def sent() -> bool:
+        return any(m.to == address for m in twilio.messages)
+
+    await eventually(sent, what="the reminder sent by the dispatcher")
+    [message] = [m for m in twilio.messages if m.to == address]
+    assert message.content_sid == REMINDER_SID
+    assert message.body is None
