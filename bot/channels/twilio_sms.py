@@ -106,6 +106,21 @@ def _signed_forms(url: str) -> tuple[str, str]:
     return remove_port(parsed), add_port(parsed)
 
 
+# Twilio's limit for one message body, WhatsApp included.
+MAX_BODY = 1600
+
+
+def join_for_whatsapp(replies: list[str]) -> list[str]:
+    """Replies joined by blank lines into as few messages as fit MAX_BODY, in order."""
+    joined: list[str] = []
+    for reply in replies:
+        if joined and len(joined[-1]) + 2 + len(reply) <= MAX_BODY:
+            joined[-1] = f"{joined[-1]}\n\n{reply}"
+        else:
+            joined.append(reply)
+    return joined
+
+
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
 
 
@@ -142,9 +157,11 @@ class TwilioSms:
         self.chat_links = chat_links  # CHAT: a private link to the web chat on this plan
 
     def _twiml(self, replies: list[str], sender: str = "") -> str:
-        # WhatsApp costs no segments: its texts keep every accent.
-        fold = self.plain and not is_whatsapp(sender)
-        return twiml([plain_letters(r) for r in replies] if fold else replies)
+        # WhatsApp costs no segments: its texts keep every accent, and what SMS splits goes
+        # as one message (several may arrive out of order there).
+        if is_whatsapp(sender):
+            return twiml(join_for_whatsapp(replies))
+        return twiml([plain_letters(r) for r in replies] if self.plain else replies)
 
     def verify(self, path: str, query: str, form: Mapping[str, str], signature: str | None) -> None:
         """Raise BadSignature (logged and counted) unless Twilio signed this request."""
