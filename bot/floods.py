@@ -176,4 +176,6 @@ class FloodGuard:
                 "handoffs", client, self.limits.window_s, now.timestamp()
             )
             if asked.over(self.limits.handoffs_per_client):
-                await self.pages.first(keys.contact, HANDOFF_EVENT)  # takes the page's slot
+                for event in events:  # takes each request's page slot
+                    if isinstance(event, HandoffRequested):
+                        await self.pages.first(keys.contact, HANDOFF_EVENT, event.reason)

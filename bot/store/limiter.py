@@ -89,16 +89,19 @@ class Limiter:
 
 
 class PageGate:
-    """On-call is paged once per parent and kind of alert (crisis, handoff) per window: the
-    delivery router asks before it makes the alert's jobs; the flood guard takes the slot
-    itself for a handoff request over its client's limit, so that one is not paged."""
+    """On-call is paged once per parent, kind of alert (crisis, handoff) and reason per
+    window: the delivery router asks before it makes the alert's jobs; the flood guard takes
+    the slot itself for a handoff request over its client's limit, so that one is not paged.
+    The reason keeps each promise: a RIDE after a TALK (or a suicide text after a relapse
+    one) is a new request the bot said the team would hear of, never swallowed."""
 
     def __init__(self, limiter: Limiter, window_s: float) -> None:
         self._limiter = limiter
         self.window_s = window_s
 
-    async def first(self, contact: str, kind: str) -> bool:
-        """True for the first alert of this kind for this parent in the window."""
+    async def first(self, contact: str, kind: str, reason: str = "") -> bool:
+        """True for the first alert of this kind and reason for this parent in the window."""
         if self.window_s <= 0:
             return True
-        return await self._limiter.once("page", f"{contact}|{kind}", self.window_s)
+        key = f"{contact}|{kind}|{reason}" if reason else f"{contact}|{kind}"
+        return await self._limiter.once("page", key, self.window_s)

@@ -474,12 +474,12 @@ async def test_a_yes_to_a_private_check_in_reaches_on_call_without_the_answers_b
 async def test_on_call_is_paged_once_per_parent_per_window(
     parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
 ) -> None:
-    """TALK three times and crisis words twice in a few minutes: one handoff page and one
+    """TALK three times and suicide words twice in a few minutes: one handoff page and one
     crisis page for this parent; another parent is paged for their own request. With the
     window off (0), every request pages."""
     p, other = parent(), parent()
     await p.finish_plan(share())
-    for text in ("talk", "talk", "I want to die", "talk", "overdose"):
+    for text in ("talk", "talk", "I want to die", "talk", "i want to kill myself"):
         await p.say(text)
     await other.finish_plan(share())
     await other.say("talk")
@@ -622,3 +622,32 @@ async def test_consent_ends_with_the_parents_own_day(
     assert record.ends_at == end_of_day(record.expires_on, ZoneInfo("America/New_York"))
     assert record.active(record.ends_at - timedelta(seconds=1))
     assert not record.active(record.ends_at)
+
+
+async def test_a_new_request_or_crisis_kind_pages_within_the_window(
+    parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
+) -> None:
+    """The page limit is per request: TALK, then RIDE and R to a reminder, each promised
+    "we'll let your team know", page on-call with the default window; a second TALK does
+    not. Suicide words, then an overdose: both crisis kinds page."""
+    p = parent()
+    await p.finish_plan(share())
+    await p.say("talk")
+    for reply in ("ride", "r"):
+
+        def remind(session: Session) -> tuple[Session, list[str], list[Any]]:
+            when = p.now + timedelta(days=1)
+            return p.engine.note_reminder(session, "appt-1", "visit", when, p.now), [], []
+
+        await p.store.transact(p.address, None, remind)
+        await p.say(reply)
+    await p.say("talk")
+    await p.say("i want to die")
+    await p.say("my boyfriend overdosed")
+    await drain(make_worker())
+
+    alerts = [r.body for r in receiver.processed() if r.body["type"] != "plan.section.completed"]
+    handoffs = sorted(b["reason"] for b in alerts if b["type"] == "plan.handoff_requested")
+    assert handoffs == ["parent_asked", "reschedule", "ride"]
+    crises = sorted(b["kind"] for b in alerts if b["type"] == "plan.crisis")
+    assert crises == ["emergency", "suicide"]

@@ -193,5 +193,9 @@ async def test_person_requests_past_a_clients_limit_are_not_paged(
     for address in addresses:
         await guard.after(address, Session(), list(asked), clock(), "203.0.113.9")
     contacts = [store.keys_for(a).contact for a in addresses]  # type: ignore[attr-defined]
-    assert [await pages.first(c, HANDOFF_EVENT) for c in contacts] == [True, False, False]
+    assert [await pages.first(c, HANDOFF_EVENT, "parent_asked") for c in contacts] == [
+        True,
+        False,
+        False,
+    ]
     await redis.aclose()

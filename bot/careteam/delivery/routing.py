@@ -312,11 +312,13 @@ class EventRouter:
         self, entry: OutboxEntry, kind: str, detail: Mapping[str, Any], at: datetime
     ) -> None:
         """An alert to the on-call role, whatever the section consent: name and phone only.
-        A crisis or handoff alert pages once per parent per window (PageGate)."""
+        A crisis or handoff alert pages once per parent, crisis kind or handoff reason, per
+        window (PageGate): a RIDE after a TALK is a new promise and pages."""
+        reason = str(detail.get("reason") or detail.get("kind") or "")
         if (
             kind in (CRISIS_EVENT, HANDOFF_EVENT)
             and self._pages is not None
-            and not await self._pages.first(entry.contact, kind)
+            and not await self._pages.first(entry.contact, kind, reason)
         ):
             log.info("on-call already paged for this parent (%s)", kind)
             return
