@@ -579,6 +579,17 @@ async def test_a_receiver_outage_shows_in_the_metrics_and_the_log(
     assert value("safestart_careteam_deliveries_parked") == 0
 
 
+async def reply_to_a_reminder(p: Parent, reply: str) -> None:
+    """A visit reminder waits (sent now, for tomorrow); the parent answers it."""
+
+    def remind(session: Session) -> tuple[Session, list[str], list[Any]]:
+        when = p.now + timedelta(days=1)
+        return p.engine.note_reminder(session, "appt-1", "visit", when, p.now), [], []
+
+    await p.store.transact(p.address, None, remind)
+    await p.say(reply)
+
+
 async def test_a_ride_or_reschedule_reply_reaches_on_call_with_the_request_only(
     parent: ParentFactory, make_worker: WorkerFactory, receiver: Receiver
 ) -> None:
@@ -588,13 +599,7 @@ async def test_a_ride_or_reschedule_reply_reaches_on_call_with_the_request_only(
     p = parent()
     await p.finish_plan(share())
     for reply in ("ride", "r"):
-
-        def remind(session: Session) -> tuple[Session, list[str], list[Any]]:
-            when = p.now + timedelta(days=1)
-            return p.engine.note_reminder(session, "appt-1", "visit", when, p.now), [], []
-
-        await p.store.transact(p.address, None, remind)
-        await p.say(reply)
+        await reply_to_a_reminder(p, reply)
     await drain(make_worker(page_once_s=0))
 
     alerts = [r for r in receiver.processed() if r.body["type"] == "plan.handoff_requested"]
@@ -634,13 +639,7 @@ async def test_a_new_request_or_crisis_kind_pages_within_the_window(
     await p.finish_plan(share())
     await p.say("talk")
     for reply in ("ride", "r"):
-
-        def remind(session: Session) -> tuple[Session, list[str], list[Any]]:
-            when = p.now + timedelta(days=1)
-            return p.engine.note_reminder(session, "appt-1", "visit", when, p.now), [], []
-
-        await p.store.transact(p.address, None, remind)
-        await p.say(reply)
+        await reply_to_a_reminder(p, reply)
     await p.say("talk")
     await p.say("i want to die")
     await p.say("my boyfriend overdosed")
