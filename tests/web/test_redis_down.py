@@ -44,7 +44,9 @@ def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
 @pytest.fixture
 async def flaky_app(private_redis: PrivateRedis, tmp_path: Path) -> AsyncIterator[FastAPI]:
     # Its own redis-server: nothing shared, so no key prefix is needed here.
-    application = create_app(make_settings(tmp_path, redis_url=private_redis.url))
+    application = create_app(
+        make_settings(tmp_path, redis_url=private_redis.url), freeze_heap=False
+    )
     async with application.router.lifespan_context(application):
         yield application
 
@@ -236,7 +238,9 @@ async def test_the_app_starts_while_redis_is_down_and_recovers(
     """Redis away at start: the app starts, /healthz is 503, a text gets "try later"; Redis back:
     healthy, texts are answered, and the care-team worker creates its consumer group."""
     private_redis.stop()  # its port stays reserved for the restart below
-    application = create_app(make_settings(tmp_path, redis_url=private_redis.url))
+    application = create_app(
+        make_settings(tmp_path, redis_url=private_redis.url), freeze_heap=False
+    )
     async with application.router.lifespan_context(application):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
