@@ -39,11 +39,18 @@ _ID_LABEL = b"safe-start/contact-id/v1"
 def json_bytes(value: Any) -> bytes:
     """Compact UTF-8 JSON, as json.dumps(separators=(",", ":"), ensure_ascii=False) writes it:
     orjson (a session in 2 us, json takes 40), json for what orjson refuses (integers past
-    64 bits, keys that are not strings, which json writes as strings)."""
+    64 bits, keys that are not strings, which json writes as strings). orjson would read
+    such an integer back as a float, so json's text starts with a space: JSON allows it, and
+    `json_value` then reads it with json."""
     try:
         return orjson.dumps(value)
     except TypeError:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return b" " + json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def json_value(text: bytes) -> Any:
+    """What json_bytes wrote (or json.dumps, before it)."""
+    return json.loads(text) if text[:1] == b" " else orjson.loads(text)
 
 
 def _derive(master: bytes, label: bytes) -> bytes:
@@ -99,7 +106,7 @@ class Cipher:
         return self.encrypt(pack(plain), aad)
 
     def decrypt_json(self, blob: bytes, aad: str) -> Any:
-        return orjson.loads(unpack(self.decrypt(blob, aad)))
+        return json_value(unpack(self.decrypt(blob, aad)))
 
 
 def new_key_text() -> str:

@@ -195,3 +195,10 @@ def test_values_are_written_as_json_dumps_writes_them(value: Any) -> None:
     read back, the value is what json.dumps would have stored (int keys become text)."""
     expected = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
     assert json.loads(json_bytes(value)) == json.loads(expected)
+
+
+def test_an_integer_past_64_bits_comes_back_as_the_same_integer() -> None:
+    """orjson refuses to write it and would read it as a float: json writes and reads it."""
+    cipher = Cipher(KEY)
+    for value in (-(2**63) - 1, 2**64, {"n": [2**70, 1], "k": "é"}):
+        assert cipher.decrypt_json(cipher.encrypt_json(value, "k"), "k") == value
