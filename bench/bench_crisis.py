@@ -4,7 +4,8 @@ Recall: texts labelled with a concern (emergency, baby, suicide, violence, relap
 with that same concern. False alarms: ordinary texts flagged with any concern. Figures for
 the whole set, for its crc32 fifth, and for the separate held-out set
 (tests/corpora/crisis_heldout/, written apart and never read to tune phrase lists), and the
-second held-out round (tests/corpora/crisis_heldout2/, written before round 2's changes).
+second and third held-out rounds (tests/corpora/crisis_heldout2/ and crisis_heldout3/, each
+written before that round's changes).
 Run: .venv/bin/python bench/bench_crisis.py [--misses] [--held-out-misses] [--held-out2-misses]
 (--held-out*-misses print a held-out set's misses: only to report, then move them over.)
 """
@@ -20,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.engine.crisis import load_detector  # noqa: E402
 from bot.i18n import LOCALES_DIR  # noqa: E402
-from tests.crisis_corpus import HELD_OUT2_DIR, HELD_OUT_DIR, load_corpus, score  # noqa: E402
+from tests.crisis_corpus import HELD_OUT2_DIR, HELD_OUT3_DIR, HELD_OUT_DIR, load_corpus, score  # noqa: E402
 
 LOCALES = tuple(
     a for a in ("en", "es", "pt_BR") if (ROOT / "tests/corpora/crisis" / f"{a}.yaml").exists()
@@ -43,6 +44,7 @@ def main(argv: list[str]) -> None:
             ("HELD-OUT 2", round2),
             ("HELD-OUT 2, looked-at half", [e for e in round2 if not e.blind]),
             ("HELD-OUT 2, blind half", [e for e in round2 if e.blind]),
+            ("HELD-OUT 3", load_corpus(locale, HELD_OUT3_DIR)),
         ):
             s = score(detector, part)
             print(

@@ -22,6 +22,8 @@ CORPUS_DIR = Path(__file__).resolve().parent / "corpora" / "crisis"
 HELD_OUT_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout"
 # Round 2, written before round 2's changes to the detector: the honest figure for that round.
 HELD_OUT2_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout2"
+# Round 3, written after round 2's changes landed and before any further change.
+HELD_OUT3_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout3"
 
 
 @dataclass(frozen=True, slots=True)
