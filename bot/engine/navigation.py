@@ -47,12 +47,73 @@ def _enter(flow: Flow, step_id: str, lookup: Lookup) -> str:
     return END
 
 
+# Routes already walked, keyed by flow, start and everything the walk reads (see _route_key).
+# Flows are immutable once loaded, so a route depends only on that key; the cache is a
+# memo with no effect on results (tests/engine/test_navigation_cache.py checks it).
+_ROUTES: dict[tuple[Any, ...], tuple[str, ...]] = {}
+_ROUTES_CAP = 4096
+# Per flow (by identity): the (flow id, step id) answers its conditions read. Holding the
+# flow keeps its id() from being reused while routes keyed by it are in _ROUTES.
+_REFS: dict[int, tuple[Flow, tuple[tuple[str, str], ...]]] = {}
+
+
+def _refs(flow: Flow) -> tuple[tuple[str, str], ...]:
+    known = _REFS.get(id(flow))
+    if known is not None and known[0] is flow:
+        return known[1]
+    if len(_REFS) >= 512:  # flows loaded again and again (tests): start over
+        _REFS.clear()
+        _ROUTES.clear()
+    refs: dict[tuple[str, str], None] = {}
+    for step in flow.steps:
+        conditions = [step.when] + [branch.condition for branch in step.next]
+        for condition in conditions:
+            for ref in condition.refs if condition is not None else ():
+                flow_id, _, step_id = ref.rpartition(".")
+                refs[(flow_id or flow.id, step_id)] = None
+    _REFS[id(flow)] = (flow, tuple(refs))
+    return tuple(refs)
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for an answer value that tells apart what conditions tell apart."""
+    if isinstance(value, list | tuple):
+        return ("list", tuple(_frozen(item) for item in value))
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((str(k), _frozen(v)) for k, v in value.items())))
+    return (type(value), value)
+
+
+def _route_key(flow: Flow, plan: Plan, after_step: str | None) -> tuple[Any, ...]:
+    answers = plan.answers
+    read: list[Any] = []
+    for flow_id, step_id in _refs(flow):
+        got = answers.get(flow_id)
+        if got is not None and step_id in got:
+            read.append(_frozen(got[step_id]))
+        else:
+            read.append(None)  # absent: distinct from any _frozen(...) pair
+    own = answers.get(flow.id, {})
+    return (id(flow), after_step, frozenset(own), tuple(read))
+
+
 def path(flow: Flow, plan: Plan, after_step: str | None = None) -> list[str]:
     """The steps on the parent's route through the flow so far, in order, answered or not.
 
     With after_step (a step on the route), the walk starts just after it: conditions only
     read earlier answers, so nothing before it can change where the route goes next.
     """
+    key = _route_key(flow, plan, after_step)
+    route = _ROUTES.get(key)
+    if route is None:
+        if len(_ROUTES) >= _ROUTES_CAP:
+            _ROUTES.clear()
+        route = _ROUTES[key] = tuple(walk(flow, plan, after_step))
+    return list(route)
+
+
+def walk(flow: Flow, plan: Plan, after_step: str | None = None) -> list[str]:
+    """path() without the memo: the walk itself."""
     lookup = lookup_for(plan, flow)
     route: list[str] = []
     start = flow.steps[0].id if after_step is None else after(flow, after_step, lookup)
