@@ -170,8 +170,10 @@ _SPACES = re.compile(r"\s+")
 
 def fold(text: str) -> str:
     """Upper-case, strip accents and punctuation, collapse spaces: 'Stop!!' -> 'STOP'."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = text
+    if not text.isascii():  # ASCII has nothing to decompose: most texts skip this
+        decomposed = unicodedata.normalize("NFKD", text)
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     plain = plain.replace("\u2019", "").replace("'", "")
     return _SPACES.sub(" ", _PUNCT.sub(" ", plain)).strip().upper()
 

@@ -173,9 +173,9 @@ class Engine:
             # One text per turn where it fits. Crisis numbers keep a text of their own.
             turn.replies = join_turn(turn.replies)
         turn.replies += turn.apart
-        turn.session.last_seen = now.isoformat()
+        turn.session.last_seen = stamp = now.isoformat()
         if not any(isinstance(e, ErasureRequested) for e in turn.events):
-            _remember(session, turn, text)
+            _remember(session, turn, text, stamp)
         return StepResult(turn.session, turn.replies, turn.events)
 
     def _voice(self, session: Session) -> Voice:
@@ -1501,10 +1501,10 @@ def _topic(session: Session) -> str:
     return session.flow or TOPIC_PLAN
 
 
-def _remember(before: Session, turn: _Turn, text: str) -> None:
+def _remember(before: Session, turn: _Turn, text: str, at: str) -> None:
     """Keep the last few texts both ways, for a team member taking over the conversation,
     each with what it is about (so the inbox shows only what consent covers)."""
-    after, at = turn.session, turn.now.isoformat()
+    after = turn.session
     topic = next((t for t in (_topic(before), _topic(after)) if t != TOPIC_PERSON), TOPIC_PERSON)
     # A text to a person: a request for one, or words while a member has the conversation.
     claimed = before.handoff_claim is not None and after.handoff_claim is not None

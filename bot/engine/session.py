@@ -202,7 +202,8 @@ class Session:
             self.plan.copy(),
             dict(self.reminder) if self.reminder else None,
             dict(self.handoff_claim) if self.handoff_claim else None,
-            [list(item) for item in self.history],
+            # Entries are never changed in place (appended, and the oldest dropped).
+            list(self.history),
             dict(self.listing) if self.listing else None,
             dict(self.detour) if self.detour else None,
         )
