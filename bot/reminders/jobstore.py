@@ -158,7 +158,7 @@ class CompactRedisJobStore(BaseJobStore):  # type: ignore[misc]
         *,
         jobs_key: str,
         run_times_key: str,
-        batch_size: int = 500,
+        batch_size: int = 100,
     ) -> None:
         super().__init__()
         if batch_size < 1:

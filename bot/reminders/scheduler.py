@@ -319,7 +319,7 @@ class ReminderScheduler:
         on_elected: LeaderHook | None = None,
         on_demoted: LeaderHook | None = None,
         on_missed: MissedHook | None = None,
-        batch_size: int = 500,
+        batch_size: int = 100,
     ) -> None:
         if renew_every * 2 >= lease_ttl:
             raise ValueError("renew at least twice per lease ttl")
