@@ -109,6 +109,16 @@ def sms(server: UvicornThread, phone: str, body: str) -> list[str]:
     return twiml_messages(response.text)
 
 
+def texted_link(server: UvicornThread, phone: str) -> str:
+    """A parent who agreed to texts sends CHAT: the path of the private link texted back."""
+    sms(server, phone, "Hi")
+    sms(server, phone, "yes")
+    [reply] = sms(server, phone, "CHAT")
+    found = re.search(re.escape(PUBLIC_BASE_URL) + r"(/chat/open/\S+)", reply)
+    assert found is not None, reply
+    return found.group(1)
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 320, "height": 640})
@@ -139,13 +149,7 @@ def test_the_texted_link_continues_the_plan_and_reaches_the_care_team(
 
     runtime.service.add_hook(watch)
     phone = new_phone()
-    sms(server, phone, "Hi")
-    sms(server, phone, "yes")
-    [reply] = sms(server, phone, "CHAT")
-    found = re.search(re.escape(PUBLIC_BASE_URL) + r"(/chat/open/\S+)", reply)
-    assert found is not None, reply
-
-    page.goto(server.base_url + found.group(1))
+    page.goto(server.base_url + texted_link(server, phone))
     assert page.url == f"{server.base_url}/chat"
     expect(page.locator("#intro")).to_contain_text("continues the plan you started by text")
     expect(page.locator("#log")).to_have_attribute("aria-live", "polite")
@@ -207,12 +211,7 @@ def test_the_linked_chat_works_on_a_slow_phone_connection(
 ) -> None:
     """Chrome's 'Slow 3G' (400 ms round trips, 50 KB/s down): the page and its script load
     and a reply shows within the page's own 5 s timeouts; the page weighs a few KB."""
-    phone = new_phone()
-    sms(server, phone, "Hi")
-    sms(server, phone, "yes")
-    [reply] = sms(server, phone, "CHAT")
-    found = re.search(re.escape(PUBLIC_BASE_URL) + r"(/chat/open/\S+)", reply)
-    assert found is not None, reply
+    link = texted_link(server, new_phone())
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send(
@@ -226,7 +225,7 @@ def test_the_linked_chat_works_on_a_slow_phone_connection(
     )
     loaded: list[Response] = []
     page.on("response", lambda response: loaded.append(response))
-    page.goto(server.base_url + found.group(1))
+    page.goto(server.base_url + link)
     assert say(page, "MENU")
     files = [
         r
