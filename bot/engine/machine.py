@@ -160,6 +160,7 @@ class Engine:
         self.team: TeamView = team or NO_TEAM
         self.keywords = KeywordTable(translator)
         self.crisis = crisis or load_detector(CRISIS_DIR, translator.locales)
+        self._consents = [(f, s) for f in flows.flows.values() for s in f.steps if s.consent]
 
     # ---- entry point -------------------------------------------------------------------
 
@@ -613,7 +614,7 @@ class Engine:
         return any(session.plan.has_answer(f.id, s.id) for f, s in self._consent_steps())
 
     def _consent_steps(self) -> list[tuple[Flow, Step]]:
-        return [(f, s) for f in self.flows.flows.values() for s in f.steps if s.consent]
+        return list(self._consents)  # flows never change once loaded
 
     def _show_sharing(self, turn: _Turn) -> None:
         """Who sees what, one numbered line per recipient; a number stops sharing with one."""

@@ -75,26 +75,29 @@ def _refs(flow: Flow) -> tuple[tuple[str, str], ...]:
     return tuple(refs)
 
 
+_SCALARS = frozenset({str, bool, int, float, type(None)})
+
+
 def _frozen(value: Any) -> Any:
     """A hashable stand-in for an answer value that tells apart what conditions tell apart."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return (kind, value)
     if isinstance(value, list | tuple):
         return ("list", tuple(_frozen(item) for item in value))
     if isinstance(value, dict):
         return ("dict", tuple(sorted((str(k), _frozen(v)) for k, v in value.items())))
-    return (type(value), value)
+    return (kind, value)
 
 
 def _route_key(flow: Flow, plan: Plan, after_step: str | None) -> tuple[Any, ...]:
     answers = plan.answers
-    read: list[Any] = []
-    for flow_id, step_id in _refs(flow):
-        got = answers.get(flow_id)
-        if got is not None and step_id in got:
-            read.append(_frozen(got[step_id]))
-        else:
-            read.append(None)  # absent: distinct from any _frozen(...) pair
-    own = answers.get(flow.id, {})
-    return (id(flow), after_step, frozenset(own), tuple(read))
+    empty: dict[str, Any] = {}
+    read = tuple(
+        _frozen(got[step_id]) if step_id in (got := answers.get(flow_id, empty)) else None
+        for flow_id, step_id in _refs(flow)
+    )  # None (absent) is distinct from any _frozen(...) pair
+    return (id(flow), after_step, frozenset(answers.get(flow.id, empty)), read)
 
 
 def path(flow: Flow, plan: Plan, after_step: str | None = None) -> list[str]:
