@@ -83,17 +83,18 @@ class Plan:
 
     def copy(self) -> Plan:
         """A copy safe to change: containers are new, answer values are never changed in place."""
+        # Positional and with empty containers skipped: this runs on every message.
         return Plan(
-            answers={k: dict(v) for k, v in self.answers.items()},
-            skipped={k: list(v) for k, v in self.skipped.items()},
-            versions=dict(self.versions),
-            completed_at=dict(self.completed_at),
-            dirty=list(self.dirty),
-            prefs=dict(self.prefs),
-            needs={k: dict(v) for k, v in self.needs.items()},
-            saved=[dict(item) for item in self.saved],
-            flags=dict(self.flags),
-            enrolled_at=self.enrolled_at,
+            {k: v.copy() for k, v in self.answers.items()},
+            {k: v.copy() for k, v in self.skipped.items()} if self.skipped else {},
+            self.versions.copy(),
+            self.completed_at.copy(),
+            self.dirty.copy(),
+            self.prefs.copy(),
+            {k: v.copy() for k, v in self.needs.items()} if self.needs else {},
+            [item.copy() for item in self.saved] if self.saved else [],
+            self.flags.copy(),
+            self.enrolled_at,
         )
 
     def to_json(self) -> dict[str, JSON]:
