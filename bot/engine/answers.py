@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Any
 
 from bot.engine import parsing
@@ -44,10 +43,20 @@ def _prefer(step: Step, today: date) -> parsing.Prefer:
 
 def options_for(step: Step, labels: Sequence[str]) -> list[Option]:
     """The step's choices as the parser sees them: translated label plus the English one."""
-    return list(_options(step.choices, tuple(labels)))
+    key = (id(step.choices), tuple(labels))
+    known = _OPTIONS.get(key)
+    if known is None or known[0] is not step.choices:
+        if len(_OPTIONS) >= 1024:
+            _OPTIONS.clear()
+        known = _OPTIONS[key] = (step.choices, _options(step.choices, key[1]))
+    return list(known[1])
 
 
-@lru_cache(maxsize=1024)
+# By the choices' identity (held, so the id stays theirs) and labels: hashing the choice
+# models themselves on every message cost more than building the options.
+_OPTIONS: dict[tuple[int, tuple[str, ...]], tuple[tuple[Choice, ...], tuple[Option, ...]]] = {}
+
+
 def _options(choices: tuple[Choice, ...], labels: tuple[str, ...]) -> tuple[Option, ...]:
     return tuple(
         Option(

@@ -92,12 +92,15 @@ def _frozen(value: Any) -> Any:
 
 def _route_key(flow: Flow, plan: Plan, after_step: str | None) -> tuple[Any, ...]:
     answers = plan.answers
-    empty: dict[str, Any] = {}
-    read = tuple(
-        _frozen(got[step_id]) if step_id in (got := answers.get(flow_id, empty)) else None
-        for flow_id, step_id in _refs(flow)
-    )  # None (absent) is distinct from any _frozen(...) pair
-    return (id(flow), after_step, frozenset(answers.get(flow.id, empty)), read)
+    read: list[Any] = []
+    for flow_id, step_id in _refs(flow):
+        got = answers.get(flow_id)
+        # None (absent) is distinct from any _frozen(...) pair.
+        read.append(_frozen(got[step_id]) if got is not None and step_id in got else None)
+    own = answers.get(flow.id)
+    # The answered steps in the order answered: the same set in another order is only
+    # another entry, never a wrong one.
+    return (id(flow), after_step, tuple(own) if own else (), tuple(read))
 
 
 def path(flow: Flow, plan: Plan, after_step: str | None = None) -> list[str]:
