@@ -1034,6 +1034,9 @@ class Engine:
             return
         if reading.command is not None and self._command(turn, Match(reading.command, "")):
             return
+        if reading.failure == "ambiguous" and len(reading.guesses) > 1 and step.type == "choice":
+            self._ask_which(turn, step, reading.guesses)
+            return
         if reading.failure is not None or reading.command is not None:
             self._reprompt(turn, step, reading.failure or "not_understood")
             return
@@ -1092,6 +1095,16 @@ class Engine:
             self._prompt(turn)
         else:
             self._finish_flow(turn, flow)
+
+    def _ask_which(self, turn: _Turn, step: Step, guesses: tuple[str, ...]) -> None:
+        """ "Did you mean 2 (…) or 3 (…)?": the choices the reply fits, by number."""
+        turn.session.tries += 1
+        values = [c.value for c in step.choices]
+        named = [
+            f"{values.index(g) + 1} ({turn.voice.answer(step, g)})" for g in guesses if g in values
+        ]
+        joined = ", ".join(named[:-1]) + f" {turn.voice(m.OR)} " + named[-1]
+        turn.replies.append(turn.voice(m.DID_YOU_MEAN, choices=joined))
 
     def _reprompt(self, turn: _Turn, step: Step, reason: str) -> None:
         """Kind, escalating re-prompts: a hint, then an example, then a way out."""

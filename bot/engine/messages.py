@@ -36,6 +36,9 @@ NOT_STARTED = N_("Want to start your {plan}? Reply YES to begin.")
 
 HINT_PREFIX = N_("Sorry, I didn't get that.")
 EXAMPLE_PREFIX = N_("Let's try again.")
+# A reply that fits two or more choices equally: one short question, not "didn't get that".
+DID_YOU_MEAN = N_("Did you mean {choices}? Reply its number.")
+OR = N_("or")
 WAY_OUT_SKIP = N_("Reply SKIP to move on, or TALK to reach a person.")
 WAY_OUT_TALK = N_("Reply TALK to reach a person, or try once more.")
 

@@ -20,9 +20,10 @@ from text_to_num import alpha2digit
 class ParseFailed(ValueError):
     """The answer could not be read; `reason` is a short machine code the caller maps to a reply."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, candidates: tuple[str, ...] = ()) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.candidates = candidates  # "ambiguous": the choice values the reply fits equally
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,7 +488,7 @@ def _choice(norm: str, options: Sequence[Option]) -> str:
         )
     matches = _prefer_need(norm, matches, options)
     if len(matches) > 1:
-        raise ParseFailed("ambiguous")
+        raise ParseFailed("ambiguous", tuple(matches))
     if not matches:
         raise ParseFailed("not_understood")
     return matches[0]

@@ -36,6 +36,7 @@ class Reading:
     skip: bool = False
     command: Command | None = None
     failure: str | None = None
+    guesses: tuple[str, ...] = ()  # choices an unclear reply fits equally well
 
 
 def means_skip(text: str) -> bool:
@@ -72,4 +73,4 @@ def read_answer(
         near = keywords.near_command(fold(text), typos=True)
         if near is not None:
             return Reading(command=near)
-        return Reading(failure=failure.reason)
+        return Reading(failure=failure.reason, guesses=failure.candidates)

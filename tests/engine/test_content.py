@@ -50,6 +50,7 @@ FILL = {
     "year": 2026,
     "first": 12,
     "last": 14,
+    "choices": "2 (Yes, with the support they need) or 3 (Yes, without the support they need)",
 }
 # Words that judge or frighten (domain.md "Words to use"), and any hint that answers go to
 # child protective services or that this is a child-protection safety plan.

@@ -162,3 +162,34 @@ def test_every_state_of_a_whole_plan_answers_yes_a_number_skip_talk_and_menu(
                 assert shows_menu == (probe == "menu") or session.mode == "menu", where
         session = i18n_engine.step(session, text, now).session
         now += timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("locale", "flow", "step", "text", "asks", "fits", "stored"),
+    [
+        ("en", "birth", "baby_home", "baby", "Did you mean ", (1, 2), "hospital"),
+        ("es", "recovery", "household_use", "apoyo", "¿Quisiste decir ", (2, 3), "without_support"),
+        ("pt_BR", "birth", "baby_home", "está", "Você quis dizer ", (1, 2), "hospital"),
+    ],
+)
+def test_a_reply_that_fits_two_choices_gets_one_short_question(
+    i18n_engine: Engine,
+    locale: str,
+    flow: str,
+    step: str,
+    text: str,
+    asks: str,
+    fits: tuple[int, int],
+    stored: str,
+) -> None:
+    """Not "Sorry, I didn't get that": the choices it fits, by number, in one text; the
+    number then answers the question."""
+    session = at_step(flow, step, locale)
+    result = reply(i18n_engine, session, text)
+    [question] = result.replies
+    assert question.startswith(asks), question
+    assert f"{fits[0]} (" in question, question
+    assert f"{fits[1]} (" in question, question
+    assert step not in result.session.plan.answers.get(flow, {})
+    after = reply(i18n_engine, result.session, str(fits[1]))
+    assert after.session.plan.answers[flow][step] == stored
