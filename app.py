@@ -21,8 +21,6 @@ from redis.exceptions import RedisError
 from bot.careteam.delivery import DeliveryConfig
 from bot.careteam.directory import team_view
 from bot.careteam.records import CareRecords
-from bot.careteam.reports_api import router as reports_router
-from bot.careteam.wiring import router as careteam_router
 from bot.careteam.wiring import start_careteam, stop_careteam
 from bot.channels.chat_link import ChatLinks
 from bot.channels.outbound import build_sender
@@ -37,7 +35,6 @@ from bot.errors import StoreUnavailable
 from bot.floods import FloodGuard, FloodLimits
 from bot.flows import build_engine, resource_finder
 from bot.observability import ContactHasher, Metrics, setup_logging
-from bot.reminders import web as reminders_web
 from bot.reminders.wiring import ReminderConfig, start_reminders, stop_reminders
 from bot.resources import load_resource_directory
 from bot.service import Service
@@ -49,10 +46,21 @@ from bot.store.crypto import cipher_from_settings
 from bot.store.embedded import EmbeddedServer, connect_redis
 from bot.store.limiter import Limiter, PageGate
 from bot.store.redis_store import RedisConversationStore
-from bot.web import care, chat, install_error_handlers, ops, parent_plan, twilio
+from bot.web import (
+    care,
+    careteam_needs,
+    careteam_plans,
+    chat,
+    install_error_handlers,
+    ops,
+    parent_plan,
+    twilio,
+)
+from bot.web import reminders as reminders_web
 from bot.web.deps import Runtime, utc_now
 from bot.web.guards import BodyLimit, SecurityHeaders
 from bot.web.openapi import install_openapi
+from bot.web.reports import router as reports_router
 
 WEB_DIR = Path(__file__).resolve().parent / "bot" / "web"
 log = logging.getLogger("safestart.app")
@@ -273,7 +281,8 @@ def create_app(
     app.include_router(twilio.router)
     app.include_router(chat.router)
     app.include_router(ops.router)
-    app.include_router(careteam_router)
+    app.include_router(careteam_plans.router)  # GET plans, FHIR, under /api/v1
+    app.include_router(careteam_needs.router)  # PATCH needs
     app.include_router(reminders_web.router)
     app.include_router(reports_router)
     app.include_router(care.router)

@@ -9,6 +9,5 @@ report APIs, and erasure.
     delivery/       the worker: outbox in, consented jobs, signed posts out
     erasure.py      DELETE MY DATA: notices, cancelled jobs, every key erased
     reader.py, need_updates.py   plan reads and need changes, consent-checked and audited
-    api.py, needs_api.py, reports_api.py, deps.py   HTTP routes and their dependencies
     wiring.py       start/stop from app.py's lifespan; cli.py: `python -m bot careteam`
 """

@@ -1,5 +1,5 @@
-"""Start and stop the care-team service from app.py's lifespan; `router` is its HTTP API
-(plans and needs; the reports have their own router in reports_api.py)."""
+"""Start and stop the care-team service from app.py's lifespan. Its HTTP API lives in
+bot/web/ (careteam_plans.py, careteam_needs.py, reports.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import logging
 from contextlib import suppress
 from dataclasses import dataclass, replace
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from bot.careteam import api, needs_api
 from bot.careteam.delivery import DeliveryConfig, DeliveryWorker
 from bot.careteam.directory import Directory, load_directory
 from bot.careteam.erasure import Forget, forget_nothing
@@ -28,15 +27,10 @@ from bot.store.crypto import Cipher
 from bot.store.keys import OUTBOX_STREAM
 from bot.store.redis_store import RedisConversationStore
 
-__all__ = ["CareTeam", "router", "start_careteam", "stop_careteam"]
+__all__ = ["CareTeam", "start_careteam", "stop_careteam"]
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 3.0
-
-# The plan API (GET plans, FHIR) and the needs API (PATCH), under /api/v1.
-router = APIRouter()
-router.include_router(api.router)
-router.include_router(needs_api.router)
 
 
 @dataclass(slots=True)

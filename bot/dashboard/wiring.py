@@ -13,9 +13,9 @@ from typing import Any
 from argon2 import PasswordHasher
 from redis.asyncio import Redis
 
-from bot.careteam.api import PlanReader
 from bot.careteam.directory import Directory, Member, Principal
 from bot.careteam.payload import Names
+from bot.careteam.reader import PlanReader
 from bot.careteam.records import CareRecords
 from bot.careteam.wiring import CareTeam
 from bot.channels.outbound import Sender

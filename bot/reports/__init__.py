@@ -7,5 +7,5 @@
     chart.py     PURE: the funnel as accessible SVG text
     collect.py   the I/O edge: every plan from the store (and appointments) -> PlanFacts
 
-The HTTP routes are bot/careteam/reports_api.py (operators only).
+The HTTP routes are bot/web/reports.py (operators only).
 """

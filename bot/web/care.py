@@ -15,18 +15,19 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from bot.careteam.consent import PART2_SECTION
-from bot.careteam.deps import careteam_of
 from bot.careteam.directory import ROLE_LABELS
 from bot.careteam.errors import CareTeamError
 from bot.careteam.needs import NeedChange
 from bot.careteam.payload import contact_of
-from bot.dashboard import appointments, audit, handoff, inbox, planpage, printing, roster, web
+from bot.dashboard import appointments, audit, handoff, inbox, planpage, printing, roster
 from bot.dashboard.scan import visible_sections
 from bot.dashboard.signin_form import FORM_COOKIE, SignInForms, new_nonce
 from bot.dashboard.wiring import Dashboard, principal_of
 from bot.engine.session import NEED_STATUSES
 from bot.engine.today import local_today, zone
 from bot.reminders.intake import InvalidAppointment, UnknownPlan
+from bot.web import dashboard as web
+from bot.web.careteam_deps import careteam_of
 
 router = APIRouter(prefix="/care", include_in_schema=False)
 

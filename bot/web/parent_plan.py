@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from bot.dashboard.parent_link import open_link, parent_print
-from bot.dashboard.web import dashboard, page, runtime
+from bot.web.dashboard import dashboard, page, runtime
 
 router = APIRouter(tags=["parent"], include_in_schema=False)
 

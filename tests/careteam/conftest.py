@@ -20,8 +20,7 @@ from bot.careteam.delivery import DeliveryConfig, DeliveryWorker
 from bot.careteam.directory import Directory, load_directory, new_api_token, new_webhook_secret
 from bot.careteam.erasure import Forget, forget_nothing
 from bot.careteam.records import CareRecords
-from bot.careteam.reports_api import router as reports_router
-from bot.careteam.wiring import CareTeam, router, start_careteam, stop_careteam
+from bot.careteam.wiring import CareTeam, start_careteam, stop_careteam
 from bot.engine.loader import FlowSet, load_flows
 from bot.engine.machine import Engine
 from bot.engine.session import Session
@@ -31,6 +30,8 @@ from bot.store.base import Outcome
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
+from bot.web import careteam_needs, careteam_plans
+from bot.web.reports import router as reports_router
 from tests.clock import NOW
 from tests.drive import next_text
 from tests.fakes.receiver import Receiver
@@ -359,7 +360,8 @@ async def careteam(
     """The routers on a bare app, started the way app.py's lifespan starts it."""
     settings = settings_for(Path(directory.source))
     app = FastAPI()
-    app.include_router(router)
+    app.include_router(careteam_plans.router)
+    app.include_router(careteam_needs.router)
     app.include_router(reports_router)
     team = await start_careteam(app, settings, store, redis, cipher, flows=flows, run_worker=False)
     team.reader.clock = team.needs.clock = lambda: NOW  # as app.py hands in its clock

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.dashboard.web import COOKIE
+from bot.web.dashboard import COOKIE
 from tests.dashboard.conftest import PASSWORD, Running, csrf_of, sign_in, signed_in
 from tests.dashboard.test_cli import run_cli
 

@@ -17,12 +17,12 @@ from bot.careteam.consent import ConsentRecord, ConsentState
 from bot.careteam.directory import new_api_token
 from bot.careteam.wiring import start_careteam, stop_careteam
 from bot.i18n import Catalogs
-from bot.reminders import web
 from bot.reminders.ratelimit import PacedSender
 from bot.reminders.wiring import ReminderConfig, Reminders, start_reminders, stop_reminders
 from bot.settings import Settings
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
+from bot.web import reminders as web
 from tests.clock import NOW
 
 from .conftest import REDIS_URL, RecordingSender, make_parent

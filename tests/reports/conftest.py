@@ -15,13 +15,13 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from bot.careteam.directory import new_api_token, new_webhook_secret
-from bot.careteam.reports_api import router as reports_router
 from bot.careteam.wiring import CareTeam, start_careteam, stop_careteam
 from bot.engine.events import Event
 from bot.engine.session import Session
 from bot.settings import Settings
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
+from bot.web.reports import router as reports_router
 from tests.careteam import conftest as shared
 from tests.reports.synthetic import Spec, session_of
 

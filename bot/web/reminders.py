@@ -1,6 +1,6 @@
 """Care-team API for appointments: `POST /api/v1/plans/{plan_id}/appointments`.
 
-Authenticated like the plan API (bot/careteam/api.py): a bearer token from the care-team
+Authenticated like the plan API (bot/web/careteam_plans.py): a bearer token from the care-team
 directory, owned by a member or an endpoint, and allowed only for plans that consented
 something to its owner's role at its organization. Treatment, recovery-meeting and
 medication-pickup appointments are Part 2 information: they need the parent's recovery
@@ -19,7 +19,6 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.careteam.consent import PART2_SECTION, permits_for
-from bot.careteam.deps import PrincipalDep, ReaderDep
 from bot.careteam.directory import Principal
 from bot.careteam.payload import contact_of, plan_id_of
 from bot.careteam.reader import PlanReader
@@ -27,6 +26,7 @@ from bot.careteam.records import AuditEntry
 from bot.reminders.intake import InvalidAppointment, UnknownPlan, add_appointment
 from bot.reminders.rules import PART2_KINDS
 from bot.reminders.wiring import Reminders
+from bot.web.careteam_deps import PrincipalDep, ReaderDep
 
 router = APIRouter(prefix="/api/v1", tags=["care team"])
 

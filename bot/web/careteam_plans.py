@@ -8,10 +8,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from bot.careteam.deps import NOT_FOUND, PRIVATE, PrincipalDep, ReaderDep
 from bot.careteam.fhir import build_bundle
 from bot.careteam.payload import plan_json
 from bot.careteam.reader import PlanReader
+from bot.web.careteam_deps import NOT_FOUND, PRIVATE, PrincipalDep, ReaderDep
 
 __all__ = ["PlanReader", "router"]
 

@@ -20,7 +20,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.careteam.deps import NOT_FOUND, PRIVATE, MemberDep, careteam_of
 from bot.careteam.errors import (
     CareTeamError,
     NeedConflict,
@@ -32,6 +31,7 @@ from bot.careteam.errors import (
 from bot.careteam.need_updates import NeedDesk
 from bot.careteam.needs import CHANGEABLE, NeedChange, need_json
 from bot.engine.session import NeedStatus
+from bot.web.careteam_deps import NOT_FOUND, PRIVATE, MemberDep, careteam_of
 
 router = APIRouter(prefix="/api/v1", tags=["care team"])
 

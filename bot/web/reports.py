@@ -25,7 +25,6 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from bot.careteam.deps import PRIVATE, OperatorDep, careteam_of
 from bot.careteam.reader import PlanReader
 from bot.engine.today import local_today
 from bot.reports.chart import Stage, funnel_svg
@@ -39,6 +38,7 @@ from bot.reports.render import (
     report_csv,
     report_json,
 )
+from bot.web.careteam_deps import PRIVATE, OperatorDep, careteam_of
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
