@@ -256,15 +256,17 @@ class CareRecords:
 
     async def append_consent(self, contact: str, state: ConsentState) -> bool:
         """Append the next version; False when that version number was taken meanwhile."""
-        legacy = await self._legacy_consent(contact)
 
         def append(document: JSONDoc | None) -> tuple[JSONDoc | None, bool]:
-            versions = list(document["versions"]) if document else legacy
+            versions = list(document["versions"]) if document else []
             if len(versions) != state.version - 1:
                 return None, False
             return {"versions": [*versions, state.to_json()]}, True
 
-        return await self._documents.change(self.keys.consents(contact), append)
+        async def older() -> JSONDoc:
+            return {"versions": await self._legacy_consent(contact)}
+
+        return await self._documents.change(self.keys.consents(contact), append, older)
 
     def newest_consent(
         self, contact: str, stored: bytes | None, legacy_newest: list[Any]
@@ -304,16 +306,18 @@ class CareRecords:
 
     async def save_snapshot(self, contact: str, snapshot: SectionSnapshot) -> bool:
         """Keep the snapshot unless this section already has that version or a newer one."""
-        legacy = await self._legacy_snapshots(contact)
 
         def keep_newest(document: JSONDoc | None) -> tuple[JSONDoc | None, bool]:
-            sections = dict(document) if document is not None else legacy
+            sections = dict(document) if document is not None else {}
             have = sections.get(snapshot.section)
             if have is not None and int(have["version"]) >= snapshot.version:
                 return None, False
             return {**sections, snapshot.section: snapshot.to_json()}, True
 
-        return await self._documents.change(self.keys.snapshots(contact), keep_newest)
+        async def older() -> JSONDoc:
+            return dict(await self._legacy_snapshots(contact))
+
+        return await self._documents.change(self.keys.snapshots(contact), keep_newest, older)
 
     async def snapshots(self, contact: str) -> dict[str, SectionSnapshot]:
         document = await self._documents.read(self.keys.snapshots(contact))

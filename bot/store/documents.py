@@ -13,7 +13,7 @@ computes the next value in Python and writes it only if the revision is still th
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from redis.asyncio import Redis
@@ -57,12 +57,18 @@ class SealedDocuments:
         return self.open(key, await self.redis.get(key))[1]
 
     async def change(
-        self, key: str, change: Callable[[JSONDoc | None], tuple[JSONDoc | None, T]]
+        self,
+        key: str,
+        change: Callable[[JSONDoc | None], tuple[JSONDoc | None, T]],
+        missing: Callable[[], Awaitable[JSONDoc | None]] | None = None,
     ) -> T:
         """Apply `change` (old document -> (new document or None for no write, result)) until
-        it lands on the revision it read; returns its result."""
+        it lands on the revision it read; returns its result. `missing` gives what stands in
+        for a document not written yet (records kept the older way); it is read only then."""
         for _ in range(ATTEMPTS):
             revision, document = self.open(key, await self.redis.get(key))
+            if document is None and missing is not None:
+                document = await missing()
             new, result = change(document)
             if new is None:
                 return result
