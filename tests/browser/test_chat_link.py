@@ -16,7 +16,6 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, Page, Response, expect
 
-from app import create_app
 from bot.careteam.directory.tokens import new_webhook_secret
 from bot.engine.events import SectionCompleted
 from bot.engine.machine import Engine
@@ -34,7 +33,6 @@ from tests.web.conftest import (
     KeySpace,
     inbound_params,
     make_settings,
-    new_keyspace,
     new_phone,
     runtime_of,
     sign,
@@ -85,19 +83,6 @@ def settings(
         flood_texts_per_contact=10_000,
         care_team_file=care_team,
     )
-
-
-@pytest.fixture(scope="module")
-def keyspace() -> Iterator[KeySpace]:
-    with new_keyspace() as space:
-        yield space
-
-
-@pytest.fixture(scope="module")
-def server(settings: Settings, keyspace: KeySpace) -> Iterator[UvicornThread]:
-    app = create_app(settings, key_prefix=keyspace.prefix, clock=lambda: NOW)
-    with UvicornThread(app) as running:
-        yield running
 
 
 def sms(server: UvicornThread, phone: str, body: str) -> list[str]:

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from app import create_app
 from bot.engine.machine import Engine
 from bot.engine.session import Session
 from bot.settings import Settings
@@ -20,7 +19,7 @@ from bot.store.redis_store import RedisConversationStore
 from tests.browser.conftest import ARTIFACTS
 from tests.clock import NOW
 from tests.fakes import UvicornThread
-from tests.web.conftest import REDIS_URL, KeySpace, make_settings, new_keyspace, runtime_of
+from tests.web.conftest import REDIS_URL, KeySpace, make_settings, runtime_of
 from tests.web.test_whole_plan import next_text
 
 # Shares Redis db 14 with tests/web (flushed around tests): the same xdist worker runs both.
@@ -41,19 +40,6 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         twilio_from_number=None,
         flood_texts_per_contact=10_000,
     )
-
-
-@pytest.fixture(scope="module")
-def keyspace() -> Iterator[KeySpace]:
-    with new_keyspace() as space:
-        yield space
-
-
-@pytest.fixture(scope="module")
-def server(settings: Settings, keyspace: KeySpace) -> Iterator[UvicornThread]:
-    app = create_app(settings, key_prefix=keyspace.prefix, clock=lambda: NOW)
-    with UvicornThread(app) as running:
-        yield running
 
 
 @pytest.fixture
