@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -279,6 +278,3 @@ class KeywordTable:
             if phrase in self._greetings:
                 return self._greetings[phrase]
         return None
-
-    def words_for(self, command: Command) -> Iterable[str]:
-        return (w for w, c in self._commands.items() if c == command)

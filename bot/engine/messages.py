@@ -84,7 +84,6 @@ HELP_ASKED = N_("Thank you. I've asked someone from your care team to reach out 
 MENU_HEADER = N_("Your plan: {done} of {total} parts done. Reply a number:")
 MENU_DONE_MARK = N_("{number}. {title} (done)")
 MENU_ITEM = N_("{number}. {title}")
-MENU_ALL_DONE = N_("You finished every part. Great work! You can change any part from the menu.")
 MENU_FINISH_ONBOARDING = N_("Let's finish a few first questions, then you'll get the menu.")
 
 READBACK_HEADER = N_("{title}:")

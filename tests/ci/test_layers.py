@@ -52,3 +52,68 @@ def test_the_check_sees_an_offender(tmp_path: Path) -> None:
     tree = ast.parse("from fastapi import APIRouter, HTTPException\nimport bot.web.chat\n")
     assert ("fastapi", "HTTPException") in imported(tree)
     assert ("bot.web.chat", "") in imported(tree)
+
+
+# Every part of bot/ (a package or a top-level module), bottom first. A part may import only
+# parts in a lower layer (issue #16: imports between packages only downward). A new part, or
+# an arrow that runs up or sideways, fails test_imports_between_packages_run_only_downward.
+LAYERS: tuple[frozenset[str], ...] = (
+    frozenset({"errors", "settings", "observability"}),
+    frozenset({"engine"}),  # pure (tests/engine/test_engine_is_pure.py)
+    frozenset({"i18n", "i18n_catalogs", "i18n_extract", "geo", "corpus", "disclosures"}),
+    frozenset({"reports", "resources"}),
+    frozenset({"flows"}),
+    frozenset({"store"}),
+    frozenset({"careteam"}),
+    frozenset({"floods"}),
+    frozenset({"service"}),
+    frozenset({"channels"}),
+    frozenset({"reminders"}),
+    frozenset({"dashboard"}),
+    frozenset({"web"}),
+    frozenset({"__main__", "__init__"}),
+)
+LAYER_OF = {part: number for number, layer in enumerate(LAYERS) for part in layer}
+
+
+def part_of(module: str) -> str | None:
+    """The part of bot/ a dotted module name belongs to ("bot.store.keys" -> "store")."""
+    names = module.split(".")
+    return names[1] if names[0] == "bot" and len(names) > 1 else None
+
+
+def arrows() -> set[tuple[str, str, str]]:
+    """(from part, to part, file) for every import of another part of bot/."""
+    found: set[tuple[str, str, str]] = set()
+    for path in BOT.rglob("*.py"):
+        relative = path.relative_to(BOT.parent)
+        source = part_of(".".join(relative.with_suffix("").parts))
+        for module, name in imported(ast.parse(path.read_text())):
+            target = part_of(f"bot.{name}" if module == "bot" else module)
+            if source and target and target != source:
+                found.add((source, target, str(relative)))
+    return found
+
+
+def test_every_part_of_bot_has_a_layer() -> None:
+    parts = {p.stem for p in BOT.glob("*.py")}
+    parts |= {p.name for p in BOT.iterdir() if (p / "__init__.py").exists()}
+    missing = sorted(parts - set(LAYER_OF))
+    assert missing == [], f"give these a place in LAYERS: {missing}"
+
+
+def test_imports_between_packages_run_only_downward() -> None:
+    upward = sorted(
+        f"{path}: {source} (layer {LAYER_OF[source]}) imports {target} (layer {LAYER_OF[target]})"
+        for source, target, path in arrows()
+        if source in LAYER_OF and target in LAYER_OF and LAYER_OF[target] >= LAYER_OF[source]
+    )
+    assert upward == [], "imports must run down the LAYERS order:\n" + "\n".join(upward)
+
+
+def test_the_layer_check_sees_an_upward_arrow() -> None:
+    """The walker reads `from bot import x` and `import bot.x.y` as arrows to x."""
+    tree = ast.parse("from bot import service\nimport bot.web.chat\nfrom bot.store.keys import K\n")
+    targets = {part_of(f"bot.{n}" if m == "bot" else m) for m, n in imported(tree)}
+    assert targets == {"service", "web", "store"}
+    assert LAYER_OF["web"] > LAYER_OF["store"] > LAYER_OF["engine"]

@@ -31,7 +31,7 @@ BANNED = (
 
 def test_engine_imports_nothing_with_io() -> None:
     """Every module under bot/engine imports only pure code."""
-    for path in ENGINE.glob("*.py"):
+    for path in ENGINE.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names: list[str] = []
