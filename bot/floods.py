@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from redis.exceptions import RedisError
-
 from bot.careteam.consent import CONSENT_FLOW
 from bot.careteam.directory import HANDOFF_EVENT
 from bot.engine.crisis import CrisisDetector
@@ -28,7 +26,7 @@ from bot.engine.session import Session
 from bot.engine.texts import N_
 from bot.settings import Settings
 from bot.store.base import FloodLimit
-from bot.store.limiter import Limiter, PageGate
+from bot.store.limiter import TRANSIENT_ERRORS, Limiter, PageGate
 from bot.store.redis_store import RedisConversationStore
 
 log = logging.getLogger(__name__)
@@ -117,7 +115,7 @@ class FloodGuard:
             try:
                 async with asyncio.timeout(BUDGET_S):
                     verdict = await self._client_verdict(address, now, client)
-            except (RedisError, OSError, TimeoutError) as exc:
+            except TRANSIENT_ERRORS as exc:
                 log.warning("flood limits unavailable: %s", type(exc).__name__)
                 verdict = Verdict.ADMIT
             if verdict is not Verdict.ADMIT:
@@ -154,7 +152,7 @@ class FloodGuard:
         try:
             async with asyncio.timeout(BUDGET_S):
                 await self._after_web(address, session, events, now, client)
-        except (RedisError, OSError, TimeoutError) as exc:
+        except TRANSIENT_ERRORS as exc:
             log.warning("flood bookkeeping failed: %s", type(exc).__name__)
 
     async def _after_web(

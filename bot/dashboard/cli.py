@@ -16,22 +16,18 @@ import argparse
 import asyncio
 import getpass
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import TextIO, TypeVar
-
-from redis.asyncio import Redis
+from typing import TextIO
 
 from bot.careteam.directory import DirectoryError, load_directory
 from bot.dashboard.config import DashboardConfig
-from bot.dashboard.keys import DashKeys
 from bot.dashboard.passwords import PasswordStore, WeakPassword, check_policy
 from bot.dashboard.sessions import SessionStore
 from bot.dashboard.throttle import SignInThrottle
 from bot.errors import ConfigError
 from bot.settings import Settings
-from bot.store.embedded import connect_redis
+from bot.store.care_access_redis import care_access_for
 
 
 class Mismatch(ConfigError):
@@ -47,36 +43,17 @@ def read_password(stdin: TextIO) -> str:
     return first
 
 
-T = TypeVar("T")
-
-
-async def _with_redis(
-    settings: Settings, prefix: str, work: Callable[[Redis, DashKeys], Awaitable[T]]
-) -> T:
-    redis, embedded, _ = await connect_redis(settings)
-    try:
-        return await work(redis, DashKeys(prefix))
-    finally:
-        await redis.aclose()
-        if embedded is not None:
-            embedded.stop()
-
-
 async def set_password(settings: Settings, prefix: str, member: str, password: str) -> int:
     """Set the password and end the member's sessions; how many sessions ended."""
 
-    async def work(redis: Redis, keys: DashKeys) -> int:
-        await PasswordStore(redis, keys).set(member, password)
-        return await SessionStore(redis, keys, DashboardConfig()).end_all(member)
-
-    return await _with_redis(settings, prefix, work)
+    async with care_access_for(settings, prefix) as access:
+        await PasswordStore(access).set(member, password)
+        return await SessionStore(access, DashboardConfig()).end_all(member)
 
 
 async def unlock(settings: Settings, prefix: str, member: str, lasting: timedelta) -> None:
-    async def work(redis: Redis, keys: DashKeys) -> None:
-        await SignInThrottle(redis, keys, DashboardConfig()).unlock(member, lasting)
-
-    await _with_redis(settings, prefix, work)
+    async with care_access_for(settings, prefix) as access:
+        await SignInThrottle(access, DashboardConfig()).unlock(member, lasting)
 
 
 def main(argv: list[str] | None = None, stdin: TextIO | None = None) -> int:

@@ -42,9 +42,7 @@ async def new_link(dash: Dashboard, address: str, base_url: str) -> str:
     """A fresh link for the parent at `address`."""
     contact = dash.store.keys_for(address).contact
     token = secrets.token_urlsafe(24)
-    await dash.store_redis.set(
-        dash.keys.plan_link(contact, token), b"1", ex=int(LINK_TTL.total_seconds())
-    )
+    await dash.access.save_plan_link(contact, token, int(LINK_TTL.total_seconds()))
     return f"{base_url}/plan/{plan_id_of(contact)}/{token}"
 
 
@@ -53,7 +51,7 @@ async def open_link(dash: Dashboard, plan_id: str, token: str) -> str | None:
     contact = contact_of(plan_id)
     if contact is None or not 16 <= len(token) <= 64:
         return None
-    exists = await dash.store_redis.exists(dash.keys.plan_link(contact, token))
+    exists = await dash.access.plan_link_exists(contact, token)
     return contact if exists else None
 
 

@@ -1,4 +1,5 @@
-"""Dashboard passwords: argon2id hashes in Redis, one per directory member, never the password."""
+"""Dashboard passwords: argon2id hashes (`CareAccess`), one per directory member, never the
+password."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from functools import cache
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from redis.asyncio import Redis
 
-from bot.dashboard.keys import DashKeys
 from bot.errors import SafeStartError
+from bot.store.care_access import CareAccess
 
 
 class WeakPassword(SafeStartError):
@@ -49,9 +49,8 @@ def _decoy(hasher: PasswordHasher) -> str:
 class PasswordStore:
     """Sets and checks passwords. argon2 takes tens of milliseconds, so it runs in a thread."""
 
-    def __init__(self, redis: Redis, keys: DashKeys, hasher: PasswordHasher | None = None) -> None:
-        self._redis = redis
-        self._keys = keys
+    def __init__(self, records: CareAccess, hasher: PasswordHasher | None = None) -> None:
+        self._records = records
         # argon2-cffi's defaults are RFC 9106's low-memory profile of argon2id.
         self._hasher = hasher or PasswordHasher()
         # Checked against when a member has no password yet, so an unknown id takes as long
@@ -60,15 +59,11 @@ class PasswordStore:
 
     async def set(self, member: str, password: str) -> None:
         digest = await asyncio.to_thread(self._hasher.hash, password)
-        await self._redis.set(self._keys.password(member), digest.encode())
-
-    async def has_password(self, member: str) -> bool:
-        return bool(await self._redis.exists(self._keys.password(member)))
+        await self._records.set_password_hash(member, digest)
 
     async def verify(self, member: str | None, password: str) -> bool:
         """True when `member` has a password and this is it. Rehashes on a parameter change."""
-        raw = await self._redis.get(self._keys.password(member)) if member else None
-        stored = raw.decode() if isinstance(raw, bytes) else None
+        stored = await self._records.password_hash(member) if member else None
         ok = await asyncio.to_thread(self._check, stored or self._decoy, password)
         if not ok or stored is None or member is None:
             return False

@@ -4,15 +4,13 @@ addresses, a cap per address, and an operator's time-limited unlock."""
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from math import ceil
 
-from redis.asyncio import Redis
-
 from bot.dashboard.config import DashboardConfig
-from bot.dashboard.keys import DashKeys
+from bot.store.care_access import CareAccess
+from bot.store.dashboard_keys import DashKeys
 
 # Directory member ids have this shape; anything else typed into the form shares one bucket,
 # so made-up names cannot create keys without end.
@@ -45,34 +43,27 @@ class SignInThrottle:
       signs in even through a new one (wrong ones still count).
 
     Failures count per member id, known or not, so a lockout says nothing about which ids
-    exist. Times come from the caller's clock; Redis TTLs only clean up."""
+    exist. Times come from the caller's clock; the store's expiries only clean up."""
 
-    def __init__(self, redis: Redis, keys: DashKeys, config: DashboardConfig) -> None:
-        self._redis = redis
-        self._keys = keys
+    def __init__(self, records: CareAccess, config: DashboardConfig) -> None:
+        self._records = records
         self._config = config
 
     async def lock_of(self, member_id: str, address: str, now: datetime) -> Lock | None:
-        bucket = bucket_for(member_id)
-        raw = await self._redis.hget(self._keys.locked(bucket), self._keys.address_tag(address))
+        raw = await self._records.lock_until(bucket_for(member_id), DashKeys.address_tag(address))
         if raw is None:
             return None
-        until = datetime.fromisoformat(raw.decode() if isinstance(raw, bytes) else raw)
+        until = datetime.fromisoformat(raw)
         return Lock(until) if until > now else None
 
     async def unlocked(self, member_id: str) -> bool:
         """An operator's unlock holds for this member id."""
-        return bool(await self._redis.exists(self._keys.unlock(bucket_for(member_id))))
+        return await self._records.has_unlock(bucket_for(member_id))
 
     async def unlock(self, member_id: str, lasting: timedelta) -> None:
         """Clear the member's lockouts and failures; the right password passes any lockout
         for `lasting`."""
-        bucket = bucket_for(member_id)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.delete(self._keys.locked(bucket), self._keys.failures(bucket))
-            pipe.delete(self._keys.member_failures(bucket))
-            pipe.set(self._keys.unlock(bucket), b"1", ex=ceil(lasting.total_seconds()))
-            await pipe.execute()
+        await self._records.grant_unlock(bucket_for(member_id), ceil(lasting.total_seconds()))
 
     async def address_allowed(self, address: str, now: datetime) -> bool:
         """Count this attempt from `address`; False once the last window holds too many.
@@ -81,42 +72,24 @@ class SignInThrottle:
         windows' allowance across their boundary.
         """
         window_s = self._config.attempt_window.total_seconds()
-        key = self._keys.attempts(address)
-        at = now.timestamp()
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zremrangebyscore(key, "-inf", at - window_s)
-            pipe.zadd(key, {f"{at}:{secrets.token_hex(4)}": at})
-            pipe.zcard(key)
-            pipe.expire(key, ceil(window_s) + 1)
-            _, _, count, _ = await pipe.execute()
-        return int(count) <= self._config.attempts_per_address
+        tag = DashKeys.address_tag(address)
+        count = await self._records.count_attempt(tag, now.timestamp(), window_s)
+        return count <= self._config.attempts_per_address
 
     async def failed(self, member_id: str, address: str, now: datetime) -> Lock | None:
         """Record a wrong password; the lock it caused, if this was one failure too many."""
         bucket = bucket_for(member_id)
-        tag = self._keys.address_tag(address)
-        failures, member_failures = self._keys.failures(bucket), self._keys.member_failures(bucket)
+        tag = DashKeys.address_tag(address)
         window = ceil(self._config.failure_window.total_seconds())
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hincrby(failures, tag, 1)
-            pipe.expire(failures, window, nx=True)
-            pipe.incr(member_failures)
-            pipe.expire(member_failures, window, nx=True)
-            here, _, everywhere, _ = await pipe.execute()
+        here, everywhere = await self._records.add_failure(bucket, tag, window)
         # Guessing spread over many addresses: one wrong try per address from now on.
-        allowed = 1 if int(everywhere) > self._config.member_failures else self._config.max_failures
-        if int(here) < allowed:
+        allowed = 1 if everywhere > self._config.member_failures else self._config.max_failures
+        if here < allowed:
             return None
         until = now + self._config.lockout
-        locked = self._keys.locked(bucket)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hset(locked, tag, until.isoformat().encode())
-            pipe.expire(locked, ceil(self._config.lockout.total_seconds()))
-            pipe.hdel(failures, tag)
-            await pipe.execute()
+        lockout_s = ceil(self._config.lockout.total_seconds())
+        await self._records.lock(bucket, tag, until.isoformat(), lockout_s)
         return Lock(until)
 
     async def succeeded(self, member_id: str, address: str) -> None:
-        await self._redis.hdel(
-            self._keys.failures(bucket_for(member_id)), self._keys.address_tag(address)
-        )
+        await self._records.clear_failures(bucket_for(member_id), DashKeys.address_tag(address))

@@ -7,11 +7,10 @@ the care-team records and the reminders planner that app.py's lifespan has set u
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
-from redis.asyncio import Redis
 
 from bot.careteam.directory import Directory, Member, Principal
 from bot.careteam.payload import Names
@@ -20,7 +19,6 @@ from bot.careteam.records import CareRecords
 from bot.careteam.wiring import CareTeam
 from bot.channels.outbound import Sender
 from bot.dashboard.config import DashboardConfig
-from bot.dashboard.keys import DashKeys
 from bot.dashboard.passwords import PasswordStore
 from bot.dashboard.sessions import SessionStore
 from bot.dashboard.signin import SignIn
@@ -30,7 +28,10 @@ from bot.engine.texts import Translator
 from bot.errors import ConfigError
 from bot.reminders.planner import Planner
 from bot.reminders.wiring import Reminders
+from bot.store.care_access import CareAccess
+from bot.store.care_access_redis import RedisCareAccess
 from bot.store.crypto import Cipher, cipher_from_settings
+from bot.store.dashboard_keys import DashKeys
 from bot.store.redis_store import RedisConversationStore
 
 
@@ -54,13 +55,7 @@ class Dashboard:
     secure_cookies: bool
     default_timezone: str
     state: Any  # app.state: the reminders subsystem may stop and start again
-    keys: DashKeys = field(default_factory=DashKeys)
-    redis: Redis | None = None
-
-    @property
-    def store_redis(self) -> Redis:
-        """The care-team records' client (bytes), for the dashboard's own keys."""
-        return self.redis if self.redis is not None else self.records.redis
+    access: CareAccess  # passwords, sessions, sign-in counters, parents' plan links
 
     @property
     def planner(self) -> Planner | None:
@@ -87,11 +82,10 @@ def dashboard_for(state: Any) -> Dashboard:
         raise ConfigError("the dashboard needs the app's runtime and care-team service")
     config = getattr(state, "dashboard_config", None) or DashboardConfig()
     records = careteam.records
-    redis = records.redis
-    keys = DashKeys(records.keys.prefix)
-    passwords = PasswordStore(redis, keys, PasswordHasher.from_parameters(config.password_hashing))
-    sessions = SessionStore(redis, keys, config)
-    throttle = SignInThrottle(redis, keys, config)
+    access = RedisCareAccess(records.redis, DashKeys(records.keys.prefix))
+    passwords = PasswordStore(access, PasswordHasher.from_parameters(config.password_hashing))
+    sessions = SessionStore(access, config)
+    throttle = SignInThrottle(access, config)
     settings = runtime.settings
     dashboard = Dashboard(
         config=config,
@@ -110,8 +104,7 @@ def dashboard_for(state: Any) -> Dashboard:
         secure_cookies=settings.public_base_url.startswith("https:"),
         default_timezone=settings.default_timezone,
         state=state,
-        keys=keys,
-        redis=redis,
+        access=access,
     )
     state.dashboard = dashboard
     return dashboard

@@ -20,10 +20,10 @@ from app import create_app
 from bot.careteam.consent import SHARE_STEPS
 from bot.careteam.directory import load_directory
 from bot.careteam.records import CareRecords
-from bot.dashboard.keys import DashKeys
 from bot.settings import Settings
 from bot.store.client import client_for_url
 from bot.store.crypto import cipher_from_settings
+from bot.store.dashboard_keys import DashKeys
 from bot.store.redis_store import RedisConversationStore
 from tests.browser.conftest import ARTIFACTS
 from tests.clock import NOW

@@ -20,11 +20,11 @@ from fastapi import FastAPI
 
 from app import create_app
 from bot.dashboard.config import DashboardConfig
-from bot.dashboard.keys import DashKeys
 from bot.dashboard.wiring import Dashboard, dashboard_for
 from bot.engine.session import Session
 from bot.reminders.keys import ReminderKeys
 from bot.settings import Settings
+from bot.store.dashboard_keys import DashKeys
 from bot.web import care
 from tests.clock import NOW, MovableClock
 from tests.dashboard.seed import Seeded, finished_plan, seed_plan

@@ -1,4 +1,5 @@
-"""Every Redis key the dashboard uses, built here; `prefix` is the conversation store's.
+"""Every Redis key of the dashboard's records (`bot/store/care_access_redis.py`); `prefix`
+is the conversation store's.
 
 Program-wide keys (no contact hash tag): accounts, sessions and sign-in counters are about
 care-team members, not parents, and hold no parent data.
@@ -52,9 +53,9 @@ class DashKeys:
         """A client address as it appears in keys and fields: hashed, never the IP."""
         return hashlib.sha256(address.encode()).hexdigest()[:24]
 
-    def attempts(self, address: str) -> str:
-        """Sign-in attempt times from one client address."""
-        return f"{self.prefix}dash:addr:{self.address_tag(address)}"
+    def attempts(self, address_tag: str) -> str:
+        """Sign-in attempt times from one client address (its `address_tag`)."""
+        return f"{self.prefix}dash:addr:{address_tag}"
 
     def plan_link(self, contact: str, token: str) -> str:
         """A parent's private link to their printable plan; under the contact's hash tag, so
