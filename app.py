@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -15,6 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -190,7 +190,7 @@ def create_app(
                 sender=sender.for_kind("reminder"),
                 translator=engine.translator,
                 note_reminder=engine.note_reminder,
-                config=dataclasses.replace(ReminderConfig.from_env(), prefix=key_prefix),
+                config=ReminderConfig.from_settings(settings, key_prefix),
                 clock=clock,
             )
             stack.push_async_callback(stop_reminders, app.state)
@@ -314,8 +314,13 @@ def server_config(settings: Settings, app: FastAPI) -> uvicorn.Config:
 
 
 def main() -> None:
-    """Serve on HOST:PORT and say where the web chat is."""
-    settings = Settings()
+    """Serve on HOST:PORT and say where the web chat is; a setting that cannot work stops
+    the start with what to fix, not a traceback."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(str(error["msg"]) for error in exc.errors())
+        raise SystemExit(f"Safe Start cannot start: {problems}") from None
     app = create_app(settings)
     url = f"http://{settings.host}:{settings.port}/chat"
     print(f"Safe Start: open the web chat at {url}", flush=True)

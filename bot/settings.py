@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     # A web chat sharing nothing with a care team is forgotten after this many idle days
     # (the chat cookie's own lifetime).
     webchat_idle_days: int = Field(default=30, ge=1, le=365)
+    # Reminder texts per second per sender (a Twilio long code: 1; toll-free and short codes
+    # more; Twilio queues, then refuses with 429/20429 beyond), and how many may go back to
+    # back before pacing starts.
+    reminders_send_rate: float = Field(default=1.0, gt=0, le=1_000)
+    reminders_send_burst: float = Field(default=3.0, ge=1, le=1_000)
 
     @field_validator("public_base_url")
     @classmethod
@@ -119,6 +124,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 "with Twilio credentials set, TWILIO_FROM_NUMBER or "
                 "TWILIO_MESSAGING_SERVICE_SID is needed"
+            )
+        if self.twilio_live and self.data_encryption_key is None:
+            # Without it, a key would be generated into var/data.key: lost with the disk, or
+            # different on each app process, and every parent's answers unreadable.
+            raise ValueError(
+                "with Twilio credentials set, DATA_ENCRYPTION_KEY is needed (32 random bytes, "
+                "urlsafe base64: python -c 'import base64, os; "
+                "print(base64.urlsafe_b64encode(os.urandom(32)).decode())')"
             )
         return self
 

@@ -8,7 +8,6 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -38,12 +37,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class ReminderConfig:
-    """Knobs not (yet) in Settings; read from the environment by `from_env`.
-
-    REMINDERS_SEND_RATE   texts per second per sender (Twilio long code: 1; toll-free and
-                          short codes more; Twilio queues, then fails with 429/20429 beyond)
-    REMINDERS_SEND_BURST  texts allowed back to back before pacing starts
-    """
+    """The reminders subsystem's knobs: pacing from Settings (`from_settings`), the rest
+    fixed here (tests shorten them)."""
 
     send_rate: float = 1.0
     send_burst: float = 3.0
@@ -56,11 +51,11 @@ class ReminderConfig:
     claim_idle: timedelta = timedelta(seconds=30)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ReminderConfig:
-        env = os.environ if environ is None else environ
+    def from_settings(cls, settings: Settings, prefix: str = "") -> ReminderConfig:
         return cls(
-            send_rate=float(env.get("REMINDERS_SEND_RATE", "1")),
-            send_burst=float(env.get("REMINDERS_SEND_BURST", "3")),
+            send_rate=settings.reminders_send_rate,
+            send_burst=settings.reminders_send_burst,
+            prefix=prefix,
         )
 
 
@@ -129,7 +124,7 @@ async def start_reminders(
     `redis` must be a bytes client (decode_responses=False), as the conversation store's.
     `note_reminder`: pass `engine.note_reminder`, so C / R / RIDE answer a reminder just sent.
     """
-    config = config or ReminderConfig.from_env()
+    config = config or ReminderConfig.from_settings(settings)
     keys = ReminderKeys(config.prefix)
     consumer = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
     store = ReminderStore(redis, cipher, keys)

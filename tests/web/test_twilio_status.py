@@ -42,11 +42,13 @@ async def live_app(
     twilio: FakeTwilio,
     tmp_path: Path,
     keyspace: KeySpace,
-    monkeypatch: pytest.MonkeyPatch,
     clock: MovableClock,
 ) -> AsyncIterator[FastAPI]:
-    monkeypatch.setenv("REMINDERS_SEND_RATE", "1000")  # no pacing between the test's texts
-    settings = make_settings(tmp_path, twilio_api_base_url=twilio.base_url)
+    settings = make_settings(
+        tmp_path,
+        twilio_api_base_url=twilio.base_url,
+        reminders_send_rate=1000,  # no pacing between the test's texts
+    )
     async with running_app(settings, keyspace, clock=clock) as application:
         yield application
 

@@ -53,13 +53,12 @@ async def app(
     twilio: FakeTwilio,
     tmp_path: Path,
     keyspace: KeySpace,
-    monkeypatch: pytest.MonkeyPatch,
     clock: MovableClock,
 ) -> AsyncIterator[FastAPI]:
-    monkeypatch.setenv("REMINDERS_SEND_RATE", "1000")  # no pacing between the test's texts
     settings = make_settings(
         tmp_path,
         twilio_api_base_url=twilio.base_url,
+        reminders_send_rate=1000,  # no pacing between the test's texts
         whatsapp_content_sids={
             "reminder": REMINDER_SID,
             "reminder:es": REMINDER_ES_SID,
