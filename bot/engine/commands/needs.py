@@ -1,0 +1,87 @@
+"""NEEDS (a number marks one done or not needed), SAVED, and a number from the local help
+just offered (saves that place)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.engine import messages as m
+from bot.engine.events import ResourceSaved
+from bot.engine.needs import set_status
+from bot.engine.offers import need_label, unsaid
+from bot.engine.render import pack
+from bot.engine.turn import Turn
+from bot.engine.walker import Walker
+
+
+def show_needs(w: Walker, turn: Turn, argument: str = "") -> None:
+    needs = turn.session.plan.needs
+    kinds = [k for k in needs if not unsaid(w, turn.session, k)]
+    if not kinds:
+        turn.say(m.SEE_PRIVATE if needs else m.NEEDS_NONE)
+        w.prompt(turn)
+        return
+    lines = [turn.voice(m.NEEDS_HEADER)] + [
+        turn.voice(
+            m.NEEDS_ITEM,
+            number=number,
+            need=need_label(turn, kind),
+            status=turn.voice(m.NEED_STATUS[str(needs[kind]["status"])]),
+        )
+        for number, kind in enumerate(kinds, 1)
+    ]
+    if len(kinds) < len(needs):
+        lines.append(turn.voice(m.SEE_PRIVATE))
+    turn.replies.extend(pack(lines))
+    turn.say(m.NEEDS_HOW)
+    turn.session.listing = {"kind": "needs", "items": kinds}
+
+
+def pick_need(w: Walker, turn: Turn, item: Any, number: int) -> None:
+    """A need from the NEEDS list: done (1) or not needed (2)?"""
+    turn.session.listing = {"kind": "need_action", "items": [item, item]}
+    turn.say(m.NEED_ASK_DONE, need=need_label(turn, str(item)))
+
+
+def pick_need_action(w: Walker, turn: Turn, item: Any, number: int) -> None:
+    kind, done = str(item), number == 1
+    plan = turn.session.plan
+    current = plan.needs.get(kind, {}).get("status")
+    status: Any = ("connected" if current == "referred" else "have") if done else "declined"
+    event = set_status(plan, kind, status, turn.now.isoformat(), "parent")
+    if event is not None:
+        turn.events.append(event)
+    turn.say(m.NEED_DONE if done else m.NEED_NOT_NEEDED)
+    w.prompt(turn)
+
+
+def pick_offer(w: Walker, turn: Turn, item: Any, number: int) -> None:
+    service_id, kind, name, phone = item
+    saved = turn.session.plan.saved
+    if all(entry.get("id") != service_id for entry in saved):
+        saved.append(
+            {
+                "id": service_id,
+                "need": kind,
+                "name": name,
+                "phone": phone,
+                "saved_at": turn.now.isoformat(),
+            }
+        )
+        turn.events.append(ResourceSaved(service_id, kind))
+    turn.say(m.OFFER_SAVED)
+    w.prompt(turn)
+
+
+def show_saved(w: Walker, turn: Turn, argument: str = "") -> None:
+    session = turn.session
+    saved = [s for s in session.plan.saved if not unsaid(w, session, str(s.get("need")))]
+    if not saved:
+        turn.say(m.SEE_PRIVATE if session.plan.saved else m.SAVED_NONE)
+    else:
+        lines = [turn.voice(m.SAVED_HEADER)] + [
+            f"{n}. {item['name']}, {item['phone']}" if item.get("phone") else item["name"]
+            for n, item in enumerate(saved, 1)
+        ]
+        turn.replies.extend(pack(lines))
+    w.prompt(turn)

@@ -1,0 +1,170 @@
+"""SHARING (who sees what; a number stops sharing with one role or organization, then with
+one part or all) and STOP SHARING (with everyone). Each holds for every later delivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.engine import messages as m
+from bot.engine.context import title
+from bot.engine.events import AnswerChanged, ConsentChanged, SharingWithheld
+from bot.engine.model import Flow, Step
+from bot.engine.render import pack
+from bot.engine.session import Session
+from bot.engine.sharing import WITHHELD, recipients, role_label, withheld, without_role
+from bot.engine.turn import Turn
+from bot.engine.walker import Walker
+
+
+def show_sharing(w: Walker, turn: Turn, argument: str = "") -> None:
+    """Who sees what, one numbered line per recipient; a number stops sharing with one."""
+    session = turn.session
+    steps = w.consent_steps()
+    shown = recipients(steps, session.plan)
+    if not shown:
+        turn.say(m.SHARING_NONE)
+        w.prompt(turn)
+        return
+    lines = [turn.voice(m.SHARING_HEADER)] + [
+        turn.voice(
+            m.SHARING_ITEM,
+            number=number,
+            who=turn.voice(role_label(steps, role)),
+            parts=", ".join(turn.voice(step.label) for step in parts),
+        )
+        for number, (role, parts) in enumerate(shown, 1)
+    ]
+    items: list[Any] = [role for role, _ in shown]
+    by_org = _parts_by_organization(w, session)
+    if by_org:
+        lines.append(turn.voice(m.SHARING_ORGANIZATIONS))
+        for number, (org, name, parts) in enumerate(by_org, len(items) + 1):
+            names = ", ".join(turn.voice(step.label) for step in parts)
+            lines.append(turn.voice(m.SHARING_ITEM, number=number, who=name, parts=names))
+            items.append({"organization": org, "name": name})
+    turn.replies.extend(pack(lines))
+    turn.say(m.SHARING_HOW_TO_STOP)
+    session.listing = {"kind": "sharing", "items": items}
+
+
+def stop_sharing(w: Walker, turn: Turn, argument: str = "") -> None:
+    _revoke(w, turn)
+
+
+def pick_recipient(w: Walker, turn: Turn, item: Any, number: int) -> None:
+    """A number from the SHARING list: a role (str) or an organization (dict)."""
+    if isinstance(item, dict):
+        _ask_which_part_for(w, turn, str(item["organization"]), str(item["name"]))
+    else:
+        _ask_which_part(w, turn, str(item))
+
+
+def pick_organization_part(w: Walker, turn: Turn, item: Any, number: int) -> None:
+    org, name, only = item
+    _withhold(w, turn, str(org), str(name), str(only) or None)
+
+
+def pick_role_part(w: Walker, turn: Turn, item: Any, number: int) -> None:
+    role, only = item
+    _revoke(w, turn, str(role), only=str(only) or None)
+
+
+def _parts_by_organization(w: Walker, session: Session) -> list[tuple[str, str, list[Step]]]:
+    """Each organization serving the parent (from the directory) and the parts it gets:
+    every part shared with some role, less those stopped for that organization."""
+    code = session.plan.answer(w.flows.onboarding.id, "zip")
+    if not code:
+        return []
+    where = w.zip_lookup(str(code))
+    orgs = w.team.named(str(code), where.state if where else None)
+    shared = {s.id: s for _, steps in recipients(w.consent_steps(), session.plan) for s in steps}
+    stopped = withheld(session.plan)
+    found = []
+    for org, name in orgs:
+        parts = [s for sid, s in shared.items() if org not in stopped.get(sid, [])]
+        if parts:
+            found.append((org, name, parts))
+    return found
+
+
+def _ask_which_part_for(w: Walker, turn: Turn, org: str, name: str) -> None:
+    """One organization: stop one of the parts it gets, or all of them."""
+    parts = next((p for o, _, p in _parts_by_organization(w, turn.session) if o == org), [])
+    lines = [turn.voice(m.SHARING_WHICH_PART, who=name)]
+    lines += [f"{n}. {_part_name(w, turn, step)}" for n, step in enumerate(parts, 1)]
+    lines.append(f"{len(parts) + 1}. {turn.voice(m.SHARING_ALL_PARTS)}")
+    turn.replies.extend(pack(lines))
+    items = [[org, name, step.id] for step in parts] + [[org, name, ""]]
+    turn.session.listing = {"kind": "sharing_org_part", "items": items}
+
+
+def _withhold(w: Walker, turn: Turn, org: str, name: str, only: str | None) -> None:
+    """Stop one part (or every part) going to one organization, from now on."""
+    plan = turn.session.plan
+    stopped = withheld(plan)
+    shared = [s for _, steps in recipients(w.consent_steps(), plan) for s in steps]
+    for step in dict.fromkeys(shared):
+        if (only is None or step.id == only) and org not in stopped.get(step.id, []):
+            stopped.setdefault(step.id, []).append(org)
+            turn.events.append(SharingWithheld(step.id, org))
+    plan.prefs[WITHHELD] = {k: list(v) for k, v in stopped.items()}
+    if only is None:
+        turn.say(m.SHARING_STOPPED_ONE, who=name)
+    else:
+        part = next(s for _, s in w.consent_steps() if s.id == only)
+        turn.say(m.SHARING_STOPPED_PART, who=name, part=_part_name(w, turn, part))
+    w.prompt(turn)
+
+
+def _ask_which_part(w: Walker, turn: Turn, role: str) -> None:
+    """A recipient who sees several parts: stop one part, or all of them."""
+    parts = dict(recipients(w.consent_steps(), turn.session.plan)).get(role, [])
+    if len(parts) <= 1:
+        _revoke(w, turn, role)
+        return
+    who = turn.voice(role_label(w.consent_steps(), role))
+    lines = [turn.voice(m.SHARING_WHICH_PART, who=who)]
+    lines += [f"{n}. {_part_name(w, turn, step)}" for n, step in enumerate(parts, 1)]
+    lines.append(f"{len(parts) + 1}. {turn.voice(m.SHARING_ALL_PARTS)}")
+    turn.replies.extend(pack(lines))
+    items = [[role, step.id] for step in parts] + [[role, ""]]
+    turn.session.listing = {"kind": "sharing_part", "items": items}
+
+
+def _part_name(w: Walker, turn: Turn, step: Step) -> str:
+    """The part a consent step is about, by its title (shared phone: by number)."""
+    if step.shares and step.shares in w.flows.flows:
+        return title(turn.voice, turn.session, w.flows[step.shares])
+    return turn.voice(step.label)
+
+
+def _revoke(w: Walker, turn: Turn, role: str | None = None, only: str | None = None) -> None:
+    """Revoke sharing with one role (for one consent step `only`, or all), or with
+    everyone; it holds for every later delivery."""
+    session = turn.session
+    changed: dict[str, Flow] = {}
+    for flow, step in w.consent_steps():
+        if not session.plan.has_answer(flow.id, step.id):
+            continue
+        if only is not None and step.id != only:
+            continue
+        answers = session.plan.answers[flow.id]
+        if role is not None and role not in (answers[step.id] or []):
+            continue
+        revoked = without_role(step, answers[step.id], role)
+        if answers[step.id] != revoked:
+            turn.events.append(AnswerChanged(flow.id, step.id, answers[step.id], revoked))
+            answers[step.id] = revoked
+            changed[flow.id] = flow
+    for flow in changed.values():
+        turn.events.append(ConsentChanged(flow.id, w.records(flow, session)))
+    if role is None:
+        turn.say(m.SHARING_STOPPED)
+    elif only is not None:
+        who = turn.voice(role_label(w.consent_steps(), role))
+        part = next(s for _, s in w.consent_steps() if s.id == only)
+        turn.say(m.SHARING_STOPPED_PART, who=who, part=_part_name(w, turn, part))
+    else:
+        who = turn.voice(role_label(w.consent_steps(), role))
+        turn.say(m.SHARING_STOPPED_ONE, who=who)
+    w.prompt(turn)

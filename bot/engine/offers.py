@@ -1,0 +1,58 @@
+"""Needs as the parent sees them: their names, which ones are never texted back, and local
+services offered for needs just found (numbered across needs; a number saves one)."""
+
+from __future__ import annotations
+
+from bot.engine import messages as m
+from bot.engine.context import Context, kept_back
+from bot.engine.render import pack
+from bot.engine.session import Session
+from bot.engine.turn import Turn
+
+
+def need_label(turn: Turn, kind: str) -> str:
+    label = m.NEED_LABELS.get(kind)
+    return turn.voice(label) if label else kind.replace("_", " ")
+
+
+def unsaid(context: Context, session: Session, kind: str) -> bool:
+    """Is this need never named in a text? Yes when a private answer shows it ("we won't
+    text it back"), and on a shared phone when a sensitive answer does."""
+    need = session.plan.needs.get(kind)
+    source = need.get("source") if need else None
+    if not isinstance(source, list) or len(source) != 2:
+        return False
+    flow = context.flows.flows.get(str(source[0]))
+    step = next((s for s in flow.steps if s.id == source[1]), None) if flow else None
+    if flow is None or step is None:
+        return False
+    if step.private:
+        return True
+    return kept_back(session.plan, flow, step)
+
+
+def offer_help(context: Context, turn: Turn, kinds: list[str]) -> None:
+    """Local services for needs just found, numbered across needs; a number saves one."""
+    session = turn.session
+    zip_code = session.plan.answer(context.flows.onboarding.id, "zip")
+    where = context.zip_lookup(str(zip_code)) if zip_code else None
+    lines: list[str] = []
+    items: list[list[str]] = []
+    for kind in kinds:
+        if unsaid(context, session, kind):
+            continue
+        listed = {item[0] for item in items}  # a place offered for two needs is listed once
+        found = context.resource_finder(kind, where, session.locale)
+        offers = [o for o in found if o.id not in listed][:3]
+        if not offers:
+            continue
+        group = [turn.voice(m.OFFERS_HEADER, need=need_label(turn, kind))]
+        for offer in offers:
+            items.append([offer.id, kind, offer.name, offer.phone])
+            group.append(offer.line(len(items)))
+        lines.append("\n".join(group))  # a heading never ends a text without its places
+    if not items:
+        return
+    lines.append(turn.voice(m.OFFERS_HOW))
+    turn.replies.extend(pack(lines))
+    session.listing = {"kind": "offers", "items": items}

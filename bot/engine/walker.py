@@ -1,0 +1,270 @@
+"""Walking a parent through the flows: asking the open question, keeping an answer and moving
+on, the read-back, finishing a part (versions, events, needs), consent asked just in time,
+then the next part, and saying again what is being asked now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.engine import messages as m
+from bot.engine.context import Context, record, title
+from bot.engine.events import AnswerChanged, ConsentChanged, ReminderRequested, SectionCompleted
+from bot.engine.handoff import ask_for_help
+from bot.engine.loader import END
+from bot.engine.model import Flow, Step
+from bot.engine.navigation import answered_route, path
+from bot.engine.needs import update_from_answers
+from bot.engine.offers import offer_help
+from bot.engine.render import Voice, pack
+from bot.engine.session import Mode, Session
+from bot.engine.turn import Turn
+
+
+class Walker(Context):
+    """The flow-walking half of the engine; commands and answers call into it."""
+
+    # ---- starting ----------------------------------------------------------------------
+
+    def first_contact(self, turn: Turn) -> None:
+        session = turn.session
+        onboarding = self.flows.onboarding
+        session.status = "active"
+        self.goto(session, onboarding, onboarding.steps[0].id)
+        self.prompt(turn)
+        turn.say(m.SUPPORT_NOT_REPORT)
+        offers = [
+            self.translator.gettext(loc, m.LANGUAGE_OFFER)
+            for loc in self.translator.locales
+            if loc != session.locale
+        ]
+        if offers:
+            turn.apart.append(" ".join(offers))
+
+    def set_locale(self, turn: Turn, locale: str) -> None:
+        turn.session.locale = locale
+        turn.voice = self.voice(turn.session)
+
+    def menu(self, turn: Turn) -> None:
+        turn.session.mode = "menu"
+        turn.session.tries = 0
+        self.prompt(turn, menu=True)
+
+    def start_flow(self, turn: Turn, flow: Flow) -> None:
+        session = turn.session
+        fresh = not session.plan.answers.get(flow.id)
+        if session.flow != flow.id:
+            session.review = []
+        session.flow = flow.id
+        if fresh and flow.intro:
+            turn.say(flow.intro)
+        following = self.next_open(session, flow)
+        if following == END and flow.readback:
+            session.mode = "readback"
+            session.step = None
+        elif following == END:
+            self.finish_flow(turn, flow)
+            return
+        else:
+            self.goto(session, flow, following)
+        self.prompt(turn)
+
+    # ---- an answer kept ----------------------------------------------------------------
+
+    def store(self, turn: Turn, flow: Flow, step: Step, value: Any) -> None:
+        """Keep an answer (None = skipped) and move to the next open step or the read-back."""
+        session = turn.session
+        answers = session.plan.answers.setdefault(flow.id, {})
+        if step.id in answers and answers[step.id] != value:
+            turn.events.append(AnswerChanged(flow.id, step.id, answers[step.id], value))
+            self.mark_changed(session, flow.id)
+        if step.asks_for_help and value is True and answers.get(step.id) is not True:
+            ask_for_help(turn)
+        answers[step.id] = value
+        self._reconcile(turn, step, value)
+        skipped = session.plan.skipped.setdefault(flow.id, [])
+        if value is None and step.id not in skipped:
+            skipped.append(step.id)
+        elif value is not None and step.id in skipped:
+            skipped.remove(step.id)
+        if flow.kind != "onboarding" or step is not flow.steps[0]:
+            entry = [flow.id, step.id]
+            if entry in session.trail:
+                session.trail.remove(entry)  # a changed answer is undone once, at its new place
+            session.trail.append(entry)
+        session.tries = 0
+        if flow.kind == "onboarding":
+            turn.voice = self.voice(session)  # the name may have just been given
+        self._continue_flow(turn, flow, after_step=step.id)
+
+    def _reconcile(self, turn: Turn, step: Step, value: Any) -> None:
+        """A new answer to a question also answered in another part: the two never disagree.
+        The other part's answer changes to match, and the parent is told where."""
+        found = self.same(step)
+        if found is None or step.same_as is None:
+            return
+        other_flow, other = found
+        answers = turn.session.plan.answers.get(other_flow.id, {})
+        old = answers.get(other.id)
+        new = step.same_as.map(value, other)
+        if old is None or new is None or new == old:
+            return
+        turn.events.append(AnswerChanged(other_flow.id, other.id, old, new))
+        answers[other.id] = new
+        self.mark_changed(turn.session, other_flow.id)
+        turn.say(m.SAME_CHANGED, title=title(turn.voice, turn.session, other_flow))
+
+    def _continue_flow(self, turn: Turn, flow: Flow, after_step: str | None = None) -> None:
+        session = turn.session
+        if session.detour is not None and "ConsentChanged" in flow.emits:
+            self._continue_detour(turn, flow)
+            return
+        following = self.next_open(session, flow, after_step)
+        if following == END and after_step is not None:
+            # BACK can leave an earlier step open; the flow ends only when the whole route is.
+            following = self.next_open(session, flow)
+        if following != END:
+            self.goto(session, flow, following)
+            self.prompt(turn)
+        elif flow.readback:
+            session.mode = "readback"
+            session.step = None
+            self.prompt(turn)
+        else:
+            self.finish_flow(turn, flow)
+
+    # ---- a part finished ---------------------------------------------------------------
+
+    def finish_flow(self, turn: Turn, flow: Flow) -> None:
+        session = turn.session
+        plan = session.plan
+        route = path(flow, plan)
+        answers = plan.answers.setdefault(flow.id, {})
+        for stale in [k for k in answers if k not in route]:
+            del answers[stale]  # answers left behind by a changed branch
+        records = tuple(record(flow.step(s), answers[s]) for s in route if s in answers)
+        if flow.kind == "reminders":
+            turn.events.append(ReminderRequested({r.key: r.value for r in records}))
+            # A reminder once made is not undone by BACK: the next one starts a clean trail.
+            session.trail = [entry for entry in session.trail if entry[0] != flow.id]
+        elif flow.id in plan.dirty or flow.id not in plan.completed_at:
+            plan.versions[flow.id] = plan.versions.get(flow.id, 0) + 1
+            plan.completed_at[flow.id] = turn.now.isoformat()
+            if flow.id in plan.dirty:
+                plan.dirty.remove(flow.id)
+            if flow.kind == "section":
+                turn.events.append(SectionCompleted(flow.id, plan.versions[flow.id], records))
+            if "ConsentChanged" in flow.emits:
+                turn.events.append(ConsentChanged(flow.id, records))
+        if flow.kind == "onboarding" and plan.enrolled_at is None:
+            plan.enrolled_at = turn.now.isoformat()
+        found, opened = update_from_answers(flow, plan, turn.now.isoformat())
+        turn.events.extend(found)
+        turn.say(flow.done)
+        if flow.kind == "section" and self._ask_consent_now(turn, flow, opened):
+            return
+        offer_help(self, turn, opened)
+        self._after_flow(turn, flow)
+
+    def _ask_consent_now(self, turn: Turn, section: Flow, opened: list[str]) -> bool:
+        """Before a finished section goes anywhere: who may see it, if never asked."""
+        session = turn.session
+        asked = any(
+            step.shares == section.id and session.plan.has_answer(flow.id, step.id)
+            for flow, step in self.consent_steps()
+        )
+        following = self.consent_open(session, section.id)
+        if asked or following is None:
+            return False
+        session.detour = {"section": section.id, "needs": opened}
+        self.goto(session, following[0], following[1].id)
+        self.prompt(turn)
+        return True
+
+    def _continue_detour(self, turn: Turn, flow: Flow) -> None:
+        """The next consent question of the detour, or back to where the parent was going."""
+        session = turn.session
+        detour = session.detour or {}
+        section = str(detour.get("section"))
+        following = self.consent_open(session, section)
+        if following is not None:
+            self.goto(session, following[0], following[1].id)
+            self.prompt(turn)
+            return
+        session.detour = None
+        turn.events.append(ConsentChanged(flow.id, self.records(flow, session)))
+        offer_help(self, turn, [str(k) for k in detour.get("needs", [])])
+        self._after_flow(turn, self.flows[section])
+
+    def _after_flow(self, turn: Turn, flow: Flow) -> None:
+        session = turn.session
+        session.review = []
+        upcoming = self._next_section(session, flow)
+        if flow.kind == "onboarding" and upcoming is not None:
+            self.start_flow(turn, upcoming)
+        elif upcoming is not None:
+            session.mode = "offer"
+            session.flow = upcoming.id
+            session.step = None
+            self.prompt(turn)
+        else:
+            session.mode = "idle"
+            session.flow = session.step = None
+            turn.say(m.NO_MORE_SECTIONS)
+
+    def _next_section(self, session: Session, after: Flow) -> Flow | None:
+        sections = self.flows.sections
+        start = next((i + 1 for i, f in enumerate(sections) if f.id == after.id), 0)
+        ordered = sections[start:] + sections[:start]
+        return next((f for f in ordered if not session.plan.is_done(f.id)), None)
+
+    # ---- prompts -----------------------------------------------------------------------
+
+    def prompt(self, turn: Turn, *, menu: bool = False) -> None:
+        """Say again what the parent is being asked now. At the menu or with nothing open,
+        the 9-line menu only when it is asked for (`menu`): the text before it says how."""
+        session = turn.session
+        voice = turn.voice
+        mode: Mode = session.mode
+        step = self.current_step(session)
+        if step is not None:
+            if step.consent and not self.consent_given(session):
+                turn.say(m.SUPPORT_NOT_REPORT)  # before the first yes to sharing anything
+            if step.consent and step.shares and step.type == "multi":
+                turn.replies.extend(self.consent_details(turn, self.flows[step.shares]))
+            same = self.same_people(session, step) if session.tries == 0 else None
+            if same is not None:
+                labels = dict(zip((c.value for c in step.choices), voice.labels(step), strict=True))
+                who = ", ".join(labels[v] for v in same)
+                turn.say(m.CONSENT_SAME, who=who)
+                return
+            turn.replies.append(voice.question(step))
+        elif mode in ("readback", "fix") and session.flow:
+            flow = self.flows[session.flow]
+            steps = answered_route(flow, session.plan)
+            session.review = [s.id for s in steps]
+            answers = session.plan.answers.get(flow.id, {})
+            discreet = session.plan.shared_phone()
+            turn.replies.extend(voice.readback(flow, steps, answers, discreet=discreet))
+            turn.say(m.READBACK_CONFIRM if mode == "readback" else m.READBACK_CHANGE_PICK)
+        elif mode == "offer" and session.flow:
+            turn.say(m.NEXT_OFFER, title=title(voice, session, self.flows[session.flow]))
+        elif mode == "confirm_restart":
+            turn.say(m.RESTART_CONFIRM)
+        elif mode == "language":
+            lines = [voice(m.LANGUAGE_PICK)] + [
+                f"{i}. {self.translator.language_name(loc)}"
+                for i, loc in enumerate(self.translator.locales, 1)
+            ]
+            turn.replies.append("\n".join(lines))
+        elif session.status == "active" and menu:
+            session.mode = "menu"
+            turn.replies.extend(self._menu_texts(session, voice))
+
+    def _menu_texts(self, session: Session, voice: Voice) -> list[str]:
+        sections = self.flows.sections
+        done = sum(1 for f in sections if session.plan.is_done(f.id))
+        lines = [voice(m.MENU_HEADER, done=done, total=len(sections))]
+        for number, flow in enumerate(self.flows.menu_flows, 1):
+            template = m.MENU_DONE_MARK if session.plan.is_done(flow.id) else m.MENU_ITEM
+            lines.append(voice(template, number=number, title=title(voice, session, flow)))
+        return list(pack(lines))
