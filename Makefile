@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test schemathesis check lint types catalogs install install-dev system-packages screenshots test-clock clean
+.PHONY: run cluster test schemathesis check lint types catalogs install install-dev system-packages screenshots test-clock clean
 
 # Debian packages the tests need: Chromium (browser tests), faketime (`make test-clock`).
 SYSTEM_PACKAGES := chromium faketime
@@ -29,6 +29,12 @@ catalogs: $(VENV)/.installed
 
 run: install catalogs
 	$(PY) app.py
+
+# A local 3-primary Redis Cluster (scripts/cluster, from redis-server on PATH) and the app on
+# it; the cluster stops when the app does.
+cluster: install catalogs
+	sh scripts/cluster start
+	trap 'sh scripts/cluster stop' EXIT INT TERM; REDIS_URL=$$(sh scripts/cluster url) $(PY) app.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

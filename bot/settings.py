@@ -19,6 +19,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
+    # redis://host:port/db for one server; redis+cluster://host:port (any node) for a Redis
+    # Cluster, reached through redis-py's cluster client (bot/store/client.py).
     redis_url: str | None = None
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from bot.engine.sharing import TeamView
 from bot.flows import build_engine, resource_finder
 from bot.i18n_catalogs import shipped_locales
 from bot.resources import load_resource_directory
+from bot.store.local_cluster import start_cluster
 
 
 def _digest(paths: Iterable[Path]) -> tuple[tuple[str, str], ...]:
@@ -111,3 +112,17 @@ def i18n_engine() -> Engine:
     return build_engine(
         locales=tuple(shipped_locales()), resource_finder=sample_finder(), team=example_team()
     )
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url() -> Iterator[str]:
+    """A 3-primary Redis Cluster of this test process (free ports, stopped at the end).
+
+    Tests that use it carry `pytest.mark.xdist_group("cluster")`, so under
+    `pytest -n 2 --dist loadgroup` one worker runs them all and starts one cluster (~2 s).
+    """
+    cluster = start_cluster()
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()

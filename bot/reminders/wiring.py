@@ -29,6 +29,7 @@ from bot.reminders.rules import Timing
 from bot.reminders.scheduler import ReminderScheduler
 from bot.reminders.store import ReminderStore
 from bot.settings import Settings
+from bot.store.client import is_cluster, sync_cluster_client
 from bot.store.crypto import Cipher
 from bot.store.keys import KeyBuilder
 
@@ -94,6 +95,9 @@ class Reminders:
 
 def sync_client_for(redis: Redis) -> sync_redis.Redis:
     """A blocking client to the same server (TCP or unix socket) for APScheduler's store."""
+    if is_cluster(redis):
+        # The job store's keys share the {rem} tag: one slot, so its transactions work.
+        return sync_cluster_client(redis)
     kwargs = redis.connection_pool.connection_kwargs
     wanted = ("db", "username", "password", "socket_timeout", "socket_connect_timeout")
     options: dict[str, Any] = {k: kwargs[k] for k in wanted if kwargs.get(k) is not None}

@@ -18,6 +18,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bot.store.client import is_cluster
 from bot.store.crypto import Cipher
 from bot.store.keys import KeyBuilder
 
@@ -131,8 +132,13 @@ class ChatFeed:
 
     async def _listen(self) -> None:
         while True:
-            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            pubsub = None
             try:
+                if is_cluster(self._redis):
+                    # A cluster client picks the pubsub node from its slot map: load it
+                    # first. A PUBLISH on any node reaches every node's subscribers.
+                    await self._redis.initialize()
+                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
                 await pubsub.subscribe(self._channel)
                 self.subscribed.set()
                 self._wake(None)  # anything sent while we were away is read again
@@ -144,7 +150,8 @@ class ChatFeed:
                 self.subscribed.clear()
                 log.warning("chat feed lost Redis: %s", type(exc).__name__)
             finally:
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                if pubsub is not None:
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(self._retry_s)
 
     async def close(self) -> None:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
+import redis as sync_redis
 from redis.asyncio import Connection, ConnectionPool, Redis, UnixDomainSocketConnection
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.cluster import ClusterNode as SyncClusterNode
+from redis.cluster import RedisCluster as SyncRedisCluster
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
@@ -35,8 +39,40 @@ def client_options(timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, Any]:
     }
 
 
+# REDIS_URL=redis+cluster://host:port (rediss+cluster:// with TLS) names any node of a Redis
+# Cluster: the client then learns the others from it. Every other URL is one server.
+CLUSTER_SCHEMES = {"redis+cluster": "redis", "rediss+cluster": "rediss"}
+
+
+def is_cluster_url(url: str) -> bool:
+    return urlsplit(url).scheme in CLUSTER_SCHEMES
+
+
+def is_cluster(redis: Any) -> bool:
+    """True for redis-py's cluster client (which the store is handed typed as `Redis`)."""
+    return isinstance(redis, RedisCluster)
+
+
 def client_for_url(url: str, *, timeout: float = DEFAULT_TIMEOUT_S) -> Redis:
+    """The plain client, or for a `redis+cluster://` URL redis-py's RedisCluster.
+
+    The cluster client answers the same commands (routing each by its key's slot), so the
+    store keeps one interface; it is typed as `Redis` here, and `is_cluster` tells the few
+    places that must act differently (no pipelined script loads, no cross-slot MGET).
+    """
+    scheme = urlsplit(url).scheme
+    if scheme in CLUSTER_SCHEMES:
+        plain = CLUSTER_SCHEMES[scheme] + url[len(scheme) :]
+        return cast(Redis, RedisCluster.from_url(plain, **cluster_options(timeout)))
     return Redis.from_url(url, **client_options(timeout))
+
+
+def cluster_options(timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, Any]:
+    options = client_options(timeout)
+    # MOVED/ASK (a slot migrating, a failover) are followed by the client itself; a broken
+    # connection is retried once, as for one server.
+    options["retry"] = Retry(NoBackoff(), 1)
+    return options
 
 
 def describe_url(url: str) -> str:
@@ -49,12 +85,40 @@ def describe_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}{parts.path or ''}"
 
 
+def _cluster_nodes(redis: Any) -> list[tuple[str, int]]:
+    """The nodes it knows (its start-up nodes until its first command maps the cluster)."""
+    known = [*redis.nodes_manager.startup_nodes.values(), *redis.get_nodes()]
+    return list(dict.fromkeys((node.host, node.port) for node in known))
+
+
+def _cluster_timeout(redis: Any) -> float:
+    return float(redis.get_connection_kwargs().get("socket_timeout") or DEFAULT_TIMEOUT_S)
+
+
+def sync_cluster_client(redis: Redis) -> sync_redis.Redis:
+    """A blocking cluster client to the same cluster as `redis` (APScheduler's job store)."""
+    timeout = _cluster_timeout(redis)
+    nodes = [SyncClusterNode(host, port) for host, port in _cluster_nodes(redis)]  # type: ignore[no-untyped-call]
+    client = SyncRedisCluster(
+        startup_nodes=nodes, socket_timeout=timeout, socket_connect_timeout=timeout
+    )
+    return cast(sync_redis.Redis, client)
+
+
 def worker_client(redis: Redis) -> Redis:
     """A client with its own pool to the same server, for background workers.
 
     A worker's blocking stream reads must not hold the connections that answer webhooks,
     and its commands are not part of an inbound message's round trips.
     """
+    if isinstance(redis, RedisCluster):
+        nodes = [ClusterNode(host, port) for host, port in _cluster_nodes(redis)]
+        options = cluster_options(_cluster_timeout(redis))
+        kwargs: dict[str, Any] = redis.get_connection_kwargs()
+        for name in ("username", "password"):
+            if kwargs.get(name):
+                options[name] = kwargs[name]
+        return cast(Redis, RedisCluster(startup_nodes=nodes, **options))
     kwargs = dict(redis.connection_pool.connection_kwargs)
     kwargs.pop("counter", None)  # the round-trip counting client's extra argument
     connection_class = UnixDomainSocketConnection if "path" in kwargs else Connection

@@ -21,6 +21,7 @@ from bot.engine.session import Session
 from bot.errors import OutcomeUnknown, StoreUnavailable
 from bot.store.base import Apply, FloodLimit, Outcome
 from bot.store.chat_log import ChatLog
+from bot.store.client import is_cluster
 from bot.store.crypto import Cipher
 from bot.store.hot_calls import evalsha
 from bot.store.keys import ContactKeys, KeyBuilder, field_aad
@@ -226,6 +227,7 @@ class RedisConversationStore:
         self._settle = redis.register_script(_SETTLE)
         self._record_delivery = redis.register_script(_RECORD_DELIVERY)
         self.chat_log = ChatLog(redis, cipher, prefix)
+        self._cluster = is_cluster(redis)
 
     def keys_for(self, address: str) -> ContactKeys:
         return self._keys.for_address(address)
@@ -235,9 +237,20 @@ class RedisConversationStore:
         return self._keys.outbox
 
     async def prepare(self) -> None:
-        """Load the scripts in one round trip, so the first message pays no NOSCRIPT retry."""
+        """Load the scripts in one round trip, so the first message pays no NOSCRIPT retry.
+
+        A cluster client sends SCRIPT LOAD to every primary, one script at a time (it
+        refuses it in a pipeline); a node that loses them (restart, failover) gets them
+        again on its first NOSCRIPT.
+        """
+        scripts = (self._begin, self._commit, self._settle, self._record_delivery)
+        if self._cluster:
+            async with self._call("prepare"):
+                for script in scripts:
+                    await self._redis.script_load(script.script)
+            return
         async with self._call("prepare"), self._redis.pipeline(transaction=False) as pipe:
-            for script in (self._begin, self._commit, self._settle, self._record_delivery):
+            for script in scripts:
                 pipe.script_load(script.script)
             await pipe.execute()
 
@@ -409,6 +422,9 @@ class RedisConversationStore:
             return int(await self._evalsha(self._commit, script_keys, args))
 
     async def _evalsha(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
+        if self._cluster:
+            # redis-py routes by the keys' slot, follows MOVED, and loads on NOSCRIPT.
+            return await script(keys=keys, args=args)
         return await evalsha(self._redis.connection_pool, script, keys, args)
 
     async def _release_quietly(self, keys: ContactKeys, token: str) -> None:
@@ -428,6 +444,13 @@ class RedisConversationStore:
         """Every contact id with a saved plan (SCAN: for dashboards and reports, not hot paths)."""
         pattern = f"{self._keys.prefix}{{c:*}}:plan"
         start = len(self._keys.prefix)
+        if self._cluster:
+            async with self._call("scan"):
+                found_all = [key async for key in self._redis.scan_iter(match=pattern, count=batch)]
+            for key in found_all:
+                name = _as_bytes(key).decode()
+                yield name[start : name.index("}", start) + 1]
+            return
         cursor: int = 0
         while True:
             async with self._call("scan"):
@@ -452,8 +475,14 @@ class RedisConversationStore:
         built = [self._keys.for_contact(c) for c in contacts]
         async with self._call("load_many"), self._redis.pipeline(transaction=False) as pipe:
             for keys in built:
-                pipe.mget([keys.session, keys.plan])
-            raw = await pipe.execute()
+                if self._cluster:
+                    # A cluster pipeline refuses MGET; its GETs still go one batch per node.
+                    pipe.get(keys.session)
+                    pipe.get(keys.plan)
+                else:
+                    pipe.mget([keys.session, keys.plan])
+            flat = await pipe.execute()
+        raw = list(zip(flat[::2], flat[1::2], strict=True)) if self._cluster else flat
         found: dict[str, Session] = {}
         for keys, (raw_session, raw_plan) in zip(built, raw, strict=True):
             if raw_session is not None or raw_plan is not None:
@@ -470,10 +499,14 @@ class RedisConversationStore:
         keys = self._keys.for_contact(contact)
         async with self._call("erase"):
             deleted = int(await self._redis.unlink(keys.session, keys.plan))
+        # Every key of the contact is in one slot: on a cluster only its node is scanned.
+        where: dict[str, Any] = {}
+        if self._cluster:
+            where["target_nodes"] = self._redis.get_node_from_key(keys.session)  # type: ignore[attr-defined]
         cursor: int = 0
         while True:
             async with self._call("erase"):
-                cursor, found = await self._redis.scan(cursor, match=pattern, count=batch)
+                cursor, found = await self._redis.scan(cursor, match=pattern, count=batch, **where)
                 if found:
                     deleted += int(await self._redis.unlink(*found))
             if cursor == 0:

@@ -1,0 +1,179 @@
+"""A throwaway 3-primary Redis Cluster on loopback, from `redis-server` on PATH.
+
+For people (`scripts/cluster`, `make cluster`) and tests (tests/cluster_fixture.py): three
+`redis-server --cluster-enabled yes` on free ports in a temporary directory, joined with
+`redis-cli --cluster create … --cluster-replicas 0`, ready once every node says
+cluster_state:ok. Nothing is persisted; stop() kills exactly the servers it started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CLUSTER_SCHEME = "redis+cluster"
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct ports nothing listens on now (and whose +10000 bus port is free)."""
+    ports: list[int] = []
+    while len(ports) < count:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port + 10000 > 65535 or port in ports:
+            continue
+        with socket.socket() as bus:
+            try:
+                bus.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        ports.append(port)
+    return ports
+
+
+@dataclass
+class LocalCluster:
+    ports: list[int]
+    directory: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"{CLUSTER_SCHEME}://127.0.0.1:{self.ports[0]}"
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.clear()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _cli(port: int, *args: str) -> str:
+    done = subprocess.run(
+        ["redis-cli", "-p", str(port), *args], capture_output=True, text=True, timeout=10
+    )
+    return done.stdout
+
+
+def start_cluster(primaries: int = 3, *, timeout_s: float = 20.0) -> LocalCluster:
+    """Start and join the nodes; raise RuntimeError (after stopping them) if not ok in time."""
+    if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
+        raise RuntimeError("redis-server and redis-cli must be on PATH")
+    directory = Path(tempfile.mkdtemp(prefix="safe-start-cluster-"))
+    cluster = LocalCluster(free_ports(primaries), directory)
+    try:
+        for port in cluster.ports:
+            node_dir = directory / str(port)
+            node_dir.mkdir()
+            cluster.processes.append(
+                subprocess.Popen(
+                    [
+                        "redis-server",
+                        "--port", str(port),
+                        "--bind", "127.0.0.1",
+                        "--cluster-enabled", "yes",
+                        "--cluster-config-file", "nodes.conf",
+                        "--cluster-node-timeout", "2000",
+                        "--dir", str(node_dir),
+                        "--save", "",
+                        "--appendonly", "no",
+                        "--daemonize", "no",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )  # fmt: skip
+        deadline = time.monotonic() + timeout_s
+        for port in cluster.ports:
+            while _cli(port, "PING").strip() != "PONG":
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server on {port} did not start")
+                time.sleep(0.02)
+        nodes = [f"127.0.0.1:{port}" for port in cluster.ports]
+        created = subprocess.run(
+            [
+                "redis-cli",
+                "--cluster",
+                "create",
+                *nodes,
+                "--cluster-replicas",
+                "0",
+                "--cluster-yes",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
+        if created.returncode != 0:
+            raise RuntimeError(f"redis-cli --cluster create failed: {created.stdout[-500:]}")
+        for port in cluster.ports:
+            while "cluster_state:ok" not in _cli(port, "CLUSTER", "INFO"):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the cluster did not reach cluster_state:ok")
+                time.sleep(0.05)
+        return cluster
+    except BaseException:
+        cluster.stop()
+        raise
+
+
+STATE_FILE = Path("var") / "cluster.json"
+
+
+def _main(argv: list[str]) -> int:
+    """`python -m bot.store.local_cluster start|stop|url` (what scripts/cluster runs)."""
+    command = argv[0] if argv else "start"
+    if command == "start":
+        if STATE_FILE.exists():
+            print(json.loads(STATE_FILE.read_text())["url"])
+            return 0
+        cluster = start_cluster()
+        STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
+        state = {
+            "url": cluster.url,
+            "dir": str(cluster.directory),
+            "pids": [p.pid for p in cluster.processes],
+        }
+        STATE_FILE.write_text(json.dumps(state) + "\n")
+        print(cluster.url)
+        return 0
+    if command == "url":
+        if not STATE_FILE.exists():
+            print("no cluster running (scripts/cluster start)", file=sys.stderr)
+            return 1
+        print(json.loads(STATE_FILE.read_text())["url"])
+        return 0
+    if command == "stop":
+        if not STATE_FILE.exists():
+            return 0
+        state = json.loads(STATE_FILE.read_text())
+        for pid in state["pids"]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+        shutil.rmtree(state["dir"], ignore_errors=True)
+        STATE_FILE.unlink()
+        return 0
+    print(f"unknown command {command!r}: start, stop or url", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
