@@ -84,6 +84,7 @@ class Dispatcher:
         claim_idle: timedelta = timedelta(seconds=30),
         block_ms: int = 1000,
         concurrency: int = 8,
+        batch: int = 100,
         note_reminder: NoteReminder | None = None,
         reach: Reach | None = None,
     ) -> None:
@@ -98,7 +99,10 @@ class Dispatcher:
         self._claim_idle_ms = int(claim_idle.total_seconds() * 1000)
         self._block_ms = block_ms
         self._running = False
-        self._slots = asyncio.Semaphore(concurrency)
+        if concurrency < 1 or batch < 1:
+            raise ValueError("concurrency and batch must be positive")
+        self._concurrency = concurrency
+        self._batch = batch
         self._note_reminder = note_reminder
         self.reach = reach or Reach(planner.store, planner.conversations, planner.default_timezone)
 
@@ -116,9 +120,13 @@ class Dispatcher:
         await keep_stepping(self.step, lambda: self._running, "reminder dispatch")
 
     async def step(self, *, block: bool = True) -> int:
-        """One round: reclaim stale entries, read new ones, handle them. Returns how many."""
+        """One round: reclaim stale entries, read new ones, handle them. Returns how many.
+
+        At most `batch` entries per read, handled by `concurrency` workers, with a turn of the
+        event loop after each batch: a backlog of 10,000 is drained 100 at a time, never by
+        one step that creates a task per entry."""
         _, claimed, _ = await self._redis.xautoclaim(
-            self._stream, GROUP, self._consumer, self._claim_idle_ms, "0-0", count=100
+            self._stream, GROUP, self._consumer, self._claim_idle_ms, "0-0", count=self._batch
         )
         handled = await self._handle_batch(claimed)
         stop_if_cancelled()  # before blocking: a cancel may have been swallowed above
@@ -126,7 +134,7 @@ class Dispatcher:
             GROUP,
             self._consumer,
             {self._stream: ">"},
-            count=100,
+            count=self._batch,
             block=self._block_ms if block else None,
         )
         for _, entries in reply or []:
@@ -134,19 +142,32 @@ class Dispatcher:
         return handled
 
     async def _handle_batch(self, entries: list[Any]) -> int:
-        """A few at a time: each reminder is several round trips, mostly waiting on Redis."""
+        """A few at a time: each reminder is several round trips, mostly waiting on Redis.
+
+        `concurrency` workers take the batch's entries in order (no task per entry). An
+        entry whose Redis call fails stays pending (reclaimed later); the others go on, and
+        the first such error is raised once the batch is done."""
         live = [(entry_id, fields) for entry_id, fields in entries if fields]
+        if not live:
+            return 0
+        queue = iter(live)
+        errors: list[Exception] = []
 
-        async def bounded(entry_id: Any, fields: Mapping[bytes, bytes]) -> None:
-            async with self._slots:
-                await self._handle_and_ack(entry_id, fields)
+        async def work() -> None:
+            for entry_id, fields in queue:
+                try:
+                    await self._handle_and_ack(entry_id, fields)
+                except Exception as exc:  # raised after the batch, below
+                    errors.append(exc)
 
-        results = await asyncio.gather(
-            *(bounded(entry_id, fields) for entry_id, fields in live), return_exceptions=True
-        )
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
+        workers = min(self._concurrency, len(live))
+        if workers == 1:
+            await work()
+        else:
+            await asyncio.gather(*(work() for _ in range(workers)))
+        if errors:
+            raise errors[0]
+        await asyncio.sleep(0)  # the loop's other work gets a turn between batches
         return len(live)
 
     async def _handle_and_ack(self, entry_id: Any, fields: Mapping[bytes, bytes]) -> None:
