@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from app import YOUNG_GC_THRESHOLD
 from bot.observability import JsonFormatter
 from bot.service import Handled
 from bot.settings import Settings
@@ -221,6 +222,10 @@ async def test_the_start_up_heap_is_frozen_while_the_app_runs(
     """Flows, catalogs and the ZIP table are kept out of the collector's full passes (as the
     app does by default; the other tests skip it, see running_app)."""
     assert gc.get_freeze_count() == 0
+    before = gc.get_threshold()
     async with running_app(settings, keyspace, freeze_heap=True):
         assert gc.get_freeze_count() > 10_000
+        # The youngest generation is collected every 5,000 allocations, not every 700.
+        assert gc.get_threshold() == (YOUNG_GC_THRESHOLD, *before[1:])
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
