@@ -23,7 +23,7 @@ from bot.store.base import Apply, FloodLimit, Outcome
 from bot.store.chat_log import ChatLog
 from bot.store.client import is_cluster
 from bot.store.crypto import Cipher
-from bot.store.hot_calls import evalsha
+from bot.store.hot_calls import HotConnections
 from bot.store.keys import ContactKeys, KeyBuilder, field_aad
 from bot.store.outbox import OutboxEntry, open_entry, seal_event
 
@@ -228,6 +228,7 @@ class RedisConversationStore:
         self._record_delivery = redis.register_script(_RECORD_DELIVERY)
         self.chat_log = ChatLog(redis, cipher, prefix)
         self._cluster = is_cluster(redis)
+        self._hot = None if self._cluster else HotConnections(redis.connection_pool)
 
     def keys_for(self, address: str) -> ContactKeys:
         return self._keys.for_address(address)
@@ -422,10 +423,10 @@ class RedisConversationStore:
             return int(await self._evalsha(self._commit, script_keys, args))
 
     async def _evalsha(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
-        if self._cluster:
+        if self._hot is None:
             # redis-py routes by the keys' slot, follows MOVED, and loads on NOSCRIPT.
             return await script(keys=keys, args=args)
-        return await evalsha(self._redis.connection_pool, script, keys, args)
+        return await self._hot.evalsha(script, keys, args)
 
     async def _release_quietly(self, keys: ContactKeys, token: str) -> None:
         with suppress(StoreUnavailable):
@@ -607,6 +608,8 @@ class RedisConversationStore:
         return True
 
     async def close(self) -> None:
+        if self._hot is not None:
+            await self._hot.close()
         await self._redis.aclose()
 
     @asynccontextmanager
