@@ -7,6 +7,7 @@ the whole set, for its crc32 fifth, and for the separate held-out set
 second and third held-out rounds (tests/corpora/crisis_heldout2/ and crisis_heldout3/, each
 written before that round's changes).
 Run: .venv/bin/python bench/bench_crisis.py [--misses] [--held-out-misses] [--held-out2-misses]
+    [--held-out3-misses]
 (--held-out*-misses print a held-out set's misses: only to report, then move them over.)
 """
 
@@ -21,7 +22,14 @@ sys.path.insert(0, str(ROOT))
 
 from bot.engine.crisis import load_detector  # noqa: E402
 from bot.i18n import LOCALES_DIR  # noqa: E402
-from tests.crisis_corpus import HELD_OUT2_DIR, HELD_OUT3_DIR, HELD_OUT_DIR, load_corpus, score  # noqa: E402
+from tests.crisis_corpus import (  # noqa: E402
+    HELD_OUT2_DIR,
+    HELD_OUT3_DIR,
+    HELD_OUT_DIR,
+    load_corpus,
+    score,
+    understanding_replies,
+)
 
 LOCALES = tuple(
     a for a in ("en", "es", "pt_BR") if (ROOT / "tests/corpora/crisis" / f"{a}.yaml").exists()
@@ -45,6 +53,7 @@ def main(argv: list[str]) -> None:
             ("HELD-OUT 2, looked-at half", [e for e in round2 if not e.blind]),
             ("HELD-OUT 2, blind half", [e for e in round2 if e.blind]),
             ("HELD-OUT 3", load_corpus(locale, HELD_OUT3_DIR)),
+            ("plan answers", understanding_replies(locale)),
         ):
             s = score(detector, part)
             print(
@@ -55,6 +64,8 @@ def main(argv: list[str]) -> None:
                 (name == "design" and "--misses" in argv)
                 or (name == "HELD-OUT set" and "--held-out-misses" in argv)
                 or (name == "HELD-OUT 2, looked-at half" and "--held-out2-misses" in argv)
+                or (name == "HELD-OUT 3" and "--held-out3-misses" in argv)
+                or (name == "plan answers" and "--misses" in argv)
             ):
                 shown += [(locale, e, got) for e, got in s.misses]
     for locale, example, got in shown:

@@ -24,6 +24,8 @@ HELD_OUT_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout"
 HELD_OUT2_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout2"
 # Round 3, written after round 2's changes landed and before any further change.
 HELD_OUT3_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout3"
+# Plan answers as parents write them (dates, yes/no, choices): none of them may alarm.
+UNDERSTANDING_DIR = Path(__file__).resolve().parent / "corpora" / "understanding"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,14 @@ def load_corpus(locale: str, directory: Path = CORPUS_DIR) -> list[Example]:
             raise ValueError(f"{locale}.yaml: unknown label {label!r}")
         examples.extend(Example(str(text), label) for text in texts)
     return examples
+
+
+def understanding_replies(locale: str) -> list[Example]:
+    """Every reply of the understanding corpus, labelled ordinary: a plan answer is no crisis."""
+    path = UNDERSTANDING_DIR / f"{locale}.yaml"
+    data = yaml.load(path.read_text("utf-8"), Loader=yaml.BaseLoader)  # noqa: S506
+    texts = [str(case[0]) for cases in data["cases"].values() for case in cases]
+    return [Example(text, "ordinary") for text in dict.fromkeys(texts)]
 
 
 def score(detector: CrisisDetector, examples: Sequence[Example]) -> Score:

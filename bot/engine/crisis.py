@@ -35,147 +35,56 @@ costs one set intersection.
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rapidfuzz.distance import OSA
 
+from bot.engine.crisis_lexicon import (
+    BOUNDARY,
+    CONCERNS,
+    CRISIS_DIR,
+    CRISIS_FILE,
+    ONLY_COMMON,
+    STEM,
+    STEM_MIN,
+    Compiler,
+    Concern,
+    Lexicon,
+    commons,
+    fold_words,
+    load_lexicon,
+    marker_regex,
+    plain,
+)
 from bot.errors import ConfigError
 
-Concern = Literal["emergency", "baby", "suicide", "violence", "relapse"]
-# When one text shows several, the first in this order answers (the most urgent help first).
-CONCERNS: tuple[Concern, ...] = get_args(Concern)
-CRISIS_FILE = "crisis.yaml"
-# Where each language keeps its crisis.yaml, beside its catalog: locales/<lang>/crisis.yaml.
-CRISIS_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
+__all__ = [
+    "CONCERNS",
+    "CRISIS_DIR",
+    "CRISIS_FILE",
+    "Concern",
+    "CrisisDetector",
+    "Finding",
+    "Lexicon",
+    "load_detector",
+    "load_lexicon",
+    "plain",
+]
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
-_REPEATS = re.compile(r"([a-z])\1{2,}")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.!?;,:\n]+|[\"\u201c\u201d]")
 _QUOTES = frozenset('"\u201c\u201d')
 _QUOTE = '"'
-_BOUNDARY = "|"
 _FUZZY_MIN = 5
 _FUZZY_CACHE_MAX = 50_000
 _REMEMBER_UP_TO = 80
-_GAP = "..."
-_LONG_GAP = "...."
-_ANY = "*"
-_NUMBER = "<n>"
-_END = "$"
-_ONLY_COMMON = float("inf")
-_STEM = "*"
-_STEM_MIN = 4
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Lexicon(_Strict):
-    """One language's crisis data: the schema of locales/<lang>/crisis.yaml."""
-
-    language: str
-    # Words with no weight alone (pronouns, "to", "is"): never the start of a match attempt.
-    common: list[str]
-    # Written form -> the form phrases use. Keys may be several words ("my self").
-    spellings: dict[str, str] = Field(default_factory=dict)
-    negations: list[str] = Field(default_factory=list)
-    # Words that may stand between a negation and the phrase ("not GOING TO hurt myself").
-    negation_gap: list[str] = Field(default_factory=list)
-    hypothetical: list[str] = Field(default_factory=list)
-    history: list[str] = Field(default_factory=list)
-    # Words that bring a told past back to now ("... last year and I feel that way AGAIN").
-    present: list[str] = Field(default_factory=list)
-    # Words that, earlier in the sentence, say the text tells of a show or the news.
-    reported: list[str] = Field(default_factory=list)
-    # Words that mark a joke: a phrase in quotation marks in such a text is someone's joke.
-    joking: list[str] = Field(default_factory=list)
-    # Letter rules (a regular expression over one word -> its replacement) for an unknown word.
-    rewrites: dict[str, str] = Field(default_factory=dict)
-    groups: dict[str, list[str]] = Field(default_factory=dict)
-    concerns: dict[Concern, list[str]]
-    ordinary: list[str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
     concern: Concern
     phrase: str  # the folded words that matched
-
-
-def plain(text: str) -> str:
-    """Lower case, accents off, curly apostrophes straight, long letter runs cut to two."""
-    lowered = text.lower().translate(_APOSTROPHES)
-    if not lowered.isascii():
-        decomposed = unicodedata.normalize("NFKD", lowered)
-        lowered = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _REPEATS.sub(r"\1\1", lowered)
-
-
-def _words(phrase: str) -> list[str]:
-    return plain(phrase).split()
-
-
-class _Compiler:
-    """Turns the phrase syntax into regular expressions over the folded word string."""
-
-    def __init__(self, groups: Mapping[str, Sequence[str]], negations: Iterable[str]) -> None:
-        self.groups = {
-            name: sorted(map(plain, words), key=len, reverse=True) for name, words in groups.items()
-        }
-        negs = "|".join(sorted(map(re.escape, negations), key=len, reverse=True))
-        # A wildcard is never a negation: "he *? hit me" must not read "he never hit me".
-        self.any = f"(?!(?:{negs}) )[^ |]+" if negs else "[^ |]+"
-
-    def element(self, part: str, where: str) -> tuple[str, list[str], bool]:
-        """(regex, the words that may stand there, optional?) for one element of a phrase."""
-        optional = len(part) > 1 and part.endswith("?")
-        part = part[:-1] if optional else part
-        if part == _ANY:
-            return self.any, [], optional
-        if part == _NUMBER:
-            return "[0-9]+", [], optional
-        words = []
-        for choice in part.split("/"):
-            if choice.startswith("@"):
-                if choice[1:] not in self.groups:
-                    raise ConfigError(f"{where}: no group {choice}")
-                words.extend(self.groups[choice[1:]])
-            else:
-                words.append(plain(choice))
-        for w in words:
-            if w.endswith(_STEM) and len(w) <= _STEM_MIN:
-                raise ConfigError(f"{where}: stem {w!r} is shorter than {_STEM_MIN} letters")
-        alternatives = (
-            re.escape(w[:-1]) + "[^ |]*" if w.endswith(_STEM) else re.escape(w) for w in words
-        )
-        return "(?:" + "|".join(alternatives) + ")", words, optional
-
-    def phrase(self, phrase: str, where: str) -> tuple[str, list[list[str]]]:
-        """The phrase's regex and, per required word slot, the words that may fill it."""
-        parts: list[str] = []
-        slots: list[list[str]] = []
-        for token in phrase.split():
-            if token in (_GAP, _LONG_GAP):
-                most = 4 if token == _GAP else 8
-                parts.append(f"(?:{self.any} ){{0,{most}}}")
-                continue
-            if token == _END:
-                parts.append(r"(?=\||$)")
-                continue
-            regex, words, optional = self.element(token, where)
-            parts.append(f"(?:{regex} )?" if optional else f"{regex} ")
-            if not optional and words:
-                slots.append(words)
-        if not slots:
-            raise ConfigError(f"{where}: phrase {phrase!r} has no fixed word")
-        return "(?<![^ ])" + "".join(parts), slots
 
 
 @dataclass(slots=True)
@@ -212,7 +121,7 @@ class CrisisDetector:
             for name, words in lex.groups.items():
                 groups.setdefault(name, []).extend(words)
             for written, meant in lex.spellings.items():
-                key, value = " ".join(_words(written)), " ".join(_words(meant)) or _BOUNDARY
+                key, value = " ".join(fold_words(written)), " ".join(fold_words(meant)) or BOUNDARY
                 target = multi if " " in key else self._spell
                 if target.get(key, value) != value:
                     raise ConfigError(
@@ -233,7 +142,7 @@ class CrisisDetector:
         )
         self._multi_map = multi
         self._multi_first = frozenset(k.split()[0] for k in multi)
-        compiler = _Compiler(groups, negations)
+        compiler = Compiler(groups, negations)
         by_anchor: dict[str, list[tuple[Concern | None, re.Pattern[str]]]] = {}
         pending: dict[tuple[str, Concern | None], list[str]] = {}
         phrase_words: set[str] = set()
@@ -247,11 +156,11 @@ class CrisisDetector:
                 regex, slots = compiler.phrase(phrase, where)
                 for words in slots:
                     phrase_words.update(
-                        w for value in words for w in value.split() if not w.endswith(_STEM)
+                        w for value in words for w in value.split() if not w.endswith(STEM)
                     )
                 # The slot with the fewest common words (then the fewest words) starts it.
-                anchor_slot = min(slots, key=lambda s: (_commons(s, common), len(s)))
-                if _commons(anchor_slot, common) == _ONLY_COMMON:
+                anchor_slot = min(slots, key=lambda s: (commons(s, common), len(s)))
+                if commons(anchor_slot, common) == ONLY_COMMON:
                     raise ConfigError(f"{where}: phrase {phrase!r} has only common words")
                 for value in anchor_slot:
                     pending.setdefault((value.split()[0], concern), []).append(regex)
@@ -261,21 +170,21 @@ class CrisisDetector:
             for regex in dict.fromkeys(regexes):
                 by_anchor.setdefault(anchor, []).append((concern, re.compile(regex)))
         self._rules = _Rules(by_anchor)
-        self._anchors = frozenset(a for a in by_anchor if not a.endswith(_STEM))
+        self._anchors = frozenset(a for a in by_anchor if not a.endswith(STEM))
         # A stem anchor is found word by word: each word's prefixes looked up once, then
         # remembered (texts repeat their words).
-        self._stems = frozenset(a[:-1] for a in by_anchor if a.endswith(_STEM))
+        self._stems = frozenset(a[:-1] for a in by_anchor if a.endswith(STEM))
         self._stem_of: dict[str, tuple[str, ...]] = {}
-        self._hypothetical = _marker_regex(w for lex in lexicons for w in lex.hypothetical)
-        self._history = _marker_regex(w for lex in lexicons for w in lex.history)
-        self._present = _marker_regex(w for lex in lexicons for w in lex.present)
-        self._reported = _marker_regex(w for lex in lexicons for w in lex.reported)
-        self._joking = _marker_regex(w for lex in lexicons for w in lex.joking)
+        self._hypothetical = marker_regex(w for lex in lexicons for w in lex.hypothetical)
+        self._history = marker_regex(w for lex in lexicons for w in lex.history)
+        self._present = marker_regex(w for lex in lexicons for w in lex.present)
+        self._reported = marker_regex(w for lex in lexicons for w in lex.reported)
+        self._joking = marker_regex(w for lex in lexicons for w in lex.joking)
         known = common | negations | gap | set(self._spell) | phrase_words
         # Every group word is a word, though a group only fills an optional slot: "sleeping"
         # (@pillkind?) must not be read as a typo of "slapping".
         known.update(
-            w for ws in groups.values() for v in ws for w in _words(v) if not w.endswith(_STEM)
+            w for ws in groups.values() for v in ws for w in fold_words(v) if not w.endswith(STEM)
         )
         known.update(w for v in self._spell.values() for w in v.split())
         self._known = frozenset(known)
@@ -339,7 +248,7 @@ class CrisisDetector:
                 out.append(_QUOTE)
                 continue
             if not token[0].isalnum():
-                out.append(_BOUNDARY)
+                out.append(BOUNDARY)
                 continue
             meant = self._spell.get(token)
             if meant is None:
@@ -410,7 +319,7 @@ class CrisisDetector:
         found = self._stem_of.get(word)
         if found is None:
             found = tuple(
-                word[:k] + _STEM for k in range(_STEM_MIN, len(word) + 1) if word[:k] in self._stems
+                word[:k] + STEM for k in range(STEM_MIN, len(word) + 1) if word[:k] in self._stems
             )
             if len(self._stem_of) >= _FUZZY_CACHE_MAX:
                 self._stem_of.clear()
@@ -420,14 +329,14 @@ class CrisisDetector:
     def _excused(self, concern: Concern, joined: str, start: int, end: int) -> bool:
         """Negated, a what-if, or long ago: the phrase is there but no one is in danger now."""
         before = joined[:start].split()
-        clause_start = len(before) - before[::-1].index(_BOUNDARY) if _BOUNDARY in before else 0
+        clause_start = len(before) - before[::-1].index(BOUNDARY) if BOUNDARY in before else 0
         lead = before[clause_start:]
         for word in reversed(lead[-5:]):
             if word in self._negations:
                 return True
             if word not in self._gap:
                 break
-        after = joined[end - 1 :].split(f" {_BOUNDARY} ", 1)[0]
+        after = joined[end - 1 :].split(f" {BOUNDARY} ", 1)[0]
         clause = " " + " ".join(lead) + " " + joined[start:end].strip() + " " + after + " "
         if (
             concern == "emergency"
@@ -464,28 +373,6 @@ def _inflection(word: str, target: str) -> bool:
         return False
     tail, other = word[stem:], target[stem:]
     return bool(tail and other) and not (tail.endswith(other) or other.endswith(tail))
-
-
-def _commons(slot: Sequence[str], common: Collection[str]) -> float:
-    """How many of a slot's words are common; a slot of only common words ranks last."""
-    count = sum(v.split()[0] in common for v in slot)
-    return _ONLY_COMMON if count == len(slot) else count
-
-
-def _marker_regex(markers: Iterable[str]) -> re.Pattern[str] | None:
-    words = sorted({" ".join(_words(m)) for m in markers if _words(m)}, key=len, reverse=True)
-    if not words:
-        return None
-    return re.compile(" (?:" + "|".join(map(re.escape, words)) + ") ")
-
-
-def load_lexicon(path: Path) -> Lexicon:
-    try:
-        # BaseLoader: every value a string, so "no" and "off" stay words, not booleans.
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)  # noqa: S506
-        return Lexicon.model_validate(data)
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
 
 
 def load_detector(locales_dir: Path, locales: Iterable[str]) -> CrisisDetector:

@@ -18,7 +18,7 @@ from bot.engine.machine import Engine
 from bot.engine.render import Voice
 from bot.engine.session import Session
 from bot.errors import ConfigError
-from tests.crisis_corpus import LABELS, load_corpus, score
+from tests.crisis_corpus import LABELS, load_corpus, score, understanding_replies
 from tests.drive import next_text
 from tests.engine.test_shared_phone import found_words
 
@@ -46,6 +46,16 @@ def test_labelled_set_meets_the_goals(detector: CrisisDetector, locale: str) -> 
         missed = [f"{e.label} -> {got}: {e.text}" for e, got in result.misses]
         assert result.recall >= RECALL_GOAL, missed
         assert result.false_alarm_rate <= FALSE_ALARM_GOAL, missed
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "pt_BR"])
+def test_no_plan_answer_alarms(detector: CrisisDetector, locale: str) -> None:
+    """Every reply of the understanding corpus (dates, yes/no, choices, free answers) is read
+    by the detector first on every webhook: not one may send a crisis reply."""
+    replies = understanding_replies(locale)
+    assert len(replies) > 300
+    alarms = [(e.text, f.concern) for e in replies if (f := detector.find(e.text))]
+    assert alarms == []
 
 
 @pytest.mark.parametrize(

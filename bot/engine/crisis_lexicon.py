@@ -1,0 +1,161 @@
+"""The crisis data of one language (locales/<lang>/crisis.yaml) and the phrase syntax over it.
+
+The schema (`Lexicon`), the folding every text and phrase goes through (`plain`), and the
+compiler that turns a phrase ("@abuser ... @hitstem me") into a regular expression over folded
+words. The detector that uses them is bot/engine/crisis.py; the syntax is described there.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Literal, get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.errors import ConfigError
+
+Concern = Literal["emergency", "baby", "suicide", "violence", "relapse"]
+# When one text shows several, the first in this order answers (the most urgent help first).
+CONCERNS: tuple[Concern, ...] = get_args(Concern)
+CRISIS_FILE = "crisis.yaml"
+# Where each language keeps its crisis.yaml, beside its catalog: locales/<lang>/crisis.yaml.
+CRISIS_DIR = Path(__file__).resolve().parent.parent.parent / "locales"
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
+_REPEATS = re.compile(r"([a-z])\1{2,}")
+BOUNDARY = "|"
+GAP = "..."
+LONG_GAP = "...."
+ANY = "*"
+NUMBER = "<n>"
+END = "$"
+ONLY_COMMON = float("inf")
+STEM = "*"
+STEM_MIN = 4
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Lexicon(_Strict):
+    """One language's crisis data: the schema of locales/<lang>/crisis.yaml."""
+
+    language: str
+    # Words with no weight alone (pronouns, "to", "is"): never the start of a match attempt.
+    common: list[str]
+    # Written form -> the form phrases use. Keys may be several words ("my self").
+    spellings: dict[str, str] = Field(default_factory=dict)
+    negations: list[str] = Field(default_factory=list)
+    # Words that may stand between a negation and the phrase ("not GOING TO hurt myself").
+    negation_gap: list[str] = Field(default_factory=list)
+    hypothetical: list[str] = Field(default_factory=list)
+    history: list[str] = Field(default_factory=list)
+    # Words that bring a told past back to now ("... last year and I feel that way AGAIN").
+    present: list[str] = Field(default_factory=list)
+    # Words that, earlier in the sentence, say the text tells of a show or the news.
+    reported: list[str] = Field(default_factory=list)
+    # Words that mark a joke: a phrase in quotation marks in such a text is someone's joke.
+    joking: list[str] = Field(default_factory=list)
+    # Letter rules (a regular expression over one word -> its replacement) for an unknown word.
+    rewrites: dict[str, str] = Field(default_factory=dict)
+    groups: dict[str, list[str]] = Field(default_factory=dict)
+    concerns: dict[Concern, list[str]]
+    ordinary: list[str] = Field(default_factory=list)
+
+
+def plain(text: str) -> str:
+    """Lower case, accents off, curly apostrophes straight, long letter runs cut to two."""
+    lowered = text.lower().translate(_APOSTROPHES)
+    if not lowered.isascii():
+        decomposed = unicodedata.normalize("NFKD", lowered)
+        lowered = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _REPEATS.sub(r"\1\1", lowered)
+
+
+def fold_words(phrase: str) -> list[str]:
+    return plain(phrase).split()
+
+
+class Compiler:
+    """Turns the phrase syntax into regular expressions over the folded word string."""
+
+    def __init__(self, groups: Mapping[str, Sequence[str]], negations: Iterable[str]) -> None:
+        self.groups = {
+            name: sorted(map(plain, words), key=len, reverse=True) for name, words in groups.items()
+        }
+        negs = "|".join(sorted(map(re.escape, negations), key=len, reverse=True))
+        # A wildcard is never a negation: "he *? hit me" must not read "he never hit me".
+        self.any = f"(?!(?:{negs}) )[^ |]+" if negs else "[^ |]+"
+
+    def element(self, part: str, where: str) -> tuple[str, list[str], bool]:
+        """(regex, the words that may stand there, optional?) for one element of a phrase."""
+        optional = len(part) > 1 and part.endswith("?")
+        part = part[:-1] if optional else part
+        if part == ANY:
+            return self.any, [], optional
+        if part == NUMBER:
+            return "[0-9]+", [], optional
+        words = []
+        for choice in part.split("/"):
+            if choice.startswith("@"):
+                if choice[1:] not in self.groups:
+                    raise ConfigError(f"{where}: no group {choice}")
+                words.extend(self.groups[choice[1:]])
+            else:
+                words.append(plain(choice))
+        for w in words:
+            if w.endswith(STEM) and len(w) <= STEM_MIN:
+                raise ConfigError(f"{where}: stem {w!r} is shorter than {STEM_MIN} letters")
+        alternatives = (
+            re.escape(w[:-1]) + "[^ |]*" if w.endswith(STEM) else re.escape(w) for w in words
+        )
+        return "(?:" + "|".join(alternatives) + ")", words, optional
+
+    def phrase(self, phrase: str, where: str) -> tuple[str, list[list[str]]]:
+        """The phrase's regex and, per required word slot, the words that may fill it."""
+        parts: list[str] = []
+        slots: list[list[str]] = []
+        for token in phrase.split():
+            if token in (GAP, LONG_GAP):
+                most = 4 if token == GAP else 8
+                parts.append(f"(?:{self.any} ){{0,{most}}}")
+                continue
+            if token == END:
+                parts.append(r"(?=\||$)")
+                continue
+            regex, words, optional = self.element(token, where)
+            parts.append(f"(?:{regex} )?" if optional else f"{regex} ")
+            if not optional and words:
+                slots.append(words)
+        if not slots:
+            raise ConfigError(f"{where}: phrase {phrase!r} has no fixed word")
+        return "(?<![^ ])" + "".join(parts), slots
+
+
+def commons(slot: Sequence[str], common: Collection[str]) -> float:
+    """How many of a slot's words are common; a slot of only common words ranks last."""
+    count = sum(v.split()[0] in common for v in slot)
+    return ONLY_COMMON if count == len(slot) else count
+
+
+def marker_regex(markers: Iterable[str]) -> re.Pattern[str] | None:
+    words = sorted(
+        {" ".join(fold_words(m)) for m in markers if fold_words(m)}, key=len, reverse=True
+    )
+    if not words:
+        return None
+    return re.compile(" (?:" + "|".join(map(re.escape, words)) + ") ")
+
+
+def load_lexicon(path: Path) -> Lexicon:
+    try:
+        # BaseLoader: every value a string, so "no" and "off" stay words, not booleans.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)  # noqa: S506
+        return Lexicon.model_validate(data)
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
