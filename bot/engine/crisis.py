@@ -28,6 +28,14 @@ so, so one entry covers a verb's forms ("golpe*": golpeo, golpeaba, golpearon); 
 to four words (`....` up to eight, for class lines whose parts stand apart: "@weapon .... on me");
 `$` the end of the clause ("want to end it $"). Broad category phrases ("@abuser ... @hitstem
 me") carry over to new wording better than one phrase per text.
+`a_b/c` is "a b" or "c" (one slot, several words).
+
+Beside the phrases each language has a reader: word classes in CAPITALS (AGENT, HARM, ME,
+CHILD, HARMCHILD, WANT, FEAR, DIE, METHOD, USEDPAST, DRUG, LOTS, MED, BODYSIGN...) and
+`reader` rules over them per concern ("@AGENT .... @HARM .... @ME": who, what is done, to
+whom), so a combination no one wrote down is still read; the same negation, frame and
+past checks apply. `signs` are weak cues: two different ones of one concern in a text make
+a finding ("slumped" + "needle"). Where matches overlap, a relapse yields to a crisis.
 Only prefilter words (not in `common`) start a match attempt, so a text with none of them
 costs one set intersection.
 """
@@ -41,6 +49,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import OSA
 
+from bot.engine.crisis_frames import QUOTE, Frames
 from bot.engine.crisis_lexicon import (
     BOUNDARY,
     CONCERNS,
@@ -75,8 +84,9 @@ __all__ = [
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.!?;,:\n]+|[\"\u201c\u201d]")
 _QUOTES = frozenset('"\u201c\u201d')
-_QUOTE = '"'
 _FUZZY_MIN = 5
+# A phrase outranks a reader rule where they overlap; signs count only in twos.
+_PHRASE, _READ, _SIGN = 3, 2, 1
 _FUZZY_CACHE_MAX = 50_000
 _REMEMBER_UP_TO = 80
 
@@ -91,7 +101,7 @@ class Finding:
 class _Rules:
     """Phrases keyed by a word that must appear for them to match: the prefilter."""
 
-    by_anchor: dict[str, list[tuple[Concern | None, re.Pattern[str]]]]
+    by_anchor: dict[str, list[tuple[Concern | None, re.Pattern[str], int]]]
 
 
 class CrisisDetector:
@@ -129,8 +139,6 @@ class CrisisDetector:
                         f"{target[key]!r} in another language"
                     )
                 target[key] = value
-        self._negations = frozenset(negations)
-        self._gap = frozenset(gap)
         self._multi = (
             re.compile(
                 "(?<![^ ])("
@@ -142,16 +150,22 @@ class CrisisDetector:
         )
         self._multi_map = multi
         self._multi_first = frozenset(k.split()[0] for k in multi)
-        compiler = Compiler(groups, negations)
-        by_anchor: dict[str, list[tuple[Concern | None, re.Pattern[str]]]] = {}
-        pending: dict[tuple[str, Concern | None], list[str]] = {}
+        by_anchor: dict[str, list[tuple[Concern | None, re.Pattern[str], int]]] = {}
+        pending: dict[tuple[str, Concern | None, int], list[str]] = {}
         phrase_words: set[str] = set()
         for lex in lexicons:
-            entries: list[tuple[Concern | None, str]] = [
-                (concern, p) for concern, ps in lex.concerns.items() for p in ps
+            # A gap never holds a negation of the phrase's own language (Portuguese "no meu"
+            # is "in my", not English "no").
+            compiler = Compiler(groups, lex.negations)
+            entries: list[tuple[Concern | None, str, int]] = [
+                (concern, p, weight)
+                for section, weight in ((lex.concerns, _PHRASE), (lex.reader, _READ))
+                for concern, ps in section.items()
+                for p in ps
             ]
-            entries += [(None, p) for p in lex.ordinary]
-            for concern, phrase in entries:
+            entries += [(c, p, _SIGN) for c, ps in lex.signs.items() for p in ps]
+            entries += [(None, p, _PHRASE) for p in lex.ordinary]
+            for concern, phrase, weight in entries:
                 where = f"{lex.language}/{CRISIS_FILE} {concern or 'ordinary'}"
                 regex, slots = compiler.phrase(phrase, where)
                 for words in slots:
@@ -163,24 +177,35 @@ class CrisisDetector:
                 if commons(anchor_slot, common) == ONLY_COMMON:
                     raise ConfigError(f"{where}: phrase {phrase!r} has only common words")
                 for value in anchor_slot:
-                    pending.setdefault((value.split()[0], concern), []).append(regex)
+                    pending.setdefault((value.split()[0], concern, weight), []).append(regex)
         # One pattern per phrase: in one alternation a short phrase would hide a longer one
         # starting at the same word, and the longest match must be seen.
-        for (anchor, concern), regexes in pending.items():
+        for (anchor, concern, weight), regexes in pending.items():
             for regex in dict.fromkeys(regexes):
-                by_anchor.setdefault(anchor, []).append((concern, re.compile(regex)))
+                by_anchor.setdefault(anchor, []).append((concern, re.compile(regex), weight))
         self._rules = _Rules(by_anchor)
         self._anchors = frozenset(a for a in by_anchor if not a.endswith(STEM))
         # A stem anchor is found word by word: each word's prefixes looked up once, then
         # remembered (texts repeat their words).
         self._stems = frozenset(a[:-1] for a in by_anchor if a.endswith(STEM))
         self._stem_of: dict[str, tuple[str, ...]] = {}
-        self._hypothetical = marker_regex(w for lex in lexicons for w in lex.hypothetical)
-        self._history = marker_regex(w for lex in lexicons for w in lex.history)
-        self._present = marker_regex(w for lex in lexicons for w in lex.present)
-        self._reported = marker_regex(w for lex in lexicons for w in lex.reported)
-        self._joking = marker_regex(w for lex in lexicons for w in lex.joking)
+        self._frames = Frames(
+            negations=frozenset(negations),
+            gap=frozenset(gap),
+            hypothetical=marker_regex(w for lex in lexicons for w in lex.hypothetical),
+            history=marker_regex(w for lex in lexicons for w in lex.history),
+            present=marker_regex(w for lex in lexicons for w in lex.present),
+            reported=marker_regex(w for lex in lexicons for w in lex.reported),
+            joking=marker_regex(w for lex in lexicons for w in lex.joking),
+        )
         known = common | negations | gap | set(self._spell) | phrase_words
+        # Marker words are words too: "clase" (a class, which excuses) is no typo of "close".
+        known.update(
+            w
+            for lex in lexicons
+            for marker in (*lex.hypothetical, *lex.history, *lex.present, *lex.reported)
+            for w in fold_words(marker)
+        )
         # Every group word is a word, though a group only fills an optional slot: "sleeping"
         # (@pillkind?) must not be read as a typo of "slapping".
         known.update(
@@ -245,7 +270,7 @@ class CrisisDetector:
         out: list[str] = []
         for token in _TOKEN.findall(plain(text)):
             if token in _QUOTES:
-                out.append(_QUOTE)
+                out.append(QUOTE)
                 continue
             if not token[0].isalnum():
                 out.append(BOUNDARY)
@@ -291,25 +316,34 @@ class CrisisDetector:
         if not present:
             return None
         joined = " " + " ".join(words) + " "
-        found: list[tuple[Concern, int, int]] = []
+        found: list[tuple[Concern, int, int, int]] = []
+        signs: list[tuple[Concern, int, int]] = []
         ordinary: list[tuple[int, int]] = []
         for anchor in present:
-            for concern, pattern in self._rules.by_anchor[anchor]:
+            for concern, pattern, weight in self._rules.by_anchor[anchor]:
                 for match in pattern.finditer(joined):
                     if concern is None:
                         ordinary.append(match.span())
+                    elif weight == _SIGN:
+                        signs.append((concern, *match.span()))
                     else:
-                        found.append((concern, *match.span()))
+                        found.append((concern, *match.span(), weight))
         # Where phrases overlap, the longest tells what happened: "me amenazó con matarme"
-        # is a threat (violence), though "matarme" alone would be about suicide.
+        # is a threat (violence), though "matarme" alone would be about suicide. A phrase
+        # outranks a reader rule: it says more exactly what it covers. A relapse yields to any
+        # crisis it overlaps ("left my newborn in the car while i used").
         kept: list[tuple[Concern, int, int]] = []
-        for concern, start, end in sorted(found, key=lambda f: (f[1] - f[2], CONCERNS.index(f[0]))):
+        for concern, start, end, _ in sorted(
+            found, key=lambda f: (f[0] == "relapse", f[1] - f[2], -f[3], CONCERNS.index(f[0]))
+        ):
             if any(s < end and start < e for s, e in ordinary):
                 continue
             if any(s < end and start < e for _, s, e in kept):
                 continue
-            if not self._excused(concern, joined, start, end):
+            if not self._frames.excused(concern, joined, start, end):
                 kept.append((concern, start, end))
+        if signs and not kept:
+            kept = self._frames.two_signs(signs, ordinary, joined)
         if not kept:
             return None
         concern, start, end = min(kept, key=lambda f: CONCERNS.index(f[0]))
@@ -325,39 +359,6 @@ class CrisisDetector:
                 self._stem_of.clear()
             self._stem_of[word] = found
         return found
-
-    def _excused(self, concern: Concern, joined: str, start: int, end: int) -> bool:
-        """Negated, a what-if, or long ago: the phrase is there but no one is in danger now."""
-        before = joined[:start].split()
-        clause_start = len(before) - before[::-1].index(BOUNDARY) if BOUNDARY in before else 0
-        lead = before[clause_start:]
-        for word in reversed(lead[-5:]):
-            if word in self._negations:
-                return True
-            if word not in self._gap:
-                break
-        after = joined[end - 1 :].split(f" {BOUNDARY} ", 1)[0]
-        clause = " " + " ".join(lead) + " " + joined[start:end].strip() + " " + after + " "
-        if (
-            concern == "emergency"
-            and self._hypothetical
-            and self._hypothetical.search(" " + " ".join(lead) + " ")
-        ):
-            return True
-        sentence = joined[:start].rsplit(" | ", 1)[-1]
-        if self._reported is not None and self._reported.search(" " + sentence + " "):
-            return True
-        if (
-            concern == "violence"
-            and self._joking is not None
-            and joined[:start].count(_QUOTE) % 2 == 1
-            and self._joking.search(joined)
-        ):
-            return True
-        if concern == "baby" or self._history is None or not self._history.search(clause):
-            return False
-        # Long ago, unless the text brings it back to now: the rest of the text counts.
-        return self._present is None or not self._present.search(" " + joined[start:] + " ")
 
 
 def _inflection(word: str, target: str) -> bool:

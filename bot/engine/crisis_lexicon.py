@@ -36,6 +36,8 @@ END = "$"
 ONLY_COMMON = float("inf")
 STEM = "*"
 STEM_MIN = 4
+# Joins the words of one alternative: "going_to/will" is "going to" or "will".
+JOIN = "_"
 
 
 class _Strict(BaseModel):
@@ -65,6 +67,12 @@ class Lexicon(_Strict):
     rewrites: dict[str, str] = Field(default_factory=dict)
     groups: dict[str, list[str]] = Field(default_factory=dict)
     concerns: dict[Concern, list[str]]
+    # The reader: rules over word classes (groups), the who + harm + target of a clause
+    # ("@AGENT .... @HARM .... @ME"), read like phrases; kept apart so the classes stay general.
+    reader: dict[Concern, list[str]] = Field(default_factory=dict)
+    # Signs: weaker cues; two different signs of one concern in a text make it that concern
+    # ("slumped over" + "needle", "rope" + "for me").
+    signs: dict[Concern, list[str]] = Field(default_factory=dict)
     ordinary: list[str] = Field(default_factory=list)
 
 
@@ -107,7 +115,7 @@ class Compiler:
                     raise ConfigError(f"{where}: no group {choice}")
                 words.extend(self.groups[choice[1:]])
             else:
-                words.append(plain(choice))
+                words.append(plain(choice).replace(JOIN, " "))
         for w in words:
             if w.endswith(STEM) and len(w) <= STEM_MIN:
                 raise ConfigError(f"{where}: stem {w!r} is shorter than {STEM_MIN} letters")
