@@ -102,11 +102,18 @@ class Cipher:
 
         At rest only: nobody who can watch these lengths can also put text beside the secrets.
         """
-        plain = json_bytes(value)
-        return self.encrypt(pack(plain), aad)
+        return self.seal_json_text(json_bytes(value), aad)
 
     def decrypt_json(self, blob: bytes, aad: str) -> Any:
-        return json_value(unpack(self.decrypt(blob, aad)))
+        return json_value(self.open_json_text(blob, aad))
+
+    def seal_json_text(self, text: bytes, aad: str) -> bytes:
+        """Seal JSON text json_bytes wrote (packed first), for a caller that kept the text."""
+        return self.encrypt(pack(text), aad)
+
+    def open_json_text(self, blob: bytes, aad: str) -> bytes:
+        """The JSON text of a sealed value (json_value reads it), not parsed yet."""
+        return unpack(self.decrypt(blob, aad))
 
 
 def new_key_text() -> str:

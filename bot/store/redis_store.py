@@ -22,7 +22,7 @@ from bot.errors import OutcomeUnknown, StoreUnavailable
 from bot.store.base import Apply, FloodLimit, Outcome
 from bot.store.chat_log import ChatLog
 from bot.store.client import is_cluster
-from bot.store.crypto import Cipher
+from bot.store.crypto import Cipher, json_bytes, json_value
 from bot.store.hot_calls import HotConnections
 from bot.store.keys import ContactKeys, KeyBuilder, field_aad
 from bot.store.outbox import OutboxEntry, open_entry, seal_event
@@ -105,8 +105,9 @@ return {'ok', redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]),
 )
 
 # Round trip 2. KEYS: lock, session, plan, address, outbox, seen.
-# ARGV: token, session, plan, address ('' = keep), done ttl ms, contact, outbox maxlen,
-#       reply ttl s, seen entry ('' none), seen cap, then (type, sealed event) pairs.
+# ARGV: token, session, plan ('' = unchanged), address ('' = keep), done ttl ms, contact,
+#       outbox maxlen, reply ttl s, seen entry ('' none), seen cap, then (type, sealed event)
+#       pairs.
 # Returns 1 written, 2 already written by an earlier try of this call, 0 lock lost.
 # The lock becomes "done:<token>" instead of vanishing, so a client-level retry of a call
 # whose reply was lost learns that it succeeded rather than writing twice.
@@ -115,7 +116,7 @@ local held = redis.call('GET', KEYS[1])
 if held == 'done:' .. ARGV[1] then return 2 end
 if held ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2])
-redis.call('SET', KEYS[3], ARGV[3])
+if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3]) end
 if ARGV[4] ~= '' then redis.call('SET', KEYS[4], ARGV[4], 'NX') end
 if ARGV[9] ~= '' then
   redis.call('LPUSH', KEYS[6], ARGV[9])
@@ -274,7 +275,7 @@ class RedisConversationStore:
             session = self._open(keys, reply[2], reply[3]) if reply[2] or reply[3] else None
             return Outcome(replies=[], session=session, over_limit=int(reply[1]))
         try:
-            session = self._open(keys, reply[1], reply[2])
+            session, stored_plan = self._opened(keys, reply[1], reply[2])
             new_session, replies, events = apply(session)
             # The address is sealed and sent only the first time this contact writes.
             new_address = None if reply[3] else address
@@ -284,7 +285,9 @@ class RedisConversationStore:
             await self._release_quietly(keys, token)
             raise
         try:
-            written = await self._write(keys, tag, token, new_session, replies, events, new_address)
+            written = await self._write(
+                keys, tag, token, new_session, replies, events, new_address, stored_plan
+            )
         except BaseException as error:
             # The commit was sent (or about to be) and no answer came: it may run when Redis
             # resumes. Settle it before saying anything: "not saved" only when it cannot run.
@@ -376,11 +379,20 @@ class RedisConversationStore:
             delay = min(delay * 2, 0.05)
 
     def _open(self, keys: ContactKeys, raw_session: Any, raw_plan: Any) -> Session:
+        return self._opened(keys, raw_session, raw_plan)[0]
+
+    def _opened(
+        self, keys: ContactKeys, raw_session: Any, raw_plan: Any
+    ) -> tuple[Session, bytes | None]:
+        """The session, and its plan's JSON text as stored (None: no plan stored yet)."""
         position = (
             self._cipher.decrypt_json(_as_bytes(raw_session), keys.session) if raw_session else {}
         )
-        plan = self._cipher.decrypt_json(_as_bytes(raw_plan), keys.plan) if raw_plan else {}
-        return Session.from_json(position, plan)
+        plan_text = (
+            self._cipher.open_json_text(_as_bytes(raw_plan), keys.plan) if raw_plan else None
+        )
+        plan = json_value(plan_text) if plan_text is not None else {}
+        return Session.from_json(position, plan), plan_text
 
     async def _write(
         self,
@@ -391,9 +403,18 @@ class RedisConversationStore:
         replies: list[str],
         events: Sequence[Event],
         address: str | None,
+        stored_plan: bytes | None = None,
     ) -> int:
-        """Round trip 2: everything the message changed, in one atomic script."""
+        """Round trip 2: everything the message changed, in one atomic script.
+
+        A plan the text left as it was stored (`stored_plan`, its JSON text) is neither
+        sealed again nor sent (a command, a question asked again, a reminder reply...).
+        """
         seal = self._cipher.encrypt_json
+        plan_text = json_bytes(session.plan.to_json())
+        plan = (
+            b"" if plan_text == stored_plan else self._cipher.seal_json_text(plan_text, keys.plan)
+        )
         script_keys = [
             keys.lock,
             keys.session,
@@ -408,7 +429,7 @@ class RedisConversationStore:
         args: list[Any] = [
             token,
             seal(session.position_json(), keys.session),
-            seal(session.plan.to_json(), keys.plan),
+            plan,
             b"" if address is None else self._cipher.encrypt(address.encode(), keys.address),
             self._limits.lock_ttl_ms,
             keys.contact,

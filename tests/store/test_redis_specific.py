@@ -240,6 +240,30 @@ async def test_a_delivery_status_moved_to_another_message_does_not_decrypt(
         await redis_store.deliveries(PHONE)
 
 
+async def test_a_plan_a_text_leaves_as_it_was_is_not_sealed_again(
+    redis_store: RedisConversationStore, raw_redis: Redis
+) -> None:
+    """A text that changes nothing in the plan leaves its stored value byte for byte (no new
+    nonce: it was neither re-encrypted nor written); one that changes it writes it."""
+    await redis_store.transact(PHONE, "SM1", answer_apply())
+    keys = redis_store.keys_for(PHONE)
+    stored: Any = await raw_redis.get(keys.plan)
+    session_before: Any = await raw_redis.get(keys.session)
+
+    def same_plan(session: Session) -> tuple[Session, list[str], list[Event]]:
+        session.history.append(["in", "MENU", "2026-12-05T12:00:00+00:00", ""])
+        return session, ["Menu"], []
+
+    await redis_store.transact(PHONE, "SM2", same_plan)
+    assert await raw_redis.get(keys.plan) == stored
+    assert await raw_redis.get(keys.session) != session_before
+    await redis_store.transact(PHONE, "SM3", answer_apply("Another answer"))
+    assert await raw_redis.get(keys.plan) != stored
+    loaded = await redis_store.load(PHONE)
+    assert loaded is not None
+    assert loaded.plan.answers["basic_needs"]["housing"] == "Another answer"
+
+
 async def test_a_value_that_does_not_decrypt_frees_the_lock(
     redis_store: RedisConversationStore, raw_redis: Redis
 ) -> None:
