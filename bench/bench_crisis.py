@@ -4,8 +4,8 @@ Recall: texts labelled with a concern (emergency, baby, suicide, violence, relap
 with that same concern. False alarms: ordinary texts flagged with any concern. Figures for
 the whole set, for its crc32 fifth, and for the separate held-out set
 (tests/corpora/crisis_heldout/, written apart and never read to tune phrase lists), and the
-second and third held-out rounds (tests/corpora/crisis_heldout2/ and crisis_heldout3/, each
-written before that round's changes).
+second, third and fourth held-out rounds (tests/corpora/crisis_heldout2/, crisis_heldout3/ and
+crisis_heldout4/, each written before that round's changes; round 4 written blind, after round 3's).
 Run: .venv/bin/python bench/bench_crisis.py [--misses] [--held-out-misses] [--held-out2-misses]
     [--held-out3-misses]
 (--held-out*-misses print a held-out set's misses: only to report, then move them over.)
@@ -25,6 +25,7 @@ from bot.i18n import LOCALES_DIR  # noqa: E402
 from tests.crisis_corpus import (  # noqa: E402
     HELD_OUT2_DIR,
     HELD_OUT3_DIR,
+    HELD_OUT4_DIR,
     HELD_OUT_DIR,
     load_corpus,
     score,
@@ -53,6 +54,7 @@ def main(argv: list[str]) -> None:
             ("HELD-OUT 2, looked-at half", [e for e in round2 if not e.blind]),
             ("HELD-OUT 2, blind half", [e for e in round2 if e.blind]),
             ("HELD-OUT 3", load_corpus(locale, HELD_OUT3_DIR)),
+            ("HELD-OUT 4", load_corpus(locale, HELD_OUT4_DIR)),
             ("plan answers", understanding_replies(locale)),
         ):
             s = score(detector, part)

@@ -24,6 +24,8 @@ HELD_OUT_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout"
 HELD_OUT2_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout2"
 # Round 3, written after round 2's changes landed and before any further change.
 HELD_OUT3_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout3"
+# Round 4, written blind 2026-12-05 ~18:35-18:55 UTC: never read to tune the detector.
+HELD_OUT4_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout4"
 # Plan answers as parents write them (dates, yes/no, choices): none of them may alarm.
 UNDERSTANDING_DIR = Path(__file__).resolve().parent / "corpora" / "understanding"
 
