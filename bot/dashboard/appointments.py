@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 
 from bot.dashboard.about import short_time
+from bot.errors import SafeStartError
 from bot.reminders.intake import add_appointment
 from bot.reminders.planner import Planner, Upcoming
 from bot.reminders.rules import KINDS, PART2_KINDS, Repeat
@@ -143,7 +144,7 @@ class NewVisit:
     request_id: str
 
 
-class BadVisit(ValueError):
+class BadVisit(SafeStartError, ValueError):
     """The add-appointment form was not filled in right; the message is for the member."""
 
 

@@ -21,6 +21,8 @@ from typing import Any
 
 from pydantic_core import core_schema
 
+from bot.errors import SafeStartError
+
 _TOKEN = re.compile(
     r"\s*(?:(?P<op>==|!=|\(|\)|\[|\]|,)|(?P<str>'[^']*'|\"[^\"]*\")|(?P<word>[A-Za-z0-9_.\-]+))"
 )
@@ -31,7 +33,7 @@ _KEYWORDS = {"and", "or", "not", "in", "contains", "is"}
 Lookup = Callable[[str], tuple[bool, Any]]
 
 
-class ConditionSyntaxError(ValueError):
+class ConditionSyntaxError(SafeStartError, ValueError):
     """A condition that does not fit the grammar above."""
 
 

@@ -22,7 +22,7 @@ from bot.engine.events import (
     RemindersListRequested,
     SectionCompleted,
 )
-from bot.errors import DecryptionError
+from bot.errors import DecryptionError, SafeStartError
 from bot.reminders.loops import keep_stepping, stop_if_cancelled
 from bot.reminders.planner import Planner
 from bot.reminders.replies import ListReplies
@@ -50,11 +50,11 @@ RESYNC_EVERY_S = 24 * 3600
 _PLAN_ID = re.compile(r"^c:[0-9a-f]{32}$")
 
 
-class UnknownPlan(LookupError):
+class UnknownPlan(SafeStartError, LookupError):
     """No parent behind this plan id."""
 
 
-class InvalidAppointment(ValueError):
+class InvalidAppointment(SafeStartError, ValueError):
     """An appointment that cannot be scheduled (past, unknown kind, bad id)."""
 
 

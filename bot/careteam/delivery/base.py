@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from redis.exceptions import RedisError
 
 from bot.engine.today import FALLBACK_TIMEZONE
-from bot.errors import StoreError
+from bot.errors import SafeStartError, StoreError
 
 Clock = Callable[[], float]
 Jitter = Callable[[], float]
@@ -70,7 +70,7 @@ def backoff_s(attempts: int, config: DeliveryConfig, jitter: Jitter) -> float:
     return delay * (0.5 + 0.5 * jitter())
 
 
-class Retry(Exception):
+class Retry(SafeStartError):
     """The entry could not be applied now (a lost race); leave it pending and try again."""
 
 

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
+from bot.errors import SafeStartError
 
-class ParseFailed(ValueError):
+
+class ParseFailed(SafeStartError, ValueError):
     """The answer could not be read; `reason` is a short machine code the caller maps to a reply."""
 
     def __init__(self, reason: str, candidates: tuple[str, ...] = ()) -> None:
