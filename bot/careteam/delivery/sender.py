@@ -51,8 +51,9 @@ def new_client(config: DeliveryConfig) -> httpx.AsyncClient:
     )
 
 
-class Sender:
-    """Posts due jobs; see the module docstring."""
+class JobPoster:
+    """Posts due care-team jobs to their receivers (not to be mistaken for the
+    channels' `Sender`, which texts parents); see the module docstring."""
 
     def __init__(
         self,

@@ -24,7 +24,7 @@ from bot.careteam.delivery.base import (
 )
 from bot.careteam.delivery.outbox import OutboxReader
 from bot.careteam.delivery.routing import EventRouter
-from bot.careteam.delivery.sender import Sender, new_client
+from bot.careteam.delivery.sender import JobPoster, new_client
 from bot.careteam.directory import Directory
 from bot.careteam.erasure import Eraser, Forget, forget_nothing
 from bot.careteam.payload import Names
@@ -95,7 +95,7 @@ class DeliveryWorker:
             pages=pages,
             default_timezone=self.config.default_timezone,
         )
-        self.sender = Sender(
+        self.sender = JobPoster(
             records=records,
             directory=directory,
             flows=flows,
