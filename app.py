@@ -288,6 +288,8 @@ def create_app(
         handoff_quiet=timedelta(minutes=settings.handoff_quiet_minutes),
     )
     app.include_router(twilio.router)
+    # The hot webhook first, outside FastAPI's route machinery (see bot/web/twilio.py).
+    app.router.routes.insert(0, twilio.inbound_route())
     app.include_router(chat.router)
     app.include_router(ops.router)
     app.include_router(careteam_plans.router)  # GET plans, FHIR, under /api/v1
