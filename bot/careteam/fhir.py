@@ -17,14 +17,13 @@ from fhir.resources.R4B.bundle import Bundle
 
 from bot.careteam.consent import ConsentRecord
 from bot.careteam.directory import ROLE_LABELS
-from bot.careteam.payload import (
+from bot.careteam.payload import choice_label, question_text
+from bot.careteam.plan_view import (
     KnownVisit,
     Need,
     PlanView,
     VisibleSection,
-    choice_label,
     needs_of,
-    question_text,
     shown_answers,
     visits_of,
 )

@@ -17,14 +17,8 @@ from datetime import UTC, datetime
 from bot.careteam.access import access_for
 from bot.careteam.directory import Directory, Principal
 from bot.careteam.errors import TooManyTokenChecks
-from bot.careteam.payload import (
-    Names,
-    PlanView,
-    VisibleSection,
-    contact_of,
-    parent_view,
-    snapshot_from_plan,
-)
+from bot.careteam.payload import Names, contact_of, parent_view, snapshot_from_plan
+from bot.careteam.plan_view import PlanView, VisibleSection
 from bot.careteam.records import AuditEntry, CareRecords
 from bot.engine.loader import FlowSet
 from bot.store.redis_store import RedisConversationStore

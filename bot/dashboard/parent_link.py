@@ -14,15 +14,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.careteam.consent import consent_organizations
-from bot.careteam.payload import (
-    PlanView,
-    VisibleSection,
-    contact_of,
-    notice,
-    parent_view,
-    plan_id_of,
-    snapshot_from_plan,
-)
+from bot.careteam.payload import contact_of, notice, parent_view, plan_id_of, snapshot_from_plan
+from bot.careteam.plan_view import PlanView, VisibleSection
 from bot.careteam.records import AuditEntry
 from bot.dashboard.printing import PrintPlan, print_part, team_contacts
 from bot.dashboard.wiring import Dashboard

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from bot.careteam.consent import PART2_SECTION, ConsentRecord
 from bot.careteam.directory import Member
-from bot.careteam.payload import PlanView, VisibleSection, contact_of, shown_answers
+from bot.careteam.payload import contact_of
+from bot.careteam.plan_view import PlanView, VisibleSection, shown_answers
 from bot.careteam.records import AuditEntry
 from bot.dashboard.about import About, Flag, about, flags_of
 from bot.dashboard.appointments import Visit, kinds_for, upcoming_visits

@@ -1,12 +1,13 @@
 """A section's answers in plain words: in English for the team, in the parent's language for
-the printed plan. Only the answers the reader may see (payload.shown_answers)."""
+the printed plan. Only the answers the reader may see (plan_view.shown_answers)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from bot.careteam.payload import VisibleSection, answer_text, shown_answers
+from bot.careteam.payload import answer_text
+from bot.careteam.plan_view import VisibleSection, shown_answers
 from bot.engine.model import Step
 from bot.engine.render import Voice
 

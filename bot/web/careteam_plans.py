@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from bot.careteam.fhir import build_bundle
-from bot.careteam.payload import plan_json
+from bot.careteam.plan_view import plan_json
 from bot.careteam.reader import PlanReader
 from bot.web.careteam_deps import NOT_FOUND, PRIVATE, PrincipalDep, ReaderDep
 

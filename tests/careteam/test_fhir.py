@@ -11,14 +11,8 @@ from fhir.resources.R4B.bundle import Bundle
 
 from bot.careteam.consent import NOTHING, derive
 from bot.careteam.fhir import ALLOWED, _code, build_bundle
-from bot.careteam.payload import (
-    Names,
-    PlanView,
-    VisibleSection,
-    parent_view,
-    plan_json,
-    snapshot_from_plan,
-)
+from bot.careteam.payload import Names, parent_view, snapshot_from_plan
+from bot.careteam.plan_view import PlanView, VisibleSection, plan_json
 from bot.engine.machine import Engine
 from bot.engine.session import Session
 from tests.drive import next_text
