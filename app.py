@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -35,6 +36,7 @@ from bot.errors import StoreUnavailable
 from bot.floods import FloodGuard, FloodLimits
 from bot.flows import build_engine, resource_finder
 from bot.observability import ContactHasher, Metrics, setup_logging
+from bot.reminders.loops import finish
 from bot.reminders.wiring import ReminderConfig, start_reminders, stop_reminders
 from bot.resources import load_resource_directory
 from bot.service import Service
@@ -114,10 +116,15 @@ def create_app(
             stack.push_async_callback(store.close)
             try:
                 await store.prepare()
+                # Once per keyspace: plans older than the contacts index join it.
+                await store.reindex()
             except StoreUnavailable:
                 # Start anyway: /healthz says 503 and webhooks answer "try later" until
                 # Redis is back; the scripts then load on first use.
                 log.warning("Redis is not answering at start-up", extra={"event": "startup"})
+            # On a Cluster: outbox entries a dead process committed but never relayed.
+            relaying = asyncio.create_task(store.keep_relaying(), name="outbox-relay")
+            stack.push_async_callback(finish, relaying)
             contact_id = ContactHasher(cipher.id_key)
             # Flood limits and on-call paging once per parent per window (bot/floods.py).
             limiter = Limiter(redis, cipher.id_key, key_prefix)

@@ -41,6 +41,7 @@ from redis.exceptions import RedisError
 from bot.reminders.jobstore import CompactRedisJobStore, DateRecord
 from bot.reminders.keys import ReminderKeys, job_prefix
 from bot.reminders.loops import finish
+from bot.store.client import scan_slot
 
 log = logging.getLogger(__name__)
 
@@ -195,15 +196,14 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-async def delete_matching(redis: Redis, pattern: str, batch: int = 500) -> int:
-    """UNLINK every key matching a MATCH pattern (a SCAN: for erasure, not hot paths)."""
-    deleted, cursor = 0, 0
-    while True:
-        cursor, found = await redis.scan(cursor, match=pattern, count=batch)
-        if found:
-            deleted += int(await redis.unlink(*found))
-        if cursor == 0:
-            return deleted
+async def delete_matching(redis: Redis, beside: str, pattern: str, batch: int = 500) -> int:
+    """UNLINK every key matching a MATCH pattern, all in `beside`'s slot (a SCAN of that
+    one node on a cluster: for erasure, not hot paths)."""
+    found = [key async for key in scan_slot(redis, beside, pattern, batch)]
+    deleted = 0
+    for start in range(0, len(found), batch):
+        deleted += int(await redis.unlink(*found[start : start + batch]))
+    return deleted
 
 
 class _InlineExecutor(BaseExecutor):  # type: ignore[misc]
@@ -490,7 +490,7 @@ class ReminderScheduler:
                 removed, _ = await pipe.execute()
         removed += await self._forget_due(job_prefix(contact))
         for pattern in self.keys.guards_match(contact):
-            removed += await delete_matching(self._redis, pattern)
+            removed += await delete_matching(self._redis, self.keys.due, pattern)
         return removed
 
     async def _forget_due(self, prefix: str, batch: int = 1000) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -65,6 +65,25 @@ def client_for_url(url: str, *, timeout: float = DEFAULT_TIMEOUT_S) -> Redis:
         plain = CLUSTER_SCHEMES[scheme] + url[len(scheme) :]
         return cast(Redis, RedisCluster.from_url(plain, **cluster_options(timeout)))
     return Redis.from_url(url, **client_options(timeout))
+
+
+async def scan_slot(
+    redis: Redis, beside: str, pattern: str, batch: int = 500
+) -> AsyncIterator[bytes]:
+    """SCAN for keys matching `pattern`, all of which share `beside`'s hash tag: on a
+    cluster only the node holding that slot is scanned (SCAN itself is per node)."""
+    if isinstance(redis, RedisCluster):
+        node = redis.get_node_from_key(beside)
+        async for key in redis.scan_iter(match=pattern, count=batch, target_nodes=node):
+            yield key
+        return
+    cursor: int = 0
+    while True:
+        cursor, found = await redis.scan(cursor, match=pattern, count=batch)
+        for key in found:
+            yield key if isinstance(key, bytes) else key.encode()
+        if cursor == 0:
+            return
 
 
 def cluster_options(timeout: float = DEFAULT_TIMEOUT_S) -> dict[str, Any]:

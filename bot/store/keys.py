@@ -7,6 +7,8 @@ import hmac
 from dataclasses import dataclass
 
 # One stream for the whole program; consumers (care-team delivery, reminders) read it.
+# On a Redis Cluster a contact's commit cannot write it (another slot): the commit writes the
+# contact's own pending stream and the store relays those entries here (DESIGN in README).
 OUTBOX_STREAM = "outbox:events"
 
 # 32 hex chars = 128 bits of the HMAC: collisions are out of reach, keys stay short.
@@ -68,6 +70,11 @@ class ContactKeys:
         """The replies of the last few inbound messages, for dedupe (list, newest first)."""
         return self._key("seen")
 
+    @property
+    def pending(self) -> str:
+        """Cluster only: outbox entries committed here, not yet relayed to the outbox stream."""
+        return self._key("pending")
+
     def flood(self, window: int) -> str:
         """Texts counted in one flood window (counter)."""
         return self._key(f"flood:{window}")
@@ -98,6 +105,28 @@ class KeyBuilder:
     @property
     def outbox(self) -> str:
         return f"{self.prefix}{OUTBOX_STREAM}"
+
+    # The outbox's companions carry the stream's full name as their hash tag, so on a
+    # Cluster they sit in the stream's slot (a key without braces hashes on all of it);
+    # they start with the prefix like every other key.
+
+    def _beside_outbox(self, suffix: str) -> str:
+        return f"{self.prefix}{{{self.outbox}}}:{suffix}"
+
+    @property
+    def contacts(self) -> str:
+        """Set of every contact id that has written a plan: what contacts() lists."""
+        return self._beside_outbox("contacts")
+
+    @property
+    def relayed(self) -> str:
+        """Cluster only: hash contact id -> the last of its pending entries relayed."""
+        return self._beside_outbox("relayed")
+
+    @property
+    def indexed(self) -> str:
+        """Set once every contact written before the index existed is in it (reindex)."""
+        return self._beside_outbox("indexed")
 
 
 def field_aad(key: str, field: str) -> str:

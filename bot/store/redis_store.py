@@ -21,7 +21,7 @@ from bot.engine.session import Session
 from bot.errors import OutcomeUnknown, StoreUnavailable
 from bot.store.base import Apply, FloodLimit, Outcome
 from bot.store.chat_log import ChatLog
-from bot.store.client import is_cluster
+from bot.store.client import is_cluster, scan_slot
 from bot.store.crypto import Cipher, json_bytes, json_value
 from bot.store.hot_calls import HotConnections
 from bot.store.keys import ContactKeys, KeyBuilder, field_aad
@@ -104,11 +104,15 @@ return {'ok', redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]),
 """
 )
 
-# Round trip 2. KEYS: lock, session, plan, address, outbox, seen.
+# Round trip 2. KEYS: lock, session, plan, address, outbox, seen, then on one server the
+# contacts index. On a Cluster (no index key: it sits in another slot) "outbox" is the
+# contact's own pending stream, and everything pending there comes back for the relay
+# (usually just these entries; an earlier message's relay may still be on its way).
 # ARGV: token, session, plan ('' = unchanged), address ('' = keep), done ttl ms, contact,
 #       outbox maxlen, reply ttl s, seen entry ('' none), seen cap, then (type, sealed event)
 #       pairs.
-# Returns 1 written, 2 already written by an earlier try of this call, 0 lock lost.
+# Returns 1 written ({1, pending entries} on a Cluster), 2 already written by an earlier
+# try of this call, 0 lock lost.
 # The lock becomes "done:<token>" instead of vanishing, so a client-level retry of a call
 # whose reply was lost learns that it succeeded rather than writing twice.
 _COMMIT = """
@@ -117,7 +121,10 @@ if held == 'done:' .. ARGV[1] then return 2 end
 if held ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2])
 if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3]) end
-if ARGV[4] ~= '' then redis.call('SET', KEYS[4], ARGV[4], 'NX') end
+if ARGV[4] ~= '' then
+  redis.call('SET', KEYS[4], ARGV[4], 'NX')
+  if KEYS[7] then redis.call('SADD', KEYS[7], ARGV[6]) end
+end
 if ARGV[9] ~= '' then
   redis.call('LPUSH', KEYS[6], ARGV[9])
   redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[10]) - 1)
@@ -128,7 +135,35 @@ for i = 11, #ARGV, 2 do
              'contact', ARGV[6], 'type', ARGV[i], 'data', ARGV[i + 1])
 end
 redis.call('SET', KEYS[1], 'done:' .. ARGV[1], 'PX', ARGV[5])
-return 1
+if KEYS[7] or #ARGV < 11 then return 1 end
+return {1, redis.call('XRANGE', KEYS[5], '-', '+', 'COUNT', 200)}
+"""
+
+# Cluster only: a contact's pending entries into the outbox stream, each exactly once.
+# KEYS: outbox, relayed. ARGV: contact, outbox maxlen, then (pending id, type, sealed
+# event) triples in id order. Entries at or before the contact's last relayed id were
+# relayed already (by this process or another, or before a crash) and are skipped.
+# Returns the last relayed id ('' none), for trimming the pending stream up to it.
+_RELAY = """
+local last = redis.call('HGET', KEYS[2], ARGV[1])
+local function after(a, b)
+  if not b then return true end
+  local am, as = string.match(a, '(%d+)-(%d+)')
+  local bm, bs = string.match(b, '(%d+)-(%d+)')
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  return am > bm or (am == bm and as > bs)
+end
+local moved = false
+for i = 3, #ARGV, 3 do
+  if after(ARGV[i], last) then
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*',
+               'contact', ARGV[1], 'type', ARGV[i + 1], 'data', ARGV[i + 2])
+    last = ARGV[i]
+    moved = true
+  end
+end
+if moved then redis.call('HSET', KEYS[2], ARGV[1], last) end
+return last or ''
 """
 
 # After apply() raised, or after a commit whose answer never came. KEYS: lock, seen.
@@ -201,6 +236,16 @@ def _message_tag(message_id: str | None) -> str:
     return "h:" + hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:32]
 
 
+def _pending_entries(raw: Any) -> list[tuple[str, bytes, bytes]]:
+    """(id, type, sealed event) of each entry of a raw XRANGE reply on a pending stream."""
+    entries: list[tuple[str, bytes, bytes]] = []
+    for entry_id, flat in raw:
+        # XRANGE through redis-py gives a dict; inside a script's reply, a flat list.
+        fields = flat if isinstance(flat, dict) else dict(zip(flat[::2], flat[1::2], strict=True))
+        entries.append((_as_bytes(entry_id).decode(), fields[b"type"], fields[b"data"]))
+    return entries
+
+
 def _as_bytes(value: Any) -> bytes:
     if isinstance(value, bytes):
         return value
@@ -227,6 +272,7 @@ class RedisConversationStore:
         self._commit = redis.register_script(_COMMIT)
         self._settle = redis.register_script(_SETTLE)
         self._record_delivery = redis.register_script(_RECORD_DELIVERY)
+        self._relay = redis.register_script(_RELAY)
         self.chat_log = ChatLog(redis, cipher, prefix)
         self._cluster = is_cluster(redis)
         self._hot = None if self._cluster else HotConnections(redis.connection_pool)
@@ -245,7 +291,7 @@ class RedisConversationStore:
         refuses it in a pipeline); a node that loses them (restart, failover) gets them
         again on its first NOSCRIPT.
         """
-        scripts = (self._begin, self._commit, self._settle, self._record_delivery)
+        scripts = (self._begin, self._commit, self._settle, self._record_delivery, self._relay)
         if self._cluster:
             async with self._call("prepare"):
                 for script in scripts:
@@ -285,7 +331,17 @@ class RedisConversationStore:
             await self._release_quietly(keys, token)
             raise
         try:
-            written = await self._write(
+            if self._cluster and new_address is not None:
+                # The contacts index sits in another slot than the commit: list the contact
+                # first, so a saved plan is never missing from it (an entry whose commit then
+                # failed is skipped by contacts()).
+                async with self._call("index"):
+                    await self._redis.sadd(self._keys.contacts, keys.contact)
+        except BaseException:
+            await self._release_quietly(keys, token)
+            raise
+        try:
+            written, relay = await self._write(
                 keys, tag, token, new_session, replies, events, new_address, stored_plan
             )
         except BaseException as error:
@@ -296,7 +352,11 @@ class RedisConversationStore:
                 raise
             # It ran. Even if we were cancelled meanwhile, the answer is saved: say so.
             log.warning("redis commit answered late; it had run", extra={"event": "late_commit"})
+            if self._cluster and events:
+                await self._relay_quietly(keys, None)
             return Outcome(replies=saved, events=list(events), session=new_session)
+        if self._cluster and events and written != 0:
+            await self._relay_quietly(keys, relay if written == 1 else None)
         if written == 0:
             # Only when apply + write outlasted the lock TTL; nothing of ours was written.
             raise StoreUnavailable("the contact lock expired before the write")
@@ -404,11 +464,13 @@ class RedisConversationStore:
         events: Sequence[Event],
         address: str | None,
         stored_plan: bytes | None = None,
-    ) -> int:
+    ) -> tuple[int, list[Any]]:
         """Round trip 2: everything the message changed, in one atomic script.
 
         A plan the text left as it was stored (`stored_plan`, its JSON text) is neither
         sealed again nor sent (a command, a question asked again, a reminder reply...).
+        Returns the script's status and, on a Cluster, what is pending in the contact's
+        pending stream, for the relay.
         """
         seal = self._cipher.encrypt_json
         plan_text = json_bytes(session.plan.to_json())
@@ -420,9 +482,11 @@ class RedisConversationStore:
             keys.session,
             keys.plan,
             keys.address,
-            self._keys.outbox,
+            keys.pending if self._cluster else self._keys.outbox,
             keys.seen,
         ]
+        if not self._cluster:
+            script_keys.append(self._keys.contacts)
         seen = b""
         if tag:
             seen = tag.encode() + b"|" + seal(replies, field_aad(keys.seen, tag))
@@ -441,7 +505,88 @@ class RedisConversationStore:
         for event in events:
             args.extend(seal_event(self._cipher, self._keys.outbox, keys.contact, event))
         async with self._call("commit"):
-            return int(await self._evalsha(self._commit, script_keys, args))
+            reply = await self._evalsha(self._commit, script_keys, args)
+        if not isinstance(reply, list):
+            return int(reply), []
+        return int(reply[0]), _pending_entries(reply[1])
+
+    async def _relay_quietly(self, keys: ContactKeys, entries: list[Any] | None) -> None:
+        """Cluster: move the contact's pending entries into the outbox stream (all of them
+        when `entries` is None: an earlier try's ids are unknown). A failure leaves them
+        pending, for relay_pending(); the message itself is saved either way."""
+        try:
+            await self._relay_contact(keys, entries)
+        except StoreUnavailable:
+            log.warning("outbox relay deferred", extra={"event": "relay_deferred"})
+
+    async def _relay_contact(self, keys: ContactKeys, entries: list[Any] | None) -> None:
+        if entries is None:
+            async with self._call("relay"):
+                raw = await self._redis.xrange(keys.pending, count=200)
+            entries = _pending_entries(raw)
+        if not entries:
+            return
+        args: list[Any] = [keys.contact, self._limits.outbox_maxlen]
+        for entry in entries:
+            args.extend(entry)
+        async with self._call("relay"):
+            last = _as_bytes(
+                await self._relay(keys=[self._keys.outbox, self._keys.relayed], args=args)
+            ).decode()
+        if last:
+            ms, _, seq = last.partition("-")
+            async with self._call("relay"):
+                await self._redis.xtrim(keys.pending, minid=f"{ms}-{int(seq) + 1}")
+
+    async def relay_pending(self, batch: int = 500) -> int:
+        """Cluster: relay what a process left pending when it died between a commit and its
+        relay. Walks the contacts index (not the keyspace); returns how many contacts had
+        entries waiting. Off the hot path: the app runs it now and then."""
+        if not self._cluster:
+            return 0
+        found = 0
+        async for keys, length in self._indexed("relay", batch, "pending", "xlen"):
+            if length:
+                found += 1
+                await self._relay_contact(keys, None)
+        return found
+
+    async def keep_relaying(self, every_s: float = 30.0) -> None:
+        """relay_pending() now and every `every_s` (a no-op off a Cluster); until cancelled."""
+        if not self._cluster:
+            return
+        while True:
+            try:
+                found = await self.relay_pending()
+            except StoreUnavailable:
+                found = 0
+            if found:
+                log.warning("relayed %d contacts' stranded outbox entries", found)
+            await asyncio.sleep(every_s)
+
+    async def _indexed(
+        self, what: str, batch: int, key: str, command: str
+    ) -> AsyncIterator[tuple[ContactKeys, Any]]:
+        """Each indexed contact's keys with `command` run on one of its keys (pipelined per
+        batch; per node on a Cluster)."""
+        async for contacts in self._index_batches(batch):
+            built = [self._keys.for_contact(c) for c in contacts]
+            async with self._call(what), self._redis.pipeline(transaction=False) as pipe:
+                for keys in built:
+                    getattr(pipe, command)(getattr(keys, key))
+                replies = await pipe.execute()
+            for keys, reply in zip(built, replies, strict=True):
+                yield keys, reply
+
+    async def _index_batches(self, batch: int) -> AsyncIterator[list[str]]:
+        cursor: int = 0
+        while True:
+            async with self._call("contacts"):
+                cursor, members = await self._redis.sscan(self._keys.contacts, cursor, count=batch)
+            if members:
+                yield [_as_bytes(m).decode() for m in members]
+            if cursor == 0:
+                return
 
     async def _evalsha(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
         if self._hot is None:
@@ -463,25 +608,39 @@ class RedisConversationStore:
         return self._open(keys, raw_session, raw_plan)
 
     async def contacts(self, batch: int = 500) -> AsyncIterator[str]:
-        """Every contact id with a saved plan (SCAN: for dashboards and reports, not hot paths)."""
+        """Every contact id with a saved plan, from the contacts index (one set the commit
+        keeps, beside the outbox stream): no keyspace SCAN, on one server or a Cluster."""
+        # Listed but without a plan: erased, or its first commit never landed.
+        async for keys, there in self._indexed("contacts", batch, "plan", "exists"):
+            if there:
+                yield keys.contact
+
+    async def reindex(self, batch: int = 500) -> int:
+        """Put every contact whose plan predates the index into it, once per keyspace (the
+        one migration the index needs; the app runs it at start-up). Returns how many plans
+        were found; 0 when it had run already."""
+        async with self._call("reindex"):
+            if await self._redis.exists(self._keys.indexed):
+                return 0
         pattern = f"{self._keys.prefix}{{c:*}}:plan"
         start = len(self._keys.prefix)
-        if self._cluster:
-            async with self._call("scan"):
-                found_all = [key async for key in self._redis.scan_iter(match=pattern, count=batch)]
-            for key in found_all:
+        found = 0
+        chunk: list[str] = []
+        # Not bounded by the call timeout: a large keyspace takes a while, once. A Cluster
+        # client scans every primary in turn.
+        try:
+            async for key in self._redis.scan_iter(match=pattern, count=batch):
                 name = _as_bytes(key).decode()
-                yield name[start : name.index("}", start) + 1]
-            return
-        cursor: int = 0
-        while True:
-            async with self._call("scan"):
-                cursor, found = await self._redis.scan(cursor, match=pattern, count=batch)
-            for key in found:
-                name = _as_bytes(key).decode()
-                yield name[start : name.index("}", start) + 1]
-            if cursor == 0:
-                return
+                chunk.append(name[start : name.index("}", start) + 1])
+                if len(chunk) >= batch:
+                    found += int(await self._redis.sadd(self._keys.contacts, *chunk))
+                    chunk.clear()
+            if chunk:
+                found += int(await self._redis.sadd(self._keys.contacts, *chunk))
+            await self._redis.set(self._keys.indexed, "1")
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable("redis did not answer (reindex)") from exc
+        return found
 
     async def load_contact(self, contact: str) -> Session | None:
         """The session and plan of a contact id (from the outbox, a URL or contacts())."""
@@ -521,18 +680,15 @@ class RedisConversationStore:
         keys = self._keys.for_contact(contact)
         async with self._call("erase"):
             deleted = int(await self._redis.unlink(keys.session, keys.plan))
+            await self._redis.srem(self._keys.contacts, contact)
+            await self._redis.hdel(self._keys.relayed, contact)
         # Every key of the contact is in one slot: on a cluster only its node is scanned.
-        where: dict[str, Any] = {}
-        if self._cluster:
-            where["target_nodes"] = self._redis.get_node_from_key(keys.session)  # type: ignore[attr-defined]
-        cursor: int = 0
-        while True:
+        async with self._call("erase"):
+            found = [key async for key in scan_slot(self._redis, keys.session, pattern, batch)]
+        for start in range(0, len(found), batch):
             async with self._call("erase"):
-                cursor, found = await self._redis.scan(cursor, match=pattern, count=batch, **where)
-                if found:
-                    deleted += int(await self._redis.unlink(*found))
-            if cursor == 0:
-                return deleted
+                deleted += int(await self._redis.unlink(*found[start : start + batch]))
+        return deleted
 
     async def erase_outbox(self, contact: str, until: str, batch: int = 2000) -> int:
         """Delete the contact's entries from the outbox stream up to entry `until` (included).

@@ -106,14 +106,19 @@ def _redis_harness(store: RedisConversationStore, client: Redis) -> Harness:
     return Harness(store, hold)
 
 
-@pytest.fixture(params=["memory", "redis"])
+# The contract on a 3-primary Redis Cluster too: one xdist worker owns the cluster.
+ON_CLUSTER = pytest.param("cluster", marks=pytest.mark.xdist_group("cluster"))
+
+
+@pytest.fixture(params=["memory", "redis", ON_CLUSTER])
 async def harness(request: pytest.FixtureRequest, lock_wait_s: float) -> AsyncIterator[Harness]:
     if request.param == "memory":
         yield _memory_harness(lock_wait_s)
         return
     cipher = Cipher(secrets.token_bytes(32))
     prefix = f"test:{secrets.token_hex(6)}:"
-    client = client_for_url(REDIS_URL)
+    url = REDIS_URL if request.param == "redis" else request.getfixturevalue("redis_cluster_url")
+    client = client_for_url(url)
     store = RedisConversationStore(
         client, cipher, prefix=prefix, limits=StoreLimits(lock_wait_s=lock_wait_s)
     )

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 
 import pytest
 
+from bot.engine.events import Event, OptedIn
+from bot.engine.session import Session
+from bot.errors import StoreUnavailable
+from bot.store.base import Apply
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
+
+PHONE = "+14155550199"
+OTHER = "+14155550123"
 
 
 async def test_scripts_load_on_every_primary_and_a_contact_reads_back(
@@ -29,5 +37,80 @@ async def test_scripts_load_on_every_primary_and_a_contact_reads_back(
             assert loaded == [True]
         assert await store.ping()
         assert await store.load("+15550001111") is None
+    finally:
+        await store.close()
+
+
+async def _cluster_store(url: str, prefix: str) -> RedisConversationStore:
+    store = RedisConversationStore(
+        client_for_url(url), Cipher(secrets.token_bytes(32)), prefix=prefix
+    )
+    await store.prepare()
+    return store
+
+
+def _answer(events: int) -> Apply:
+    def apply(session: Session) -> tuple[Session, list[str], list[Event]]:
+        return session, ["ok"], [OptedIn("START")] * events
+
+    return apply
+
+
+async def test_a_commit_on_the_cluster_relays_its_events_once_and_empties_its_pending(
+    redis_cluster_url: str,
+) -> None:
+    store = await _cluster_store(redis_cluster_url, f"t{secrets.token_hex(4)}:")
+    try:
+        outcome = await store.transact(PHONE, "SM1", _answer(2))
+        again = await store.transact(PHONE, "SM1", _answer(2))  # Twilio's retry: a duplicate
+        await store.transact(PHONE, "SM2", _answer(1))
+        assert outcome.events
+        assert again.duplicate
+        entries = await store.read_outbox()
+        assert [(e.contact, e.type) for e in entries] == [
+            (store.keys_for(PHONE).contact, "OptedIn")
+        ] * 3
+        assert await store._redis.xlen(store.keys_for(PHONE).pending) == 0
+        assert [c async for c in store.contacts()] == [store.keys_for(PHONE).contact]
+    finally:
+        await store.close()
+
+
+async def test_entries_left_pending_by_a_dead_process_are_relayed_exactly_once(
+    redis_cluster_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = await _cluster_store(redis_cluster_url, f"t{secrets.token_hex(4)}:")
+    try:
+
+        async def died(*_: object) -> None:
+            raise StoreUnavailable("the process died between its commit and its relay")
+
+        monkeypatch.setattr(store, "_relay_contact", died)
+        await store.transact(PHONE, "SM1", _answer(1))
+        await store.transact(OTHER, "SM1", _answer(2))
+        assert await store.read_outbox() == []
+        monkeypatch.undo()
+        # Two processes recovering at once, then again: each entry goes once, in order.
+        found = await asyncio.gather(store.relay_pending(batch=1), store.relay_pending())
+        assert sum(found) >= 2
+        assert await store.relay_pending() == 0
+        entries = await store.read_outbox()
+        assert sorted(e.contact for e in entries) == sorted(
+            [store.keys_for(PHONE).contact] + [store.keys_for(OTHER).contact] * 2
+        )
+    finally:
+        await store.close()
+
+
+async def test_erasing_a_contact_on_the_cluster_takes_it_out_of_the_index(
+    redis_cluster_url: str,
+) -> None:
+    store = await _cluster_store(redis_cluster_url, f"t{secrets.token_hex(4)}:")
+    try:
+        await store.transact(PHONE, "SM1", _answer(1))
+        await store.transact(OTHER, "SM1", _answer(0))
+        gone = store.keys_for(PHONE).contact
+        assert await store.erase_contact(gone) > 0
+        assert [c async for c in store.contacts()] == [store.keys_for(OTHER).contact]
     finally:
         await store.close()

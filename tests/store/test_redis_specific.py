@@ -162,6 +162,8 @@ async def dump(client: Redis, key: bytes) -> list[Any]:
         return [part for item in raw.items() for part in item]
     if kind == b"list":
         return list(await client.lrange(key, 0, -1))
+    if kind == b"set":
+        return list(await client.smembers(key))
     if kind == b"stream":
         raw = await client.xrange(key)
         return [part for _, fields in raw for item in fields.items() for part in item]
@@ -185,7 +187,8 @@ async def test_no_phone_number_or_answer_is_stored_in_clear(
     suffixes = sorted(key.decode().rsplit(":", 1)[-1] for key in keys)
     # "lock" is the released lock's short-lived "done:<token>" marker.
     expected = [
-        *("address", "chat", "deliveries", "devout", "events", "lock", "plan", "seen", "session")
+        *("address", "chat", "contacts", "deliveries", "devout", "events", "lock", "plan"),
+        *("seen", "session"),
     ]
     assert suffixes == expected
     for blob in blobs:
@@ -337,7 +340,10 @@ async def test_repeating_a_commit_whose_reply_was_lost_does_not_write_twice(
         *(keys.seen, keys.flood(0)),
     ]
     await store._begin(keys=begin_keys, args=[token, 5000, 1000, "", "", 0])
-    commit_keys = [keys.lock, keys.session, keys.plan, keys.address, store.outbox_key, keys.seen]
+    commit_keys = [
+        *(keys.lock, keys.session, keys.plan, keys.address, store.outbox_key, keys.seen),
+        store._keys.contacts,
+    ]
     args: list[Any] = [token, b"s", b"p", b"a", 5000, keys.contact, 1000, 60, b"", 8, "T", b"e"]
 
     assert await store._commit(keys=commit_keys, args=args) == 1

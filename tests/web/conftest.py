@@ -3,28 +3,32 @@
 from __future__ import annotations
 
 import itertools
+import os
 import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 import redis
 from fastapi import FastAPI
+from redis.cluster import RedisCluster
 from twilio.request_validator import RequestValidator
 
 from app import create_app
 from bot.settings import Settings
+from bot.store.client import is_cluster_url
 from bot.store.outbox import ensure_group
 from bot.store.redis_store import RedisConversationStore
 from bot.web.deps import Runtime
 from tests.fakes.twilio_server import FakeTwilio
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
+# WEB_TEST_REDIS_URL=redis+cluster://… runs the suite on a cluster (scripts/cluster start).
+REDIS_URL = os.environ.get("WEB_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 # A fixed key, so a failing test's data in db 14 can be read back by hand.
 DATA_KEY = "c2FmZS1zdGFydC10ZXN0LWtleS0wMTIzNDU2Nzg5YWI="
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -86,14 +90,22 @@ class KeySpace:
 
 @contextmanager
 def new_keyspace() -> Iterator[KeySpace]:
-    client = redis.Redis.from_url(REDIS_URL)
-    assert client.connection_pool.connection_kwargs.get("db") == 14  # never db 0
+    client = sync_client_for_url(REDIS_URL)
     space = KeySpace(client, f"test:{secrets.token_hex(6)}:")
     try:
         yield space
     finally:
         space.delete_all()
         client.close()
+
+
+def sync_client_for_url(url: str) -> redis.Redis:
+    """A blocking client for looking at a test's keys: a cluster client for a cluster."""
+    if is_cluster_url(url):
+        return cast(redis.Redis, RedisCluster.from_url(url.replace("+cluster", "", 1)))
+    client = redis.Redis.from_url(url)
+    assert client.connection_pool.connection_kwargs.get("db") == 14  # never db 0
+    return client
 
 
 @pytest.fixture

@@ -11,13 +11,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from redis.asyncio import Redis
 
 from bot.careteam.directory import HANDOFF_EVENT
 from bot.channels.webchat import COOKIE_NAME
 from bot.engine.events import HandoffRequested
 from bot.engine.session import Session
 from bot.floods import FloodGuard, FloodLimits
+from bot.store.client import client_for_url
 from bot.store.limiter import Limiter, PageGate
 from tests.web.conftest import (
     REDIS_URL,
@@ -177,7 +177,7 @@ async def test_person_requests_past_a_clients_limit_are_not_paged(
     app, clock = app_and_clock
     runtime = runtime_of(app)
     store = runtime.service.store
-    redis = Redis.from_url(REDIS_URL)
+    redis = client_for_url(REDIS_URL)
     limiter = Limiter(redis, b"k" * 32, keyspace.prefix + "unit:")
     pages = PageGate(limiter, 1800)
     guard = FloodGuard(
