@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_reminders.py [--count 100000] [--due 10000]
                                               [--redis-url redis://127.0.0.1:6379/13]
+                                              [--baseline-first] [--no-freeze]
 
 Everything goes under a fresh key prefix in the given Redis (db 13 by default) and is
 deleted at the end. One run measures, for both ways of keeping future reminders, and prints
@@ -18,6 +19,10 @@ each goal row (issue 17) against its goal and against the sorted-set baseline:
     The batch is added a day ahead first (as another process would), then moved to a due
     second with a head start of twice that add time plus a lease renewal: adding 10,000
     used to take most of a fixed 4 s head start, and the fire lags came out empty.
+    Next to it, the same probe in a separate idle process (the machine's own stalls: the
+    2-core machine is shared) and the load average as the window began and ended.
+Like app.py once started, the bench freezes its start-up heap (gc.freeze) before the due
+batches (`--no-freeze` to skip it: each full collection then walks every module, 30-45 ms).
 The baseline poller: every 50 ms, one Lua call pops up to 1,000 due members (ZRANGEBYSCORE +
 ZREM), then the same idempotent fire as the APScheduler job. Prints a markdown table.
 """
@@ -147,6 +152,57 @@ class LagProbe:
         return self.worst
 
 
+# The same probe in a separate, idle Python process: how late the machine itself wakes a
+# sleeping process (a shared 2-core VM stalls everything now and then). Prints "time lag".
+_MACHINE_PROBE = """
+import sys, time
+while True:
+    began = time.perf_counter()
+    time.sleep(0.01)
+    lag = time.perf_counter() - began - 0.01
+    if lag > 0.002:
+        print(f"{time.time():.3f} {lag:.4f}", flush=True)
+"""
+
+
+class MachineProbe:
+    """LagProbe's twin in its own process, read back per window (see _MACHINE_PROBE)."""
+
+    def __init__(self) -> None:
+        self._proc: asyncio.subprocess.Process | None = None
+        self._lags: list[tuple[float, float]] = []
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _MACHINE_PROBE,
+            stdout=asyncio.subprocess.PIPE,
+            # Its own session: with autogroup scheduling (Linux's default) it would share
+            # the bench's CPU share and inherit the bench's own waits.
+            start_new_session=True,
+        )
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self._proc is not None
+        assert self._proc.stdout is not None
+        async for line in self._proc.stdout:
+            at, lag = line.split()
+            self._lags.append((float(at), float(lag)))
+
+    def worst(self, since: float, until: float) -> float:
+        return max((lag for at, lag in self._lags if since <= at <= until), default=0.0)
+
+    async def stop(self) -> None:
+        if self._proc is not None and self._proc.returncode is None:
+            self._proc.kill()
+            await self._proc.wait()
+        if self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)
+
+
 def contact(n: int) -> str:
     return "{c:" + f"{n:032x}" + "}"
 
@@ -245,6 +301,7 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     store = ReminderStore(redis, cipher, keys)
     aps: dict[str, Any] = {}
     base: dict[str, Any] = {}
+    machine = MachineProbe()
     count, due = args.count, args.due
     try:
         # ---- schedule `count` reminders ----------------------------------------------
@@ -299,6 +356,10 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         # (100,000 specs made the garbage collector's full passes longer for both schedulers).
         del specs
         gc.collect()
+        if not args.no_freeze:
+            # What app.py does once started: the start-up heap (modules, catalogs, flows)
+            # leaves the collector's full passes (30-45 ms each over it here otherwise).
+            gc.freeze()
         aps["startup"] = f"{ms(took)} (then one job read: {ms(time.perf_counter() - began)})"
         pop = redis.register_script(_POP_DUE)
         await redis.script_load(_POP_DUE)  # loading the script is not the poll's cost
@@ -326,6 +387,7 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         sending = asyncio.create_task(dispatcher.run())
         probe = LagProbe()
         gcs = GcWatch()
+        await machine.start()
 
         firer = Firer(redis, keys)
 
@@ -339,10 +401,14 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         async def measure(row: dict[str, Any], at: float, mark: str) -> None:
             sender.clear()
             await wait_until(at - 0.5)
+            began = time.time()
+            row["load"] = os.getloadavg()[0]
             probe.start()
             gcs.take()
             await wait_sent(sender, due, at)
             row["stall"] = await probe.stop()
+            row["machine"] = machine.worst(began, time.time())
+            row["load"] = f"{row['load']:.1f} / {os.getloadavg()[0]:.1f}"
             row["gc"] = ms(gcs.take())
             row["stall_at"] = f"{probe.worst_at - at:+.1f} s"
             row["fire"] = lags(await fire_lags(redis, keys, mark, at))
@@ -395,6 +461,7 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         adder_sync.close()
         leader_sync.close()
     finally:
+        await machine.stop()
         doomed = [key async for key in redis.scan_iter(match=f"{prefix}*", count=1000)]
         for chunk in range(0, len(doomed), 1000):
             await redis.delete(*doomed[chunk : chunk + 1000])
@@ -404,6 +471,8 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
 
 def table(result: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
     aps, base = result["aps"], result["base"]
+    for row in (aps, base):
+        row["machine_s"] = ms(row["machine"])
 
     def met(ok: bool) -> str:
         return "yes" if ok else "**no**"
@@ -445,6 +514,8 @@ def table(result: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
         (f"{args.due:,} due at once: last one sent after", "all"),
         ("the longest stall ended, from the due second", "stall_at"),
         ("longest garbage-collector pass meanwhile", "gc"),
+        ("the same probe in a separate idle process (the machine's own stall)", "machine_s"),
+        ("load average (1 min) as the window began / ended", "load"),
     ]
     lines = [
         f"Reminders bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python "
@@ -464,6 +535,11 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument(
+        "--no-freeze",
+        action="store_true",
+        help="skip the gc.freeze() app.py does once started (full passes walk every module)",
+    )
     parser.add_argument(
         "--baseline-first",
         action="store_true",
