@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from prometheus_client import Counter, Histogram
+
 from bot.engine.events import Event
 from bot.engine.keywords import fold
 from bot.engine.machine import Engine
@@ -41,6 +43,13 @@ class Handled:
 EventHook = Callable[[Handled], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class _ChannelCounters:
+    inbound: Counter
+    latency: Histogram
+    replies: Counter
+
+
 class Service:
     """The one place inbound text is handled; channels only translate to and from it."""
 
@@ -62,6 +71,19 @@ class Service:
         self._running_hooks: set[asyncio.Task[None]] = set()
         # contact id -> locale, least recently seen first; in memory only, bounded.
         self._locales: OrderedDict[str, str] = OrderedDict()
+        self._by_channel: dict[str, _ChannelCounters] = {}
+
+    def _counters_for(self, channel: str) -> _ChannelCounters:
+        """The per-text metrics of one channel, looked up once (labels() takes a lock and
+        hashes its values: ~2 us a call, three calls a text)."""
+        metrics = self.metrics
+        counters = _ChannelCounters(
+            metrics.inbound.labels(channel),
+            metrics.latency.labels(channel),
+            metrics.replies.labels(channel),
+        )
+        self._by_channel[channel] = counters
+        return counters
 
     def add_hook(self, hook: EventHook) -> None:
         self.hooks.append(hook)
@@ -84,7 +106,8 @@ class Service:
         sees it; `client` is a web chat's client address (its per-client limits).
         """
         started = time.perf_counter()
-        self.metrics.inbound.labels(channel).inc()
+        counted = self._by_channel.get(channel) or self._counters_for(channel)
+        counted.inbound.inc()
         flood: FloodLimit | None = None
         if self.guard is not None:
             verdict, flood = await self.guard.admit(address, text, now, client)
@@ -102,13 +125,13 @@ class Service:
             self.metrics.errors.labels(type(error).__name__).inc()
             raise
         finally:
-            self.metrics.latency.labels(channel).observe(time.perf_counter() - started)
+            counted.latency.observe(time.perf_counter() - started)
         if outcome.over_limit:
             self.metrics.rejected.labels(channel, "flood").inc()
             return self._past_limit(outcome)
         if outcome.session is not None:
             self.remember_locale(address, outcome.session.locale)
-        self.metrics.replies.labels(channel).inc(len(outcome.replies))
+        counted.replies.inc(len(outcome.replies))
         if outcome.duplicate:
             self.metrics.duplicates.labels(channel).inc()
         # Per text: debug only (the metrics above count every one); at INFO a JSON line per
