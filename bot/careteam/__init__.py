@@ -2,7 +2,8 @@
 report APIs, and erasure.
 
     directory/      who may receive what: organizations, members, endpoints, operators, tokens
-    consent.py      PURE: Part 2 consent versions from the parent's answers; who may see what
+    consent.py      PURE: Part 2 consent versions from the parent's answers
+    recipients.py   PURE: who may see what under the newest version; on-call endpoints
     payload.py      PURE: snapshots and webhook bodies; fhir.py: the FHIR R4 Bundle
     plan_view.py    PURE: a whole plan as one reader may see it (sections, needs, visits)
     needs.py        PURE: who may see or change a need, the change, its webhook body

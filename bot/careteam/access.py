@@ -5,7 +5,7 @@ and FHIR (PlanReader, which the dashboard's plan page and print read through), t
 list and its search, visits and reminders on the dashboard, and the handoff inbox.
 
 A recipient sees a section when a record of the newest consent permits it for one of its
-roles at its organization and has not expired (consent.permits_for). Recovery (Part 2) needs
+roles at its organization and has not expired (recipients.permits_for). Recovery (Part 2) needs
 its own three yeses, so it is never here without them; the private safety answers need
 their own yes on top. A text in the parent's conversation is about a topic (engine/
 session.py: a flow id, "" for words to a person, "plan" for lists of answers): the inbox
@@ -19,14 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.careteam.consent import (
-    PART2_SECTION,
-    PRIVATE_SECTION,
-    SHARE_STEPS,
-    ConsentState,
-    allows_private,
-    permits_for,
-)
+from bot.careteam.consent import PART2_SECTION, PRIVATE_SECTION, SHARE_STEPS, ConsentState
+from bot.careteam.recipients import allows_private, permits_for
 from bot.engine.session import TOPIC_PERSON
 
 # The reminders flow may name treatment or recovery meetings: Part 2 for the inbox, as the

@@ -4,7 +4,7 @@ A consent *state* is one version of everything the parent allowed, derived from 
 of conversations/care_team.yaml. Versions are appended, never overwritten (records.py keeps
 them); the newest version decides every later disclosure. A role sees a section only when a
 record in the newest version permits it, has not expired, and names the recipient's
-organization.
+organization (recipients.py asks that of a version).
 """
 
 from __future__ import annotations
@@ -15,15 +15,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 
-from bot.careteam.directory import (
-    CONSENT_ROLES,
-    CRISIS_EVENT,
-    ON_CALL,
-    SECTION_EVENT,
-    Directory,
-    Endpoint,
-    Member,
-)
+from bot.careteam.directory import CONSENT_ROLES
+
+# Re-exported only for bot/careteam/delivery/routing.py, which still imports them from here;
+# everything else imports them from bot/careteam/recipients.py.
+from bot.careteam.recipients import consent_organizations as consent_organizations
+from bot.careteam.recipients import consented_recipients as consented_recipients
+from bot.careteam.recipients import on_call_endpoints as on_call_endpoints
 
 CONSENT_FLOW = "care_team"
 NO_ONE = "no_one"
@@ -51,9 +49,6 @@ CONSENT_STEPS: frozenset[str] = frozenset(
     {*SHARE_STEPS.values(), *RECOVERY_YES_STEPS, PRIVATE_YES_STEP}
 )
 PURPOSE = "care_coordination"
-PURPOSE_TEXT = "to help your care team support you and your baby"
-REVOKE_HOW = "Text STOP SHARING at any time; it takes effect for every later disclosure."
-NOT_CONDITIONED = "Your care does not depend on saying yes."
 # The parent is told sharing lasts "until your baby turns 1".
 TERM = 1  # years
 
@@ -333,77 +328,3 @@ def withhold(
 def _order(record: ConsentRecord) -> tuple[int, int]:
     sections = list(SHARE_STEPS)
     return sections.index(record.section), CONSENT_ROLES.index(record.role)
-
-
-# ---- who receives what --------------------------------------------------------------------
-
-
-def permits_for(
-    section: str, state: ConsentState, roles: Iterable[str], organization: str, now: datetime
-) -> list[ConsentRecord]:
-    """The active records letting a recipient with these roles at this organization see it."""
-    wanted = set(roles)
-    return [
-        r
-        for r in state.active_records(now)
-        if r.section == section and r.role in wanted and organization in r.organizations
-    ]
-
-
-def allows_private(
-    section: str, state: ConsentState, roles: Iterable[str], organization: str, now: datetime
-) -> bool:
-    return any(r.includes_private for r in permits_for(section, state, roles, organization, now))
-
-
-@dataclass(frozen=True, slots=True)
-class Recipients:
-    members: tuple[Member, ...] = ()
-    endpoints: tuple[Endpoint, ...] = ()
-
-
-def consented_recipients(
-    section: str,
-    state: ConsentState,
-    directory: Directory,
-    now: datetime,
-    event: str = SECTION_EVENT,
-) -> Recipients:
-    """Every member and endpoint the newest consent lets receive this section, and no other.
-
-    Endpoints are those subscribed to `event` (a section, or a change to one of its needs).
-    """
-    members = tuple(
-        m for m in directory.members if permits_for(section, state, m.roles, m.organization, now)
-    )
-    endpoints = tuple(
-        e
-        for e in directory.endpoints
-        if e.subscribes(event)
-        and permits_for(section, state, directory.endpoint_roles(e), e.organization, now)
-    )
-    return Recipients(members, endpoints)
-
-
-def on_call_endpoints(
-    directory: Directory, organizations: Iterable[str], event: str = CRISIS_EVENT
-) -> tuple[Endpoint, ...]:
-    """Endpoints answering for the on-call role of these organizations (no section consent).
-
-    With no organization known yet (a crisis during onboarding, before the ZIP code), the
-    program's crisis_fallback organization answers.
-    """
-    orgs = set(organizations)
-    if not orgs and directory.program.crisis_fallback:
-        orgs = {directory.program.crisis_fallback}
-    return tuple(
-        e
-        for e in directory.endpoints
-        if e.organization in orgs and e.subscribes(event) and ON_CALL in directory.endpoint_roles(e)
-    )
-
-
-def consent_organizations(state: ConsentState) -> tuple[str, ...]:
-    """The organizations named by the newest consent (whose on-call knows the parent)."""
-    named = {o for r in state.records if r.revoked_at is None for o in r.organizations}
-    return tuple(sorted(named))

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.careteam.access import Access, access_for
-from bot.careteam.consent import SHARE_STEPS, ConsentState, consent_organizations
+from bot.careteam.consent import SHARE_STEPS, ConsentState
 from bot.careteam.directory import ON_CALL, Directory, Member
 from bot.careteam.payload import contact_of, plan_id_of
+from bot.careteam.recipients import consent_organizations
 from bot.dashboard.about import About, about, flags_of
 from bot.dashboard.audit import entry
 from bot.dashboard.planpage import Claim, claim_of

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.careteam.consent import CONSENT_FLOW, ConsentState, consent_organizations, permits_for
+from bot.careteam.consent import CONSENT_FLOW, ConsentState
 from bot.careteam.directory import ON_CALL, ROLE_LABELS, Directory, Member
 from bot.careteam.payload import contact_of, notice
 from bot.careteam.plan_view import PlanView
+from bot.careteam.recipients import consent_organizations, permits_for
 from bot.dashboard.about import long_date
 from bot.dashboard.scan import visible_sections
 from bot.dashboard.wiring import Dashboard, principal_of

@@ -16,16 +16,14 @@ from bot.careteam.consent import (
     RECOVERY_YES_STEPS,
     SHARE_STEPS,
     ConsentState,
-    consented_recipients,
     derive,
     expiry_for,
     narrow,
-    on_call_endpoints,
-    permits_for,
     withhold,
 )
 from bot.careteam.directory import CONSENT_ROLES, Directory
 from bot.careteam.directory import new_webhook_secret as secret
+from bot.careteam.recipients import consented_recipients, on_call_endpoints, permits_for
 from bot.engine.loader import FlowSet
 
 AT = datetime(2026, 1, 10, 15, 0, tzinfo=UTC)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.careteam.consent import consented_recipients
 from bot.careteam.delivery import drain
 from bot.careteam.directory import Directory, load_directory
 from bot.careteam.directory.model import team_view
 from bot.careteam.payload import plan_id_of
+from bot.careteam.recipients import consented_recipients
 from bot.careteam.records import CareRecords
 from bot.disclosures import disclosures
 from bot.engine.events import SharingWithheld
