@@ -84,7 +84,7 @@ __all__ = [
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.!?;,:\n]+|[\"\u201c\u201d]")
 _QUOTES = frozenset('"\u201c\u201d')
-_FUZZY_MIN = 5
+_FUZZY_MIN = 6
 # A phrase outranks a reader rule where they overlap; signs count only in twos.
 _PHRASE, _READ, _SIGN = 3, 2, 1
 _FUZZY_CACHE_MAX = 50_000
@@ -199,6 +199,7 @@ class CrisisDetector:
             joking=marker_regex(w for lex in lexicons for w in lex.joking),
         )
         known = common | negations | gap | set(self._spell) | phrase_words
+        known.update(w for lex in lexicons for v in lex.words for w in fold_words(v))
         # Marker words are words too: "clase" (a class, which excuses) is no typo of "close".
         known.update(
             w
@@ -246,7 +247,7 @@ class CrisisDetector:
         best, best_distance = word, 3
         if len(word) < _FUZZY_MIN:
             return self._remember(word, word)
-        limit = 1 if len(word) < 8 else 2
+        limit = 1 if len(word) < 10 else 2
         for target in self._fuzzy.get(word[:2], ()):
             if abs(len(target) - len(word)) > limit or _inflection(word, target):
                 continue

@@ -50,6 +50,8 @@ class Lexicon(_Strict):
     language: str
     # Words with no weight alone (pronouns, "to", "is"): never the start of a match attempt.
     common: list[str]
+    # Everyday words, never read as a typo of a crisis word ("ahora" is not "ahorca").
+    words: list[str] = Field(default_factory=list)
     # Written form -> the form phrases use. Keys may be several words ("my self").
     spellings: dict[str, str] = Field(default_factory=dict)
     negations: list[str] = Field(default_factory=list)
