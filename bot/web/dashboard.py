@@ -1,4 +1,5 @@
-"""What the /care routes share: the signed-in viewer, the session cookie, pages and redirects.
+"""What the /care routes share: the signed-in viewer, the session cookie, pages, redirects
+and the fixed notes a page shows after an action (?done=...).
 
 Every page answer is private (no-store), may not be framed, and runs no script.
 """
@@ -22,6 +23,15 @@ from bot.web.deps import Runtime
 
 COOKIE = "safestart_care"
 SIGN_IN = "/care/sign-in"
+# Fixed texts for ?done=...: the address bar never puts words on the page.
+DONE: Mapping[str, str] = {
+    "added": "Appointment added. Its reminders are scheduled.",
+    "claimed": "You are answering this conversation. The bot stays quiet until you hand it back.",
+    "sent": "Your answer was texted to the parent.",
+    "handed_back": "Handed back: the bot answers the parent again.",
+    "cleared": "Flag cleared.",
+    "need": "Need updated. The team members the parent shares it with will see the change.",
+}
 HEADERS: Mapping[str, str] = {
     "cache-control": "no-store",
     "content-security-policy": (

@@ -15,7 +15,6 @@ EXCEPTIONS: dict[str, int] = {
     "bot/careteam/records.py": 16,
     "bot/reminders/scheduler.py": 16,
     "bot/store/redis_store.py": 16,
-    "bot/web/care.py": 16,
 }
 
 
