@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -92,6 +92,37 @@ def next_text(engine: Engine, session: Session, last_reply: str, today: date) ->
     raise AssertionError(f"the driver does not expect mode {mode!r} here: {last_reply!r}")
 
 
+Send = Callable[[int, str], Awaitable[list[str]]]
+
+
+async def build_whole_plan(
+    send: Send,
+    load: Callable[[str], Awaitable[Session | None]],
+    phone: str,
+    engine: Engine,
+    now: datetime,
+) -> tuple[list[str], list[str]]:
+    """Text "Hi", consent, then whatever the flows ask until every section is done.
+    `send(turn, body)` sends the turn-th text; returns (texts after "Hi", last replies)."""
+    sections = [f.id for f in engine.flows.sections]
+    replies = await send(0, "Hi")
+    assert replies[0].startswith("Hi! This is Safe Start.")
+    replies = await send(1, "yes")
+    sent: list[str] = ["yes"]
+    for turn in range(2, MAX_TURNS):
+        session = await load(phone)
+        assert session is not None
+        if all(session.plan.is_done(s) for s in sections):
+            return sent, replies
+        tz = ZoneInfo(session.timezone or "America/New_York")
+        message = next_text(engine, session, replies[-1], now.astimezone(tz).date())
+        sent.append(message)
+        replies = await send(turn, message)
+        assert replies, f"no reply to {message!r}"
+        assert not any(r.startswith(SORRY) for r in replies), (message, replies)
+    raise AssertionError(f"plan not finished after {MAX_TURNS} texts")
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """A whole plan at machine speed: more texts in a few seconds than the flood limit lets
@@ -120,23 +151,9 @@ async def test_a_whole_plan_over_twilio_sms(client: httpx.AsyncClient, app: Fast
 
     runtime.service.add_hook(seen)
 
-    replies = await text(client, phone, "Hi")
-    assert replies[0].startswith("Hi! This is Safe Start.")
-    replies = await text(client, phone, "yes")
-    sent: list[str] = ["yes"]
-    for _ in range(MAX_TURNS):
-        session = await store.load(phone)
-        assert session is not None
-        if all(session.plan.is_done(s) for s in sections):
-            break
-        tz = ZoneInfo(session.timezone or "America/New_York")
-        message = next_text(engine, session, replies[-1], NOW.astimezone(tz).date())
-        sent.append(message)
-        replies = await text(client, phone, message)
-        assert replies, f"no reply to {message!r}"
-        assert not any(r.startswith(SORRY) for r in replies), (message, replies)
-    else:
-        raise AssertionError(f"plan not finished after {MAX_TURNS} texts")
+    sent, replies = await build_whole_plan(
+        lambda _, body: text(client, phone, body), store.load, phone, engine, NOW
+    )
 
     session = await store.load(phone)
     assert session is not None
