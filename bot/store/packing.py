@@ -62,8 +62,37 @@ def pack(plain: bytes, dictionary: bytes | None = None) -> bytes:
 
 @cache
 def _primed(zdict: bytes) -> Any:
-    """A compressor that has read `zdict` and nothing else, to be copied for each value."""
+    """A compressor that has read `zdict` and nothing else, to be copied for each value.
+
+    (A smaller window or memory level deflates a webhook value in 14 us instead of 19, but
+    a finished plan then takes 130-510 bytes more of its 8 KB: not taken.)"""
     return zlib.compressobj(LEVEL, zlib.DEFLATED, zlib.MAX_WBITS, 8, zlib.Z_DEFAULT_STRATEGY, zdict)
+
+
+@cache
+def _inflater(zdict: bytes) -> Any:
+    """A raw inflater that holds `zdict`, to be copied for each value (a fresh one with a
+    dictionary costs about twice as much)."""
+    return zlib.decompressobj(-zlib.MAX_WBITS, zdict)
+
+
+def _inflate_fast(stored: bytes, zdict: bytes) -> bytes | None:
+    """The plain bytes of a value as `pack` writes it (zlib header with the dictionary's id,
+    raw deflate stream, Adler-32, nothing after), read by a copy of a primed raw inflater
+    (5 us instead of 10 for a webhook value); None for anything else, which then goes
+    through zlib's own reader."""
+    if (stored[0] << 8 | stored[1]) % 31 or stored[0] != ZLIB_HEAD:
+        return None
+    inflater = _inflater(zdict).copy()
+    try:
+        plain: bytes = inflater.decompress(stored[6:-4])
+    except zlib.error:
+        return None
+    if not inflater.eof or inflater.unused_data or inflater.unconsumed_tail:
+        return None
+    if zlib.adler32(plain).to_bytes(4, "big") != stored[-4:]:
+        return None
+    return plain
 
 
 def unpack(stored: bytes) -> bytes:
@@ -76,6 +105,9 @@ def unpack(stored: bytes) -> bytes:
             zdict = dictionaries().get(ident)
             if zdict is None:
                 raise DecryptionError(f"stored value needs an unknown dictionary {ident:#010x}")
+            fast = _inflate_fast(stored, zdict) if len(stored) > 10 else None
+            if fast is not None:
+                return fast
             unpacker = zlib.decompressobj(zlib.MAX_WBITS, zdict)
             plain = unpacker.decompress(stored) + unpacker.flush()
             if not unpacker.eof:

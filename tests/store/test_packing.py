@@ -72,3 +72,40 @@ def test_whatever_is_packed_unpacks_to_itself(plain: bytes) -> None:
     packed = pack(plain)
     assert len(packed) <= len(plain)
     assert unpack(packed) == plain
+
+
+def zlib_packed(plain: bytes, zdict: bytes) -> bytes:
+    """zlib's own stream with a preset dictionary, as pack() writes it."""
+    packer = zlib.compressobj(1, zlib.DEFLATED, zlib.MAX_WBITS, 8, zlib.Z_DEFAULT_STRATEGY, zdict)
+    return packer.compress(plain) + packer.flush()
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=12), inner),
+    max_leaves=60,
+).map(lambda value: json.dumps({"v": value}, separators=(",", ":")).encode())
+
+
+@given(JSONISH | st.binary(min_size=48, max_size=3000))
+@settings(max_examples=200)
+def test_unpack_reads_what_zlib_s_own_reader_reads(plain: bytes) -> None:
+    """unpack reads a dictionary value with a copy of a primed raw inflater, checking the
+    header and the Adler-32 itself: it gives what zlib's reader gives, and anything that
+    is not exactly header, stream and checksum goes through zlib's reader as before."""
+    zdict = packing.current_dictionary()
+    packed = zlib_packed(plain, zdict)
+    reader = zlib.decompressobj(zlib.MAX_WBITS, zdict)
+    assert reader.decompress(packed) + reader.flush() == plain
+    assert unpack(packed) == plain
+    assert packing._inflate_fast(packed, zdict) == plain
+    # zlib's reader ignores bytes after the checksum: so does unpack (the slower way).
+    assert packing._inflate_fast(packed + b"junk", zdict) is None
+    assert unpack(packed + b"junk") == plain
+
+
+def test_a_changed_checksum_is_a_decryption_error() -> None:
+    packed = bytearray(pack(AUDIT_LINE))
+    packed[-1] ^= 1
+    with pytest.raises(DecryptionError, match="inflate"):
+        unpack(bytes(packed))
