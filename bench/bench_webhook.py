@@ -292,6 +292,8 @@ class Run:
     ours: Result
     trips: float
     scripts: float
+    events: float = 0.0  # outbox entries written per text (XADD inside the commit script)
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after the run
 
     @property
     def ratio(self) -> float:
@@ -364,6 +366,17 @@ def measure(args: argparse.Namespace) -> list[Run]:
     if len(runs) > 1:
         print("ratios of the runs: " + ", ".join(f"{r.ratio:.2f}" for r in runs))
         print("CPU ratios of the runs: " + ", ".join(f"{r.cpu_ratio:.2f}" for r in runs))
+        print(
+            "CPU per request of the runs, ours / bare: "
+            + ", ".join(f"{r.ours.cpu_us:,.0f} / {r.bare.cpu_us:,.0f} us" for r in runs)
+        )
+        p99s = [r.ours.percentile(0.99) for r in runs]
+        print(
+            "p99 of the runs: "
+            + ", ".join(f"{p:.1f}" for p in p99s)
+            + f" ms (median {statistics.median(p99s):.1f} ms)"
+        )
+        print("load average of the runs: " + ", ".join(f"{r.load[0]:.1f}" for r in runs))
     return [ordered[len(ordered) // 2]]
 
 
@@ -377,6 +390,7 @@ def run(
     args: argparse.Namespace, bare_url: str, app_url: str, redis_url: str, pids: tuple[int, int]
 ) -> Run:
     go = drive if args.client == "httpx" else drive_raw
+    load = os.getloadavg()[0]
     warm_bare, bare_work = split(
         signed_requests(args.requests + WARMUP_REQUESTS, args.concurrency), WARMUP_REQUESTS
     )
@@ -400,12 +414,15 @@ def run(
     trips = httpx.get(app_url + "/_bench/roundtrips").json()["round_trips"]
     after = server.info("commandstats")
     server.close()
-    scripts = sum(
-        after.get(k, {}).get("calls", 0) - before.get(k, {}).get("calls", 0)
-        for k in ("cmdstat_evalsha", "cmdstat_eval")
-    )
-    per_message = trips / ours.sent if ours.sent else 0.0
-    return Run(bare, ours, per_message, scripts / ours.sent if ours.sent else 0.0)
+
+    def calls(*names: str) -> int:
+        return sum(
+            after.get(k, {}).get("calls", 0) - before.get(k, {}).get("calls", 0) for k in names
+        )
+
+    scripts, events = calls("cmdstat_evalsha", "cmdstat_eval"), calls("cmdstat_xadd")
+    sent = ours.sent or 1
+    return Run(bare, ours, trips / sent, scripts / sent, events / sent, (load, os.getloadavg()[0]))
 
 
 def goal_rows(result: Run) -> list[tuple[str, str, str, str, bool]]:
@@ -456,7 +473,13 @@ def report(args: argparse.Namespace, result: Run) -> None:
     if bare.latencies and ours.latencies:
         slower = statistics.median(ours.latencies) / statistics.median(bare.latencies)
         print(f"p50 latency {slower:.1f}x the bare endpoint's")
-    print(f"Lua scripts per text: {result.scripts:.2f} (server INFO commandstats)")
+    print(
+        f"Lua scripts per text: {result.scripts:.2f}, outbox events per text: "
+        f"{result.events:.2f} (server INFO commandstats). The app runs as `make run` starts "
+        "it: one process with its outbox workers (care-team delivery, reminder intake and "
+        "dispatch), whose CPU counts in its CPU per request."
+    )
+    print(f"Load average (1 min) before / after: {result.load[0]:.1f} / {result.load[1]:.1f}")
     print(
         f"Server CPU per request: {ours.cpu_us:,.0f} us vs bare {bare.cpu_us:,.0f} us "
         f"(ratio {result.cpu_ratio:.2f}; /proc utime+stime, 10 ms ticks)"
