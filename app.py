@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import uvicorn
@@ -30,7 +30,7 @@ from bot.channels.webchat import WebChat
 from bot.channels.whatsapp import WhatsAppLinks
 from bot.dashboard.config import DashboardConfig
 from bot.dashboard.parent_link import PlanLinkTexter
-from bot.dashboard.wiring import dashboard_for
+from bot.dashboard.wiring import build_dashboard, dashboard_config_from
 from bot.disclosures import RecordTexter
 from bot.errors import StoreUnavailable
 from bot.floods import FloodGuard, FloodLimits
@@ -80,6 +80,7 @@ def create_app(
     key_prefix: str = "",
     clock: Callable[[], datetime] = utc_now,
     freeze_heap: bool = True,
+    dashboard_config: DashboardConfig | None = None,
 ) -> FastAPI:
     """The FastAPI app; Redis, the engine and the sender are set up when it starts.
 
@@ -88,7 +89,11 @@ def create_app(
     "now" for requests and reminders (tests hand in a fixed one). `freeze_heap=False` skips
     the full collection and gc.freeze at start-up (and the higher young-generation
     threshold): a test process starts hundreds of apps, and each collection walks the whole
-    test run's heap (~0.1 s).
+    test run's heap (~0.1 s). `dashboard_config`: the dashboard's limits, when not the
+    settings' (tests: cheap password hashing, short pages).
+
+    The lifespan is the one composition root: it builds every part once, in order, and puts
+    them together in one typed Runtime on app.state.runtime, the only thing routes read.
     """
     settings = settings or Settings()
     connect = connect or connect_redis
@@ -168,29 +173,8 @@ def create_app(
             workers_redis = worker_client(redis)
             stack.push_async_callback(workers_redis.aclose)
 
-            async def forget_reminders(contact: str) -> None:
-                # DELETE MY DATA: the care team starts first, so look reminders up late.
-                reminders = getattr(app.state, "reminders", None)
-                if reminders is not None:
-                    await reminders.planner.forget(contact)
-
-            careteam = await start_careteam(
-                app,
-                settings,
-                store,
-                workers_redis,
-                cipher,
-                forget=forget_reminders,
-                config=DeliveryConfig(page_once_s=page_once_s),
-                metrics=metrics,
-            )
-            stack.push_async_callback(stop_careteam, careteam)
-            careteam.reader.clock = careteam.needs.clock = clock
-            # Consent names names: the engine reads organizations from the directory.
-            engine.team = team_view(careteam.directory)
             # Reminders: one leader schedules (APScheduler, Redis job store) and sends.
-            await start_reminders(
-                app.state,
+            reminders = await start_reminders(
                 settings=settings,
                 redis=workers_redis,
                 cipher=cipher,
@@ -202,8 +186,30 @@ def create_app(
                 config=ReminderConfig.from_settings(settings, key_prefix),
                 clock=clock,
             )
-            stack.push_async_callback(stop_reminders, app.state)
-            careteam.appointments = app.state.reminders.store  # confirmed visits, for reports
+            stack.push_async_callback(stop_reminders, reminders)
+            careteam = await start_careteam(
+                settings,
+                store,
+                workers_redis,
+                cipher,
+                # DELETE MY DATA also forgets the parent's reminders (program-wide jobs).
+                forget=reminders.planner.forget,
+                config=DeliveryConfig(page_once_s=page_once_s),
+                metrics=metrics,
+                appointments=reminders.store,  # confirmed visits, for reports
+                clock=clock,
+            )
+            stack.push_async_callback(stop_careteam, careteam)
+            # Consent names names: the engine reads organizations from the directory.
+            engine.team = team_view(careteam.directory)
+            dashboard = build_dashboard(
+                dashboard_config or dashboard_config_from(settings),
+                settings,
+                careteam,
+                reminders,
+                sender,
+                engine.translator,
+            )
             # MY RECORD: the parent's list of disclosures, from the care-team audit log.
             record = RecordTexter(
                 load=store.load,
@@ -221,11 +227,8 @@ def create_app(
             # care-team worker from the outbox, after the commit: never in the webhook.
             careteam.worker.router.answer_requests_with(record)
 
-            async def text_plan_link(address: str, events: Sequence[object]) -> None:
-                texter = PlanLinkTexter(dashboard_for(app.state), settings.public_base_url)
-                await texter(address, events)
-
-            careteam.worker.router.answer_requests_with(text_plan_link)
+            texter = PlanLinkTexter(dashboard, settings.public_base_url)
+            careteam.worker.router.answer_requests_with(texter)
             app.state.runtime = Runtime(
                 settings=settings,
                 service=service,
@@ -243,12 +246,15 @@ def create_app(
                 metrics=metrics,
                 templates=Jinja2Templates(directory=WEB_DIR / "templates"),
                 redis_description=description,
+                careteam=careteam,
+                reminders=reminders,
+                dashboard=dashboard,
                 clock=clock,
             )
             # Members no longer in the directory: their dashboard sessions end now.
             with contextlib.suppress(RedisError, StoreUnavailable):
                 members = [m.id for m in careteam.directory.members]
-                await dashboard_for(app.state).sessions.end_removed(members)
+                await dashboard.sessions.end_removed(members)
             log.info(
                 "Safe Start ready",
                 extra={
@@ -288,12 +294,6 @@ def create_app(
     # The last added runs first: the headers go on every answer, the 413 included.
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, hsts=settings.public_base_url.startswith("https://"))
-    app.state.dashboard_config = DashboardConfig(
-        idle=timedelta(minutes=settings.dashboard_idle_minutes),
-        max_failures=settings.dashboard_max_failures,
-        lockout=timedelta(minutes=settings.dashboard_lockout_minutes),
-        handoff_quiet=timedelta(minutes=settings.handoff_quiet_minutes),
-    )
     app.include_router(twilio.router)
     # The hot webhook first, outside FastAPI's route machinery (see bot/web/twilio.py).
     app.router.routes.insert(0, twilio.inbound_route())

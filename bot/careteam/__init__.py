@@ -11,5 +11,6 @@ report APIs, and erasure.
     delivery/       the worker: outbox in, consented jobs, signed posts out
     erasure.py      DELETE MY DATA: notices, cancelled jobs, every key erased
     reader.py, need_updates.py   plan reads and need changes, consent-checked and audited
-    wiring.py       start/stop from app.py's lifespan; cli.py: `python -m bot careteam`
+    wiring.py       start/stop, called by app.py's composition root
+    cli.py          `python -m bot careteam`
 """

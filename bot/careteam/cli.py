@@ -125,7 +125,6 @@ async def _retry(
     which Redis. The app's Redis, found as the app finds it (REDIS_URL, 127.0.0.1:6379, or the
     embedded server `make run` started, from var/redis.url): never a second one on the same
     data."""
-    from fastapi import FastAPI
 
     from bot.careteam.wiring import start_careteam, stop_careteam
     from bot.settings import Settings
@@ -138,7 +137,7 @@ async def _retry(
     redis, embedded, description = await (connect or connect_redis)(settings)
     store = RedisConversationStore(redis, cipher)
     try:
-        careteam = await start_careteam(FastAPI(), settings, store, redis, cipher, run_worker=False)
+        careteam = await start_careteam(settings, store, redis, cipher, run_worker=False)
         try:
             return await careteam.worker.retry_parked(webhook_id), description
         finally:

@@ -1,14 +1,15 @@
-"""Start and stop the care-team service from app.py's lifespan. Its HTTP API lives in
-bot/web/ (careteam_plans.py, careteam_needs.py, reports.py)."""
+"""Start and stop the care-team service; app.py's lifespan (the composition root) holds it.
+Its HTTP API lives in bot/web/ (careteam_plans.py, careteam_needs.py, reports.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
+from datetime import datetime
 
-from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from bot.careteam.delivery import DeliveryConfig, DeliveryWorker
@@ -35,7 +36,7 @@ STOP_TIMEOUT_S = 3.0
 
 @dataclass(slots=True)
 class CareTeam:
-    """The running care-team service; lives on app.state.careteam."""
+    """The running care-team service; lives on the app's Runtime (`runtime.careteam`)."""
 
     directory: Directory
     records: CareRecords
@@ -44,13 +45,11 @@ class CareTeam:
     needs: NeedDesk
     task: asyncio.Task[None] | None = None
     # Where the program reports find appointments (they live with reminders, not in the
-    # plan): the reminders store, set once reminders run; without it the visit counts rest
-    # on the plan's answers alone.
+    # plan): the reminders store; without it the visit counts rest on the plan's answers.
     appointments: AppointmentSource | None = None
 
 
 async def start_careteam(
-    app: FastAPI,
     settings: Settings,
     store: RedisConversationStore,
     redis: Redis,
@@ -61,6 +60,8 @@ async def start_careteam(
     run_worker: bool = True,
     forget: Forget = forget_nothing,
     metrics: Metrics | None = None,
+    appointments: AppointmentSource | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> CareTeam:
     """Load and check CARE_TEAM_FILE (ConfigError if it is bad), then run the worker.
 
@@ -86,13 +87,14 @@ async def start_careteam(
         metrics=metrics,
     )
     reader = PlanReader(store, records, directory, flows, names, settings.public_base_url)
+    if clock is not None:  # "now" for reading plans and changing needs: the app's clock
+        reader.clock = clock
     needs = NeedDesk(store, records, directory, flows, reader.clock, settings.default_timezone)
-    careteam = CareTeam(directory, records, worker, reader, needs)
+    careteam = CareTeam(directory, records, worker, reader, needs, appointments=appointments)
     if run_worker:
         # The worker creates its consumer group itself, retrying while Redis is away: the
         # app starts without Redis and /healthz says 503 until it is back.
         careteam.task = asyncio.create_task(worker.run(), name="careteam-delivery")
-    app.state.careteam = careteam
     log.info(
         "care team ready",
         extra={

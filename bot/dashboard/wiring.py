@@ -1,14 +1,15 @@
-"""The dashboard's parts, built once from what the app already runs (app.state), on first use.
+"""The dashboard's parts, built once by the composition root (app.py's lifespan) from what
+it already runs.
 
 Nothing here starts a task: the dashboard reads and writes through the conversation store,
-the care-team records and the reminders planner that app.py's lifespan has set up. Set
-`app.state.dashboard_config` before the first request to change the defaults.
+the care-team records and the reminders planner. `create_app(dashboard_config=...)` changes
+the defaults.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 
@@ -25,9 +26,9 @@ from bot.dashboard.signin import SignIn
 from bot.dashboard.throttle import SignInThrottle
 from bot.engine.loader import FlowSet
 from bot.engine.texts import Translator
-from bot.errors import ConfigError
 from bot.reminders.planner import Planner
 from bot.reminders.wiring import Reminders
+from bot.settings import Settings
 from bot.store.care_access import CareAccess
 from bot.store.care_access_redis import RedisCareAccess
 from bot.store.crypto import Cipher, cipher_from_settings
@@ -37,7 +38,7 @@ from bot.store.redis_store import RedisConversationStore
 
 @dataclass(slots=True)
 class Dashboard:
-    """What the /care routes use; lives on app.state.dashboard."""
+    """What the /care routes use; lives on the app's Runtime (`runtime.dashboard`)."""
 
     config: DashboardConfig
     directory: Directory
@@ -54,13 +55,12 @@ class Dashboard:
     signin: SignIn
     secure_cookies: bool
     default_timezone: str
-    state: Any  # app.state: the reminders subsystem may stop and start again
     access: CareAccess  # passwords, sessions, sign-in counters, parents' plan links
+    reminders: Reminders | None = None  # None: reminders not running in this process
 
     @property
     def planner(self) -> Planner | None:
-        reminders = getattr(self.state, "reminders", None)
-        return reminders.planner if isinstance(reminders, Reminders) else None
+        return self.reminders.planner if self.reminders is not None else None
 
     def member(self, member_id: str | None) -> Member | None:
         return self.directory.member_by_id.get(member_id) if member_id else None
@@ -71,31 +71,39 @@ def principal_of(member: Member) -> Principal:
     return Principal("member", member.id, member.organization, frozenset(member.roles))
 
 
-def dashboard_for(state: Any) -> Dashboard:
-    """app.state.dashboard, built from app.state.runtime and app.state.careteam when missing."""
-    built = getattr(state, "dashboard", None)
-    if isinstance(built, Dashboard):
-        return built
-    runtime = getattr(state, "runtime", None)
-    careteam = getattr(state, "careteam", None)
-    if runtime is None or not isinstance(careteam, CareTeam):
-        raise ConfigError("the dashboard needs the app's runtime and care-team service")
-    config = getattr(state, "dashboard_config", None) or DashboardConfig()
+def dashboard_config_from(settings: Settings) -> DashboardConfig:
+    """The dashboard's limits as the settings give them (the rest: DashboardConfig's own)."""
+    return DashboardConfig(
+        idle=timedelta(minutes=settings.dashboard_idle_minutes),
+        max_failures=settings.dashboard_max_failures,
+        lockout=timedelta(minutes=settings.dashboard_lockout_minutes),
+        handoff_quiet=timedelta(minutes=settings.handoff_quiet_minutes),
+    )
+
+
+def build_dashboard(
+    config: DashboardConfig,
+    settings: Settings,
+    careteam: CareTeam,
+    reminders: Reminders | None,
+    sender: Sender,
+    translator: Translator,
+) -> Dashboard:
+    """The dashboard's parts, from what the composition root (app.py) already runs."""
     records = careteam.records
     access = RedisCareAccess(records.redis, DashKeys(records.keys.prefix))
     passwords = PasswordStore(access, PasswordHasher.from_parameters(config.password_hashing))
     sessions = SessionStore(access, config)
     throttle = SignInThrottle(access, config)
-    settings = runtime.settings
-    dashboard = Dashboard(
+    return Dashboard(
         config=config,
         directory=careteam.directory,
         records=records,
         reader=careteam.reader,
         store=careteam.reader.store,
         cipher=cipher_from_settings(settings),
-        sender=runtime.sender,
-        translator=runtime.service.engine.translator,
+        sender=sender,
+        translator=translator,
         flows=careteam.reader.flows,
         names=careteam.reader.names,
         passwords=passwords,
@@ -103,8 +111,6 @@ def dashboard_for(state: Any) -> Dashboard:
         signin=SignIn(careteam.directory, passwords, throttle, sessions),
         secure_cookies=settings.public_base_url.startswith("https:"),
         default_timezone=settings.default_timezone,
-        state=state,
         access=access,
+        reminders=reminders,
     )
-    state.dashboard = dashboard
-    return dashboard

@@ -1,7 +1,7 @@
 """Reminders: appointments and recovery supports texted at the right local time, discreetly.
 
 Modules (imports point down):
-    wiring.py      start_reminders / stop_reminders for app.py's lifespan
+    wiring.py      start_reminders / stop_reminders, called by app.py's composition root
     web.py         POST /api/v1/plans/{plan_id}/appointments (care-team API, directory tokens)
     intake.py      outbox events (ReminderRequested, onboarding changes, REMINDERS, cancel n,
                    DELETE MY DATA) -> appointments and replies; add_appointment() for the API

@@ -62,7 +62,7 @@ class ReminderConfig:
 
 @dataclass(slots=True)
 class Reminders:
-    """The running subsystem; lives on app.state.reminders. Routes and other parts use
+    """The running subsystem; lives on the app's Runtime (`runtime.reminders`). Others use
     `planner` (appointments; `planner.forget(contact)` for DELETE MY DATA), `reach` (delivery
     statuses) and `sender` (out-of-band replies that must go ahead of reminders)."""
 
@@ -76,6 +76,7 @@ class Reminders:
     sync_client: sync_redis.Redis
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     dispatch_task: asyncio.Task[None] | None = None
+    stopped: bool = False
 
     @property
     def store(self) -> ReminderStore:
@@ -110,7 +111,6 @@ def sync_client_for(redis: Redis) -> sync_redis.Redis:
 
 
 async def start_reminders(
-    state: Any,
     *,
     settings: Settings,
     redis: Redis,
@@ -122,8 +122,8 @@ async def start_reminders(
     clock: Clock = utc_now,
     note_reminder: NoteReminder | None = None,
 ) -> Reminders:
-    """Build scheduler (paused, contending for the lease), intake and dispatcher; store the
-    result on `state.reminders`. Call stop_reminders(state) on shutdown.
+    """Build scheduler (paused, contending for the lease), intake and dispatcher, and start
+    them. Call stop_reminders(reminders) on shutdown.
 
     `redis` must be a bytes client (decode_responses=False), as the conversation store's.
     `note_reminder`: pass `engine.note_reminder`, so C / R / RIDE answer a reminder just sent.
@@ -181,19 +181,17 @@ async def start_reminders(
     # the app starts while Redis is away.
     await scheduler.start()
     reminders.tasks.add(asyncio.create_task(intake.run(), name="reminders-intake"))
-    state.reminders = reminders
     log.info(
         "reminders running", extra={"event": "reminders_started", "leader": scheduler.is_leader}
     )
     return reminders
 
 
-async def stop_reminders(state: Any) -> None:
+async def stop_reminders(reminders: Reminders) -> None:
     """Stop intake and dispatch, step down, release the lease; safe to call twice."""
-    reminders: Reminders | None = getattr(state, "reminders", None)
-    if reminders is None:
+    if reminders.stopped:
         return
-    state.reminders = None
+    reminders.stopped = True
     reminders.intake.request_stop()
     for task in reminders.tasks:
         await finish(task)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -10,17 +10,19 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from bot.careteam.directory import Principal
 from bot.careteam.errors import TooManyTokenChecks
 from bot.careteam.reader import PlanReader
+from bot.careteam.wiring import CareTeam
 
 _bearer = HTTPBearer(auto_error=False, description="A token from the care-team directory")
 PRIVATE = {"cache-control": "no-store"}
 NOT_FOUND = {"detail": "plan not found"}
 
 
-def careteam_of(request: Request) -> Any:
-    """app.state.careteam (a wiring.CareTeam); 503 while the service is not running."""
-    careteam = getattr(request.app.state, "careteam", None)
-    if careteam is None:
+def careteam_of(request: Request) -> CareTeam:
+    """The running care-team service (`runtime.careteam`); 503 before the app has started."""
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is None or runtime.careteam is None:
         raise HTTPException(503, "the care-team service is not running")
+    careteam: CareTeam = runtime.careteam
     return careteam
 
 

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from bot.careteam.directory import Member
 from bot.dashboard.about import short_time
 from bot.dashboard.sessions import CareSession, Loaded
-from bot.dashboard.wiring import Dashboard, dashboard_for
+from bot.dashboard.wiring import Dashboard
 from bot.engine.today import zone
 from bot.web.deps import Runtime
 
@@ -55,7 +55,7 @@ class Viewer:
 
 
 def dashboard(request: Request) -> Dashboard:
-    return dashboard_for(request.app.state)
+    return runtime(request).dashboard
 
 
 def runtime(request: Request) -> Runtime:

@@ -10,10 +10,13 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
+from bot.careteam.wiring import CareTeam
 from bot.channels.outbound import Sender
 from bot.channels.twilio_sms import TwilioSms
 from bot.channels.webchat import WebChat
+from bot.dashboard.wiring import Dashboard
 from bot.observability import Metrics
+from bot.reminders.wiring import Reminders
 from bot.service import Service
 from bot.settings import Settings
 
@@ -24,7 +27,8 @@ def utc_now() -> datetime:
 
 @dataclass(slots=True)
 class Runtime:
-    """Everything built at start-up that requests use; lives on app.state.runtime."""
+    """Everything built at start-up that requests use, built once by the composition root
+    (app.py's lifespan); lives on app.state.runtime, the only thing on app.state."""
 
     settings: Settings
     service: Service
@@ -34,6 +38,9 @@ class Runtime:
     metrics: Metrics
     templates: Jinja2Templates
     redis_description: str
+    careteam: CareTeam
+    reminders: Reminders
+    dashboard: Dashboard
     clock: Callable[[], datetime] = field(default=utc_now)
 
 

@@ -38,7 +38,7 @@ async def healthz(service: ServiceDep) -> JSONResponse:
 @router.get("/metrics", response_class=Response)
 async def metrics(request: Request, runtime: RuntimeDep) -> Response:
     """Prometheus text; the care-team queue gauges are read from Redis at each scrape."""
-    careteam = getattr(request.app.state, "careteam", None)
+    careteam = runtime.careteam
     if careteam is not None:
         try:
             async with asyncio.timeout(HEALTH_BUDGET_SECONDS):

@@ -73,7 +73,8 @@ class AppointmentOut(BaseModel):
 
 
 async def get_reminders(request: Request) -> Reminders:
-    reminders = getattr(request.app.state, "reminders", None)
+    runtime = getattr(request.app.state, "runtime", None)
+    reminders = runtime.reminders if runtime is not None else None
     if not isinstance(reminders, Reminders):
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "reminders are not running")
     return reminders

@@ -89,7 +89,8 @@ def inbound_route() -> Route:
 
 async def reach_of(request: Request) -> Reach | None:
     """The reminders' delivery watch, or None before the reminders subsystem runs."""
-    reminders = getattr(request.app.state, "reminders", None)
+    runtime = getattr(request.app.state, "runtime", None)
+    reminders = runtime.reminders if runtime is not None else None
     return reminders.reach if isinstance(reminders, Reminders) else None
 
 

@@ -93,8 +93,13 @@ def settings(tmp_path_factory: pytest.TempPathFactory, twilio: FakeTwilio) -> Se
 
 @pytest.fixture(scope="module")
 def server(settings: Settings, keyspace: KeySpace) -> Iterator[UvicornThread]:
-    app = cheap_hashing(
-        with_dashboard(create_app(settings, key_prefix=keyspace.prefix, clock=lambda: NOW))
+    app = with_dashboard(
+        create_app(
+            settings,
+            key_prefix=keyspace.prefix,
+            clock=lambda: NOW,
+            dashboard_config=cheap_hashing(settings),
+        )
     )
     with UvicornThread(app) as running:
         for member in MEMBERS:

@@ -35,6 +35,7 @@ from bot.web.reports import router as reports_router
 from tests.clock import NOW
 from tests.drive import next_text
 from tests.fakes.receiver import Receiver
+from tests.parts import serve_parts
 
 # Db 12 is the care-team tests' own; each test writes under its own prefix and deletes it.
 REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -363,7 +364,8 @@ async def careteam(
     app.include_router(careteam_plans.router)
     app.include_router(careteam_needs.router)
     app.include_router(reports_router)
-    team = await start_careteam(app, settings, store, redis, cipher, flows=flows, run_worker=False)
+    team = await start_careteam(settings, store, redis, cipher, flows=flows, run_worker=False)
+    serve_parts(app, careteam=team)
     team.reader.clock = team.needs.clock = lambda: NOW  # as app.py hands in its clock
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from fhir.resources.R4B.bundle import Bundle
 from redis.asyncio import Redis
 
@@ -171,10 +170,9 @@ async def test_the_lifespan_hooks_run_the_worker_until_stopped(
     """start_careteam runs delivery in the background; stop_careteam ends it. A broken
     directory file stops the start with a ConfigError naming the file."""
     settings = settings_for(Path(directory.source))
-    app = FastAPI()
     config = DeliveryConfig(consumer="lifespan", idle_sleep_s=0.005)
-    team = await start_careteam(app, settings, store, redis, cipher, flows=flows, config=config)
-    assert app.state.careteam is team
+    team = await start_careteam(settings, store, redis, cipher, flows=flows, config=config)
+    assert team.task is not None
     await parent().finish_plan(share(share_basic_needs=SOCIAL_WORKER))
     for _ in range(400):
         if receiver.processed():
@@ -187,7 +185,7 @@ async def test_the_lifespan_hooks_run_the_worker_until_stopped(
     broken = tmp_path / "broken.yaml"
     broken.write_text("version: 2\n")
     with pytest.raises(ConfigError, match=r"broken\.yaml"):
-        await start_careteam(FastAPI(), settings_for(broken), store, redis, cipher, flows=flows)
+        await start_careteam(settings_for(broken), store, redis, cipher, flows=flows)
 
 
 async def test_an_operator_token_reads_no_plan(

@@ -20,7 +20,7 @@ from fastapi import FastAPI
 
 from app import create_app
 from bot.dashboard.config import DashboardConfig
-from bot.dashboard.wiring import Dashboard, dashboard_for
+from bot.dashboard.wiring import Dashboard, build_dashboard, dashboard_config_from
 from bot.engine.session import Session
 from bot.reminders.keys import ReminderKeys
 from bot.settings import Settings
@@ -147,7 +147,21 @@ class Running:
 
     @property
     def dash(self) -> Dashboard:
-        return dashboard_for(self.app.state)
+        dashboard: Dashboard = self.app.state.runtime.dashboard
+        return dashboard
+
+    def configure(self, **changes: Any) -> None:
+        """A different DashboardConfig from the next request on: the dashboard rebuilt over
+        the same running parts, as the composition root would build it with that config."""
+        runtime = self.app.state.runtime
+        runtime.dashboard = build_dashboard(
+            replace(self.dash.config, **changes),
+            runtime.settings,
+            runtime.careteam,
+            runtime.reminders,
+            runtime.sender,
+            runtime.service.engine.translator,
+        )
 
     async def seed(self, name: str, consent: dict[str, Any], **options: Any) -> Seeded:
         dash = self.dash
@@ -185,11 +199,9 @@ def hashed_password() -> str:
     return PasswordHasher.from_parameters(CHEAP_HASHING).hash(PASSWORD)
 
 
-def cheap_hashing(application: FastAPI) -> FastAPI:
-    """The app's own dashboard settings, with argon2 at its cheapest (set before start-up)."""
-    config: DashboardConfig = application.state.dashboard_config
-    application.state.dashboard_config = replace(config, password_hashing=CHEAP_HASHING)
-    return application
+def cheap_hashing(settings: Settings) -> DashboardConfig:
+    """The app's own dashboard settings, with argon2 at its cheapest (for create_app)."""
+    return replace(dashboard_config_from(settings), password_hashing=CHEAP_HASHING)
 
 
 @asynccontextmanager
@@ -198,14 +210,14 @@ async def start_running(
 ) -> AsyncIterator[Running]:
     """The real app (lifespan run) with the dashboard, every member's password set."""
     clock = Clock()
-    application = cheap_hashing(
-        with_dashboard(
-            create_app(
-                dashboard_settings(folder, **settings),
-                key_prefix=keyspace.prefix,
-                clock=clock,
-                freeze_heap=False,
-            )
+    settings_used = dashboard_settings(folder, **settings)
+    application = with_dashboard(
+        create_app(
+            settings_used,
+            key_prefix=keyspace.prefix,
+            clock=clock,
+            freeze_heap=False,
+            dashboard_config=cheap_hashing(settings_used),
         )
     )
     async with application.router.lifespan_context(application):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -147,8 +146,7 @@ async def test_search_by_name_ignores_case_and_accents(running: Running) -> None
 
 
 async def test_the_list_pages(running: Running) -> None:
-    running.app.state.dashboard_config = replace(running.app.state.dashboard_config, page_size=2)
-    running.app.state.dashboard = None
+    running.configure(page_size=2)
     for name in ("A", "B", "C"):
         await running.seed(name, MARIA)
     http = await signed_in(running, "hope_sw")

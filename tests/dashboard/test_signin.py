@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,8 +17,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("redis-db11")]
 
 def configure(running: Running, **changes: object) -> None:
     """A different DashboardConfig from the next request on (as app.py would set it)."""
-    running.app.state.dashboard_config = replace(running.app.state.dashboard_config, **changes)
-    running.app.state.dashboard = None
+    running.configure(**changes)
 
 
 async def test_pages_need_a_signed_in_member(running: Running) -> None:

@@ -10,7 +10,6 @@ import asyncio
 import os
 import sys
 from datetime import timedelta
-from types import SimpleNamespace
 
 from bot.i18n import Catalogs
 from bot.reminders.wiring import ReminderConfig, start_reminders, stop_reminders
@@ -40,7 +39,6 @@ async def main() -> None:
     redis = client_for_url(os.environ["REM_REDIS_URL"])
     cipher = Cipher(bytes.fromhex(os.environ["REM_KEY"]))
     conversations = RedisConversationStore(redis, cipher, prefix=prefix)
-    state = SimpleNamespace()
     config = ReminderConfig(
         send_rate=1000,
         send_burst=1000,
@@ -51,7 +49,6 @@ async def main() -> None:
         claim_idle=timedelta(seconds=1),
     )
     reminders = await start_reminders(
-        state,
         settings=Settings(_env_file=None, quiet_hours="00:00-00:00"),  # type: ignore[call-arg]
         redis=redis,
         cipher=cipher,
@@ -63,7 +60,7 @@ async def main() -> None:
     print("ready", reminders.scheduler.lease.token, flush=True)
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, sys.stdin.read)  # returns when the test closes stdin
-    await stop_reminders(state)
+    await stop_reminders(reminders)
     await redis.aclose()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -24,6 +23,7 @@ from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
 from bot.web import reminders as web
 from tests.clock import NOW
+from tests.parts import serve_parts
 
 from .conftest import REDIS_URL, RecordingSender, make_parent
 
@@ -98,9 +98,8 @@ async def app(
         care_team_file=directory_file(tmp_path, tokens),
         redis_url=REDIS_URL,
     )
-    careteam = await start_careteam(made, settings, conversations, redis, cipher, run_worker=False)
-    await start_reminders(
-        made.state,
+    careteam = await start_careteam(settings, conversations, redis, cipher, run_worker=False)
+    reminders = await start_reminders(
         settings=settings,
         redis=redis,
         cipher=cipher,
@@ -111,9 +110,10 @@ async def app(
         clock=lambda: NOW,
     )
     careteam.reader.clock = lambda: NOW
+    serve_parts(made, careteam=careteam, reminders=reminders)
     yield made
-    await stop_reminders(made.state)
-    await stop_reminders(made.state)  # twice is fine
+    await stop_reminders(reminders)
+    await stop_reminders(reminders)  # twice is fine
     await stop_careteam(careteam)
 
 
@@ -152,7 +152,7 @@ async def consenting_parent(
         for section, role in shares
     )
     state = ConsentState(version=1, recorded_at=now, source="1-0", records=records)
-    assert await app.state.careteam.records.append_consent(contact, state)
+    assert await app.state.runtime.careteam.records.append_consent(contact, state)
     return contact.strip("{}").removeprefix("c:")
 
 
@@ -161,9 +161,10 @@ def body(days: int = 3, kind: str = "prenatal_visit") -> dict[str, str]:
     return {"kind": kind, "date": day.isoformat(), "time": "14:30", "place": "Room 4"}
 
 
-async def test_start_reminders_puts_a_running_subsystem_on_the_state(app: FastAPI) -> None:
-    """start_reminders leaves `state.reminders`; alone, this process leads and dispatches."""
-    reminders = app.state.reminders
+async def test_start_reminders_gives_a_running_subsystem(app: FastAPI) -> None:
+    """start_reminders returns the running subsystem; alone, this process leads and
+    dispatches."""
+    reminders = app.state.runtime.reminders
     assert isinstance(reminders, Reminders)
     assert reminders.scheduler.is_leader
     assert reminders.dispatch_task is not None
@@ -204,7 +205,7 @@ async def test_api_adds_an_appointment_and_returns_its_reminders(
     assert {r["lead"] for r in data["reminders"]} == {"day_before", "3h"}
     retried = await client.post(url, json=body(), headers=headers)
     assert retried.json()["id"] == data["id"]
-    assert len(await app.state.reminders.store.appointments("{c:" + plan_id + "}")) == 1
+    assert len(await app.state.runtime.reminders.store.appointments("{c:" + plan_id + "}")) == 1
 
 
 async def test_treatment_appointments_need_recovery_consent(
@@ -227,12 +228,14 @@ async def test_treatment_appointments_need_recovery_consent(
         for token_id in ("hope-nurse", "hope-sw", EHR_TOKEN):
             refused = await client.post(url, json=body(kind=kind), headers=auth(tokens, token_id))
             assert refused.status_code == 403, (kind, token_id)
-    assert await app.state.reminders.store.appointments("{c:" + plan_id + "}") == []
+    assert await app.state.runtime.reminders.store.appointments("{c:" + plan_id + "}") == []
     allowed = await client.post(url, json=body(), headers=auth(tokens, "hope-nurse"))
     assert allowed.status_code == 201
     counselor = await client.post(url, json=body(kind="treatment"), headers=auth(tokens, "hope-tx"))
     assert counselor.status_code == 201, counselor.text
-    kinds = {a.kind for a in await app.state.reminders.store.appointments("{c:" + plan_id + "}")}
+    kinds = {
+        a.kind for a in await app.state.runtime.reminders.store.appointments("{c:" + plan_id + "}")
+    }
     assert kinds == {"prenatal_visit", "treatment"}
 
 
@@ -264,7 +267,7 @@ async def test_only_a_consented_role_at_a_consented_organization_may_add(
     for token_id in ("hope-nurse", "laramie-sw"):
         refused = await client.post(url, json=body(), headers=auth(tokens, token_id))
         assert refused.status_code == 404, token_id
-    assert await app.state.reminders.store.appointments("{c:" + plan_id + "}") == []
+    assert await app.state.runtime.reminders.store.appointments("{c:" + plan_id + "}") == []
     revoked_plan = await consenting_parent(app, conversations, "+12035550143", revoked=True)
     refused = await client.post(
         f"/api/v1/plans/{revoked_plan}/appointments", json=body(), headers=auth(tokens, "hope-sw")
@@ -296,7 +299,7 @@ async def test_api_refuses_unknown_plans_and_bad_appointments(
 
 async def test_replies_share_the_reminders_rate_limit(app: FastAPI) -> None:
     """REMINDERS answers go through the paced sender, whose `send` is reply priority."""
-    reminders = app.state.reminders
+    reminders = app.state.runtime.reminders
     assert isinstance(reminders.sender, PacedSender)
     assert reminders.intake.replies.sender is reminders.sender
     assert reminders.sender.bucket is reminders.dispatcher._bucket
@@ -306,8 +309,7 @@ async def test_api_answers_503_before_reminders_start() -> None:
     """A route hit before the lifespan started the subsystem says so, not a 500."""
     bare = FastAPI()
     bare.include_router(web.router)
-    bare.state.reminders = SimpleNamespace()
-    bare.state.careteam = SimpleNamespace(reader=None)
+    serve_parts(bare)
     transport = httpx.ASGITransport(app=bare)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as made:
         reply = await made.post(f"/api/v1/plans/c:{'0' * 32}/appointments", json=body())

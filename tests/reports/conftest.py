@@ -23,6 +23,7 @@ from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
 from bot.web.reports import router as reports_router
 from tests.careteam import conftest as shared
+from tests.parts import serve_parts
 from tests.reports.synthetic import Spec, session_of
 
 # Db 10 is the report tests' own; each test writes under its own prefix and deletes it.
@@ -134,7 +135,8 @@ async def app_client(
     )
     app = FastAPI()
     app.include_router(reports_router)
-    team = await start_careteam(app, settings, store, redis, cipher, run_worker=False)
+    team = await start_careteam(settings, store, redis, cipher, run_worker=False)
+    serve_parts(app, careteam=team)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client, team

@@ -251,7 +251,7 @@ async def test_the_app_starts_while_redis_is_down_and_recovers(
             replies = await send_text(http, new_phone(), "hi")
             assert replies
             assert replies != [TROUBLE]
-            careteam = application.state.careteam
+            careteam = application.state.runtime.careteam
             stream = store_of(application).outbox_key
             groups: list[dict[str, Any]] = []
             for _ in range(400):  # the workers' backoff is bounded (SETUP_MAX_DELAY_S)

@@ -76,7 +76,7 @@ async def phone(live_app: FastAPI) -> AsyncIterator[str]:
 
 
 def reminders_of(app: FastAPI) -> Reminders:
-    reminders = app.state.reminders
+    reminders = app.state.runtime.reminders
     assert isinstance(reminders, Reminders)
     return reminders
 

@@ -80,7 +80,7 @@ async def parent(app: FastAPI) -> AsyncIterator[str]:
 
     await store_of(app).transact(f"whatsapp:{phone}", None, enrol)
     yield phone
-    reminders = app.state.reminders
+    reminders = app.state.runtime.reminders
     assert isinstance(reminders, Reminders)
     await reminders.planner.forget(store_of(app).keys_for(f"whatsapp:{phone}").contact)
 
@@ -88,7 +88,7 @@ async def parent(app: FastAPI) -> AsyncIterator[str]:
 async def remind(app: FastAPI, twilio: FakeTwilio, address: str) -> SentMessage:
     """A reminder through the reminders' own sender (the path the dispatcher uses)."""
     before = len(twilio.messages)
-    await app.state.reminders.sender.send(address, REMINDER)
+    await app.state.runtime.reminders.sender.send(address, REMINDER)
     return twilio.wait_for(before + 1)[-1]
 
 
@@ -221,7 +221,7 @@ async def test_a_scheduled_reminder_coming_due_goes_as_the_template(
 ) -> None:
     """An appointment's day-before reminder, fired by the scheduler's own job and sent by
     the app's dispatcher, reaches a WhatsApp parent outside the window as the template."""
-    reminders = app.state.reminders
+    reminders = app.state.runtime.reminders
     assert isinstance(reminders, Reminders)
     address = f"whatsapp:{parent}"
     contact = store_of(app).keys_for(address).contact
