@@ -294,6 +294,7 @@ class Run:
     scripts: float
     events: float = 0.0  # outbox entries written per text (XADD inside the commit script)
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after the run
+    p99_median: float | None = None  # with several runs: the median of their p99s
 
     @property
     def ratio(self) -> float:
@@ -363,6 +364,9 @@ def measure(args: argparse.Namespace) -> list[Run]:
             if private is not None:
                 private.stop()
     ordered = sorted(runs, key=lambda r: r.ratio)
+    median = ordered[len(ordered) // 2]
+    # The p99 row is judged on the median p99 of the runs, not on the median-ratio run's.
+    median.p99_median = statistics.median(r.ours.percentile(0.99) for r in runs)
     if len(runs) > 1:
         print("ratios of the runs: " + ", ".join(f"{r.ratio:.2f}" for r in runs))
         print("CPU ratios of the runs: " + ", ".join(f"{r.cpu_ratio:.2f}" for r in runs))
@@ -377,7 +381,7 @@ def measure(args: argparse.Namespace) -> list[Run]:
             + f" ms (median {statistics.median(p99s):.1f} ms)"
         )
         print("load average of the runs: " + ", ".join(f"{r.load[0]:.1f}" for r in runs))
-    return [ordered[len(ordered) // 2]]
+    return [median]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -427,7 +431,8 @@ def run(
 
 def goal_rows(result: Run) -> list[tuple[str, str, str, str, bool]]:
     """(what, measured, goal, baseline, met) for issue 17's webhook rows."""
-    p99 = result.ours.percentile(0.99)
+    p99 = result.ours.percentile(0.99) if result.p99_median is None else result.p99_median
+    runs = "" if result.p99_median is None else ", median of the runs"
     return [
         (
             "/twilio/sms vs bare endpoint, throughput",
@@ -438,7 +443,7 @@ def goal_rows(result: Run) -> list[tuple[str, str, str, str, bool]]:
         ),
         (
             "p99 latency",
-            f"{p99:.1f} ms (p50 {result.ours.percentile(0.5):.1f} ms)",
+            f"{p99:.1f} ms{runs} (p50 {result.ours.percentile(0.5):.1f} ms)",
             f"<= {GOAL_P99_MS:.0f} ms",
             BASELINE["p99"],
             p99 <= GOAL_P99_MS,
