@@ -102,6 +102,21 @@ def serve_app(port: int, redis_url: str) -> None:
 # ---- driving them ------------------------------------------------------------------------
 
 
+def app_environment(redis_url: str, var_dir: Path) -> dict[str, str]:
+    """The environment an app process under bench reads its Settings from."""
+    return dict(
+        os.environ,
+        REDIS_URL=redis_url,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_FROM_NUMBER=FROM_NUMBER,
+        PUBLIC_BASE_URL=PUBLIC_BASE_URL,
+        DATA_ENCRYPTION_KEY=DATA_KEY,
+        VAR_DIR=str(var_dir),
+        LOG_LEVEL="WARNING",
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -337,17 +352,7 @@ def measure(args: argparse.Namespace) -> list[Run]:
             private = PrivateRedis(Path(tmp))
             private.start()
             redis_url = private.url
-        env = dict(
-            os.environ,
-            REDIS_URL=redis_url,
-            TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-            TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-            TWILIO_FROM_NUMBER=FROM_NUMBER,
-            PUBLIC_BASE_URL=PUBLIC_BASE_URL,
-            DATA_ENCRYPTION_KEY=DATA_KEY,
-            VAR_DIR=str(Path(tmp) / "var"),
-            LOG_LEVEL="WARNING",
-        )
+        env = app_environment(redis_url, Path(tmp) / "var")
         bare_port, app_port = free_port(), free_port()
         me = [sys.executable, str(Path(__file__).resolve())]
         bare = subprocess.Popen([*me, "--serve-bare", str(bare_port)], env=env)

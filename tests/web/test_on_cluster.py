@@ -6,6 +6,7 @@ xdist_group keeps them on one).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import socket
@@ -13,6 +14,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -29,7 +32,9 @@ from tests.web.conftest import (
     DATA_KEY,
     FROM_NUMBER,
     PUBLIC_BASE_URL,
+    inbound_params,
     new_phone,
+    post_signed,
     text,
 )
 from tests.web.test_whole_plan import build_whole_plan
@@ -102,9 +107,16 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout_s: float =
     raise TimeoutError(f"{url} did not become healthy")
 
 
+@dataclass
+class Apps:
+    urls: list[str]
+    prefix: str
+    processes: list[subprocess.Popen[bytes]]
+
+
 @pytest.fixture
-def two_apps(redis_cluster_url: str, tmp_path: Path) -> Iterator[tuple[list[str], str]]:
-    """Two `uvicorn` processes of the app on the cluster, one keyspace: (base URLs, prefix)."""
+def two_apps(redis_cluster_url: str, tmp_path: Path) -> Iterator[Apps]:
+    """Two `uvicorn` processes of the app on the cluster, one keyspace."""
     prefix = f"test:{secrets.token_hex(6)}:"
     processes: list[subprocess.Popen[bytes]] = []
     urls: list[str] = []
@@ -135,7 +147,7 @@ def two_apps(redis_cluster_url: str, tmp_path: Path) -> Iterator[tuple[list[str]
             urls.append(f"http://127.0.0.1:{port}")
         for url, process in zip(urls, processes, strict=True):
             _wait_healthy(url, process)
-        yield urls, prefix
+        yield Apps(urls, prefix, processes)
     finally:
         for process in processes:
             process.terminate()
@@ -148,10 +160,10 @@ def two_apps(redis_cluster_url: str, tmp_path: Path) -> Iterator[tuple[list[str]
 
 
 async def test_two_app_processes_on_the_cluster_build_one_whole_plan(
-    two_apps: tuple[list[str], str], redis_cluster_url: str, shipped_engine: Engine
+    two_apps: Apps, redis_cluster_url: str, shipped_engine: Engine
 ) -> None:
     """Texts alternate between the two processes; the plan they build is one plan."""
-    urls, prefix = two_apps
+    urls, prefix = two_apps.urls, two_apps.prefix
     store = RedisConversationStore(
         client_for_url(redis_cluster_url), Cipher(parse_key(DATA_KEY)), prefix=prefix
     )
@@ -170,6 +182,80 @@ async def test_two_app_processes_on_the_cluster_build_one_whole_plan(
         # Listed from the index the first commit wrote, not from a keyspace SCAN.
         contact = store.keys_for(phone).contact
         assert [c async for c in store.contacts()] == [contact]
+    finally:
+        for client in clients:
+            await client.aclose()
+        await store.close()
+
+
+DUE = NOW.date() + timedelta(days=60)
+ONBOARDING = ["hi", "yes", "Sam", "1", f"{DUE.month}/{DUE.day}/{DUE.year}", "06103", "1", "no", "0"]
+# Events for the outbox: opting out and back in.
+ONBOARDING += ["STOP", "START"]
+
+
+async def test_killing_one_app_process_mid_run_loses_no_answer_or_event(
+    two_apps: Apps, redis_cluster_url: str
+) -> None:
+    """20 parents text onboarding through both processes; one is SIGKILLed mid-run. Texts
+    it never answered are sent again (same MessageSid, as Twilio retries) to the other.
+    Every parent ends where ten texts lead, each text applied once, and every outbox
+    event committed by either process reaches the outbox stream exactly once."""
+    store = RedisConversationStore(
+        client_for_url(redis_cluster_url), Cipher(parse_key(DATA_KEY)), prefix=two_apps.prefix
+    )
+    clients = [httpx.AsyncClient(base_url=url, timeout=20.0) for url in two_apps.urls]
+    phones = [new_phone() for _ in range(20)]
+    answered = 0
+    killed = asyncio.Event()
+    retried = 0
+
+    async def parent(n: int, phone: str) -> None:
+        nonlocal answered, retried
+        for body in ONBOARDING:
+            params = inbound_params(phone, body)
+            target = n % 2
+            while True:
+                if killed.is_set():
+                    target = 1
+                try:
+                    response = await post_signed(clients[target], "/twilio/sms", params)
+                except httpx.TransportError:
+                    retried += 1  # the process died under this text: Twilio retries it
+                    await asyncio.sleep(0.05)
+                    continue
+                assert response.status_code == 200, response.text
+                break
+            answered += 1
+
+    async def killer() -> None:
+        while answered < 60:
+            await asyncio.sleep(0.005)
+        two_apps.processes[0].kill()
+        killed.set()
+
+    try:
+        await asyncio.gather(killer(), *(parent(n, p) for n, p in enumerate(phones)))
+        assert two_apps.processes[0].wait(5) == -9
+        assert retried > 0  # it died with texts in flight
+        # What the dead process committed but never relayed: the survivor's sweep.
+        await store.relay_pending()
+        added_pending = 0
+        for phone in phones:
+            session = await store.load(phone)
+            assert session is not None
+            assert session.plan.answers["onboarding"]["name"] == "Sam"
+            assert session.plan.is_done("onboarding")
+            keys = store.keys_for(phone)
+            if await store._redis.exists(keys.pending):
+                info = await store._redis.xinfo_stream(keys.pending)
+                assert info["length"] == 0
+                added_pending += info["entries-added"]
+        outbox = await store._redis.xinfo_stream(store.outbox_key)
+        assert outbox["entries-added"] == added_pending > 0
+        assert sorted([c async for c in store.contacts()]) == sorted(
+            store.keys_for(p).contact for p in phones
+        )
     finally:
         for client in clients:
             await client.aclose()
