@@ -130,6 +130,9 @@ def test_combinations_no_phrase_lists(detector: CrisisDetector, text: str, conce
         "mi hijo me patea cuando lo cambio",
         "se me muere la bateria",
         "el bebe esta mamando ahora",
+        "what are signs of an overdose",
+        "she pulled my hair while nursing",
+        "se me quemo el pan otra vez",
         "o bebe ta mamando agora",
     ],
 )
@@ -146,3 +149,10 @@ def test_a_relapse_yields_to_the_crisis_it_overlaps(detector: CrisisDetector) ->
 def test_a_gap_may_hold_another_languages_negation(detector: CrisisDetector) -> None:
     """Portuguese "no meu" is "in my": English "no" does not stop a Portuguese rule's gap."""
     assert _concern(detector, "ele colocou as maos no meu pescoco") == "violence"
+
+
+def test_overlapping_matches_are_read_as_one(detector: CrisisDetector) -> None:
+    """"mi ex me está amenazando" + "amenazando con matarme" + "matarme" is one threat: the
+    longest reading of the run decides, not a wish to die found in its tail."""
+    assert _concern(detector, "mi ex me esta amenazando con matarme") == "violence"
+    assert _concern(detector, "i took a bunch of pills to end it") == "suicide"
