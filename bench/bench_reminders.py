@@ -155,8 +155,9 @@ class LagProbe:
 # The same probe in a separate, idle Python process: how late the machine itself wakes a
 # sleeping process (a shared 2-core VM stalls everything now and then). Prints "time lag".
 _MACHINE_PROBE = """
-import sys, time
-while True:
+import os, time
+parent = os.getppid()
+while os.getppid() == parent:  # ends with the bench, even one killed outright
     began = time.perf_counter()
     time.sleep(0.01)
     lag = time.perf_counter() - began - 0.01
