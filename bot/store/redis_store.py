@@ -22,6 +22,7 @@ from bot.errors import OutcomeUnknown, StoreUnavailable
 from bot.store.base import Apply, FloodLimit, Outcome
 from bot.store.chat_log import ChatLog
 from bot.store.client import is_cluster, scan_slot
+from bot.store.cluster_calls import ClusterHotCalls
 from bot.store.crypto import Cipher, json_bytes, json_value
 from bot.store.hot_calls import HotConnections
 from bot.store.keys import ContactKeys, KeyBuilder, field_aad
@@ -30,6 +31,9 @@ from bot.store.outbox import OutboxEntry, open_entry, seal_event
 log = logging.getLogger(__name__)
 
 DAY_S = 24 * 3600
+# Cluster: a contact's pending stream is trimmed after a relay once it holds this many
+# entries (relayed ones included); fewer stay until then, or until the sweep.
+TRIM_PENDING_AT = 4
 
 # Dedupe: the replies of a contact's last few inbound messages, in one list (newest first)
 # of "<message tag>|<sealed replies>"; the tag never holds "|" (see _message_tag).
@@ -143,7 +147,8 @@ return {1, redis.call('XRANGE', KEYS[5], '-', '+', 'COUNT', 200)}
 # KEYS: outbox, relayed. ARGV: contact, outbox maxlen, then (pending id, type, sealed
 # event) triples in id order. Entries at or before the contact's last relayed id were
 # relayed already (by this process or another, or before a crash) and are skipped.
-# Returns the last relayed id ('' none), for trimming the pending stream up to it.
+# Returns {the last relayed id ('' none), how many went now}: the pending stream can be
+# trimmed up to that id.
 _RELAY = """
 local last = redis.call('HGET', KEYS[2], ARGV[1])
 local function after(a, b)
@@ -153,17 +158,17 @@ local function after(a, b)
   am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
   return am > bm or (am == bm and as > bs)
 end
-local moved = false
+local moved = 0
 for i = 3, #ARGV, 3 do
   if after(ARGV[i], last) then
     redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*',
                'contact', ARGV[1], 'type', ARGV[i + 1], 'data', ARGV[i + 2])
     last = ARGV[i]
-    moved = true
+    moved = moved + 1
   end
 end
-if moved then redis.call('HSET', KEYS[2], ARGV[1], last) end
-return last or ''
+if moved > 0 then redis.call('HSET', KEYS[2], ARGV[1], last) end
+return {last or '', moved}
 """
 
 # After apply() raised, or after a commit whose answer never came. KEYS: lock, seen.
@@ -275,7 +280,9 @@ class RedisConversationStore:
         self._relay = redis.register_script(_RELAY)
         self.chat_log = ChatLog(redis, cipher, prefix)
         self._cluster = is_cluster(redis)
-        self._hot = None if self._cluster else HotConnections(redis.connection_pool)
+        self._hot: HotConnections | ClusterHotCalls = (
+            ClusterHotCalls(redis) if self._cluster else HotConnections(redis.connection_pool)
+        )
 
     def keys_for(self, address: str) -> ContactKeys:
         return self._keys.for_address(address)
@@ -519,24 +526,30 @@ class RedisConversationStore:
         except StoreUnavailable:
             log.warning("outbox relay deferred", extra={"event": "relay_deferred"})
 
-    async def _relay_contact(self, keys: ContactKeys, entries: list[Any] | None) -> None:
+    async def _relay_contact(self, keys: ContactKeys, entries: list[Any] | None) -> int:
+        """Relay the pending entries (all of them, read here, when `entries` is None);
+        returns how many went now. The pending stream is trimmed up to the last relayed
+        entry once a few have gathered (or when everything was read here): relayed ones
+        left there are skipped by the next relay, so the trim need not cost every text a
+        round trip."""
+        sweep = entries is None
         if entries is None:
             async with self._call("relay"):
                 raw = await self._redis.xrange(keys.pending, count=200)
             entries = _pending_entries(raw)
         if not entries:
-            return
+            return 0
         args: list[Any] = [keys.contact, self._limits.outbox_maxlen]
         for entry in entries:
             args.extend(entry)
         async with self._call("relay"):
-            last = _as_bytes(
-                await self._relay(keys=[self._keys.outbox, self._keys.relayed], args=args)
-            ).decode()
-        if last:
+            reply = await self._evalsha(self._relay, [self._keys.outbox, self._keys.relayed], args)
+        last, moved = _as_bytes(reply[0]).decode(), int(reply[1])
+        if last and (sweep or len(entries) >= TRIM_PENDING_AT):
             ms, _, seq = last.partition("-")
             async with self._call("relay"):
                 await self._redis.xtrim(keys.pending, minid=f"{ms}-{int(seq) + 1}")
+        return moved
 
     async def relay_pending(self, batch: int = 500) -> int:
         """Cluster: relay what a process left pending when it died between a commit and its
@@ -546,9 +559,8 @@ class RedisConversationStore:
             return 0
         found = 0
         async for keys, length in self._indexed("relay", batch, "pending", "xlen"):
-            if length:
+            if length and await self._relay_contact(keys, None):
                 found += 1
-                await self._relay_contact(keys, None)
         return found
 
     async def keep_relaying(self, every_s: float = 30.0) -> None:
@@ -589,9 +601,6 @@ class RedisConversationStore:
                 return
 
     async def _evalsha(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
-        if self._hot is None:
-            # redis-py routes by the keys' slot, follows MOVED, and loads on NOSCRIPT.
-            return await script(keys=keys, args=args)
         return await self._hot.evalsha(script, keys, args)
 
     async def _release_quietly(self, keys: ContactKeys, token: str) -> None:
@@ -785,8 +794,7 @@ class RedisConversationStore:
         return True
 
     async def close(self) -> None:
-        if self._hot is not None:
-            await self._hot.close()
+        await self._hot.close()
         await self._redis.aclose()
 
     @asynccontextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from typing import Any
 
 import pytest
 
@@ -70,7 +71,13 @@ async def test_a_commit_on_the_cluster_relays_its_events_once_and_empties_its_pe
         assert [(e.contact, e.type) for e in entries] == [
             (store.keys_for(PHONE).contact, "OptedIn")
         ] * 3
-        assert await store._redis.xlen(store.keys_for(PHONE).pending) == 0
+        # Relayed entries wait in the pending stream for a later trim (a few at most)...
+        pending = store.keys_for(PHONE).pending
+        assert await store._redis.xlen(pending) == 3
+        # ...and the sweep relays nothing again, and trims them.
+        assert await store.relay_pending() == 0
+        assert await store._redis.xlen(pending) == 0
+        assert len(await store.read_outbox()) == 3
         assert [c async for c in store.contacts()] == [store.keys_for(PHONE).contact]
     finally:
         await store.close()
@@ -112,5 +119,25 @@ async def test_erasing_a_contact_on_the_cluster_takes_it_out_of_the_index(
         gone = store.keys_for(PHONE).contact
         assert await store.erase_contact(gone) > 0
         assert [c async for c in store.contacts()] == [store.keys_for(OTHER).contact]
+    finally:
+        await store.close()
+
+
+async def test_a_script_sent_to_the_wrong_node_is_redirected_by_redis_py(
+    redis_cluster_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hot calls use the client's slot map; a stale one (a slot moved, a failover) gets
+    MOVED, and the call goes through redis-py's own path, which follows it."""
+    store = await _cluster_store(redis_cluster_url, f"t{secrets.token_hex(4)}:")
+    try:
+        client: Any = store._redis
+        owner = client.get_node_from_key(store.keys_for(PHONE).lock)
+        elsewhere = next(n for n in client.get_primaries() if n.name != owner.name)
+        monkeypatch.setattr(client, "get_node_from_key", lambda key: elsewhere)
+        outcome = await store.transact(PHONE, "SM1", _answer(1))
+        assert outcome.replies == ["ok"]
+        monkeypatch.undo()
+        assert await store.load(PHONE) is not None
+        assert [e.type for e in await store.read_outbox()] == ["OptedIn"]
     finally:
         await store.close()
