@@ -49,7 +49,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import OSA
 
-from bot.engine.crisis_frames import QUOTE, Frames
+from bot.engine.crisis_frames import QUOTE, Frames, overlapping_runs
 from bot.engine.crisis_lexicon import (
     BOUNDARY,
     CONCERNS,
@@ -334,7 +334,7 @@ class CrisisDetector:
         # outranks a reader rule: it says more exactly what it covers. A relapse yields to any
         # crisis it overlaps ("left my newborn in the car while i used").
         kept: list[tuple[Concern, int, int]] = []
-        for group in _overlapping(found):
+        for group in overlapping_runs(found):
             for concern, start, end, _ in sorted(
                 group, key=lambda f: (f[0] == "relapse", f[1] - f[2], -f[3], CONCERNS.index(f[0]))
             ):
@@ -360,23 +360,6 @@ class CrisisDetector:
                 self._stem_of.clear()
             self._stem_of[word] = found
         return found
-
-
-def _overlapping(
-    found: list[tuple[Concern, int, int, int]],
-) -> list[list[tuple[Concern, int, int, int]]]:
-    """Matches in runs that overlap one another: one reading per run ("mi ex me está
-    amenazando" + "amenazando con matarme" + "matarme" is one threat, not a threat and a
-    wish to die)."""
-    groups: list[list[tuple[Concern, int, int, int]]] = []
-    reach = -1
-    for match in sorted(found, key=lambda f: f[1]):
-        if groups and match[1] < reach:
-            groups[-1].append(match)
-        else:
-            groups.append([match])
-        reach = max(reach, match[2]) if len(groups[-1]) > 1 else match[2]
-    return groups
 
 
 def _inflection(word: str, target: str) -> bool:

@@ -82,3 +82,20 @@ class Frames:
             for c, spans in seen.items()
             if len(spans) > 1
         ]
+
+
+def overlapping_runs(
+    found: list[tuple[Concern, int, int, int]],
+) -> list[list[tuple[Concern, int, int, int]]]:
+    """Matches in runs that overlap one another: one reading per run ("mi ex me está
+    amenazando" + "amenazando con matarme" + "matarme" is one threat, not a threat and a
+    wish to die)."""
+    groups: list[list[tuple[Concern, int, int, int]]] = []
+    reach = -1
+    for match in sorted(found, key=lambda f: f[1]):
+        if groups and match[1] < reach:
+            groups[-1].append(match)
+        else:
+            groups.append([match])
+        reach = max(reach, match[2]) if len(groups[-1]) > 1 else match[2]
+    return groups

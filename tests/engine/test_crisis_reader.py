@@ -152,7 +152,7 @@ def test_a_gap_may_hold_another_languages_negation(detector: CrisisDetector) -> 
 
 
 def test_overlapping_matches_are_read_as_one(detector: CrisisDetector) -> None:
-    """"mi ex me está amenazando" + "amenazando con matarme" + "matarme" is one threat: the
+    """ "mi ex me está amenazando" + "amenazando con matarme" + "matarme" is one threat: the
     longest reading of the run decides, not a wish to die found in its tail."""
     assert _concern(detector, "mi ex me esta amenazando con matarme") == "violence"
     assert _concern(detector, "i took a bunch of pills to end it") == "suicide"
