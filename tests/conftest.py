@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 import bot.careteam.directory.loading
 import bot.careteam.wiring
@@ -24,6 +25,12 @@ from bot.flows import build_engine, resource_finder
 from bot.i18n_catalogs import shipped_locales
 from bot.resources import load_resource_directory
 from bot.store.local_cluster import start_cluster
+
+# Property tests check what code does, never how fast: no per-example deadline (hypothesis's
+# default 200 ms failed a crypto property once on a machine loaded by other work), no
+# too-slow health check. Examples counts stay as each test sets them.
+settings.register_profile("safestart", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("safestart")
 
 
 def _digest(paths: Iterable[Path]) -> tuple[tuple[str, str], ...]:
