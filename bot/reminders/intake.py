@@ -9,9 +9,6 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
 from bot.engine.events import (
     AnswerChanged,
     ErasureRequested,
@@ -30,11 +27,15 @@ from bot.reminders.rules import KINDS, Repeat
 from bot.reminders.store import Appointment, Source, Status
 from bot.store.client import until_redis_answers
 from bot.store.crypto import Cipher
-from bot.store.outbox import OutboxEntry, ensure_group, open_entry
+from bot.store.limiter import TRANSIENT_ERRORS
+from bot.store.outbox import OutboxEntry, open_entry
+from bot.store.stream_group import GroupReader
 
 log = logging.getLogger(__name__)
 
 GROUP = "reminders"
+# An entry another process read and never acknowledged is taken over after this long.
+CLAIM_IDLE_MS = 60_000
 # Onboarding answers the schedule depends on: zone (zip), best time, and the dates.
 SCHEDULE_ANSWERS = frozenset({"zip", "best_time", "stage", "due_date", "birth_date"})
 # The engine's reply actions -> the appointment's status (the care team reads R and RIDE
@@ -146,20 +147,16 @@ class Intake:
     def __init__(
         self,
         *,
-        redis: Redis,
+        group: GroupReader,
         cipher: Cipher,
-        stream: str,
         planner: Planner,
         replies: ListReplies,
-        consumer: str,
         block_ms: int = 1000,
     ) -> None:
-        self._redis = redis
+        self._group = group
         self._cipher = cipher
-        self._stream = stream
         self.planner = planner
         self.replies = replies
-        self._consumer = consumer
         self._block_ms = block_ms
         self._running = False
 
@@ -169,7 +166,7 @@ class Intake:
 
     async def ensure_group(self) -> None:
         # Appointment ids are deterministic, so an early event handled again is never doubled.
-        await ensure_group(self._redis, self._stream, GROUP)
+        await self._group.ensure_group()
 
     async def run(self) -> None:
         self._running = True
@@ -179,40 +176,29 @@ class Intake:
     async def step(self, *, block: bool = True) -> int:
         """Reclaim what a dead process left, read new entries, handle and ack them."""
         handled = 0
-        _, claimed, _ = await self._redis.xautoclaim(
-            self._stream, GROUP, self._consumer, 60_000, "0-0", count=100
-        )
-        batches: list[Any] = [(self._stream, claimed)]
+        entries = await self._group.claim_idle(CLAIM_IDLE_MS)
         stop_if_cancelled()  # before blocking: a cancel may have been swallowed above
-        reply: list[Any] = await self._redis.xreadgroup(  # type: ignore[assignment]
-            GROUP,
-            self._consumer,
-            {self._stream: ">"},
-            count=100,
-            block=self._block_ms if block else None,
-        )
-        batches.extend(reply or [])
-        for _, entries in batches:
-            for entry_id, fields in entries:
-                if fields:
-                    await self._handle_raw(entry_id, fields)
-                    handled += 1
+        entries += await self._group.read_new(self._block_ms if block else None)
+        for entry_id, fields in entries:
+            if fields:
+                await self._handle_raw(entry_id, fields)
+                handled += 1
         return handled
 
-    async def _handle_raw(self, entry_id: Any, fields: Mapping[bytes, bytes]) -> None:
+    async def _handle_raw(self, entry_id: str, fields: Mapping[bytes, bytes]) -> None:
         try:
-            entry = open_entry(self._cipher, self._stream, entry_id, fields)
+            entry = open_entry(self._cipher, self._group.stream, entry_id, fields)
         except (DecryptionError, KeyError, ValueError, TypeError):
             # Unreadable here will be unreadable on every retry: log (ids only) and move on.
             log.error("outbox entry unreadable for reminders", extra={"entry": str(entry_id)})
         else:
             try:
                 await self.handle(entry)
-            except (RedisError, OSError):
+            except TRANSIENT_ERRORS:
                 raise  # stays pending; reclaimed after a minute
             except Exception:
                 log.exception("reminder intake failed", extra={"entry": entry.entry_id})
-        await self._redis.xack(self._stream, GROUP, entry_id)
+        await self._group.ack([entry_id])
 
     async def handle(self, entry: OutboxEntry) -> None:
         event, contact = entry.event, entry.contact
@@ -283,5 +269,4 @@ class Intake:
             await self.planner.store.put(appointment.with_status(status))
 
     async def _due_for_sync(self, contact: str) -> bool:
-        key = self.planner.store.keys.synced(contact)
-        return bool(await self._redis.set(key, b"1", nx=True, ex=RESYNC_EVERY_S))
+        return await self.planner.store.first_within(contact, RESYNC_EVERY_S)

@@ -241,6 +241,11 @@ class ReminderStore:
         raw = await self._redis.get(key)
         return None if raw is None else dict(self._cipher.decrypt_json(_bytes(raw), key))
 
+    async def first_within(self, contact: str, seconds: int) -> bool:
+        """True at most once per `seconds` per contact: the standard schedule is due a re-sync."""
+        key = self.keys.synced(contact)
+        return bool(await self._redis.set(key, b"1", nx=True, ex=seconds))
+
     async def claim_reply(self, contact: str, entry_id: str) -> bool:
         """True once per outbox entry: a redelivered "cancel 2" must not cancel another one
         (the list has moved up by then). Taken before answering, like claim_send."""

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from bot.channels.outbound import Sender
 from bot.engine.texts import Translator
 from bot.reminders.dispatcher import Dispatcher, NoteReminder
+from bot.reminders.intake import GROUP as INTAKE_GROUP
 from bot.reminders.intake import Intake
 from bot.reminders.keys import ReminderKeys
 from bot.reminders.loops import finish
@@ -32,6 +33,7 @@ from bot.settings import Settings
 from bot.store.client import is_cluster, sync_cluster_client
 from bot.store.crypto import Cipher
 from bot.store.keys import KeyBuilder
+from bot.store.stream_group import GroupReader
 
 log = logging.getLogger(__name__)
 
@@ -154,12 +156,10 @@ async def start_reminders(
     paced = PacedSender(sender, bucket)
     outbox = KeyBuilder(cipher.id_key, config.prefix).outbox
     intake = Intake(
-        redis=redis,
+        group=GroupReader(redis, outbox, INTAKE_GROUP, consumer),
         cipher=cipher,
-        stream=outbox,
         planner=planner,
         replies=ListReplies(planner, paced, translator, reach),
-        consumer=consumer,
         block_ms=config.block_ms,
     )
     dispatcher = Dispatcher(

@@ -16,11 +16,9 @@ STORE = BOT / "store"
 NOT_YET_MOVED = {
     "bot/careteam/cli.py",
     "bot/careteam/delivery/base.py",
-    "bot/careteam/delivery/outbox.py",
     "bot/careteam/records.py",
     "bot/careteam/wiring.py",
     "bot/reminders/dispatcher.py",
-    "bot/reminders/intake.py",
     "bot/reminders/jobstore.py",
     "bot/reminders/loops.py",
     "bot/reminders/reach.py",

@@ -18,6 +18,7 @@ from bot.engine.session import Session
 from bot.i18n import Catalogs
 from bot.i18n_catalogs import shipped_locales
 from bot.reminders.dispatcher import Dispatcher
+from bot.reminders.intake import GROUP as INTAKE_GROUP
 from bot.reminders.intake import Intake
 from bot.reminders.keys import ReminderKeys
 from bot.reminders.planner import Planner
@@ -31,6 +32,7 @@ from bot.reminders.wiring import sync_client_for
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
+from bot.store.stream_group import GroupReader
 
 # Db 13 is the reminders' own; every test writes under its own prefix and deletes only that.
 REDIS_URL = os.environ.get("REMINDERS_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -165,12 +167,10 @@ def make_intake(
     """The outbox consumer as wiring builds it, answering through `sender` (no pacing)."""
     reach = Reach(planner.store, conversations, planner.default_timezone)
     return Intake(
-        redis=redis,
+        group=GroupReader(redis, conversations.outbox_key, INTAKE_GROUP, "test"),
         cipher=cipher,
-        stream=conversations.outbox_key,
         planner=planner,
         replies=ListReplies(planner, sender, translator, reach),
-        consumer="test",
     )
 
 

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
-from typing import Any, cast
-
-from redis.asyncio import Redis
 
 from bot.careteam.delivery.base import TRANSIENT, DeliveryConfig
 from bot.careteam.records import CareRecords
 from bot.errors import DecryptionError
 from bot.store.crypto import Cipher
-from bot.store.outbox import OutboxEntry, ensure_group, open_entry, trim_done
+from bot.store.outbox import OutboxEntry, open_entry
+from bot.store.stream_group import GroupReader
 
 log = logging.getLogger("bot.careteam.delivery")
 
@@ -40,16 +38,18 @@ class OutboxReader:
     ) -> None:
         self.records = records
         self.config = config
-        self._redis: Redis = records.redis
         self._cipher = cipher
         self._stream = stream
+        self._group = GroupReader(
+            records.redis, stream, config.group, config.consumer, batch=config.batch
+        )
         self.leading = False
         self._prepared = False
         self._failures: dict[str, int] = {}
 
     async def prepare(self) -> None:
         """Create the consumer group (from the stream's start: earlier events count too)."""
-        await ensure_group(self._redis, self._stream, self.config.group)
+        await self._group.ensure_group()
         self._prepared = True
 
     async def resign(self) -> None:
@@ -77,10 +77,11 @@ class OutboxReader:
             self.leading = False
             return 0
         if lead == 2 or not self.leading:
-            await self._claim_abandoned()
+            # Take over what a previous reader left unacknowledged (it lost or gave up the lease).
+            await self._group.claim_idle(0, every_page=True)
         self.leading = True
         # Our own pending entries first (retries, or taken over from a dead reader), in order.
-        entries = await self._read("0") or await self._read(">")
+        entries = await self._group.read_pending() or await self._group.read_new()
         done: list[str] = []
         try:
             for entry_id, fields in entries:
@@ -90,44 +91,9 @@ class OutboxReader:
                     break
                 done.append(entry_id)
         finally:
-            if done:
-                await self._redis.xack(self._stream, self.config.group, *done)
-                # What every consumer group is done with leaves the stream now.
-                await trim_done(self._redis, self._stream, self.config.outbox_groups)
+            # What every consumer group is done with leaves the stream now.
+            await self._group.ack(done, trim_for=self.config.outbox_groups)
         return len(done)
-
-    async def _read(self, start: str) -> list[tuple[str, Mapping[bytes, bytes] | None]]:
-        reply = await self._redis.xreadgroup(
-            self.config.group, self.config.consumer, {self._stream: start}, count=self.config.batch
-        )
-        batches = reply.values() if isinstance(reply, dict) else [b[1] for b in reply or []]
-        found: list[tuple[str, Mapping[bytes, bytes] | None]] = []
-        for batch in batches:
-            for entry_id, fields in cast(Sequence[Any], batch):
-                ident = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
-                found.append((ident, fields))
-        return found
-
-    async def _claim_abandoned(self) -> None:
-        """Take over what a previous reader left unacknowledged (it lost or gave up the lease)."""
-        cursor = "0-0"
-        while True:
-            reply = await self._redis.xautoclaim(
-                self._stream,
-                self.config.group,
-                self.config.consumer,
-                min_idle_time=0,
-                start_id=cursor,
-                count=self.config.batch,
-            )  # not justid: redis-py then drops the cursor from the reply
-            raw_cursor = reply[0]
-            cursor = raw_cursor.decode() if isinstance(raw_cursor, bytes) else str(raw_cursor)
-            deleted = reply[2] if len(reply) > 2 else []
-            if deleted:
-                log.error("%d outbox entries were trimmed before delivery", len(deleted))
-                await self._redis.xack(self._stream, self.config.group, *deleted)
-            if cursor == "0-0":
-                return
 
     async def _apply_raw(self, entry_id: str, fields: Mapping[bytes, bytes], apply: Apply) -> bool:
         """True when the entry is done with (applied, or unusable); False to retry it later."""
