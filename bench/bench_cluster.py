@@ -11,6 +11,8 @@ each process a `uvicorn` of create_app() on its own port; the load generator (th
 process, on the same cores) sends each parent's texts to one process, parents spread
 round-robin. Prints req/s and p50/p99 per setup, and the two ratios issue 18 asks for:
 2 processes / 1 (goal >= 1.7) and cluster / one Redis with 2 processes (goal >= 0.8).
+With --store: only the store's client CPU per text (transact(), 32 contacts in flight) on
+each, without HTTP.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,12 +98,57 @@ def measure(name: str, redis_url: str, processes: int, args: argparse.Namespace,
             stop(proc)
 
 
+async def store_cpu(url: str, events: int, parents: int = 32, texts: int = 30) -> float:
+    """Client CPU per transact() (us): `parents` contacts in flight, `texts` each."""
+    import secrets
+
+    from bot.engine.events import OptedIn
+    from bot.engine.session import Session
+    from bot.store.client import client_for_url
+    from bot.store.crypto import Cipher
+    from bot.store.redis_store import RedisConversationStore
+
+    store = RedisConversationStore(
+        client_for_url(url), Cipher(secrets.token_bytes(32)), prefix=f"bench{secrets.token_hex(3)}:"
+    )
+    await store.prepare()
+
+    def apply(session: Session) -> tuple[Session, list[str], list[OptedIn]]:
+        return session, ["ok"], [OptedIn("START")] * events
+
+    phones = [f"+1860555{n:04d}" for n in range(parents)]
+    for phone in phones:
+        await store.transact(phone, None, apply)  # connections and scripts warmed
+
+    async def parent(phone: str) -> None:
+        for _ in range(texts):
+            await store.transact(phone, None, apply)
+
+    started = time.process_time()
+    await asyncio.gather(*(parent(p) for p in phones))
+    cpu = time.process_time() - started
+    await store.close()
+    return cpu / (parents * texts) * 1e6
+
+
+def store_only(single_url: str, cluster_url: str) -> None:
+    print("| client CPU per text, bot.store alone | one Redis | 3-primary cluster |")
+    print("|---|---|---|")
+    for events in (0, 1):
+        one = asyncio.run(store_cpu(single_url, events))
+        many = asyncio.run(store_cpu(cluster_url, events))
+        print(f"| text with {events} event(s) | {one:.0f} us | {many:.0f} us |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--runs", type=int, default=1, help="rounds of the three; medians kept")
     parser.add_argument("--time-cap", type=float, default=30.0, help="seconds per setup")
+    parser.add_argument(
+        "--store", action="store_true", help="only the store's client CPU per text, no HTTP"
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -112,6 +160,9 @@ def main() -> None:
         single.start()
         cluster = start_cluster()
         try:
+            if args.store:
+                store_only(single.url, cluster.url)
+                return
             for _ in range(max(1, args.runs)):
                 rounds.append(
                     [
