@@ -53,6 +53,7 @@ from redis.asyncio import Redis  # noqa: E402
 from bot.engine.events import Event  # noqa: E402
 from bot.engine.session import Session  # noqa: E402
 from bot.i18n import Catalogs  # noqa: E402
+from bot.reminders.dispatcher import GROUP as DISPATCH_GROUP  # noqa: E402
 from bot.reminders.dispatcher import Dispatcher  # noqa: E402
 from bot.reminders.keys import ReminderKeys, job_id  # noqa: E402
 from bot.reminders.planner import Planner  # noqa: E402
@@ -64,6 +65,7 @@ from bot.reminders.wiring import sync_client_for  # noqa: E402
 from bot.store.client import client_for_url  # noqa: E402
 from bot.store.crypto import Cipher  # noqa: E402
 from bot.store.redis_store import RedisConversationStore  # noqa: E402
+from bot.store.stream_group import GroupReader  # noqa: E402
 
 # Pops due members atomically, so two pollers would never both take one.
 _POP_DUE = """
@@ -376,12 +378,11 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         planner = Planner(store, adder, conversations, timing=timing)
         bucket = TokenBucket(1e9, 1e9)
         dispatcher = Dispatcher(
-            redis=redis,
+            group=GroupReader(redis, keys.due, DISPATCH_GROUP, "bench"),
             planner=planner,
             sender=sender,
             bucket=bucket,
             translator=Catalogs(("en",)),
-            consumer="bench",
             block_ms=50,
         )
         await dispatcher.ensure_group()

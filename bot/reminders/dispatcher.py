@@ -9,9 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
 from bot.channels.outbound import Sender
 from bot.engine.events import Event
 from bot.engine.session import Session
@@ -27,7 +24,8 @@ from bot.reminders.rules import OFFER_GRACE, Drop, decide
 from bot.reminders.store import is_offer_item
 from bot.reminders.texts import render_offer, render_reminder
 from bot.store.client import until_redis_answers
-from bot.store.outbox import ensure_group
+from bot.store.limiter import TRANSIENT_ERRORS
+from bot.store.stream_group import GroupReader
 
 log = logging.getLogger(__name__)
 
@@ -75,34 +73,29 @@ class Dispatcher:
     def __init__(
         self,
         *,
-        redis: Redis,
+        group: GroupReader,
         planner: Planner,
         sender: Sender,
         bucket: TokenBucket,
         translator: Translator,
-        consumer: str,
         claim_idle: timedelta = timedelta(seconds=30),
         block_ms: int = 1000,
         concurrency: int = 8,
-        batch: int = 100,
         note_reminder: NoteReminder | None = None,
         reach: Reach | None = None,
     ) -> None:
-        self._redis = redis
+        self._group = group  # on the due stream (planner.store.keys.due), group "dispatch"
         self.planner = planner
         self.store = planner.store
-        self._stream = planner.store.keys.due
         self._sender = sender
         self._bucket = bucket
         self._translator = translator
-        self._consumer = consumer
         self._claim_idle_ms = int(claim_idle.total_seconds() * 1000)
         self._block_ms = block_ms
         self._running = False
-        if concurrency < 1 or batch < 1:
-            raise ValueError("concurrency and batch must be positive")
+        if concurrency < 1:
+            raise ValueError("concurrency must be positive")
         self._concurrency = concurrency
-        self._batch = batch
         self._note_reminder = note_reminder
         self.reach = reach or Reach(planner.store, planner.conversations, planner.default_timezone)
 
@@ -111,7 +104,7 @@ class Dispatcher:
         self._running = False
 
     async def ensure_group(self) -> None:
-        await ensure_group(self._redis, self._stream, GROUP)
+        await self._group.ensure_group()
 
     async def run(self) -> None:
         """Until cancelled: first what a dead leader left pending, then new entries."""
@@ -125,21 +118,10 @@ class Dispatcher:
         At most `batch` entries per read, handled by `concurrency` workers, with a turn of the
         event loop after each batch: a backlog of 10,000 is drained 100 at a time, never by
         one step that creates a task per entry."""
-        _, claimed, _ = await self._redis.xautoclaim(
-            self._stream, GROUP, self._consumer, self._claim_idle_ms, "0-0", count=self._batch
-        )
-        handled = await self._handle_batch(claimed)
+        handled = await self._handle_batch(await self._group.claim_idle(self._claim_idle_ms))
         stop_if_cancelled()  # before blocking: a cancel may have been swallowed above
-        reply: list[Any] = await self._redis.xreadgroup(  # type: ignore[assignment]
-            GROUP,
-            self._consumer,
-            {self._stream: ">"},
-            count=self._batch,
-            block=self._block_ms if block else None,
-        )
-        for _, entries in reply or []:
-            handled += await self._handle_batch(entries)
-        return handled
+        fresh = await self._group.read_new(self._block_ms if block else None)
+        return handled + await self._handle_batch(fresh)
 
     async def _handle_batch(self, entries: list[Any]) -> int:
         """A few at a time: each reminder is several round trips, mostly waiting on Redis.
@@ -174,7 +156,7 @@ class Dispatcher:
         due = Due.parse(entry_id, fields)
         try:
             outcome = await self.handle(due)
-        except (RedisError, OSError):
+        except TRANSIENT_ERRORS:
             raise  # left pending: reclaimed and retried; the sent guard prevents a repeat
         except Exception:
             log.exception("reminder dispatch failed", extra={"job": due.job_id})
@@ -184,7 +166,7 @@ class Dispatcher:
             outcome,
             extra={"event": "reminder_dispatch", "job": due.job_id, "outcome": outcome},
         )
-        await self._redis.xack(self._stream, GROUP, due.entry_id)
+        await self._group.ack([due.entry_id])
         try:
             await self.planner.after_dispatch(due.job_id)
         except Exception:

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 
 from bot.channels.outbound import Sender
 from bot.engine.texts import Translator
+from bot.reminders.dispatcher import GROUP as DISPATCH_GROUP
 from bot.reminders.dispatcher import Dispatcher, NoteReminder
 from bot.reminders.intake import GROUP as INTAKE_GROUP
 from bot.reminders.intake import Intake
@@ -163,12 +164,11 @@ async def start_reminders(
         block_ms=config.block_ms,
     )
     dispatcher = Dispatcher(
-        redis=redis,
+        group=GroupReader(redis, keys.due, DISPATCH_GROUP, consumer),
         planner=planner,
         sender=sender,
         bucket=bucket,
         translator=translator,
-        consumer=consumer,
         block_ms=config.block_ms,
         claim_idle=config.claim_idle,
         note_reminder=note_reminder,

@@ -30,6 +30,8 @@ class GroupReader:
     def __init__(
         self, redis: Redis, stream: str, group: str, consumer: str, *, batch: int = 100
     ) -> None:
+        if batch < 1:
+            raise ValueError("a batch must be positive")
         self._redis = redis
         self.stream = stream
         self.group = group

@@ -18,7 +18,6 @@ NOT_YET_MOVED = {
     "bot/careteam/delivery/base.py",
     "bot/careteam/records.py",
     "bot/careteam/wiring.py",
-    "bot/reminders/dispatcher.py",
     "bot/reminders/jobstore.py",
     "bot/reminders/loops.py",
     "bot/reminders/reach.py",

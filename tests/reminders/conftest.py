@@ -17,6 +17,7 @@ from bot.engine.events import Event
 from bot.engine.session import Session
 from bot.i18n import Catalogs
 from bot.i18n_catalogs import shipped_locales
+from bot.reminders.dispatcher import GROUP as DISPATCH_GROUP
 from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.intake import GROUP as INTAKE_GROUP
 from bot.reminders.intake import Intake
@@ -130,17 +131,17 @@ async def make_dispatcher(
     sender: Sender,
     translator: Catalogs,
     bucket: TokenBucket | None = None,
+    batch: int = 100,
     **options: Any,
 ) -> Dispatcher:
     """The due-stream consumer as wiring builds it, with its group made; no pacing unless a
     bucket is given."""
     made = Dispatcher(
-        redis=redis,
+        group=GroupReader(redis, planner.store.keys.due, DISPATCH_GROUP, "test", batch=batch),
         planner=planner,
         sender=sender,
         bucket=bucket or TokenBucket(1000, 1000),
         translator=translator,
-        consumer="test",
         **options,
     )
     await made.ensure_group()
