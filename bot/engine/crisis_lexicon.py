@@ -32,6 +32,8 @@ GAP = "..."
 LONG_GAP = "...."
 ANY = "*"
 NUMBER = "<n>"
+# A number of two digits or more ("took 30 of my seroquel"; "took 2 tylenol" is no overdose).
+MANY = "<nn>"
 END = "$"
 ONLY_COMMON = float("inf")
 STEM = "*"
@@ -110,6 +112,8 @@ class Compiler:
             return self.any, [], optional
         if part == NUMBER:
             return "[0-9]+", [], optional
+        if part == MANY:
+            return "[1-9][0-9]+", [], optional
         words = []
         for choice in part.split("/"):
             if choice.startswith("@"):

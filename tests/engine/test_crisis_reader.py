@@ -110,6 +110,10 @@ def test_an_everyday_word_is_never_read_as_a_typo(tmp_path: Path) -> None:
         ("i been sniffing again", "relapse"),
         ("volvi con el dealer", "relapse"),
         ("fiquei muito bebada ontem", "relapse"),
+        # a two-digit number of pills is an overdose; "2 tylenol" is not
+        ("i took 30 of my seroquel", "emergency"),
+        ("me tome 30 de mis pastillas para dormir", "emergency"),
+        ("tomei 30 dos meus remedios pra dormir", "emergency"),
     ],
 )
 def test_combinations_no_phrase_lists(detector: CrisisDetector, text: str, concern: str) -> None:
@@ -133,6 +137,9 @@ def test_combinations_no_phrase_lists(detector: CrisisDetector, text: str, conce
         "what are signs of an overdose",
         "she pulled my hair while nursing",
         "se me quemo el pan otra vez",
+        "i took two tylenol for my headache",
+        "i took 2 tylenol for my headache",
+        "my husband shook the baby's bottle",
         "o bebe ta mamando agora",
     ],
 )
