@@ -46,7 +46,21 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument(
         "--locale", action="append", default=None, help="locales to load (default: all shipped)"
     )
+    store = commands.add_parser("store", help="the Redis store (REDIS_URL)")
+    store_commands = store.add_subparsers(dest="store_command", required=True)
+    store_commands.add_parser(
+        "reindex",
+        help="list every saved plan in the contacts index (after a rolling upgrade from a "
+        "version without it; the app does it once by itself)",
+    )
     args = parser.parse_args(argv)
+    if args.command == "store":
+        import asyncio
+
+        from bot.store.maintenance import reindex
+
+        print(f"{asyncio.run(reindex())} contacts added to the index")
+        return 0
     if args.command == "flows":
         return _flows_check(args.directory)
     if args.command == "whatsapp":

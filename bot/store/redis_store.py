@@ -624,12 +624,12 @@ class RedisConversationStore:
             if there:
                 yield keys.contact
 
-    async def reindex(self, batch: int = 500) -> int:
+    async def reindex(self, batch: int = 500, *, force: bool = False) -> int:
         """Put every contact whose plan predates the index into it, once per keyspace (the
-        one migration the index needs; the app runs it at start-up). Returns how many plans
-        were found; 0 when it had run already."""
+        one migration the index needs; the app runs it at start-up, `python -m bot store
+        reindex` forces it). Returns how many were added; 0 when it had run already."""
         async with self._call("reindex"):
-            if await self._redis.exists(self._keys.indexed):
+            if not force and await self._redis.exists(self._keys.indexed):
                 return 0
         pattern = f"{self._keys.prefix}{{c:*}}:plan"
         start = len(self._keys.prefix)

@@ -555,3 +555,20 @@ async def test_the_outbox_keeps_only_what_some_consumer_group_still_needs(
     await raw_redis.xack(stream, "reminders", ids[3])
     assert await trim_done(raw_redis, stream, groups) == 1
     assert await raw_redis.xlen(stream) == 0
+
+
+async def test_reindex_lists_plans_written_before_the_index_existed(
+    redis_store: RedisConversationStore, raw_redis: Redis
+) -> None:
+    """A plan saved by a version without the index (simulated: taken out of it) is listed
+    after reindex, which runs once per keyspace unless forced."""
+    store = redis_store
+    await store.transact(PHONE, "SM1", answer_apply())
+    contact = store.keys_for(PHONE).contact
+    await raw_redis.srem(store._keys.contacts, contact)
+    assert [c async for c in store.contacts()] == []
+    assert await store.reindex() == 1
+    assert [c async for c in store.contacts()] == [contact]
+    await raw_redis.srem(store._keys.contacts, contact)
+    assert await store.reindex() == 0  # done once already
+    assert await store.reindex(force=True) == 1
