@@ -77,19 +77,6 @@ for _, member in ipairs(due) do redis.call('ZADD', KEYS[1], 'XX', ARGV[2], membe
 return due
 """
 
-# KEYS: leader key. ARGV: me, ttl ms. 2 acquired, 1 renewed, 0 held by another.
-_LEAD = """
-local holder = redis.call('GET', KEYS[1])
-if not holder then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 2 end
-if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
-return 0
-"""
-
-_RESIGN = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
 
 def _bytes(value: Any) -> bytes:
     if isinstance(value, bytes):
@@ -240,8 +227,6 @@ class CareRecords:
         self._create_job = redis.register_script(_CREATE_JOB)
         self._finish_for_good = redis.register_script(_FINISH_FOR_GOOD)
         self._claim = redis.register_script(_CLAIM)
-        self._lead = redis.register_script(_LEAD)
-        self._resign = redis.register_script(_RESIGN)
 
     # ---- consent ----------------------------------------------------------------------
 
@@ -531,12 +516,3 @@ class CareRecords:
 
     def _seal_last(self, key: str, result: str) -> bytes:
         return self._cipher.encrypt(result.encode(), field_aad(key, "last"))
-
-    # ---- the outbox reader's lease ----------------------------------------------------
-
-    async def lead(self, me: str, ttl_ms: int) -> int:
-        """2: we just became the outbox reader; 1: we still are; 0: another process is."""
-        return int(await self._lead(keys=[self.keys.leader], args=[me, ttl_ms]))
-
-    async def resign(self, me: str) -> None:
-        await self._resign(keys=[self.keys.leader], args=[me])

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -42,6 +41,7 @@ from bot.reminders.jobstore import CompactRedisJobStore, DateRecord
 from bot.reminders.keys import ReminderKeys, job_prefix
 from bot.reminders.loops import finish
 from bot.store.client import scan_slot
+from bot.store.lease import Lease
 
 log = logging.getLogger(__name__)
 
@@ -57,17 +57,6 @@ if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
                     'job', ARGV[3], 'occurrence', ARGV[4], 'planned', ARGV[5])
 end
 return false
-"""
-# KEYS: lease. ARGV: token, ttl ms. Extend only our own lease.
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
-"""
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
 """
 
 
@@ -278,27 +267,6 @@ class JobSpec:
     send_at: datetime
     occurrence: datetime
     grace: timedelta
-
-
-class Lease:
-    """`SET NX PX` lease with compare-and-extend renewal: at most one holder at a time."""
-
-    def __init__(self, redis: Redis, key: str, ttl: timedelta, token: str | None = None) -> None:
-        self.key = key
-        self.token = token or secrets.token_hex(12)
-        self._ttl_ms = int(ttl.total_seconds() * 1000)
-        self._redis = redis
-        self._renew = redis.register_script(_RENEW)
-        self._release = redis.register_script(_RELEASE)
-
-    async def acquire(self) -> bool:
-        return bool(await self._redis.set(self.key, self.token, nx=True, px=self._ttl_ms))
-
-    async def renew(self) -> bool:
-        return bool(await self._renew(keys=[self.key], args=[self.token, self._ttl_ms]))
-
-    async def release(self) -> None:
-        await self._release(keys=[self.key], args=[self.token])
 
 
 LeaderHook = Callable[[], Awaitable[None]]

@@ -14,11 +14,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
+from datetime import timedelta
 
 from bot.careteam.delivery.base import TRANSIENT, DeliveryConfig
 from bot.careteam.records import CareRecords
 from bot.errors import DecryptionError
 from bot.store.crypto import Cipher
+from bot.store.lease import Held, Lease
 from bot.store.outbox import OutboxEntry, open_entry
 from bot.store.stream_group import GroupReader
 
@@ -40,6 +42,13 @@ class OutboxReader:
         self.config = config
         self._cipher = cipher
         self._stream = stream
+        # One reader at a time, so a contact's events are applied in the order written.
+        self._lease = Lease(
+            records.redis,
+            records.keys.leader,
+            timedelta(milliseconds=config.leader_ttl_ms),
+            token=config.consumer,
+        )
         self._group = GroupReader(
             records.redis, stream, config.group, config.consumer, batch=config.batch
         )
@@ -61,7 +70,7 @@ class OutboxReader:
         if not self.leading:
             return
         with suppress(*TRANSIENT, TimeoutError):
-            await asyncio.wait_for(self.records.resign(self.config.consumer), RESIGN_TIMEOUT_S)
+            await asyncio.wait_for(self._lease.release(), RESIGN_TIMEOUT_S)
         self.leading = False
 
     async def consume(self, apply: Apply) -> int:
@@ -72,11 +81,11 @@ class OutboxReader:
         """
         if not self._prepared:
             await self.prepare()
-        lead = await self.records.lead(self.config.consumer, self.config.leader_ttl_ms)
-        if lead == 0:
+        held = await self._lease.hold()
+        if held is Held.BY_ANOTHER:
             self.leading = False
             return 0
-        if lead == 2 or not self.leading:
+        if held is Held.NEWLY or not self.leading:
             # Take over what a previous reader left unacknowledged (it lost or gave up the lease).
             await self._group.claim_idle(0, every_page=True)
         self.leading = True
