@@ -66,6 +66,15 @@ async def redis_store(
 
 
 @pytest.fixture
+async def prefixed_redis(prefix: str) -> AsyncIterator[Redis]:
+    """A plain client on the test db; whatever the test wrote under its prefix goes after."""
+    client = client_for_url(REDIS_URL)
+    yield client
+    await delete_prefixed(client, prefix)
+    await client.aclose()
+
+
+@pytest.fixture
 async def raw_redis() -> AsyncIterator[Redis]:
     """A plain client on the test db, for looking at what the store wrote."""
     client = client_for_url(REDIS_URL)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -12,18 +11,15 @@ from redis.asyncio import Redis
 from bot.store.client import client_for_url
 from bot.store.lease import Held, Lease
 
-from .conftest import REDIS_URL, delete_prefixed
+from .conftest import REDIS_URL
 
 pytestmark = pytest.mark.anyio
 LONG = timedelta(seconds=60)
 
 
 @pytest.fixture
-async def redis(prefix: str) -> AsyncIterator[Redis]:
-    client = client_for_url(REDIS_URL)
-    yield client
-    await delete_prefixed(client, prefix)
-    await client.aclose()
+def redis(prefixed_redis: Redis) -> Redis:
+    return prefixed_redis
 
 
 async def test_one_holder_at_a_time(redis: Redis, prefix: str) -> None:

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from redis.asyncio import Redis
 
-from bot.store.client import client_for_url
 from bot.store.stream_group import GroupReader
-
-from .conftest import REDIS_URL, delete_prefixed
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def redis(prefix: str) -> AsyncIterator[Redis]:
-    client = client_for_url(REDIS_URL)
-    yield client
-    await delete_prefixed(client, prefix)
-    await client.aclose()
+def redis(prefixed_redis: Redis) -> Redis:
+    return prefixed_redis
 
 
 async def add(redis: Redis, stream: str, *values: str) -> list[str]:
