@@ -1,0 +1,128 @@
+"""The learned crisis second opinion beside the rules, per language, in one run.
+
+(a) rules alone (`load_detector(...).find`), (b) the model alone at each of the two thresholds
+stored in its file (chosen on cross-validation by bench/train_crisis_model.py, out-of-fold false
+alarms <= 0.5 % and <= 2 %; never on round 4), (c) rules OR model: the model adds a concern only
+where the rules find none. Sets: the blind
+round 4 (tests/corpora/crisis_heldout4/, aggregate figures only: its texts are never printed)
+and every plan answer of the understanding corpus (none may alarm). Then us/text for each on
+the labelled texts and plan answers (fresh detector each round, as bench_crisis.py does).
+Run: .venv/bin/python bench/bench_crisis_model.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.engine.crisis import load_detector  # noqa: E402
+from bot.engine.crisis_model import CrisisModel, load_models  # noqa: E402
+from bot.i18n import LOCALES_DIR  # noqa: E402
+from tests.crisis_corpus import (  # noqa: E402
+    HELD_OUT4_DIR,
+    Example,
+    load_corpus,
+    understanding_replies,
+)
+from tests.crisis_model_inputs import inputs_digest  # noqa: E402
+
+LOCALES = ("en", "es", "pt_BR")
+Find = Callable[[str], str | None]
+
+
+def rates(find: Find, examples: Sequence[Example]) -> tuple[int, float, int, float]:
+    """Concern texts, recall (right concern), ordinary texts, false alarm rate."""
+    concerns = found = ordinary = alarms = 0
+    for example in examples:
+        got = find(example.text)
+        if example.label == "ordinary":
+            ordinary += 1
+            alarms += got is not None
+        else:
+            concerns += 1
+            found += got == example.label
+    return concerns, found / max(concerns, 1), ordinary, alarms / max(ordinary, 1)
+
+
+def us_per_text(make: Callable[[], Find], texts: Sequence[str], rounds: int = 5) -> float:
+    elapsed = 0.0
+    for _ in range(rounds):
+        find = make()
+        started = time.process_time()
+        for text in texts:
+            find(text)
+        elapsed += time.process_time() - started
+    return elapsed / (rounds * len(texts)) * 1e6
+
+
+def main() -> None:
+    detector = load_detector(LOCALES_DIR, LOCALES)
+    models = load_models(LOCALES_DIR, LOCALES)
+
+    def rules(text: str) -> str | None:
+        finding = detector.find(text)
+        return finding.concern if finding else None
+
+    print(
+        "| language | finder | threshold | round 4 recall | round 4 false alarms | plan answers |"
+    )
+    print("|---|---|---:|---:|---:|---:|")
+    for locale in LOCALES:
+        model = models[locale]
+        round4 = load_corpus(locale, HELD_OUT4_DIR)
+        plan = understanding_replies(locale)
+        rows: list[tuple[str, float | None, Find]] = [("rules", None, rules)]
+        for threshold in dict.fromkeys((model.threshold, model.threshold_loose)):
+
+            def alone(text: str, m: CrisisModel = model, t: float = threshold) -> str | None:
+                return m.find(text, t)
+
+            def combined(text: str, m: CrisisModel = model, t: float = threshold) -> str | None:
+                return rules(text) or m.find(text, t)
+
+            rows += [("model", threshold, alone), ("rules or model", threshold, combined)]
+        for name, chosen, find in rows:
+            _, recall, ordinary, alarms = rates(find, round4)
+            _, _, plan_count, plan_alarms = rates(find, plan)
+            shown = "-" if chosen is None else f"{chosen:.2f}"
+            print(
+                f"| {locale} | {name} | {shown} | {recall:.3f} | {alarms:.3f} "
+                f"({round(alarms * ordinary)}/{ordinary}) | {plan_alarms:.3f} "
+                f"({round(plan_alarms * plan_count)}/{plan_count}) |"
+            )
+    texts = [e.text for locale in LOCALES for e in load_corpus(locale)]
+    texts += [e.text for locale in LOCALES for e in understanding_replies(locale)]
+
+    def fresh_rules() -> Find:
+        fresh = load_detector(LOCALES_DIR, LOCALES)
+        return lambda text: f.concern if (f := fresh.find(text)) else None
+
+    def fresh_model() -> Find:
+        return load_models(LOCALES_DIR, ["en"])["en"].find
+
+    def fresh_combined() -> Find:
+        a, b = fresh_rules(), fresh_model()
+        return lambda text: a(text) or b(text)
+
+    print(f"\nus/text, {len(texts)} labelled texts and plan answers, one core, never seen before:")
+    finders = (("rules", fresh_rules), ("model", fresh_model), ("rules or model", fresh_combined))
+    for name, make in finders:
+        print(f"  {name}: {us_per_text(make, texts):.1f} us/text")
+    for locale in LOCALES:
+        path = LOCALES_DIR / locale / "crisis_model.json"
+        data = json.loads(path.read_text("utf-8"))
+        current = data["inputs_sha256"] == inputs_digest(locale, data["settings"])
+        print(f"  {locale}: trained on today's inputs: {'yes' if current else 'NO, retrain'}")
+        size = path.stat().st_size
+        pieces = len(models[locale].weights)
+        print(f"  {locale}/crisis_model.json: {size:,} bytes, {pieces:,} pieces")
+
+
+if __name__ == "__main__":
+    main()

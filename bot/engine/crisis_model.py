@@ -1,0 +1,189 @@
+"""A learned second opinion on crisis texts: a linear classifier over character and word features.
+
+The rules in crisis.py read what their phrase lists and word classes foresee; wording nobody
+wrote down slips by. This model reads every text as overlapping pieces: character n-grams
+(2 to 5 letters) of the folded text (lower case, accents off, apostrophes and punctuation
+dropped, a run of one letter squeezed to one: "kiiill" -> "kil") and its words and word pairs.
+Each piece it knows carries six weights (ordinary and the five concerns); a text's scores are
+the sums, scaled by 1/sqrt(pieces), plus a bias, through a softmax (multinomial logistic
+regression). The weights come from `locales/<lang>/crisis_model.json`, trained by
+`bench/train_crisis_model.py` on the labelled texts and many ordinary ones; only pieces whose
+weights matter are kept, so one language's file stays small. After loading, `score` is pure:
+a dict lookup per piece, no I/O.
+
+`score(text)` gives the most probable concern and the probability that the text shows any
+concern (1 - P(ordinary)); `find(text)` gives that concern when the probability reaches the
+threshold chosen at training (on cross-validation of the labelled texts, never on a blind set).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise, repeat
+from pathlib import Path
+from typing import cast
+
+from bot.engine.crisis_lexicon import CONCERNS, Concern
+from bot.errors import ConfigError
+
+__all__ = [
+    "CLASSES",
+    "MODEL_FILE",
+    "CrisisModel",
+    "features",
+    "fold",
+    "load_model",
+    "load_models",
+    "pack",
+    "unpack",
+]
+
+MODEL_FILE = "crisis_model.json"
+# Index 0 is "ordinary"; the concerns follow in CONCERNS order.
+CLASSES: tuple[str, ...] = ("ordinary", *CONCERNS)
+# Long texts are read up to here: a crisis is said early, and the cost stays bounded.
+MAX_CHARS = 400
+GRAM_SIZES = (2, 3, 4, 5)
+
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_RUN = re.compile(r"([a-z])\1+")
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents or apostrophes, one space between words, letter runs squeezed."""
+    plain = unicodedata.normalize("NFKD", text[:MAX_CHARS]).encode("ascii", "ignore")
+    folded = plain.decode("ascii").lower().replace("'", "")
+    return _RUN.sub(r"\1", _NOT_WORD.sub(" ", folded)).strip()
+
+
+# Slice objects for every n-gram of a padded text of each length (n = 2, then 3, 4, 5), kept
+# for lengths up to _SLICES_KEPT: cutting a text then runs in C (map(text.__getitem__, ...)).
+_SLICES_KEPT = 160
+_slices_by_size: dict[int, tuple[slice, ...]] = {}
+
+
+def _slices(size: int) -> tuple[slice, ...]:
+    kept = _slices_by_size.get(size)
+    if kept is not None:
+        return kept
+    made = tuple(slice(i, i + n) for n in GRAM_SIZES for i in range(size - n + 1))
+    if size <= _SLICES_KEPT:
+        _slices_by_size[size] = made
+    return made
+
+
+def features(folded: str) -> list[str]:
+    """Character n-grams of " text " (sizes 2-5), "_word" unigrams and "a_b" word pairs."""
+    padded = f" {folded} "
+    grams = list(map(padded.__getitem__, _slices(len(padded))))
+    words = folded.split()
+    grams += ["_" + w for w in words]
+    grams += [f"{a}_{b}" for a, b in pairwise(words)]
+    return grams
+
+
+# A piece's six integer weights (thousandths) are packed into one int, FIELD bits per class:
+# sum(...) over a text's pieces then adds all six in one C loop, exactly; unpack() splits the
+# total back (each class's sum stays far inside +-2**(FIELD-1)).
+FIELD = 32
+_MASK = (1 << FIELD) - 1
+_HALF = 1 << (FIELD - 1)
+
+
+def pack(row: Sequence[int]) -> int:
+    return sum(v << (FIELD * c) for c, v in enumerate(row))
+
+
+def unpack(total: int, size: int = len(CLASSES)) -> list[int]:
+    values = []
+    for _ in range(size):
+        low = total & _MASK
+        if low >= _HALF:
+            low -= 1 << FIELD
+        values.append(low)
+        total = (total - low) >> FIELD
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisModel:
+    """One language's weights; `score` and `find` are pure."""
+
+    language: str
+    threshold: float  # chosen on cross-validation: out-of-fold false alarms <= 0.5 %
+    threshold_loose: float  # the same at <= 2 %, for a caller that weighs recall higher
+    scale: float  # weights are integers: weight * scale
+    bias: tuple[float, ...]
+    weights: Mapping[str, int]  # piece -> its six weights, packed
+
+    def score(self, text: str) -> tuple[Concern | None, float]:
+        """The most probable concern (None when nothing in the text is known) and the
+        probability that the text shows some concern."""
+        grams = features(fold(text))
+        total = sum(map(self.weights.get, grams, repeat(0)))
+        if not total:
+            return None, 0.0
+        factor = 1.0 / (self.scale * math.sqrt(len(grams)))
+        z = [b + s * factor for b, s in zip(self.bias, unpack(total), strict=True)]
+        top = max(z)
+        e = [math.exp(v - top) for v in z]
+        best = max(range(1, len(e)), key=e.__getitem__)
+        return CONCERNS[best - 1], 1.0 - e[0] / sum(e)
+
+    def find(self, text: str, threshold: float | None = None) -> Concern | None:
+        """The concern, when the model is at least `threshold` (the file's, unless given)
+        sure the text shows one."""
+        concern, probability = self.score(text)
+        return (
+            concern if probability >= (self.threshold if threshold is None else threshold) else None
+        )
+
+
+def model_from_data(data: Mapping[str, object]) -> CrisisModel:
+    """A model from the parsed JSON: integer weights over `scale`, one list per piece."""
+    classes = tuple(cast(Sequence[str], data["classes"]))
+    if classes != CLASSES:
+        raise ConfigError(f"crisis model classes {classes!r}, expected {CLASSES!r}")
+    scale = float(cast(float, data["scale"]))
+    bias = tuple(v / scale for v in cast(Sequence[int], data["bias"]))
+    table = cast(Mapping[str, Sequence[int]], data["weights"])
+    if len(bias) != len(CLASSES) or any(len(row) != len(CLASSES) for row in table.values()):
+        raise ConfigError("crisis model: every weight row needs one value per class")
+    limit = _HALF // (8 * MAX_CHARS)  # fewer than 8 pieces a character
+    if any(abs(v) >= limit for row in table.values() for v in row):
+        raise ConfigError("crisis model: a weight too large to pack")
+    return CrisisModel(
+        language=str(data["language"]),
+        threshold=float(cast(float, data["threshold"])),
+        threshold_loose=float(cast(float, data.get("threshold_loose", data["threshold"]))),
+        scale=scale,
+        bias=bias,
+        weights={gram: pack(row) for gram, row in table.items()},
+    )
+
+
+def load_model(path: Path) -> CrisisModel:
+    """One language's model file."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"{path}: {error}") from error
+    return model_from_data(data)
+
+
+def load_models(locales_dir: Path, locales: Iterable[str]) -> dict[str, CrisisModel]:
+    """Each language's model, keyed by language; a language without a model file has none."""
+    models = {}
+    for locale in dict.fromkeys(locales):
+        path = locales_dir / locale / MODEL_FILE
+        if path.is_file():
+            model = load_model(path)
+            if model.language != locale:
+                raise ConfigError(f"{path}: says language {model.language!r}, not {locale!r}")
+            models[locale] = model
+    return models

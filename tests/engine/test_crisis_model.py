@@ -1,0 +1,145 @@
+"""The learned crisis second opinion: files load, clear crises are found, plan answers are not,
+scoring is pure, and the committed weights were trained on today's inputs."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.engine import crisis_model
+from bot.engine.crisis_model import CLASSES, MODEL_FILE, CrisisModel, fold, load_models
+from bot.i18n import LOCALES_DIR
+from tests.crisis_corpus import understanding_replies
+from tests.crisis_model_inputs import own_inputs_digest
+
+LOCALES = ("en", "es", "pt_BR")
+
+CLEAR = {
+    "en": {
+        "emergency": ["he overdosed and is not breathing", "my boyfriend overdosed please help"],
+        "suicide": ["i want to kill myself", "i dont want to be alive anymore"],
+        "violence": ["my husband hit me last night", "he said he will kill me"],
+        "baby": ["i might hurt my baby", "i shook my baby"],
+        "relapse": ["i used again last night", "i relapsed"],
+    },
+    "es": {
+        "emergency": ["tuvo una sobredosis y no respira", "mi novio no respira ayuda"],
+        "suicide": ["me quiero matar", "me quiero morir"],
+        "violence": ["mi esposo me pego anoche", "me pegó mi marido"],
+        "baby": ["quiero lastimar a mi bebe", "sacudi a mi bebe"],
+        "relapse": ["recai anoche", "volvi a consumir"],
+    },
+    "pt_BR": {
+        "emergency": ["ele teve overdose e nao respira", "meu namorado nao ta respirando socorro"],
+        "suicide": ["quero me matar", "vou me matar"],
+        "violence": ["meu marido me bateu ontem", "apanhei do meu companheiro"],
+        "baby": ["tenho vontade de machucar meu bebe", "sacudi meu bebe"],
+        "relapse": ["recai ontem", "voltei a usar"],
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def models() -> dict[str, CrisisModel]:
+    return load_models(LOCALES_DIR, LOCALES)
+
+
+def test_every_language_has_a_small_model_file(models: dict[str, CrisisModel]) -> None:
+    assert sorted(models) == sorted(LOCALES)
+    for locale, model in models.items():
+        assert model.language == locale
+        assert 0.0 < model.threshold < 1.0
+        assert len(model.bias) == len(CLASSES)
+        assert (LOCALES_DIR / locale / MODEL_FILE).stat().st_size < 1_000_000
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_clear_crises_are_found_with_their_concern(
+    models: dict[str, CrisisModel], locale: str
+) -> None:
+    model = models[locale]
+    wrong = [
+        (concern, text, model.score(text))
+        for concern, texts in CLEAR[locale].items()
+        for text in texts
+        if model.find(text) != concern
+    ]
+    assert not wrong
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_plan_answers_do_not_alarm(models: dict[str, CrisisModel], locale: str) -> None:
+    model = models[locale]
+    alarms = [e.text for e in understanding_replies(locale) if model.find(e.text)]
+    assert not alarms
+
+
+def test_score_is_pure_and_repeatable(models: dict[str, CrisisModel]) -> None:
+    """Same text, same answer; nothing the model holds changes while it scores."""
+    model = models["en"]
+    size = len(model.weights)
+    first = [model.score(t) for t in ("i want to die", "yes", "", "😀", "x" * 5000)]
+    assert first == [model.score(t) for t in ("i want to die", "yes", "", "😀", "x" * 5000)]
+    assert len(model.weights) == size
+    assert model.score("") == (None, 0.0)
+
+
+def test_module_does_no_io_after_load() -> None:
+    """Only load_model touches a file; score and find call nothing outside the module."""
+    tree = ast.parse(Path(crisis_model.__file__).read_text("utf-8"))
+    methods = {
+        node.name: node
+        for cls in tree.body
+        if isinstance(cls, ast.ClassDef) and cls.name == "CrisisModel"
+        for node in cls.body
+        if isinstance(node, ast.FunctionDef)
+    }
+    for name in ("score", "find"):
+        calls = {
+            n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "")
+            for n in ast.walk(methods[name])
+            if isinstance(n, ast.Call)
+        }
+        assert not calls & {"open", "read_text", "read_bytes", "loads", "load"}
+
+
+def test_fold_squeezes_letters_and_drops_accents() -> None:
+    assert fold("Me KIEROOO morir!!") == "me kiero morir"
+    assert fold("não aguento mais… ") == "nao aguento mais"
+    assert fold("I'm sooo done") == "im so done"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_committed_weights_were_trained_on_the_models_own_inputs(locale: str) -> None:
+    """The file records digests of its training texts and settings. The model's own texts
+    (crisis_model_extra, crisis_ordinary) and settings must match: retrain
+    (`bench/train_crisis_model.py`) after changing them. The shared labelled set may have
+    grown since (bench_crisis_model.py says so); that alone does not fail here."""
+    data = json.loads((LOCALES_DIR / locale / MODEL_FILE).read_text("utf-8"))
+    assert data["own_inputs_sha256"] == own_inputs_digest(locale, data["settings"])
+
+
+def test_training_is_deterministic() -> None:
+    """Two trainings on the same texts give the same weights, bit for bit."""
+    path = Path(__file__).resolve().parents[2] / "bench" / "train_crisis_model.py"
+    spec = importlib.util.spec_from_file_location("train_crisis_model", path)
+    assert spec is not None
+    assert spec.loader is not None
+    trainer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(trainer)
+
+    pairs = [
+        ("i want to die", "suicide"),
+        ("he hit me", "violence"),
+        ("i used again", "relapse"),
+        ("yes", "ordinary"),
+        ("i want to sleep", "ordinary"),
+        ("he hit the jackpot", "ordinary"),
+    ]
+    first, second = trainer.train(pairs), trainer.train(pairs)
+    assert first == second
+    assert trainer.quantize(*first) == trainer.quantize(*second)
