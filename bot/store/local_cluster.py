@@ -1,9 +1,10 @@
 """A throwaway 3-primary Redis Cluster on loopback, from `redis-server` on PATH.
 
-For people (`scripts/cluster`, `make cluster`) and tests (tests/cluster_fixture.py): three
-`redis-server --cluster-enabled yes` on free ports in a temporary directory, joined with
-`redis-cli --cluster create … --cluster-replicas 0`, ready once every node says
-cluster_state:ok. Nothing is persisted; stop() kills exactly the servers it started.
+For people (`scripts/cluster`, `make cluster`) and tests (`redis_cluster_url` in
+tests/conftest.py): three `redis-server --cluster-enabled yes` on free ports in a temporary
+directory, joined with `redis-cli --cluster create … --cluster-replicas 0` (or N replicas
+per primary), ready once every node says cluster_state:ok. Nothing is persisted; stop()
+kills exactly the servers it started.
 """
 
 from __future__ import annotations
@@ -73,12 +74,15 @@ def _cli(port: int, *args: str) -> str:
     return done.stdout
 
 
-def start_cluster(primaries: int = 3, *, timeout_s: float = 20.0) -> LocalCluster:
-    """Start and join the nodes; raise RuntimeError (after stopping them) if not ok in time."""
+def start_cluster(
+    primaries: int = 3, *, replicas: int = 0, timeout_s: float = 20.0
+) -> LocalCluster:
+    """Start and join the nodes (`replicas` per primary); raise RuntimeError (after stopping
+    them) if the cluster is not ok in time."""
     if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
         raise RuntimeError("redis-server and redis-cli must be on PATH")
     directory = Path(tempfile.mkdtemp(prefix="safe-start-cluster-"))
-    cluster = LocalCluster(free_ports(primaries), directory)
+    cluster = LocalCluster(free_ports(primaries * (1 + replicas)), directory)
     try:
         for port in cluster.ports:
             node_dir = directory / str(port)
@@ -115,7 +119,7 @@ def start_cluster(primaries: int = 3, *, timeout_s: float = 20.0) -> LocalCluste
                 "create",
                 *nodes,
                 "--cluster-replicas",
-                "0",
+                str(replicas),
                 "--cluster-yes",
             ],
             capture_output=True,
@@ -128,6 +132,12 @@ def start_cluster(primaries: int = 3, *, timeout_s: float = 20.0) -> LocalCluste
             while "cluster_state:ok" not in _cli(port, "CLUSTER", "INFO"):
                 if time.monotonic() > deadline:
                     raise RuntimeError("the cluster did not reach cluster_state:ok")
+                time.sleep(0.05)
+        for port in cluster.ports:
+            # A replica is of use once it has its primary's data.
+            while "master_link_status:down" in _cli(port, "INFO", "replication"):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("a replica did not catch up with its primary")
                 time.sleep(0.05)
         return cluster
     except BaseException:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import subprocess
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from bot.careteam.records import CareKeys
 from bot.engine.events import Event, OptedIn
 from bot.engine.session import Session
 from bot.errors import StoreUnavailable
 from bot.store.base import Apply
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
+from bot.store.lease import Held, Lease
+from bot.store.local_cluster import start_cluster
 from bot.store.redis_store import RedisConversationStore
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
@@ -141,3 +146,52 @@ async def test_a_script_sent_to_the_wrong_node_is_redirected_by_redis_py(
         assert [e.type for e in await store.read_outbox()] == ["OptedIn"]
     finally:
         await store.close()
+
+
+def _cli(port: int, *args: str) -> str:
+    done = subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True, text=True)
+    return done.stdout
+
+
+async def test_leases_and_contacts_survive_a_primary_failover() -> None:
+    """A 3-primary cluster with a replica each; the primary holding the outbox reader's
+    lease and a parent's keys hands over to its replica (CLUSTER FAILOVER, as in a
+    planned switch-over): the lease keeps its holder, no one else gets it, and the parent's
+    next text goes to the new primary (the hot call's MOVED falls back to redis-py)."""
+    cluster = start_cluster(replicas=1)
+    client: Any = client_for_url(cluster.url)
+    store = RedisConversationStore(client, Cipher(secrets.token_bytes(32)), prefix="f:")
+    leader = CareKeys("f:").leader  # the care-team outbox reader's lease
+    mine = Lease(client, leader, timedelta(seconds=30), token="reader-a")
+    theirs = Lease(client, leader, timedelta(seconds=30), token="reader-b")
+    try:
+        await store.prepare()
+        assert await mine.hold() == Held.NEWLY
+        owner = client.get_node_from_key(leader)
+        phone = next(
+            p
+            for p in (f"+1860555{n:04d}" for n in range(10_000))
+            if client.get_node_from_key(store.keys_for(p).lock).name == owner.name
+        )
+        await store.transact(phone, "SM1", _answer(1))
+        replica = next(
+            int(line.split()[1].split("@")[0].rsplit(":", 1)[1])
+            for line in _cli(owner.port, "CLUSTER", "NODES").splitlines()
+            if " slave " in line and line.split()[3] == _cli(owner.port, "CLUSTER", "MYID").strip()
+        )
+        assert _cli(replica, "CLUSTER", "FAILOVER").strip() == "OK"
+        for _ in range(200):
+            if "role:master" in _cli(replica, "INFO", "replication"):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the replica did not take over")
+        assert await theirs.hold() == Held.BY_ANOTHER
+        assert await mine.hold() == Held.STILL
+        outcome = await store.transact(phone, "SM2", _answer(1))
+        assert outcome.replies == ["ok"]
+        assert client.get_node_from_key(store.keys_for(phone).lock).port == replica
+        assert [e.type for e in await store.read_outbox()] == ["OptedIn", "OptedIn"]
+    finally:
+        await store.close()
+        cluster.stop()
