@@ -55,7 +55,6 @@ from bot.engine.session import Session  # noqa: E402
 from bot.i18n import Catalogs  # noqa: E402
 from bot.reminders.dispatcher import GROUP as DISPATCH_GROUP  # noqa: E402
 from bot.reminders.dispatcher import Dispatcher  # noqa: E402
-from bot.reminders.keys import ReminderKeys, job_id  # noqa: E402
 from bot.reminders.planner import Planner  # noqa: E402
 from bot.reminders.ratelimit import TokenBucket  # noqa: E402
 from bot.reminders.rules import QuietHours, Timing  # noqa: E402
@@ -64,6 +63,7 @@ from bot.reminders.store import Appointment, ReminderStore  # noqa: E402
 from bot.reminders.wiring import sync_client_for  # noqa: E402
 from bot.store.client import client_for_url  # noqa: E402
 from bot.store.crypto import Cipher  # noqa: E402
+from bot.store.keys.reminders import ReminderKeys, job_id  # noqa: E402
 from bot.store.redis_store import RedisConversationStore  # noqa: E402
 from bot.store.stream_group import GroupReader  # noqa: E402
 

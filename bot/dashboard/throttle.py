@@ -10,7 +10,7 @@ from math import ceil
 
 from bot.dashboard.config import DashboardConfig
 from bot.store.care_access import CareAccess
-from bot.store.dashboard_keys import DashKeys
+from bot.store.keys.dashboard import DashKeys
 
 # Directory member ids have this shape; anything else typed into the form shares one bucket,
 # so made-up names cannot create keys without end.

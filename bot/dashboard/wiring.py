@@ -32,7 +32,7 @@ from bot.settings import Settings
 from bot.store.care_access import CareAccess
 from bot.store.care_access_redis import RedisCareAccess
 from bot.store.crypto import Cipher, cipher_from_settings
-from bot.store.dashboard_keys import DashKeys
+from bot.store.keys.dashboard import DashKeys
 from bot.store.redis_store import RedisConversationStore
 
 

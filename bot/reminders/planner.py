@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from bot.engine.session import Session
-from bot.reminders.keys import job_id, parse_job_id
 from bot.reminders.milestones import next_offers, offer_send_time, standard_schedule
 from bot.reminders.prefs import Profile, profile
 from bot.reminders.rules import OFFER_GRACE, OFFER_LEAD, Timing, next_sends, wall
@@ -23,6 +22,7 @@ from bot.reminders.store import (
 )
 from bot.store.base import Apply, Outcome
 from bot.store.keys import ContactKeys
+from bot.store.keys.reminders import job_id, parse_job_id
 
 log = logging.getLogger(__name__)
 

@@ -38,9 +38,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.reminders.jobstore import CompactRedisJobStore, DateRecord
-from bot.reminders.keys import ReminderKeys, job_prefix
 from bot.reminders.loops import finish
 from bot.store.client import scan_slot
+from bot.store.keys.reminders import ReminderKeys, job_prefix
 from bot.store.lease import Lease
 
 log = logging.getLogger(__name__)

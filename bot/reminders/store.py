@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 
-from bot.reminders.keys import ReminderKeys
 from bot.reminders.rules import Repeat, occurrences
 from bot.store.crypto import Cipher
 from bot.store.keys import field_aad
+from bot.store.keys.reminders import ReminderKeys
 
 Source = Literal["parent", "care_team", "plan"]
 # What replies to a reminder set: C -> confirmed, R -> reschedule_requested, RIDE ->

@@ -21,7 +21,6 @@ from bot.reminders.dispatcher import GROUP as DISPATCH_GROUP
 from bot.reminders.dispatcher import Dispatcher, NoteReminder
 from bot.reminders.intake import GROUP as INTAKE_GROUP
 from bot.reminders.intake import Intake
-from bot.reminders.keys import ReminderKeys
 from bot.reminders.loops import finish
 from bot.reminders.planner import Clock, Conversations, Planner, utc_now
 from bot.reminders.ratelimit import PacedSender, TokenBucket
@@ -34,6 +33,7 @@ from bot.settings import Settings
 from bot.store.client import is_cluster, sync_cluster_client
 from bot.store.crypto import Cipher
 from bot.store.keys import KeyBuilder
+from bot.store.keys.reminders import ReminderKeys
 from bot.store.stream_group import GroupReader
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from redis.asyncio import Redis
 
 from bot.settings import Settings
 from bot.store.care_access import SessionRecord
-from bot.store.dashboard_keys import DashKeys
 from bot.store.embedded import connect_redis
+from bot.store.keys.dashboard import DashKeys
 
 # Touch a session only if it still exists: an end_all meanwhile must not be undone.
 # KEYS: session. ARGV: seen, ttl s.

@@ -23,7 +23,7 @@ from bot.careteam.records import CareRecords
 from bot.settings import Settings
 from bot.store.client import client_for_url
 from bot.store.crypto import cipher_from_settings
-from bot.store.dashboard_keys import DashKeys
+from bot.store.keys.dashboard import DashKeys
 from bot.store.redis_store import RedisConversationStore
 from tests.browser.conftest import ARTIFACTS
 from tests.clock import NOW

@@ -10,9 +10,9 @@ from redis.asyncio import Redis
 from bot.careteam.delivery import drain
 from bot.careteam.payload import plan_id_of
 from bot.careteam.records import CareRecords
-from bot.reminders.keys import ReminderKeys
 from bot.reminders.store import Appointment, ReminderStore
 from bot.store.crypto import Cipher
+from bot.store.keys.reminders import ReminderKeys
 from tests.careteam.conftest import (
     SOCIAL_WORKER,
     TEST_CONFIG,

@@ -22,9 +22,9 @@ from app import create_app
 from bot.dashboard.config import DashboardConfig
 from bot.dashboard.wiring import Dashboard, build_dashboard, dashboard_config_from
 from bot.engine.session import Session
-from bot.reminders.keys import ReminderKeys
 from bot.settings import Settings
-from bot.store.dashboard_keys import DashKeys
+from bot.store.keys.dashboard import DashKeys
+from bot.store.keys.reminders import ReminderKeys
 from bot.web import care
 from tests.clock import NOW, MovableClock
 from tests.dashboard.seed import Seeded, finished_plan, seed_plan

@@ -21,7 +21,6 @@ from bot.reminders.dispatcher import GROUP as DISPATCH_GROUP
 from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.intake import GROUP as INTAKE_GROUP
 from bot.reminders.intake import Intake
-from bot.reminders.keys import ReminderKeys
 from bot.reminders.planner import Planner
 from bot.reminders.ratelimit import TokenBucket
 from bot.reminders.reach import Reach
@@ -32,6 +31,7 @@ from bot.reminders.store import ReminderStore
 from bot.reminders.wiring import sync_client_for
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
+from bot.store.keys.reminders import ReminderKeys
 from bot.store.redis_store import RedisConversationStore
 from bot.store.stream_group import GroupReader
 

@@ -11,11 +11,11 @@ from bot.engine.events import ErasureRequested, Event, ReminderRequested
 from bot.engine.session import Session
 from bot.i18n import Catalogs
 from bot.reminders.dispatcher import Dispatcher
-from bot.reminders.keys import job_prefix
 from bot.reminders.planner import Planner
 from bot.reminders.scheduler import Firer, JobSpec
 from bot.reminders.store import Appointment
 from bot.store.crypto import Cipher
+from bot.store.keys.reminders import job_prefix
 from bot.store.redis_store import RedisConversationStore
 
 from .conftest import FakeClock, RecordingSender, make_intake, make_parent

@@ -18,9 +18,9 @@ from bot.reminders.intake import (
     add_appointment,
     contact_of,
 )
-from bot.reminders.keys import job_id
 from bot.reminders.planner import Planner
 from bot.store.crypto import Cipher
+from bot.store.keys.reminders import job_id
 from bot.store.redis_store import RedisConversationStore
 
 from .conftest import FakeClock, RecordingSender, make_intake, make_parent

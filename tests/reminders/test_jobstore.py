@@ -18,9 +18,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from redis.asyncio import Redis
 
 from bot.reminders.jobstore import CompactRedisJobStore, DateRecord
-from bot.reminders.keys import ReminderKeys, job_id
 from bot.reminders.scheduler import FIRE_REF, JobSpec, ReminderScheduler
 from bot.reminders.wiring import sync_client_for
+from bot.store.keys.reminders import ReminderKeys, job_id
 from tests.clock import NOW
 
 pytestmark = pytest.mark.anyio

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from redis.asyncio import Redis
 
-from bot.reminders.keys import job_id
 from bot.reminders.planner import Planner
 from bot.reminders.rules import OFFER_GRACE
 from bot.reminders.scheduler import JobSpec
+from bot.store.keys.reminders import job_id
 from bot.store.redis_store import RedisConversationStore
 
 from .conftest import FakeClock, make_parent

@@ -9,9 +9,9 @@ import pytest
 
 from bot.engine.events import Event
 from bot.engine.session import Session
-from bot.reminders.keys import job_id
 from bot.reminders.planner import Planner
 from bot.reminders.store import Appointment
+from bot.store.keys.reminders import job_id
 from bot.store.redis_store import RedisConversationStore
 
 from .conftest import FakeClock, make_parent

@@ -11,10 +11,10 @@ from bot.engine.events import Event, ReminderCancelRequested, RemindersListReque
 from bot.engine.session import Session
 from bot.i18n import Catalogs
 from bot.reminders.intake import Intake, add_appointment
-from bot.reminders.keys import job_id
 from bot.reminders.planner import Planner
 from bot.reminders.texts import LIST_MAX, WHAT, fits, short_date
 from bot.store.crypto import Cipher
+from bot.store.keys.reminders import job_id
 from bot.store.redis_store import RedisConversationStore
 
 from .conftest import RecordingSender, make_intake, make_parent, set_status

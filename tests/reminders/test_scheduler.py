@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from bot.reminders.keys import ReminderKeys, job_id
 from bot.reminders.scheduler import JobSpec, ReminderScheduler
 from bot.reminders.store import Appointment, ReminderStore
 from bot.reminders.wiring import sync_client_for
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
+from bot.store.keys.reminders import ReminderKeys, job_id
 from bot.store.redis_store import RedisConversationStore
 from tests.waiting import eventually
 

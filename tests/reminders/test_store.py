@@ -8,8 +8,8 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.errors import DecryptionError
-from bot.reminders.keys import ReminderKeys, job_id, parse_job_id
 from bot.reminders.store import Appointment, Offer, ReminderStore
+from bot.store.keys.reminders import ReminderKeys, job_id, parse_job_id
 
 pytestmark = pytest.mark.anyio
 

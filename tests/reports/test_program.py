@@ -10,13 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
-from bot.reminders.keys import ReminderKeys
 from bot.reminders.store import Appointment, ReminderStore
 from bot.reports.collect import collect_facts
 from bot.reports.facts import PlanFacts
 from bot.reports.program import program_report
 from bot.reports.suppress import Group, small, suppress
 from bot.store.crypto import Cipher
+from bot.store.keys.reminders import ReminderKeys
 from bot.store.redis_store import RedisConversationStore
 from tests.reports.conftest import write_plans
 from tests.reports.synthetic import FROM, TO, Spec, expected, specs

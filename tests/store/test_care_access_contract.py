@@ -10,7 +10,7 @@ from bot.store.care_access import CareAccess, SessionRecord
 from bot.store.care_access_memory import MemoryCareAccess
 from bot.store.care_access_redis import RedisCareAccess
 from bot.store.client import client_for_url
-from bot.store.dashboard_keys import DashKeys
+from bot.store.keys.dashboard import DashKeys
 
 from .conftest import REDIS_URL, delete_prefixed
 

@@ -1,4 +1,5 @@
-"""Every Redis key Safe Start uses, built here and nowhere else."""
+"""A contact's own keys (session, plan, address, dedupe, chat...) under its `{c:<hex>}` tag,
+the program's outbox stream, and the associated data every sealed value is bound to."""
 
 from __future__ import annotations
 
