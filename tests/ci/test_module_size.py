@@ -13,7 +13,6 @@ LIMIT = 400
 # Module -> the issue that splits it.
 EXCEPTIONS: dict[str, int] = {
     "bot/careteam/records.py": 16,
-    "bot/reminders/scheduler.py": 16,
     "bot/store/redis_store.py": 16,
 }
 
