@@ -22,8 +22,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from bot.careteam.directory import DELETED_EVENT, Directory, Endpoint
+from bot.careteam.entries import Job
 from bot.careteam.payload import plan_id_of, webhook_id
-from bot.careteam.records import ERASED, CareRecords, Job
+from bot.careteam.records import ERASED, CareRecords
 from bot.store.redis_store import RedisConversationStore
 
 log = logging.getLogger(__name__)

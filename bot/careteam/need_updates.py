@@ -16,10 +16,11 @@ from typing import Any
 from bot.careteam.access import access_for
 from bot.careteam.consent import ConsentState
 from bot.careteam.directory import Directory, Principal
+from bot.careteam.entries import AuditEntry
 from bot.careteam.errors import CareTeamError, NeedInvalid, PlanNotFound
 from bot.careteam.needs import NeedChange, Reader, Source, apply_change, authorize, may_see
 from bot.careteam.payload import contact_of
-from bot.careteam.records import AuditEntry, CareRecords
+from bot.careteam.records import CareRecords
 from bot.engine.events import Event
 from bot.engine.loader import FlowSet
 from bot.engine.session import Session

@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 
 from bot.careteam.access import access_for
 from bot.careteam.directory import Directory, Principal
+from bot.careteam.entries import AuditEntry
 from bot.careteam.errors import TooManyTokenChecks
 from bot.careteam.payload import Names, contact_of, parent_view, snapshot_from_plan
 from bot.careteam.plan_view import PlanView, VisibleSection
-from bot.careteam.records import AuditEntry, CareRecords
+from bot.careteam.records import CareRecords
 from bot.engine.loader import FlowSet
 from bot.store.redis_store import RedisConversationStore
 

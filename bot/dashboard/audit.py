@@ -9,7 +9,8 @@ from datetime import datetime
 
 from bot.careteam.consent import SHARE_STEPS
 from bot.careteam.directory import Member
-from bot.careteam.records import AuditEntry, CareRecords
+from bot.careteam.entries import AuditEntry
+from bot.careteam.records import CareRecords
 
 # Actions this module adds to the log's vocabulary (records.py lists the delivery ones).
 LIST = "list"

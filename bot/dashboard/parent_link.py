@@ -13,10 +13,10 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from bot.careteam.entries import AuditEntry
 from bot.careteam.payload import contact_of, notice, parent_view, plan_id_of, snapshot_from_plan
 from bot.careteam.plan_view import PlanView, VisibleSection
 from bot.careteam.recipients import consent_organizations
-from bot.careteam.records import AuditEntry
 from bot.dashboard.printing import PrintPlan, print_part, team_contacts
 from bot.dashboard.wiring import Dashboard
 from bot.engine.events import PlanLinkRequested

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from bot.careteam.consent import PART2_SECTION, ConsentRecord
 from bot.careteam.directory import Member
+from bot.careteam.entries import AuditEntry
 from bot.careteam.payload import contact_of
 from bot.careteam.plan_view import PlanView, VisibleSection, shown_answers
-from bot.careteam.records import AuditEntry
 from bot.dashboard.about import About, Flag, about, flags_of
 from bot.dashboard.appointments import Visit, kinds_for, upcoming_visits
 from bot.dashboard.audit import readable_trail

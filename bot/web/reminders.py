@@ -20,10 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.careteam.consent import PART2_SECTION
 from bot.careteam.directory import Principal
+from bot.careteam.entries import AuditEntry
 from bot.careteam.payload import contact_of, plan_id_of
 from bot.careteam.reader import PlanReader
 from bot.careteam.recipients import permits_for
-from bot.careteam.records import AuditEntry
 from bot.reminders.intake import InvalidAppointment, UnknownPlan, add_appointment
 from bot.reminders.rules import PART2_KINDS
 from bot.reminders.wiring import Reminders

@@ -11,7 +11,8 @@ from redis.asyncio import Redis
 
 from bot.careteam.consent import NOTHING, ConsentState, derive
 from bot.careteam.delivery import drain
-from bot.careteam.records import AuditEntry, CareRecords, Job
+from bot.careteam.entries import AuditEntry, Job
+from bot.careteam.records import CareRecords
 from bot.store.outbox import OutboxEntry
 from tests.careteam.conftest import SOCIAL_WORKER, ParentFactory, WorkerFactory, share
 from tests.clock import NOW

@@ -11,8 +11,9 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.careteam.consent import NOTHING, ConsentState, derive
+from bot.careteam.entries import AuditEntry
 from bot.careteam.payload import SectionSnapshot
-from bot.careteam.records import AuditEntry, CareRecords
+from bot.careteam.records import CareRecords
 from bot.store.crypto import Cipher
 from bot.store.keys import field_aad
 

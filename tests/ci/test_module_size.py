@@ -12,7 +12,6 @@ ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 400
 # Module -> the issue that splits it.
 EXCEPTIONS: dict[str, int] = {
-    "bot/careteam/records.py": 16,
     "bot/store/redis_store.py": 16,
 }
 

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from bot.careteam.records import CareKeys
 from bot.engine.events import Event, OptedIn
 from bot.engine.session import Session
 from bot.errors import StoreUnavailable
 from bot.store.base import Apply
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
+from bot.store.keys.care import CareKeys
 from bot.store.lease import Held, Lease
 from bot.store.local_cluster import start_cluster
 from bot.store.redis_store import RedisConversationStore

@@ -36,6 +36,7 @@ from bot.careteam.directory import (
     SECTION_EVENT,
     Directory,
 )
+from bot.careteam.entries import AuditEntry, Job
 from bot.careteam.erasure import Eraser
 from bot.careteam.needs import Reader, may_see, need_body, source_of
 from bot.careteam.payload import (
@@ -47,7 +48,7 @@ from bot.careteam.payload import (
     snapshot_from_event,
     webhook_id,
 )
-from bot.careteam.records import AuditEntry, CareRecords, Job
+from bot.careteam.records import CareRecords
 from bot.engine.events import (
     AnswerChanged,
     CantReach,

@@ -24,9 +24,10 @@ from standardwebhooks.webhooks import Webhook
 from bot.careteam.access import access_for
 from bot.careteam.delivery.base import TRANSIENT, Clock, DeliveryConfig, Jitter, backoff_s
 from bot.careteam.directory import NEED_EVENT, SECTION_EVENT, Directory, Endpoint
+from bot.careteam.entries import AuditEntry, Job
 from bot.careteam.needs import Reader, may_see
 from bot.careteam.payload import Names, encode_body, plan_id_of, section_body
-from bot.careteam.records import ERASED, AuditEntry, CareRecords, Job
+from bot.careteam.records import ERASED, CareRecords
 from bot.engine.loader import FlowSet
 from bot.observability import Metrics
 
