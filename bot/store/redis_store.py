@@ -10,6 +10,7 @@ import secrets
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, cast
 
 from redis.asyncio import Redis
@@ -26,6 +27,7 @@ from bot.store.cluster_calls import ClusterHotCalls
 from bot.store.crypto import Cipher, json_bytes, json_value
 from bot.store.hot_calls import HotConnections
 from bot.store.keys import ContactKeys, KeyBuilder, field_aad
+from bot.store.lease import Held, Lease
 from bot.store.outbox import OutboxEntry, open_entry, seal_event
 
 log = logging.getLogger(__name__)
@@ -564,12 +566,16 @@ class RedisConversationStore:
         return found
 
     async def keep_relaying(self, every_s: float = 30.0) -> None:
-        """relay_pending() now and every `every_s` (a no-op off a Cluster); until cancelled."""
+        """relay_pending() now and every `every_s` (a no-op off a Cluster), by one process
+        at a time (a lease: the sweep walks every contact); until cancelled."""
         if not self._cluster:
             return
+        lease = Lease(self._redis, self._keys.relay_lease, timedelta(seconds=2 * every_s))
         while True:
             try:
-                found = await self.relay_pending()
+                async with self._call("relay"):
+                    mine = await lease.hold() != Held.BY_ANOTHER
+                found = await self.relay_pending() if mine else 0
             except StoreUnavailable:
                 found = 0
             if found:

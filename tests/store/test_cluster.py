@@ -195,3 +195,40 @@ async def test_leases_and_contacts_survive_a_primary_failover() -> None:
     finally:
         await store.close()
         cluster.stop()
+
+
+async def test_one_process_at_a_time_sweeps_for_unrelayed_entries(
+    redis_cluster_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prefix = f"t{secrets.token_hex(4)}:"
+    first = await _cluster_store(redis_cluster_url, prefix)
+    second = await _cluster_store(redis_cluster_url, prefix)
+    second._cipher = first._cipher  # two processes of one program share the data key
+    try:
+
+        async def died(*_: object) -> None:
+            raise StoreUnavailable("died between commit and relay")
+
+        monkeypatch.setattr(first, "_relay_contact", died)
+        await first.transact(PHONE, "SM1", _answer(2))
+        monkeypatch.undo()
+        sweeps: list[str] = []
+        for name, store in (("first", first), ("second", second)):
+            real = store.relay_pending
+
+            async def counted(name: str = name, real: Any = real) -> int:
+                sweeps.append(name)
+                return int(await real())
+
+            monkeypatch.setattr(store, "relay_pending", counted)
+        tasks = [asyncio.create_task(s.keep_relaying(every_s=0.05)) for s in (first, second)]
+        await asyncio.sleep(0.5)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        assert len(set(sweeps)) == 1  # the lease's holder only
+        assert len(sweeps) >= 3
+        assert [e.type for e in await first.read_outbox()] == ["OptedIn", "OptedIn"]
+    finally:
+        await first.close()
+        await second.close()

@@ -125,6 +125,11 @@ class KeyBuilder:
         return self._beside_outbox("relayed")
 
     @property
+    def relay_lease(self) -> str:
+        """Cluster only: the lease of the one process that sweeps for unrelayed entries."""
+        return self._beside_outbox("relay-lease")
+
+    @property
     def indexed(self) -> str:
         """Set once every contact written before the index existed is in it (reindex)."""
         return self._beside_outbox("indexed")
