@@ -20,6 +20,7 @@ from bot.store.keys.care import CareKeys
 from bot.store.lease import Held, Lease
 from bot.store.local_cluster import start_cluster
 from bot.store.redis_store import RedisConversationStore
+from tests.waiting import eventually
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
 
@@ -222,7 +223,11 @@ async def test_one_process_at_a_time_sweeps_for_unrelayed_entries(
 
             monkeypatch.setattr(store, "relay_pending", counted)
         tasks = [asyncio.create_task(s.keep_relaying(every_s=0.05)) for s in (first, second)]
-        await asyncio.sleep(0.5)
+
+        async def swept_thrice() -> bool:
+            return len(sweeps) >= 3
+
+        await eventually(swept_thrice, what="three sweeps")
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
