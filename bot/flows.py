@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.engine.answers import ZipInfo
 from bot.engine.crisis import load_detector
+from bot.engine.crisis_model import load_models
 from bot.engine.loader import load_flows
 from bot.engine.machine import Engine, EngineSettings
 from bot.engine.resources import Offer, ResourceFinder
@@ -40,6 +41,7 @@ def build_engine(
         resource_finder=resource_finder,
         team=team,
         crisis=load_detector(locales_dir, catalogs.locales),
+        crisis_models=load_models(locales_dir, catalogs.locales),
     )
 
 

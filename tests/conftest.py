@@ -17,6 +17,7 @@ import bot.engine.machine
 import bot.flows
 from bot.careteam.directory import load_directory, team_view
 from bot.engine.crisis import CRISIS_FILE, CrisisDetector
+from bot.engine.crisis_model import MODEL_FILE, CrisisModel
 from bot.engine.loader import FlowSet
 from bot.engine.machine import Engine
 from bot.engine.resources import ResourceFinder
@@ -82,6 +83,19 @@ def _parsed_once() -> None:
     bot.careteam.wiring.load_flows = load_flows  # type: ignore[assignment]
     bot.flows.load_detector = load_detector  # type: ignore[assignment]
     bot.engine.machine.load_detector = load_detector  # type: ignore[assignment]
+
+    models: dict[object, dict[str, CrisisModel]] = {}
+    real_models: Callable[[Path, Iterable[str]], dict[str, CrisisModel]] = bot.flows.load_models
+
+    def load_models(locales_dir: Path, locales: Iterable[str]) -> dict[str, CrisisModel]:
+        wanted = tuple(dict.fromkeys(locales))
+        key = (wanted, _digest(Path(locales_dir) / loc / MODEL_FILE for loc in wanted))
+        if key not in models:
+            models[key] = real_models(locales_dir, wanted)
+        return models[key]
+
+    bot.flows.load_models = load_models  # type: ignore[assignment]
+    bot.engine.machine.load_models = load_models  # type: ignore[assignment]
 
 
 _parsed_once()

@@ -9,6 +9,7 @@ Walking the flows is bot/engine/walker.py.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from bot.engine import commands
@@ -17,6 +18,7 @@ from bot.engine.answering import answer
 from bot.engine.answers import ZipLookup
 from bot.engine.commands.person import offer_person
 from bot.engine.crisis import CRISIS_DIR, CrisisDetector, Finding, load_detector
+from bot.engine.crisis_model import CrisisModel, load_models
 from bot.engine.events import CrisisDetected, ErasureRequested, OptedIn, OptedOut
 from bot.engine.handoff import handed_off
 from bot.engine.keywords import fold
@@ -52,9 +54,17 @@ class Engine(Walker):
         resource_finder: ResourceFinder | None = None,
         team: TeamView | None = None,
         crisis: CrisisDetector | None = None,
+        crisis_models: Mapping[str, CrisisModel] | None = None,
     ) -> None:
         super().__init__(flows, translator, settings, zip_lookup, resource_finder, team)
         self.crisis = crisis or load_detector(CRISIS_DIR, translator.locales)
+        # The learned second reader, per language: asked only when the word rules find
+        # nothing, at the threshold its training chose (bench/bench_crisis_model.py).
+        self.crisis_models = (
+            crisis_models
+            if crisis_models is not None
+            else load_models(CRISIS_DIR, translator.locales)
+        )
 
     # ---- entry point -------------------------------------------------------------------
 
@@ -92,7 +102,7 @@ class Engine(Walker):
         match = self.keywords.command(folded)
         command = match.command if match else None
         turn.to_person = command in _TO_PERSON
-        finding = None if command in ("stop", "start", "help") else self.crisis.find(text)
+        finding = None if command in ("stop", "start", "help") else self._crisis_in(turn, text)
         if session.status == "opted_out":
             if command == "start":
                 self._opt_in(turn, folded)
@@ -142,6 +152,15 @@ class Engine(Walker):
         answer(self, turn, text)
 
     # ---- crisis ------------------------------------------------------------------------
+
+    def _crisis_in(self, turn: Turn, text: str) -> Finding | None:
+        """The word rules first; when they find nothing, the parent's language's model."""
+        found = self.crisis.find(text)
+        if found is not None:
+            return found
+        model = self.crisis_models.get(turn.session.locale)
+        concern = model.find(text[:500]) if model is not None else None
+        return Finding(concern, "(model)") if concern is not None else None
 
     def _crisis(self, turn: Turn, finding: Finding) -> None:
         """Numbers to call at once, an alert to the team's on-call person, then the question."""

@@ -1,0 +1,54 @@
+"""The learned second reader in the conversation: when the word rules find nothing, the
+parent's language's model is asked (bot/engine/crisis_model.py), so a crisis worded as no
+rule foresaw still gets the numbers and reaches on-call; ordinary texts still do not."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.events import CrisisDetected
+from bot.engine.machine import Engine
+from tests.engine.test_crisis import NOW, onboarded
+
+# Worded as no rule foresaw (the rules return nothing for each; checked below).
+UNFORESEEN = [
+    ("en", "i found my roommate on the bathroom floor not moving", "emergency"),
+    ("es", "respira muy lento y no abre los ojos", "emergency"),
+    ("pt_BR", "to juntando comprimidos pra tomar tudo de uma vez", "suicide"),
+]
+
+
+@pytest.mark.parametrize(("locale", "text", "concern"), UNFORESEEN)
+def test_a_crisis_the_rules_miss_reaches_on_call_through_the_model(
+    i18n_engine: Engine, locale: str, text: str, concern: str
+) -> None:
+    assert i18n_engine.crisis.find(text) is None
+    session = onboarded(i18n_engine)
+    session.locale = locale
+    result = i18n_engine.step(session, text, NOW)
+    assert result.events == [CrisisDetected(concern, "basic_needs", session.step)]
+    assert "911" in result.replies[0] or "988" in result.replies[0] or "190" in result.replies[0]
+
+
+def test_the_model_answers_in_the_parents_language_only(i18n_engine: Engine) -> None:
+    """A Spanish text in an English conversation is read by the English model, which does
+    not know it: the second reader never guesses across languages."""
+    text = "respira muy lento y no abre los ojos"
+    assert i18n_engine.crisis_models["es"].find(text) == "emergency"
+    assert i18n_engine.crisis_models["en"].find(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not going to hurt myself, just tired",
+        "that's odd",
+        "im dying to see my mom",
+        "we talked about overdose in group",
+        "i would never hurt my baby",
+        "me",
+    ],
+)
+def test_ordinary_texts_still_do_not_alarm(i18n_engine: Engine, text: str) -> None:
+    result = i18n_engine.step(onboarded(i18n_engine), text, NOW)
+    assert not any(isinstance(e, CrisisDetected) for e in result.events)
