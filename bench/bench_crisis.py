@@ -6,6 +6,8 @@ the whole set, for its crc32 fifth, and for the separate held-out set
 (tests/corpora/crisis_heldout/, written apart and never read to tune phrase lists), and the
 second, third and fourth held-out rounds (tests/corpora/crisis_heldout2/, crisis_heldout3/ and
 crisis_heldout4/, each written before that round's changes; round 4 written blind, after round 3's).
+Also the whole set with one typo in each text (seeded), and every plan answer of
+tests/corpora/understanding/ (none may alarm).
 Run: .venv/bin/python bench/bench_crisis.py [--misses] [--held-out-misses] [--held-out2-misses]
     [--held-out3-misses]
 (--held-out*-misses print a held-out set's misses: only to report, then move them over.)
@@ -30,6 +32,7 @@ from tests.crisis_corpus import (  # noqa: E402
     load_corpus,
     score,
     understanding_replies,
+    with_typos,
 )
 
 LOCALES = tuple(
@@ -55,6 +58,7 @@ def main(argv: list[str]) -> None:
             ("HELD-OUT 2, blind half", [e for e in round2 if e.blind]),
             ("HELD-OUT 3", load_corpus(locale, HELD_OUT3_DIR)),
             ("HELD-OUT 4", load_corpus(locale, HELD_OUT4_DIR)),
+            ("all, one typo each", with_typos(examples)),
             ("plan answers", understanding_replies(locale)),
         ):
             s = score(detector, part)

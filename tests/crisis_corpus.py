@@ -7,6 +7,7 @@ and the held-out figures show whether they carry over to texts no one tuned them
 
 from __future__ import annotations
 
+import random
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,6 +84,24 @@ def understanding_replies(locale: str) -> list[Example]:
     data = yaml.load(path.read_text("utf-8"), Loader=yaml.BaseLoader)  # noqa: S506
     texts = [str(case[0]) for cases in data["cases"].values() for case in cases]
     return [Example(text, "ordinary") for text in dict.fromkeys(texts)]
+
+
+def with_typos(examples: Sequence[Example], seed: int = 7) -> list[Example]:
+    """Each text with one typo (a letter dropped, two swapped or one doubled) in one word of
+    five letters or more, the same every run: how the reader holds up to fat thumbs."""
+    rnd = random.Random(seed)
+    out = []
+    for example in examples:
+        words = example.text.split()
+        long = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+        if long:
+            i = rnd.choice(long)
+            w, k = words[i], rnd.randrange(1, len(words[i]) - 1)
+            words[i] = rnd.choice(
+                (w[:k] + w[k + 1 :], w[:k] + w[k + 1] + w[k] + w[k + 2 :], w[:k] + w[k] + w[k:])
+            )
+        out.append(Example(" ".join(words), example.label))
+    return out
 
 
 def score(detector: CrisisDetector, examples: Sequence[Example]) -> Score:

@@ -84,7 +84,7 @@ __all__ = [
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.!?;,:\n]+|[\"\u201c\u201d]")
 _QUOTES = frozenset('"\u201c\u201d')
-_FUZZY_MIN = 6
+_FUZZY_MIN = 5
 # A phrase outranks a reader rule where they overlap; signs count only in twos.
 _PHRASE, _READ, _SIGN = 3, 2, 1
 _FUZZY_CACHE_MAX = 50_000
