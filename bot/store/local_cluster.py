@@ -67,6 +67,10 @@ class LocalCluster:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+def process_exited(cluster: LocalCluster, port: int) -> bool:
+    return cluster.processes[cluster.ports.index(port)].poll() is not None
+
+
 def _cli(port: int, *args: str) -> str:
     done = subprocess.run(
         ["redis-cli", "-p", str(port), *args], capture_output=True, text=True, timeout=10
@@ -75,12 +79,22 @@ def _cli(port: int, *args: str) -> str:
 
 
 def start_cluster(
-    primaries: int = 3, *, replicas: int = 0, timeout_s: float = 20.0
+    primaries: int = 3, *, replicas: int = 0, timeout_s: float = 20.0, tries: int = 3
 ) -> LocalCluster:
     """Start and join the nodes (`replicas` per primary); raise RuntimeError (after stopping
-    them) if the cluster is not ok in time."""
+    them) if the cluster is not ok in time. A node that does not start (another process
+    took its port between the pick and the bind) means a fresh try on other ports."""
     if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
         raise RuntimeError("redis-server and redis-cli must be on PATH")
+    for _ in range(tries):
+        cluster = _start(primaries, replicas, timeout_s)
+        if cluster is not None:
+            return cluster
+    raise RuntimeError(f"a redis-server did not start, {tries} times")
+
+
+def _start(primaries: int, replicas: int, timeout_s: float) -> LocalCluster | None:
+    """The running cluster, or None (all stopped) when a node did not start."""
     directory = Path(tempfile.mkdtemp(prefix="safe-start-cluster-"))
     cluster = LocalCluster(free_ports(primaries * (1 + replicas)), directory)
     try:
@@ -108,8 +122,9 @@ def start_cluster(
         deadline = time.monotonic() + timeout_s
         for port in cluster.ports:
             while _cli(port, "PING").strip() != "PONG":
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server on {port} did not start")
+                if time.monotonic() > deadline or process_exited(cluster, port):
+                    cluster.stop()
+                    return None
                 time.sleep(0.02)
         nodes = [f"127.0.0.1:{port}" for port in cluster.ports]
         created = subprocess.run(
