@@ -29,6 +29,7 @@ from bot.store.hot_calls import HotConnections
 from bot.store.keys import ContactKeys, KeyBuilder, field_aad
 from bot.store.lease import Held, Lease
 from bot.store.outbox import OutboxEntry, open_entry, seal_event
+from bot.store.store_scripts import BEGIN, COMMIT, RECORD_DELIVERY, RELAY, SETTLE
 
 log = logging.getLogger(__name__)
 
@@ -36,174 +37,6 @@ DAY_S = 24 * 3600
 # Cluster: a contact's pending stream is trimmed after a relay once it holds this many
 # entries (relayed ones included); fewer stay until then, or until the sweep.
 TRIM_PENDING_AT = 4
-
-# Dedupe: the replies of a contact's last few inbound messages, in one list (newest first)
-# of "<message tag>|<sealed replies>"; the tag never holds "|" (see _message_tag).
-_SEEN = """
-local function seen(key, tag)
-  if tag == '' then return nil end
-  local head = tag .. '|'
-  local n = string.len(head)
-  for _, entry in ipairs(redis.call('LRANGE', key, 0, -1)) do
-    if string.sub(entry, 1, n) == head then return string.sub(entry, n + 1) end
-  end
-  return nil
-end
-"""
-
-# Round trip 1, repeated while others are ahead. KEYS: lock, session, plan, address, queue,
-# beats, seen, flood counter. ARGV: token, lock ttl ms, beat ttl ms, message tag ('' none),
-# flood limit ('' none: not counted, as on every repeat), flood ttl s.
-# A lock still holding our own token is ours: the client may have retried this very call.
-# "done:<token>" is a released lock that remembers its last holder (see _COMMIT).
-# Texts of one contact are applied in arrival order: the first call takes a ticket (the
-# queue); the lock goes only to the head of the queue. Each call renews the caller's beat;
-# a waiter ahead whose beat ran out (its process died, or it gave up) is dropped.
-# A message past the contact's flood limit is counted and answered {'flood', how far past,
-# session, plan} without touching the lock: the caller decides what, if anything, to say.
-_BEGIN = (
-    _SEEN
-    + """
-local function leave()
-  redis.call('ZREM', KEYS[5], ARGV[1])
-  redis.call('HDEL', KEYS[6], ARGV[1])
-  if redis.call('ZCARD', KEYS[5]) == 0 then redis.call('DEL', KEYS[5], KEYS[6]) end
-end
-local cached = seen(KEYS[7], ARGV[4])
-if cached then
-  leave()
-  return {'dup', cached}
-end
-if ARGV[5] ~= '' then
-  local count = redis.call('INCR', KEYS[8])
-  if count == 1 then redis.call('EXPIRE', KEYS[8], ARGV[6]) end
-  local past = count - tonumber(ARGV[5])
-  if past > 0 then
-    return {'flood', past, redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3])}
-  end
-end
-local held = redis.call('GET', KEYS[1])
-local free = not held or string.sub(held, 1, 5) == 'done:'
-if held ~= ARGV[1] and not (free and redis.call('EXISTS', KEYS[5]) == 0) then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local beat = tonumber(ARGV[3])
-  if not redis.call('ZSCORE', KEYS[5], ARGV[1]) then
-    redis.call('ZADD', KEYS[5], redis.call('HINCRBY', KEYS[6], '#ticket', 1), ARGV[1])
-  end
-  redis.call('HSET', KEYS[6], ARGV[1], now + beat)
-  redis.call('PEXPIRE', KEYS[5], beat * 4)
-  redis.call('PEXPIRE', KEYS[6], beat * 4)
-  while true do
-    local head = redis.call('ZRANGE', KEYS[5], 0, 0)[1]
-    if head == ARGV[1] then break end
-    if tonumber(redis.call('HGET', KEYS[6], head) or '0') >= now then return {'busy', 0} end
-    redis.call('ZREM', KEYS[5], head)
-    redis.call('HDEL', KEYS[6], head)
-  end
-  if not free then return {'busy', redis.call('PTTL', KEYS[1])} end
-  leave()
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return {'ok', redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]),
-        redis.call('EXISTS', KEYS[4])}
-"""
-)
-
-# Round trip 2. KEYS: lock, session, plan, address, outbox, seen, then on one server the
-# contacts index. On a Cluster (no index key: it sits in another slot) "outbox" is the
-# contact's own pending stream, and everything pending there comes back for the relay
-# (usually just these entries; an earlier message's relay may still be on its way).
-# ARGV: token, session, plan ('' = unchanged), address ('' = keep), done ttl ms, contact,
-#       outbox maxlen, reply ttl s, seen entry ('' none), seen cap, then (type, sealed event)
-#       pairs.
-# Returns 1 written ({1, pending entries} on a Cluster), 2 already written by an earlier
-# try of this call, 0 lock lost.
-# The lock becomes "done:<token>" instead of vanishing, so a client-level retry of a call
-# whose reply was lost learns that it succeeded rather than writing twice.
-_COMMIT = """
-local held = redis.call('GET', KEYS[1])
-if held == 'done:' .. ARGV[1] then return 2 end
-if held ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[2], ARGV[2])
-if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3]) end
-if ARGV[4] ~= '' then
-  redis.call('SET', KEYS[4], ARGV[4], 'NX')
-  if KEYS[7] then redis.call('SADD', KEYS[7], ARGV[6]) end
-end
-if ARGV[9] ~= '' then
-  redis.call('LPUSH', KEYS[6], ARGV[9])
-  redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[10]) - 1)
-  redis.call('EXPIRE', KEYS[6], ARGV[8])
-end
-for i = 11, #ARGV, 2 do
-  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[7], '*',
-             'contact', ARGV[6], 'type', ARGV[i], 'data', ARGV[i + 1])
-end
-redis.call('SET', KEYS[1], 'done:' .. ARGV[1], 'PX', ARGV[5])
-if KEYS[7] or #ARGV < 11 then return 1 end
-return {1, redis.call('XRANGE', KEYS[5], '-', '+', 'COUNT', 200)}
-"""
-
-# Cluster only: a contact's pending entries into the outbox stream, each exactly once.
-# KEYS: outbox, relayed. ARGV: contact, outbox maxlen, then (pending id, type, sealed
-# event) triples in id order. Entries at or before the contact's last relayed id were
-# relayed already (by this process or another, or before a crash) and are skipped.
-# Returns {the last relayed id ('' none), how many went now}: the pending stream can be
-# trimmed up to that id.
-_RELAY = """
-local last = redis.call('HGET', KEYS[2], ARGV[1])
-local function after(a, b)
-  if not b then return true end
-  local am, as = string.match(a, '(%d+)-(%d+)')
-  local bm, bs = string.match(b, '(%d+)-(%d+)')
-  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
-  return am > bm or (am == bm and as > bs)
-end
-local moved = 0
-for i = 3, #ARGV, 3 do
-  if after(ARGV[i], last) then
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*',
-               'contact', ARGV[1], 'type', ARGV[i + 1], 'data', ARGV[i + 2])
-    last = ARGV[i]
-    moved = moved + 1
-  end
-end
-if moved > 0 then redis.call('HSET', KEYS[2], ARGV[1], last) end
-return {last or '', moved}
-"""
-
-# After apply() raised, or after a commit whose answer never came. KEYS: lock, seen.
-# ARGV: token, message tag ('' none). Settles what happened to our commit, atomically:
-#   'saved'  the commit ran (its lock says done:<token>, or the message's replies exist);
-#   'fenced' it did not, and now cannot: a lock still ours is deleted, so a commit still in
-#            flight finds the lock gone and writes nothing (it returns 0);
-#   'unknown' no message id, and the lock has moved on: the commit may have run.
-_SETTLE = (
-    _SEEN
-    + """
-local cached = seen(KEYS[2], ARGV[2])
-if cached then return {'saved', cached} end
-local held = redis.call('GET', KEYS[1])
-if held == 'done:' .. ARGV[1] then return {'saved'} end
-if held == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  return {'fenced'}
-end
-if ARGV[2] ~= '' then return {'fenced'} end
-return {'unknown'}
-"""
-)
-
-# A delivery status, kept only for a contact that still exists. KEYS: deliveries, session,
-# plan. ARGV: message sid, sealed status, ttl s. A late callback after DELETE MY DATA (or for
-# a number that never texted) writes nothing, so an erasure stays an erasure.
-_RECORD_DELIVERY = """
-if redis.call('EXISTS', KEYS[2], KEYS[3]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-return 1
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,11 +108,11 @@ class RedisConversationStore:
         self._cipher = cipher
         self._keys = KeyBuilder(cipher.id_key, prefix)
         self._limits = limits or StoreLimits()
-        self._begin = redis.register_script(_BEGIN)
-        self._commit = redis.register_script(_COMMIT)
-        self._settle = redis.register_script(_SETTLE)
-        self._record_delivery = redis.register_script(_RECORD_DELIVERY)
-        self._relay = redis.register_script(_RELAY)
+        self._begin = redis.register_script(BEGIN)
+        self._commit = redis.register_script(COMMIT)
+        self._settle = redis.register_script(SETTLE)
+        self._record_delivery = redis.register_script(RECORD_DELIVERY)
+        self._relay = redis.register_script(RELAY)
         self.chat_log = ChatLog(redis, cipher, prefix)
         self._cluster = is_cluster(redis)
         self._hot: HotConnections | ClusterHotCalls = (
