@@ -45,6 +45,6 @@ def keyspace() -> Iterator[KeySpace]:
 @pytest.fixture(scope="module")
 def server(settings: Settings, keyspace: KeySpace) -> Iterator[UvicornThread]:
     """The app under uvicorn on the tests' fixed clock, with the module's `settings`."""
-    app = create_app(settings, key_prefix=keyspace.prefix, clock=lambda: NOW)
+    app = create_app(settings, key_prefix=keyspace.prefix, clock=lambda: NOW, freeze_heap=False)
     with UvicornThread(app) as running:
         yield running

@@ -99,6 +99,7 @@ def server(settings: Settings, keyspace: KeySpace) -> Iterator[UvicornThread]:
             key_prefix=keyspace.prefix,
             clock=lambda: NOW,
             dashboard_config=cheap_hashing(settings),
+            freeze_heap=False,
         )
     )
     with UvicornThread(app) as running:

@@ -28,7 +28,7 @@ def server(tmp_path: Path, keyspace: KeySpace) -> Iterator[UvicornThread]:
     settings = make_settings(
         tmp_path, twilio_account_sid=None, twilio_auth_token=None, twilio_from_number=None
     )
-    app = create_app(settings, key_prefix=keyspace.prefix, clock=lambda: NOW)
+    app = create_app(settings, key_prefix=keyspace.prefix, clock=lambda: NOW, freeze_heap=False)
     app.state.test_settings = settings
     with UvicornThread(app) as running:
         yield running

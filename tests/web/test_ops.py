@@ -221,7 +221,8 @@ async def test_the_start_up_heap_is_frozen_while_the_app_runs(
 ) -> None:
     """Flows, catalogs and the ZIP table are kept out of the collector's full passes (as the
     app does by default; the other tests skip it, see running_app)."""
-    assert gc.get_freeze_count() == 0
+    # Not "nothing frozen yet": another app of this test process (a server thread of an
+    # earlier module) may still hold its own freeze. What counts: ours, then none.
     before = gc.get_threshold()
     async with running_app(settings, keyspace, freeze_heap=True):
         assert gc.get_freeze_count() > 10_000
