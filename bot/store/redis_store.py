@@ -8,35 +8,33 @@ import logging
 import re
 import secrets
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
-from redis.exceptions import RedisError
 
 from bot.engine.events import Event
 from bot.engine.session import Session
 from bot.errors import OutcomeUnknown, StoreUnavailable
 from bot.store.base import Apply, FloodLimit, Outcome
 from bot.store.chat_log import ChatLog
-from bot.store.client import is_cluster, scan_slot
+from bot.store.client import is_cluster
 from bot.store.cluster_calls import ClusterHotCalls
+from bot.store.contact_erasure import ContactEraser
+from bot.store.contact_index import ContactIndex
 from bot.store.crypto import Cipher, json_bytes, json_value
 from bot.store.hot_calls import HotConnections
 from bot.store.keys import ContactKeys, KeyBuilder, field_aad
-from bot.store.lease import Held, Lease
 from bot.store.outbox import OutboxEntry, open_entry, seal_event
+from bot.store.outbox_relay import OutboxRelay, pending_entries
+from bot.store.redis_calls import as_bytes, guarded
 from bot.store.store_scripts import BEGIN, COMMIT, RECORD_DELIVERY, RELAY, SETTLE
 
 log = logging.getLogger(__name__)
 
 DAY_S = 24 * 3600
-# Cluster: a contact's pending stream is trimmed after a relay once it holds this many
-# entries (relayed ones included); fewer stay until then, or until the sweep.
-TRIM_PENDING_AT = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,23 +74,6 @@ def _message_tag(message_id: str | None) -> str:
     return "h:" + hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:32]
 
 
-def _pending_entries(raw: Any) -> list[tuple[str, bytes, bytes]]:
-    """(id, type, sealed event) of each entry of a raw XRANGE reply on a pending stream."""
-    entries: list[tuple[str, bytes, bytes]] = []
-    for entry_id, flat in raw:
-        # XRANGE through redis-py gives a dict; inside a script's reply, a flat list.
-        fields = flat if isinstance(flat, dict) else dict(zip(flat[::2], flat[1::2], strict=True))
-        entries.append((_as_bytes(entry_id).decode(), fields[b"type"], fields[b"data"]))
-    return entries
-
-
-def _as_bytes(value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    # A client built with decode_responses=True would corrupt sealed values.
-    raise TypeError("RedisConversationStore needs a client with decode_responses=False")
-
-
 class RedisConversationStore:
     """Sessions, plans, dedupe, locks and the event outbox in Redis (see DESIGN.md)."""
 
@@ -118,6 +99,18 @@ class RedisConversationStore:
         self._hot: HotConnections | ClusterHotCalls = (
             ClusterHotCalls(redis) if self._cluster else HotConnections(redis.connection_pool)
         )
+        timeout_s = self._limits.call_timeout_s
+        self._index = ContactIndex(redis, self._keys, timeout_s)
+        self._relays = OutboxRelay(
+            redis,
+            self._keys,
+            self._index,
+            lambda keys, args: self._evalsha(self._relay, keys, args),
+            outbox_maxlen=self._limits.outbox_maxlen,
+            timeout_s=timeout_s,
+            cluster=self._cluster,
+        )
+        self._eraser = ContactEraser(redis, self._keys, timeout_s)
 
     def keys_for(self, address: str) -> ContactKeys:
         return self._keys.for_address(address)
@@ -157,7 +150,7 @@ class RedisConversationStore:
         tag = _message_tag(message_id)
         reply = await self._acquire(keys, tag, token, flood)
         if reply[0] == b"dup":
-            replies = self._cipher.decrypt_json(_as_bytes(reply[1]), field_aad(keys.seen, tag))
+            replies = self._cipher.decrypt_json(as_bytes(reply[1]), field_aad(keys.seen, tag))
             return Outcome(replies=list(replies), duplicate=True)
         if reply[0] == b"flood":
             session = self._open(keys, reply[2], reply[3]) if reply[2] or reply[3] else None
@@ -195,10 +188,10 @@ class RedisConversationStore:
             # It ran. Even if we were cancelled meanwhile, the answer is saved: say so.
             log.warning("redis commit answered late; it had run", extra={"event": "late_commit"})
             if self._cluster and events:
-                await self._relay_quietly(keys, None)
+                await self._relays.quietly(keys, None)
             return Outcome(replies=saved, events=list(events), session=new_session)
         if self._cluster and events and written != 0:
-            await self._relay_quietly(keys, relay if written == 1 else None)
+            await self._relays.quietly(keys, relay if written == 1 else None)
         if written == 0:
             # Only when apply + write outlasted the lock TTL; nothing of ours was written.
             raise StoreUnavailable("the contact lock expired before the write")
@@ -236,7 +229,7 @@ class RedisConversationStore:
         if reply[0] == b"unknown":
             raise OutcomeUnknown("the lock moved on; the commit may have run") from error
         if len(reply) > 1:
-            stored = self._cipher.decrypt_json(_as_bytes(reply[1]), field_aad(keys.seen, tag))
+            stored = self._cipher.decrypt_json(as_bytes(reply[1]), field_aad(keys.seen, tag))
             return list(stored)
         return replies
 
@@ -288,11 +281,9 @@ class RedisConversationStore:
     ) -> tuple[Session, bytes | None]:
         """The session, and its plan's JSON text as stored (None: no plan stored yet)."""
         position = (
-            self._cipher.decrypt_json(_as_bytes(raw_session), keys.session) if raw_session else {}
+            self._cipher.decrypt_json(as_bytes(raw_session), keys.session) if raw_session else {}
         )
-        plan_text = (
-            self._cipher.open_json_text(_as_bytes(raw_plan), keys.plan) if raw_plan else None
-        )
+        plan_text = self._cipher.open_json_text(as_bytes(raw_plan), keys.plan) if raw_plan else None
         plan = json_value(plan_text) if plan_text is not None else {}
         return Session.from_json(position, plan), plan_text
 
@@ -350,94 +341,35 @@ class RedisConversationStore:
             reply = await self._evalsha(self._commit, script_keys, args)
         if not isinstance(reply, list):
             return int(reply), []
-        return int(reply[0]), _pending_entries(reply[1])
+        return int(reply[0]), pending_entries(reply[1])
 
-    async def _relay_quietly(self, keys: ContactKeys, entries: list[Any] | None) -> None:
-        """Cluster: move the contact's pending entries into the outbox stream (all of them
-        when `entries` is None: an earlier try's ids are unknown). A failure leaves them
-        pending, for relay_pending(); the message itself is saved either way."""
-        try:
-            await self._relay_contact(keys, entries)
-        except StoreUnavailable:
-            log.warning("outbox relay deferred", extra={"event": "relay_deferred"})
+    def contacts(self, batch: int = 500) -> AsyncIterator[str]:
+        """Every contact id with a saved plan, from the contacts index (no keyspace SCAN)."""
+        return self._index.contacts(batch)
 
-    async def _relay_contact(self, keys: ContactKeys, entries: list[Any] | None) -> int:
-        """Relay the pending entries (all of them, read here, when `entries` is None);
-        returns how many went now. The pending stream is trimmed up to the last relayed
-        entry once a few have gathered (or when everything was read here): relayed ones
-        left there are skipped by the next relay, so the trim need not cost every text a
-        round trip."""
-        sweep = entries is None
-        if entries is None:
-            async with self._call("relay"):
-                raw = await self._redis.xrange(keys.pending, count=200)
-            entries = _pending_entries(raw)
-        if not entries:
-            return 0
-        args: list[Any] = [keys.contact, self._limits.outbox_maxlen]
-        for entry in entries:
-            args.extend(entry)
-        async with self._call("relay"):
-            reply = await self._evalsha(self._relay, [self._keys.outbox, self._keys.relayed], args)
-        last, moved = _as_bytes(reply[0]).decode(), int(reply[1])
-        if last and (sweep or len(entries) >= TRIM_PENDING_AT):
-            ms, _, seq = last.partition("-")
-            async with self._call("relay"):
-                await self._redis.xtrim(keys.pending, minid=f"{ms}-{int(seq) + 1}")
-        return moved
+    async def reindex(self, batch: int = 500, *, force: bool = False) -> int:
+        """Index every plan older than the index, once per keyspace (see ContactIndex)."""
+        return await self._index.reindex(batch, force=force)
 
     async def relay_pending(self, batch: int = 500) -> int:
-        """Cluster: relay what a process left pending when it died between a commit and its
-        relay. Walks the contacts index (not the keyspace); returns how many contacts had
-        entries waiting. Off the hot path: the app runs it now and then."""
-        if not self._cluster:
-            return 0
-        found = 0
-        async for keys, length in self._indexed("relay", batch, "pending", "xlen"):
-            if length and await self._relay_contact(keys, None):
-                found += 1
-        return found
+        """Cluster: relay what a process left pending (see OutboxRelay); else nothing."""
+        return await self._relays.pending(batch)
 
     async def keep_relaying(self, every_s: float = 30.0) -> None:
-        """relay_pending() now and every `every_s` (a no-op off a Cluster), by one process
-        at a time (a lease: the sweep walks every contact); until cancelled."""
-        if not self._cluster:
-            return
-        lease = Lease(self._redis, self._keys.relay_lease, timedelta(seconds=2 * every_s))
-        while True:
-            try:
-                async with self._call("relay"):
-                    mine = await lease.hold() != Held.BY_ANOTHER
-                found = await self.relay_pending() if mine else 0
-            except StoreUnavailable:
-                found = 0
-            if found:
-                log.warning("relayed %d contacts' stranded outbox entries", found)
-            await asyncio.sleep(every_s)
+        """relay_pending() now and every `every_s`, by one process at a time; a no-op off
+        a Cluster. Until cancelled."""
+        await self._relays.keep_relaying(self.relay_pending, every_s)
 
-    async def _indexed(
-        self, what: str, batch: int, key: str, command: str
-    ) -> AsyncIterator[tuple[ContactKeys, Any]]:
-        """Each indexed contact's keys with `command` run on one of its keys (pipelined per
-        batch; per node on a Cluster)."""
-        async for contacts in self._index_batches(batch):
-            built = [self._keys.for_contact(c) for c in contacts]
-            async with self._call(what), self._redis.pipeline(transaction=False) as pipe:
-                for keys in built:
-                    getattr(pipe, command)(getattr(keys, key))
-                replies = await pipe.execute()
-            for keys, reply in zip(built, replies, strict=True):
-                yield keys, reply
+    async def erase_contact(self, contact: str, batch: int = 500) -> int:
+        """Delete every key of one contact (all share its hash tag); returns how many."""
+        return await self._eraser.contact(contact, batch)
 
-    async def _index_batches(self, batch: int) -> AsyncIterator[list[str]]:
-        cursor: int = 0
-        while True:
-            async with self._call("contacts"):
-                cursor, members = await self._redis.sscan(self._keys.contacts, cursor, count=batch)
-            if members:
-                yield [_as_bytes(m).decode() for m in members]
-            if cursor == 0:
-                return
+    async def erase_outbox(self, contact: str, until: str, batch: int = 2000) -> int:
+        """Delete the contact's outbox entries up to `until` (see ContactEraser)."""
+        return await self._eraser.outbox(contact, until, batch)
+
+    def _call(self, what: str) -> AbstractAsyncContextManager[None]:
+        return guarded(what, self._limits.call_timeout_s)
 
     async def _evalsha(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
         return await self._hot.evalsha(script, keys, args)
@@ -454,41 +386,6 @@ class RedisConversationStore:
         if raw_session is None and raw_plan is None:
             return None
         return self._open(keys, raw_session, raw_plan)
-
-    async def contacts(self, batch: int = 500) -> AsyncIterator[str]:
-        """Every contact id with a saved plan, from the contacts index (one set the commit
-        keeps, beside the outbox stream): no keyspace SCAN, on one server or a Cluster."""
-        # Listed but without a plan: erased, or its first commit never landed.
-        async for keys, there in self._indexed("contacts", batch, "plan", "exists"):
-            if there:
-                yield keys.contact
-
-    async def reindex(self, batch: int = 500, *, force: bool = False) -> int:
-        """Put every contact whose plan predates the index into it, once per keyspace (the
-        one migration the index needs; the app runs it at start-up, `python -m bot store
-        reindex` forces it). Returns how many were added; 0 when it had run already."""
-        async with self._call("reindex"):
-            if not force and await self._redis.exists(self._keys.indexed):
-                return 0
-        pattern = f"{self._keys.prefix}{{c:*}}:plan"
-        start = len(self._keys.prefix)
-        found = 0
-        chunk: list[str] = []
-        # Not bounded by the call timeout: a large keyspace takes a while, once. A Cluster
-        # client scans every primary in turn.
-        try:
-            async for key in self._redis.scan_iter(match=pattern, count=batch):
-                name = _as_bytes(key).decode()
-                chunk.append(name[start : name.index("}", start) + 1])
-                if len(chunk) >= batch:
-                    found += int(await self._redis.sadd(self._keys.contacts, *chunk))
-                    chunk.clear()
-            if chunk:
-                found += int(await self._redis.sadd(self._keys.contacts, *chunk))
-            await self._redis.set(self._keys.indexed, "1")
-        except (RedisError, OSError) as exc:
-            raise StoreUnavailable("redis did not answer (reindex)") from exc
-        return found
 
     async def load_contact(self, contact: str) -> Session | None:
         """The session and plan of a contact id (from the outbox, a URL or contacts())."""
@@ -518,63 +415,12 @@ class RedisConversationStore:
                 found[keys.contact] = self._open(keys, raw_session, raw_plan)
         return found
 
-    async def erase_contact(self, contact: str, batch: int = 500) -> int:
-        """Delete every key of one contact (all share its hash tag); returns how many."""
-        if not contact.startswith("{c:") or not contact[3:-1].isalnum():
-            raise ValueError("not a contact id")
-        pattern = f"{self._keys.prefix}{contact}*"
-        # The session and plan go first: once they are gone nothing writes a key for this
-        # contact again (record_delivery checks them), so the scan cannot be outrun.
-        keys = self._keys.for_contact(contact)
-        async with self._call("erase"):
-            deleted = int(await self._redis.unlink(keys.session, keys.plan))
-            await self._redis.srem(self._keys.contacts, contact)
-            await self._redis.hdel(self._keys.relayed, contact)
-        # Every key of the contact is in one slot: on a cluster only its node is scanned.
-        async with self._call("erase"):
-            found = [key async for key in scan_slot(self._redis, keys.session, pattern, batch)]
-        for start in range(0, len(found), batch):
-            async with self._call("erase"):
-                deleted += int(await self._redis.unlink(*found[start : start + batch]))
-        return deleted
-
-    async def erase_outbox(self, contact: str, until: str, batch: int = 2000) -> int:
-        """Delete the contact's entries from the outbox stream up to entry `until` (included).
-
-        Sealed, but still readable with the data key until the stream is trimmed: after
-        DELETE MY DATA they go at once. Entries after `until` belong to a fresh start and stay.
-        A consumer that has not read a deleted entry never sees it; one holding it pending is
-        handed nothing for it by XAUTOCLAIM.
-        """
-        stream = self._keys.outbox
-        wanted = contact.encode()
-        start, deleted = "-", 0
-        while True:
-            async with self._call("erase_outbox"):
-                chunk = cast(
-                    list[Any], await self._redis.xrange(stream, min=start, max=until, count=batch)
-                )
-            if not chunk:
-                return deleted
-            doomed = [
-                _as_bytes(entry_id)
-                for entry_id, fields in chunk
-                if fields.get(b"contact") == wanted
-            ]
-            if doomed:
-                async with self._call("erase_outbox"):
-                    deleted += int(await self._redis.xdel(stream, *doomed))
-            if len(chunk) < batch:
-                return deleted
-            last = _as_bytes(chunk[-1][0]).decode()
-            start = "(" + last
-
     async def address_of(self, contact: str) -> str | None:
         """The raw address behind a contact id from the outbox, for workers that must text."""
         key = self._keys.for_contact(contact).address
         async with self._call("address"):
             raw = await self._redis.get(key)
-        return None if raw is None else self._cipher.decrypt(_as_bytes(raw), key).decode()
+        return None if raw is None else self._cipher.decrypt(as_bytes(raw), key).decode()
 
     async def record_delivery(self, address: str, message_sid: str, status: dict[str, Any]) -> bool:
         """Keep a text's latest status; False (nothing written) when no such contact exists."""
@@ -594,8 +440,8 @@ class RedisConversationStore:
             raw = await self._redis.hgetall(key)
         result: dict[str, dict[str, Any]] = {}
         for field, value in raw.items():
-            sid = _as_bytes(field).decode()
-            result[sid] = self._cipher.decrypt_json(_as_bytes(value), field_aad(key, sid))
+            sid = as_bytes(field).decode()
+            result[sid] = self._cipher.decrypt_json(as_bytes(value), field_aad(key, sid))
         return result
 
     async def push_dev_outbox(self, address: str, text: str) -> None:
@@ -615,7 +461,7 @@ class RedisConversationStore:
         key = self._keys.for_address(address).dev_outbox
         async with self._call("dev_outbox"):
             raw = await self._redis.lrange(key, 0, limit - 1)
-        return [self._cipher.decrypt(_as_bytes(item), key).decode() for item in reversed(raw)]
+        return [self._cipher.decrypt(as_bytes(item), key).decode() for item in reversed(raw)]
 
     async def read_outbox(self, start: str = "-", count: int = 100) -> list[OutboxEntry]:
         """Entries of the event stream from `start` on, decrypted (for workers and tests)."""
@@ -635,13 +481,3 @@ class RedisConversationStore:
     async def close(self) -> None:
         await self._hot.close()
         await self._redis.aclose()
-
-    @asynccontextmanager
-    async def _call(self, what: str) -> AsyncIterator[None]:
-        """Every Redis error or timeout becomes StoreUnavailable; logged without any data."""
-        try:
-            async with asyncio.timeout(self._limits.call_timeout_s):
-                yield
-        except (RedisError, OSError, TimeoutError) as exc:
-            log.warning("redis %s failed: %s: %.200s", what, type(exc).__name__, exc)
-            raise StoreUnavailable(f"redis did not answer ({what})") from exc

@@ -99,7 +99,7 @@ async def test_entries_left_pending_by_a_dead_process_are_relayed_exactly_once(
         async def died(*_: object) -> None:
             raise StoreUnavailable("the process died between its commit and its relay")
 
-        monkeypatch.setattr(store, "_relay_contact", died)
+        monkeypatch.setattr(store._relays, "contact", died)
         await store.transact(PHONE, "SM1", _answer(1))
         await store.transact(OTHER, "SM1", _answer(2))
         assert await store.read_outbox() == []
@@ -211,7 +211,7 @@ async def test_one_process_at_a_time_sweeps_for_unrelayed_entries(
         async def died(*_: object) -> None:
             raise StoreUnavailable("died between commit and relay")
 
-        monkeypatch.setattr(first, "_relay_contact", died)
+        monkeypatch.setattr(first._relays, "contact", died)
         await first.transact(PHONE, "SM1", _answer(2))
         monkeypatch.undo()
         sweeps: list[str] = []
