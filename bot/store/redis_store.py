@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import re
 import secrets
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, suppress
-from dataclasses import dataclass
 from typing import Any, cast
 
 from redis.asyncio import Redis
@@ -17,8 +14,9 @@ from redis.commands.core import AsyncScript
 
 from bot.engine.events import Event
 from bot.engine.session import Session
-from bot.errors import OutcomeUnknown, StoreUnavailable
+from bot.errors import StoreUnavailable
 from bot.store.base import Apply, FloodLimit, Outcome
+from bot.store.channel_records import ChannelRecords
 from bot.store.chat_log import ChatLog
 from bot.store.client import is_cluster
 from bot.store.cluster_calls import ClusterHotCalls
@@ -30,48 +28,11 @@ from bot.store.keys import ContactKeys, KeyBuilder, field_aad
 from bot.store.outbox import OutboxEntry, open_entry, seal_event
 from bot.store.outbox_relay import OutboxRelay, pending_entries
 from bot.store.redis_calls import as_bytes, guarded
-from bot.store.store_scripts import BEGIN, COMMIT, RECORD_DELIVERY, RELAY, SETTLE
+from bot.store.settling import CommitSettler
+from bot.store.store_limits import StoreLimits
+from bot.store.store_scripts import BEGIN, COMMIT, RELAY, SETTLE, message_tag
 
 log = logging.getLogger(__name__)
-
-DAY_S = 24 * 3600
-
-
-@dataclass(frozen=True, slots=True)
-class StoreLimits:
-    """Timings and caps; the defaults suit Twilio, which waits 15 s for a webhook."""
-
-    # A step takes milliseconds; a holder that died (or a Redis that hung after granting the
-    # lock) should not keep a parent waiting long.
-    lock_ttl_ms: int = 3_000
-    lock_wait_s: float = 10.0
-    # A waiter renews its place in the contact's queue on every poll (at most every 50 ms);
-    # one silent this long (its process died) loses its place to those behind it.
-    queue_beat_ms: int = 1_000
-    reply_ttl_s: int = 7 * DAY_S
-    # Replies of this many recent messages per contact are kept for dedupe: Twilio retries
-    # a message within seconds, and a contact texts one message at a time.
-    seen_cap: int = 4
-    deliveries_ttl_s: int = 30 * DAY_S
-    outbox_maxlen: int = 1_000_000
-    dev_outbox_cap: int = 200
-    # Backstop over the client's own socket timeouts, for clients built elsewhere.
-    call_timeout_s: float = 2.0
-    # After a commit went unanswered: how long to keep asking whether it ran.
-    settle_wait_s: float = 2.0
-
-
-_PLAIN_TAG = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
-
-
-def _message_tag(message_id: str | None) -> str:
-    """How a message id is named in the contact's dedupe list: as is when it is plain (a
-    Twilio SID), else a hash of it (so it never holds the list's "|" separator)."""
-    if message_id is None:
-        return ""
-    if _PLAIN_TAG.fullmatch(message_id):
-        return message_id
-    return "h:" + hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:32]
 
 
 class RedisConversationStore:
@@ -92,7 +53,6 @@ class RedisConversationStore:
         self._begin = redis.register_script(BEGIN)
         self._commit = redis.register_script(COMMIT)
         self._settle = redis.register_script(SETTLE)
-        self._record_delivery = redis.register_script(RECORD_DELIVERY)
         self._relay = redis.register_script(RELAY)
         self.chat_log = ChatLog(redis, cipher, prefix)
         self._cluster = is_cluster(redis)
@@ -111,6 +71,8 @@ class RedisConversationStore:
             cluster=self._cluster,
         )
         self._eraser = ContactEraser(redis, self._keys, timeout_s)
+        self._settler = CommitSettler(self._settle, cipher, self._limits)
+        self._channel = ChannelRecords(redis, cipher, self._keys, self._limits, self.chat_log)
 
     def keys_for(self, address: str) -> ContactKeys:
         return self._keys.for_address(address)
@@ -126,7 +88,13 @@ class RedisConversationStore:
         refuses it in a pipeline); a node that loses them (restart, failover) gets them
         again on its first NOSCRIPT.
         """
-        scripts = (self._begin, self._commit, self._settle, self._record_delivery, self._relay)
+        scripts = (
+            self._begin,
+            self._commit,
+            self._settle,
+            self._channel.record_script,
+            self._relay,
+        )
         if self._cluster:
             async with self._call("prepare"):
                 for script in scripts:
@@ -147,7 +115,7 @@ class RedisConversationStore:
     ) -> Outcome:
         keys = self._keys.for_address(address)
         token = secrets.token_hex(16)
-        tag = _message_tag(message_id)
+        tag = message_tag(message_id)
         reply = await self._acquire(keys, tag, token, flood)
         if reply[0] == b"dup":
             replies = self._cipher.decrypt_json(as_bytes(reply[1]), field_aad(keys.seen, tag))
@@ -182,7 +150,7 @@ class RedisConversationStore:
         except BaseException as error:
             # The commit was sent (or about to be) and no answer came: it may run when Redis
             # resumes. Settle it before saying anything: "not saved" only when it cannot run.
-            saved = await self._settle_after(keys, tag, token, replies, error)
+            saved = await self._settler.after(keys, tag, token, replies, error)
             if saved is None:
                 raise
             # It ran. Even if we were cancelled meanwhile, the answer is saved: say so.
@@ -196,42 +164,6 @@ class RedisConversationStore:
             # Only when apply + write outlasted the lock TTL; nothing of ours was written.
             raise StoreUnavailable("the contact lock expired before the write")
         return Outcome(replies=replies, events=list(events), session=new_session)
-
-    async def _settle_after(
-        self,
-        keys: ContactKeys,
-        tag: str,
-        token: str,
-        replies: list[str],
-        error: BaseException,
-    ) -> list[str] | None:
-        """After an unanswered commit: its saved replies, None if it cannot have run.
-
-        Raises OutcomeUnknown when Redis still does not say within settle_wait_s (or we
-        are cancelled while asking): the caller fails so the sender retries this message id.
-        """
-        script_keys = [keys.lock, keys.seen]
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._limits.settle_wait_s
-        while True:
-            try:
-                async with self._call("settle"):
-                    reply: list[Any] = await self._settle(keys=script_keys, args=[token, tag])
-                break
-            except StoreUnavailable:
-                if loop.time() >= deadline:
-                    raise OutcomeUnknown("the commit's outcome is unknown") from error
-                await asyncio.sleep(0.05)
-            except asyncio.CancelledError:
-                raise OutcomeUnknown("cancelled while settling the commit") from error
-        if reply[0] == b"fenced":
-            return None
-        if reply[0] == b"unknown":
-            raise OutcomeUnknown("the lock moved on; the commit may have run") from error
-        if len(reply) > 1:
-            stored = self._cipher.decrypt_json(as_bytes(reply[1]), field_aad(keys.seen, tag))
-            return list(stored)
-        return replies
 
     async def _acquire(
         self, keys: ContactKeys, tag: str, token: str, flood: FloodLimit | None
@@ -424,44 +356,17 @@ class RedisConversationStore:
 
     async def record_delivery(self, address: str, message_sid: str, status: dict[str, Any]) -> bool:
         """Keep a text's latest status; False (nothing written) when no such contact exists."""
-        keys = self._keys.for_address(address)
-        sealed = self._cipher.encrypt_json(status, field_aad(keys.deliveries, message_sid))
-        # Redis 7.0 has no per-field TTL: the hash lives while texts keep flowing.
-        ttl = self._limits.deliveries_ttl_s
-        async with self._call("record_delivery"):
-            written = await self._record_delivery(
-                keys=[keys.deliveries, keys.session, keys.plan], args=[message_sid, sealed, ttl]
-            )
-        return bool(written)
+        return await self._channel.record_delivery(address, message_sid, status)
 
     async def deliveries(self, address: str) -> dict[str, dict[str, Any]]:
-        key = self._keys.for_address(address).deliveries
-        async with self._call("deliveries"):
-            raw = await self._redis.hgetall(key)
-        result: dict[str, dict[str, Any]] = {}
-        for field, value in raw.items():
-            sid = as_bytes(field).decode()
-            result[sid] = self._cipher.decrypt_json(as_bytes(value), field_aad(key, sid))
-        return result
+        return await self._channel.deliveries(address)
 
     async def push_dev_outbox(self, address: str, text: str) -> None:
-        key = self._keys.for_address(address).dev_outbox
-        sealed = self._cipher.encrypt(text.encode("utf-8"), key)
-        async with self._call("push_dev_outbox"), self._redis.pipeline(transaction=True) as pipe:
-            pipe.lpush(key, sealed)
-            pipe.ltrim(key, 0, self._limits.dev_outbox_cap - 1)
-            await pipe.execute()
-        async with self._call("chat_log"):
-            await self.chat_log.append(address, [("outbox", text)])
+        await self._channel.push_dev_outbox(address, text)
 
     async def dev_outbox(self, address: str, limit: int = 50) -> Sequence[str]:
         """The newest `limit` texts, oldest first."""
-        if limit <= 0:
-            return []
-        key = self._keys.for_address(address).dev_outbox
-        async with self._call("dev_outbox"):
-            raw = await self._redis.lrange(key, 0, limit - 1)
-        return [self._cipher.decrypt(as_bytes(item), key).decode() for item in reversed(raw)]
+        return await self._channel.dev_outbox(address, limit)
 
     async def read_outbox(self, start: str = "-", count: int = 100) -> list[OutboxEntry]:
         """Entries of the event stream from `start` on, decrypted (for workers and tests)."""

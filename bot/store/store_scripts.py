@@ -4,8 +4,11 @@ cluster relay, the outbox's)."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 # Dedupe: the replies of a contact's last few inbound messages, in one list (newest first)
-# of "<message tag>|<sealed replies>"; the tag never holds "|" (redis_store._message_tag).
+# of "<message tag>|<sealed replies>"; the tag never holds "|" (message_tag, below).
 SEEN = """
 local function seen(key, tag)
   if tag == '' then return nil end
@@ -171,3 +174,16 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1
 """
+
+
+PLAIN_TAG = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+def message_tag(message_id: str | None) -> str:
+    """How a message id is named in the contact's dedupe list: as is when it is plain (a
+    Twilio SID), else a hash of it (so it never holds the list's "|" separator)."""
+    if message_id is None:
+        return ""
+    if PLAIN_TAG.fullmatch(message_id):
+        return message_id
+    return "h:" + hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:32]

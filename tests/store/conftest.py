@@ -15,7 +15,8 @@ from bot.store.base import ConversationStore
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
 from bot.store.memory import MemoryConversationStore
-from bot.store.redis_store import RedisConversationStore, StoreLimits
+from bot.store.redis_store import RedisConversationStore
+from bot.store.store_limits import StoreLimits
 
 # Db 15 on the shared Redis; each test writes under its own prefix and deletes only that,
 # so parallel runs (xdist, other engineers) never see or wipe each other's keys.
