@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 .PHONY: run cluster test schemathesis check lint types catalogs install install-dev system-packages screenshots test-clock clean
 
 # Debian packages the tests need: Chromium (browser tests), faketime (`make test-clock`).
-SYSTEM_PACKAGES := chromium faketime
+SYSTEM_PACKAGES := chromium faketime redis-server
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)

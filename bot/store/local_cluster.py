@@ -85,7 +85,7 @@ def start_cluster(
     them) if the cluster is not ok in time. A node that does not start (another process
     took its port between the pick and the bind) means a fresh try on other ports."""
     if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
-        raise RuntimeError("redis-server and redis-cli must be on PATH")
+        raise RuntimeError("redis-server and redis-cli must be on PATH (make system-packages)")
     for _ in range(tries):
         cluster = _start(primaries, replicas, timeout_s)
         if cluster is not None:

@@ -34,7 +34,7 @@ class PrivateRedis:
                 sock.bind(("127.0.0.1", 0))
                 self.port = sock.getsockname()[1]
         binary = shutil.which("redis-server")
-        assert binary, "redis-server is needed for this test (apt-get install redis-server)"
+        assert binary, "redis-server is needed for this test: make system-packages installs it"
         self.proc = subprocess.Popen(
             [
                 binary,
