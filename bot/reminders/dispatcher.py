@@ -24,7 +24,7 @@ from bot.reminders.store import is_offer_item
 from bot.reminders.texts import render_offer, render_reminder
 from bot.store.client import until_redis_answers
 from bot.store.keys.reminders import parse_job_id
-from bot.store.limiter import TRANSIENT_ERRORS
+from bot.store.redis_calls import TRANSIENT_ERRORS
 from bot.store.stream_group import GroupReader
 
 log = logging.getLogger(__name__)

@@ -27,8 +27,8 @@ from bot.reminders.rules import KINDS, Repeat
 from bot.reminders.store import Appointment, Source, Status
 from bot.store.client import until_redis_answers
 from bot.store.crypto import Cipher
-from bot.store.limiter import TRANSIENT_ERRORS
 from bot.store.outbox import OutboxEntry, open_entry
+from bot.store.redis_calls import TRANSIENT_ERRORS
 from bot.store.stream_group import GroupReader
 
 log = logging.getLogger(__name__)

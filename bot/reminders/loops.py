@@ -6,9 +6,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from redis.exceptions import RedisError
-
 from bot.careteam.delivery.base import being_cancelled
+from bot.store.redis_calls import TRANSIENT_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +37,13 @@ async def finish(task: asyncio.Task[None], timeout: float = 3.0) -> None:
 async def keep_stepping(
     step: Callable[[], Awaitable[int]], running: Callable[[], bool], what: str
 ) -> None:
-    """Call `step` while `running()`; a Redis or network error is logged and retried after
-    a second, never fatal (the stream keeps what was not acknowledged)."""
+    """Call `step` while `running()`; a Redis or network error or a timeout is logged and
+    retried after a second, never fatal (the stream keeps what was not acknowledged)."""
     while running():
         stop_if_cancelled()
         try:
             await step()
-        except (RedisError, OSError) as exc:
+        except TRANSIENT_ERRORS as exc:
             stop_if_cancelled()  # a cancel redis-py turned into a connection error
             log.warning("%s round failed: %s", what, type(exc).__name__)
             await asyncio.sleep(1.0)

@@ -17,11 +17,11 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from bot.errors import ConfigError
 from bot.settings import Settings
 from bot.store.client import client_for_url, describe_url
+from bot.store.redis_calls import TRANSIENT_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ async def _answers(url: str, timeout: float) -> bool:
     try:
         async with asyncio.timeout(timeout):
             return bool(await client.ping())
-    except (RedisError, OSError, TimeoutError):
+    except TRANSIENT_ERRORS:
         return False
     finally:
         await client.aclose()

@@ -18,10 +18,6 @@ from dataclasses import dataclass
 from math import ceil
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
-# What a caller of these limits may log and go on from: Redis away, slow or refusing.
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (RedisError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True, slots=True)

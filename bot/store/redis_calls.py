@@ -15,6 +15,9 @@ from bot.errors import StoreUnavailable
 
 log = logging.getLogger("bot.store.redis_store")
 
+# What a caller may log and go on from (or leave pending): Redis away, slow or refusing.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (RedisError, OSError, TimeoutError)
+
 
 @asynccontextmanager
 async def guarded(what: str, timeout_s: float) -> AsyncIterator[None]:
@@ -22,7 +25,7 @@ async def guarded(what: str, timeout_s: float) -> AsyncIterator[None]:
     try:
         async with asyncio.timeout(timeout_s):
             yield
-    except (RedisError, OSError, TimeoutError) as exc:
+    except TRANSIENT_ERRORS as exc:
         log.warning("redis %s failed: %s: %.200s", what, type(exc).__name__, exc)
         raise StoreUnavailable(f"redis did not answer ({what})") from exc
 

@@ -20,7 +20,6 @@ NOT_YET_MOVED = {
     "bot/careteam/wiring.py",
     "bot/reminders/firing.py",  # split from scheduler.py, not new Redis code
     "bot/reminders/jobstore.py",
-    "bot/reminders/loops.py",
     "bot/reminders/reach.py",
     "bot/reminders/scheduler.py",
     "bot/reminders/store.py",
