@@ -4,7 +4,8 @@ Each language keeps its own `locales/<lang>/crisis.yaml` (English: `locales/en/c
 spellings and slang folded to one form ("kms" -> "kill myself", "over dosed" -> "overdosed"),
 word groups ("@partner"), and phrases per concern. A text is folded (lower case, no accents,
 no apostrophes, "sooo" -> "soo"), each word is mapped through the spellings, and a word that
-is one typo from a phrase word is read as that word ("sucide", "overdoze"). Before that, an
+is one typo from a word of the phrases is read as that word, in any letter ("sucide",
+"overdoze", "hsuband": bot/engine/crisis_typos.py). Before that, an
 unknown word is tried through the language's `rewrites` (letter rules a class of misspellings
 share: "kiero" -> "quiero", "chokin" -> "choking"); a rewrite counts only when it makes a word
 the lists know. Then the phrases
@@ -47,8 +48,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rapidfuzz.distance import OSA
-
 from bot.engine.crisis_frames import QUOTE, Frames, overlapping_runs
 from bot.engine.crisis_lexicon import (
     BOUNDARY,
@@ -67,6 +66,7 @@ from bot.engine.crisis_lexicon import (
     marker_regex,
     plain,
 )
+from bot.engine.crisis_typos import TypoIndex
 from bot.errors import ConfigError
 
 __all__ = [
@@ -84,7 +84,6 @@ __all__ = [
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.!?;,:\n]+|[\"\u201c\u201d]")
 _QUOTES = frozenset('"\u201c\u201d')
-_FUZZY_MIN = 5
 # A phrase outranks a reader rule where they overlap; signs count only in twos.
 _PHRASE, _READ, _SIGN = 3, 2, 1
 _FUZZY_CACHE_MAX = 50_000
@@ -214,10 +213,7 @@ class CrisisDetector:
         )
         known.update(w for v in self._spell.values() for w in v.split())
         self._known = frozenset(known)
-        self._fuzzy: dict[str, list[str]] = {}
-        for word in phrase_words - common:
-            if len(word) >= _FUZZY_MIN and word.isalpha():
-                self._fuzzy.setdefault(word[:2], []).append(word)
+        self._typos = TypoIndex(phrase_words | common)
         self._cache: dict[str, str] = {}
         self._found: dict[str, Finding | None] = {}
 
@@ -244,17 +240,7 @@ class CrisisDetector:
                 rewritten = pattern.sub(replacement, rewritten)
             if self._knows(rewritten):
                 return self._remember(word, self._spell.get(rewritten, rewritten))
-        best, best_distance = word, 3
-        if len(word) < _FUZZY_MIN:
-            return self._remember(word, word)
-        limit = 1 if len(word) < 10 else 2
-        for target in self._fuzzy.get(word[:2], ()):
-            if abs(len(target) - len(word)) > limit or _inflection(word, target):
-                continue
-            distance = OSA.distance(word, target, score_cutoff=limit)
-            if distance <= limit and distance < best_distance:
-                best, best_distance = target, distance
-        return self._remember(word, best)
+        return self._remember(word, self._typos.nearest(word) or word)
 
     def _knows(self, word: str) -> bool:
         meant = self._spell.get(word, word)
@@ -281,9 +267,7 @@ class CrisisDetector:
                 bare = token.replace("'", "")
                 meant = self._spell.get(bare, bare)
             out.extend(meant.split())
-        if self._multi is not None and not self._multi_first.isdisjoint(out):
-            joined = self._multi.sub(lambda m: self._multi_map[m.group(1)], " ".join(out))
-            out = joined.split()
+        out = self._join_spellings(out)
         known = self._known
         folded: list[str] = []
         for w in out:
@@ -291,7 +275,13 @@ class CrisisDetector:
                 folded.extend(self._correct(w).split())
             else:
                 folded.append(w)
-        return folded
+        # A corrected word may complete a spelling of several words ("me mtar" -> "me matar").
+        return self._join_spellings(folded) if folded != out else folded
+
+    def _join_spellings(self, words: list[str]) -> list[str]:
+        if self._multi is None or self._multi_first.isdisjoint(words):
+            return words
+        return self._multi.sub(lambda m: self._multi_map[m.group(1)], " ".join(words)).split()
 
     # ---- matching ----------------------------------------------------------------------
 
@@ -360,21 +350,6 @@ class CrisisDetector:
                 self._stem_of.clear()
             self._stem_of[word] = found
         return found
-
-
-def _inflection(word: str, target: str) -> bool:
-    """Words with one stem and two different endings are forms of one word, not a typo:
-    "consume" is not a misspelt "consumí", nor "despertarme" of "despertarlo" ("mysef" is
-    "myself" with a letter left out, though)."""
-    stem = 0
-    for a, b in zip(word, target, strict=False):
-        if a != b:
-            break
-        stem += 1
-    if stem < max(len(word), len(target)) - 2:
-        return False
-    tail, other = word[stem:], target[stem:]
-    return bool(tail and other) and not (tail.endswith(other) or other.endswith(tail))
 
 
 def load_detector(locales_dir: Path, locales: Iterable[str]) -> CrisisDetector:
