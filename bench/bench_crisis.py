@@ -4,8 +4,8 @@ Recall: texts labelled with a concern (emergency, baby, suicide, violence, relap
 with that same concern. False alarms: ordinary texts flagged with any concern. Figures for
 the whole set, for its crc32 fifth, and for the separate held-out set
 (tests/corpora/crisis_heldout/, written apart and never read to tune phrase lists), and the
-second, third and fourth held-out rounds (tests/corpora/crisis_heldout2/, crisis_heldout3/ and
-crisis_heldout4/, each written before that round's changes; round 4 written blind, after round 3's).
+second to fifth held-out rounds (tests/corpora/crisis_heldout2/ to crisis_heldout5/, each written
+before that round's changes; round 4 written blind after round 3's, round 5 blind after round 4's).
 Also the whole set with one typo in each text (seeded), and every plan answer of
 tests/corpora/understanding/ (none may alarm).
 Run: .venv/bin/python bench/bench_crisis.py [--misses] [--held-out-misses] [--held-out2-misses]
@@ -28,6 +28,7 @@ from tests.crisis_corpus import (  # noqa: E402
     HELD_OUT2_DIR,
     HELD_OUT3_DIR,
     HELD_OUT4_DIR,
+    HELD_OUT5_DIR,
     HELD_OUT_DIR,
     load_corpus,
     score,
@@ -58,6 +59,7 @@ def main(argv: list[str]) -> None:
             ("HELD-OUT 2, blind half", [e for e in round2 if e.blind]),
             ("HELD-OUT 3", load_corpus(locale, HELD_OUT3_DIR)),
             ("HELD-OUT 4", load_corpus(locale, HELD_OUT4_DIR)),
+            ("HELD-OUT 5", load_corpus(locale, HELD_OUT5_DIR)),
             ("all, one typo each", with_typos(examples)),
             ("plan answers", understanding_replies(locale)),
         ):

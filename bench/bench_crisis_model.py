@@ -2,12 +2,13 @@
 
 (a) rules alone (`load_detector(...).find`), (b) the model alone at each of the two thresholds
 stored in its file (chosen on cross-validation by bench/train_crisis_model.py, out-of-fold false
-alarms <= 0.5 % and <= 2 %; never on round 4), (c) rules OR model: the model adds a concern only
-where the rules find none; last, rules or the surest of all three languages' models (each at its
-own strict threshold), as CrisisDetector.find would do without knowing the language. Sets: the blind
-round 4 (tests/corpora/crisis_heldout4/, aggregate figures only: its texts are never printed)
-and every plan answer of the understanding corpus (none may alarm). Then us/text for each on
-the labelled texts and plan answers (fresh detector each round, as bench_crisis.py does).
+alarms <= 0.5 % and <= 2 %; never on rounds 4 and 5), (c) rules OR model: the model adds a
+concern only where the rules find none; last, rules or the surest of all three languages' models
+(each at its own strict threshold), as CrisisDetector.find would do without knowing the
+language. Sets: the blind rounds 4 and 5 (tests/corpora/crisis_heldout4/ and crisis_heldout5/,
+aggregate figures only: their texts are never printed) and every plan answer of the
+understanding corpus (none may alarm). Then us/text for each on the labelled texts and plan
+answers (fresh detector each round, as bench_crisis.py does).
 Run: .venv/bin/python bench/bench_crisis_model.py
 """
 
@@ -27,6 +28,7 @@ from bot.engine.crisis_model import CrisisModel, load_models  # noqa: E402
 from bot.i18n import LOCALES_DIR  # noqa: E402
 from tests.crisis_corpus import (  # noqa: E402
     HELD_OUT4_DIR,
+    HELD_OUT5_DIR,
     Example,
     load_corpus,
     understanding_replies,
@@ -80,12 +82,14 @@ def main() -> None:
         return rules(text) or any_model(text)
 
     print(
-        "| language | finder | threshold | round 4 recall | round 4 false alarms | plan answers |"
+        "| language | finder | threshold | round 4 recall | round 4 false alarms "
+        "| round 5 recall | round 5 false alarms | plan answers |"
     )
-    print("|---|---|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for locale in LOCALES:
         model = models[locale]
         round4 = load_corpus(locale, HELD_OUT4_DIR)
+        round5 = load_corpus(locale, HELD_OUT5_DIR)
         plan = understanding_replies(locale)
         rows: list[tuple[str, float | None, Find]] = [("rules", None, rules)]
         for threshold in dict.fromkeys((model.threshold, model.threshold_loose)):
@@ -100,11 +104,13 @@ def main() -> None:
         rows.append(("rules or any language's model", model.threshold, rules_or_any))
         for name, chosen, find in rows:
             _, recall, ordinary, alarms = rates(find, round4)
+            _, recall5, ordinary5, alarms5 = rates(find, round5)
             _, _, plan_count, plan_alarms = rates(find, plan)
             shown = "-" if chosen is None else f"{chosen:.2f}"
             print(
                 f"| {locale} | {name} | {shown} | {recall:.3f} | {alarms:.3f} "
-                f"({round(alarms * ordinary)}/{ordinary}) | {plan_alarms:.3f} "
+                f"({round(alarms * ordinary)}/{ordinary}) | {recall5:.3f} | {alarms5:.3f} "
+                f"({round(alarms5 * ordinary5)}/{ordinary5}) | {plan_alarms:.3f} "
                 f"({round(plan_alarms * plan_count)}/{plan_count}) |"
             )
     texts = [e.text for locale in LOCALES for e in load_corpus(locale)]

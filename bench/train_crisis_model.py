@@ -5,7 +5,8 @@ a text (character 2-5-grams of the folded text, words, word pairs), by plain sto
 gradient descent in pure Python: floats are IEEE doubles everywhere, the order is a fixed
 seed's shuffle, so the same inputs give the same file byte for byte on any machine.
 Inputs: tests/crisis_model_inputs.py (labelled texts, held-out rounds 1-3, many ordinary
-texts); round 4 (tests/corpora/crisis_heldout4/) is blind and never read here.
+texts); rounds 4 and 5 (tests/corpora/crisis_heldout4/, crisis_heldout5/) are blind and never
+read here.
 
 The threshold (how sure the model must be that a text shows a concern) is chosen on 5-fold
 cross-validation of the inputs (fold = crc32 % 5): the lowest threshold whose out-of-fold

@@ -27,6 +27,8 @@ HELD_OUT2_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout2"
 HELD_OUT3_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout3"
 # Round 4, written blind 2026-12-05 ~18:35-18:55 UTC: never read to tune the detector.
 HELD_OUT4_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout4"
+# Round 5, written blind 2026-12-05 ~20:42-20:50 UTC after round 4: never read to tune the detector.
+HELD_OUT5_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout5"
 # Plan answers as parents write them (dates, yes/no, choices): none of them may alarm.
 UNDERSTANDING_DIR = Path(__file__).resolve().parent / "corpora" / "understanding"
 
