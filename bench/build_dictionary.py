@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/build_dictionary.py bot/store/dictionaries/v2.bin
 
-A shipped dictionary never changes (stored values name it by checksum); this writes a new
-file, which becomes current only when `CURRENT_DICTIONARY` names it. The samples are
+A shipped dictionary never changes (stored values name it by a form byte or checksum); this
+writes a new file, which is used only once a new form byte in `ZSTD_FORMS` names it and
+`CURRENT_FORM` is that byte. The samples are
 synthetic and hold no one's answers:
 - a whole Brazilian Portuguese plan through the real store and care-team delivery (sessions,
   plans, consent versions, section snapshots, audit lines, jobs, replies), as
@@ -33,9 +34,9 @@ import bench_plan_size  # noqa: E402
 
 from bot.engine.session import Session  # noqa: E402
 from bot.flows import build_engine  # noqa: E402
-from bot.store import crypto, packing  # noqa: E402
+from bot.store import crypto  # noqa: E402
 
-WINDOW = 32 * 1024  # zlib looks back at most this far: the rest of a dictionary is unused
+WINDOW = 32 * 1024  # zlib looked back at most this far (zstd at level 3 looks further)
 TRANSCRIPTS = ("full_plan.yaml", "es_full_plan.yaml")
 
 
@@ -69,7 +70,6 @@ def store_values() -> dict[str, list[str]]:
         return sealed(self, value, aad)
 
     crypto.Cipher.encrypt_json = record  # type: ignore[method-assign]
-    packing.current_dictionary = lambda: b""  # the samples are packed without one
     try:
         asyncio.run(bench_plan_size.run(False, locales=("pt_BR",)))
     finally:

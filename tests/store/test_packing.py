@@ -1,5 +1,5 @@
 """Packing before sealing: preset dictionaries shrink small values, and every form ever
-written opens by its first bytes."""
+written (plain JSON, zlib, zlib with a dictionary, Zstandard) opens by its first byte."""
 
 from __future__ import annotations
 
@@ -32,25 +32,50 @@ AUDIT_LINE = json.dumps(
 ).encode()
 
 
+# A Zstandard form byte keeps its meaning for good: what it names, and that form's bytes.
+ZSTD_FORMS = {0x01: "v1.bin"}
+V1 = 0x19B925D7
+
+
+FROZEN_V1_AUDIT_LINE = (
+    "0120cee5020062840f15a05507a87cdc5556ca6101f6b66d7b4bc9f457254e89cf965676a79a61b2"
+    "a855d9b3d385d369d308f0231ee4a16808376a92f4079acb7ca514fea13950080003d98dfd954cf4"
+    "1c0cb0fc5c104a0370f4743f98adfae10a04"
+)
+
+
 def test_shipped_dictionaries_are_never_changed_or_removed() -> None:
     for name, checksum in SHIPPED.items():
         data = (packing.DICTIONARY_FOLDER / name).read_bytes()
         assert zlib.adler32(data) == checksum, f"{name} changed: add a new file instead"
         assert dictionaries()[checksum] == data
-    assert packing.CURRENT_DICTIONARY in SHIPPED
+    assert packing.ZSTD_FORMS == ZSTD_FORMS
+    assert set(ZSTD_FORMS.values()) <= set(SHIPPED)
+    assert packing.CURRENT_FORM in ZSTD_FORMS
 
 
 def test_a_small_line_packs_far_smaller_with_the_dictionary() -> None:
-    with_dictionary, without = pack(AUDIT_LINE), pack(AUDIT_LINE, b"")
-    assert len(with_dictionary) < 0.6 * len(AUDIT_LINE)
-    assert len(with_dictionary) < 0.75 * len(without)
-    assert unpack(with_dictionary) == unpack(without) == AUDIT_LINE
+    packed = pack(AUDIT_LINE)
+    assert packed[0] == packing.CURRENT_FORM
+    assert len(packed) < 0.6 * len(AUDIT_LINE)
+    assert len(packed) < 0.75 * len(zlib.compress(AUDIT_LINE, 9))
+    assert len(packed) <= len(zlib_packed(AUDIT_LINE, dictionaries()[V1]))
+    assert unpack(packed) == AUDIT_LINE
 
 
 def test_every_older_form_still_opens() -> None:
-    """Plain JSON (before compression), zlib without a dictionary (before dictionaries)."""
+    """Plain JSON (before compression), zlib without a dictionary (before dictionaries),
+    zlib with the v1 dictionary (before Zstandard)."""
     assert unpack(AUDIT_LINE) == AUDIT_LINE
     assert unpack(zlib.compress(AUDIT_LINE, 1)) == AUDIT_LINE
+    assert unpack(zlib_packed(AUDIT_LINE, dictionaries()[V1])) == AUDIT_LINE
+
+
+def test_a_form_byte_opens_the_same_bytes_forever() -> None:
+    """A value of form 0x01 as Zstandard 1.5 wrote it on 2026-12-05: frame without magic,
+    content size, no checksum, no dictionary id; against v1.bin."""
+    stored = bytes.fromhex(FROZEN_V1_AUDIT_LINE)
+    assert unpack(stored) == AUDIT_LINE
 
 
 def test_an_unknown_dictionary_or_a_cut_value_is_a_decryption_error() -> None:
@@ -61,13 +86,15 @@ def test_an_unknown_dictionary_or_a_cut_value_is_a_decryption_error() -> None:
     with pytest.raises(DecryptionError, match="unknown dictionary"):
         unpack(foreign)
     with pytest.raises(DecryptionError, match="inflate"):
+        unpack(zlib_packed(AUDIT_LINE, dictionaries()[V1])[:-6])
+    with pytest.raises(DecryptionError, match="decompress"):
         unpack(pack(AUDIT_LINE)[:-6])
 
 
 @given(st.binary(max_size=3000) | st.text(max_size=3000).map(str.encode))
 @settings(max_examples=200)
 def test_whatever_is_packed_unpacks_to_itself(plain: bytes) -> None:
-    if plain[:1] == b"x":  # never JSON: pack() is only given JSON, which cannot start so
+    if plain[:1] in (b"x", b"\x01"):  # pack() is only given JSON, which cannot start so
         plain = b" " + plain
     packed = pack(plain)
     assert len(packed) <= len(plain)
@@ -93,7 +120,7 @@ def test_unpack_reads_what_zlib_s_own_reader_reads(plain: bytes) -> None:
     """unpack reads a dictionary value with a copy of a primed raw inflater, checking the
     header and the Adler-32 itself: it gives what zlib's reader gives, and anything that
     is not exactly header, stream and checksum goes through zlib's reader as before."""
-    zdict = packing.current_dictionary()
+    zdict = dictionaries()[V1]
     packed = zlib_packed(plain, zdict)
     reader = zlib.decompressobj(zlib.MAX_WBITS, zdict)
     assert reader.decompress(packed) + reader.flush() == plain
@@ -105,7 +132,7 @@ def test_unpack_reads_what_zlib_s_own_reader_reads(plain: bytes) -> None:
 
 
 def test_a_changed_checksum_is_a_decryption_error() -> None:
-    packed = bytearray(pack(AUDIT_LINE))
+    packed = bytearray(zlib_packed(AUDIT_LINE, dictionaries()[V1]))
     packed[-1] ^= 1
     with pytest.raises(DecryptionError, match="inflate"):
         unpack(bytes(packed))
