@@ -104,9 +104,13 @@ class Firer:
 
     def fire_many_now(self, items: Sequence[tuple[str, str, str]]) -> list[bool]:
         """fire_now() for a batch in one pipelined round trip; whether each added its entry.
-        Retried whole on a Redis error (the guards make repeats harmless)."""
+        Retried whole on a Redis error (the guards make repeats harmless). On a Cluster,
+        one call each: redis-py's cluster pipeline refuses scripts (every batch failed, so
+        the scheduler fired nothing there)."""
         if self._sync is None or self._sync_script is None:
             raise RuntimeError("this Firer has no synchronous client")
+        if isinstance(self._sync, sync_redis.RedisCluster):
+            return [self.fire_now(*item) for item in items]
         for attempt in range(self.attempts):
             try:
                 with self._sync.pipeline(transaction=False) as pipe:

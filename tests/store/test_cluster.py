@@ -13,11 +13,13 @@ import pytest
 from bot.engine.events import Event, OptedIn
 from bot.engine.session import Session
 from bot.errors import StoreUnavailable
+from bot.reminders.firing import Firer
 from bot.reminders.loops import finish
 from bot.store.base import Apply
-from bot.store.client import client_for_url
+from bot.store.client import client_for_url, sync_cluster_client
 from bot.store.crypto import Cipher
 from bot.store.keys.care import CareKeys
+from bot.store.keys.reminders import ReminderKeys, job_id
 from bot.store.lease import Held, Lease
 from bot.store.local_cluster import start_cluster
 from bot.store.redis_store import RedisConversationStore
@@ -237,3 +239,20 @@ async def test_one_process_at_a_time_sweeps_for_unrelayed_entries(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_batch_of_reminder_jobs_fires_on_the_cluster(redis_cluster_url: str) -> None:
+    """APScheduler's wake-up fires its due jobs as one batch (fire_many_now): on a cluster
+    that pipeline of scripts was refused, so no reminder ever fell due there."""
+    client = client_for_url(redis_cluster_url)
+    keys = ReminderKeys(f"t{secrets.token_hex(4)}:")
+    firer = Firer(client, keys, sync_cluster_client(client))
+    at = "2026-04-15T18:30:00+00:00"
+    jobs = [(job_id("{c:" + f"{n:032x}" + "}", "a1", "3h"), at, at) for n in range(5)]
+    try:
+        assert firer.fire_many_now(jobs) == [True] * 5
+        assert firer.fire_many_now(jobs[:2]) == [False, False]  # the guards: once each
+        entries = await client.xrange(keys.due)
+        assert sorted(f[b"job"].decode() for _, f in entries) == sorted(j for j, _, _ in jobs)
+    finally:
+        await client.aclose()
