@@ -61,6 +61,7 @@ from bot.web import (
 from bot.web import reminders as reminders_web
 from bot.web.deps import Runtime, utc_now
 from bot.web.guards import BodyLimit, SecurityHeaders
+from bot.web.inbound_asgi import InboundFastPath
 from bot.web.openapi import install_openapi
 from bot.web.reports import router as reports_router
 
@@ -293,7 +294,10 @@ def create_app(
     install_openapi(app)
     # The last added runs first: the headers go on every answer, the 413 included.
     app.add_middleware(BodyLimit)
-    app.add_middleware(SecurityHeaders, hsts=settings.public_base_url.startswith("https://"))
+    hsts = settings.public_base_url.startswith("https://")
+    app.add_middleware(SecurityHeaders, hsts=hsts)
+    # Every text: answered ahead of the stack above, its effects folded in (inbound_asgi.py).
+    app.add_middleware(InboundFastPath, hsts=hsts)
     app.include_router(twilio.router)
     # The hot webhook first, outside FastAPI's route machinery (see bot/web/twilio.py).
     app.router.routes.insert(0, twilio.inbound_route())

@@ -52,8 +52,8 @@ async def form_params(request: Request) -> dict[str, str]:
         body = await request.body()
         return parse_form(body.decode("latin-1"))
     if content_type.startswith("multipart/form-data"):
-        form = await request.form()
-        return {key: value for key, value in form.items() if isinstance(value, str)}
+        async with request.form() as form:  # closes the uploaded files' spooled copies
+            return {key: value for key, value in form.items() if isinstance(value, str)}
     return {}
 
 
