@@ -41,11 +41,14 @@ from bot.reminders.wiring import ReminderConfig, start_reminders, stop_reminders
 from bot.resources import load_resource_directory
 from bot.service import Service
 from bot.settings import Settings
+from bot.store.care_access_redis import RedisCareAccess
+from bot.store.care_records_redis import RedisCareRecords
 from bot.store.channel_state import ChannelState
 from bot.store.chat_log import ChatFeed
 from bot.store.client import worker_client
 from bot.store.crypto import cipher_from_settings
 from bot.store.embedded import EmbeddedServer, connect_redis
+from bot.store.keys.dashboard import DashKeys
 from bot.store.limiter import Limiter, PageGate
 from bot.store.redis_store import RedisConversationStore
 from bot.web import (
@@ -191,7 +194,7 @@ def create_app(
             careteam = await start_careteam(
                 settings,
                 store,
-                workers_redis,
+                RedisCareRecords(workers_redis, cipher, key_prefix),
                 cipher,
                 # DELETE MY DATA also forgets the parent's reminders (program-wide jobs).
                 forget=reminders.planner.forget,
@@ -210,6 +213,7 @@ def create_app(
                 reminders,
                 sender,
                 engine.translator,
+                RedisCareAccess(workers_redis, DashKeys(key_prefix)),
             )
             # MY RECORD: the parent's list of disclosures, from the care-team audit log.
             record = RecordTexter(

@@ -46,6 +46,7 @@ from bot.engine.events import Event, SectionCompleted  # noqa: E402
 from bot.engine.machine import Engine  # noqa: E402
 from bot.engine.session import Session  # noqa: E402
 from bot.flows import build_engine  # noqa: E402
+from bot.store.care_records_redis import RedisCareRecords  # noqa: E402
 from bot.store.client import client_for_url  # noqa: E402
 from bot.store.crypto import Cipher  # noqa: E402
 from bot.store.redis_store import RedisConversationStore  # noqa: E402
@@ -171,10 +172,11 @@ async def run_once(
         sections = parents * per_plan
         stream_bytes = int(await redis.memory_usage(store.outbox_key, samples=0) or 0)
 
-        records = CareRecords(redis, cipher, prefix)
+        records = CareRecords(RedisCareRecords(redis, cipher, prefix))
         worker = DeliveryWorker(
             store=store,
             records=records,
+            coordination=records.store,
             directory=load_directory(directory),
             flows=build_engine().flows,
             cipher=cipher,
@@ -185,9 +187,9 @@ async def run_once(
         while await worker.consume():
             pass
         read_s = time.perf_counter() - started
-        deliveries = int(await redis.zcard(records.keys.due))
+        deliveries = int(await redis.zcard(records.store.keys.due))
         jobs_bytes = await memory_of(redis, f"{prefix}*:ct:*") + int(
-            await redis.memory_usage(records.keys.due, samples=0) or 0
+            await redis.memory_usage(records.store.keys.due, samples=0) or 0
         )
 
         started = time.perf_counter()

@@ -42,6 +42,7 @@ from bot.engine.events import Event  # noqa: E402
 from bot.engine.machine import Engine  # noqa: E402
 from bot.engine.session import Session  # noqa: E402
 from bot.flows import build_engine  # noqa: E402
+from bot.store.care_records_redis import RedisCareRecords  # noqa: E402
 from bot.store.client import client_for_url  # noqa: E402
 from bot.store.crypto import Cipher  # noqa: E402
 from bot.store.outbox import ensure_group  # noqa: E402
@@ -126,10 +127,11 @@ async def measure(url: str, locale: str, base_url: str, directory: Path) -> Size
         assert session is not None
         assert session.locale == locale, session.locale
         assert all(session.plan.is_done(f.id) for f in engine.flows.sections)
-        records = CareRecords(redis, cipher, prefix)
+        records = CareRecords(RedisCareRecords(redis, cipher, prefix))
         worker = DeliveryWorker(
             store=store,
             records=records,
+            coordination=records.store,
             directory=load_directory(directory),
             flows=engine.flows,
             cipher=cipher,
@@ -144,7 +146,7 @@ async def measure(url: str, locale: str, base_url: str, directory: Path) -> Size
                 break
         await worker.close()
         contact = store.keys_for(address).contact
-        deliveries = int(await redis.hlen(records.keys.done(contact)))
+        deliveries = int(await redis.hlen(records.store.keys.done(contact)))
         parent: dict[str, int] = {}
         async for key in redis.scan_iter(match=f"{prefix}{{c:{contact[3:-1]}}}*", count=1000):
             name = key.decode()
@@ -152,7 +154,7 @@ async def measure(url: str, locale: str, base_url: str, directory: Path) -> Size
                 await redis.memory_usage(key, samples=0) or 0
             )
         shared: dict[str, int] = {}
-        for key in (store.outbox_key, records.keys.due, records.keys.parked):
+        for key in (store.outbox_key, records.store.keys.due, records.store.keys.parked):
             if await redis.exists(key):
                 shared[key[len(prefix) :]] = int(await redis.memory_usage(key, samples=0) or 0)
         stream = store.outbox_key[len(prefix) :]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -27,12 +27,8 @@ from bot.careteam.directory import (
 )
 
 if TYPE_CHECKING:
-    from redis.asyncio import Redis
-
     from bot.settings import Settings
-    from bot.store.embedded import EmbeddedServer
-
-    Connect = Callable[[Settings], Awaitable[tuple[Redis, EmbeddedServer | None, str]]]
+    from bot.store.care_records_redis import Connect
 
 
 def report(directory: Directory, out: TextIO) -> None:
@@ -128,24 +124,17 @@ async def _retry(
 
     from bot.careteam.wiring import start_careteam, stop_careteam
     from bot.settings import Settings
+    from bot.store.care_records_redis import care_records_for
     from bot.store.crypto import cipher_from_settings
-    from bot.store.embedded import connect_redis
-    from bot.store.redis_store import RedisConversationStore
 
     settings = settings or Settings()
-    cipher = cipher_from_settings(settings)
-    redis, embedded, description = await (connect or connect_redis)(settings)
-    store = RedisConversationStore(redis, cipher)
-    try:
-        careteam = await start_careteam(settings, store, redis, cipher, run_worker=False)
+    async with care_records_for(settings, connect) as (store, care, where):
+        cipher = cipher_from_settings(settings)
+        careteam = await start_careteam(settings, store, care, cipher, run_worker=False)
         try:
-            return await careteam.worker.retry_parked(webhook_id), description
+            return await careteam.worker.retry_parked(webhook_id), where
         finally:
             await stop_careteam(careteam)
-    finally:
-        await store.close()
-        if embedded is not None:
-            embedded.stop()
 
 
 def main(

@@ -75,14 +75,16 @@ class Eraser:
             wid = webhook_id(entry_id, DELETED_EVENT, endpoint.id)
             body = {"type": DELETED_EVENT, "plan_id": plan_id_of(contact), "deleted_at": deleted_at}
             job = Job(wid, ERASED, DELETED_EVENT, endpoint.id, now, body=body)
-            await self._records.create_job(job, (now + self._delay_s) * 1000)
-        cancelled = await self._records.cancel_jobs(contact)
-        cancelled += await self._records.purge_dead(contact)
+            await self._records.store.create_job(job, (now + self._delay_s) * 1000)
+        cancelled = await self._records.store.cancel_jobs(contact)
+        cancelled += await self._records.store.purge_dead(contact)
         await self._forget(contact)
         keys = await self._store.erase_contact(contact)
         # The outbox still holds the parent's sealed events until it is trimmed: not after this.
         await self._store.erase_outbox(contact, entry_id)
-        await self._records.log_erasure(datetime.fromtimestamp(now, UTC), keys, len(recipients))
+        await self._records.store.log_erasure(
+            datetime.fromtimestamp(now, UTC), keys, len(recipients)
+        )
         log.info(
             "plan erased",
             extra={"event": "erasure", "keys": keys, "notified": len(recipients)},

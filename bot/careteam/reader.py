@@ -54,18 +54,14 @@ class PlanReader:
         cached = self._verified.get(key)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        counter = self.records.keys.token_checks(address)
-        async with self.records.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(counter)
-            pipe.expire(counter, FAILED_CHECK_WINDOW_S, nx=True)
-            pipe.ttl(counter)
-            count, _, ttl = await pipe.execute()
-        if int(count) > FAILED_CHECKS_PER_ADDRESS:
-            raise TooManyTokenChecks(max(1, int(ttl)))
+        checks = self.records.store
+        count, ttl = await checks.count_token_check(address, FAILED_CHECK_WINDOW_S)
+        if count > FAILED_CHECKS_PER_ADDRESS:
+            raise TooManyTokenChecks(max(1, ttl))
         # scrypt takes tens of milliseconds: off the event loop.
         who = await asyncio.to_thread(self.directory.authenticate, token)
         if who is not None:
-            await self.records.redis.decr(counter)
+            await checks.give_back_token_check(address)
             if len(self._verified) >= _CACHE_MAX:
                 self._verified.clear()
             self._verified[key] = (who, time.monotonic() + _CACHE_S)

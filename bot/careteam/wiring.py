@@ -10,8 +10,6 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from redis.asyncio import Redis
-
 from bot.careteam.delivery import DeliveryConfig, DeliveryWorker
 from bot.careteam.directory import Directory, load_directory
 from bot.careteam.erasure import Forget, forget_nothing
@@ -24,8 +22,8 @@ from bot.flows import FLOWS_DIR
 from bot.observability import Metrics
 from bot.reports.collect import AppointmentSource
 from bot.settings import Settings
+from bot.store.care_records import CareBackend
 from bot.store.crypto import Cipher
-from bot.store.keys import OUTBOX_STREAM
 from bot.store.redis_store import RedisConversationStore
 
 __all__ = ["CareTeam", "start_careteam", "stop_careteam"]
@@ -52,7 +50,7 @@ class CareTeam:
 async def start_careteam(
     settings: Settings,
     store: RedisConversationStore,
-    redis: Redis,
+    care: CareBackend,
     cipher: Cipher,
     *,
     flows: FlowSet | None = None,
@@ -65,19 +63,19 @@ async def start_careteam(
 ) -> CareTeam:
     """Load and check CARE_TEAM_FILE (ConfigError if it is bad), then run the worker.
 
-    `redis` must be the store's client (bytes, not decoded). The care-team keys take the
-    store's key prefix, so tests and tenants stay apart. `forget(contact)` runs when a
-    parent's data is erased, before their keys go (reminders' program-wide jobs).
+    `care` keeps the care-team records (`RedisCareRecords`, under the conversation store's
+    key prefix, so tests and tenants stay apart). `forget(contact)` runs when a parent's
+    data is erased, before their keys go (reminders' program-wide jobs).
     """
     directory = load_directory(settings.care_team_file)
     config = replace(config or DeliveryConfig(), default_timezone=settings.default_timezone)
     flows = flows or load_flows(FLOWS_DIR)
-    prefix = store.outbox_key[: -len(OUTBOX_STREAM)]
-    records = CareRecords(redis, cipher, prefix)
+    records = CareRecords(care)
     names = Names(program=settings.program_name, plan=settings.plan_name)
     worker = DeliveryWorker(
         store=store,
         records=records,
+        coordination=care,
         directory=directory,
         flows=flows,
         cipher=cipher,

@@ -13,7 +13,6 @@ from datetime import datetime
 from bot.careteam.access import access_for
 from bot.careteam.consent import ConsentState
 from bot.careteam.directory import Member
-from bot.dashboard.consents import latest_consents
 from bot.dashboard.wiring import Dashboard
 from bot.engine.session import Session
 
@@ -47,7 +46,7 @@ async def every_plan(dash: Dashboard, keep: Keep = None) -> AsyncIterator[Found]
 
 
 async def _load(dash: Dashboard, contacts: list[str], keep: Keep) -> list[Found]:
-    consents = await latest_consents(dash.records, contacts)
+    consents = await dash.records.latest_consents(contacts)
     wanted = [c for c in contacts if keep is None or keep(consents[c])]
     sessions = await dash.store.load_contacts(wanted) if wanted else {}
     return [Found(c, s, consents[c]) for c, s in sessions.items()]

@@ -30,9 +30,7 @@ from bot.reminders.planner import Planner
 from bot.reminders.wiring import Reminders
 from bot.settings import Settings
 from bot.store.care_access import CareAccess
-from bot.store.care_access_redis import RedisCareAccess
 from bot.store.crypto import Cipher, cipher_from_settings
-from bot.store.keys.dashboard import DashKeys
 from bot.store.redis_store import RedisConversationStore
 
 
@@ -88,10 +86,10 @@ def build_dashboard(
     reminders: Reminders | None,
     sender: Sender,
     translator: Translator,
+    access: CareAccess,
 ) -> Dashboard:
     """The dashboard's parts, from what the composition root (app.py) already runs."""
     records = careteam.records
-    access = RedisCareAccess(records.redis, DashKeys(records.keys.prefix))
     passwords = PasswordStore(access, PasswordHasher.from_parameters(config.password_hashing))
     sessions = SessionStore(access, config)
     throttle = SignInThrottle(access, config)

@@ -21,6 +21,7 @@ from bot.careteam.consent import SHARE_STEPS
 from bot.careteam.directory import load_directory
 from bot.careteam.records import CareRecords
 from bot.settings import Settings
+from bot.store.care_records_redis import RedisCareRecords
 from bot.store.client import client_for_url
 from bot.store.crypto import cipher_from_settings
 from bot.store.keys.dashboard import DashKeys
@@ -119,7 +120,7 @@ def plans(settings: Settings, keyspace: KeySpace, server: UvicornThread) -> dict
         client = client_for_url(REDIS_URL)
         cipher = cipher_from_settings(settings)
         store = RedisConversationStore(client, cipher, prefix=keyspace.prefix)
-        records = CareRecords(client, cipher, keyspace.prefix)
+        records = CareRecords(RedisCareRecords(client, cipher, keyspace.prefix))
         directory = load_directory(settings.care_team_file)
         template = finished_plan(engine, NOW)
         try:

@@ -27,6 +27,7 @@ from bot.engine.session import Session
 from bot.flows import FLOWS_DIR
 from bot.settings import Settings
 from bot.store.base import Outcome
+from bot.store.care_records_redis import RedisCareRecords
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
@@ -110,7 +111,7 @@ async def store(redis: Redis, cipher: Cipher, prefix: str) -> RedisConversationS
 
 @pytest.fixture
 def records(redis: Redis, cipher: Cipher, prefix: str) -> CareRecords:
-    return CareRecords(redis, cipher, prefix)
+    return CareRecords(RedisCareRecords(redis, cipher, prefix))
 
 
 @pytest.fixture(scope="session")
@@ -259,6 +260,7 @@ async def make_worker(
         worker = DeliveryWorker(
             store=store,
             records=records,
+            coordination=records.store,
             directory=directory,
             flows=flows,
             cipher=cipher,
@@ -356,6 +358,7 @@ async def careteam(
     store: RedisConversationStore,
     redis: Redis,
     cipher: Cipher,
+    prefix: str,
     flows: FlowSet,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, CareTeam]]:
     """The routers on a bare app, started the way app.py's lifespan starts it."""
@@ -364,7 +367,14 @@ async def careteam(
     app.include_router(careteam_plans.router)
     app.include_router(careteam_needs.router)
     app.include_router(reports_router)
-    team = await start_careteam(settings, store, redis, cipher, flows=flows, run_worker=False)
+    team = await start_careteam(
+        settings,
+        store,
+        RedisCareRecords(redis, cipher, prefix),
+        cipher,
+        flows=flows,
+        run_worker=False,
+    )
     serve_parts(app, careteam=team)
     team.reader.clock = team.needs.clock = lambda: NOW  # as app.py hands in its clock
     transport = httpx.ASGITransport(app=app)

@@ -16,6 +16,7 @@ from bot.careteam.payload import plan_id_of
 from bot.careteam.wiring import CareTeam, start_careteam, stop_careteam
 from bot.engine.loader import FlowSet
 from bot.errors import ConfigError
+from bot.store.care_records_redis import RedisCareRecords
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
 from tests.careteam.conftest import (
@@ -112,7 +113,7 @@ async def test_every_read_is_audited(
         ("hope_nurse", "read", "plan.fhir: health v1", "200"),
         ("laramie_sw", "deny", "plan.json", "no consent"),
     ]
-    access = await team.records.redis.xlen(team.records.keys.access)
+    access = await team.records.store.redis.xlen(team.records.store.keys.access)
     assert access == 1  # the unknown plan, logged program-wide
 
 
@@ -162,6 +163,7 @@ async def test_the_lifespan_hooks_run_the_worker_until_stopped(
     store: RedisConversationStore,
     redis: Redis,
     cipher: Cipher,
+    prefix: str,
     flows: FlowSet,
     parent: ParentFactory,
     receiver: Receiver,
@@ -171,7 +173,9 @@ async def test_the_lifespan_hooks_run_the_worker_until_stopped(
     directory file stops the start with a ConfigError naming the file."""
     settings = settings_for(Path(directory.source))
     config = DeliveryConfig(consumer="lifespan", idle_sleep_s=0.005)
-    team = await start_careteam(settings, store, redis, cipher, flows=flows, config=config)
+    team = await start_careteam(
+        settings, store, RedisCareRecords(redis, cipher, prefix), cipher, flows=flows, config=config
+    )
     assert team.task is not None
     await parent().finish_plan(share(share_basic_needs=SOCIAL_WORKER))
     for _ in range(400):
@@ -185,7 +189,13 @@ async def test_the_lifespan_hooks_run_the_worker_until_stopped(
     broken = tmp_path / "broken.yaml"
     broken.write_text("version: 2\n")
     with pytest.raises(ConfigError, match=r"broken\.yaml"):
-        await start_careteam(settings_for(broken), store, redis, cipher, flows=flows)
+        await start_careteam(
+            settings_for(broken),
+            store,
+            RedisCareRecords(redis, cipher, prefix),
+            cipher,
+            flows=flows,
+        )
 
 
 async def test_an_operator_token_reads_no_plan(

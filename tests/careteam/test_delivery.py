@@ -281,7 +281,7 @@ async def test_a_killed_worker_and_an_hour_long_outage_lose_nothing(
     # A post cut off by the kill may be taken by the receiver and sent again; whether it
     # is depends on where the cancel lands, so only its sameness is asserted (above).
     assert all(r.webhook_id in bodies for r in receiver.all_received() if r.duplicate)
-    assert await first.records.parked_jobs() == []
+    assert await first.records.store.parked_jobs() == []
 
 
 async def test_entries_left_by_a_dead_reader_are_taken_over(
@@ -307,7 +307,7 @@ async def test_entries_left_by_a_dead_reader_are_taken_over(
         await dying.consume()
 
     async def lease_ran_out() -> bool:  # on Redis's clock (PX)
-        return not await redis.exists(dying.records.keys.leader)
+        return not await redis.exists(dying.records.store.keys.leader)
 
     await eventually(lease_ran_out, what="the dead reader's lease to run out")
 
@@ -331,7 +331,7 @@ async def test_a_delivery_is_parked_after_its_tries_and_can_be_retried(
     for _ in range(10):
         await drain(worker)
         clock.advance(3600)
-    (job,) = await records.parked_jobs()
+    (job,) = await records.store.parked_jobs()
     assert (job.status, job.attempts, job.last_result) == ("parked", 3, "503")
 
     receiver.down = False

@@ -75,9 +75,9 @@ async def test_erasure_tells_every_receiver_cancels_the_queue_and_leaves_no_key(
     receiver.down = False
     staying_audit = await records.audit_log(contact_of(staying))
     for p in (leaving, staying):  # outbox entries set aside for a person to look at
-        await records.bury("1-1", {b"contact": contact_of(p).encode(), b"data": b"x"}, "Bug")
+        await records.store.bury("1-1", {b"contact": contact_of(p).encode(), b"data": b"x"}, "Bug")
     contact, plan_id = contact_of(leaving), plan_id_of(contact_of(leaving))
-    queued = [m.decode() for m in await redis.zrange(records.keys.due, 0, -1)]
+    queued = [m.decode() for m in await redis.zrange(records.store.keys.due, 0, -1)]
     assert [m for m in queued if m.startswith(f"{contact}|")], "version 2 waits for a retry"
 
     for text in DELETE_MY_DATA:
@@ -104,12 +104,12 @@ async def test_erasure_tells_every_receiver_cancels_the_queue_and_leaves_no_key(
     assert not [k for k in left if plan_id in k], "a key or schedule entry names the contact"
     assert forgotten == [contact]
     assert await reminders.appointments(contact) == []
-    (entry,) = await redis.xrange(records.keys.erasures)
+    (entry,) = await redis.xrange(records.store.keys.erasures)
     assert set(entry[1]) == {b"at", b"keys", b"notified"}
     assert int(entry[1][b"keys"]) > 5
     assert int(entry[1][b"notified"]) == 2
     assert await records.audit_log(contact_of(staying)) == staying_audit
-    set_aside = [f[b"contact"].decode() for _, f in await redis.xrange(records.keys.dead)]
+    set_aside = [f[b"contact"].decode() for _, f in await redis.xrange(records.store.keys.dead)]
     assert set_aside == [contact_of(staying)]
     assert (await staying.session()).plan.is_done("basic_needs")
     outbox = await leaving.store.read_outbox(count=10_000)

@@ -53,15 +53,15 @@ JOB_AT = NOW.timestamp()  # a job's created time: the worker's clock, never the 
 
 async def test_a_withheld_job_is_revived_by_a_later_consent(records: CareRecords) -> None:
     job = Job("msg_1", CONTACT, "plan.section.completed", "hope_ehr", JOB_AT, "health", 1)
-    assert await records.create_job(job, 0)
-    assert not await records.create_job(job, 0)  # the same id: one job
-    await records.finish_job(job, "withheld", "no consent")
-    assert await records.create_job(job, 0)
-    revived = await records.load_job(CONTACT, "msg_1")
+    assert await records.store.create_job(job, 0)
+    assert not await records.store.create_job(job, 0)  # the same id: one job
+    await records.store.finish_job(job, "withheld", "no consent")
+    assert await records.store.create_job(job, 0)
+    revived = await records.store.load_job(CONTACT, "msg_1")
     assert revived is not None
     assert (revived.status, revived.attempts) == ("pending", 0)
-    await records.finish_job(job, "delivered", "200")
-    assert not await records.create_job(job, 0)  # delivered stays delivered
+    await records.store.finish_job(job, "delivered", "200")
+    assert not await records.store.create_job(job, 0)  # delivered stays delivered
 
 
 async def test_a_delivered_job_keeps_only_its_status(records: CareRecords, redis: Redis) -> None:
@@ -70,17 +70,17 @@ async def test_a_delivered_job_keeps_only_its_status(records: CareRecords, redis
     done = Job("msg_2", CONTACT, "plan.section.completed", "hope_ehr", JOB_AT, "health", 1)
     held = Job("msg_3", CONTACT, "plan.section.completed", "hope_ehr", JOB_AT, "needs", 1)
     for job in (done, held):
-        assert await records.create_job(job, 0)
-    await records.finish_job(done, "delivered", "200")
-    await records.finish_job(held, "withheld", "no consent")
-    assert not await redis.exists(records.keys.job(CONTACT, "msg_2"))
-    assert await redis.exists(records.keys.job(CONTACT, "msg_3"))
-    assert await redis.hgetall(records.keys.done(CONTACT)) == {b"msg_2": b"delivered"}
-    again = await records.load_job(CONTACT, "msg_2")
+        assert await records.store.create_job(job, 0)
+    await records.store.finish_job(done, "delivered", "200")
+    await records.store.finish_job(held, "withheld", "no consent")
+    assert not await redis.exists(records.store.keys.job(CONTACT, "msg_2"))
+    assert await redis.exists(records.store.keys.job(CONTACT, "msg_3"))
+    assert await redis.hgetall(records.store.keys.done(CONTACT)) == {b"msg_2": b"delivered"}
+    again = await records.store.load_job(CONTACT, "msg_2")
     assert again is not None
     assert again.status == "delivered"
-    assert not await records.create_job(done, 0)
-    assert not await redis.exists(records.keys.job(CONTACT, "msg_2"))
+    assert not await records.store.create_job(done, 0)
+    assert not await redis.exists(records.store.keys.job(CONTACT, "msg_2"))
 
 
 async def test_nothing_about_a_parent_is_stored_in_clear(
@@ -134,6 +134,6 @@ async def test_an_entry_that_keeps_failing_is_set_aside(
     for _ in range(5):
         await drain(worker)
         await asyncio.sleep(0)
-    assert await records.redis.xlen(records.keys.dead) == 1
+    assert await records.store.redis.xlen(records.store.keys.dead) == 1
     sections = {r.body["section"]["key"] for r in receiver.processed()}
     assert sections == {"safety"}  # basic needs was never consented-and-snapshotted

@@ -87,9 +87,9 @@ async def test_a_plans_records_fit_in_a_few_keys_of_a_few_hundred_bytes(
         )
     used = 0
     for key in (
-        records.keys.consents(CONTACT),
-        records.keys.snapshots(CONTACT),
-        records.keys.log(CONTACT),
+        records.store.keys.consents(CONTACT),
+        records.store.keys.snapshots(CONTACT),
+        records.store.keys.log(CONTACT),
     ):
         used += int(await redis.memory_usage(key, samples=0) or 0)
     assert used < 3_000, used
@@ -100,15 +100,15 @@ async def write_the_older_way(
 ) -> list[ConsentState]:
     """Consent as a stream, snapshots as a hash, the log as a stream: as before 2026-12."""
     states = consents(2)
-    stream = records.keys.consent(CONTACT)
+    stream = records.store.keys.consent(CONTACT)
     for state in states:
         sealed = cipher.encrypt_json(state.to_json(), field_aad(stream, str(state.version)))
         await redis.xadd(stream, {"version": state.version, "source": state.source, "data": sealed})
-    table = records.keys.sections(CONTACT)
+    table = records.store.keys.sections(CONTACT)
     old = snapshot("health", 3)
     sealed = cipher.encrypt_json(old.to_json(), field_aad(table, "health"))
     await redis.hset(table, mapping={"v:health": 3, "s:health": sealed})
-    log = records.keys.audit(CONTACT)
+    log = records.store.keys.audit(CONTACT)
     line = AuditEntry(AT, "hope_ehr", "hope", "deliver", "health v3", "200")
     await redis.xadd(log, {"data": cipher.encrypt_json(line.to_json(), log)})
     return states

@@ -138,7 +138,7 @@ class Running:
 
     @property
     def keys(self) -> DashKeys:
-        return DashKeys(self.dash.records.keys.prefix)
+        return DashKeys(self.dash.records.store.keys.prefix)
 
     def client(self) -> httpx.AsyncClient:
         """Another browser: its own cookies."""
@@ -161,6 +161,7 @@ class Running:
             runtime.reminders,
             runtime.sender,
             runtime.service.engine.translator,
+            self.dash.access,
         )
 
     async def seed(self, name: str, consent: dict[str, Any], **options: Any) -> Seeded:
@@ -229,7 +230,7 @@ async def start_running(
             running = Running(application, http, clock, _TEMPLATE["plan"])
             hashed = hashed_password()
             for member in MEMBERS:
-                await running.dash.records.redis.set(running.keys.password(member), hashed)
+                await running.dash.records.store.redis.set(running.keys.password(member), hashed)
             yield running
 
 

@@ -26,7 +26,7 @@ def run_cli(
         "REDIS_URL": REDIS_URL,
         "CARE_TEAM_FILE": str(folder / "careteam.yaml"),
     }
-    prefix = running.dash.records.keys.prefix
+    prefix = running.dash.records.store.keys.prefix
     return subprocess.run(
         [sys.executable, "-m", "bot.dashboard", *args, "--key-prefix", prefix],
         input=stdin,
@@ -52,7 +52,7 @@ async def test_a_password_set_on_the_command_line_signs_the_member_in(
     assert done.returncode == 0, done.stderr
     assert "password set for hope_tx" in done.stdout
     assert "passphrase" not in done.stdout + done.stderr
-    stored = await running.dash.records.redis.get(running.keys.password("hope_tx"))
+    stored = await running.dash.records.store.redis.get(running.keys.password("hope_tx"))
     assert stored is not None
     assert stored.startswith(b"$argon2id$")
     assert (await sign_in(running.http, "hope_tx", "a long new passphrase 42")).status_code == 303
@@ -61,11 +61,11 @@ async def test_a_password_set_on_the_command_line_signs_the_member_in(
 async def test_unknown_members_and_short_passwords_are_refused(
     running: Running, tmp_path: Path
 ) -> None:
-    before = await running.dash.records.redis.get(running.keys.password("hope_tx"))
+    before = await running.dash.records.store.redis.get(running.keys.password("hope_tx"))
     unknown = set_password(running, tmp_path, "no_such_member", "a long new passphrase 42")
     assert unknown.returncode == 2
     assert "no member 'no_such_member'" in unknown.stderr
     short = set_password(running, tmp_path, "hope_tx", "short")
     assert short.returncode == 1
     assert "at least 12 characters" in short.stderr
-    assert await running.dash.records.redis.get(running.keys.password("hope_tx")) == before
+    assert await running.dash.records.store.redis.get(running.keys.password("hope_tx")) == before

@@ -55,11 +55,11 @@ async def test_signing_in_sets_a_new_strict_httponly_secure_cookie(running: Runn
 async def test_passwords_are_kept_only_as_argon2id_hashes(running: Running) -> None:
     """What Redis holds is an argon2id hash; the password itself is nowhere in the keyspace."""
     await running.dash.passwords.set("hope_nurse", "a brand new passphrase")
-    stored = await running.dash.records.redis.get(running.keys.password("hope_nurse"))
+    stored = await running.dash.records.store.redis.get(running.keys.password("hope_nurse"))
     assert stored is not None
     assert stored.startswith(b"$argon2id$")
-    client = running.dash.records.redis
-    prefix = running.dash.records.keys.prefix
+    client = running.dash.records.store.redis
+    prefix = running.dash.records.store.keys.prefix
     async for key in client.scan_iter(match=f"{prefix}*"):
         if await client.type(key) == b"string":
             assert b"brand new passphrase" not in (await client.get(key) or b"")

@@ -19,6 +19,7 @@ from bot.i18n import Catalogs
 from bot.reminders.ratelimit import PacedSender
 from bot.reminders.wiring import ReminderConfig, Reminders, start_reminders, stop_reminders
 from bot.settings import Settings
+from bot.store.care_records_redis import RedisCareRecords
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
 from bot.web import reminders as web
@@ -98,7 +99,9 @@ async def app(
         care_team_file=directory_file(tmp_path, tokens),
         redis_url=REDIS_URL,
     )
-    careteam = await start_careteam(settings, conversations, redis, cipher, run_worker=False)
+    careteam = await start_careteam(
+        settings, conversations, RedisCareRecords(redis, cipher, prefix), cipher, run_worker=False
+    )
     reminders = await start_reminders(
         settings=settings,
         redis=redis,

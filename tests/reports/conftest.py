@@ -19,6 +19,7 @@ from bot.careteam.wiring import CareTeam, start_careteam, stop_careteam
 from bot.engine.events import Event
 from bot.engine.session import Session
 from bot.settings import Settings
+from bot.store.care_records_redis import RedisCareRecords
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
 from bot.web.reports import router as reports_router
@@ -124,7 +125,11 @@ def directory_file(tmp_path: Path, made_tokens: tuple[Tokens, dict[str, str]]) -
 
 @pytest.fixture
 async def app_client(
-    directory_file: Path, store: RedisConversationStore, redis: Redis, cipher: Cipher
+    directory_file: Path,
+    store: RedisConversationStore,
+    redis: Redis,
+    cipher: Cipher,
+    prefix: str,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, CareTeam]]:
     """The reports router on a bare app, the care team started as app.py's lifespan does."""
     settings = Settings(
@@ -135,7 +140,9 @@ async def app_client(
     )
     app = FastAPI()
     app.include_router(reports_router)
-    team = await start_careteam(settings, store, redis, cipher, run_worker=False)
+    team = await start_careteam(
+        settings, store, RedisCareRecords(redis, cipher, prefix), cipher, run_worker=False
+    )
     serve_parts(app, careteam=team)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

@@ -256,7 +256,7 @@ async def test_the_app_starts_while_redis_is_down_and_recovers(
             groups: list[dict[str, Any]] = []
             for _ in range(400):  # the workers' backoff is bounded (SETUP_MAX_DELAY_S)
                 with contextlib.suppress(ResponseError):  # no stream yet
-                    groups = await careteam.records.redis.xinfo_groups(stream)
+                    groups = await careteam.records.store.redis.xinfo_groups(stream)
                 if len(groups) == 2:  # care-team delivery and reminder intake
                     break
                 await asyncio.sleep(0.05)

@@ -10,10 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from redis.exceptions import RedisError
-
 from bot.engine.today import FALLBACK_TIMEZONE
 from bot.errors import SafeStartError, StoreError
+from bot.store.redis_calls import TRANSIENT_ERRORS
 
 Clock = Callable[[], float]
 Jitter = Callable[[], float]
@@ -75,7 +74,7 @@ class Retry(SafeStartError):
 
 
 # Worth waiting out: Redis or the network away, or a lost race. Anything else is a bug.
-TRANSIENT = (RedisError, StoreError, OSError, Retry)
+TRANSIENT: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, StoreError, Retry)
 
 
 def entry_key(entry_id: str) -> tuple[int, int]:

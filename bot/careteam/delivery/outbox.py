@@ -19,10 +19,10 @@ from datetime import timedelta
 from bot.careteam.delivery.base import TRANSIENT, DeliveryConfig
 from bot.careteam.records import CareRecords
 from bot.errors import DecryptionError
+from bot.store.care_records import CareCoordination
 from bot.store.crypto import Cipher
-from bot.store.lease import Held, Lease
+from bot.store.lease import Held
 from bot.store.outbox import OutboxEntry, open_entry
-from bot.store.stream_group import GroupReader
 
 log = logging.getLogger("bot.careteam.delivery")
 
@@ -36,22 +36,23 @@ class OutboxReader:
     """Reads and acknowledges outbox entries for one consumer of the care-team group."""
 
     def __init__(
-        self, *, records: CareRecords, cipher: Cipher, stream: str, config: DeliveryConfig
+        self,
+        *,
+        records: CareRecords,
+        coordination: CareCoordination,
+        cipher: Cipher,
+        stream: str,
+        config: DeliveryConfig,
     ) -> None:
         self.records = records
         self.config = config
         self._cipher = cipher
         self._stream = stream
         # One reader at a time, so a contact's events are applied in the order written.
-        self._lease = Lease(
-            records.redis,
-            records.keys.leader,
-            timedelta(milliseconds=config.leader_ttl_ms),
-            token=config.consumer,
+        self._lease = coordination.leader_lease(
+            timedelta(milliseconds=config.leader_ttl_ms), config.consumer
         )
-        self._group = GroupReader(
-            records.redis, stream, config.group, config.consumer, batch=config.batch
-        )
+        self._group = coordination.outbox_group(stream, config.group, config.consumer, config.batch)
         self.leading = False
         self._prepared = False
         self._failures: dict[str, int] = {}
@@ -111,7 +112,7 @@ class OutboxReader:
         except (DecryptionError, ValueError, KeyError, TypeError) as exc:
             # Not retryable: a sealed value that does not open will not open next time.
             log.error("outbox entry %s cannot be read: %s", entry_id, type(exc).__name__)
-            await self.records.bury(entry_id, fields, type(exc).__name__)
+            await self.records.store.bury(entry_id, fields, type(exc).__name__)
             return True
         try:
             await apply(entry)
@@ -123,6 +124,6 @@ class OutboxReader:
             log.exception("outbox entry %s failed (%d times)", entry_id, failures)
             if failures < self.config.bury_after:
                 return False
-            await self.records.bury(entry_id, fields, type(exc).__name__)
+            await self.records.store.bury(entry_id, fields, type(exc).__name__)
         self._failures.pop(entry_id, None)
         return True

@@ -261,7 +261,7 @@ class EventRouter:
                 section=snapshot.section,
                 version=snapshot.version,
             )
-            await self._records.create_job(job, self._clock() * 1000)
+            await self._records.store.create_job(job, self._clock() * 1000)
 
     # ---- needs ----------------------------------------------------------------------
 
@@ -305,7 +305,7 @@ class EventRouter:
                 body=body,
                 step=step,
             )
-            await self._records.create_job(job, self._clock() * 1000)
+            await self._records.store.create_job(job, self._clock() * 1000)
 
     # ---- alerts ---------------------------------------------------------------------
 
@@ -342,7 +342,7 @@ class EventRouter:
         for endpoint in endpoints:
             wid = webhook_id(entry.contact, kind, entry.entry_id, endpoint.id)
             job = Job(wid, entry.contact, kind, endpoint.id, self._clock(), body=body)
-            await self._records.create_job(job, self._clock() * 1000)
+            await self._records.store.create_job(job, self._clock() * 1000)
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)

@@ -70,6 +70,7 @@ class JobPoster:
         metrics: Metrics | None = None,
     ) -> None:
         self.records = records
+        self.jobs = records.store  # the delivery jobs and their schedule
         self.metrics = metrics or Metrics()
         self._directory = directory
         self._flows = flows
@@ -83,7 +84,7 @@ class JobPoster:
     async def send_due(self) -> int:
         """Post every due job (leased first, so two workers never post the same one at once)."""
         now_ms = self._clock() * 1000
-        due = await self.records.claim_due(
+        due = await self.jobs.claim_due(
             now_ms, self._config.lease_s * 1000, self._config.concurrency
         )
         if due:
@@ -98,15 +99,15 @@ class JobPoster:
             log.warning("delivery %s deferred: %s", wid, type(exc).__name__)
         except Exception:
             log.exception("delivery %s failed", wid)
-            job = await self.records.load_job(contact, wid)
+            job = await self.jobs.load_job(contact, wid)
             if job is not None and job.status == "pending":
                 endpoint = self._directory.endpoint_by_id.get(job.endpoint)
                 await self._failed(job, endpoint, "error in Safe Start", job.attempts + 1)
 
     async def _send_job(self, contact: str, wid: str) -> None:
-        job = await self.records.load_job(contact, wid)
+        job = await self.jobs.load_job(contact, wid)
         if job is None or job.status != "pending":
-            await self.records.drop_due(f"{contact}|{wid}")  # expired, or finished earlier
+            await self.jobs.drop_due(contact, wid)  # expired, or finished earlier
             return
         endpoint = self._directory.endpoint_by_id.get(job.endpoint)
         if endpoint is None or not endpoint.subscribes(job.kind):
@@ -123,16 +124,16 @@ class JobPoster:
         if not ok:
             await self._failed(job, endpoint, result, attempt)
         elif job.contact == ERASED:
-            await self.records.forget_job(job)  # the notice is out: keep no plan id about
+            await self.jobs.forget_job(job)  # the notice is out: keep no plan id about
         else:
-            await self.records.finish_job(job, "delivered", result)
+            await self.jobs.finish_job(job, "delivered", result)
 
     async def _failed(self, job: Job, endpoint: Endpoint | None, result: str, attempt: int) -> None:
         """Try again after a backoff, or park the job once it has used all its tries."""
         # Logged with ids only: the webhook id, the endpoint and the HTTP status or error class.
         fields = {"webhook_id": job.webhook_id, "endpoint": job.endpoint, "attempt": attempt}
         if attempt >= self._config.max_attempts:
-            await self.records.park_job(job, attempt, self._clock() * 1000, result)
+            await self.jobs.park_job(job, attempt, self._clock() * 1000, result)
             await self._audit(job, endpoint, "park", result, attempt)
             self.metrics.careteam_results.labels(job.endpoint, "parked").inc()
             log.error(
@@ -145,7 +146,7 @@ class JobPoster:
             )
         else:
             wait = backoff_s(attempt, self._config, self._jitter)
-            await self.records.reschedule_job(job, attempt, (self._clock() + wait) * 1000, result)
+            await self.jobs.reschedule_job(job, attempt, (self._clock() + wait) * 1000, result)
             self.metrics.careteam_retries.labels(job.endpoint).inc()
             log.warning(
                 "delivery %s to %s failed (try %d: %s); next try in %.0f s",
@@ -159,7 +160,7 @@ class JobPoster:
 
     async def refresh_gauges(self) -> None:
         """Set the pending and parked gauges from Redis (at each /metrics scrape)."""
-        pending, parked = await self.records.queue_depths()
+        pending, parked = await self.jobs.queue_depths()
         self.metrics.careteam_pending.set(pending)
         self.metrics.careteam_parked.set(parked)
 
@@ -196,9 +197,9 @@ class JobPoster:
 
     async def _finish(self, job: Job, endpoint: Endpoint | None, status: str, result: str) -> None:
         if job.contact == ERASED:
-            await self.records.forget_job(job)
+            await self.jobs.forget_job(job)
         else:
-            await self.records.finish_job(job, status, result)
+            await self.jobs.finish_job(job, status, result)
         await self._audit(job, endpoint, status, result, None)
 
     async def _post(self, endpoint: Endpoint, wid: str, payload: str) -> tuple[bool, str]:
@@ -245,10 +246,10 @@ class JobPoster:
     async def retry_parked(self, wid: str | None = None) -> int:
         """Put parked jobs (one, or all) back in the schedule with a fresh count of tries."""
         count = 0
-        for job in await self.records.parked_jobs():
+        for job in await self.jobs.parked_jobs():
             if wid is not None and job.webhook_id != wid:
                 continue
-            await self.records.unpark_job(job, self._clock() * 1000)
+            await self.jobs.unpark_job(job, self._clock() * 1000)
             endpoint = self._directory.endpoint_by_id.get(job.endpoint)
             await self._audit(job, endpoint, "retry", "back in the schedule", None)
             count += 1

@@ -31,10 +31,10 @@ from bot.careteam.payload import Names
 from bot.careteam.records import CareRecords
 from bot.engine.loader import FlowSet
 from bot.observability import Metrics
+from bot.store.care_records import CareCoordination
 from bot.store.client import until_redis_answers
 from bot.store.crypto import Cipher
-from bot.store.keys import OUTBOX_STREAM
-from bot.store.limiter import Limiter, PageGate
+from bot.store.limiter import PageGate
 from bot.store.outbox import OutboxEntry
 from bot.store.redis_store import RedisConversationStore
 
@@ -53,6 +53,7 @@ class DeliveryWorker:
         *,
         store: RedisConversationStore,
         records: CareRecords,
+        coordination: CareCoordination,
         directory: Directory,
         flows: FlowSet,
         cipher: Cipher,
@@ -72,7 +73,11 @@ class DeliveryWorker:
         self._own_client = client is None
         self._http = client or new_client(self.config)
         self.reader = OutboxReader(
-            records=records, cipher=cipher, stream=store.outbox_key, config=self.config
+            records=records,
+            coordination=coordination,
+            cipher=cipher,
+            stream=store.outbox_key,
+            config=self.config,
         )
         eraser = Eraser(
             store=store,
@@ -82,8 +87,7 @@ class DeliveryWorker:
             notice_delay_s=self.config.lease_s,
             forget=forget,
         )
-        prefix = store.outbox_key[: -len(OUTBOX_STREAM)]
-        pages = PageGate(Limiter(records.redis, cipher.id_key, prefix), self.config.page_once_s)
+        pages = PageGate(coordination.limiter(cipher.id_key), self.config.page_once_s)
         self.router = EventRouter(
             store=store,
             records=records,

@@ -1,0 +1,398 @@
+"""`CareRecordStore` in Redis (keys in bot/store/keys/care.py).
+
+Per contact (hash tag `{c:<hex>}`, so one Cluster slot), every value sealed with the Cipher:
+  {c}:ct:consents   sealed document (bot/store/documents.py): every consent version, in order
+  {c}:ct:log        list, append-only: every disclosure, withholding and read, one sealed line each
+  {c}:ct:snapshots  sealed document: the newest confirmed snapshot of each section
+  {c}:ct:job:<id>   hash: one delivery (status and attempts in clear, the rest sealed)
+  {c}:ct:done       hash: webhook id -> final status of each delivered or superseded job,
+                    which then keeps no hash of its own (the audit log holds the details)
+Program-wide: careteam:due (zset, member "<contact>|<webhook-id>", score = due time in ms),
+careteam:parked (zset, same members), careteam:access (stream: reads of unknown plans),
+careteam:leader (the lease of the one process that reads the outbox), careteam:dead (outbox
+entries that failed again and again, kept sealed for a person to look at), careteam:erasures
+(stream: the fact of each erasure, time and key count, never whose).
+The `plan.deleted` notices outlive the contact's own keys, so they live under the hash tag
+`{erased}` (jobs keyed by webhook id, and their audit), never under the contact's.
+Before these, consent was a stream ({c}:ct:consent), snapshots a hash ({c}:ct:sections) and the
+log a stream ({c}:ct:audit): a stream reserves a 4 KB node for its first entry and a hash of
+long values its own table, so a plan's records took 12 KB where they now take about 2. Records
+written that way are still read; the first change of a document folds them in.
+Job steps touch a contact key and a program-wide zset; each step is idempotent, so they are
+pipelined rather than made atomic (which a Cluster could not do across slots anyway).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from redis.asyncio import Redis
+
+from bot.settings import Settings
+from bot.store.care_records import (
+    ERASED,
+    FOR_GOOD,
+    AuditEntry,
+    Document,
+    Job,
+    finished_for_good,
+)
+from bot.store.care_records_scripts import CLAIM, CREATE_JOB, FINISH_FOR_GOOD, script_then
+from bot.store.client import is_cluster
+from bot.store.crypto import Cipher, cipher_from_settings
+from bot.store.documents import JSONDoc, SealedDocuments
+from bot.store.embedded import EmbeddedServer, connect_redis
+from bot.store.keys import field_aad
+from bot.store.keys.care import CareKeys
+from bot.store.lease import Lease
+from bot.store.limiter import Limiter
+from bot.store.redis_store import RedisConversationStore
+from bot.store.stream_group import GroupReader
+
+# (client, embedded server or None, description): how a command finds the app's Redis.
+Connect = Callable[[Settings], Awaitable[tuple[Redis, EmbeddedServer | None, str]]]
+
+JOB_TTL_S = 400 * 24 * 3600  # outlives a plan's one-year consent: a job id is its dedupe key
+# A plan.deleted notice is kept only while it is being delivered (or parked, for a retry).
+ERASED_JOB_TTL_S = 30 * 24 * 3600
+AUDIT_MAXLEN = 100_000  # per contact; far beyond any real plan, a guard against a runaway loop
+
+
+def _bytes(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    raise TypeError("care-team records need a Redis client with decode_responses=False")
+
+
+def _glob_escape(text: str) -> str:
+    """`text` matched literally by SCAN's MATCH (its glob treats * ? [ ] \\ as special)."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
+
+def _text(value: Any) -> str:
+    return _bytes(value).decode() if not isinstance(value, str) else value
+
+
+def _split(member: Any) -> tuple[str, str]:
+    contact, _, wid = _text(member).partition("|")
+    return contact, wid
+
+
+class RedisCareRecords:
+    """The care team's records in Redis (see the module docstring); also `CareCoordination`."""
+
+    def __init__(self, redis: Redis, cipher: Cipher, prefix: str = "") -> None:
+        self.redis = redis
+        self.keys = CareKeys(prefix)
+        self._cipher = cipher
+        self._documents = SealedDocuments(redis, cipher)
+        self._create_job = redis.register_script(CREATE_JOB)
+        self._finish_for_good = redis.register_script(FINISH_FOR_GOOD)
+        self._claim = redis.register_script(CLAIM)
+        self._cluster = is_cluster(redis)
+
+    # ---- coordination -----------------------------------------------------------------
+
+    def leader_lease(self, ttl: timedelta, token: str) -> Lease:
+        return Lease(self.redis, self.keys.leader, ttl, token=token)
+
+    def outbox_group(self, stream: str, group: str, consumer: str, batch: int) -> GroupReader:
+        return GroupReader(self.redis, stream, group, consumer, batch=batch)
+
+    def limiter(self, id_key: bytes) -> Limiter:
+        return Limiter(self.redis, id_key, self.keys.prefix)
+
+    # ---- consent ----------------------------------------------------------------------
+
+    async def consent_versions(self, contact: str) -> list[Document]:
+        document = await self._documents.read(self.keys.consents(contact))
+        if document is not None:
+            return list(document["versions"])
+        return await self._legacy_consent(contact)
+
+    async def append_consent(self, contact: str, version: int, document: Document) -> bool:
+        def append(current: JSONDoc | None) -> tuple[JSONDoc | None, bool]:
+            versions = list(current["versions"]) if current else []
+            if len(versions) != version - 1:
+                return None, False
+            return {"versions": [*versions, document]}, True
+
+        async def older() -> JSONDoc:
+            return {"versions": await self._legacy_consent(contact)}
+
+        return await self._documents.change(self.keys.consents(contact), append, older)
+
+    async def newest_consents(self, contacts: Sequence[str]) -> dict[str, Document | None]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for contact in contacts:
+                pipe.get(self.keys.consents(contact))
+                pipe.xrevrange(self.keys.consent(contact), count=1)  # consent from before 2026-12
+            raw: list[Any] = await pipe.execute()
+        return {
+            contact: self._newest_consent(contact, raw[2 * i], raw[2 * i + 1])
+            for i, contact in enumerate(contacts)
+        }
+
+    def _newest_consent(
+        self, contact: str, stored: bytes | None, legacy_newest: list[Any]
+    ) -> Document | None:
+        _revision, document = self._documents.open(self.keys.consents(contact), stored)
+        if document is not None:
+            versions = list(document["versions"])
+        else:
+            versions = self._open_legacy_consent(contact, legacy_newest)
+        return versions[-1] if versions else None
+
+    async def _legacy_consent(self, contact: str) -> list[Document]:
+        raw = cast(list[Any], await self.redis.xrange(self.keys.consent(contact)))
+        return self._open_legacy_consent(contact, raw)
+
+    def _open_legacy_consent(self, contact: str, entries: list[Any]) -> list[Document]:
+        key = self.keys.consent(contact)
+        return [
+            self._cipher.decrypt_json(
+                _bytes(fields[b"data"]), field_aad(key, _text(fields[b"version"]))
+            )
+            for _id, fields in entries
+        ]
+
+    # ---- section snapshots ------------------------------------------------------------
+
+    async def section_snapshots(self, contact: str) -> dict[str, Document]:
+        document = await self._documents.read(self.keys.snapshots(contact))
+        return document if document is not None else await self._legacy_snapshots(contact)
+
+    async def keep_snapshot(self, contact: str, section: str, document: Document) -> bool:
+        def keep_newest(current: JSONDoc | None) -> tuple[JSONDoc | None, bool]:
+            sections = dict(current) if current is not None else {}
+            have = sections.get(section)
+            if have is not None and int(have["version"]) >= int(document["version"]):
+                return None, False
+            return {**sections, section: document}, True
+
+        async def older() -> JSONDoc:
+            return dict(await self._legacy_snapshots(contact))
+
+        return await self._documents.change(self.keys.snapshots(contact), keep_newest, older)
+
+    async def _legacy_snapshots(self, contact: str) -> dict[str, Document]:
+        key = self.keys.sections(contact)
+        raw = cast(dict[bytes, bytes], await self.redis.hgetall(key))
+        found: dict[str, Document] = {}
+        for name, value in raw.items():
+            text = _text(name)
+            if text.startswith("s:"):
+                found[text[2:]] = self._cipher.decrypt_json(_bytes(value), field_aad(key, text[2:]))
+        return found
+
+    # ---- audit ------------------------------------------------------------------------
+
+    async def audit(self, contact: str, entry: AuditEntry) -> None:
+        key = self.keys.log(contact)
+        sealed = self._cipher.encrypt_json(entry.to_json(), key)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.rpush(key, sealed)
+            pipe.ltrim(key, -AUDIT_MAXLEN, -1)
+            await pipe.execute()
+
+    async def audit_access(self, entry: AuditEntry) -> None:
+        key = self.keys.access
+        sealed = self._cipher.encrypt_json(entry.to_json(), key)
+        await self.redis.xadd(key, {"data": sealed}, maxlen=AUDIT_MAXLEN, approximate=True)
+
+    async def audit_log(self, contact: str) -> list[AuditEntry]:
+        legacy_key, key = self.keys.audit(contact), self.keys.log(contact)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xrange(legacy_key)
+            pipe.lrange(key, 0, -1)
+            legacy, lines = await pipe.execute()
+        sealed = [(legacy_key, _bytes(f[b"data"])) for _id, f in legacy]
+        sealed += [(key, _bytes(line)) for line in lines]
+        return [AuditEntry.from_json(self._cipher.decrypt_json(v, k)) for k, v in sealed]
+
+    async def access_log(self) -> list[AuditEntry]:
+        key = self.keys.access
+        raw = cast(list[Any], await self.redis.xrange(key))
+        return [
+            AuditEntry.from_json(self._cipher.decrypt_json(_bytes(f[b"data"]), key))
+            for _id, f in raw
+        ]
+
+    # ---- delivery jobs ----------------------------------------------------------------
+
+    async def create_job(self, job: Job, due_ms: float) -> bool:
+        key = self.keys.job(job.contact, job.webhook_id)
+        sealed = self._cipher.encrypt_json(job.sealed_fields(), field_aad(key, "data"))
+        ttl = ERASED_JOB_TTL_S if job.contact == ERASED else JOB_TTL_S
+        # NX: a job already scheduled (or leased) keeps its time. A finished job put back
+        # here by a repeat is dropped by the next claim, which sees its status.
+        created = await script_then(
+            self.redis,
+            self._cluster,
+            self._create_job,
+            ([key, self.keys.done(job.contact)], [sealed, ttl, job.webhook_id]),
+            lambda pipe: pipe.zadd(self.keys.due, {job.member: due_ms}, nx=True),
+        )
+        return int(created) > 0
+
+    async def queue_depths(self) -> tuple[int, int]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zcard(self.keys.due)
+            pipe.zcard(self.keys.parked)
+            due, parked = await pipe.execute()
+        return int(due), int(parked)
+
+    async def claim_due(self, now_ms: float, lease_ms: float, limit: int) -> list[tuple[str, str]]:
+        raw = await self._claim(keys=[self.keys.due], args=[now_ms, now_ms + lease_ms, limit])
+        return [_split(member) for member in cast(list[Any], raw)]
+
+    async def load_job(self, contact: str, wid: str) -> Job | None:
+        key = self.keys.job(contact, wid)
+        raw = cast(dict[bytes, bytes], await self.redis.hgetall(key))
+        if not raw:
+            done = await self.redis.hget(self.keys.done(contact), wid)
+            return None if done is None else finished_for_good(contact, wid, _text(done))
+        data = self._cipher.decrypt_json(raw[b"data"], field_aad(key, "data"))
+        last = raw.get(b"last")
+        result = self._cipher.decrypt(last, field_aad(key, "last")).decode() if last else ""
+        return Job.from_sealed(
+            wid, contact, data, _text(raw[b"status"]), int(raw[b"attempts"]), result
+        )
+
+    async def finish_job(self, job: Job, status: str, result: str) -> Job:
+        key = self.keys.job(job.contact, job.webhook_id)
+        if status in FOR_GOOD and job.contact != ERASED:
+            await script_then(
+                self.redis,
+                self._cluster,
+                self._finish_for_good,
+                ([key, self.keys.done(job.contact)], [job.webhook_id, status, JOB_TTL_S]),
+                lambda pipe: pipe.zrem(self.keys.due, job.member),
+            )
+        else:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.hset(key, mapping={"status": status, "last": self._seal_last(key, result)})
+                pipe.zrem(self.keys.due, job.member)
+                await pipe.execute()
+        return replace(job, status=status, last_result=result)
+
+    async def reschedule_job(self, job: Job, attempts: int, due_ms: float, result: str) -> Job:
+        key = self.keys.job(job.contact, job.webhook_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, mapping={"attempts": attempts, "last": self._seal_last(key, result)})
+            pipe.zadd(self.keys.due, {job.member: due_ms})
+            await pipe.execute()
+        return replace(job, attempts=attempts, last_result=result)
+
+    async def park_job(self, job: Job, attempts: int, now_ms: float, result: str) -> Job:
+        key = self.keys.job(job.contact, job.webhook_id)
+        last = self._seal_last(key, result)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, mapping={"status": "parked", "attempts": attempts, "last": last})
+            pipe.zrem(self.keys.due, job.member)
+            pipe.zadd(self.keys.parked, {job.member: now_ms})
+            await pipe.execute()
+        return replace(job, status="parked", attempts=attempts, last_result=result)
+
+    async def parked_jobs(self, limit: int = 1000) -> list[Job]:
+        raw = cast(list[Any], await self.redis.zrange(self.keys.parked, 0, limit - 1))
+        jobs = []
+        for member in raw:
+            job = await self.load_job(*_split(member))
+            if job is not None:
+                jobs.append(job)
+        return jobs
+
+    async def unpark_job(self, job: Job, now_ms: float) -> None:
+        key = self.keys.job(job.contact, job.webhook_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, mapping={"status": "pending", "attempts": 0})
+            pipe.zrem(self.keys.parked, job.member)
+            pipe.zadd(self.keys.due, {job.member: now_ms})
+            await pipe.execute()
+
+    async def drop_due(self, contact: str, wid: str) -> None:
+        await self.redis.zrem(self.keys.due, f"{contact}|{wid}")
+
+    async def forget_job(self, job: Job) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.delete(self.keys.job(job.contact, job.webhook_id))
+            pipe.zrem(self.keys.due, job.member)
+            await pipe.execute()
+
+    async def cancel_jobs(self, contact: str) -> int:
+        pattern = _glob_escape(contact) + "|*"
+        cancelled = 0
+        for zset in (self.keys.due, self.keys.parked):
+            members = [m async for m, _ in self.redis.zscan_iter(zset, match=pattern, count=500)]
+            if members:
+                cancelled += int(await self.redis.zrem(zset, *members))
+        return cancelled
+
+    # ---- set aside, erasures, token checks ---------------------------------------------
+
+    async def bury(self, entry_id: str, fields: Mapping[bytes, bytes], error: str) -> None:
+        kept: dict[Any, Any] = dict(fields)
+        kept.update({"entry": entry_id, "error": error})
+        await self.redis.xadd(self.keys.dead, kept, maxlen=AUDIT_MAXLEN)
+
+    async def buried(self) -> list[tuple[str, str]]:
+        raw = cast(list[Any], await self.redis.xrange(self.keys.dead))
+        return [(_text(f[b"entry"]), _text(f[b"error"])) for _id, f in raw]
+
+    async def purge_dead(self, contact: str, page: int = 1000) -> int:
+        wanted = contact.encode()
+        purged, start = 0, "-"
+        while True:
+            raw = cast(list[Any], await self.redis.xrange(self.keys.dead, min=start, count=page))
+            found = [_text(i) for i, fields in raw if fields.get(b"contact") == wanted]
+            if found:
+                purged += int(await self.redis.xdel(self.keys.dead, *found))
+            if len(raw) < page:
+                return purged
+            start = "(" + _text(raw[-1][0])
+
+    async def log_erasure(self, at: datetime, keys: int, notified: int) -> None:
+        fields: dict[Any, Any] = {"at": at.isoformat(), "keys": keys, "notified": notified}
+        await self.redis.xadd(self.keys.erasures, fields, maxlen=AUDIT_MAXLEN, approximate=True)
+
+    async def erasures(self) -> list[tuple[str, int, int]]:
+        raw = cast(list[Any], await self.redis.xrange(self.keys.erasures))
+        return [(_text(f[b"at"]), int(f[b"keys"]), int(f[b"notified"])) for _id, f in raw]
+
+    async def count_token_check(self, address: str, window_s: int) -> tuple[int, int]:
+        counter = self.keys.token_checks(address)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(counter)
+            pipe.expire(counter, window_s, nx=True)
+            pipe.ttl(counter)
+            count, _, ttl = await pipe.execute()
+        return int(count), int(ttl)
+
+    async def give_back_token_check(self, address: str) -> None:
+        await self.redis.decr(self.keys.token_checks(address))
+
+    def _seal_last(self, key: str, result: str) -> bytes:
+        return self._cipher.encrypt(result.encode(), field_aad(key, "last"))
+
+
+@asynccontextmanager
+async def care_records_for(
+    settings: Settings, connect: Connect | None = None
+) -> AsyncIterator[tuple[RedisConversationStore, RedisCareRecords, str]]:
+    """The app's conversations and care-team records, for a command run beside it, and which
+    Redis holds them: found as the app finds it (REDIS_URL, 127.0.0.1:6379, or the embedded
+    server `make run` started, from var/redis.url), never a second one on the same data."""
+    cipher = cipher_from_settings(settings)
+    redis, embedded, description = await (connect or connect_redis)(settings)
+    store = RedisConversationStore(redis, cipher)
+    try:
+        yield store, RedisCareRecords(redis, cipher), description
+    finally:
+        await store.close()
+        if embedded is not None:
+            embedded.stop()
