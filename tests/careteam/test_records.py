@@ -12,7 +12,9 @@ from redis.asyncio import Redis
 from bot.careteam.consent import NOTHING, ConsentState, derive
 from bot.careteam.delivery import drain
 from bot.careteam.entries import AuditEntry, Job
+from bot.careteam.payload import SectionSnapshot
 from bot.careteam.records import CareRecords
+from bot.store.care_records_memory import MemoryCareRecords
 from bot.store.outbox import OutboxEntry
 from tests.careteam.conftest import SOCIAL_WORKER, ParentFactory, WorkerFactory, share
 from tests.clock import NOW
@@ -46,6 +48,28 @@ async def test_consent_versions_are_appended_never_overwritten(records: CareReco
     assert [s.version for s in history] == [1, 2]
     assert history[0] == first  # the earlier version is still there, as it was
     assert await records.latest_consent(CONTACT) == second
+
+
+async def test_consent_and_snapshots_read_back_the_same_from_either_store(
+    records: CareRecords,
+) -> None:
+    """The care team's own types survive the store's plain documents, kept in Redis or in
+    the memory twin alike (tests/store/test_care_records_contract.py holds the rest)."""
+    first = consent({"share_health": ["medical"], "share_recovery": ["treatment"]}, NOTHING, "1-0")
+    snapshot = SectionSnapshot("health", 2, "2026-01-10", (("doctor", "Dr. Ruiz"), ("meds", None)))
+    twin = CareRecords(MemoryCareRecords(lambda: AT.timestamp()))
+    for kept in (records, twin):
+        assert await kept.latest_consent(CONTACT) == NOTHING
+        assert await kept.append_consent(CONTACT, first)
+        assert await kept.save_snapshot(CONTACT, snapshot)
+        assert await kept.latest_consent(CONTACT) == first
+        assert await kept.latest_consents([CONTACT, "{c:00}"]) == {
+            CONTACT: first,
+            "{c:00}": NOTHING,
+        }
+        assert await kept.consent_history(CONTACT) == [first]
+        assert await kept.snapshot(CONTACT, "health") == snapshot
+        assert await kept.snapshots(CONTACT) == {"health": snapshot}
 
 
 JOB_AT = NOW.timestamp()  # a job's created time: the worker's clock, never the machine's
