@@ -8,6 +8,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -85,6 +86,8 @@ def create_app(
     clock: Callable[[], datetime] = utc_now,
     freeze_heap: bool = True,
     dashboard_config: DashboardConfig | None = None,
+    reminder_config: ReminderConfig | None = None,
+    delivery_config: DeliveryConfig | None = None,
 ) -> FastAPI:
     """The FastAPI app; Redis, the engine and the sender are set up when it starts.
 
@@ -94,7 +97,9 @@ def create_app(
     the full collection and gc.freeze at start-up (and the higher young-generation
     threshold): a test process starts hundreds of apps, and each collection walks the whole
     test run's heap (~0.1 s). `dashboard_config`: the dashboard's limits, when not the
-    settings' (tests: cheap password hashing, short pages).
+    settings' (tests: cheap password hashing, short pages). `reminder_config` and
+    `delivery_config`: the background workers' knobs, when not the defaults (tests that kill
+    a process shorten its leases, so the survivor takes over in seconds).
 
     The lifespan is the one composition root: it builds every part once, in order, and puts
     them together in one typed Runtime on app.state.runtime, the only thing routes read.
@@ -187,7 +192,7 @@ def create_app(
                 sender=sender.for_kind("reminder"),
                 translator=engine.translator,
                 note_reminder=engine.note_reminder,
-                config=ReminderConfig.from_settings(settings, key_prefix),
+                config=reminder_config or ReminderConfig.from_settings(settings, key_prefix),
                 clock=clock,
             )
             stack.push_async_callback(stop_reminders, reminders)
@@ -198,7 +203,7 @@ def create_app(
                 cipher,
                 # DELETE MY DATA also forgets the parent's reminders (program-wide jobs).
                 forget=reminders.planner.forget,
-                config=DeliveryConfig(page_once_s=page_once_s),
+                config=replace(delivery_config or DeliveryConfig(), page_once_s=page_once_s),
                 metrics=metrics,
                 appointments=reminders.store,  # confirmed visits, for reports
                 clock=clock,

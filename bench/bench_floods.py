@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 from redis.asyncio import Redis
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,40 +51,13 @@ from bot.channels.webchat import COOKIE_NAME  # noqa: E402
 from bot.dashboard.inbox import wants_person  # noqa: E402
 from bot.floods import OVER_LIMIT  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from tests.fakes.receiver import Receiver  # noqa: E402
+from tests.fakes.receiver import Receiver, on_call_directory  # noqa: E402
 
 CLIENT = ("198.51.100.7", 50000)
 PHONE_SCRIPT = ["hi", "yes", "Sam", "1", "06103", "menu", "help me", "ok", "2", "no"]
 CHAT_SCRIPT = ["hi", "YES", "Sam", "TALK"]
 SETTLE_S, SETTLE_CAP_S = 2.0, 20.0
 HANDOFF = "plan.handoff_requested"
-
-
-def directory_file(folder: Path, receiver: Receiver, secret: str) -> Path:
-    """One organization, the program's crisis fallback, with an on-call endpoint."""
-    data: dict[str, Any] = {
-        "version": 1,
-        "program": {"name": "Safe Start", "intermediary": "bench", "crisis_fallback": "hope"},
-        "organizations": [
-            {"id": "hope", "name": "Hartford Hope", "service_area": {"zip_prefixes": ["06"]}}
-        ],
-        "members": [
-            {"id": "hope_sw", "name": "Rosa", "organization": "hope", "roles": ["on_call"]}
-        ],
-        "endpoints": [
-            {
-                "id": "hope_on_call",
-                "organization": "hope",
-                "url": receiver.url("hope_on_call"),
-                "secret": secret,
-                "serves": {"roles": ["on_call"]},
-                "events": ["plan.crisis", HANDOFF],
-            }
-        ],
-    }
-    path = folder / "careteam.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
 
 
 def sign(form: dict[str, str]) -> str:
@@ -138,7 +110,7 @@ async def run(args: argparse.Namespace) -> None:
             twilio_api_base_url="http://127.0.0.1:9",  # nothing is sent: replies are TwiML
             public_base_url=PUBLIC_BASE_URL,
             data_encryption_key=DATA_KEY,
-            care_team_file=directory_file(Path(tmp), receiver, secret),
+            care_team_file=on_call_directory(Path(tmp), receiver, secret),
             var_dir=Path(tmp) / "var",
             log_level="ERROR",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -50,3 +51,50 @@ class UvicornThread:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class Gate:
+    """Holds the requests that reach a fake until the test opens it (or admits some), to
+    kill a sender while its requests are in flight. Open by default; `seen` is what arrived
+    (one key each: a webhook-id, a To), `held` how many wait now. Thread-safe: the fake
+    runs in its own thread, the test in another."""
+
+    def __init__(self) -> None:
+        self._open = threading.Event()
+        self._open.set()
+        self._lock = threading.Lock()
+        self.seen: list[str] = []
+        self.held = 0
+        self._admits = 0
+
+    def close(self) -> None:
+        self._open.clear()
+
+    def open(self) -> None:
+        self._open.set()
+
+    def admit(self, count: int) -> None:
+        """Let `count` requests through (held ones first), the gate staying closed."""
+        with self._lock:
+            self._admits += count
+
+    def _may_pass(self) -> bool:
+        if self._open.is_set():
+            return True
+        with self._lock:
+            if self._admits > 0:
+                self._admits -= 1
+                return True
+        return False
+
+    async def passing(self, key: str) -> None:
+        """Called by the fake's handler once the request's body is in; returns when open."""
+        with self._lock:
+            self.seen.append(key)
+            self.held += 1
+        try:
+            while not self._may_pass():
+                await asyncio.sleep(0.005)
+        finally:
+            with self._lock:
+                self.held -= 1

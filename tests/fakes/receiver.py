@@ -5,7 +5,8 @@ endpoint's secret (a tampered body or an old timestamp gets 400), refuses an exa
 a request it already took (409), and treats a retry with a fresh signature but a known
 webhook-id as a duplicate (200, recorded with duplicate=True, not processed twice).
 Switches for tests: `down` (answer 503), `delay_s` (hold each request, to kill a sender
-mid-post), and `arrived` (set when any request comes in). GET /stats gives the counts, for
+mid-post), `gate` (hold every request until the test opens it) and `arrived` (set when any
+request comes in). GET /stats gives the counts, for
 the bench, which runs it in its own process: `python -m tests.fakes.receiver` with the
 secrets as JSON in RECEIVER_SECRETS; it prints its base URL, then serves until killed.
 """
@@ -18,17 +19,19 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import yaml
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.fakes import UvicornThread
+from tests.fakes import Gate, UvicornThread
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,7 @@ class Receiver:
         self.down = False
         self.delay_s = 0.0
         self.arrived = threading.Event()
+        self.gate = Gate()
         self.app = Starlette(
             routes=[
                 Route("/hooks/{endpoint}", self._handle, methods=["POST"]),
@@ -93,6 +97,7 @@ class Receiver:
             self.down = False
             self.delay_s = 0.0
             self.arrived.clear()
+            self.gate = Gate()
 
     # ---- what arrived ---------------------------------------------------------------------
 
@@ -115,6 +120,7 @@ class Receiver:
         endpoint = request.path_params["endpoint"]
         raw = await request.body()
         self.arrived.set()
+        await self.gate.passing(request.headers.get("webhook-id", ""))
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         if self.down:
@@ -155,6 +161,41 @@ class Receiver:
         with self._lock:
             self.refused.append(Refused(endpoint, status, reason))
         return JSONResponse({"error": reason}, status_code=status)
+
+
+def on_call_directory(
+    folder: Path,
+    receiver: Receiver,
+    secret: str,
+    events: Sequence[str] = ("plan.crisis", "plan.handoff_requested"),
+    timeout_s: float = 10.0,
+) -> Path:
+    """A care-team directory (CARE_TEAM_FILE) of one organization serving Hartford, the
+    program's crisis fallback, whose on-call endpoint is `receiver`'s."""
+    data: dict[str, Any] = {
+        "version": 1,
+        "program": {"name": "Safe Start", "intermediary": "tests", "crisis_fallback": "hope"},
+        "organizations": [
+            {"id": "hope", "name": "Hartford Hope", "service_area": {"zip_prefixes": ["06"]}}
+        ],
+        "members": [
+            {"id": "hope_sw", "name": "Rosa", "organization": "hope", "roles": ["on_call"]}
+        ],
+        "endpoints": [
+            {
+                "id": "hope_on_call",
+                "organization": "hope",
+                "url": receiver.url("hope_on_call"),
+                "secret": secret,
+                "serves": {"roles": ["on_call"]},
+                "events": list(events),
+                "timeout_s": timeout_s,
+            }
+        ],
+    }
+    path = folder / "careteam.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
 
 
 def main() -> None:

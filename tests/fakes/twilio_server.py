@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.fakes import UvicornThread
+from tests.fakes import Gate, UvicornThread
 
 SPEC_PATH = Path("/work/shared/twilio/twilio_api_v2010.json")
 MESSAGES_PATH = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
@@ -183,6 +183,8 @@ class FakeTwilio:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        # Holds Messages.create calls until the test opens it (to kill a sender mid-send).
+        self.gate = Gate()
         self._schema = load_request_schema() if self.check_schema else None
         self.app = Starlette(
             routes=[
@@ -287,6 +289,7 @@ class FakeTwilio:
         params: dict[str, list[str]] = {}
         for key, value in form.multi_items():
             params.setdefault(key, []).append(str(value))
+        await self.gate.passing((params.get("To") or [""])[0])
         path = request.url.path
         if not self._authorized(request, account_sid):
             return self._refuse(path, params, 401, 20003, "Authenticate")

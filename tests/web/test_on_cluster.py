@@ -8,42 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
-from bot.channels.twilio_sms import TROUBLE
 from bot.engine.machine import Engine
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher, parse_key
 from bot.store.redis_store import RedisConversationStore
 from tests.clock import NOW
-from tests.web.conftest import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    DATA_KEY,
-    FROM_NUMBER,
-    PUBLIC_BASE_URL,
-    inbound_params,
-    new_phone,
-    post_signed,
-    text,
-    twiml_messages,
-)
+from tests.web.cluster_apps import ROOT, Apps, running_apps, text_until_saved
+from tests.web.conftest import DATA_KEY, new_phone, text
 from tests.web.test_whole_plan import build_whole_plan
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # The HTTP tests that exercise the store most, run again on the cluster in a child pytest
 # (the suite reads WEB_TEST_REDIS_URL), about 30 s. The rest of tests/web passes there too
@@ -89,76 +72,11 @@ def test_the_http_suite_passes_on_the_cluster(redis_cluster_url: str) -> None:
     assert " passed" in done.stdout.splitlines()[-1]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout_s: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app process exited with {process.returncode}")
-        try:
-            if httpx.get(url + "/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} did not become healthy")
-
-
-@dataclass
-class Apps:
-    urls: list[str]
-    prefix: str
-    processes: list[subprocess.Popen[bytes]]
-
-
 @pytest.fixture
 def two_apps(redis_cluster_url: str, tmp_path: Path) -> Iterator[Apps]:
     """Two `uvicorn` processes of the app on the cluster, one keyspace."""
-    prefix = f"test:{secrets.token_hex(6)}:"
-    processes: list[subprocess.Popen[bytes]] = []
-    urls: list[str] = []
-    try:
-        for n in range(2):
-            port = _free_port()
-            env = {
-                **os.environ,
-                "REDIS_URL": redis_cluster_url,
-                "TEST_KEY_PREFIX": prefix,
-                "TEST_NOW": NOW.isoformat(),
-                "PORT": str(port),
-                "HOST": "127.0.0.1",
-                "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-                "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "TWILIO_FROM_NUMBER": FROM_NUMBER,
-                # Nothing here texts first; a stray send would go nowhere.
-                "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
-                "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-                "DATA_ENCRYPTION_KEY": DATA_KEY,
-                "VAR_DIR": str(tmp_path / f"var{n}"),
-                "LOG_LEVEL": "WARNING",
-                "FLOOD_TEXTS_PER_CONTACT": "10000",
-            }
-            processes.append(
-                subprocess.Popen([sys.executable, "-m", "tests.web.serve_app"], cwd=ROOT, env=env)
-            )
-            urls.append(f"http://127.0.0.1:{port}")
-        for url, process in zip(urls, processes, strict=True):
-            _wait_healthy(url, process)
-        yield Apps(urls, prefix, processes)
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with running_apps(redis_cluster_url, tmp_path) as apps:
+        yield apps
 
 
 async def test_two_app_processes_on_the_cluster_build_one_whole_plan(
@@ -215,26 +133,10 @@ async def test_killing_one_app_process_mid_run_loses_no_answer_or_event(
     async def parent(n: int, phone: str) -> None:
         nonlocal answered, retried
         for body in ONBOARDING:
-            params = inbound_params(phone, body)
-            target = n % 2
-            while True:
-                if killed.is_set():
-                    target = 1
-                try:
-                    response = await post_signed(clients[target], "/twilio/sms", params)
-                except httpx.TransportError:
-                    retried += 1  # the process died under this text: Twilio retries it
-                    await asyncio.sleep(0.05)
-                    continue
-                if response.status_code >= 500:
-                    continue  # the outcome was unknown: Twilio retries the same MessageSid
-                assert response.status_code == 200, response.text
-                if TROUBLE in twiml_messages(response.text):
-                    # Not saved (a busy machine outlasted the lock wait): the parent is
-                    # asked to try again, and does, as a new message.
-                    params = inbound_params(phone, body)
-                    continue
-                break
+            _, died = await text_until_saved(
+                lambda: clients[1 if killed.is_set() else n % 2], phone, body
+            )
+            retried += died
             answered += 1
 
     async def killer() -> None:
