@@ -45,6 +45,8 @@ class InboundFastPath:
     def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
         self.app = app
         self._adding = headers_to_add(private=True, hsts=hsts)
+        # An answer's headers after its Content-Length: the same every time.
+        self._after_length = with_defaults([(b"content-type", _TWIML)], self._adding)
         self._most = limit_for(PATH)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -88,14 +90,9 @@ class InboundFastPath:
             await self._handled(scope, receive, send, error)
             return
         payload = answer.encode("utf-8")
-        head = [(b"content-length", str(len(payload)).encode("latin-1")), (b"content-type", _TWIML)]
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": with_defaults(head, self._adding),
-            }
-        )
+        length = (b"content-length", str(len(payload)).encode("latin-1"))
+        headers = [length, *self._after_length]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
     @staticmethod
