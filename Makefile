@@ -6,8 +6,9 @@ PIP := $(VENV)/bin/pip
 
 .PHONY: run cluster test schemathesis check lint types catalogs install install-dev system-packages screenshots test-clock clean
 
-# Debian packages the tests need: Chromium (browser tests), faketime (`make test-clock`).
-SYSTEM_PACKAGES := chromium faketime redis-server
+# Debian packages the tests need: Chromium (browser tests), faketime (`make test-clock`),
+# redis-server, wrk (the webhook benches' load generator, tests/bench).
+SYSTEM_PACKAGES := chromium faketime redis-server wrk
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)

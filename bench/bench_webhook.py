@@ -241,6 +241,17 @@ async def drive(name: str, base_url: str, work: Work, time_cap: float) -> Result
     return Result(name, len(latencies), errors, seconds, latencies)
 
 
+def encode_request(host: str, port: int | str, form: dict[str, str], signature: str) -> bytes:
+    """One signed inbound SMS as raw HTTP/1.1 bytes (keep-alive)."""
+    body = urlencode(form).encode()
+    head = (
+        f"POST /twilio/sms HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\nX-Twilio-Signature: {signature}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
 async def drive_raw(name: str, base_url: str, work: Work, time_cap: float) -> Result:
     """Like drive(), with pre-encoded HTTP/1.1 on one keep-alive socket per worker.
 
@@ -251,15 +262,6 @@ async def drive_raw(name: str, base_url: str, work: Work, time_cap: float) -> Re
     latencies: list[float] = []
     errors = 0
     deadline = time.monotonic() + time_cap
-
-    def encode(form: dict[str, str], signature: str) -> bytes:
-        body = urlencode(form).encode()
-        head = (
-            f"POST /twilio/sms HTTP/1.1\r\nHost: {host}:{port}\r\n"
-            "Content-Type: application/x-www-form-urlencoded\r\n"
-            f"Content-Length: {len(body)}\r\nX-Twilio-Signature: {signature}\r\n\r\n"
-        )
-        return head.encode() + body
 
     async def worker(requests: list[bytes]) -> None:
         nonlocal errors
@@ -283,7 +285,7 @@ async def drive_raw(name: str, base_url: str, work: Work, time_cap: float) -> Re
             writer.close()
             await writer.wait_closed()
 
-    encoded = [[encode(form, signature) for form, signature in items] for items in work]
+    encoded = [[encode_request(host, port, form, sig) for form, sig in items] for items in work]
     started = time.perf_counter()
     await asyncio.gather(*(worker(items) for items in encoded))
     seconds = time.perf_counter() - started
