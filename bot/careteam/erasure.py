@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from bot.careteam.directory import DELETED_EVENT, Directory, Endpoint
 from bot.careteam.entries import Job
 from bot.careteam.payload import plan_id_of, webhook_id
-from bot.careteam.records import ERASED, CareRecords
+from bot.careteam.records import CareRecords
+from bot.store.care_records import ERASED
 from bot.store.redis_store import RedisConversationStore
 
 log = logging.getLogger(__name__)

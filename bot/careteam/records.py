@@ -14,9 +14,9 @@ from collections.abc import Sequence
 
 from bot.careteam.consent import NOTHING, ConsentState
 from bot.careteam.payload import SectionSnapshot
-from bot.store.care_records import ERASED, FOR_GOOD, AuditEntry, CareRecordStore
+from bot.store.care_records import AuditEntry, CareRecordStore
 
-__all__ = ["ERASED", "FOR_GOOD", "CareRecords"]
+__all__ = ["CareRecords"]
 
 
 class CareRecords:

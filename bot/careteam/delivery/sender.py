@@ -27,9 +27,10 @@ from bot.careteam.directory import NEED_EVENT, SECTION_EVENT, Directory, Endpoin
 from bot.careteam.entries import AuditEntry, Job
 from bot.careteam.needs import Reader, may_see
 from bot.careteam.payload import Names, encode_body, plan_id_of, section_body
-from bot.careteam.records import ERASED, CareRecords
+from bot.careteam.records import CareRecords
 from bot.engine.loader import FlowSet
 from bot.observability import Metrics
+from bot.store.care_records import ERASED
 
 log = logging.getLogger("bot.careteam.delivery")
 
