@@ -60,11 +60,13 @@ from bot.reminders.ratelimit import TokenBucket  # noqa: E402
 from bot.reminders.rules import QuietHours, Timing  # noqa: E402
 from bot.reminders.scheduler import Firer, JobSpec, ReminderScheduler  # noqa: E402
 from bot.reminders.store import Appointment, ReminderStore  # noqa: E402
-from bot.reminders.wiring import sync_client_for  # noqa: E402
 from bot.store.client import client_for_url  # noqa: E402
 from bot.store.crypto import Cipher  # noqa: E402
 from bot.store.keys.reminders import ReminderKeys, job_id  # noqa: E402
 from bot.store.redis_store import RedisConversationStore  # noqa: E402
+from bot.store.reminder_jobs_redis import RedisDueLog  # noqa: E402
+from bot.store.reminder_records_redis import RedisReminderRecords  # noqa: E402
+from bot.store.reminder_redis import RedisReminderStorage  # noqa: E402
 from bot.store.stream_group import GroupReader  # noqa: E402
 
 # Pops due members atomically, so two pollers would never both take one.
@@ -301,7 +303,7 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     keys = ReminderKeys(prefix)
     cipher = Cipher(secrets.token_bytes(32))
     conversations = RedisConversationStore(redis, cipher, prefix=prefix)
-    store = ReminderStore(redis, cipher, keys)
+    store = ReminderStore(RedisReminderRecords(redis, cipher, keys))
     aps: dict[str, Any] = {}
     base: dict[str, Any] = {}
     machine = MachineProbe()
@@ -309,8 +311,8 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     try:
         # ---- schedule `count` reminders ----------------------------------------------
         await redis.set(keys.leader, b"bench", px=600_000)  # the adder never leads
-        adder_sync = sync_client_for(redis)
-        adder = ReminderScheduler(redis=redis, sync_client=adder_sync, keys=keys)
+        adder_storage = RedisReminderStorage.open(redis, cipher, keys)
+        adder = ReminderScheduler(adder_storage)
         await adder.start(contend=False)
         start = datetime.now(UTC) + timedelta(days=1)
         specs = [
@@ -346,8 +348,8 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
 
         # ---- start-up with them loaded -------------------------------------------------
         await redis.delete(keys.leader)
-        leader_sync = sync_client_for(redis)
-        leader = ReminderScheduler(redis=redis, sync_client=leader_sync, keys=keys)
+        leader_storage = RedisReminderStorage.open(redis, cipher, keys)
+        leader = ReminderScheduler(leader_storage)
         began = time.perf_counter()
         await leader.start()
         took = time.perf_counter() - began
@@ -391,7 +393,7 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         gcs = GcWatch()
         await machine.start()
 
-        firer = Firer(redis, keys)
+        firer = Firer(RedisDueLog(redis, keys))
 
         async def poller() -> None:
             while True:
@@ -460,8 +462,8 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         await asyncio.wait([sending], timeout=2)
         await bucket.close()
         await adder.stop()
-        adder_sync.close()
-        leader_sync.close()
+        adder_storage.close()
+        leader_storage.close()
     finally:
         await machine.stop()
         doomed = [key async for key in redis.scan_iter(match=f"{prefix}*", count=1000)]

@@ -15,36 +15,23 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import redis as sync_redis
 from apscheduler.executors.base import BaseExecutor, run_job
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-from bot.reminders.jobstore import CompactRedisJobStore
-from bot.store.client import scan_slot
-from bot.store.keys.reminders import ReminderKeys
+from bot.reminders.jobstore import CompactJobStore
+from bot.store.redis_calls import TRANSIENT_ERRORS
+from bot.store.reminder_jobs import DueLog, Fire
 
 log = logging.getLogger("bot.reminders.scheduler")
 
-# The textual reference APScheduler pickles into Redis: renaming `fire` breaks stored jobs.
+# The textual reference APScheduler stores with each job: renaming `fire` breaks stored jobs.
 FIRE_REF = "bot.reminders.scheduler:fire"
-# Entries kept in the due stream; the dispatcher acks them long before this matters.
-DUE_MAXLEN = 1_000_000
-
-# KEYS: fired guard, due stream. ARGV: guard ttl s, maxlen, job, occurrence, planned.
-_FIRE = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*',
-                    'job', ARGV[3], 'occurrence', ARGV[4], 'planned', ARGV[5])
-end
-return false
-"""
 
 
 class Firer:
-    """What a job does when it runs: one due entry per (job, planned time), atomically.
+    """What a job does when it runs: one due entry per (job, planned time), atomically (the
+    due log's fired guard), retried through a store error (the guard makes a retry safe).
 
     The scheduler's jobs call fire_now (blocking, see _InlineExecutor); fire is the same for
     async callers (tests, tools).
@@ -55,31 +42,17 @@ class Firer:
     concurrency = 8
     attempts = 3
 
-    def __init__(
-        self, redis: Redis, keys: ReminderKeys, sync_client: sync_redis.Redis | None = None
-    ) -> None:
-        self._keys = keys
-        self._sync = sync_client
-        self._script = redis.register_script(_FIRE)
-        self._sync_script = None if sync_client is None else sync_client.register_script(_FIRE)
+    def __init__(self, due: DueLog) -> None:
+        self.due = due
         self._slots = asyncio.Semaphore(self.concurrency)
 
-    def _keys_args(
-        self, job_id: str, occurrence: str, planned: str
-    ) -> tuple[list[str], list[str | int]]:
-        keys = [self._keys.fired(job_id, planned), self._keys.due]
-        return keys, [8 * 86400, DUE_MAXLEN, job_id, occurrence, planned]
-
     async def fire(self, job_id: str, occurrence: str, planned: str) -> bool:
-        """True if this call added the entry. Retried on a Redis error (SET NX makes a retry
-        safe)."""
+        """True if this call added the entry."""
         for attempt in range(self.attempts):
             try:
-                keys, args = self._keys_args(job_id, occurrence, planned)
                 async with self._slots:
-                    added = await self._script(keys=keys, args=args)
-                return added is not None
-            except (RedisError, OSError):
+                    return await self.due.fire(job_id, occurrence, planned)
+            except TRANSIENT_ERRORS:
                 if attempt + 1 == self.attempts:
                     raise
                 await asyncio.sleep(0.05 * 2**attempt)
@@ -87,52 +60,38 @@ class Firer:
 
     def fire_now(self, job_id: str, occurrence: str, planned: str) -> bool:
         """fire(), blocking, for the scheduler's thread (the event loop): one round trip.
-        Retried on a Redis error: once it returns, APScheduler removes the job, so giving
-        up would lose the reminder (the error is logged as "reminder job failed")."""
-        if self._sync_script is None:
-            raise RuntimeError("this Firer has no synchronous client")
+        Retried: once it returns, APScheduler removes the job, so giving up would lose the
+        reminder (the error is logged as "reminder job failed")."""
         for attempt in range(self.attempts):
             try:
-                keys, args = self._keys_args(job_id, occurrence, planned)
-                added = self._sync_script(keys=keys, args=args)
-                return added is not None
-            except (RedisError, OSError):
+                return self.due.fire_now(job_id, occurrence, planned)
+            except TRANSIENT_ERRORS:
                 if attempt + 1 == self.attempts:
                     raise
                 time.sleep(0.05 * 2**attempt)
         raise AssertionError("unreachable")
 
-    def fire_many_now(self, items: Sequence[tuple[str, str, str]]) -> list[bool]:
-        """fire_now() for a batch in one pipelined round trip; whether each added its entry.
-        Retried whole on a Redis error (the guards make repeats harmless). On a Cluster,
-        one call each: redis-py's cluster pipeline refuses scripts (every batch failed, so
-        the scheduler fired nothing there)."""
-        if self._sync is None or self._sync_script is None:
-            raise RuntimeError("this Firer has no synchronous client")
-        if isinstance(self._sync, sync_redis.RedisCluster):
-            return [self.fire_now(*item) for item in items]
+    def fire_many_now(self, items: Sequence[Fire]) -> list[bool]:
+        """fire_now() for a batch in one round trip; whether each added its entry.
+        Retried whole (the guards make repeats harmless)."""
         for attempt in range(self.attempts):
             try:
-                with self._sync.pipeline(transaction=False) as pipe:
-                    for job_id, occurrence, planned in items:
-                        keys, args = self._keys_args(job_id, occurrence, planned)
-                        self._sync_script(keys=keys, args=args, client=pipe)
-                    return [added is not None for added in pipe.execute()]
-            except (RedisError, OSError):
+                return self.due.fire_many_now(items)
+            except TRANSIENT_ERRORS:
                 if attempt + 1 == self.attempts:
                     raise
                 time.sleep(0.05 * 2**attempt)
         raise AssertionError("unreachable")
 
 
-# Jobs in Redis name a namespace, not an object: each scheduler registers its firer here
+# Stored jobs name a namespace, not an object: each scheduler registers its firer here
 # (several per namespace in tests that run two schedulers in one process; any one will do).
 _FIRERS: dict[str, list[Firer]] = {}
 
 
 # While the scheduler thread processes a batch, fire() only collects (see _BatchScheduler).
 _BATCH = threading.local()
-PendingFire = tuple[Firer, tuple[str, str, str]]
+PendingFire = tuple[Firer, Fire]
 
 
 def fire(namespace: str, job_id: str, occurrence: str, planned: str) -> None:
@@ -157,7 +116,7 @@ def _log_dup(job_id: str) -> None:
 
 def fire_pending(pending: Sequence[PendingFire], chunk: int = 1000) -> None:
     """Fire what a batch collected: one pipeline per firer and chunk."""
-    by_firer: dict[int, tuple[Firer, list[tuple[str, str, str]]]] = {}
+    by_firer: dict[int, tuple[Firer, list[Fire]]] = {}
     for firer, item in pending:
         by_firer.setdefault(id(firer), (firer, []))[1].append(item)
     for firer, items in by_firer.values():
@@ -166,16 +125,6 @@ def fire_pending(pending: Sequence[PendingFire], chunk: int = 1000) -> None:
             for (job_id, _, _), added in zip(part, firer.fire_many_now(part), strict=True):
                 if not added:
                     _log_dup(job_id)
-
-
-async def delete_matching(redis: Redis, beside: str, pattern: str, batch: int = 500) -> int:
-    """UNLINK every key matching a MATCH pattern, all in `beside`'s slot (a SCAN of that
-    one node on a cluster: for erasure, not hot paths)."""
-    found = [key async for key in scan_slot(redis, beside, pattern, batch)]
-    deleted = 0
-    for start in range(0, len(found), batch):
-        deleted += int(await redis.unlink(*found[start : start + batch]))
-    return deleted
 
 
 class _InlineExecutor(BaseExecutor):  # type: ignore[misc]
@@ -205,7 +154,7 @@ class _BatchScheduler(BackgroundScheduler):  # type: ignore[misc]
     The web app's event loop never waits for it: the store's client is synchronous and
     runs here. Each wake-up is APScheduler's own _process_jobs over at most the store's
     batch_size jobs, with the jobs' fires collected (fire()) and their removals deferred
-    (CompactRedisJobStore.defer_removals); then the fires go in pipelines and only then do
+    (CompactJobStore.defer_removals); then the fires go in pipelines and only then do
     the jobs leave the store. If firing fails, nothing leaves: the next wake-up retries and
     the fired guard keeps one entry per job. The store then reports a next run time in the
     past while due jobs remain, so the next batch follows at once.
@@ -217,7 +166,7 @@ class _BatchScheduler(BackgroundScheduler):  # type: ignore[misc]
 
     retry_s = 1.0
 
-    def __init__(self, store: CompactRedisJobStore, **options: Any) -> None:
+    def __init__(self, store: CompactJobStore, **options: Any) -> None:
         super().__init__(jobstores={"default": store}, **options)
         self._store = store
 
@@ -228,7 +177,7 @@ class _BatchScheduler(BackgroundScheduler):  # type: ignore[misc]
             with self._store.defer_removals() as removed:
                 try:
                     wait: float | None = super()._process_jobs()
-                except (JobLookupError, RedisError, OSError) as exc:
+                except (JobLookupError, *TRANSIENT_ERRORS) as exc:
                     log.warning("scheduler wake-up failed: %s: %s", type(exc).__name__, exc)
                     wait = self.retry_s
         finally:
@@ -236,7 +185,7 @@ class _BatchScheduler(BackgroundScheduler):  # type: ignore[misc]
         try:
             fire_pending(fires)  # before any of them leaves the store
             self._store.remove_jobs(removed)
-        except (RedisError, OSError) as exc:
+        except TRANSIENT_ERRORS as exc:
             log.warning("reminder batch not fired: %s: %s", type(exc).__name__, exc)
             return self.retry_s
         return wait

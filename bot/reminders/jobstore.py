@@ -1,5 +1,6 @@
 """An APScheduler 3.x job store for many one-shot reminders: compact records, bulk writes,
-bounded due batches.
+bounded due batches. Its records live in a `JobTable` (bot/store/reminder_jobs.py: Redis, or
+its memory twin); this module makes them Jobs and back.
 
 APScheduler's RedisJobStore pickles each whole Job (~560 B), writes one job per call (two
 round trips with the existence check: ~2,700 adds/s) and returns every due job in one
@@ -10,14 +11,14 @@ timestamp, so erasure and tools that read them are unchanged) and differs in thr
 * a record is compact JSON (func ref, args, run date in microseconds, grace, ...) when the
   job has a date trigger and JSON arguments, else the pickled state as RedisJobStore wrote
   it; records RedisJobStore wrote earlier (pickles) are read as they are;
-* put_records() / remove_jobs() write many jobs in one MULTI per chunk (what the reminder
-  planner uses), next to APScheduler's one-job add_job / update_job / remove_job;
+* put_records() / remove_jobs() write many jobs in one transaction per chunk (what the
+  reminder planner uses), next to APScheduler's one-job add_job / update_job / remove_job;
 * get_due_jobs() returns at most `batch_size` jobs, earliest first; the scheduler then finds
   a next run time in the past and comes straight back for the rest.
 
 While the scheduler processes a batch, removals can be deferred (defer_removals) so that
 the batch's jobs are fired first and leave the store together afterwards (see
-bot/reminders/scheduler.py). The client is synchronous: call this from a thread, never from
+bot/reminders/scheduler.py). The table is synchronous: call this from a thread, never from
 the event loop.
 """
 
@@ -33,29 +34,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-import redis as sync_redis
 from apscheduler.job import Job
 from apscheduler.jobstores.base import BaseJobStore, ConflictingIdError, JobLookupError
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.util import ref_to_obj
 
+from bot.store.reminder_jobs import JobTable
+
 log = logging.getLogger(__name__)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Jobs written per MULTI in put_records / remove_jobs.
-CHUNK = 2_000
-
-# KEYS: jobs hash, run times. ARGV: job ids. Drops run-time members with no record (a
-# record removed between the two reads); atomically, so a job re-added meanwhile stays.
-_DROP_ORPHANS = """
-local dropped = 0
-for _, id in ipairs(ARGV) do
-  if redis.call('HEXISTS', KEYS[1], id) == 0 then
-    dropped = dropped + redis.call('ZREM', KEYS[2], id)
-  end
-end
-return dropped
-"""
 
 
 def to_micros(moment: datetime) -> int:
@@ -149,26 +137,16 @@ def decode_state(job_id: str, blob: bytes) -> dict[str, Any]:
     }
 
 
-class CompactRedisJobStore(BaseJobStore):  # type: ignore[misc]
-    """See the module docstring. `client` is owned by the caller (not closed here)."""
+class CompactJobStore(BaseJobStore):  # type: ignore[misc]
+    """See the module docstring. `table` is owned by the caller (not closed here)."""
 
-    def __init__(
-        self,
-        client: sync_redis.Redis,
-        *,
-        jobs_key: str,
-        run_times_key: str,
-        batch_size: int = 100,
-    ) -> None:
+    def __init__(self, table: JobTable, *, batch_size: int = 100) -> None:
         super().__init__()
         if batch_size < 1:
             raise ValueError("batch_size must be positive")
-        self.redis: Any = client  # bytes replies (decode_responses=False)
-        self.jobs_key = jobs_key
-        self.run_times_key = run_times_key
+        self.table = table
         self.batch_size = batch_size
         self._local = threading.local()
-        self._drop_orphans = client.register_script(_DROP_ORPHANS)
 
     # ---- records <-> jobs ----------------------------------------------------------------
 
@@ -185,13 +163,12 @@ class CompactRedisJobStore(BaseJobStore):  # type: ignore[misc]
         job._jobstore_alias = self._alias
         return job
 
-    def _jobs(self, ids: Sequence[bytes]) -> list[Job]:
+    def _jobs(self, ids: Sequence[str]) -> list[Job]:
         if not ids:
             return []
-        blobs = self.redis.hmget(self.jobs_key, list(ids))
+        blobs = self.table.records(ids)
         jobs, broken, orphans = [], [], []
-        for raw_id, blob in zip(ids, blobs, strict=True):
-            job_id = raw_id.decode()
+        for job_id, blob in zip(ids, blobs, strict=True):
             if blob is None:
                 orphans.append(job_id)
                 continue
@@ -203,58 +180,43 @@ class CompactRedisJobStore(BaseJobStore):  # type: ignore[misc]
         if broken:
             self.remove_jobs(broken)
         if orphans:
-            self._drop_orphans(keys=[self.jobs_key, self.run_times_key], args=orphans)
+            self.table.drop_orphans(orphans)
         return jobs
 
     # ---- APScheduler's interface -----------------------------------------------------------
 
     def lookup_job(self, job_id: str) -> Job | None:
-        blob = self.redis.hget(self.jobs_key, job_id)
+        blob = self.table.record(job_id)
         return None if blob is None else self._job(job_id, blob)
 
     def get_due_jobs(self, now: datetime) -> list[Job]:
         """At most batch_size jobs due at `now`, earliest first."""
-        ids = self.redis.zrangebyscore(
-            self.run_times_key, "-inf", to_micros(now) / 1e6, start=0, num=self.batch_size
-        )
-        return self._jobs(ids)
+        return self._jobs(self.table.due(to_micros(now) / 1e6, self.batch_size))
 
     def get_next_run_time(self) -> datetime | None:
-        first = self.redis.zrange(self.run_times_key, 0, 0, withscores=True)
-        if not first:
-            return None
-        return datetime.fromtimestamp(first[0][1], UTC)
+        first = self.table.first_run_time()
+        return None if first is None else datetime.fromtimestamp(first, UTC)
 
     def get_all_jobs(self) -> list[Job]:
-        entries = self.redis.hgetall(self.jobs_key)
         jobs = []
-        for raw_id, blob in entries.items():
+        for job_id, blob in self.table.all_records().items():
             try:
-                jobs.append(self._job(raw_id.decode(), blob))
+                jobs.append(self._job(job_id, blob))
             except Exception:
-                self._logger.exception("Unable to restore job %r", raw_id)
+                self._logger.exception("Unable to restore job %r", job_id)
         far = datetime.max.replace(tzinfo=UTC)
         jobs.sort(key=lambda job: job.next_run_time or far)
         return jobs
 
     def add_job(self, job: Job) -> None:
         blob = encode_state(job.__getstate__())
-        if not self.redis.hsetnx(self.jobs_key, job.id, blob):
+        if not self.table.add(job.id, blob, _seconds(job.next_run_time)):
             raise ConflictingIdError(job.id)
-        if job.next_run_time is not None:
-            self.redis.zadd(self.run_times_key, {job.id: to_micros(job.next_run_time) / 1e6})
 
     def update_job(self, job: Job) -> None:
-        if not self.redis.hexists(self.jobs_key, job.id):
-            raise JobLookupError(job.id)
         blob = encode_state(job.__getstate__())
-        with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.jobs_key, job.id, blob)
-            if job.next_run_time is None:
-                pipe.zrem(self.run_times_key, job.id)
-            else:
-                pipe.zadd(self.run_times_key, {job.id: to_micros(job.next_run_time) / 1e6})
-            pipe.execute()
+        if not self.table.replace(job.id, blob, _seconds(job.next_run_time)):
+            raise JobLookupError(job.id)
 
     def remove_job(self, job_id: str) -> None:
         deferred: list[str] | None = getattr(self._local, "deferred", None)
@@ -265,39 +227,23 @@ class CompactRedisJobStore(BaseJobStore):  # type: ignore[misc]
             raise JobLookupError(job_id)
 
     def remove_all_jobs(self) -> None:
-        self.redis.delete(self.jobs_key, self.run_times_key)
+        self.table.clear()
 
     def shutdown(self) -> None:
-        return None  # the client belongs to whoever passed it in
+        return None  # the table belongs to whoever passed it in
 
     # ---- bulk ----------------------------------------------------------------------------
 
     def put_records(self, records: Sequence[DateRecord]) -> None:
-        """Add or replace one-shot jobs, CHUNK per MULTI (a reader sees a job's record and
-        run time change together)."""
-        for start in range(0, len(records), CHUNK):
-            chunk = records[start : start + CHUNK]
-            blobs = {r.job_id: r.encode() for r in chunk}
-            times = {r.job_id: to_micros(r.run_at) / 1e6 for r in chunk}
-            with self.redis.pipeline(transaction=True) as pipe:
-                pipe.hset(self.jobs_key, mapping=blobs)
-                pipe.zadd(self.run_times_key, times)
-                pipe.execute()
+        """Add or replace one-shot jobs, in bulk (a reader sees a job's record and run time
+        change together)."""
+        self.table.put_many([(r.job_id, r.encode(), to_micros(r.run_at) / 1e6) for r in records])
         if records:
             self._logger.info('Added jobs (%d) to job store "%s"', len(records), self._alias)
 
     def remove_jobs(self, job_ids: Iterable[str]) -> int:
         """Remove jobs that exist; returns how many did."""
-        ids = list(job_ids)
-        removed = 0
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            with self.redis.pipeline(transaction=True) as pipe:
-                pipe.hdel(self.jobs_key, *chunk)
-                pipe.zrem(self.run_times_key, *chunk)
-                gone, _ = pipe.execute()
-            removed += int(gone)
-        return removed
+        return self.table.remove_many(list(job_ids))
 
     @contextmanager
     def defer_removals(self) -> Iterator[list[str]]:
@@ -311,4 +257,8 @@ class CompactRedisJobStore(BaseJobStore):  # type: ignore[misc]
             self._local.deferred = None
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} ({self.jobs_key})>"
+        return f"<{type(self).__name__} ({type(self.table).__name__})>"
+
+
+def _seconds(moment: datetime | None) -> float | None:
+    return None if moment is None else to_micros(moment) / 1e6

@@ -13,16 +13,11 @@ from bot.reminders.milestones import next_offers, offer_send_time, standard_sche
 from bot.reminders.prefs import Profile, profile
 from bot.reminders.rules import OFFER_GRACE, OFFER_LEAD, Timing, next_sends, wall
 from bot.reminders.scheduler import JobSpec, ReminderScheduler
-from bot.reminders.store import (
-    LEGACY_OFFER_ITEM,
-    Appointment,
-    Offer,
-    ReminderStore,
-    is_offer_item,
-)
+from bot.reminders.store import Appointment, Offer, ReminderStore, is_offer_item
 from bot.store.base import Apply, Outcome
 from bot.store.keys import ContactKeys
 from bot.store.keys.reminders import job_id, parse_job_id
+from bot.store.reminder_records import LEGACY_OFFER_ITEM
 
 log = logging.getLogger(__name__)
 

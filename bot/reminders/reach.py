@@ -12,14 +12,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from redis.exceptions import RedisError
-
 from bot.engine.events import CantReach, Event
 from bot.engine.session import Session
 from bot.engine.today import local_today
 from bot.errors import StoreUnavailable
 from bot.reminders.planner import Conversations
 from bot.reminders.store import ReminderStore
+from bot.store.redis_calls import TRANSIENT_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ class Reach:
                 return None
             if status in FAILED:
                 return await self.failed(address, message_sid, now)
-        except (RedisError, OSError) as exc:
+        except TRANSIENT_ERRORS as exc:
             raise StoreUnavailable("redis did not answer (delivery status)") from exc
         return None
 

@@ -12,9 +12,9 @@ leader only: so only processes that dispatch may contend for the lease (start(co
 for the others).
 
 The job store is ours (bot/reminders/jobstore.py: compact records, bulk writes, bounded due
-batches) and APScheduler runs in its own thread (BackgroundScheduler) with a synchronous
-client: 3.11's RedisJobStore under AsyncIOScheduler took 35 s to add 100,000 jobs and held
-the event loop for 4 s while 10,000 fell due.
+batches, kept in a JobTable of bot/store/) and APScheduler runs in its own thread
+(BackgroundScheduler) over a synchronous table: 3.11's RedisJobStore under AsyncIOScheduler
+took 35 s to add 100,000 jobs and held the event loop for 4 s while 10,000 fell due.
 """
 
 from __future__ import annotations
@@ -25,34 +25,19 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-import redis as sync_redis
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-from bot.reminders.firing import (
-    _FIRERS,
-    FIRE_REF,
-    Firer,
-    _BatchScheduler,
-    _InlineExecutor,
-    delete_matching,
-    fire,
-)
-from bot.reminders.jobstore import CompactRedisJobStore, DateRecord
+from bot.reminders.firing import _FIRERS, FIRE_REF, Firer, _BatchScheduler, _InlineExecutor, fire
+from bot.reminders.jobstore import CompactJobStore, DateRecord
 from bot.reminders.loops import finish
-from bot.store.keys.reminders import ReminderKeys, job_prefix
-from bot.store.lease import Lease
+from bot.store.redis_calls import TRANSIENT_ERRORS
+from bot.store.reminder_jobs import SchedulerStorage
 
 log = logging.getLogger(__name__)
 # `fire` stays importable here: stored jobs name it by FIRE_REF ("...scheduler:fire").
 __all__ = ["FIRE_REF", "Firer", "JobSpec", "ReminderScheduler", "fire"]
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +59,8 @@ class ReminderScheduler:
 
     def __init__(
         self,
+        storage: SchedulerStorage,
         *,
-        redis: Redis,
-        sync_client: sync_redis.Redis,
-        keys: ReminderKeys,
         lease_ttl: timedelta = timedelta(seconds=10),
         renew_every: timedelta = timedelta(seconds=2),
         on_elected: LeaderHook | None = None,
@@ -87,11 +70,9 @@ class ReminderScheduler:
     ) -> None:
         if renew_every * 2 >= lease_ttl:
             raise ValueError("renew at least twice per lease ttl")
-        self.keys = keys
-        self._redis = redis
-        self._store = CompactRedisJobStore(
-            sync_client, jobs_key=keys.jobs, run_times_key=keys.run_times, batch_size=batch_size
-        )
+        self.keys = storage.keys
+        self.due = storage.due
+        self._store = CompactJobStore(storage.jobs, batch_size=batch_size)
         self._scheduler = _BatchScheduler(
             self._store,
             executors={"default": _InlineExecutor()},
@@ -99,8 +80,8 @@ class ReminderScheduler:
             job_defaults={"coalesce": True, "max_instances": 1},
         )
         self._scheduler.add_listener(self._on_job_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
-        self.lease = Lease(redis, keys.leader, lease_ttl)
-        self._firer = Firer(redis, keys, sync_client)
+        self.lease = storage.lease(lease_ttl)
+        self.firer = Firer(storage.due)
         self._renew_s = renew_every.total_seconds()
         self._lease_ttl_s = lease_ttl.total_seconds()
         # Public: wiring sets them once the parts they call exist.
@@ -115,7 +96,7 @@ class ReminderScheduler:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
-    def store(self) -> CompactRedisJobStore:
+    def store(self) -> CompactJobStore:
         return self._store
 
     @property
@@ -135,7 +116,7 @@ class ReminderScheduler:
         self._scheduler.start(paused=True)
         if not contend:
             return
-        _FIRERS.setdefault(self.keys.prefix, []).append(self._firer)
+        _FIRERS.setdefault(self.keys.prefix, []).append(self.firer)
         await self.elect_once()
         self._task = asyncio.create_task(self._lease_loop(), name="reminders-lease")
 
@@ -146,11 +127,11 @@ class ReminderScheduler:
             self._task = None
         if self._leader:
             await self._demote()
-            with contextlib.suppress(RedisError, OSError):  # else the lease simply expires
+            with contextlib.suppress(*TRANSIENT_ERRORS):  # else the lease simply expires
                 await self.lease.release()
         registered = _FIRERS.get(self.keys.prefix, [])
-        if self._firer in registered:
-            registered.remove(self._firer)
+        if self.firer in registered:
+            registered.remove(self.firer)
         if self._scheduler.running:
             # Joins the scheduler's thread: at most one batch's wait, off the loop.
             await asyncio.to_thread(self._scheduler.shutdown, False)
@@ -171,7 +152,7 @@ class ReminderScheduler:
             if not self._leader and await self.lease.acquire():
                 self._held_until = loop.time() + self._lease_ttl_s
                 await self._elect()
-        except (RedisError, OSError) as exc:
+        except TRANSIENT_ERRORS as exc:
             log.warning("reminder lease round failed: %s", type(exc).__name__)
             # Unconfirmed for too long: another process may hold it now. Step down first.
             if self._leader and loop.time() >= self._held_until - self._renew_s:
@@ -237,40 +218,10 @@ class ReminderScheduler:
         return await asyncio.to_thread(self._store.remove_jobs, list(job_ids))
 
     async def forget(self, contact: str) -> int:
-        """Remove everything program-wide that names the contact: its jobs (jobs hash and
-        run_times), its due entries and its fired and sent guards. Idempotent; a SCAN of
-        each structure, for erasure only. Returns how many entries went."""
-        match = self.keys.job_match(contact)
-        jobs = {_text(f) async for f in self._redis.hscan_iter(self.keys.jobs, match=match)}
-        async for member, _ in self._redis.zscan_iter(self.keys.run_times, match=match):
-            jobs.add(_text(member))
-        removed = 0
-        if jobs:
-            # What CompactRedisJobStore.remove_jobs does, in the same MULTI; the leader's
-            # scheduler keeps no copy (it reads the store on each wake-up).
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.hdel(self.keys.jobs, *jobs)
-                pipe.zrem(self.keys.run_times, *jobs)
-                removed, _ = await pipe.execute()
-        removed += await self._forget_due(job_prefix(contact))
-        for pattern in self.keys.guards_match(contact):
-            removed += await delete_matching(self._redis, self.keys.due, pattern)
-        return removed
-
-    async def _forget_due(self, prefix: str, batch: int = 1000) -> int:
-        """XDEL the contact's entries from the due stream (its consumers' pending lists drop
-        deleted entries on their next XAUTOCLAIM)."""
-        removed, start = 0, "-"
-        while True:
-            entries = cast(
-                list[Any], await self._redis.xrange(self.keys.due, min=start, max="+", count=batch)
-            )
-            mine = [i for i, f in entries if _text(f.get(b"job", b"")).startswith(prefix)]
-            if mine:
-                removed += int(await self._redis.xdel(self.keys.due, *mine))
-            if len(entries) < batch:
-                return removed
-            start = "(" + _text(entries[-1][0])
+        """Remove everything program-wide that names the contact: its jobs, its due entries
+        and its fired and sent guards (the due log's forget). Idempotent; for erasure only.
+        Returns how many entries went."""
+        return await self.due.forget(contact)
 
     async def planned(self, job_id: str) -> datetime | None:
         """When a job will run, or None if there is no such job."""

@@ -1,43 +1,25 @@
-"""Appointments, standard-schedule offers and send records in Redis, sealed per field."""
+"""Appointments, standard-schedule offers and send records: what they mean here, kept by a
+`ReminderRecords` (bot/store/reminder_records.py: Redis, or its memory twin)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
-from redis.asyncio import Redis
-
 from bot.reminders.rules import Repeat, occurrences
-from bot.store.crypto import Cipher
-from bot.store.keys import field_aad
-from bot.store.keys.reminders import ReminderKeys
+from bot.store.reminder_records import LEGACY_OFFER_ITEM, OFFER_ITEM, ReminderRecords
 
 Source = Literal["parent", "care_team", "plan"]
 # What replies to a reminder set: C -> confirmed, R -> reschedule_requested, RIDE ->
 # ride_requested (both flag the care team), CANCEL (once confirmed) -> cancelled.
 Status = Literal["scheduled", "confirmed", "reschedule_requested", "ride_requested", "cancelled"]
-# A weekly reminder's "sent" guard must outlive a redelivery, not the week.
-# A standard-schedule offer's job item: "o" and a keyed digest of (contact, series), so job
-# ids and the scheduler's log lines never name the series (prenatal, postpartum, baby).
-# Items made before were "plan-<series>"; they are still read, and replaced as they are met.
-OFFER_ITEM = "o"
-LEGACY_OFFER_ITEM = "plan-"
 
 
 def is_offer_item(item: str) -> bool:
     return item.startswith((OFFER_ITEM, LEGACY_OFFER_ITEM))
-
-
-SENT_TTL = timedelta(days=8)
-# A redelivered outbox entry comes within minutes; this is ample.
-REPLIED_TTL = timedelta(days=2)
-# Failures older than this (with no success since) are forgotten.
-FAILURE_TTL = timedelta(days=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,170 +94,108 @@ class Offer:
         )
 
 
-def _bytes(value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    raise TypeError("the reminder store needs a client with decode_responses=False")
-
-
 class ReminderStore:
-    """Everything reminders keep per contact. Kind, time and place of an appointment say
-    something about the parent's health, so every record is sealed, bound to its key+field."""
+    """Everything reminders keep per contact, as appointments and offers."""
 
-    def __init__(self, redis: Redis, cipher: Cipher, keys: ReminderKeys) -> None:
-        self._redis = redis
-        self._cipher = cipher
-        self.keys = keys
+    def __init__(self, records: ReminderRecords) -> None:
+        self.records = records
 
     # ---- appointments ------------------------------------------------------------------
 
     async def put(self, appointment: Appointment) -> None:
-        key = self.keys.appointments(appointment.contact)
-        sealed = self._cipher.encrypt_json(appointment.to_json(), field_aad(key, appointment.id))
-        await self._redis.hset(key, appointment.id, sealed)
-
-    async def get(self, contact: str, appointment_id: str) -> Appointment | None:
-        key = self.keys.appointments(contact)
-        raw = await self._redis.hget(key, appointment_id)
-        if raw is None:
-            return None
-        return Appointment.from_json(
-            self._cipher.decrypt_json(_bytes(raw), field_aad(key, appointment_id))
+        await self.records.put_appointment(
+            appointment.contact, appointment.id, appointment.to_json()
         )
 
+    async def get(self, contact: str, appointment_id: str) -> Appointment | None:
+        doc = await self.records.appointment(contact, appointment_id)
+        return None if doc is None else Appointment.from_json(doc)
+
     async def appointments(self, contact: str) -> list[Appointment]:
-        key = self.keys.appointments(contact)
-        raw = await self._redis.hgetall(key)
-        found = [
-            Appointment.from_json(
-                self._cipher.decrypt_json(_bytes(v), field_aad(key, _bytes(f).decode()))
-            )
-            for f, v in raw.items()
-        ]
+        found = [Appointment.from_json(d) for d in await self.records.appointments(contact)]
         return sorted(found, key=lambda a: (a.day, a.at, a.id))
 
     async def remove(self, contact: str, appointment_id: str) -> bool:
-        return bool(await self._redis.hdel(self.keys.appointments(contact), appointment_id))
+        return await self.records.remove_appointment(contact, appointment_id)
 
     # ---- standard-schedule offers ------------------------------------------------------
 
     async def put_offer(self, contact: str, offer: Offer) -> None:
-        key = self.keys.offers(contact)
-        sealed = self._cipher.encrypt_json(offer.to_json(), field_aad(key, offer.series))
-        await self._redis.hset(key, offer.series, sealed)
+        await self.records.put_offer(contact, offer.series, offer.to_json())
 
     async def offer(self, contact: str, series: str) -> Offer | None:
-        key = self.keys.offers(contact)
-        raw = await self._redis.hget(key, series)
-        if raw is None:
-            return None
-        return Offer.from_json(self._cipher.decrypt_json(_bytes(raw), field_aad(key, series)))
+        doc = await self.records.offer(contact, series)
+        return None if doc is None else Offer.from_json(doc)
 
     async def offers(self, contact: str) -> dict[str, Offer]:
-        key = self.keys.offers(contact)
-        raw = await self._redis.hgetall(key)
-        result = {}
-        for f, v in raw.items():
-            series = _bytes(f).decode()
-            data = self._cipher.decrypt_json(_bytes(v), field_aad(key, series))
-            result[series] = Offer.from_json(data)
-        return result
+        found = await self.records.offers(contact)
+        return {series: Offer.from_json(doc) for series, doc in found.items()}
 
     def offer_item(self, contact: str, series: str) -> str:
         """The opaque job item of this contact's offer in `series` (same every time)."""
-        text = f"offer\x1f{contact}\x1f{series}".encode()
-        return OFFER_ITEM + hmac.new(self._cipher.id_key, text, hashlib.sha256).hexdigest()[:16]
+        return self.records.offer_item(contact, series)
 
     async def offer_series(self, contact: str, item: str) -> str | None:
         """Which of the contact's offer series a job item stands for (None: no such offer)."""
-        if item.startswith(LEGACY_OFFER_ITEM):
-            return item.removeprefix(LEGACY_OFFER_ITEM)
-        for field in await self._redis.hkeys(self.keys.offers(contact)):
-            series = _bytes(field).decode()
-            if hmac.compare_digest(self.offer_item(contact, series), item):
-                return series
-        return None
+        return await self.records.offer_series(contact, item)
 
     async def remove_offer(self, contact: str, series: str) -> None:
-        await self._redis.hdel(self.keys.offers(contact), series)
+        await self.records.remove_offer(contact, series)
 
     async def mark_offered(self, contact: str, milestone: str) -> None:
         """Remember an offered milestone (names like "baby-2m" tell a baby's age: sealed).
 
         Read-modify-write: only the leader's dispatcher calls it, one entry at a time."""
-        names = await self.offered(contact)
-        if milestone in names:
-            return
-        key = self.keys.offered(contact)
-        await self._redis.set(key, self._cipher.encrypt_json(sorted(names | {milestone}), key))
+        await self.records.mark_offered(contact, milestone)
 
     async def offered(self, contact: str) -> set[str]:
-        key = self.keys.offered(contact)
-        raw = await self._redis.get(key)
-        return set() if raw is None else set(self._cipher.decrypt_json(_bytes(raw), key))
+        return await self.records.offered(contact)
 
     # ---- sending -----------------------------------------------------------------------
 
     async def claim_send(self, job_id: str, occurrence: str) -> bool:
         """True once per (job, occurrence): taken before sending, so never twice (a crash
         between claim and send loses that one reminder rather than risking a second)."""
-        key = self.keys.sent(job_id, occurrence)
-        ttl = int(SENT_TTL.total_seconds())
-        return bool(await self._redis.set(key, b"1", nx=True, ex=ttl))
+        return await self.records.claim_send(job_id, occurrence)
 
     async def record_sent(
         self, contact: str, item: str, occurrence: str, sid: str, now: datetime
     ) -> None:
         """What the newest reminder was about, so a reply (C, R, RIDE) finds it."""
-        key = self.keys.last_sent(contact)
         record = {
             "item": item,
             "occurrence": occurrence,
             "sid": sid,
             "sent_at": now.astimezone(UTC).isoformat(),
         }
-        await self._redis.set(key, self._cipher.encrypt_json(record, key), ex=30 * 86400)
+        await self.records.record_sent(contact, record)
 
     async def last_sent(self, contact: str) -> dict[str, str] | None:
-        key = self.keys.last_sent(contact)
-        raw = await self._redis.get(key)
-        return None if raw is None else dict(self._cipher.decrypt_json(_bytes(raw), key))
+        return await self.records.last_sent(contact)
 
     async def first_within(self, contact: str, seconds: int) -> bool:
         """True at most once per `seconds` per contact: the standard schedule is due a re-sync."""
-        key = self.keys.synced(contact)
-        return bool(await self._redis.set(key, b"1", nx=True, ex=seconds))
+        return await self.records.first_within(contact, seconds)
 
     async def claim_reply(self, contact: str, entry_id: str) -> bool:
         """True once per outbox entry: a redelivered "cancel 2" must not cancel another one
         (the list has moved up by then). Taken before answering, like claim_send."""
-        key = self.keys.replied(contact)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hsetnx(key, entry_id, b"1")
-            pipe.expire(key, int(REPLIED_TTL.total_seconds()))
-            claimed, _ = await pipe.execute()
-        return bool(claimed)
+        return await self.records.claim_reply(contact, entry_id)
 
     # ---- delivery failures (see reach.py) -----------------------------------------------
 
     async def record_failure(self, contact: str, message_id: str, day: date) -> tuple[int, int]:
         """Note one failed text (once per message id: Twilio may repeat a callback) on the
         parent's local `day`; returns (failed texts, different days) since the last success."""
-        key = self.keys.failures(contact)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, message_id, day.isoformat())
-            pipe.expire(key, int(FAILURE_TTL.total_seconds()))
-            pipe.hvals(key)
-            _, _, days = await pipe.execute()
-        return len(days), len(set(days))
+        return await self.records.record_failure(contact, message_id, day)
 
     async def clear_failures(self, contact: str) -> None:
         """A text got through: failures start counting from zero again."""
-        await self._redis.delete(self.keys.failures(contact))
+        await self.records.clear_failures(contact)
 
     # ---- erasure -----------------------------------------------------------------------
 
     async def forget(self, contact: str) -> int:
-        """Delete the contact's reminder records; returns how many keys went. erase_contact
+        """Delete the contact's reminder records; returns how many kinds went. erase_contact
         removes them too; the program-wide entries go with ReminderScheduler.forget."""
-        return int(await self._redis.delete(*self.keys.per_contact(contact)))
+        return await self.records.forget(contact)

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import secrets
 import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
-
-import redis as sync_redis
-from redis.asyncio import Redis
 
 from bot.channels.outbound import Sender
 from bot.engine.texts import Translator
@@ -30,11 +25,10 @@ from bot.reminders.rules import Timing
 from bot.reminders.scheduler import ReminderScheduler
 from bot.reminders.store import ReminderStore
 from bot.settings import Settings
-from bot.store.client import is_cluster, sync_cluster_client
 from bot.store.crypto import Cipher
 from bot.store.keys import KeyBuilder
 from bot.store.keys.reminders import ReminderKeys
-from bot.store.stream_group import GroupReader
+from bot.store.reminder_redis import RedisReminderStorage, StoreClient
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +70,7 @@ class Reminders:
     dispatcher: Dispatcher
     sender: PacedSender
     reach: Reach
-    sync_client: sync_redis.Redis
+    storage: RedisReminderStorage
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     dispatch_task: asyncio.Task[None] | None = None
     stopped: bool = False
@@ -97,26 +91,10 @@ class Reminders:
             await finish(task)
 
 
-def sync_client_for(redis: Redis) -> sync_redis.Redis:
-    """A blocking client to the same server (TCP or unix socket) for APScheduler's store."""
-    if is_cluster(redis):
-        # The job store's keys share the {rem} tag: one slot, so its transactions work.
-        return sync_cluster_client(redis)
-    kwargs = redis.connection_pool.connection_kwargs
-    wanted = ("db", "username", "password", "socket_timeout", "socket_connect_timeout")
-    options: dict[str, Any] = {k: kwargs[k] for k in wanted if kwargs.get(k) is not None}
-    if kwargs.get("path"):
-        options["unix_socket_path"] = kwargs["path"]
-    else:
-        options["host"] = kwargs.get("host", "localhost")
-        options["port"] = kwargs.get("port", 6379)
-    return sync_redis.Redis(**options)
-
-
 async def start_reminders(
     *,
     settings: Settings,
-    redis: Redis,
+    redis: StoreClient,
     cipher: Cipher,
     conversations: Conversations,
     sender: Sender,
@@ -134,13 +112,11 @@ async def start_reminders(
     config = config or ReminderConfig.from_settings(settings)
     keys = ReminderKeys(config.prefix)
     consumer = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
-    store = ReminderStore(redis, cipher, keys)
-    sync_client = sync_client_for(redis)
+    storage = RedisReminderStorage.open(redis, cipher, keys)
+    store = ReminderStore(storage.records)
     bucket = TokenBucket(config.send_rate, config.send_burst)
     scheduler = ReminderScheduler(
-        redis=redis,
-        sync_client=sync_client,
-        keys=keys,
+        storage,
         lease_ttl=config.lease_ttl,
         renew_every=config.renew_every,
     )
@@ -157,14 +133,14 @@ async def start_reminders(
     paced = PacedSender(sender, bucket)
     outbox = KeyBuilder(cipher.id_key, config.prefix).outbox
     intake = Intake(
-        group=GroupReader(redis, outbox, INTAKE_GROUP, consumer),
+        group=storage.group(outbox, INTAKE_GROUP, consumer),
         cipher=cipher,
         planner=planner,
         replies=ListReplies(planner, paced, translator, reach),
         block_ms=config.block_ms,
     )
     dispatcher = Dispatcher(
-        group=GroupReader(redis, keys.due, DISPATCH_GROUP, consumer),
+        group=storage.group(keys.due, DISPATCH_GROUP, consumer),
         planner=planner,
         sender=sender,
         bucket=bucket,
@@ -174,7 +150,7 @@ async def start_reminders(
         note_reminder=note_reminder,
         reach=reach,
     )
-    reminders = Reminders(config, planner, scheduler, intake, dispatcher, paced, reach, sync_client)
+    reminders = Reminders(config, planner, scheduler, intake, dispatcher, paced, reach, storage)
     scheduler.on_elected = reminders.start_dispatch
     scheduler.on_demoted = reminders.stop_dispatch
     # The consumer groups are made by intake.run() and dispatcher.run(), which wait for Redis:
@@ -198,5 +174,4 @@ async def stop_reminders(reminders: Reminders) -> None:
     await reminders.scheduler.stop()
     await reminders.stop_dispatch()
     await reminders.sender.close()
-    with contextlib.suppress(Exception):
-        reminders.sync_client.close()
+    reminders.storage.close()

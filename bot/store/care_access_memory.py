@@ -5,61 +5,22 @@ Expiries follow the injected `clock` (seconds), as Redis's TTLs follow its own."
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Generic, TypeVar
 
 from bot.store.care_access import SessionRecord
-
-V = TypeVar("V")
-
-
-@dataclass(slots=True)
-class _Expiring(Generic[V]):
-    """Values that vanish at their deadline, like keys with a TTL."""
-
-    clock: Callable[[], float]
-    values: dict[str, tuple[V, float | None]] = field(default_factory=dict)
-
-    def get(self, key: str) -> V | None:
-        found = self.values.get(key)
-        if found is None:
-            return None
-        value, deadline = found
-        if deadline is not None and deadline <= self.clock():
-            del self.values[key]
-            return None
-        return value
-
-    def put(self, key: str, value: V, ttl_s: float | None = None) -> None:
-        self.values[key] = (value, None if ttl_s is None else self.clock() + ttl_s)
-
-    def keep(self, key: str, value: V, ttl_s: float) -> None:
-        """Set `value`; a new key lives `ttl_s`, a live one keeps its deadline (EXPIRE NX)."""
-        if self.get(key) is None:
-            self.put(key, value, ttl_s)
-        else:
-            self.values[key] = (value, self.values[key][1])
-
-    def pop(self, key: str) -> V | None:
-        value = self.get(key)
-        self.values.pop(key, None)
-        return value
-
-    def keys(self) -> list[str]:
-        return [key for key in list(self.values) if self.get(key) is not None]
+from bot.store.expiring import Expiring
 
 
 class MemoryCareAccess:
     def __init__(self, clock: Callable[[], float]) -> None:
         self._passwords: dict[str, str] = {}
-        self._sessions: _Expiring[SessionRecord] = _Expiring(clock)
-        self._member_sessions: _Expiring[set[str]] = _Expiring(clock)
-        self._locks: _Expiring[dict[str, str]] = _Expiring(clock)
-        self._unlocks: _Expiring[bool] = _Expiring(clock)
-        self._attempts: _Expiring[list[float]] = _Expiring(clock)
-        self._failures: _Expiring[dict[str, int]] = _Expiring(clock)
-        self._member_failures: _Expiring[int] = _Expiring(clock)
-        self._links: _Expiring[bool] = _Expiring(clock)
+        self._sessions: Expiring[SessionRecord] = Expiring(clock)
+        self._member_sessions: Expiring[set[str]] = Expiring(clock)
+        self._locks: Expiring[dict[str, str]] = Expiring(clock)
+        self._unlocks: Expiring[bool] = Expiring(clock)
+        self._attempts: Expiring[list[float]] = Expiring(clock)
+        self._failures: Expiring[dict[str, int]] = Expiring(clock)
+        self._member_failures: Expiring[int] = Expiring(clock)
+        self._links: Expiring[bool] = Expiring(clock)
 
     async def password_hash(self, member: str) -> str | None:
         return self._passwords.get(member)

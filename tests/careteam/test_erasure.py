@@ -13,6 +13,7 @@ from bot.careteam.records import CareRecords
 from bot.reminders.store import Appointment, ReminderStore
 from bot.store.crypto import Cipher
 from bot.store.keys.reminders import ReminderKeys
+from bot.store.reminder_records_redis import RedisReminderRecords
 from tests.careteam.conftest import (
     SOCIAL_WORKER,
     TEST_CONFIG,
@@ -59,7 +60,7 @@ async def test_erasure_tells_every_receiver_cancels_the_queue_and_leaves_no_key(
     for p in (leaving, staying):
         await p.finish_plan(share(share_basic_needs=SOCIAL_WORKER))
     await leaving.say("I want to die")  # plan.crisis to the on-call endpoint
-    reminders = ReminderStore(redis, cipher, ReminderKeys(prefix))
+    reminders = ReminderStore(RedisReminderRecords(redis, cipher, ReminderKeys(prefix)))
     visit = Appointment("a1", contact_of(leaving), "treatment", date(2030, 1, 7), time(10))
     await reminders.put(visit)
     forgotten: list[str] = []

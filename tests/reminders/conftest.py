@@ -28,11 +28,11 @@ from bot.reminders.replies import ListReplies
 from bot.reminders.rules import Timing
 from bot.reminders.scheduler import ReminderScheduler
 from bot.reminders.store import ReminderStore
-from bot.reminders.wiring import sync_client_for
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
 from bot.store.keys.reminders import ReminderKeys
 from bot.store.redis_store import RedisConversationStore
+from bot.store.reminder_redis import RedisReminderStorage
 from bot.store.stream_group import GroupReader
 
 # Db 13 is the reminders' own; every test writes under its own prefix and deletes only that.
@@ -105,8 +105,23 @@ def conversations(redis: Redis, cipher: Cipher, prefix: str) -> RedisConversatio
 
 
 @pytest.fixture
-def store(redis: Redis, cipher: Cipher, prefix: str) -> ReminderStore:
-    return ReminderStore(redis, cipher, ReminderKeys(prefix))
+def keys(prefix: str) -> ReminderKeys:
+    return ReminderKeys(prefix)
+
+
+@pytest.fixture
+async def storage(
+    redis: Redis, cipher: Cipher, keys: ReminderKeys
+) -> AsyncIterator[RedisReminderStorage]:
+    """The subsystem's storage as wiring opens it (its blocking client closed after)."""
+    made = RedisReminderStorage.open(redis, cipher, keys)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def store(storage: RedisReminderStorage) -> ReminderStore:
+    return ReminderStore(storage.records)
 
 
 @pytest.fixture(scope="session")
@@ -137,7 +152,7 @@ async def make_dispatcher(
     """The due-stream consumer as wiring builds it, with its group made; no pacing unless a
     bucket is given."""
     made = Dispatcher(
-        group=GroupReader(redis, planner.store.keys.due, DISPATCH_GROUP, "test", batch=batch),
+        group=GroupReader(redis, planner.scheduler.keys.due, DISPATCH_GROUP, "test", batch=batch),
         planner=planner,
         sender=sender,
         bucket=bucket or TokenBucket(1000, 1000),
@@ -182,15 +197,12 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def scheduler(redis: Redis, prefix: str) -> AsyncIterator[ReminderScheduler]:
+async def scheduler(storage: RedisReminderStorage) -> AsyncIterator[ReminderScheduler]:
     """A started scheduler that never leads (it does not contend for the lease)."""
-    keys = ReminderKeys(prefix)
-    sync = sync_client_for(redis)
-    made = ReminderScheduler(redis=redis, sync_client=sync, keys=keys)
+    made = ReminderScheduler(storage)
     await made.start(contend=False)
     yield made
     await made.stop()
-    sync.close()
 
 
 @pytest.fixture

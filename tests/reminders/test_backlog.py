@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from bot.i18n import Catalogs
 from bot.reminders.planner import Planner
 from bot.reminders.prefs import profile
-from bot.reminders.scheduler import Firer, JobSpec
+from bot.reminders.scheduler import JobSpec
 from bot.reminders.store import Appointment
 from bot.store.redis_store import RedisConversationStore
 
@@ -57,7 +57,7 @@ async def due_backlog(
         mine = planner.specs_for(visit, prof, clock.now)
         specs.append(next(s for s in mine if s.job_id.endswith(":day_before")))
     clock.now = max(s.send_at for s in specs)  # all due by now (spread over minutes)
-    firer = Firer(redis, planner.store.keys)
+    firer = planner.scheduler.firer
     for spec in specs:
         args = (spec.job_id, spec.occurrence.isoformat(), spec.send_at.isoformat())
         assert await firer.fire(*args)
@@ -72,7 +72,7 @@ async def redeliver(redis: Redis, planner: Planner, spec: JobSpec) -> None:
         "occurrence": spec.occurrence.isoformat(),
         "planned": spec.send_at.isoformat(),
     }
-    await redis.xadd(planner.store.keys.due, entry)  # type: ignore[arg-type]
+    await redis.xadd(planner.scheduler.keys.due, entry)  # type: ignore[arg-type]
 
 
 async def test_a_backlog_is_drained_in_bounded_batches_and_each_reminder_goes_once(
@@ -120,7 +120,7 @@ async def test_a_backlog_is_drained_in_bounded_batches_and_each_reminder_goes_on
     assert sorted(set(found)) == ["duplicate", "sent"]
     assert found.count("sent") == PARENTS
     assert found.count("duplicate") == 50
-    pending = await redis.xpending(planner.store.keys.due, "dispatch")
+    pending = await redis.xpending(planner.scheduler.keys.due, "dispatch")
     assert pending["pending"] == 0
     # Delivered again later (another leader's late read): the sent guards still hold.
     await redeliver(redis, planner, specs[-1])

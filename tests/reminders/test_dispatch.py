@@ -17,7 +17,7 @@ from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.planner import Planner
 from bot.reminders.prefs import set_detailed
 from bot.reminders.ratelimit import Priority, TokenBucket
-from bot.reminders.scheduler import Firer, JobSpec
+from bot.reminders.scheduler import JobSpec
 from bot.reminders.store import Appointment
 from bot.reminders.texts import WHAT, render_reminder
 from bot.store.crypto import Cipher
@@ -53,7 +53,7 @@ def visit(contact: str, **kw: object) -> Appointment:
 
 async def fire(redis: Redis, planner: Planner, spec: JobSpec) -> bool:
     """What the scheduler's job does when `spec` comes due."""
-    firer = Firer(redis, planner.store.keys)
+    firer = planner.scheduler.firer
     return await firer.fire(spec.job_id, spec.occurrence.isoformat(), spec.send_at.isoformat())
 
 
@@ -92,7 +92,7 @@ async def test_a_due_reminder_is_sent_once_with_the_discreet_text(
     ]
     # A redelivered entry (crash before ack) finds the sent guard taken.
     await redis.xadd(
-        planner.store.keys.due,
+        planner.scheduler.keys.due,
         {
             "job": day_before.job_id,
             "occurrence": day_before.occurrence.isoformat(),

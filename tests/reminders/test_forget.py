@@ -12,7 +12,7 @@ from bot.engine.session import Session
 from bot.i18n import Catalogs
 from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.planner import Planner
-from bot.reminders.scheduler import Firer, JobSpec
+from bot.reminders.scheduler import JobSpec
 from bot.reminders.store import Appointment
 from bot.store.crypto import Cipher
 from bot.store.keys.reminders import job_prefix
@@ -77,14 +77,14 @@ async def busy_parent(
     specs = await planner.add(weekly)
     await planner.add(Appointment("a2", contact, "wic", date(2027, 4, 2), time(11, 0)))
     await planner.sync_offers(contact)
-    firer = Firer(redis, planner.store.keys)
+    firer = planner.scheduler.firer
     for spec in specs:
         await firer.fire(spec.job_id, spec.occurrence.isoformat(), spec.send_at.isoformat())
     clock.now = specs[0].send_at
     await dispatcher.step(block=False)  # sends one (sent guard, last sent), one not yet due
     await planner.store.record_failure(contact, "SM-failed", date(2027, 3, 9))
     await planner.store.claim_reply(contact, "1-0")
-    await redis.set(planner.store.keys.synced(contact), b"1")
+    await redis.set(planner.scheduler.keys.synced(contact), b"1")
     return contact
 
 
@@ -100,7 +100,7 @@ async def test_forget_and_erase_leave_nothing_that_names_the_contact(
     the contact's own keys: gone. Another parent's reminders are untouched; twice is fine."""
     contact = await busy_parent(redis, planner, dispatcher, conversations, clock, ADDRESS)
     other = await busy_parent(redis, planner, dispatcher, conversations, clock, OTHER)
-    keys = planner.store.keys
+    keys = planner.scheduler.keys
     before = await mentions(redis, prefix, contact)
     for program_wide in (keys.jobs, keys.run_times, keys.due):
         assert program_wide.encode() in before
@@ -142,8 +142,8 @@ async def test_erasure_requested_in_the_outbox_forgets_and_later_events_are_igno
 
     await conversations.transact(ADDRESS, None, erase_me)
     await intake.step(block=False)
-    match = planner.store.keys.job_match(contact)
-    assert [f async for f in redis.hscan_iter(planner.store.keys.jobs, match=match)] == []
+    match = planner.scheduler.keys.job_match(contact)
+    assert [f async for f in redis.hscan_iter(planner.scheduler.keys.jobs, match=match)] == []
     await conversations.erase_contact(contact)
     late = ReminderRequested({"kind": "other", "date": date(2027, 3, 23), "time": time(9, 0)})
     [entry] = [e for e in await conversations.read_outbox() if e.type == "ReminderRequested"]
@@ -166,11 +166,11 @@ async def test_a_due_entry_of_an_erased_contact_is_taken_away_not_sent(
     await planner.forget(contact)
     await conversations.erase_contact(contact)
     spec = JobSpec(specs[0].job_id, specs[0].send_at, specs[0].occurrence, timedelta(hours=1))
-    await Firer(redis, planner.store.keys).fire(
+    await planner.scheduler.firer.fire(
         spec.job_id, spec.occurrence.isoformat(), spec.send_at.isoformat()
     )
     clock.now = spec.send_at
     await dispatcher.step(block=False)
     assert await mentions(redis, prefix, contact) == []
-    due = await redis.xrange(planner.store.keys.due)
+    due = await redis.xrange(planner.scheduler.keys.due)
     assert not any(f[b"job"].decode().startswith(job_prefix(contact)) for _, f in due)

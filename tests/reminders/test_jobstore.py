@@ -17,10 +17,12 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from redis.asyncio import Redis
 
-from bot.reminders.jobstore import CompactRedisJobStore, DateRecord
+from bot.reminders.jobstore import CompactJobStore, DateRecord
 from bot.reminders.scheduler import FIRE_REF, JobSpec, ReminderScheduler
-from bot.reminders.wiring import sync_client_for
+from bot.store.crypto import Cipher
 from bot.store.keys.reminders import ReminderKeys, job_id
+from bot.store.reminder_jobs_redis import RedisJobTable
+from bot.store.reminder_redis import RedisReminderStorage, sync_client_for
 from tests.clock import NOW
 
 pytestmark = pytest.mark.anyio
@@ -35,11 +37,8 @@ async def sync(redis: Redis) -> AsyncIterator[sync_redis.Redis]:
     client.close()
 
 
-def make_store(sync: sync_redis.Redis, prefix: str, batch_size: int = 500) -> CompactRedisJobStore:
-    keys = ReminderKeys(prefix)
-    return CompactRedisJobStore(
-        sync, jobs_key=keys.jobs, run_times_key=keys.run_times, batch_size=batch_size
-    )
+def make_store(sync: sync_redis.Redis, prefix: str, batch_size: int = 500) -> CompactJobStore:
+    return CompactJobStore(RedisJobTable(sync, ReminderKeys(prefix)), batch_size=batch_size)
 
 
 def record(n: int, minutes: float) -> DateRecord:
@@ -73,7 +72,7 @@ async def test_bulk_records_read_back_as_jobs_in_run_time_order(
     assert (job.misfire_grace_time, job.coalesce, job.max_instances) == (3600, True, 1)
     assert store.lookup_job(job_id(CONTACT, "nothing", "3h")) is None
     # Compact: the record is a small JSON object, not a pickled Job (~560 B).
-    assert 0 < sync.hstrlen(store.jobs_key, records[2].job_id) < 300
+    assert 0 < sync.hstrlen(ReminderKeys(prefix).jobs, records[2].job_id) < 300
 
 
 async def test_due_jobs_come_in_bounded_batches_earliest_first(
@@ -117,11 +116,11 @@ async def test_removal_cancel_and_deferred_removal(
     left = [record(2, 2).job_id, record(3, 3).job_id, job_id(CONTACT, "never", "3h")]
     assert await scheduler.cancel(left) == 2
     assert await scheduler.cancel([]) == 0
-    assert sync.hlen(store.jobs_key) == 0
-    assert sync.zcard(store.run_times_key) == 0
+    assert sync.hlen(ReminderKeys(prefix).jobs) == 0
+    assert sync.zcard(ReminderKeys(prefix).run_times) == 0
 
 
-async def test_jobs_survive_a_restart(redis: Redis, prefix: str) -> None:
+async def test_jobs_survive_a_restart(redis: Redis, prefix: str, cipher: Cipher) -> None:
     """Persisted in Redis: a new scheduler (another process, after a restart) sees them."""
     keys = ReminderKeys(prefix)
     specs = [
@@ -134,8 +133,8 @@ async def test_jobs_survive_a_restart(redis: Redis, prefix: str) -> None:
         for n in range(3)
     ]
     for _ in range(2):
-        sync = sync_client_for(redis)
-        made = ReminderScheduler(redis=redis, sync_client=sync, keys=keys)
+        storage = RedisReminderStorage.open(redis, cipher, keys)
+        made = ReminderScheduler(storage)
         await made.start(contend=False)
         if _ == 0:
             await made.schedule_many(specs)
@@ -152,10 +151,10 @@ async def test_jobs_survive_a_restart(redis: Redis, prefix: str) -> None:
             )
             assert job.misfire_grace_time == 3 * 3600
         await made.stop()
-        sync.close()
+        storage.close()
 
 
-def _job(store: CompactRedisJobStore, ident: str, trigger: Any, args: tuple[Any, ...]) -> Job:
+def _job(store: CompactJobStore, ident: str, trigger: Any, args: tuple[Any, ...]) -> Job:
     job = Job.__new__(Job)
     job.__setstate__(
         {
@@ -203,7 +202,8 @@ async def test_one_job_api_and_records_the_old_store_wrote(
     with pytest.raises(JobLookupError):
         store.update_job(_job(store, "missing", DateTrigger(NOW), ()))
 
-    legacy = RedisJobStore(jobs_key=store.jobs_key, run_times_key=store.run_times_key)
+    keys = ReminderKeys(prefix)
+    legacy = RedisJobStore(jobs_key=keys.jobs, run_times_key=keys.run_times)
     legacy.redis = sync
     old = _job(store, job_id(CONTACT, "old", "3h"), DateTrigger(NOW), ("ns", "old"))
     legacy.add_job(old)

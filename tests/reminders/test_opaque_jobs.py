@@ -33,7 +33,7 @@ async def test_offer_jobs_and_their_log_lines_name_no_kind(
     with caplog.at_level(logging.INFO, logger="apscheduler"):
         planned = await planner.sync_offers(contact)
     assert planned
-    stored = [f.decode() for f in await redis.hkeys(planner.store.keys.jobs)]
+    stored = [f.decode() for f in await redis.hkeys(planner.scheduler.keys.jobs)]
     mine = [j for j in stored if contact in j]
     assert {s.job_id for s in planned} <= set(mine)
     for text in [*mine, *(r.getMessage() for r in caplog.records)]:

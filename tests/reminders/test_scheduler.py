@@ -18,11 +18,12 @@ from redis.asyncio import Redis
 
 from bot.reminders.scheduler import JobSpec, ReminderScheduler
 from bot.reminders.store import Appointment, ReminderStore
-from bot.reminders.wiring import sync_client_for
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
 from bot.store.keys.reminders import ReminderKeys, job_id
 from bot.store.redis_store import RedisConversationStore
+from bot.store.reminder_records_redis import RedisReminderRecords
+from bot.store.reminder_redis import RedisReminderStorage
 from tests.waiting import eventually
 
 from .conftest import REDIS_URL, make_parent
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.anyio
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTACT = "{c:" + "cd" * 16 + "}"
+CIPHER = Cipher(secrets.token_bytes(32))
 
 
 def utc_now() -> datetime:
@@ -42,14 +44,12 @@ class Instance:
 
     def __init__(self, prefix: str, **kw: Any) -> None:
         self.redis = client_for_url(REDIS_URL)
-        self.sync = sync_client_for(self.redis)
-        self.scheduler = ReminderScheduler(
-            redis=self.redis, sync_client=self.sync, keys=ReminderKeys(prefix), **kw
-        )
+        self.storage = RedisReminderStorage.open(self.redis, CIPHER, ReminderKeys(prefix))
+        self.scheduler = ReminderScheduler(self.storage, **kw)
 
     async def close(self) -> None:
         await self.scheduler.stop()
-        self.sync.close()
+        self.storage.close()
         await self.redis.aclose()
 
 
@@ -201,7 +201,7 @@ async def test_a_job_is_fired_before_it_leaves_the_store(
     fired_before_removal: dict[str, bool] = {}
 
     def remove(jobs: list[str]) -> int:
-        entries = leader.sync.xrange(keys.due)
+        entries = leader.storage.sync_client.xrange(keys.due)
         fired = {f[b"job"].decode() for _, f in entries}
         for job in jobs:
             fired_before_removal[job] = job in fired
@@ -285,7 +285,7 @@ async def test_two_processes_send_each_reminder_exactly_once(redis: Redis, prefi
     cipher = Cipher(master)
     conversations = RedisConversationStore(redis, cipher, prefix=prefix)
     keys = ReminderKeys(prefix)
-    store = ReminderStore(redis, cipher, keys)
+    store = ReminderStore(RedisReminderRecords(redis, cipher, keys))
     workers = [spawn(prefix, master), spawn(prefix, master)]
     try:
         # Parents and appointments, one each, while the processes start.

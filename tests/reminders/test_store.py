@@ -30,25 +30,25 @@ def appointment() -> Appointment:
 
 
 async def test_appointments_round_trip_and_nothing_is_in_clear(
-    store: ReminderStore, redis: Redis, prefix: str
+    store: ReminderStore, redis: Redis, keys: ReminderKeys
 ) -> None:
     """Kind, time and place are health information: stored sealed, read back whole."""
     item = appointment()
     await store.put(item)
     assert await store.get(CONTACT, "a1") == item
     assert await store.appointments(CONTACT) == [item]
-    raw = await redis.hgetall(store.keys.appointments(CONTACT))
+    raw = await redis.hgetall(keys.appointments(CONTACT))
     blob = b"".join(raw.values())
     for secret in (b"Zanzibar", b"treatment", b"2027-03-10", b"10:30"):
         assert secret not in blob
 
 
 async def test_a_record_moved_to_another_field_does_not_open(
-    store: ReminderStore, redis: Redis
+    store: ReminderStore, redis: Redis, keys: ReminderKeys
 ) -> None:
     """Sealing binds a value to its key and field: copying it elsewhere fails."""
     await store.put(appointment())
-    key = store.keys.appointments(CONTACT)
+    key = keys.appointments(CONTACT)
     await redis.hset(key, "a2", await redis.hget(key, "a1"))  # type: ignore[arg-type]
     with pytest.raises(DecryptionError):
         await store.get(CONTACT, "a2")
@@ -110,7 +110,9 @@ async def test_a_reply_is_claimed_once_per_outbox_entry(store: ReminderStore) ->
     assert await store.claim_reply(CONTACT, "2-0")
 
 
-async def test_offers_and_offered_milestones(store: ReminderStore, redis: Redis) -> None:
+async def test_offers_and_offered_milestones(
+    store: ReminderStore, redis: Redis, keys: ReminderKeys
+) -> None:
     """Standard-schedule offers per series; offered milestones remembered, sealed."""
     offer = Offer("baby", "baby-2m", "baby_checkup", date(2027, 5, 1), catch_up=True)
     await store.put_offer(CONTACT, offer)
@@ -118,7 +120,7 @@ async def test_offers_and_offered_milestones(store: ReminderStore, redis: Redis)
     await store.mark_offered(CONTACT, "baby-2m")
     await store.mark_offered(CONTACT, "baby-2m")
     assert await store.offered(CONTACT) == {"baby-2m"}
-    assert b"baby" not in (await redis.get(store.keys.offered(CONTACT)) or b"")
+    assert b"baby" not in (await redis.get(keys.offered(CONTACT)) or b"")
     await store.remove_offer(CONTACT, "baby")
     assert await store.offer(CONTACT, "baby") is None
 

@@ -18,6 +18,7 @@ from bot.reports.suppress import Group, small, suppress
 from bot.store.crypto import Cipher
 from bot.store.keys.reminders import ReminderKeys
 from bot.store.redis_store import RedisConversationStore
+from bot.store.reminder_records_redis import RedisReminderRecords
 from tests.reports.conftest import write_plans
 from tests.reports.synthetic import FROM, TO, Spec, expected, specs
 
@@ -55,7 +56,7 @@ async def test_confirmed_appointments_count_as_visits(
         for n in (1, 2)
     )
     await write_plans(store, [confirmed, scheduled])
-    reminders = ReminderStore(redis, cipher, ReminderKeys(prefix))
+    reminders = ReminderStore(RedisReminderRecords(redis, cipher, ReminderKeys(prefix)))
     for spec, status in ((confirmed, "confirmed"), (scheduled, "scheduled")):
         contact = store.keys_for(spec.phone).contact
         for ident, kind, days in (("a", "postpartum_visit", 12), ("b", "baby_checkup", 2)):

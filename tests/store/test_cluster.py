@@ -23,6 +23,7 @@ from bot.store.keys.reminders import ReminderKeys, job_id
 from bot.store.lease import Held, Lease
 from bot.store.local_cluster import start_cluster
 from bot.store.redis_store import RedisConversationStore
+from bot.store.reminder_jobs_redis import RedisDueLog
 from tests.waiting import eventually
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
@@ -246,7 +247,7 @@ async def test_a_batch_of_reminder_jobs_fires_on_the_cluster(redis_cluster_url: 
     that pipeline of scripts was refused, so no reminder ever fell due there."""
     client = client_for_url(redis_cluster_url)
     keys = ReminderKeys(f"t{secrets.token_hex(4)}:")
-    firer = Firer(client, keys, sync_cluster_client(client))
+    firer = Firer(RedisDueLog(client, keys, sync_cluster_client(client)))
     at = "2026-04-15T18:30:00+00:00"
     jobs = [(job_id("{c:" + f"{n:032x}" + "}", "a1", "3h"), at, at) for n in range(5)]
     try:

@@ -37,6 +37,8 @@ from bot.store.crypto import Cipher, parse_key
 from bot.store.keys.care import CareKeys
 from bot.store.keys.reminders import ReminderKeys, job_id
 from bot.store.redis_store import RedisConversationStore
+from bot.store.reminder_jobs_redis import RedisDueLog
+from bot.store.reminder_records_redis import RedisReminderRecords
 from tests.clock import NOW
 from tests.fakes.receiver import Receiver, on_call_directory
 from tests.fakes.twilio_server import FakeTwilio
@@ -99,7 +101,7 @@ async def test_reminders_and_alerts_in_flight_when_the_sender_is_killed_go_once(
     cipher = Cipher(parse_key(DATA_KEY))
     store = RedisConversationStore(redis, cipher, prefix=apps.prefix)
     rem_keys = ReminderKeys(apps.prefix)
-    reminders = ReminderStore(redis, cipher, rem_keys)
+    reminders = ReminderStore(RedisReminderRecords(redis, cipher, rem_keys))
     care_keys = CareKeys(apps.prefix)
     clients = [httpx.AsyncClient(base_url=url, timeout=30.0) for url in apps.urls]
     phones = [new_phone() for _ in range(PARENTS)]
@@ -121,7 +123,7 @@ async def test_reminders_and_alerts_in_flight_when_the_sender_is_killed_go_once(
 
         await asyncio.gather(*(crisis(n, p) for n, p in enumerate(phones)))
         # One appointment each, three hours from now; its "3h" reminder falls due now.
-        firer = Firer(redis, rem_keys)
+        firer = Firer(RedisDueLog(redis, rem_keys))
         occurrence = (NOW + timedelta(hours=3)).astimezone(HARTFORD)
 
         async def falls_due(phone: str) -> None:

@@ -19,6 +19,7 @@ from bot.reminders.scheduler import Firer
 from bot.reminders.store import Appointment
 from bot.reminders.wiring import Reminders
 from bot.store.client import client_for_url
+from bot.store.reminder_jobs_redis import RedisDueLog
 from tests.clock import NOW, MovableClock
 from tests.fakes.twilio_server import FakeTwilio, SentMessage
 from tests.waiting import eventually
@@ -233,7 +234,7 @@ async def test_a_scheduled_reminder_coming_due_goes_as_the_template(
     clock.at = due.send_at
     redis = client_for_url(REDIS_URL)  # what the scheduler's job does, on its own client
     try:
-        firer = Firer(redis, reminders.planner.store.keys)
+        firer = Firer(RedisDueLog(redis, reminders.scheduler.keys))
         assert await firer.fire(due.job_id, due.occurrence.isoformat(), due.send_at.isoformat())
     finally:
         await redis.aclose()

@@ -1,0 +1,132 @@
+"""`ReminderRecords` in Redis: hashes and strings under the contact's {c:...} tag (the send
+guards under {rem}), every value sealed and bound to its key (and field)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from redis.asyncio import Redis
+
+from bot.store.crypto import Cipher
+from bot.store.keys import field_aad
+from bot.store.keys.reminders import ReminderKeys
+from bot.store.redis_calls import as_bytes
+from bot.store.reminder_records import (
+    FAILURE_TTL,
+    LAST_SENT_TTL,
+    REPLIED_TTL,
+    SENT_TTL,
+    Document,
+    offer_item,
+    series_of_item,
+)
+
+
+class RedisReminderRecords:
+    def __init__(self, redis: Redis, cipher: Cipher, keys: ReminderKeys) -> None:
+        self._redis = redis
+        self._cipher = cipher
+        self.keys = keys
+
+    async def _put(self, key: str, field: str, doc: Document) -> None:
+        await self._redis.hset(key, field, self._cipher.encrypt_json(doc, field_aad(key, field)))
+
+    async def _get(self, key: str, field: str) -> Document | None:
+        raw = await self._redis.hget(key, field)
+        if raw is None:
+            return None
+        return dict(self._cipher.decrypt_json(as_bytes(raw), field_aad(key, field)))
+
+    async def _all(self, key: str) -> dict[str, Document]:
+        found = {}
+        for raw_field, raw in (await self._redis.hgetall(key)).items():
+            field = as_bytes(raw_field).decode()
+            found[field] = dict(self._cipher.decrypt_json(as_bytes(raw), field_aad(key, field)))
+        return found
+
+    async def put_appointment(self, contact: str, appointment_id: str, doc: Document) -> None:
+        await self._put(self.keys.appointments(contact), appointment_id, doc)
+
+    async def appointment(self, contact: str, appointment_id: str) -> Document | None:
+        return await self._get(self.keys.appointments(contact), appointment_id)
+
+    async def appointments(self, contact: str) -> list[Document]:
+        return list((await self._all(self.keys.appointments(contact))).values())
+
+    async def remove_appointment(self, contact: str, appointment_id: str) -> bool:
+        return bool(await self._redis.hdel(self.keys.appointments(contact), appointment_id))
+
+    async def put_offer(self, contact: str, series: str, doc: Document) -> None:
+        await self._put(self.keys.offers(contact), series, doc)
+
+    async def offer(self, contact: str, series: str) -> Document | None:
+        return await self._get(self.keys.offers(contact), series)
+
+    async def offers(self, contact: str) -> Mapping[str, Document]:
+        return await self._all(self.keys.offers(contact))
+
+    def offer_item(self, contact: str, series: str) -> str:
+        return offer_item(self._cipher.id_key, contact, series)
+
+    async def offer_series(self, contact: str, item: str) -> str | None:
+        fields = await self._redis.hkeys(self.keys.offers(contact))
+        series = [as_bytes(field).decode() for field in fields]
+        return series_of_item(self._cipher.id_key, contact, item, series)
+
+    async def remove_offer(self, contact: str, series: str) -> None:
+        await self._redis.hdel(self.keys.offers(contact), series)
+
+    async def mark_offered(self, contact: str, milestone: str) -> None:
+        # Names like "baby-2m" tell a baby's age: sealed.
+        names = await self.offered(contact)
+        if milestone in names:
+            return
+        key = self.keys.offered(contact)
+        await self._redis.set(key, self._cipher.encrypt_json(sorted(names | {milestone}), key))
+
+    async def offered(self, contact: str) -> set[str]:
+        key = self.keys.offered(contact)
+        raw = await self._redis.get(key)
+        return set() if raw is None else set(self._cipher.decrypt_json(as_bytes(raw), key))
+
+    async def claim_send(self, job_id: str, occurrence: str) -> bool:
+        key = self.keys.sent(job_id, occurrence)
+        ttl = int(SENT_TTL.total_seconds())
+        return bool(await self._redis.set(key, b"1", nx=True, ex=ttl))
+
+    async def record_sent(self, contact: str, record: Mapping[str, str]) -> None:
+        key = self.keys.last_sent(contact)
+        sealed = self._cipher.encrypt_json(dict(record), key)
+        await self._redis.set(key, sealed, ex=int(LAST_SENT_TTL.total_seconds()))
+
+    async def last_sent(self, contact: str) -> dict[str, str] | None:
+        key = self.keys.last_sent(contact)
+        raw = await self._redis.get(key)
+        return None if raw is None else dict(self._cipher.decrypt_json(as_bytes(raw), key))
+
+    async def first_within(self, contact: str, seconds: int) -> bool:
+        return bool(await self._redis.set(self.keys.synced(contact), b"1", nx=True, ex=seconds))
+
+    async def claim_reply(self, contact: str, entry_id: str) -> bool:
+        key = self.keys.replied(contact)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(key, entry_id, b"1")
+            pipe.expire(key, int(REPLIED_TTL.total_seconds()))
+            claimed, _ = await pipe.execute()
+        return bool(claimed)
+
+    async def record_failure(self, contact: str, message_id: str, day: date) -> tuple[int, int]:
+        key = self.keys.failures(contact)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, message_id, day.isoformat())
+            pipe.expire(key, int(FAILURE_TTL.total_seconds()))
+            pipe.hvals(key)
+            _, _, days = await pipe.execute()
+        return len(days), len(set(days))
+
+    async def clear_failures(self, contact: str) -> None:
+        await self._redis.delete(self.keys.failures(contact))
+
+    async def forget(self, contact: str) -> int:
+        return int(await self._redis.delete(*self.keys.per_contact(contact)))
