@@ -2,7 +2,7 @@
 
 Modules (imports point down):
     wiring.py      start_reminders / stop_reminders, called by app.py's composition root
-    web.py         POST /api/v1/plans/{plan_id}/appointments (care-team API, directory tokens)
+    (bot/web/reminders.py: POST /api/v1/plans/{plan_id}/appointments, the care-team API)
     intake.py      outbox events (ReminderRequested, onboarding changes, REMINDERS, cancel n,
                    DELETE MY DATA) -> appointments and replies; add_appointment() for the API
     replies.py     the REMINDERS list and cancel-by-number, texted with reply priority
@@ -10,14 +10,19 @@ Modules (imports point down):
     reach.py       delivery failures -> the care team's "cant_reach" flag (CantReach event)
     planner.py     which jobs exist for a contact; the standard schedule's offers
     scheduler.py   APScheduler 3.11 facade: paused everywhere, one leader by Redis lease
+    firing.py      what a due job does (one due entry per job and time), in batches
+    jobstore.py    APScheduler's job store: compact records in a bot/store JobTable
     ratelimit.py   token bucket per sender, replies ahead of bulk
-    store.py       appointments, offers, send guards, failures (sealed, per contact)
+    store.py       appointments and offers over bot/store's ReminderRecords (sealed there)
     texts.py       N_() templates: discreet by default
     milestones.py  PURE: the standard visit schedule from due / birth date, catch-up
     rules.py       PURE: send times, quiet hours, best time, DST, grace at dispatch
     prefs.py       PURE: what a session says (may we text, zone, detail); engine-safe
-    keys.py        every Redis key of this package
     loops.py       stopping background loops reliably
+
+Storage is bot/store's (no redis import here): reminder_records*.py (per contact),
+reminder_jobs*.py (the job table, the due log and its guards), reminder_redis.py (all of it
+on one Redis, opened by wiring), keys/reminders.py (every key), lease.py, stream_group.py.
 
 Why APScheduler 3.11, not 4.x: 4.0 is an alpha ("do not use in production") with no Redis
 data store, and two schedulers on one store ran jobs twice in a prototype; 3.11's Redis job

@@ -39,7 +39,7 @@ from apscheduler.jobstores.base import BaseJobStore, ConflictingIdError, JobLook
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.util import ref_to_obj
 
-from bot.store.reminder_jobs import JobTable
+from bot.store.reminder_jobs import CHUNK, JobTable
 
 log = logging.getLogger(__name__)
 
@@ -235,9 +235,13 @@ class CompactJobStore(BaseJobStore):  # type: ignore[misc]
     # ---- bulk ----------------------------------------------------------------------------
 
     def put_records(self, records: Sequence[DateRecord]) -> None:
-        """Add or replace one-shot jobs, in bulk (a reader sees a job's record and run time
-        change together)."""
-        self.table.put_many([(r.job_id, r.encode(), to_micros(r.run_at) / 1e6) for r in records])
+        """Add or replace one-shot jobs, CHUNK per transaction (a reader sees a job's record
+        and run time change together)."""
+        for start in range(0, len(records), CHUNK):
+            chunk = records[start : start + CHUNK]
+            blobs = {r.job_id: r.encode() for r in chunk}
+            times = {r.job_id: to_micros(r.run_at) / 1e6 for r in chunk}
+            self.table.put_many(blobs, times)
         if records:
             self._logger.info('Added jobs (%d) to job store "%s"', len(records), self._alias)
 

@@ -21,7 +21,7 @@ from bot.store.lease import Lease
 FIRED_TTL = timedelta(days=8)
 # Entries kept in the due stream; the dispatcher acks them long before this matters.
 DUE_MAXLEN = 1_000_000
-# Jobs written per transaction in put_many / remove_many.
+# Jobs per transaction: what callers hand put_many at a time, and remove_many's step.
 CHUNK = 2_000
 
 # (job id, occurrence, planned): what one fire appends, once per (job id, planned).
@@ -51,8 +51,9 @@ class JobTable(Protocol):
         """Replace an existing job (run_at None: it has no next run); False if missing."""
         ...
 
-    def put_many(self, jobs: Sequence[tuple[str, bytes, float]]) -> None:
-        """Add or replace jobs, CHUNK per transaction (record and run time change together)."""
+    def put_many(self, records: Mapping[str, bytes], run_at: Mapping[str, float]) -> None:
+        """Add or replace jobs (the same ids in both) in one transaction: a reader sees a
+        job's record and run time change together. Callers send at most CHUNK at a time."""
         ...
 
     def remove_many(self, job_ids: Sequence[str]) -> int:

@@ -53,10 +53,9 @@ class MemoryJobTable:
             self._run_times[job_id] = run_at
         return True
 
-    def put_many(self, jobs: Sequence[tuple[str, bytes, float]]) -> None:
-        for job_id, record, run_at in jobs:
-            self._records[job_id] = record
-            self._run_times[job_id] = run_at
+    def put_many(self, records: Mapping[str, bytes], run_at: Mapping[str, float]) -> None:
+        self._records.update(records)
+        self._run_times.update(run_at)
 
     def remove_many(self, job_ids: Sequence[str]) -> int:
         removed = 0

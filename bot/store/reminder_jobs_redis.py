@@ -109,13 +109,13 @@ class RedisJobTable:
             pipe.execute()
         return True
 
-    def put_many(self, jobs: Sequence[tuple[str, bytes, float]]) -> None:
-        for start in range(0, len(jobs), CHUNK):
-            chunk = jobs[start : start + CHUNK]
-            with self.redis.pipeline(transaction=True) as pipe:
-                pipe.hset(self.jobs_key, mapping={job_id: blob for job_id, blob, _ in chunk})
-                pipe.zadd(self.run_times_key, {job_id: at for job_id, _, at in chunk})
-                pipe.execute()
+    def put_many(self, records: Mapping[str, bytes], run_at: Mapping[str, float]) -> None:
+        if not records:
+            return
+        with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.jobs_key, mapping=records)
+            pipe.zadd(self.run_times_key, run_at)
+            pipe.execute()
 
     def remove_many(self, job_ids: Sequence[str]) -> int:
         removed = 0

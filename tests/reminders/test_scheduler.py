@@ -26,7 +26,7 @@ from bot.store.reminder_records_redis import RedisReminderRecords
 from bot.store.reminder_redis import RedisReminderStorage
 from tests.waiting import eventually
 
-from .conftest import REDIS_URL, make_parent
+from .conftest import REDIS_URL, delete_prefixed, make_parent
 
 pytestmark = pytest.mark.anyio
 
@@ -42,8 +42,8 @@ def utc_now() -> datetime:
 class Instance:
     """One scheduler with its own Redis connections, as a separate process would have."""
 
-    def __init__(self, prefix: str, **kw: Any) -> None:
-        self.redis = client_for_url(REDIS_URL)
+    def __init__(self, prefix: str, url: str = REDIS_URL, **kw: Any) -> None:
+        self.redis = client_for_url(url)
         self.storage = RedisReminderStorage.open(self.redis, CIPHER, ReminderKeys(prefix))
         self.scheduler = ReminderScheduler(self.storage, **kw)
 
@@ -257,6 +257,35 @@ async def test_a_bulk_batch_due_together_fires_each_job_once_across_two_schedule
     await eventually(store_empty, 20)
     jobs = await due_jobs(redis, keys)
     assert sorted(jobs) == sorted(s.job_id for s in specs)  # every one, none twice
+
+
+@pytest.mark.xdist_group("cluster")
+async def test_a_leader_on_a_redis_cluster_fires_a_batch_due_together(
+    redis_cluster_url: str, prefix: str, instances: list[Instance]
+) -> None:
+    """On a Redis Cluster too: a batch's fires go as one script in the {rem} slot (the
+    cluster client refuses scripts in a pipeline, and that error ended the scheduler's
+    thread), and the fired jobs leave the store."""
+    leader = Instance(prefix, url=redis_cluster_url, batch_size=10)
+    instances.append(leader)
+    await leader.scheduler.start()
+    assert leader.scheduler.is_leader
+    now = utc_now()
+    ids = [job_id("{c:" + f"{n:032x}" + "}", "a1", "3h") for n in range(25)]
+    specs = [
+        JobSpec(i, now - timedelta(seconds=1), now + timedelta(hours=1), timedelta(hours=1))
+        for i in ids
+    ]
+    try:
+        await leader.scheduler.schedule_many(specs)
+
+        async def all_fired() -> bool:
+            return sorted(await leader.storage.due.due_jobs()) == sorted(ids)
+
+        await eventually(all_fired, 10)
+        await eventually(lambda: _gone(leader, ids), 5)
+    finally:
+        await delete_prefixed(leader.redis, prefix)
 
 
 def spawn(prefix: str, key: bytes) -> subprocess.Popen[str]:

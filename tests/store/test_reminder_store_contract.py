@@ -190,8 +190,10 @@ async def test_the_job_table_adds_replaces_and_finds_due_jobs_earliest_first(
     assert not jobs.add("one", b"other", T0)  # taken: nothing written
     assert jobs.record("one") == b"r1"
     assert jobs.add("unplanned", b"r0", None)
-    jobs.put_many([(f"j{n}", f"b{n}".encode(), T0 - n) for n in range(5)])
-    jobs.put_many([("j4", b"b4-again", T0 + 60)])  # replaced: no longer due
+    jobs.put_many(
+        {f"j{n}": f"b{n}".encode() for n in range(5)}, {f"j{n}": T0 - n for n in range(5)}
+    )
+    jobs.put_many({"j4": b"b4-again"}, {"j4": T0 + 60})  # replaced: no longer due
     assert jobs.due(T0, 3) == ["j3", "j2", "j1"]
     assert jobs.due(T0, 10) == ["j3", "j2", "j1", "j0"]
     assert jobs.due(T0 + 30, 10)[-1] == "one"
@@ -238,7 +240,7 @@ async def test_the_due_log_takes_one_entry_per_job_and_planned_time(storage: Sto
 async def test_forget_removes_all_a_contact_left_program_wide(storage: Storage) -> None:
     jobs, due, records = storage.jobs, storage.due, storage.records
     a1, a2, b1 = job(ANN, "a1"), job(ANN, "a2", "day_before"), job(BEA, "a1")
-    jobs.put_many([(a1, b"r", T0), (a2, b"r", T0 + 60), (b1, b"r", T0)])
+    jobs.put_many({a1: b"r", a2: b"r", b1: b"r"}, {a1: T0, a2: T0 + 60, b1: T0})
     due.fire_many_now([(a1, "o", "p"), (a2, "o", "p"), (b1, "o", "p")])
     assert await records.claim_send(a1, "o")
     assert await records.claim_send(b1, "o")
