@@ -28,7 +28,7 @@ from bot.careteam.directory import (
 
 if TYPE_CHECKING:
     from bot.settings import Settings
-    from bot.store.care_records_redis import Connect
+    from bot.store.care_records_command import Connect
 
 
 def report(directory: Directory, out: TextIO) -> None:
@@ -124,7 +124,7 @@ async def _retry(
 
     from bot.careteam.wiring import start_careteam, stop_careteam
     from bot.settings import Settings
-    from bot.store.care_records_redis import care_records_for
+    from bot.store.care_records_command import care_records_for
     from bot.store.crypto import cipher_from_settings
 
     settings = settings or Settings()

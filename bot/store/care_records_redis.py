@@ -24,15 +24,13 @@ pipelined rather than made atomic (which a Cluster could not do across slots any
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from redis.asyncio import Redis
 
-from bot.settings import Settings
 from bot.store.care_records import (
     ERASED,
     FOR_GOOD,
@@ -43,18 +41,13 @@ from bot.store.care_records import (
 )
 from bot.store.care_records_scripts import CLAIM, CREATE_JOB, FINISH_FOR_GOOD, script_then
 from bot.store.client import is_cluster
-from bot.store.crypto import Cipher, cipher_from_settings
+from bot.store.crypto import Cipher
 from bot.store.documents import JSONDoc, SealedDocuments
-from bot.store.embedded import EmbeddedServer, connect_redis
 from bot.store.keys import field_aad
 from bot.store.keys.care import CareKeys
 from bot.store.lease import Lease
 from bot.store.limiter import Limiter
-from bot.store.redis_store import RedisConversationStore
 from bot.store.stream_group import GroupReader
-
-# (client, embedded server or None, description): how a command finds the app's Redis.
-Connect = Callable[[Settings], Awaitable[tuple[Redis, EmbeddedServer | None, str]]]
 
 JOB_TTL_S = 400 * 24 * 3600  # outlives a plan's one-year consent: a job id is its dedupe key
 # A plan.deleted notice is kept only while it is being delivered (or parked, for a retry).
@@ -378,21 +371,3 @@ class RedisCareRecords:
 
     def _seal_last(self, key: str, result: str) -> bytes:
         return self._cipher.encrypt(result.encode(), field_aad(key, "last"))
-
-
-@asynccontextmanager
-async def care_records_for(
-    settings: Settings, connect: Connect | None = None
-) -> AsyncIterator[tuple[RedisConversationStore, RedisCareRecords, str]]:
-    """The app's conversations and care-team records, for a command run beside it, and which
-    Redis holds them: found as the app finds it (REDIS_URL, 127.0.0.1:6379, or the embedded
-    server `make run` started, from var/redis.url), never a second one on the same data."""
-    cipher = cipher_from_settings(settings)
-    redis, embedded, description = await (connect or connect_redis)(settings)
-    store = RedisConversationStore(redis, cipher)
-    try:
-        yield store, RedisCareRecords(redis, cipher), description
-    finally:
-        await store.close()
-        if embedded is not None:
-            embedded.stop()
