@@ -21,6 +21,8 @@ from bot.reminders.jobstore import CompactJobStore, DateRecord
 from bot.reminders.scheduler import FIRE_REF, JobSpec, ReminderScheduler
 from bot.store.crypto import Cipher
 from bot.store.keys.reminders import ReminderKeys, job_id
+from bot.store.reminder_jobs import JobTable
+from bot.store.reminder_jobs_memory import MemoryJobTable
 from bot.store.reminder_jobs_redis import RedisJobTable
 from bot.store.reminder_redis import RedisReminderStorage, sync_client_for
 from tests.clock import NOW
@@ -41,6 +43,14 @@ def make_store(sync: sync_redis.Redis, prefix: str, batch_size: int = 500) -> Co
     return CompactJobStore(RedisJobTable(sync, ReminderKeys(prefix)), batch_size=batch_size)
 
 
+@pytest.fixture(params=["memory", "redis"])
+def table(request: pytest.FixtureRequest, prefix: str) -> JobTable:
+    """The job store's table: the memory twin, or Redis (then `sync` cleans up after)."""
+    if request.param == "memory":
+        return MemoryJobTable()
+    return RedisJobTable(request.getfixturevalue("sync"), ReminderKeys(prefix))
+
+
 def record(n: int, minutes: float) -> DateRecord:
     ident = job_id(CONTACT, f"a{n}", "3h")
     at = NOW + timedelta(minutes=minutes)
@@ -51,10 +61,8 @@ def ids(jobs: list[Any]) -> list[str]:
     return [job.id for job in jobs]
 
 
-async def test_bulk_records_read_back_as_jobs_in_run_time_order(
-    sync: sync_redis.Redis, prefix: str
-) -> None:
-    store = make_store(sync, prefix)
+async def test_bulk_records_read_back_as_jobs_in_run_time_order(table: JobTable) -> None:
+    store = CompactJobStore(table, batch_size=500)
     records = [record(n, minutes) for n, minutes in enumerate([30, -5, 10, 0, 45])]
     store.put_records(records)
     # Re-adding replaces (the planner re-syncs): a4 moves from +45 to -10 minutes.
@@ -72,13 +80,11 @@ async def test_bulk_records_read_back_as_jobs_in_run_time_order(
     assert (job.misfire_grace_time, job.coalesce, job.max_instances) == (3600, True, 1)
     assert store.lookup_job(job_id(CONTACT, "nothing", "3h")) is None
     # Compact: the record is a small JSON object, not a pickled Job (~560 B).
-    assert 0 < sync.hstrlen(ReminderKeys(prefix).jobs, records[2].job_id) < 300
+    assert 0 < len(table.record(records[2].job_id) or b"") < 300
 
 
-async def test_due_jobs_come_in_bounded_batches_earliest_first(
-    sync: sync_redis.Redis, prefix: str
-) -> None:
-    store = make_store(sync, prefix, batch_size=3)
+async def test_due_jobs_come_in_bounded_batches_earliest_first(table: JobTable) -> None:
+    store = CompactJobStore(table, batch_size=3)
     due = [record(n, -n) for n in range(7)]  # a6 is the earliest
     future = [record(10 + n, 1 + n) for n in range(2)]
     store.put_records(due + future)
