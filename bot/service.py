@@ -116,7 +116,8 @@ class Service:
                 return await self._over_limit(address, verdict)
 
         def apply(session: Session) -> tuple[Session, list[str], list[Event]]:
-            result = self.engine.step(session, text, now)
+            # The store's fresh copy, used for nothing after: the engine may change it.
+            result = self.engine.step(session, text, now, owned=True)
             return result.session, result.replies, result.events
 
         try:

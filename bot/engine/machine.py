@@ -10,6 +10,7 @@ Walking the flows is bot/engine/walker.py.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.engine import commands
@@ -68,11 +69,18 @@ class Engine(Walker):
 
     # ---- entry point -------------------------------------------------------------------
 
-    def step(self, session: Session, text: str, now: datetime) -> StepResult:
-        """Handle one inbound text. `session` is not changed; the new one is returned."""
+    def step(
+        self, session: Session, text: str, now: datetime, *, owned: bool = False
+    ) -> StepResult:
+        """Handle one inbound text. `session` is not changed; the new one is returned.
+
+        `owned`: the caller hands the session over (a store's fresh copy, used for nothing
+        after the step): it becomes the new session, changed in place, one copy fewer."""
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
-        turn = Turn(session.copy(), now, self.voice(session), self.settings.default_timezone)
+        before = _Before(_topic(session), session.handoff_claim is not None)
+        working = session if owned else session.copy()
+        turn = Turn(working, now, self.voice(session), self.settings.default_timezone)
         self._handle(turn, text)
         if len(turn.replies) > 1 and not any(isinstance(e, CrisisDetected) for e in turn.events):
             # One text per turn where it fits. Crisis numbers keep a text of their own.
@@ -80,7 +88,7 @@ class Engine(Walker):
         turn.replies += turn.apart
         turn.session.last_seen = stamp = now.isoformat()
         if not any(isinstance(e, ErasureRequested) for e in turn.events):
-            _remember(session, turn, text, stamp)
+            _remember(before, turn, text, stamp)
         return StepResult(turn.session, turn.replies, turn.events)
 
     def note_reminder(
@@ -229,13 +237,21 @@ def _topic(session: Session) -> str:
     return session.flow or TOPIC_PLAN
 
 
-def _remember(before: Session, turn: Turn, text: str, at: str) -> None:
+@dataclass(frozen=True, slots=True)
+class _Before:
+    """What the history needs of the session as it was before the step."""
+
+    topic: str
+    claimed: bool
+
+
+def _remember(before: _Before, turn: Turn, text: str, at: str) -> None:
     """Keep the last few texts both ways, for a team member taking over the conversation,
     each with what it is about (so the inbox shows only what consent covers)."""
     after = turn.session
-    topic = next((t for t in (_topic(before), _topic(after)) if t != TOPIC_PERSON), TOPIC_PERSON)
+    topic = next((t for t in (before.topic, _topic(after)) if t != TOPIC_PERSON), TOPIC_PERSON)
     # A text to a person: a request for one, or words while a member has the conversation.
-    claimed = before.handoff_claim is not None and after.handoff_claim is not None
+    claimed = before.claimed and after.handoff_claim is not None
     said = TOPIC_PERSON if turn.to_person or claimed else topic
     history = after.history
     history.append(["in", text[:500], at, said])

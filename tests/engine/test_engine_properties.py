@@ -118,3 +118,23 @@ def test_a_stop_word_starting_an_answer_is_not_an_opt_out(i18n_engine: Engine) -
     match = table.command(fold("stop the reminders"))
     assert match is not None
     assert match.command == "reminders_off"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(inbound_text, min_size=1, max_size=40))
+def test_a_handed_over_session_steps_as_a_copied_one(
+    shipped_engine: Engine, texts: list[str]
+) -> None:
+    """step(..., owned=True) changes the session it is handed instead of copying it, and
+    gives what the copying step gives: the same session, replies and events, text by text."""
+    session = Session()
+    now = START
+    for text in texts:
+        copied = shipped_engine.step(session, text, now)
+        handed = Session.from_json(session.to_json())
+        owned = shipped_engine.step(handed, text, now, owned=True)
+        assert owned.session is handed
+        assert owned.session.to_json() == copied.session.to_json()
+        assert (owned.replies, owned.events) == (copied.replies, copied.events)
+        session = copied.session
+        now += timedelta(minutes=7)
