@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -69,8 +71,10 @@ class Service:
         self.contact_id = contact_id or ContactHasher()
         self.hooks: list[EventHook] = list(hooks)
         self._running_hooks: set[asyncio.Task[None]] = set()
-        # contact id -> locale, least recently seen first; in memory only, bounded.
-        self._locales: OrderedDict[str, str] = OrderedDict()
+        # keyed hash of the address -> locale, least recently seen first; in memory only,
+        # bounded. Its own key and BLAKE2b: the logs' HMAC contact id costs ~4 us a text.
+        self._locales: OrderedDict[bytes, str] = OrderedDict()
+        self._locale_key = secrets.token_bytes(32)
         self._by_channel: dict[str, _ChannelCounters] = {}
 
     def _counters_for(self, channel: str) -> _ChannelCounters:
@@ -195,8 +199,11 @@ class Service:
         session = await self.store.load(address)
         return session.locale if session is not None else "en"
 
+    def _locale_slot(self, address: str) -> bytes:
+        return hashlib.blake2b(address.encode(), key=self._locale_key, digest_size=16).digest()
+
     def remember_locale(self, address: str, locale: str) -> None:
-        contact = self.contact_id(address)
+        contact = self._locale_slot(address)
         self._locales[contact] = locale
         self._locales.move_to_end(contact)
         while len(self._locales) > LOCALE_CACHE_SIZE:
@@ -204,7 +211,7 @@ class Service:
 
     def known_locale(self, address: str, text: str = "") -> str:
         """The parent's language without Redis: last seen here, else a greeting's, else "en"."""
-        cached = self._locales.get(self.contact_id(address))
+        cached = self._locales.get(self._locale_slot(address))
         if cached is not None:
             return cached
         return self.engine.keywords.language_of_greeting(fold(text[:500])) or "en"
