@@ -84,7 +84,7 @@ class Dispatcher:
         note_reminder: NoteReminder | None = None,
         reach: Reach | None = None,
     ) -> None:
-        self._group = group  # on the due stream (planner.store.keys.due), group "dispatch"
+        self._group = group  # on the due stream (scheduler.keys.due), group "dispatch"
         self.planner = planner
         self.store = planner.store
         self._sender = sender
