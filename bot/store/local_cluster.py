@@ -71,15 +71,31 @@ def process_exited(cluster: LocalCluster, port: int) -> bool:
     return cluster.processes[cluster.ports.index(port)].poll() is not None
 
 
-def _cli(port: int, *args: str) -> str:
+def cli(port: int, *args: str) -> str:
+    """One `redis-cli` command to the node on `port`; its output."""
     done = subprocess.run(
         ["redis-cli", "-p", str(port), *args], capture_output=True, text=True, timeout=10
     )
     return done.stdout
 
 
+def replica_of(primary_port: int) -> int:
+    """The port of a replica of the primary on `primary_port` (for failover tests)."""
+    primary_id = cli(primary_port, "CLUSTER", "MYID").strip()
+    for line in cli(primary_port, "CLUSTER", "NODES").splitlines():
+        fields = line.split()
+        if " slave " in f" {fields[2].replace(',', ' ')} " and fields[3] == primary_id:
+            return int(fields[1].split("@")[0].rsplit(":", 1)[1])
+    raise LookupError(f"no replica of the primary on port {primary_port}")
+
+
 def start_cluster(
-    primaries: int = 3, *, replicas: int = 0, timeout_s: float = 20.0, tries: int = 3
+    primaries: int = 3,
+    *,
+    replicas: int = 0,
+    timeout_s: float = 20.0,
+    tries: int = 3,
+    node_timeout_ms: int = 2000,
 ) -> LocalCluster:
     """Start and join the nodes (`replicas` per primary); raise RuntimeError (after stopping
     them) if the cluster is not ok in time. A node that does not start (another process
@@ -87,13 +103,15 @@ def start_cluster(
     if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
         raise RuntimeError("redis-server and redis-cli must be on PATH (make system-packages)")
     for _ in range(tries):
-        cluster = _start(primaries, replicas, timeout_s)
+        cluster = _start(primaries, replicas, timeout_s, node_timeout_ms)
         if cluster is not None:
             return cluster
     raise RuntimeError(f"a redis-server did not start, {tries} times")
 
 
-def _start(primaries: int, replicas: int, timeout_s: float) -> LocalCluster | None:
+def _start(
+    primaries: int, replicas: int, timeout_s: float, node_timeout_ms: int
+) -> LocalCluster | None:
     """The running cluster, or None (all stopped) when a node did not start."""
     directory = Path(tempfile.mkdtemp(prefix="safe-start-cluster-"))
     cluster = LocalCluster(free_ports(primaries * (1 + replicas)), directory)
@@ -109,7 +127,7 @@ def _start(primaries: int, replicas: int, timeout_s: float) -> LocalCluster | No
                         "--bind", "127.0.0.1",
                         "--cluster-enabled", "yes",
                         "--cluster-config-file", "nodes.conf",
-                        "--cluster-node-timeout", "2000",
+                        "--cluster-node-timeout", str(node_timeout_ms),
                         "--dir", str(node_dir),
                         "--save", "",
                         "--appendonly", "no",
@@ -121,7 +139,7 @@ def _start(primaries: int, replicas: int, timeout_s: float) -> LocalCluster | No
             )  # fmt: skip
         deadline = time.monotonic() + timeout_s
         for port in cluster.ports:
-            while _cli(port, "PING").strip() != "PONG":
+            while cli(port, "PING").strip() != "PONG":
                 if time.monotonic() > deadline or process_exited(cluster, port):
                     cluster.stop()
                     return None
@@ -144,20 +162,30 @@ def _start(primaries: int, replicas: int, timeout_s: float) -> LocalCluster | No
         if created.returncode != 0:
             raise RuntimeError(f"redis-cli --cluster create failed: {created.stdout[-500:]}")
         for port in cluster.ports:
-            while "cluster_state:ok" not in _cli(port, "CLUSTER", "INFO"):
+            while "cluster_state:ok" not in cli(port, "CLUSTER", "INFO"):
                 if time.monotonic() > deadline:
                     raise RuntimeError("the cluster did not reach cluster_state:ok")
                 time.sleep(0.05)
-        for port in cluster.ports:
-            # A replica is of use once it has its primary's data.
-            while "master_link_status:down" in _cli(port, "INFO", "replication"):
-                if time.monotonic() > deadline:
-                    raise RuntimeError("a replica did not catch up with its primary")
-                time.sleep(0.05)
+        # A replica is of use once it has its primary's data, and the primary knows it.
+        while replicas and not _replicated(cluster.ports, primaries, replicas):
+            if time.monotonic() > deadline:
+                raise RuntimeError("a replica did not catch up with its primary")
+            time.sleep(0.05)
         return cluster
     except BaseException:
         cluster.stop()
         raise
+
+
+def _replicated(ports: list[int], primaries: int, replicas: int) -> bool:
+    """Every primary has its replicas online, each replica's link up."""
+    infos = [cli(port, "INFO", "replication") for port in ports]
+    masters = [i for i in infos if "role:master" in i]
+    return (
+        len(masters) == primaries
+        and all(f"connected_slaves:{replicas}" in i for i in masters)
+        and all("master_link_status:up" in i for i in infos if "role:slave" in i)
+    )
 
 
 STATE_FILE = Path("var") / "cluster.json"

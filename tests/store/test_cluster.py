@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import subprocess
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +20,7 @@ from bot.store.crypto import Cipher
 from bot.store.keys.care import CareKeys
 from bot.store.keys.reminders import ReminderKeys, job_id
 from bot.store.lease import Held, Lease
-from bot.store.local_cluster import start_cluster
+from bot.store.local_cluster import cli, replica_of, start_cluster
 from bot.store.redis_store import RedisConversationStore
 from bot.store.reminder_jobs_redis import RedisDueLog
 from tests.waiting import eventually
@@ -153,11 +152,6 @@ async def test_a_script_sent_to_the_wrong_node_is_redirected_by_redis_py(
         await store.close()
 
 
-def _cli(port: int, *args: str) -> str:
-    done = subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True, text=True)
-    return done.stdout
-
-
 async def test_leases_and_contacts_survive_a_primary_failover() -> None:
     """A 3-primary cluster with a replica each; the primary holding the outbox reader's
     lease and a parent's keys hands over to its replica (CLUSTER FAILOVER, as in a
@@ -179,14 +173,10 @@ async def test_leases_and_contacts_survive_a_primary_failover() -> None:
             if client.get_node_from_key(store.keys_for(p).lock).name == owner.name
         )
         await store.transact(phone, "SM1", _answer(1))
-        replica = next(
-            int(line.split()[1].split("@")[0].rsplit(":", 1)[1])
-            for line in _cli(owner.port, "CLUSTER", "NODES").splitlines()
-            if " slave " in line and line.split()[3] == _cli(owner.port, "CLUSTER", "MYID").strip()
-        )
-        assert _cli(replica, "CLUSTER", "FAILOVER").strip() == "OK"
+        replica = replica_of(owner.port)
+        assert cli(replica, "CLUSTER", "FAILOVER").strip() == "OK"
         for _ in range(200):
-            if "role:master" in _cli(replica, "INFO", "replication"):
+            if "role:master" in cli(replica, "INFO", "replication"):
                 break
             await asyncio.sleep(0.05)
         else:

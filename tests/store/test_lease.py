@@ -9,7 +9,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.store.client import client_for_url
-from bot.store.lease import Held, Lease
+from bot.store.lease import Held, Lease, promotable_replicas
 
 from .conftest import REDIS_URL
 
@@ -63,3 +63,27 @@ async def test_a_dead_holders_lease_runs_out(redis: Redis, prefix: str) -> None:
 def test_a_lease_must_last() -> None:
     with pytest.raises(ValueError, match="last"):
         Lease(client_for_url(REDIS_URL), "k", timedelta(0))
+
+
+async def test_the_holder_acquiring_again_keeps_it(redis: Redis, prefix: str) -> None:
+    """After a round it could not confirm (a replica slow to acknowledge), a holder takes
+    its own lease back at once rather than waiting for it to run out."""
+    mine = Lease(redis, f"{prefix}l", LONG)
+    assert await mine.acquire()
+    assert await mine.acquire()
+    assert await redis.get(f"{prefix}l") == mine.token.encode()
+
+
+def test_replicas_that_could_take_over_count_and_failed_ones_do_not() -> None:
+    nodes = "\n".join(
+        [
+            "aaa 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-5460",
+            "bbb 127.0.0.1:7003@17003 slave aaa 0 1 1 connected",
+            "ccc 127.0.0.1:7004@17004 slave,fail? aaa 0 1 1 connected",  # maybe back soon
+            "ddd 127.0.0.1:7005@17005 slave,fail aaa 0 1 1 disconnected",  # known dead
+            "eee 127.0.0.1:7006@17006 slave fff 0 1 1 connected",  # another primary's
+        ]
+    )
+    assert promotable_replicas([b"aaa\n", nodes.encode()]) == 2
+    assert promotable_replicas([[b"master", 10, [[b"127.0.0.1", b"7003", b"10"]]]]) == 1
+    assert promotable_replicas([[b"slave", b"127.0.0.1", 7000, b"connected", 10]]) == 0

@@ -1,0 +1,106 @@
+"""The lease across an unplanned failover: a 3-primary cluster with a replica each, whose
+primary dies with a write its replica never got (the replica frozen with SIGSTOP and its
+link cut, the primary SIGKILLed, the replica promoted with CLUSTER FAILOVER TAKEOVER).
+
+What the primary granted without its replica is gone after the failover; the lease is
+granted only once a replica holds it (bot/store/lease.py), so no holder is lost with it,
+and after the failover exactly one process holds the lease.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from redis.exceptions import RedisError
+
+from bot.store.client import client_for_url
+from bot.store.lease import Held, Lease
+from bot.store.local_cluster import LocalCluster, cli, replica_of, start_cluster
+from tests.waiting import eventually
+
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
+
+LEADER = "{lease}:leader"  # one slot for the lease and the write beside it
+BESIDE = "{lease}:unconfirmed"
+TTL = timedelta(seconds=60)
+
+
+@pytest.fixture
+def cluster() -> Iterator[LocalCluster]:
+    # A long node timeout: the frozen replica is not marked failed while the test runs
+    # (a failed replica cannot be promoted, and would not count, bot/store/lease.py).
+    started = start_cluster(replicas=1, node_timeout_ms=15_000)
+    try:
+        yield started
+    finally:
+        for process in started.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGCONT)
+        started.stop()
+
+
+def _pid(cluster: LocalCluster, port: int) -> int:
+    return cluster.processes[cluster.ports.index(port)].pid
+
+
+async def test_a_lease_is_granted_only_once_a_replica_holds_it(cluster: LocalCluster) -> None:
+    client: Any = await client_for_url(cluster.url).initialize()  # type: ignore[attr-defined]
+    try:
+        mine = Lease(client, LEADER, TTL, token="mine")
+        assert await mine.hold() is Held.NEWLY
+        replica = replica_of(client.get_node_from_key(LEADER).port)
+        # Already on the replica when hold() returns: no wait, no poll.
+        seen = subprocess.run(
+            ["redis-cli", "-p", str(replica)],
+            input=f"READONLY\nGET {LEADER}\n",
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        assert seen.stdout.split() == ["OK", "mine"]
+    finally:
+        await client.aclose()
+
+
+async def test_after_a_primary_dies_with_an_unreplicated_write_one_process_holds_the_lease(
+    cluster: LocalCluster,
+) -> None:
+    client: Any = await client_for_url(cluster.url).initialize()  # type: ignore[attr-defined]
+    try:
+        primary = client.get_node_from_key(LEADER).port
+        replica = replica_of(primary)
+        # The replica freezes, and its link is cut: nothing written from now on reaches it.
+        os.kill(_pid(cluster, replica), signal.SIGSTOP)
+        assert cli(primary, "CLIENT", "KILL", "TYPE", "replica").strip() == "1"
+        # What an unconfirmed lease would be: written to the primary alone.
+        assert await client.set(BESIDE, "first", px=int(TTL.total_seconds() * 1000))
+        first = Lease(client, LEADER, TTL, token="first", confirm_ms=200)
+        assert await first.hold() is Held.BY_ANOTHER  # no replica has it: given back
+        assert await client.get(LEADER) is None
+        # The primary dies; its frozen replica wakes and takes over, without that write.
+        os.kill(_pid(cluster, primary), signal.SIGKILL)
+        os.kill(_pid(cluster, replica), signal.SIGCONT)
+        assert cli(replica, "CLUSTER", "FAILOVER", "TAKEOVER").strip() == "OK"
+        second = Lease(client, LEADER, TTL, token="second")
+
+        async def second_holds() -> bool:
+            try:
+                return await second.hold() is Held.NEWLY
+            except RedisError:  # the client is still finding the slot's new home
+                return False
+
+        await eventually(second_holds, 30, "a holder on the new primary")
+        assert client.get_node_from_key(LEADER).port == replica
+        assert await client.get(BESIDE) is None  # the unreplicated write went with it
+        # One holder: the first, which never counted the lease its own, cannot take it.
+        assert await first.hold() is Held.BY_ANOTHER
+        assert await second.hold() is Held.STILL
+        assert await client.get(LEADER) == b"second"
+    finally:
+        await client.aclose()
