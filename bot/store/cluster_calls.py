@@ -42,8 +42,11 @@ class _NodePool:
 class ClusterHotCalls:
     """EVALSHA of the store's scripts on the node of their keys' slot."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, keep: int = 64) -> None:
+        """`keep`: connections kept per node between calls (0: each goes back to the node's
+        own free list at once, for calls that are not on every text)."""
         self._redis: Any = redis
+        self._keep = keep
         self._nodes: dict[str, HotConnections] = {}
 
     async def evalsha(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
@@ -53,7 +56,8 @@ class ClusterHotCalls:
             return await script(keys=keys, args=args)
         hot = self._nodes.get(node.name)
         if hot is None:
-            hot = self._nodes[node.name] = HotConnections(_NodePool(node))  # type: ignore[arg-type]
+            pool: Any = _NodePool(node)
+            hot = self._nodes[node.name] = HotConnections(pool, keep=self._keep)
         try:
             return await hot.evalsha(script, keys, args)
         except _REDIRECTS:

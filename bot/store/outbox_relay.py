@@ -1,7 +1,12 @@
 """Cluster only: a contact's commit writes its events to the contact's own pending stream (its
 slot); this moves them into the outbox stream exactly once (the relay script remembers, per
 contact, the last pending id it relayed), now for the message just committed, or later in a
-sweep, under a lease, for what a process that died in between left behind."""
+sweep, under a lease, for what a process that died in between left behind.
+
+Every relay goes to the one node of the outbox's slot, so the relays of texts answered at
+the same time share a call (group commit): one call is out at a time, and the contacts that
+came meanwhile go together in the next. A busy process pays one round trip for many texts
+with events instead of one each; a lone text waits for no one."""
 
 from __future__ import annotations
 
@@ -14,23 +19,36 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.errors import StoreUnavailable
+from bot.store.cluster_calls import ClusterHotCalls
 from bot.store.contact_index import ContactIndex
 from bot.store.keys import ContactKeys, KeyBuilder
 from bot.store.lease import Held, Lease
 from bot.store.redis_calls import as_bytes, guarded
+from bot.store.store_scripts import TRIM_PENDING
 
 log = logging.getLogger("bot.store.redis_store")
 
 # A contact's pending stream is trimmed after a relay once it holds this many entries
 # (relayed ones included); fewer stay until then, or until the sweep.
 TRIM_PENDING_AT = 4
+# Contacts in one relay call at most; more wait for the next.
+MAX_CONTACTS_PER_CALL = 64
 
 RunRelay = Callable[[list[str], list[Any]], Awaitable[Any]]
+Entry = tuple[str, bytes, bytes]  # a pending entry: id, type, sealed event
+# A contact's relay waiting for the next call: contact, its entries, (last id, how many went).
+Waiting = tuple[str, list[Entry], "asyncio.Future[tuple[str, int]]"]
 
 
-def pending_entries(raw: Any) -> list[tuple[str, bytes, bytes]]:
+def _fail(waiting: list[Waiting], error: BaseException) -> None:
+    for *_, future in waiting:
+        if not future.done():
+            future.set_exception(error)
+
+
+def pending_entries(raw: Any) -> list[Entry]:
     """(id, type, sealed event) of each entry of a raw XRANGE reply on a pending stream."""
-    entries: list[tuple[str, bytes, bytes]] = []
+    entries: list[Entry] = []
     for entry_id, flat in raw:
         # XRANGE through redis-py gives a dict; inside a script's reply, a flat list.
         fields = flat if isinstance(flat, dict) else dict(zip(flat[::2], flat[1::2], strict=True))
@@ -57,6 +75,11 @@ class OutboxRelay:
         self._outbox_maxlen = outbox_maxlen
         self._timeout_s = timeout_s
         self._cluster = cluster
+        self._waiting: list[Waiting] = []
+        self._sender: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._trim = redis.register_script(TRIM_PENDING)
+        self._trims = ClusterHotCalls(redis, keep=0)
 
     async def quietly(self, keys: ContactKeys, entries: list[Any] | None) -> None:
         """Cluster: move the contact's pending entries into the outbox stream (all of them
@@ -80,17 +103,50 @@ class OutboxRelay:
             entries = pending_entries(raw)
         if not entries:
             return 0
-        args: list[Any] = [keys.contact, self._outbox_maxlen]
-        for entry in entries:
-            args.extend(entry)
-        async with guarded("relay", self._timeout_s):
-            reply = await self._run_relay([self._keys.outbox, self._keys.relayed], args)
-        last, moved = as_bytes(reply[0]).decode(), int(reply[1])
+        last, moved = await self._together(keys.contact, entries)
         if last and (sweep or len(entries) >= TRIM_PENDING_AT):
             ms, _, seq = last.partition("-")
             async with guarded("relay", self._timeout_s):
-                await self._redis.xtrim(keys.pending, minid=f"{ms}-{int(seq) + 1}")
+                await self._trims.evalsha(self._trim, [keys.pending], [f"{ms}-{int(seq) + 1}"])
         return moved
+
+    async def _together(self, contact: str, entries: list[Entry]) -> tuple[str, int]:
+        """(last relayed id, how many went now) for the contact, in the next relay call."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a new event loop (tests): the old one's callers are gone
+            self._loop, self._waiting, self._sender = loop, [], None
+        reply: asyncio.Future[tuple[str, int]] = loop.create_future()
+        self._waiting.append((contact, entries, reply))
+        if self._sender is None or self._sender.done():
+            # A task of its own: a caller cancelled (its webhook gave up) stops no one else's.
+            self._sender = asyncio.create_task(self._send_waiting())
+        return await reply
+
+    async def _send_waiting(self) -> None:
+        batch: list[Waiting] = []
+        try:
+            while self._waiting:
+                batch = self._waiting[:MAX_CONTACTS_PER_CALL]
+                del self._waiting[:MAX_CONTACTS_PER_CALL]
+                args: list[Any] = [self._outbox_maxlen]
+                for contact, entries, _ in batch:
+                    args += [contact, len(entries)]
+                    for entry in entries:
+                        args.extend(entry)
+                try:
+                    async with guarded("relay", self._timeout_s):
+                        reply = await self._run_relay([self._keys.outbox, self._keys.relayed], args)
+                except Exception as error:  # StoreUnavailable: each caller defers its own
+                    _fail(batch, error)
+                    continue
+                for n, (*_, future) in enumerate(batch):
+                    if not future.done():
+                        future.set_result((as_bytes(reply[2 * n]).decode(), int(reply[2 * n + 1])))
+                batch = []
+        finally:  # cancelled (the loop is closing): no caller waits for ever
+            stopped = StoreUnavailable("the outbox relay stopped")
+            _fail(batch + self._waiting, stopped)
+            self._waiting = []
 
     async def pending(self, batch: int = 500) -> int:
         """Cluster: relay what a process left pending when it died between a commit and its

@@ -115,14 +115,15 @@ if KEYS[7] or #ARGV < 11 then return 1 end
 return {1, redis.call('XRANGE', KEYS[5], '-', '+', 'COUNT', 200)}
 """
 
-# Cluster only: a contact's pending entries into the outbox stream, each exactly once.
-# KEYS: outbox, relayed. ARGV: contact, outbox maxlen, then (pending id, type, sealed
-# event) triples in id order. Entries at or before the contact's last relayed id were
-# relayed already (by this process or another, or before a crash) and are skipped.
-# Returns {the last relayed id ('' none), how many went now}: the pending stream can be
-# trimmed up to that id.
+# Cluster only: contacts' pending entries into the outbox stream, each exactly once; the
+# contacts whose relays wait while one is on its way go together in the next call.
+# KEYS: outbox, relayed. ARGV: outbox maxlen, then per contact: contact, how many entries,
+# then its (pending id, type, sealed event) triples in id order. Entries at or before the
+# contact's last relayed id were relayed already (by this process or another, before a
+# crash, or earlier in this very call) and are skipped.
+# Returns, per contact in turn, the last relayed id ('' none) and how many went now: the
+# pending stream can be trimmed up to that id.
 RELAY = """
-local last = redis.call('HGET', KEYS[2], ARGV[1])
 local function after(a, b)
   if not b then return true end
   local am, as = string.match(a, '(%d+)-(%d+)')
@@ -130,18 +131,32 @@ local function after(a, b)
   am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
   return am > bm or (am == bm and as > bs)
 end
-local moved = 0
-for i = 3, #ARGV, 3 do
-  if after(ARGV[i], last) then
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*',
-               'contact', ARGV[1], 'type', ARGV[i + 1], 'data', ARGV[i + 2])
-    last = ARGV[i]
-    moved = moved + 1
+local replies = {}
+local i = 2
+while i <= #ARGV do
+  local contact, count = ARGV[i], tonumber(ARGV[i + 1])
+  local last = redis.call('HGET', KEYS[2], contact)
+  local moved = 0
+  for j = i + 2, i + 1 + 3 * count, 3 do
+    if after(ARGV[j], last) then
+      redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
+                 'contact', contact, 'type', ARGV[j + 1], 'data', ARGV[j + 2])
+      last = ARGV[j]
+      moved = moved + 1
+    end
   end
+  if moved > 0 then redis.call('HSET', KEYS[2], contact, last) end
+  replies[#replies + 1] = last or ''
+  replies[#replies + 1] = moved
+  i = i + 2 + 3 * count
 end
-if moved > 0 then redis.call('HSET', KEYS[2], ARGV[1], last) end
-return {last or '', moved}
+return replies
 """
+
+# Cluster only: a contact's pending stream trimmed up to (not including) an id, after a
+# relay. KEYS: pending. ARGV: the first id to keep. A script so that it takes the store's
+# hot path to the slot's node (bot/store/cluster_calls.py), not redis-py's cluster client.
+TRIM_PENDING = "return redis.call('XTRIM', KEYS[1], 'MINID', ARGV[1])"
 
 # After apply() raised, or after a commit whose answer never came. KEYS: lock, seen.
 # ARGV: token, message tag ('' none). Settles what happened to our commit, atomically:
