@@ -44,6 +44,9 @@ class Context:
         self.team: TeamView = team or NO_TEAM
         self.keywords = KeywordTable(translator)
         self._consents = [(f, s) for f in flows.flows.values() for s in f.steps if s.consent]
+        # The numbered menu as rendered, by (voice, parts done, shared phone): walker.py.
+        self._menus: dict[tuple[Voice, tuple[bool, ...], bool], tuple[str, ...]] = {}
+        self._menu_names: dict[str, bool] = {}  # locale -> does its menu say the name?
 
     def voice(self, session: Session) -> Voice:
         name = session.plan.answer("onboarding", "name")

@@ -4,6 +4,7 @@ then the next part, and saying again what is being asked now."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.engine import messages as m
@@ -18,6 +19,9 @@ from bot.engine.offers import offer_help
 from bot.engine.render import Voice, pack
 from bot.engine.session import Mode, Session
 from bot.engine.turn import Turn
+
+# Menus kept at most (a few per language and progress): past it, the memo starts again.
+MENUS_CAP = 4_096
 
 
 class Walker(Context):
@@ -261,6 +265,30 @@ class Walker(Context):
             turn.replies.extend(self._menu_texts(session, voice))
 
     def _menu_texts(self, session: Session, voice: Voice) -> list[str]:
+        """The menu is the same text for every parent in one language with the same parts
+        done and the same phone mode: rendered once (~40-60 us), then looked up. The name
+        is part of the key only where a catalog's menu texts use it."""
+        plan = session.plan
+        done = tuple(plan.is_done(f.id) for f in self.flows.menu_flows)
+        named = voice if self._menu_says_name(voice) else replace(voice, name="")
+        key = (named, done, plan.shared_phone())
+        found = self._menus.get(key)
+        if found is None:
+            if len(self._menus) >= MENUS_CAP:
+                self._menus.clear()
+            found = self._menus[key] = tuple(self._render_menu(session, voice))
+        return list(found)
+
+    def _menu_says_name(self, voice: Voice) -> bool:
+        says = self._menu_names.get(voice.locale)
+        if says is None:
+            ids = [m.MENU_HEADER, m.MENU_DONE_MARK, m.MENU_ITEM, m.PART_NUMBER]
+            ids += [f.title for f in self.flows.menu_flows]
+            texts = [self.translator.gettext(voice.locale, i) for i in ids]
+            says = self._menu_names[voice.locale] = any("{name" in t for t in texts)
+        return says
+
+    def _render_menu(self, session: Session, voice: Voice) -> list[str]:
         sections = self.flows.sections
         done = sum(1 for f in sections if session.plan.is_done(f.id))
         lines = [voice(m.MENU_HEADER, done=done, total=len(sections))]
