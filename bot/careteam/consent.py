@@ -314,14 +314,64 @@ def withhold(
         return None
     out = dict(previous.withheld)
     out[section] = tuple(sorted({*out.get(section, ()), organization}))
+    return _texted(previous, at, source, "revoked", (*kept, *revoked), out)
+
+
+def resume(
+    previous: ConsentState,
+    section: str,
+    organization: str,
+    *,
+    at: datetime,
+    source: str,
+    baby_date: date | None,
+    zone: tzinfo,
+) -> ConsentState | None:
+    """Share one section with one organization again, after the parent's new yes that named
+    it, what the section holds and the date (SHARING): the organization leaves `withheld`,
+    and each role the answers still allow for the section gets a permission there, given
+    now and lasting as a fresh yes does. None when the section was not withheld from it."""
+    if organization not in previous.withheld.get(section, ()):
+        return None
+    out = {k: v for k, v in previous.withheld.items() if k != section}
+    if rest := tuple(o for o in previous.withheld[section] if o != organization):
+        out[section] = rest
+    expires = expiry_for(baby_date, at.astimezone(zone).date())
+    permits = [
+        ConsentRecord(
+            section,
+            role,
+            (organization,),
+            at,
+            expires,
+            includes_private=private,
+            part2=part2,
+            ends_at=end_of_day(expires, zone),
+        )
+        for (granted, role), (private, part2) in _permits(previous.answers).items()
+        if granted == section
+    ]
+    records = (*previous.records, *sorted(permits, key=_order))
+    return _texted(previous, at, source, "answers", records, out)
+
+
+def _texted(
+    previous: ConsentState,
+    at: datetime,
+    source: str,
+    cause: Cause,
+    records: tuple[ConsentRecord, ...],
+    withheld: Mapping[str, tuple[str, ...]],
+) -> ConsentState:
+    """The next version after the parent texted about one part and one organization."""
     return replace(
         previous,
         version=previous.version + 1,
         recorded_at=at,
         source=source,
-        cause="revoked",
-        records=(*kept, *revoked),
-        withheld=out,
+        cause=cause,
+        records=records,
+        withheld=withheld,
     )
 
 

@@ -5,6 +5,7 @@ asked in another part, consent asked so far)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, time
 from typing import Any
 
@@ -161,13 +162,19 @@ class Context:
                 return [str(v) for v in value]
         return None
 
-    def consent_details(self, turn: Turn, section: Flow) -> list[str]:
-        """Before the parent picks who may see a part: which organizations receive it,
-        through whom, exactly what it holds, and today's date (42 CFR 2.31)."""
+    def consent_details(
+        self, turn: Turn, section: Flow, organizations: Sequence[str] | None = None
+    ) -> list[str]:
+        """Before the parent picks who may see a part: which organizations receive it (those
+        serving the parent's ZIP code, unless named), through whom, exactly what it holds,
+        and today's date (42 CFR 2.31)."""
         session, voice = turn.session, turn.voice
-        code = session.plan.answer(self.flows.onboarding.id, "zip")
-        where = self.zip_lookup(str(code)) if code else None
-        names = self.team.organizations(str(code), where.state if where else None) if code else ()
+        names = organizations
+        if names is None:
+            code = session.plan.answer(self.flows.onboarding.id, "zip")
+            where = self.zip_lookup(str(code)) if code else None
+            state = where.state if where else None
+            names = self.team.organizations(str(code), state) if code else ()
         who = ", ".join(names) if names else voice(m.CONSENT_TEAM_UNKNOWN)
         through = self.team.intermediary or self.settings.program
         # Every answer the part holds, named even on a shared phone: this is the consent

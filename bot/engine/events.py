@@ -63,6 +63,17 @@ class SharingWithheld:
 
 
 @dataclass(frozen=True, slots=True)
+class SharingResumed:
+    """The parent said an explicit yes to sharing one part (consent step `step`) again with
+    one organization they had stopped it for (SharingWithheld), after being shown who, what
+    the part holds and the date: the care-team side widens the consent for that organization
+    and sends it the part."""
+
+    step: str
+    organization: str
+
+
+@dataclass(frozen=True, slots=True)
 class CrisisDetected:
     kind: str
     flow: str | None = None
@@ -163,6 +174,7 @@ Event = (
     | AnswerChanged
     | ConsentChanged
     | SharingWithheld
+    | SharingResumed
     | HandoffRequested
     | CrisisDetected
     | OptedOut

@@ -145,6 +145,20 @@ SHARING_STOPPED_PART = N_("Done. {who} will not get {part} from now on. Reply SH
 SHARING_STOPPED = N_(
     "Done. We stopped sharing your plan with everyone, starting now. Your answers are still saved."
 )
+# A part the parent stopped for one organization can be shared with it again: a new yes,
+# asked with who gets it, what it holds and the date (the consent details) before it.
+SHARING_STOPPED_HEADER = N_("You stopped sharing:")
+SHARING_HOW_TO_RESUME = N_("To share a stopped part again, reply its number.")
+SHARING_WHICH_STOPPED = N_("Which part should {who} get again? Reply its number:")
+SHARING_RESUME_TERMS = N_(
+    "It lasts until your baby turns 1, unless you stop it sooner. "
+    "Your care does not depend on saying yes."
+)
+SHARING_RESUME_ASK = N_(
+    "Share {part} with {who} again? Reply YES to share it, or NO to keep it stopped."
+)
+SHARING_RESUMED = N_("Done. {who} will get {part} again, starting now. Reply SHARING to check.")
+SHARING_RESUME_KEPT = N_("OK, nothing changed. {who} still won't get {part}.")
 
 REMINDER_CONFIRMED = N_("Thanks, you're all set. See you then!")
 REMINDER_RESCHEDULE = N_("OK. Someone from your team will text you to find a better time.")

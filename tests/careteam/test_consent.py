@@ -19,6 +19,7 @@ from bot.careteam.consent import (
     derive,
     expiry_for,
     narrow,
+    resume,
     withhold,
 )
 from bot.careteam.directory import CONSENT_ROLES, Directory
@@ -264,3 +265,55 @@ def test_one_part_stopped_for_one_organization_stays_stopped_for_it_only() -> No
                    baby_date=BABY, text_version="care_team@test", zone=UTC)  # fmt: skip
     assert not sees(third, "health", "laramie")
     assert sees(third, "health", "hope")
+
+
+def test_a_stopped_part_shared_again_is_a_new_yes_for_that_organization_only() -> None:
+    """Health stopped for Laramie, then shared with it again: Laramie sees it from the new
+    yes on (given then, lasting a year after the baby), Hope's permission is untouched, the
+    stop stays in the version as its record, and a later confirmed consent keeps Laramie in.
+    Recovery given back needs every one of its own yeses still in the answers."""
+    orgs = ["hope", "laramie"]
+    answers = {"share_health": ["social_worker"], "share_recovery": ["treatment"], **ALL_YES}
+    first = derive(answers, previous=NOTHING, at=AT, source="1-0", organizations=orgs,
+                   baby_date=BABY, text_version="care_team@test", zone=UTC)  # fmt: skip
+    stop_at, again_at = AT + timedelta(days=1), AT + timedelta(days=2)
+    stopped = withhold(first, "health", "laramie", at=stop_at, source="2-0")
+    assert stopped is not None
+    assert resume(stopped, "health", "hope", at=again_at, source="3-0", baby_date=BABY,
+                  zone=UTC) is None  # fmt: skip
+    again = resume(stopped, "health", "laramie", at=again_at, source="3-0", baby_date=BABY,
+                   zone=UTC)  # fmt: skip
+    assert again is not None
+    assert (again.version, again.source, again.withheld) == (3, "3-0", {})
+
+    def sees(state: ConsentState, section: str, org: str, role: str = "social_worker") -> bool:
+        return bool(permits_for(section, state, [role], org, again_at))
+
+    assert not sees(stopped, "health", "laramie")
+    assert sees(again, "health", "laramie")
+    assert sees(again, "health", "hope")
+    (given,) = [r for r in again.records if r.organizations == ("laramie",) and not r.revoked_at]
+    assert (given.section, given.role, given.given_at) == ("health", "social_worker", again_at)
+    assert given.expires_on == expiry_for(BABY, again_at.date())
+    assert [r.organizations for r in again.records if r.revoked_at] == [("laramie",)]
+    assert ConsentState.from_json(again.to_json()) == again
+    assert resume(again, "health", "laramie", at=again_at, source="4-0", baby_date=BABY,
+                  zone=UTC) is None  # fmt: skip
+    later = derive(answers, previous=again, at=again_at, source="4-0", organizations=orgs,
+                   baby_date=BABY, text_version="care_team@test", zone=UTC)  # fmt: skip
+    assert sees(later, "health", "laramie")
+
+    recovery_out = withhold(first, "recovery", "laramie", at=stop_at, source="2-0")
+    assert recovery_out is not None
+    back = resume(recovery_out, "recovery", "laramie", at=again_at, source="3-0",
+                  baby_date=BABY, zone=UTC)  # fmt: skip
+    assert back is not None
+    assert sees(back, "recovery", "laramie", "treatment")
+    assert all(r.part2 for r in back.records if r.section == "recovery")
+    no_terms = narrow(recovery_out, "recovery_terms", False, at=stop_at, source="2-1")
+    assert no_terms is not None
+    not_back = resume(no_terms, "recovery", "laramie", at=again_at, source="3-0",
+                      baby_date=BABY, zone=UTC)  # fmt: skip
+    assert not_back is not None
+    assert not not_back.withheld
+    assert not sees(not_back, "recovery", "laramie", "treatment")

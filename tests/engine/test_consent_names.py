@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.engine import messages as m
+from bot.engine.events import SharingResumed, SharingWithheld
 from bot.engine.machine import Engine
 from bot.engine.session import Session
-from bot.engine.sharing import TeamView
+from bot.engine.sharing import WITHHELD, TeamView
 from bot.flows import build_engine
 from bot.i18n_catalogs import shipped_locales
 from tests.drive import next_text
@@ -21,13 +22,18 @@ SHARE_WITH_TREATMENT = {"share_recovery_ok": "yes", "share_recovery": "3"}
 
 
 def hartford(zip_code: str, state: str | None) -> tuple[str, ...]:
-    return ("Hartford Hope", "Riverside Clinic") if zip_code.startswith("06") else ()
+    return tuple(name for _, name in hartford_named(zip_code, state))
+
+
+def hartford_named(zip_code: str, state: str | None) -> tuple[tuple[str, str], ...]:
+    named = (("hope", "Hartford Hope"), ("riverside", "Riverside Clinic"))
+    return named if zip_code.startswith("06") else ()
 
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
     built = build_engine(locales=tuple(shipped_locales()))
-    built.team = TeamView("Safe Start program office", hartford)
+    built.team = TeamView("Safe Start program office", hartford, hartford_named)
     return built
 
 
@@ -112,3 +118,141 @@ def test_a_parent_stops_sharing_one_part_with_one_recipient_by_text(engine: Engi
     changed = [(e.key, e.new) for e in done.events if hasattr(e, "new")]
     assert changed == [("share_basic_needs", ["no_one"])]
     assert done.replies[0].startswith("Done. Hospital social worker will not get Basic needs")
+
+
+def number_of(replies: list[str], text: str, after: str = "") -> str:
+    """The number of the first listed line holding `text` (below the line `after`)."""
+    said = "\n".join(replies)
+    lines = (said.split(after, 1)[1] if after else said).splitlines()
+    return next(line for line in lines if text in line).split(".", 1)[0]
+
+
+def stopped_for_riverside(engine: Engine, locale: str = "en") -> tuple[Session, datetime]:
+    """Basic needs and Health shared with the social worker, then both stopped for
+    Riverside Clinic by text (SHARING, the organization, All of them)."""
+    answers = {"share_basic_needs": "1", "share_health": "1", "share_birth": "7"}
+    answers["share_recovery_ok"] = "no"
+    session, _ = transcript_until(engine, locale, "share_baby", answers)
+    later = NOW + timedelta(days=2)
+    listed = engine.step(session, "sharing", later)
+    which = engine.step(listed.session, number_of(listed.replies, "Riverside Clinic: "), later)
+    every = engine.translator.gettext(locale, m.SHARING_ALL_PARTS)
+    done = engine.step(which.session, number_of(which.replies, every), later)
+    assert [e.organization for e in done.events] == ["riverside", "riverside"]
+    return done.session, later
+
+
+def ask_to_share_health_again(engine: Engine, session: Session, at: datetime) -> Session:
+    voice = engine.translator
+    stopped_header = voice.gettext(session.locale, m.SHARING_STOPPED_HEADER)
+    listed = engine.step(session, "sharing", at)
+    line = number_of(listed.replies, "Riverside Clinic: ", after=stopped_header)
+    which = engine.step(listed.session, line, at)
+    health = voice.gettext(session.locale, "Health for you")
+    asked = engine.step(which.session, number_of(which.replies, health), at)
+    assert asked.events == []
+    return asked.session
+
+
+def test_a_stopped_part_is_shown_stopped_and_a_yes_after_the_details_shares_it_again(
+    engine: Engine,
+) -> None:
+    """SHARING lists what the parent stopped, with a number to share it again; before the
+    yes come the organization (that one only), the intermediary, what the part holds, the
+    date and the terms; only the yes takes the stop back, for that part only."""
+    session, later = stopped_for_riverside(engine)
+    listed = "\n".join(engine.step(session, "sharing", later).replies)
+    assert "By organization:\n2. Hartford Hope: Basic needs, Health for you\n" in listed
+    assert "You stopped sharing:\n3. Riverside Clinic: Basic needs, Health for you" in listed
+    assert listed.endswith("To share a stopped part again, reply its number.")
+    which = engine.step(engine.step(session, "sharing", later).session, "3", later)
+    assert "\n".join(which.replies).startswith(
+        "Which part should Riverside Clinic get again? Reply its number:\n"
+        "1. Basic needs\n2. Health for you"
+    )
+    asked = engine.step(which.session, "2", later)
+    said = "\n".join(asked.replies)
+    day = later.date()
+    assert (
+        f"Today is {day.month}/{day.day}/{day.year}. If shared, this part goes to "
+        "Riverside Clinic, through Safe Start program office." in said
+    )
+    assert "Hartford Hope" not in said
+    assert "What it holds: Pregnancy care, Pregnancy provider, Next check-up" in said
+    assert "It lasts until your baby turns 1, unless you stop it sooner." in said
+    assert said.endswith(
+        "Share Health for you with Riverside Clinic again? "
+        "Reply YES to share it, or NO to keep it stopped."
+    )
+    assert asked.events == []
+    assert asked.session.plan.prefs[WITHHELD] == {
+        "share_basic_needs": ["riverside"],
+        "share_health": ["riverside"],
+    }
+    yes = engine.step(asked.session, "yes", later)
+    assert yes.events == [SharingResumed("share_health", "riverside")]
+    assert yes.replies[0].startswith(
+        "Done. Riverside Clinic will get Health for you again, starting now."
+    )
+    assert yes.session.plan.prefs[WITHHELD] == {"share_basic_needs": ["riverside"]}
+    after = "\n".join(engine.step(yes.session, "sharing", later).replies)
+    assert "3. Riverside Clinic: Health for you\nYou stopped sharing:\n" in after
+    assert "4. Riverside Clinic: Basic needs\n" in after
+
+
+@pytest.mark.parametrize(
+    ("locale", "reply"),
+    [
+        ("en", "no"),
+        ("es", "no"),
+        ("pt_BR", "não"),
+        ("en", "1"),  # a number is not the word YES
+        ("en", "maybe later"),
+        ("en", "menu"),  # a command: the stop is kept, then the menu
+    ],
+)
+def test_anything_but_yes_leaves_the_part_stopped(engine: Engine, locale: str, reply: str) -> None:
+    session, later = stopped_for_riverside(engine, locale)
+    asked = ask_to_share_health_again(engine, session, later)
+    answered = engine.step(asked, reply, later)
+    assert not [e for e in answered.events if isinstance(e, SharingResumed)]
+    assert answered.session.plan.prefs[WITHHELD] == {
+        "share_basic_needs": ["riverside"],
+        "share_health": ["riverside"],
+    }
+    voice = engine.translator
+    health = voice.gettext(locale, "Health for you")
+    kept = voice.gettext(locale, m.SHARING_RESUME_KEPT).format(who="Riverside Clinic", part=health)
+    assert answered.replies[0].startswith(kept)
+    if reply == "menu":
+        assert answered.session.mode == "menu"
+    # The question is not left open: a YES now answers whatever is asked next.
+    assert not [e for e in engine.step(answered.session, "yes", later).events if
+                isinstance(e, SharingResumed)]  # fmt: skip
+
+
+def test_on_a_shared_phone_a_stopped_recovery_part_is_named_by_its_number(
+    engine: Engine,
+) -> None:
+    """PRIVATE ON: the stopped list and the question name the recovery part "Part 4"; the
+    details before the yes are that consent question, as when it was first asked."""
+    session, _ = transcript_until(engine, "en", "recovery_consent", SHARE_WITH_TREATMENT)
+    later = NOW + timedelta(days=2)
+    session = engine.step(session, "yes", later).session
+    session = engine.step(session, "private on", later).session
+    listed = engine.step(session, "sharing", later)
+    which = engine.step(listed.session, number_of(listed.replies, "Riverside Clinic: "), later)
+    stopped = engine.step(which.session, number_of(which.replies, "Part 4"), later)
+    assert stopped.events == [SharingWithheld("share_recovery", "riverside")]
+    header = m.SHARING_STOPPED_HEADER
+    again = engine.step(stopped.session, "sharing", later)
+    line = number_of(again.replies, "Riverside Clinic: ", after=header)
+    assert f"\n{line}. Riverside Clinic: Part 4\n" in "\n".join(again.replies)
+    asked = engine.step(again.session, line, later)
+    assert asked.replies[-1].endswith(
+        "Share Part 4 with Riverside Clinic again? Reply YES to share it, or NO to keep it stopped."
+    )
+    assert "Recovery" not in asked.replies[-1].split("What it holds:")[-1].split("\n", 1)[-1]
+    yes = engine.step(asked.session, "yes", later)
+    assert yes.events == [SharingResumed("share_recovery", "riverside")]
+    assert yes.replies[0].startswith("Done. Riverside Clinic will get Part 4 again")

@@ -25,6 +25,7 @@ from bot.careteam.consent import (
     derive,
     narrow,
     on_call_endpoints,
+    resume,
     withhold,
 )
 from bot.careteam.delivery.base import Clock, Retry, entry_key, entry_time
@@ -60,6 +61,7 @@ from bot.engine.events import (
     PlanLinkRequested,
     RecordRequested,
     SectionCompleted,
+    SharingResumed,
     SharingWithheld,
 )
 from bot.engine.loader import FlowSet
@@ -73,6 +75,8 @@ from bot.store.redis_store import RedisConversationStore
 log = logging.getLogger("bot.careteam.delivery")
 # The audit action of a part the parent stopped for one organization (SHARING).
 STOP_ACTION = "stop"
+# ... and of one the parent shared with it again, after a new yes (SHARING).
+RESUME_ACTION = "resume"
 
 # A text the parent asked for (MY RECORD, MY PLAN): (address, the events) -> anything. Sent
 # from here, after the commit, never inside the webhook's deadline.
@@ -122,6 +126,8 @@ class EventRouter:
             await self._on_consent_answer(entry, event, at)
         elif isinstance(event, SharingWithheld):
             await self._on_withheld(entry, event, at)
+        elif isinstance(event, SharingResumed):
+            await self._on_resumed(entry, event, at)
         elif isinstance(event, NeedChanged):
             await self._on_need(entry, event)
         elif isinstance(event, CrisisDetected):
@@ -190,6 +196,30 @@ class EventRouter:
             )
             await self._records.audit(entry.contact, stop)
 
+    async def _on_resumed(self, entry: OutboxEntry, event: SharingResumed, at: datetime) -> None:
+        """A stopped part shared with one organization again, after the parent's new yes: a
+        new consent version, the yes in the disclosure log, then the part goes out to that
+        organization the way a consent given later sends it (once per version and endpoint;
+        a job withheld for want of consent is revived)."""
+        section = next((sec for sec, step in SHARE_STEPS.items() if step == event.step), None)
+        previous = await self._records.latest_consent(entry.contact)
+        _, session = await self._session(entry.contact)
+        if section is not None and self._is_new(entry, previous):
+            tz = zone(session.timezone if session else None, self._default_timezone)
+            org, source = event.organization, entry.entry_id
+            state = resume(
+                previous, section, org, at=at, source=source, baby_date=baby_date(session), zone=tz
+            )
+            if state is None:
+                return
+            await self._append(entry.contact, state)
+            yes = AuditEntry(
+                at, "parent", org, RESUME_ACTION, section, "shared again by the parent"
+            )
+            await self._records.audit(entry.contact, yes)
+            previous = state
+        await self._schedule_all(entry.contact, session, previous)
+
     async def _on_consent(self, entry: OutboxEntry, event: ConsentChanged, at: datetime) -> None:
         previous = await self._records.latest_consent(entry.contact)
         _, session = await self._session(entry.contact)
@@ -208,13 +238,18 @@ class EventRouter:
             await self._append(entry.contact, state)
         else:
             state = previous
-        # Sections finished (and needs found) before this consent go out now to whoever it
-        # newly allows.
-        for snapshot in (await self._records.snapshots(entry.contact)).values():
-            await self._schedule_section(entry.contact, snapshot, state)
+        await self._schedule_all(entry.contact, session, state)
+
+    async def _schedule_all(
+        self, contact: str, session: Session | None, state: ConsentState
+    ) -> None:
+        """Sections finished (and needs found) before this consent go out now to whoever it
+        newly allows; what an endpoint already got (or has pending) is not made again."""
+        for snapshot in (await self._records.snapshots(contact)).values():
+            await self._schedule_section(contact, snapshot, state)
         if session is not None:
             for need in session.plan.needs.values():
-                await self._schedule_need(entry.contact, session, need, state)
+                await self._schedule_need(contact, session, need, state)
 
     async def _on_consent_answer(
         self, entry: OutboxEntry, event: AnswerChanged, at: datetime

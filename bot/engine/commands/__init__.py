@@ -60,6 +60,7 @@ PICKS: Mapping[str, Pick] = MappingProxyType(
         "sharing": sharing.pick_recipient,
         "sharing_org_part": sharing.pick_organization_part,
         "sharing_part": sharing.pick_role_part,
+        "sharing_stopped_part": sharing.pick_stopped_part,
     }
 )
 # Lists that stay open after a pick: another number saves another place.
@@ -90,6 +91,8 @@ def pick(w: Walker, turn: Turn, listing: dict[str, Any], folded: str, command: s
     if kind == "erase":
         rights.answer_erase(w, turn, int(items[0]), folded, command)
         return True
+    if kind == "sharing_resume":
+        return sharing.answer_resume(w, turn, items[0], folded, command)
     if kind == "relapse":
         return command in (None, "start") and person.answer_offer_of_person(w, turn, folded)
     if not folded.isdigit():

@@ -1,5 +1,6 @@
 """SHARING (who sees what; a number stops sharing with one role or organization, then with
-one part or all) and STOP SHARING (with everyone). Each holds for every later delivery."""
+one part or all, or shares a part stopped for an organization again after a new yes) and STOP
+SHARING (with everyone). Each holds for every later delivery."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Any
 
 from bot.engine import messages as m
 from bot.engine.context import title
-from bot.engine.events import AnswerChanged, ConsentChanged, SharingWithheld
+from bot.engine.events import AnswerChanged, ConsentChanged, SharingResumed, SharingWithheld
 from bot.engine.model import Flow, Step
+from bot.engine.parsing import ParseFailed, parse_yes_no
 from bot.engine.render import pack
 from bot.engine.session import Session
 from bot.engine.sharing import WITHHELD, recipients, role_label, withheld, without_role
@@ -30,20 +32,25 @@ def show_sharing(w: Walker, turn: Turn, argument: str = "") -> None:
             m.SHARING_ITEM,
             number=number,
             who=turn.voice(role_label(steps, role)),
-            parts=", ".join(turn.voice(step.label) for step in parts),
+            parts=", ".join(_part_name(w, turn, step) for step in parts),
         )
         for number, (role, parts) in enumerate(shown, 1)
     ]
     items: list[Any] = [role for role, _ in shown]
-    by_org = _parts_by_organization(w, session)
-    if by_org:
-        lines.append(turn.voice(m.SHARING_ORGANIZATIONS))
-        for number, (org, name, parts) in enumerate(by_org, len(items) + 1):
-            names = ", ".join(turn.voice(step.label) for step in parts)
+    # By organization: the parts each gets, then the parts the parent stopped for each.
+    stopped = []
+    for header, stops in ((m.SHARING_ORGANIZATIONS, False), (m.SHARING_STOPPED_HEADER, True)):
+        found = _parts_by_organization(w, session, stopped=stops)
+        lines += [turn.voice(header)] if found else []
+        for number, (org, name, parts) in enumerate(found, len(items) + 1):
+            names = ", ".join(_part_name(w, turn, step) for step in parts)
             lines.append(turn.voice(m.SHARING_ITEM, number=number, who=name, parts=names))
-            items.append({"organization": org, "name": name})
+            items.append({"organization": org, "name": name, "stopped": stops})
+        stopped += found if stops else []
     turn.replies.extend(pack(lines))
     turn.say(m.SHARING_HOW_TO_STOP)
+    if stopped:
+        turn.say(m.SHARING_HOW_TO_RESUME)
     session.listing = {"kind": "sharing", "items": items}
 
 
@@ -52,8 +59,11 @@ def stop_sharing(w: Walker, turn: Turn, argument: str = "") -> None:
 
 
 def pick_recipient(w: Walker, turn: Turn, item: Any, number: int) -> None:
-    """A number from the SHARING list: a role (str) or an organization (dict)."""
-    if isinstance(item, dict):
+    """A number from the SHARING list: a role (str) or an organization (dict), one it gets
+    parts or one the parent stopped parts for."""
+    if isinstance(item, dict) and item.get("stopped"):
+        _ask_which_stopped(w, turn, str(item["organization"]), str(item["name"]))
+    elif isinstance(item, dict):
         _ask_which_part_for(w, turn, str(item["organization"]), str(item["name"]))
     else:
         _ask_which_part(w, turn, str(item))
@@ -69,19 +79,27 @@ def pick_role_part(w: Walker, turn: Turn, item: Any, number: int) -> None:
     _revoke(w, turn, str(role), only=str(only) or None)
 
 
-def _parts_by_organization(w: Walker, session: Session) -> list[tuple[str, str, list[Step]]]:
+def pick_stopped_part(w: Walker, turn: Turn, item: Any, number: int) -> None:
+    org, name, step_id = item
+    _ask_resume(w, turn, str(org), str(name), str(step_id))
+
+
+def _parts_by_organization(
+    w: Walker, session: Session, *, stopped: bool = False
+) -> list[tuple[str, str, list[Step]]]:
     """Each organization serving the parent (from the directory) and the parts it gets:
-    every part shared with some role, less those stopped for that organization."""
+    every part shared with some role, less those stopped for that organization (stopped:
+    the parts shared with some role that the parent stopped for it)."""
     code = session.plan.answer(w.flows.onboarding.id, "zip")
     if not code:
         return []
     where = w.zip_lookup(str(code))
     orgs = w.team.named(str(code), where.state if where else None)
     shared = {s.id: s for _, steps in recipients(w.consent_steps(), session.plan) for s in steps}
-    stopped = withheld(session.plan)
+    out = withheld(session.plan)
     found = []
     for org, name in orgs:
-        parts = [s for sid, s in shared.items() if org not in stopped.get(sid, [])]
+        parts = [s for sid, s in shared.items() if (org in out.get(sid, [])) == stopped]
         if parts:
             found.append((org, name, parts))
     return found
@@ -111,9 +129,66 @@ def _withhold(w: Walker, turn: Turn, org: str, name: str, only: str | None) -> N
     if only is None:
         turn.say(m.SHARING_STOPPED_ONE, who=name)
     else:
-        part = next(s for _, s in w.consent_steps() if s.id == only)
+        part = _consent_step(w, only)
         turn.say(m.SHARING_STOPPED_PART, who=name, part=_part_name(w, turn, part))
     w.prompt(turn)
+
+
+def _ask_which_stopped(w: Walker, turn: Turn, org: str, name: str) -> None:
+    """One organization the parent stopped parts for: which one to share again."""
+    found = _parts_by_organization(w, turn.session, stopped=True)
+    parts = next((p for o, _, p in found if o == org), [])
+    if len(parts) == 1:
+        _ask_resume(w, turn, org, name, parts[0].id)
+        return
+    lines = [turn.voice(m.SHARING_WHICH_STOPPED, who=name)]
+    lines += [f"{n}. {_part_name(w, turn, step)}" for n, step in enumerate(parts, 1)]
+    turn.replies.extend(pack(lines))
+    items = [[org, name, step.id] for step in parts]
+    turn.session.listing = {"kind": "sharing_stopped_part", "items": items}
+
+
+def _ask_resume(w: Walker, turn: Turn, org: str, name: str, step_id: str) -> None:
+    """Sharing a stopped part again is a new disclosure decision (42 CFR 2.31): before the
+    yes, who gets it (this organization, through whom), what it holds, the date and how long
+    it lasts, as the consent question itself shows them."""
+    step = _consent_step(w, step_id)
+    if step.shares and step.shares in w.flows.flows:
+        turn.replies.extend(w.consent_details(turn, w.flows[step.shares], organizations=[name]))
+    turn.say(m.SHARING_RESUME_TERMS)
+    turn.say(m.SHARING_RESUME_ASK, who=name, part=_part_name(w, turn, step))
+    turn.session.listing = {"kind": "sharing_resume", "items": [[org, name, step_id]]}
+
+
+def answer_resume(w: Walker, turn: Turn, item: Any, folded: str, command: str | None) -> bool:
+    """The reply to "share it again?": only an explicit yes (a word, not a number) shares it
+    again; anything else leaves it stopped. False when the reply is another command, which
+    then runs as usual."""
+    org, name, step_id = (str(v) for v in item)
+    try:
+        agreed = not folded.isdigit() and parse_yes_no(folded, turn.session.locale)
+    except ParseFailed:
+        agreed = False
+    step = _consent_step(w, step_id)
+    part = _part_name(w, turn, step)
+    plan = turn.session.plan
+    stopped = withheld(plan)
+    if not (agreed and command in (None, "start") and org in stopped.get(step_id, [])):
+        turn.say(m.SHARING_RESUME_KEPT, who=name, part=part)
+        if command not in (None, "start"):
+            return False
+        w.prompt(turn)
+        return True
+    stopped[step_id].remove(org)
+    plan.prefs[WITHHELD] = {k: list(v) for k, v in stopped.items() if v}
+    turn.events.append(SharingResumed(step_id, org))
+    turn.say(m.SHARING_RESUMED, who=name, part=part)
+    w.prompt(turn)
+    return True
+
+
+def _consent_step(w: Walker, step_id: str) -> Step:
+    return next(s for _, s in w.consent_steps() if s.id == step_id)
 
 
 def _ask_which_part(w: Walker, turn: Turn, role: str) -> None:
@@ -162,7 +237,7 @@ def _revoke(w: Walker, turn: Turn, role: str | None = None, only: str | None = N
         turn.say(m.SHARING_STOPPED)
     elif only is not None:
         who = turn.voice(role_label(w.consent_steps(), role))
-        part = next(s for _, s in w.consent_steps() if s.id == only)
+        part = _consent_step(w, only)
         turn.say(m.SHARING_STOPPED_PART, who=who, part=_part_name(w, turn, part))
     else:
         who = turn.voice(role_label(w.consent_steps(), role))
