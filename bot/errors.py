@@ -12,6 +12,7 @@ SafeStartError
 │   └── Mismatch             the two passwords typed at `set-password` differ
 ├── StoreError               Redis unreachable or a record that cannot be read
 │   ├── StoreUnavailable     Redis did not answer in time; nothing was changed
+│   │   └── NotSent          a hot call that never reached Redis (bot/store/hot_calls.py)
 │   ├── StoreContention      too many writers raced for one record; nothing was changed
 │   ├── OutcomeUnknown       a write was sent but whether it ran is not known (yet)
 │   └── DecryptionError      a value that does not decrypt with any known key

@@ -10,6 +10,8 @@ from bot.engine.events import Event
 from bot.engine.session import Session
 
 # The pure step the store runs inside its lock: old session -> (new session, replies, events).
+# It may run more than once for one message (first on what this process last wrote, then on
+# what is stored, when they differ): only the result that was saved is kept and answered.
 Apply = Callable[[Session], tuple[Session, list[str], list[Event]]]
 
 

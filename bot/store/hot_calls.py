@@ -28,12 +28,15 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from bot.errors import StoreUnavailable
 from bot.store.resp import packed_command
 
 
+class NotSent(RedisConnectionError, StoreUnavailable):
+    """No connection could be made and nothing of the call was ever written: it cannot run."""
+
+
 async def _send(conn: AbstractConnection, payload: bytes) -> None:
-    if not conn.is_connected:
-        await conn.connect()  # type: ignore[no-untyped-call]
     writer = conn._writer
     if writer is None:
         raise RedisConnectionError("the connection has no stream")
@@ -48,7 +51,21 @@ async def _send(conn: AbstractConnection, payload: bytes) -> None:
         raise RedisConnectionError(f"Error writing to socket: {exc}") from exc
 
 
+async def _connected(pool: ConnectionPool, sent: bool) -> AbstractConnection:
+    """A connection from the pool (which connects it); a failure is NotSent unless an
+    earlier try of the call may have reached Redis."""
+    try:
+        conn: AbstractConnection = await pool.get_connection()  # type: ignore[no-untyped-call]
+    except RedisConnectionError as exc:  # refused, reset (a timeout stays one: as it was)
+        if sent:
+            raise
+        raise NotSent(f"no connection: {exc}") from exc
+    return conn
+
+
 async def _call(conn: AbstractConnection, payload: bytes) -> Any:
+    if not conn.is_connected:
+        await conn.connect()  # type: ignore[no-untyped-call]
     await _send(conn, payload)
     return await conn.read_response()
 
@@ -76,13 +93,15 @@ class HotConnections:
 
     async def evalsha(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
         payload = packed_command("EVALSHA", script.sha, len(keys), *keys, *args)
+        sent = False
         for attempt in range(2):
             if self._idle and not attempt:
                 conn = self._idle.pop()
             else:
-                conn = await self._pool.get_connection()  # type: ignore[no-untyped-call]
+                conn = await _connected(self._pool, sent)
             try:
                 try:
+                    sent = True
                     reply = await _call(conn, payload)
                 except NoScriptError:
                     await _call(conn, packed_command("SCRIPT", "LOAD", _source(script)))

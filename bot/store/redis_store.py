@@ -1,4 +1,5 @@
-"""ConversationStore on Redis: one message = two Lua round trips, every value sealed."""
+"""ConversationStore on Redis: one message = two Lua round trips (one when this process
+wrote the contact last), every value sealed."""
 
 from __future__ import annotations
 
@@ -22,15 +23,18 @@ from bot.store.client import is_cluster
 from bot.store.cluster_calls import ClusterHotCalls
 from bot.store.contact_erasure import ContactEraser
 from bot.store.contact_index import ContactIndex
-from bot.store.crypto import Cipher, json_bytes, json_value
-from bot.store.hot_calls import HotConnections
+from bot.store.contact_reads import ContactReads
+from bot.store.crypto import Cipher, json_bytes
+from bot.store.hot_calls import HotConnections, NotSent
 from bot.store.keys import ContactKeys, KeyBuilder, field_aad
 from bot.store.outbox import OutboxEntry, open_entry, seal_event
 from bot.store.outbox_relay import OutboxRelay, pending_entries
 from bot.store.redis_calls import as_bytes, guarded
+from bot.store.session_cache import SessionCache, Written, nonce_of
 from bot.store.settling import CommitSettler
 from bot.store.store_limits import StoreLimits
-from bot.store.store_scripts import BEGIN, COMMIT, RELAY, SETTLE, message_tag
+from bot.store.store_scripts import BEGIN, COMMIT, QUICK, RELAY, SETTLE, message_tag
+from bot.store.taking import LockTaker
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,8 @@ class RedisConversationStore:
         self._limits = limits or StoreLimits()
         self._begin = redis.register_script(BEGIN)
         self._commit = redis.register_script(COMMIT)
+        self._quick = redis.register_script(QUICK)
+        self._written = SessionCache(self._limits.session_cache_size, self._limits.session_cache_s)
         self._settle = redis.register_script(SETTLE)
         self._relay = redis.register_script(RELAY)
         self.chat_log = ChatLog(redis, cipher, prefix)
@@ -71,6 +77,8 @@ class RedisConversationStore:
             cluster=self._cluster,
         )
         self._eraser = ContactEraser(redis, self._keys, timeout_s)
+        self._taker = LockTaker(self._begin, self._evalsha, self._limits)
+        self._reads = ContactReads(redis, cipher, self._keys, timeout_s, self._cluster)
         self._settler = CommitSettler(self._settle, cipher, self._limits)
         self._channel = ChannelRecords(redis, cipher, self._keys, self._limits, self.chat_log)
 
@@ -91,6 +99,7 @@ class RedisConversationStore:
         scripts = (
             self._begin,
             self._commit,
+            self._quick,
             self._settle,
             self._channel.record_script,
             self._relay,
@@ -116,15 +125,24 @@ class RedisConversationStore:
         keys = self._keys.for_address(address)
         token = secrets.token_hex(16)
         tag = message_tag(message_id)
-        reply = await self._acquire(keys, tag, token, flood)
+        last = self._written.get(keys.contact, asyncio.get_running_loop().time())
+        first = None if last is None else await self._propose(keys, tag, token, last, apply, flood)
+        if isinstance(first, Outcome):
+            return first
+        if first is None:
+            reply = await self._taker.acquire(keys, tag, token, flood)
+        elif first[0] == b"busy":
+            reply = await self._taker.acquire(keys, tag, token, None)  # the flood counted
+        else:
+            reply = first
         if reply[0] == b"dup":
             replies = self._cipher.decrypt_json(as_bytes(reply[1]), field_aad(keys.seen, tag))
             return Outcome(replies=list(replies), duplicate=True)
         if reply[0] == b"flood":
-            session = self._open(keys, reply[2], reply[3]) if reply[2] or reply[3] else None
+            session = self._reads.open(keys, reply[2], reply[3]) if reply[2] or reply[3] else None
             return Outcome(replies=[], session=session, over_limit=int(reply[1]))
         try:
-            session, stored_plan = self._opened(keys, reply[1], reply[2])
+            session, stored_plan = self._reads.opened(keys, reply[1], reply[2])
             new_session, replies, events = apply(session)
             # The address is sealed and sent only the first time this contact writes.
             new_address = None if reply[3] else address
@@ -143,14 +161,62 @@ class RedisConversationStore:
         except BaseException:
             await self._release_quietly(keys, token)
             raise
+        stored = (stored_plan, nonce_of(as_bytes(reply[2])) if reply[2] else b"")
+        outcome: Outcome = await self._commit_and_settle(
+            keys, tag, token, (new_session, replies, events), new_address, stored
+        )
+        return outcome
+
+    async def _propose(
+        self,
+        keys: ContactKeys,
+        tag: str,
+        token: str,
+        last: Written,
+        apply: Apply,
+        flood: FloodLimit | None,
+    ) -> Outcome | list[Any] | None:
+        """The text applied to what this process last wrote, sent with the lock's request
+        (QUICK): the Outcome when that was still what Redis holds (or a duplicate, or past
+        the flood limit); else BEGIN's answer ("ok" or "busy"), the flood counted. None, with
+        nothing sent, when apply() raised: it runs again on what Redis holds."""
         try:
-            written, relay = await self._write(
-                keys, tag, token, new_session, replies, events, new_address, stored_plan
+            stepped = apply(last.session())
+        except Exception:
+            self._written.drop(keys.contact)
+            return None
+        quick = (last, flood)
+        outcome = await self._commit_and_settle(
+            keys, tag, token, stepped, None, (last.plan_text, last.plan_nonce), quick
+        )
+        if not isinstance(outcome, Outcome) and outcome[0] in (b"ok", b"busy"):
+            self._written.drop(keys.contact)  # another process (or an erasure) wrote since
+        return cast(Outcome | list[Any], outcome)
+
+    async def _commit_and_settle(
+        self,
+        keys: ContactKeys,
+        tag: str,
+        token: str,
+        stepped: tuple[Session, list[str], Sequence[Event]],
+        new_address: str | None,
+        stored: tuple[bytes | None, bytes],
+        quick: tuple[Written, FloodLimit | None] | None = None,
+    ) -> Any:
+        """COMMIT (or QUICK) what the text changed; an unanswered call is settled first."""
+        new_session, replies, events = stepped
+        try:
+            reply, written = await self._write(
+                keys, tag, token, new_session, replies, events, new_address, stored, quick
             )
         except BaseException as error:
             # The commit was sent (or about to be) and no answer came: it may run when Redis
             # resumes. Settle it before saying anything: "not saved" only when it cannot run.
-            saved = await self._settler.after(keys, tag, token, replies, error)
+            self._written.drop(keys.contact)
+            if quick is not None and isinstance(error.__cause__, NotSent):
+                raise  # it never reached Redis: nothing to settle, and it holds nothing
+            expected = quick[0].lock if quick is not None else b""
+            saved = await self._settler.after(keys, tag, token, replies, error, expected)
             if saved is None:
                 raise
             # It ran. Even if we were cancelled meanwhile, the answer is saved: say so.
@@ -158,66 +224,21 @@ class RedisConversationStore:
             if self._cluster and events:
                 await self._relays.quietly(keys, None)
             return Outcome(replies=saved, events=list(events), session=new_session)
-        if self._cluster and events and written != 0:
-            await self._relays.quietly(keys, relay if written == 1 else None)
-        if written == 0:
-            # Only when apply + write outlasted the lock TTL; nothing of ours was written.
-            raise StoreUnavailable("the contact lock expired before the write")
-        return Outcome(replies=replies, events=list(events), session=new_session)
-
-    async def _acquire(
-        self, keys: ContactKeys, tag: str, token: str, flood: FloodLimit | None
-    ) -> list[Any]:
-        """Round trip 1, repeated with short sleeps while another message holds the lock.
-        The flood counter counts the first try only."""
-        script_keys = [
-            keys.lock,
-            keys.session,
-            keys.plan,
-            keys.address,
-            keys.queue,
-            keys.beats,
-            keys.seen,
-            keys.flood(flood.window if flood is not None else 0),
-        ]
-        limits = self._limits
-        args: list[str | int] = [token, limits.lock_ttl_ms, limits.queue_beat_ms, tag, "", 0]
-        if flood is not None:
-            args[4:] = [flood.limit, flood.window_s + 1]
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._limits.lock_wait_s
-        delay = 0.002
-        while True:
-            async with self._call("begin"):
-                reply: list[Any] = await self._evalsha(self._begin, script_keys, args)
-            if reply[0] != b"busy":
-                return reply
-            args[4:] = ["", 0]
-            left = deadline - loop.time()
-            if left <= 0:
-                raise StoreUnavailable("another message for this contact held the lock too long")
-            # The queue keeps the order; jitter only spreads the polls. Never sleep past the
-            # holder's TTL (reply[1] > 0: the lock's PTTL) or our deadline.
-            jitter = 0.5 + secrets.randbelow(1000) / 1000
-            wait = min(delay * jitter, left)
-            if int(reply[1]) > 0:
-                wait = min(wait, int(reply[1]) / 1000)
-            await asyncio.sleep(wait)
-            delay = min(delay * 2, 0.05)
-
-    def _open(self, keys: ContactKeys, raw_session: Any, raw_plan: Any) -> Session:
-        return self._opened(keys, raw_session, raw_plan)[0]
-
-    def _opened(
-        self, keys: ContactKeys, raw_session: Any, raw_plan: Any
-    ) -> tuple[Session, bytes | None]:
-        """The session, and its plan's JSON text as stored (None: no plan stored yet)."""
-        position = (
-            self._cipher.decrypt_json(as_bytes(raw_session), keys.session) if raw_session else {}
+        if quick is not None:
+            if not isinstance(reply, list) or reply[0] != b"written":
+                return reply  # BEGIN's answer: not written
+            reply = reply[1]
+        status, relay = (
+            (int(reply), []) if not isinstance(reply, list) else (int(reply[0]), reply[1])
         )
-        plan_text = self._cipher.open_json_text(as_bytes(raw_plan), keys.plan) if raw_plan else None
-        plan = json_value(plan_text) if plan_text is not None else {}
-        return Session.from_json(position, plan), plan_text
+        if self._cluster and events and status != 0:
+            await self._relays.quietly(keys, pending_entries(relay) if status == 1 else None)
+        if status == 0:
+            # Only when apply + write outlasted the lock TTL; nothing of ours was written.
+            self._written.drop(keys.contact)
+            raise StoreUnavailable("the contact lock expired before the write")
+        self._written.put(keys.contact, written)
+        return Outcome(replies=replies, events=list(events), session=new_session)
 
     async def _write(
         self,
@@ -228,39 +249,40 @@ class RedisConversationStore:
         replies: list[str],
         events: Sequence[Event],
         address: str | None,
-        stored_plan: bytes | None = None,
-    ) -> tuple[int, list[Any]]:
-        """Round trip 2: everything the message changed, in one atomic script.
+        stored: tuple[bytes | None, bytes] = (None, b""),
+        quick: tuple[Written, FloodLimit | None] | None = None,
+    ) -> tuple[Any, Written]:
+        """Round trip 2: everything the message changed, in one atomic script (or, with
+        `quick`, round trip 1 with it proposed: QUICK).
 
-        A plan the text left as it was stored (`stored_plan`, its JSON text) is neither
-        sealed again nor sent (a command, a question asked again, a reminder reply...).
-        Returns the script's status and, on a Cluster, what is pending in the contact's
-        pending stream, for the relay.
+        A plan the text left as it was stored (`stored`: its JSON text and the nonce it was
+        sealed with) is neither sealed again nor sent (a command, a question asked again, a
+        reminder reply...). Returns the script's answer and what this process then knows
+        Redis holds, should the answer say it was written.
         """
-        seal = self._cipher.encrypt_json
+        cipher = self._cipher
+        session_text = json_bytes(session.position_json())
+        sealed_session = cipher.seal_json_text(session_text, keys.session)
         plan_text = json_bytes(session.plan.to_json())
-        plan = (
-            b"" if plan_text == stored_plan else self._cipher.seal_json_text(plan_text, keys.plan)
+        plan = b"" if plan_text == stored[0] else cipher.seal_json_text(plan_text, keys.plan)
+        written = Written(
+            lock=b"done:" + token.encode(),
+            session_text=session_text,
+            plan_text=plan_text,
+            session_nonce=nonce_of(sealed_session),
+            plan_nonce=nonce_of(plan) if plan else stored[1],
+            at=asyncio.get_running_loop().time(),
         )
-        script_keys = [
-            keys.lock,
-            keys.session,
-            keys.plan,
-            keys.address,
-            keys.pending if self._cluster else self._keys.outbox,
-            keys.seen,
-        ]
-        if not self._cluster:
-            script_keys.append(self._keys.contacts)
+        outbox = keys.pending if self._cluster else self._keys.outbox
         seen = b""
         if tag:
-            seen = tag.encode() + b"|" + seal(replies, field_aad(keys.seen, tag))
+            seen = tag.encode() + b"|" + cipher.encrypt_json(replies, field_aad(keys.seen, tag))
         args: list[Any] = [
             token,
-            seal(session.position_json(), keys.session),
+            sealed_session,
             plan,
-            b"" if address is None else self._cipher.encrypt(address.encode(), keys.address),
-            self._limits.lock_ttl_ms,
+            b"" if address is None else cipher.encrypt(address.encode(), keys.address),
+            self._limits.done_lock_ttl_ms,
             keys.contact,
             self._limits.outbox_maxlen,
             self._limits.reply_ttl_s,
@@ -268,12 +290,26 @@ class RedisConversationStore:
             self._limits.seen_cap,
         ]
         for event in events:
-            args.extend(seal_event(self._cipher, self._keys.outbox, keys.contact, event))
+            args.extend(seal_event(cipher, self._keys.outbox, keys.contact, event))
+        if quick is None:
+            script, script_keys = (
+                self._commit,
+                [*(keys.lock, keys.session, keys.plan, keys.address, outbox, keys.seen)],
+            )
+        else:
+            last, flood = quick
+            script, script_keys = self._quick, self._taker.keys(keys, flood)
+            script_keys.append(outbox)
+            args[:0] = [
+                *self._taker.args(token, tag, flood),
+                last.lock,
+                last.session_nonce,
+                last.plan_nonce,
+            ]
+        if not self._cluster:
+            script_keys.append(self._keys.contacts)
         async with self._call("commit"):
-            reply = await self._evalsha(self._commit, script_keys, args)
-        if not isinstance(reply, list):
-            return int(reply), []
-        return int(reply[0]), pending_entries(reply[1])
+            return await self._evalsha(script, script_keys, args), written
 
     def contacts(self, batch: int = 500) -> AsyncIterator[str]:
         """Every contact id with a saved plan, from the contacts index (no keyspace SCAN)."""
@@ -294,6 +330,7 @@ class RedisConversationStore:
 
     async def erase_contact(self, contact: str, batch: int = 500) -> int:
         """Delete every key of one contact (all share its hash tag); returns how many."""
+        self._written.drop(contact)
         return await self._eraser.contact(contact, batch)
 
     async def erase_outbox(self, contact: str, until: str, batch: int = 2000) -> int:
@@ -312,47 +349,19 @@ class RedisConversationStore:
                 await self._settle(keys=[keys.lock, keys.seen], args=[token, ""])
 
     async def load(self, address: str) -> Session | None:
-        keys = self._keys.for_address(address)
-        async with self._call("load"):
-            raw_session, raw_plan = await self._redis.mget([keys.session, keys.plan])
-        if raw_session is None and raw_plan is None:
-            return None
-        return self._open(keys, raw_session, raw_plan)
+        return await self._reads.load(self._keys.for_address(address))
 
     async def load_contact(self, contact: str) -> Session | None:
         """The session and plan of a contact id (from the outbox, a URL or contacts())."""
-        keys = self._keys.for_contact(contact)
-        async with self._call("load"):
-            raw_session, raw_plan = await self._redis.mget([keys.session, keys.plan])
-        if raw_session is None and raw_plan is None:
-            return None
-        return self._open(keys, raw_session, raw_plan)
+        return await self._reads.load(self._keys.for_contact(contact))
 
     async def load_contacts(self, contacts: Sequence[str]) -> dict[str, Session]:
         """Many contacts' sessions in one pipelined round trip; missing ones are left out."""
-        built = [self._keys.for_contact(c) for c in contacts]
-        async with self._call("load_many"), self._redis.pipeline(transaction=False) as pipe:
-            for keys in built:
-                if self._cluster:
-                    # A cluster pipeline refuses MGET; its GETs still go one batch per node.
-                    pipe.get(keys.session)
-                    pipe.get(keys.plan)
-                else:
-                    pipe.mget([keys.session, keys.plan])
-            flat = await pipe.execute()
-        raw = list(zip(flat[::2], flat[1::2], strict=True)) if self._cluster else flat
-        found: dict[str, Session] = {}
-        for keys, (raw_session, raw_plan) in zip(built, raw, strict=True):
-            if raw_session is not None or raw_plan is not None:
-                found[keys.contact] = self._open(keys, raw_session, raw_plan)
-        return found
+        return await self._reads.load_contacts(contacts)
 
     async def address_of(self, contact: str) -> str | None:
         """The raw address behind a contact id from the outbox, for workers that must text."""
-        key = self._keys.for_contact(contact).address
-        async with self._call("address"):
-            raw = await self._redis.get(key)
-        return None if raw is None else self._cipher.decrypt(as_bytes(raw), key).decode()
+        return await self._reads.address_of(contact)
 
     async def record_delivery(self, address: str, message_sid: str, status: dict[str, Any]) -> bool:
         """Keep a text's latest status; False (nothing written) when no such contact exists."""

@@ -29,8 +29,10 @@ class CommitSettler:
         token: str,
         replies: list[str],
         error: BaseException,
+        expected: bytes = b"",
     ) -> list[str] | None:
         """After an unanswered commit: its saved replies, None if it cannot have run.
+        `expected`: for a QUICK call, the lock it would write under (it is moved on).
 
         Raises OutcomeUnknown when Redis still does not say within settle_wait_s (or we
         are cancelled while asking): the caller fails so the sender retries this message id.
@@ -41,7 +43,9 @@ class CommitSettler:
         while True:
             try:
                 async with guarded("settle", self._limits.call_timeout_s):
-                    reply: list[Any] = await self._settle(keys=script_keys, args=[token, tag])
+                    reply: list[Any] = await self._settle(
+                        keys=script_keys, args=[token, tag, expected]
+                    )
                 break
             except StoreUnavailable:
                 if loop.time() >= deadline:

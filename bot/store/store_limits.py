@@ -29,3 +29,10 @@ class StoreLimits:
     call_timeout_s: float = 2.0
     # After a commit went unanswered: how long to keep asking whether it ran.
     settle_wait_s: float = 2.0
+    # A released lock ("done:<token>") stays this long; 0: until the contact's next text,
+    # so a process can tell that nobody wrote since its own last write (session_cache.py).
+    done_lock_ttl_ms: int = 0
+    # This process's last write per contact, for one-round-trip texts: how many contacts,
+    # for how long.
+    session_cache_size: int = 4096
+    session_cache_s: float = 600.0

@@ -56,7 +56,7 @@ async def test_a_contact_stored_the_zlib_way_opens_and_is_rewritten_as_zstandard
         return session, ["ok"], []
 
     await redis_store.transact(PHONE, "SM2", second)
-    assert seen == ["Rosa " * 20]
+    assert seen[-1] == "Rosa " * 20  # the last apply read the zlib values
     for key in (keys.session, keys.plan):
         assert cipher.decrypt(await raw_redis.get(key), key)[0] == packing.CURRENT_FORM
     after = await redis_store.load(PHONE)

@@ -96,6 +96,9 @@ async def test_redis_hanging_still_answers_the_parent(
     the trouble reply while Redis is still stopped, and nothing changed."""
     phone = new_phone()
     await send_text(flaky_client, phone, "hi")
+    # As if another process had served "hi": this one asks for the lock first (BEGIN), and
+    # sends no write until it has it.
+    store_of(flaky_app)._written.clear()
     private_redis.pause()
     try:
         replies = await answered(flaky_client, phone, "yes")
@@ -105,6 +108,44 @@ async def test_redis_hanging_still_answers_the_parent(
     session = await store_of(flaky_app).load(phone)
     assert session is not None
     assert session.step == "consent"
+
+
+async def test_redis_hanging_on_a_one_round_trip_text_fails_it_and_the_retry_replays(
+    flaky_client: httpx.AsyncClient, flaky_app: FastAPI, private_redis: PrivateRedis
+) -> None:
+    """This process served the contact's last text, so the next one goes with its writes in
+    the first round trip (bot/store/session_cache.py). Redis hangs (SIGSTOP): the writes
+    may yet run, so not "try later" but a 503 that Twilio retries; once Redis is back the
+    retry answers what was saved, and the text was applied once."""
+    phone, sid = new_phone(), new_sid()
+    expected = await control_run(flaky_client, flaky_app, ["hi", "yes"])
+    await send_text(flaky_client, phone, "hi")
+    private_redis.pause()
+    try:
+        response = await post_signed(flaky_client, "/twilio/sms", inbound_params(phone, "yes", sid))
+    finally:
+        private_redis.resume()
+    retried = (phone, "yes", sid)
+    await failed_then_replayed(flaky_client, flaky_app, response, retried, expected)
+
+
+async def failed_then_replayed(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    response: httpx.Response,
+    retried: tuple[str, str, str],
+    expected: Any,
+) -> None:
+    """A 503 (never "try later"); Twilio's retry of the MessageSid then gets the replies of
+    the one application of the text (`expected`: control_run's replies and place)."""
+    phone, body, sid = retried
+    expected_replies, expected_place = expected
+    assert response.status_code == 503
+    assert TROUBLE not in response.text
+    assert await send_text(client, phone, body, sid) == expected_replies
+    after = await store_of(app).load(phone)
+    assert after is not None
+    assert (after.flow, after.step, after.tries) == expected_place
 
 
 def stall_every_commit(
@@ -203,15 +244,11 @@ async def test_commit_outcome_still_unknown_fails_the_webhook_and_the_retry_repl
     """A stall longer than the webhook's budget: 503 (never "try later"), so Twilio retries the
     MessageSid, and the retry gets the replies of the one application of the text."""
     phone, sid = new_phone(), new_sid()
-    expected_replies, expected_place, response = await answer_during_a_stall(
+    *expected, response = await answer_during_a_stall(
         flaky_client, flaky_app, private_redis, monkeypatch, phone, sid, 3.0
     )
-    assert response.status_code == 503
-    assert TROUBLE not in response.text
-    assert await send_text(flaky_client, phone, "Sam", sid) == expected_replies
-    after = await store_of(flaky_app).load(phone)
-    assert after is not None
-    assert (after.flow, after.step, after.tries) == expected_place
+    retried = (phone, "Sam", sid)
+    await failed_then_replayed(flaky_client, flaky_app, response, retried, expected)
 
 
 async def test_trouble_reply_is_in_the_parents_language(
