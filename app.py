@@ -37,9 +37,9 @@ from bot.errors import StoreUnavailable
 from bot.floods import FloodGuard, FloodLimits
 from bot.flows import build_engine, resource_finder
 from bot.observability import ContactHasher, Metrics, setup_logging
-from bot.reminders.loops import finish
 from bot.reminders.wiring import ReminderConfig, start_reminders, stop_reminders
 from bot.resources import load_resource_directory
+from bot.scheduling.loops import finish
 from bot.service import Service
 from bot.settings import Settings
 from bot.store.care_access_redis import RedisCareAccess

@@ -1,4 +1,4 @@
-"""Reminder scheduling at scale: APScheduler 3.11 (ReminderScheduler) vs a plain sorted set.
+"""Reminder scheduling at scale: APScheduler 3.11 (Scheduler) vs a plain sorted set.
 
     .venv/bin/python bench/bench_reminders.py [--count 100000] [--due 10000]
                                               [--redis-url redis://127.0.0.1:6379/13]
@@ -7,7 +7,7 @@
 Everything goes under a fresh key prefix in the given Redis (db 13 by default) and is
 deleted at the end. One run measures, for both ways of keeping future reminders, and prints
 each goal row (issue 17) against its goal and against the sorted-set baseline:
-  * time to schedule `--count` reminders (APScheduler: ReminderScheduler.schedule_many, what
+  * time to schedule `--count` reminders (APScheduler: Scheduler.schedule_many, what
     the app calls; baseline: pipelined ZADD of the same ids and times);
   * Redis bytes per reminder (MEMORY USAGE of the job keys, exact: other databases' traffic
     on the shared server does not count);
@@ -58,8 +58,9 @@ from bot.reminders.dispatcher import Dispatcher  # noqa: E402
 from bot.reminders.planner import Planner  # noqa: E402
 from bot.reminders.ratelimit import TokenBucket  # noqa: E402
 from bot.reminders.rules import QuietHours, Timing  # noqa: E402
-from bot.reminders.scheduler import Firer, JobSpec, ReminderScheduler  # noqa: E402
 from bot.reminders.store import Appointment, ReminderStore  # noqa: E402
+from bot.scheduling.firing import Firer  # noqa: E402
+from bot.scheduling.scheduler import JobSpec, Scheduler  # noqa: E402
 from bot.store.client import client_for_url  # noqa: E402
 from bot.store.crypto import Cipher  # noqa: E402
 from bot.store.keys.reminders import ReminderKeys, job_id  # noqa: E402
@@ -76,7 +77,7 @@ if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
 return due
 """
 POLL_S = 0.05
-# The leader's lease renewal (ReminderScheduler's default): jobs added by another process
+# The leader's lease renewal (Scheduler's default): jobs added by another process
 # are seen at the next one.
 RENEW_S = 2.0
 GOALS = {"schedule": 10.0, "stall": 0.100, "memory": 1024}
@@ -312,7 +313,7 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         # ---- schedule `count` reminders ----------------------------------------------
         await redis.set(keys.leader, b"bench", px=600_000)  # the adder never leads
         adder_storage = RedisReminderStorage.open(redis, cipher, keys)
-        adder = ReminderScheduler(adder_storage)
+        adder = Scheduler(adder_storage)
         await adder.start(contend=False)
         start = datetime.now(UTC) + timedelta(days=1)
         specs = [
@@ -349,7 +350,7 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         # ---- start-up with them loaded -------------------------------------------------
         await redis.delete(keys.leader)
         leader_storage = RedisReminderStorage.open(redis, cipher, keys)
-        leader = ReminderScheduler(leader_storage)
+        leader = Scheduler(leader_storage)
         began = time.perf_counter()
         await leader.start()
         took = time.perf_counter() - began
@@ -526,7 +527,7 @@ def table(result: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
         f"{platform.python_version()}, {os.cpu_count()} cores, load "
         f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}, loopback Redis, one process",
         "",
-        "| row | APScheduler 3.11 (ReminderScheduler) | goal | sorted set + 50 ms poller | met |",
+        "| row | APScheduler 3.11 (Scheduler) | goal | sorted set + 50 ms poller | met |",
         "|---|---|---|---|---|",
     ]
     lines += [f"| {' | '.join(row)} |" for row in goal_rows]

@@ -9,16 +9,16 @@ Modules (imports point down):
     dispatcher.py  due stream -> checks (STOP, NO REMINDERS, grace, quiet hours) -> Sender
     reach.py       delivery failures -> the care team's "cant_reach" flag (CantReach event)
     planner.py     which jobs exist for a contact; the standard schedule's offers
-    scheduler.py   APScheduler 3.11 facade: paused everywhere, one leader by Redis lease
-    firing.py      what a due job does (one due entry per job and time), in batches
-    jobstore.py    APScheduler's job store: compact records in a bot/store JobTable
+    scheduler.py   only `fire` by the name stored jobs give it (the scheduler: bot/scheduling/)
     ratelimit.py   token bucket per sender, replies ahead of bulk
     store.py       appointments and offers over bot/store's ReminderRecords (sealed there)
     texts.py       N_() templates: discreet by default
     milestones.py  PURE: the standard visit schedule from due / birth date, catch-up
     rules.py       PURE: send times, quiet hours, best time, DST, grace at dispatch
     prefs.py       PURE: what a session says (may we text, zone, detail); engine-safe
-    loops.py       stopping background loops reliably
+
+The scheduler (APScheduler 3.11, one leader by lease, the compact job store, the firing
+into the due stream) is bot/scheduling/, the one scheduler for timed work.
 
 Storage is bot/store's (no redis import here): reminder_records*.py (per contact),
 reminder_jobs*.py (the job table, the due log and its guards), reminder_redis.py (all of it
@@ -27,7 +27,7 @@ on one Redis, opened by wiring), keys/reminders.py (every key), lease.py, stream
 Why APScheduler 3.11, not 4.x: 4.0 is an alpha ("do not use in production") with no Redis
 data store, and two schedulers on one store ran jobs twice in a prototype; 3.11's Redis job
 store works when exactly one scheduler processes it, which the lease guarantees
-(see scheduler.py and ../shared/tech-notes.md).
+(see bot/scheduling/scheduler.py and ../shared/tech-notes.md).
 
 Guarantees: a reminder (appointment occurrence x lead) is sent at most once: a SET NX guard
 per (job, planned time) in the job and per (job, occurrence) before sending. A reminder

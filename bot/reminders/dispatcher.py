@@ -14,7 +14,6 @@ from bot.engine.events import Event
 from bot.engine.session import Session
 from bot.engine.texts import Translator
 from bot.errors import StoreError
-from bot.reminders.loops import keep_stepping, stop_if_cancelled
 from bot.reminders.planner import Planner
 from bot.reminders.prefs import profile, suppression
 from bot.reminders.ratelimit import Priority, TokenBucket
@@ -22,6 +21,7 @@ from bot.reminders.reach import Reach
 from bot.reminders.rules import OFFER_GRACE, Drop, decide
 from bot.reminders.store import is_offer_item
 from bot.reminders.texts import render_offer, render_reminder
+from bot.scheduling.loops import keep_stepping, stop_if_cancelled
 from bot.store.client import until_redis_answers
 from bot.store.keys.reminders import parse_job_id
 from bot.store.redis_calls import TRANSIENT_ERRORS

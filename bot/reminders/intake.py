@@ -20,11 +20,11 @@ from bot.engine.events import (
     SectionCompleted,
 )
 from bot.errors import DecryptionError, SafeStartError
-from bot.reminders.loops import keep_stepping, stop_if_cancelled
 from bot.reminders.planner import Planner
 from bot.reminders.replies import ListReplies
 from bot.reminders.rules import KINDS, Repeat
 from bot.reminders.store import Appointment, Source, Status
+from bot.scheduling.loops import keep_stepping, stop_if_cancelled
 from bot.store.client import until_redis_answers
 from bot.store.crypto import Cipher
 from bot.store.outbox import OutboxEntry, open_entry

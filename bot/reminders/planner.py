@@ -12,8 +12,8 @@ from bot.engine.session import Session
 from bot.reminders.milestones import next_offers, offer_send_time, standard_schedule
 from bot.reminders.prefs import Profile, profile
 from bot.reminders.rules import OFFER_GRACE, OFFER_LEAD, Timing, next_sends, wall
-from bot.reminders.scheduler import JobSpec, ReminderScheduler
 from bot.reminders.store import Appointment, Offer, ReminderStore, is_offer_item
+from bot.scheduling.scheduler import JobSpec, Scheduler
 from bot.store.base import Apply, Outcome
 from bot.store.keys import ContactKeys
 from bot.store.keys.reminders import job_id, parse_job_id
@@ -54,7 +54,7 @@ class Planner:
     def __init__(
         self,
         store: ReminderStore,
-        scheduler: ReminderScheduler,
+        scheduler: Scheduler,
         conversations: Conversations,
         *,
         timing: Timing | None = None,

@@ -197,5 +197,5 @@ class ReminderStore:
 
     async def forget(self, contact: str) -> int:
         """Delete the contact's reminder records; returns how many kinds went. erase_contact
-        removes them too; the program-wide entries go with ReminderScheduler.forget."""
+        removes them too; the program-wide entries go with Scheduler.forget."""
         return await self.records.forget(contact)

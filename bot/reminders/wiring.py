@@ -16,14 +16,14 @@ from bot.reminders.dispatcher import GROUP as DISPATCH_GROUP
 from bot.reminders.dispatcher import Dispatcher, NoteReminder
 from bot.reminders.intake import GROUP as INTAKE_GROUP
 from bot.reminders.intake import Intake
-from bot.reminders.loops import finish
 from bot.reminders.planner import Clock, Conversations, Planner, utc_now
 from bot.reminders.ratelimit import PacedSender, TokenBucket
 from bot.reminders.reach import Reach
 from bot.reminders.replies import ListReplies
 from bot.reminders.rules import Timing
-from bot.reminders.scheduler import ReminderScheduler
 from bot.reminders.store import ReminderStore
+from bot.scheduling.loops import finish
+from bot.scheduling.scheduler import Scheduler
 from bot.settings import Settings
 from bot.store.crypto import Cipher
 from bot.store.keys import KeyBuilder
@@ -65,7 +65,7 @@ class Reminders:
 
     config: ReminderConfig
     planner: Planner
-    scheduler: ReminderScheduler
+    scheduler: Scheduler
     intake: Intake
     dispatcher: Dispatcher
     sender: PacedSender
@@ -115,7 +115,7 @@ async def start_reminders(
     storage = RedisReminderStorage.open(redis, cipher, keys)
     store = ReminderStore(storage.records)
     bucket = TokenBucket(config.send_rate, config.send_burst)
-    scheduler = ReminderScheduler(
+    scheduler = Scheduler(
         storage,
         lease_ttl=config.lease_ttl,
         renew_every=config.renew_every,

@@ -4,7 +4,7 @@ jobs append to behind a fired guard (`DueLog`). Kept in Redis by `RedisJobTable`
 `RedisDueLog` (bot/store/reminder_jobs_redis.py), in memory by their twins; all pass
 tests/store/test_reminder_store_contract.py.
 
-A job record is opaque bytes (bot/reminders/jobstore.py encodes it); a run time is seconds
+A job record is opaque bytes (bot/scheduling/jobstore.py encodes it); a run time is seconds
 since the epoch (UTC).
 """
 
@@ -102,6 +102,10 @@ class SchedulerStorage(Protocol):
 
     @property
     def due(self) -> DueLog: ...
+
+    def due_log(self, kind: str) -> DueLog:
+        """The due log another kind of timed work fires into (a stream of its own)."""
+        ...
 
     def lease(self, ttl: timedelta) -> Lease:
         """The lease naming the one process whose scheduler runs."""

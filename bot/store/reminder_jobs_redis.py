@@ -139,13 +139,21 @@ class RedisJobTable:
 
 
 class RedisDueLog:
-    """Async callers use `redis`; the scheduler's thread the synchronous `sync_client`."""
+    """Async callers use `redis`; the scheduler's thread the synchronous `sync_client`.
+    `stream`: the due stream written (keys.due, the reminders'; another kind's keys.due_of).
+    `forget` is the reminders' (it finds a contact's entries by their reminder job ids)."""
 
     def __init__(
-        self, redis: Redis, keys: ReminderKeys, sync_client: sync_redis.Redis | None = None
+        self,
+        redis: Redis,
+        keys: ReminderKeys,
+        sync_client: sync_redis.Redis | None = None,
+        *,
+        stream: str | None = None,
     ) -> None:
         self._redis = redis
         self.keys = keys
+        self.stream = keys.due if stream is None else stream
         self._script = redis.register_script(_FIRE)
         self._sync_script = None if sync_client is None else sync_client.register_script(_FIRE)
         self._sync_many = None if sync_client is None else sync_client.register_script(_FIRE_MANY)
@@ -154,7 +162,7 @@ class RedisDueLog:
     def _keys_args(
         self, job_id: str, occurrence: str, planned: str
     ) -> tuple[list[str], list[str | int]]:
-        keys = [self.keys.fired(job_id, planned), self.keys.due]
+        keys = [self.keys.fired(job_id, planned), self.stream]
         return keys, [self._ttl_s, DUE_MAXLEN, job_id, occurrence, planned]
 
     async def fire(self, job_id: str, occurrence: str, planned: str) -> bool:
@@ -173,14 +181,14 @@ class RedisDueLog:
         if not fires:
             return []
         keys: list[str] = [self.keys.fired(job_id, planned) for job_id, _, planned in fires]
-        keys.append(self.keys.due)
+        keys.append(self.stream)
         args: list[str | int] = [self._ttl_s, DUE_MAXLEN]
         for fire in fires:
             args.extend(fire)
         return [bool(added) for added in self._sync_many(keys=keys, args=args)]
 
     async def due_jobs(self) -> list[str]:
-        entries = cast(list[Any], await self._redis.xrange(self.keys.due))
+        entries = cast(list[Any], await self._redis.xrange(self.stream))
         return [_text(fields.get(b"job", b"")) for _, fields in entries]
 
     async def forget(self, contact: str) -> int:

@@ -62,6 +62,10 @@ class RedisReminderStorage:
             sync_client,
         )
 
+    def due_log(self, kind: str) -> RedisDueLog:
+        """The due log another kind of timed work fires into: its own stream, {rem} slot."""
+        return RedisDueLog(self.redis, self.keys, self.sync_client, stream=self.keys.due_of(kind))
+
     def lease(self, ttl: timedelta) -> Lease:
         """The lease naming the one process whose scheduler runs."""
         return Lease(self.redis, self.keys.leader, ttl)

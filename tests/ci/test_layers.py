@@ -64,6 +64,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"reports", "resources"}),
     frozenset({"flows"}),
     frozenset({"store"}),
+    frozenset({"scheduling"}),  # the one scheduler for timed work, below its users
     frozenset({"careteam"}),
     frozenset({"floods"}),
     frozenset({"service"}),

@@ -20,6 +20,7 @@ BANNED = (
     "bot.channels",
     "bot.careteam",
     "bot.reminders",
+    "bot.scheduling",
     "bot.service",
     "bot.i18n",
     "bot.settings",

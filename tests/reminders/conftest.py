@@ -26,8 +26,8 @@ from bot.reminders.ratelimit import TokenBucket
 from bot.reminders.reach import Reach
 from bot.reminders.replies import ListReplies
 from bot.reminders.rules import Timing
-from bot.reminders.scheduler import ReminderScheduler
 from bot.reminders.store import ReminderStore
+from bot.scheduling.scheduler import Scheduler
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
 from bot.store.keys.reminders import ReminderKeys
@@ -197,9 +197,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def scheduler(storage: RedisReminderStorage) -> AsyncIterator[ReminderScheduler]:
+async def scheduler(storage: RedisReminderStorage) -> AsyncIterator[Scheduler]:
     """A started scheduler that never leads (it does not contend for the lease)."""
-    made = ReminderScheduler(storage)
+    made = Scheduler(storage)
     await made.start(contend=False)
     yield made
     await made.stop()
@@ -208,7 +208,7 @@ async def scheduler(storage: RedisReminderStorage) -> AsyncIterator[ReminderSche
 @pytest.fixture
 def planner(
     store: ReminderStore,
-    scheduler: ReminderScheduler,
+    scheduler: Scheduler,
     conversations: RedisConversationStore,
     clock: FakeClock,
 ) -> Planner:

@@ -13,8 +13,8 @@ from redis.asyncio import Redis
 from bot.i18n import Catalogs
 from bot.reminders.planner import Planner
 from bot.reminders.prefs import profile
-from bot.reminders.scheduler import JobSpec
 from bot.reminders.store import Appointment
+from bot.scheduling.scheduler import JobSpec
 from bot.store.redis_store import RedisConversationStore
 
 from .conftest import FakeClock, make_dispatcher, make_parent

@@ -17,9 +17,9 @@ from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.planner import Planner
 from bot.reminders.prefs import set_detailed
 from bot.reminders.ratelimit import Priority, TokenBucket
-from bot.reminders.scheduler import JobSpec
 from bot.reminders.store import Appointment
 from bot.reminders.texts import WHAT, render_reminder
+from bot.scheduling.scheduler import JobSpec
 from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
 

@@ -12,8 +12,8 @@ from bot.engine.session import Session
 from bot.i18n import Catalogs
 from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.planner import Planner
-from bot.reminders.scheduler import JobSpec
 from bot.reminders.store import Appointment
+from bot.scheduling.scheduler import JobSpec
 from bot.store.crypto import Cipher
 from bot.store.keys.reminders import job_prefix
 from bot.store.redis_store import RedisConversationStore

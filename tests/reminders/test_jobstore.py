@@ -17,8 +17,9 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from redis.asyncio import Redis
 
-from bot.reminders.jobstore import CompactJobStore, DateRecord
-from bot.reminders.scheduler import FIRE_REF, JobSpec, ReminderScheduler
+from bot.scheduling.firing import FIRE_REF
+from bot.scheduling.jobstore import CompactJobStore, DateRecord
+from bot.scheduling.scheduler import JobSpec, Scheduler
 from bot.store.crypto import Cipher
 from bot.store.keys.reminders import ReminderKeys, job_id
 from bot.store.reminder_jobs import JobTable
@@ -103,7 +104,7 @@ async def test_due_jobs_come_in_bounded_batches_earliest_first(table: JobTable) 
 
 
 async def test_removal_cancel_and_deferred_removal(
-    sync: sync_redis.Redis, prefix: str, scheduler: ReminderScheduler
+    sync: sync_redis.Redis, prefix: str, scheduler: Scheduler
 ) -> None:
     store = scheduler.store
     store.put_records([record(n, n) for n in range(4)])
@@ -140,7 +141,7 @@ async def test_jobs_survive_a_restart(redis: Redis, prefix: str, cipher: Cipher)
     ]
     for _ in range(2):
         storage = RedisReminderStorage.open(redis, cipher, keys)
-        made = ReminderScheduler(storage)
+        made = Scheduler(storage)
         await made.start(contend=False)
         if _ == 0:
             await made.schedule_many(specs)

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from bot.reminders.loops import keep_stepping
+from bot.scheduling.loops import keep_stepping
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from bot.reminders.planner import Planner
 from bot.reminders.rules import OFFER_GRACE
-from bot.reminders.scheduler import JobSpec
+from bot.scheduling.scheduler import JobSpec
 from bot.store.keys.reminders import job_id
 from bot.store.redis_store import RedisConversationStore
 

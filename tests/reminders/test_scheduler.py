@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from bot.reminders.scheduler import JobSpec, ReminderScheduler
 from bot.reminders.store import Appointment, ReminderStore
+from bot.scheduling.scheduler import JobSpec, Scheduler
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
 from bot.store.keys.reminders import ReminderKeys, job_id
@@ -45,7 +45,7 @@ class Instance:
     def __init__(self, prefix: str, url: str = REDIS_URL, **kw: Any) -> None:
         self.redis = client_for_url(url)
         self.storage = RedisReminderStorage.open(self.redis, CIPHER, ReminderKeys(prefix))
-        self.scheduler = ReminderScheduler(self.storage, **kw)
+        self.scheduler = Scheduler(self.storage, **kw)
 
     async def close(self) -> None:
         await self.scheduler.stop()

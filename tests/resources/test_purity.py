@@ -9,7 +9,7 @@ from bot.resources.loader import ROOT
 
 BANNED = ("fastapi", "starlette", "redis", "twilio", "apscheduler", "httpx", "requests",
           "socket", "subprocess", "bot.store", "bot.web", "bot.channels", "bot.careteam",
-          "bot.reminders", "bot.service", "bot.settings")  # fmt: skip
+          "bot.reminders", "bot.scheduling", "bot.service", "bot.settings")  # fmt: skip
 
 
 def test_resources_import_nothing_with_io() -> None:

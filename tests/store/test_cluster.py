@@ -12,8 +12,8 @@ import pytest
 from bot.engine.events import Event, OptedIn
 from bot.engine.session import Session
 from bot.errors import StoreUnavailable
-from bot.reminders.firing import Firer
-from bot.reminders.loops import finish
+from bot.scheduling.firing import Firer
+from bot.scheduling.loops import finish
 from bot.store.base import Apply
 from bot.store.client import client_for_url, sync_cluster_client
 from bot.store.crypto import Cipher

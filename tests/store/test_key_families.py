@@ -18,7 +18,7 @@ PREFIX = "t:"
 # Program-wide names that carry a contact id (a keyed hash, never the number): the reminders'
 # job ids (fields of the {rem} job hash) and fired/sent guards live in the {rem} slot with the
 # job's contact inside; these patterns are how DELETE MY DATA finds them
-# (ReminderScheduler.forget).
+# (Scheduler.forget).
 ERASED_BY_PATTERN = {"ReminderKeys.job_match", "ReminderKeys.guards_match"}
 CONTACT = KeyBuilder(secrets.token_bytes(32), PREFIX).contact_id("+18605550142")
 FAMILIES: list[Any] = [

@@ -30,8 +30,8 @@ import pytest
 
 from bot.careteam.directory import new_webhook_secret
 from bot.reminders.dispatcher import GROUP, Dispatcher
-from bot.reminders.firing import Firer
 from bot.reminders.store import Appointment, ReminderStore
+from bot.scheduling.firing import Firer
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher, parse_key
 from bot.store.keys.care import CareKeys

@@ -15,9 +15,9 @@ from fastapi import FastAPI
 from bot.channels.outbound import CannotReach, ChannelRouter
 from bot.engine.events import Event
 from bot.engine.session import Session
-from bot.reminders.scheduler import Firer
 from bot.reminders.store import Appointment
 from bot.reminders.wiring import Reminders
+from bot.scheduling.firing import Firer
 from bot.store.client import client_for_url
 from bot.store.reminder_jobs_redis import RedisDueLog
 from tests.clock import NOW, MovableClock

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import socket
@@ -24,12 +23,6 @@ def default_consumer() -> str:
 
 def system_jitter() -> float:
     return secrets.SystemRandom().random()
-
-
-def being_cancelled() -> bool:
-    """True inside a task being cancelled, even where a library turned the cancel into an error."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
 
 
 @dataclass(frozen=True, slots=True)

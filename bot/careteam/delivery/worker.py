@@ -19,7 +19,6 @@ from bot.careteam.delivery.base import (
     Clock,
     DeliveryConfig,
     Jitter,
-    being_cancelled,
     system_jitter,
 )
 from bot.careteam.delivery.outbox import OutboxReader
@@ -31,6 +30,7 @@ from bot.careteam.payload import Names
 from bot.careteam.records import CareRecords
 from bot.engine.loader import FlowSet
 from bot.observability import Metrics
+from bot.scheduling.loops import being_cancelled
 from bot.store.care_records import CareCoordination
 from bot.store.client import until_redis_answers
 from bot.store.crypto import Cipher

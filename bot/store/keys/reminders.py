@@ -80,6 +80,11 @@ class ReminderKeys:
         """Stream the jobs append to and the dispatcher reads."""
         return f"{self.prefix}{_TAG}:due"
 
+    def due_of(self, kind: str) -> str:
+        """The due stream of another kind of timed work on the same scheduler (its fire
+        script writes it beside a fired guard: the same {rem} slot)."""
+        return f"{self.due}:{kind}" if kind else self.due
+
     @property
     def leader(self) -> str:
         """The lease naming the one process whose scheduler runs."""

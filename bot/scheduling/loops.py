@@ -1,4 +1,5 @@
-"""The subsystem's background loops: running them through Redis trouble, stopping them."""
+"""Background loops (the scheduler's lease loop, the reminders' intake and dispatch, the
+care-team worker): running them through Redis trouble, stopping them."""
 
 from __future__ import annotations
 
@@ -6,10 +7,15 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.careteam.delivery.base import being_cancelled
 from bot.store.redis_calls import TRANSIENT_ERRORS
 
 log = logging.getLogger(__name__)
+
+
+def being_cancelled() -> bool:
+    """True inside a task being cancelled, even where a library turned the cancel into an error."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def stop_if_cancelled() -> None:
@@ -31,7 +37,7 @@ async def finish(task: asyncio.Task[None], timeout: float = 3.0) -> None:
         if done:
             await asyncio.gather(task, return_exceptions=True)
             return
-    log.warning("reminders task did not stop", extra={"task": task.get_name()})
+    log.warning("background task did not stop", extra={"task": task.get_name()})
 
 
 async def keep_stepping(

@@ -1,8 +1,10 @@
-"""How a reminder job fires: one due entry per (job, planned time), atomically, in bounded
+"""How a scheduled job fires: one due entry per (job, planned time), atomically, in bounded
 batches on APScheduler's own thread, before the job leaves the store.
 
-`fire` is the job function APScheduler stores by reference (FIRE_REF); the scheduler facade
-(bot/reminders/scheduler.py) re-exports it there, so jobs stored under that name still run.
+`fire` is the job function APScheduler stores by reference (FIRE_REF). That reference names
+bot/reminders/scheduler.py, where the scheduler lived first and which re-exports `fire`: jobs
+stored under it (every reminder job in Redis) still run, and a process of the previous
+release reads a job this one writes.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from apscheduler.executors.base import BaseExecutor, run_job
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.reminders.jobstore import CompactJobStore
+from bot.scheduling.jobstore import CompactJobStore
 from bot.store.redis_calls import TRANSIENT_ERRORS
 from bot.store.reminder_jobs import DueLog, Fire
 
-log = logging.getLogger("bot.reminders.scheduler")
+log = logging.getLogger(__name__)
 
 # The textual reference APScheduler stores with each job: renaming `fire` breaks stored jobs.
 FIRE_REF = "bot.reminders.scheduler:fire"
@@ -84,8 +86,9 @@ class Firer:
         raise AssertionError("unreachable")
 
 
-# Stored jobs name a namespace, not an object: each scheduler registers its firer here
-# (several per namespace in tests that run two schedulers in one process; any one will do).
+# Stored jobs name a namespace, not an object: each scheduler registers a firer per kind of
+# timed work here (scheduler.namespace_of; several per namespace in tests that run two
+# schedulers in one process; any one will do).
 _FIRERS: dict[str, list[Firer]] = {}
 
 
@@ -100,7 +103,7 @@ def fire(namespace: str, job_id: str, occurrence: str, planned: str) -> None:
     fired with the others before any of them leaves the store; alone it fires at once."""
     firers = _FIRERS.get(namespace)
     if not firers:
-        log.error("reminder job ran with no firer registered", extra={"job": job_id})
+        log.error("scheduled job ran with no firer registered", extra={"job": job_id})
         return
     pending: list[PendingFire] | None = getattr(_BATCH, "fires", None)
     if pending is not None:

@@ -1,4 +1,4 @@
-"""An APScheduler 3.x job store for many one-shot reminders: compact records, bulk writes,
+"""An APScheduler 3.x job store for many one-shot jobs (reminders): compact records, bulk writes,
 bounded due batches. Its records live in a `JobTable` (bot/store/reminder_jobs.py: Redis, or
 its memory twin); this module makes them Jobs and back.
 
@@ -18,7 +18,7 @@ timestamp, so erasure and tools that read them are unchanged) and differs in thr
 
 While the scheduler processes a batch, removals can be deferred (defer_removals) so that
 the batch's jobs are fired first and leave the store together afterwards (see
-bot/reminders/scheduler.py). The table is synchronous: call this from a thread, never from
+bot/scheduling/firing.py). The table is synchronous: call this from a thread, never from
 the event loop.
 """
 
