@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from redis.asyncio import Redis
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.store.crypto import Cipher
 from bot.store.keys import field_aad
@@ -21,6 +22,7 @@ from bot.store.reminder_records import (
     offer_item,
     series_of_item,
 )
+from bot.store.replicated import replicated
 
 
 class RedisReminderRecords:
@@ -91,9 +93,16 @@ class RedisReminderRecords:
         return set() if raw is None else set(self._cipher.decrypt_json(as_bytes(raw), key))
 
     async def claim_send(self, job_id: str, occurrence: str) -> bool:
+        """The claim counts once a replica that could take over holds it too (a failover
+        must not forget it and text again); else it is given back, and a Redis timeout
+        leaves the due entry pending, to be retried."""
         key = self.keys.sent(job_id, occurrence)
         ttl = int(SENT_TTL.total_seconds())
-        return bool(await self._redis.set(key, b"1", nx=True, ex=ttl))
+        claimed, durable = await replicated(self._redis, key, ("SET", key, b"1", "NX", "EX", ttl))
+        if not durable:
+            await self._redis.delete(key)
+            raise RedisTimeoutError("a reminder's claim did not reach a replica in time")
+        return claimed is not None
 
     async def record_sent(self, contact: str, record: Mapping[str, str]) -> None:
         key = self.keys.last_sent(contact)

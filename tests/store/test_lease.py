@@ -9,7 +9,8 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.store.client import client_for_url
-from bot.store.lease import Held, Lease, promotable_replicas
+from bot.store.lease import Held, Lease
+from bot.store.replicated import promotable_replicas
 
 from .conftest import REDIS_URL
 

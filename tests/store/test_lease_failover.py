@@ -2,9 +2,10 @@
 primary dies with a write its replica never got (the replica frozen with SIGSTOP and its
 link cut, the primary SIGKILLed, the replica promoted with CLUSTER FAILOVER TAKEOVER).
 
-What the primary granted without its replica is gone after the failover; the lease is
-granted only once a replica holds it (bot/store/lease.py), so no holder is lost with it,
-and after the failover exactly one process holds the lease.
+What the primary took without its replica is gone after the failover; a lease and a
+reminder's send claim count only once a replica holds them (bot/store/replicated.py), so
+neither is lost with it: after the failover exactly one process holds the lease, and the
+reminder is claimed, so texted, once.
 """
 
 from __future__ import annotations
@@ -18,16 +19,23 @@ from typing import Any
 
 import pytest
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.store.client import client_for_url
+from bot.store.crypto import Cipher
+from bot.store.keys.reminders import ReminderKeys
 from bot.store.lease import Held, Lease
 from bot.store.local_cluster import LocalCluster, cli, replica_of, start_cluster
+from bot.store.reminder_records_redis import RedisReminderRecords
 from tests.waiting import eventually
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
 
-LEADER = "{lease}:leader"  # one slot for the lease and the write beside it
-BESIDE = "{lease}:unconfirmed"
+# The reminders' lease, their send claims and a plain write beside them: one slot.
+KEYS = ReminderKeys("t:")
+LEADER = KEYS.leader
+BESIDE = KEYS.prefix + "{rem}:unconfirmed"
+JOB, WHEN = "reminder:{c:" + "ab" * 16 + "}:a1:3h", "2026-04-15T21:30:00+00:00"
 TTL = timedelta(seconds=60)
 
 
@@ -49,21 +57,31 @@ def _pid(cluster: LocalCluster, port: int) -> int:
     return cluster.processes[cluster.ports.index(port)].pid
 
 
-async def test_a_lease_is_granted_only_once_a_replica_holds_it(cluster: LocalCluster) -> None:
+def _on_replica(port: int, key: str) -> list[str]:
+    seen = subprocess.run(
+        ["redis-cli", "-p", str(port)],
+        input=f"READONLY\nGET {key}\n",
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    return seen.stdout.split()
+
+
+async def test_a_lease_and_a_send_claim_count_once_a_replica_holds_them(
+    cluster: LocalCluster,
+) -> None:
     client: Any = await client_for_url(cluster.url).initialize()  # type: ignore[attr-defined]
+    records = RedisReminderRecords(client, Cipher(bytes(32)), KEYS)
     try:
         mine = Lease(client, LEADER, TTL, token="mine")
         assert await mine.hold() is Held.NEWLY
+        assert await records.claim_send(JOB, WHEN)
+        assert not await records.claim_send(JOB, WHEN)
         replica = replica_of(client.get_node_from_key(LEADER).port)
-        # Already on the replica when hold() returns: no wait, no poll.
-        seen = subprocess.run(
-            ["redis-cli", "-p", str(replica)],
-            input=f"READONLY\nGET {LEADER}\n",
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-        assert seen.stdout.split() == ["OK", "mine"]
+        # Already on the replica when they return: no wait, no poll.
+        assert _on_replica(replica, LEADER) == ["OK", "mine"]
+        assert _on_replica(replica, KEYS.sent(JOB, WHEN)) == ["OK", "1"]
     finally:
         await client.aclose()
 
@@ -72,6 +90,7 @@ async def test_after_a_primary_dies_with_an_unreplicated_write_one_process_holds
     cluster: LocalCluster,
 ) -> None:
     client: Any = await client_for_url(cluster.url).initialize()  # type: ignore[attr-defined]
+    records = RedisReminderRecords(client, Cipher(bytes(32)), KEYS)
     try:
         primary = client.get_node_from_key(LEADER).port
         replica = replica_of(primary)
@@ -83,6 +102,10 @@ async def test_after_a_primary_dies_with_an_unreplicated_write_one_process_holds
         first = Lease(client, LEADER, TTL, token="first", confirm_ms=200)
         assert await first.hold() is Held.BY_ANOTHER  # no replica has it: given back
         assert await client.get(LEADER) is None
+        # A reminder's send claim likewise: given back, its due entry left to be retried.
+        with pytest.raises(RedisTimeoutError):
+            await records.claim_send(JOB, WHEN)
+        assert await client.get(KEYS.sent(JOB, WHEN)) is None
         # The primary dies; its frozen replica wakes and takes over, without that write.
         os.kill(_pid(cluster, primary), signal.SIGKILL)
         os.kill(_pid(cluster, replica), signal.SIGCONT)
@@ -102,5 +125,8 @@ async def test_after_a_primary_dies_with_an_unreplicated_write_one_process_holds
         assert await first.hold() is Held.BY_ANOTHER
         assert await second.hold() is Held.STILL
         assert await client.get(LEADER) == b"second"
+        # The retried claim is taken once, on the new primary: one text.
+        assert await records.claim_send(JOB, WHEN)
+        assert not await records.claim_send(JOB, WHEN)
     finally:
         await client.aclose()
