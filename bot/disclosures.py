@@ -1,9 +1,10 @@
 """MY RECORD: the parent's list of who received or read their plan, texted back to them.
 
 The care-team audit log holds every disclosure (webhook deliveries and API or dashboard
-reads) and every part the parent stopped for one organization by text (SHARING). Part 2
-gives the parent the right to that list; this turns the log into a few short texts in their
-language: per organization and part, the latest day it was shared, and the day it stopped.
+reads) and every part the parent stopped for one organization by text (SHARING), or shared
+with it again. Part 2 gives the parent the right to that list; this turns the log into a few
+short texts in their language: per organization and part, the latest day it was shared, and
+the days it was stopped and shared again.
 """
 
 from __future__ import annotations
@@ -28,44 +29,67 @@ RECORD_ITEM = N_("{day}: {who} - {parts}")
 RECORD_NONE = N_("No one has seen your plan yet. Nothing is shared unless you say so.")
 # Translators: {day} is a date like "Nov 3, 2026"; {who} an organization; {parts} plan parts.
 RECORD_STOPPED = N_("{day}: you stopped sharing {parts} with {who}")
+# Translators: {day} is a date like "Nov 3, 2026"; {who} an organization; {parts} plan parts.
+RECORD_RESUMED = N_("{day}: you shared {parts} with {who} again")
 
 # Audit actions that put plan answers in someone's hands, when they succeeded.
 _DISCLOSING = frozenset({"deliver", "read"})
-# The audit action of a part the parent stopped for one organization (routing.STOP_ACTION).
+# The audit actions of a part the parent stopped for one organization, or shared with it
+# again (routing.STOP_ACTION, routing.RESUME_ACTION).
 _STOPPED = "stop"
+_RESUMED = "resume"
 
 
 class Disclosure:
     """One organization's latest receipt of some parts of the plan."""
 
-    __slots__ = ("at", "organization", "sections", "stopped")
+    __slots__ = ("at", "organization", "resumed", "sections", "stopped")
 
     def __init__(
-        self, at: datetime, organization: str, sections: set[str], *, stopped: bool = False
+        self,
+        at: datetime,
+        organization: str,
+        sections: set[str],
+        *,
+        stopped: bool = False,
+        resumed: bool = False,
     ) -> None:
         self.at = at
         self.organization = organization
         self.sections = sections
         self.stopped = stopped  # the parent stopped these parts for this organization
+        self.resumed = resumed  # ... or shared them with it again
+
+    @property
+    def texted(self) -> bool:
+        """The parent's own stop or new yes, not a disclosure."""
+        return self.stopped or self.resumed
 
 
 def disclosures(
     entries: Iterable[tuple[datetime, str, str, str, str]], section_ids: Sequence[str]
 ) -> list[Disclosure]:
     """(at, organization, action, what, result) audit rows -> disclosures and the parent's
-    stops (`stopped`), newest first.
+    stops (`stopped`) and new yeses (`resumed`), newest first.
 
     A row discloses when it is a delivery or read that succeeded (2xx) and names sections
     the way the log does: "recovery v2", "plan.json: basic_needs v1, health v3".
     """
     latest: dict[str, Disclosure] = {}
-    stops: dict[tuple[str, datetime], Disclosure] = {}
+    stops: dict[tuple[str, datetime, str], Disclosure] = {}
     for at, organization, action, what, result in entries:
-        if action == _STOPPED:
+        if action in (_STOPPED, _RESUMED):
             named = {s for s in section_ids if re.fullmatch(rf"{re.escape(s)}(?: v\d+)?", what)}
             if named:
                 stop = stops.setdefault(
-                    (organization, at), Disclosure(at, organization, set(), stopped=True)
+                    (organization, at, action),
+                    Disclosure(
+                        at,
+                        organization,
+                        set(),
+                        stopped=action == _STOPPED,
+                        resumed=action != _STOPPED,
+                    ),
                 )
                 stop.sections |= named
             continue
@@ -104,7 +128,7 @@ def record_texts(
             return catalogs.gettext(locale, PART_NUMBER).format(number=numbered[section])
         return catalogs.gettext(locale, titles[section])
 
-    if all(item.stopped for item in found):
+    if all(item.texted for item in found):
         lines = [catalogs.gettext(locale, RECORD_NONE)]
     else:
         lines = [catalogs.gettext(locale, RECORD_HEADER)]
@@ -112,13 +136,17 @@ def record_texts(
         day = local_today(item.at, session.timezone, default_timezone)
         parts = ", ".join(title(s) for s in titles if s in item.sections)
         lines.append(
-            catalogs.gettext(locale, RECORD_STOPPED if item.stopped else RECORD_ITEM).format(
+            catalogs.gettext(locale, _said(item)).format(
                 day=catalogs.format_date(locale, day),
                 who=organizations.get(item.organization, item.organization),
                 parts=parts,
             )
         )
     return list(pack(lines))
+
+
+def _said(item: Disclosure) -> str:
+    return RECORD_STOPPED if item.stopped else RECORD_RESUMED if item.resumed else RECORD_ITEM
 
 
 AuditReader = Callable[[str], Awaitable[Sequence[tuple[datetime, str, str, str, str]]]]

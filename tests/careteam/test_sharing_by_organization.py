@@ -197,7 +197,9 @@ async def test_a_part_stopped_before_it_went_goes_once_after_a_new_yes(
     ]
     rows = [(e.at, e.organization, e.action, e.what, e.result) for e in log]
     shared = [d for d in disclosures(rows, ["basic_needs"]) if d.organization == "laramie"]
-    assert ({"basic_needs"}, False) in [(d.sections, d.stopped) for d in shared]  # MY RECORD
+    kinds = [(d.sections, d.stopped, d.resumed) for d in shared]  # what MY RECORD says
+    assert ({"basic_needs"}, False, False) in kinds  # delivered
+    assert ({"basic_needs"}, False, True) in kinds  # shared again by the parent
 
     # The worker reads the entry again (it died before acknowledging): nothing new.
     (entry,) = [e for e in await p.store.read_outbox(count=10_000) if e.type == "SharingResumed"]

@@ -93,3 +93,32 @@ def test_only_a_stop_says_nothing_was_seen_and_names_the_stop() -> None:
     joined = "\n".join(texts)
     assert joined.startswith("No one has seen your plan yet.")
     assert "you stopped sharing Health for you with Hartford Hope" in joined
+
+
+def test_a_part_shared_again_shows_the_new_yes_after_the_stop() -> None:
+    """SHARING -> share Basic needs with Laramie again: MY RECORD names the new yes, so the
+    stop before it is not the last word, even when Laramie already had that version."""
+    catalogs = Catalogs(("en", "es", "pt_BR"))
+    rows = [
+        (AT, "laramie", "deliver", "basic_needs v1", "200"),
+        (AT + timedelta(days=2), "laramie", "stop", "basic_needs", "stopped by the parent"),
+        (AT + timedelta(days=4), "laramie", "resume", "basic_needs", "shared again by the parent"),
+    ]
+    found = disclosures(rows, SECTIONS)
+    assert [(d.sections, d.stopped, d.resumed) for d in found] == [
+        ({"basic_needs"}, False, True),
+        ({"basic_needs"}, True, False),
+        ({"basic_needs"}, False, False),
+    ]
+    texts = record_texts(found, Session(timezone="UTC"), catalogs, TITLES, ORGS)
+    assert texts[0].splitlines() == [
+        "Who has seen your plan:",
+        "Saturday, November 7, 2026: you shared Basic needs with Laramie Family Services again",
+        "Thursday, November 5, 2026: you stopped sharing Basic needs with Laramie Family Services",
+        "Tuesday, November 3, 2026: Laramie Family Services - Basic needs",
+    ]
+    for locale, words in (("es", "volviste a compartir"), ("pt_BR", "voltou a compartilhar")):
+        local = record_texts(found, Session(locale=locale, timezone="UTC"), catalogs, TITLES, ORGS)
+        assert words in "\n".join(local)
+    only_texted = record_texts(found[:2], Session(timezone="UTC"), catalogs, TITLES, ORGS)
+    assert only_texted[0].startswith("No one has seen your plan yet.")
