@@ -25,7 +25,7 @@ from bot.scheduling.loops import keep_stepping, stop_if_cancelled
 from bot.store.client import until_redis_answers
 from bot.store.keys.reminders import parse_job_id
 from bot.store.redis_calls import TRANSIENT_ERRORS
-from bot.store.stream_group import GroupReader
+from bot.store.streams import StreamGroup
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class Dispatcher:
     def __init__(
         self,
         *,
-        group: GroupReader,
+        group: StreamGroup,
         planner: Planner,
         sender: Sender,
         bucket: TokenBucket,

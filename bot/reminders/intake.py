@@ -29,7 +29,7 @@ from bot.store.client import until_redis_answers
 from bot.store.crypto import Cipher
 from bot.store.outbox import OutboxEntry, open_entry
 from bot.store.redis_calls import TRANSIENT_ERRORS
-from bot.store.stream_group import GroupReader
+from bot.store.streams import StreamGroup
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ class Intake:
     def __init__(
         self,
         *,
-        group: GroupReader,
+        group: StreamGroup,
         cipher: Cipher,
         planner: Planner,
         replies: ListReplies,

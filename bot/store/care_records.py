@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.store.lease import Lease
+from bot.store.leases import LeaseHandle
 from bot.store.limiter import Limiter
-from bot.store.stream_group import GroupReader
+from bot.store.streams import StreamGroup
 
 # Where plan.deleted notices live: not a contact (no "{c:" prefix), one Cluster slot.
 ERASED = "{erased}"
@@ -212,9 +212,9 @@ class CareCoordination(Protocol):
     """What only a shared Redis can give the delivery worker: the outbox's consumer group,
     the one-reader lease beside it, and the program's rate limiter (on-call paging)."""
 
-    def leader_lease(self, ttl: timedelta, token: str) -> Lease: ...
+    def leader_lease(self, ttl: timedelta, token: str) -> LeaseHandle: ...
 
-    def outbox_group(self, stream: str, group: str, consumer: str, batch: int) -> GroupReader: ...
+    def outbox_group(self, stream: str, group: str, consumer: str, batch: int) -> StreamGroup: ...
 
     def limiter(self, id_key: bytes) -> Limiter: ...
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.store.keys.reminders import ReminderKeys
-from bot.store.lease import Lease
+from bot.store.leases import LeaseHandle
 
 # A fired guard outlives any scheduler restart or redelivery.
 FIRED_TTL = timedelta(days=8)
@@ -107,6 +107,6 @@ class SchedulerStorage(Protocol):
         """The due log another kind of timed work fires into (a stream of its own)."""
         ...
 
-    def lease(self, ttl: timedelta) -> Lease:
+    def lease(self, ttl: timedelta) -> LeaseHandle:
         """The lease naming the one process whose scheduler runs."""
         ...

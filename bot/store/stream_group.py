@@ -1,4 +1,5 @@
-"""One consumer of one consumer group on a Redis stream: the stream half every worker shares.
+"""One consumer of one consumer group on a Redis stream: the stream half every worker shares
+(the StreamGroup of bot/store/streams.py; its memory twin is bot/store/stream_memory.py).
 
 Group creation (from the stream's start), taking over entries another consumer left idle,
 reading this consumer's own pending entries and then new ones, acknowledging, and trimming
@@ -9,17 +10,17 @@ leaves it pending, stays with each worker (the care-team reader, reminder intake
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from redis.asyncio import Redis
 
 from bot.store.outbox import ensure_group, trim_done
+from bot.store.streams import Entry
 
 log = logging.getLogger(__name__)
 
-# (entry id, fields); fields None: the entry was trimmed while pending (its id is all left).
-Entry = tuple[str, Mapping[bytes, bytes] | None]
+__all__ = ["Entry", "GroupReader"]
 
 
 def _text(value: bytes | str) -> str:
@@ -27,6 +28,8 @@ def _text(value: bytes | str) -> str:
 
 
 class GroupReader:
+    """StreamGroup (bot/store/streams.py) on a Redis stream."""
+
     def __init__(
         self, redis: Redis, stream: str, group: str, consumer: str, *, batch: int = 100
     ) -> None:
@@ -93,8 +96,9 @@ class GroupReader:
             self.group, self.consumer, {self.stream: start}, count=self.batch, block=block_ms
         )
         batches = reply.values() if isinstance(reply, dict) else [b[1] for b in reply or []]
+        # A pending entry trimmed meanwhile comes back with no fields: say so with None.
         return [
-            (_text(entry_id), fields)
+            (_text(entry_id), fields or None)
             for batch in batches
             for entry_id, fields in cast(Sequence[Any], batch)
         ]

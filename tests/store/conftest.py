@@ -25,6 +25,16 @@ REDIS_URL = os.environ.get("STORE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 LOCK_WAIT_S = 3.0
 
 
+class MemoryClock:
+    """The memory twins' clock (seconds): moves only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

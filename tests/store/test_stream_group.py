@@ -1,56 +1,146 @@
-"""GroupReader, the stream half every worker shares, on real Redis (db 15, own prefix)."""
+"""The stream half every worker shares (bot/store/streams.py's StreamGroup), one contract run
+over its memory twin (MemoryGroupReader) and real Redis (GroupReader, db 15, own prefix)."""
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 import pytest
 from redis.asyncio import Redis
 
 from bot.store.stream_group import GroupReader
+from bot.store.stream_memory import MemoryStreams
+from bot.store.streams import Entry, StreamGroup
+
+from .conftest import MemoryClock
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def redis(prefixed_redis: Redis) -> Redis:
-    return prefixed_redis
+@dataclass
+class Streams:
+    """A stream to test on, and what the contract cannot do through a StreamGroup."""
+
+    stream: str
+    reader: Callable[..., StreamGroup]
+    add: Callable[..., Awaitable[list[str]]]  # XADD {"v": value} per value; their ids
+    delete: Callable[[str], Awaitable[None]]  # XDEL: trimmed behind a reader's back
+    length: Callable[[], Awaitable[int]]
+    pending: Callable[[str], Awaitable[int]]  # entries pending in a group
+    wait: Callable[[], Awaitable[None]]  # let a little time pass
 
 
-async def add(redis: Redis, stream: str, *values: str) -> list[str]:
-    return [(await redis.xadd(stream, {"v": v})).decode() for v in values]
+def _memory() -> Streams:
+    clock = MemoryClock()
+    streams = MemoryStreams(clock)
+    name = "s"
+
+    def reader(group: str, consumer: str, batch: int = 100) -> StreamGroup:
+        return streams.group(name, group, consumer, batch=batch)
+
+    async def add(*values: str) -> list[str]:
+        return [streams.stream(name).add({"v": v}) for v in values]
+
+    async def delete(entry_id: str) -> None:
+        streams.stream(name).delete([entry_id])
+
+    async def length() -> int:
+        return len(streams.stream(name).entries)
+
+    async def pending(group: str) -> int:
+        return len(streams.stream(name).groups[group].pending)
+
+    async def wait() -> None:
+        clock.now += 0.01
+        await asyncio.sleep(0)
+
+    return Streams(name, reader, add, delete, length, pending, wait)
 
 
-def values(entries: list[tuple[str, object]]) -> list[str]:
-    return [f[b"v"].decode() for _, f in entries]  # type: ignore[index]
+def _redis(redis: Redis, prefix: str) -> Streams:
+    name = f"{prefix}s"
+
+    def reader(group: str, consumer: str, batch: int = 100) -> StreamGroup:
+        return GroupReader(redis, name, group, consumer, batch=batch)
+
+    async def add(*values: str) -> list[str]:
+        return [(await redis.xadd(name, {"v": v})).decode() for v in values]
+
+    async def delete(entry_id: str) -> None:
+        await redis.xdel(name, entry_id)
+
+    async def length() -> int:
+        return int(await redis.xlen(name))
+
+    async def pending(group: str) -> int:
+        return int((await redis.xpending(name, group))["pending"])
+
+    async def wait() -> None:
+        await asyncio.sleep(0.01)  # Redis counts idle time on its own clock
+
+    return Streams(name, reader, add, delete, length, pending, wait)
 
 
-async def test_new_then_own_pending_then_nothing_once_acked(redis: Redis, prefix: str) -> None:
-    stream = f"{prefix}s"
-    reader = GroupReader(redis, stream, "g", "one", batch=10)
+@pytest.fixture(params=["memory", "redis"])
+def streams(request: pytest.FixtureRequest, prefixed_redis: Redis, prefix: str) -> Streams:
+    return _memory() if request.param == "memory" else _redis(prefixed_redis, prefix)
+
+
+def values(entries: Sequence[Entry]) -> list[str]:
+    return [f[b"v"].decode() for _, f in entries if f is not None]
+
+
+async def test_new_then_own_pending_then_nothing_once_acked(streams: Streams) -> None:
+    reader = streams.reader("g", "one", batch=10)
     await reader.ensure_group()
     await reader.ensure_group()  # an existing group is kept
-    await add(redis, stream, "a", "b")  # written after the group: still read
+    await streams.add("a", "b")  # written after the group: still read
     new = await reader.read_new()
     assert values(new) == ["a", "b"]
     assert await reader.read_new() == []
     assert values(await reader.read_pending()) == ["a", "b"]  # read, not acknowledged
     await reader.ack(i for i, _ in new[:1])
     assert values(await reader.read_pending()) == ["b"]
+    await reader.ack([])  # nothing to acknowledge: nothing happens
+    assert await streams.pending("g") == 1
 
 
-async def test_entries_before_the_group_count(redis: Redis, prefix: str) -> None:
-    stream = f"{prefix}s"
-    await add(redis, stream, "early")
-    reader = GroupReader(redis, stream, "g", "one")
+async def test_entries_before_the_group_count(streams: Streams) -> None:
+    await streams.add("early")
+    reader = streams.reader("g", "one")
     await reader.ensure_group()
     assert values(await reader.read_new()) == ["early"]
 
 
-async def test_idle_entries_of_another_consumer_are_taken_over(redis: Redis, prefix: str) -> None:
-    stream = f"{prefix}s"
-    dead = GroupReader(redis, stream, "g", "dead", batch=2)
-    alive = GroupReader(redis, stream, "g", "alive", batch=2)
+async def test_a_read_takes_one_batch_and_leaves_the_rest_to_the_next(streams: Streams) -> None:
+    one = streams.reader("g", "one", batch=2)
+    two = streams.reader("g", "two", batch=2)
+    await one.ensure_group()
+    await streams.add("a", "b", "c")
+    assert values(await one.read_new()) == ["a", "b"]
+    assert values(await two.read_new()) == ["c"]  # each entry goes to one consumer
+    assert values(await two.read_pending()) == ["c"]
+    assert values(await one.read_pending()) == ["a", "b"]
+
+
+async def test_a_blocking_read_gets_an_entry_written_meanwhile(streams: Streams) -> None:
+    reader = streams.reader("g", "one")
+    await reader.ensure_group()
+    read = asyncio.create_task(reader.read_new(block_ms=5_000))
+    for _ in range(5):  # let the read start blocking first
+        await asyncio.sleep(0)
+    await streams.add("late")
+    assert values(await asyncio.wait_for(read, 5)) == ["late"]
+    assert await reader.read_new(block_ms=1) == []  # waits a moment, finds nothing
+
+
+async def test_idle_entries_of_another_consumer_are_taken_over(streams: Streams) -> None:
+    dead = streams.reader("g", "dead", batch=2)
+    alive = streams.reader("g", "alive", batch=2)
     await dead.ensure_group()
-    await add(redis, stream, "a", "b", "c")
+    await streams.add("a", "b", "c")
     await dead.read_new()
     await dead.read_new()
     assert await alive.claim_idle(60_000) == []  # not idle long enough
@@ -61,31 +151,55 @@ async def test_idle_entries_of_another_consumer_are_taken_over(redis: Redis, pre
     assert await dead.read_pending() == []
 
 
+async def test_an_entry_idle_long_enough_is_taken_a_fresh_one_is_not(streams: Streams) -> None:
+    dead = streams.reader("g", "dead")
+    alive = streams.reader("g", "alive")
+    await dead.ensure_group()
+    await streams.add("old")
+    await dead.read_new()
+    taken: list[Entry] = []
+    for _ in range(200):  # bounded: until "old" has lain idle 20 ms
+        taken = await alive.claim_idle(20)
+        if taken:
+            break
+        await streams.wait()
+    assert values(taken) == ["old"]
+    await streams.add("new")
+    await dead.read_new()
+    assert await alive.claim_idle(60_000) == []  # "new" was just read; "old" just taken
+    assert values(await alive.read_pending()) == ["old"]
+
+
 async def test_entries_trimmed_while_pending_are_acknowledged_not_returned(
-    redis: Redis, prefix: str
+    streams: Streams,
 ) -> None:
-    stream = f"{prefix}s"
-    first = GroupReader(redis, stream, "g", "first")
+    first = streams.reader("g", "first")
     await first.ensure_group()
-    ids = await add(redis, stream, "a", "b")
+    ids = await streams.add("a", "b")
     await first.read_new()
-    await redis.xdel(stream, ids[0])
-    taker = GroupReader(redis, stream, "g", "taker")
+    await streams.delete(ids[0])
+    assert [i for i, f in await first.read_pending() if f is None] == [ids[0]]  # only its id
+    taker = streams.reader("g", "taker")
     assert values(await taker.claim_idle(0, every_page=True)) == ["b"]
-    pending = await redis.xpending(stream, "g")
-    assert pending["pending"] == 1
+    assert await streams.pending("g") == 1
 
 
-async def test_ack_trims_what_every_group_is_done_with(redis: Redis, prefix: str) -> None:
-    stream = f"{prefix}s"
-    one = GroupReader(redis, stream, "one", "c")
-    two = GroupReader(redis, stream, "two", "c")
+async def test_ack_trims_what_every_group_is_done_with(streams: Streams) -> None:
+    one = streams.reader("one", "c")
+    two = streams.reader("two", "c")
     await one.ensure_group()
-    await add(redis, stream, "a", "b")
+    await streams.add("a", "b")
     done = await one.read_new()
     await one.ack((i for i, _ in done), trim_for=("one", "two"))
-    assert await redis.xlen(stream) == 2  # group "two" does not exist yet: nothing goes
+    assert await streams.length() == 2  # group "two" does not exist yet: nothing goes
     await two.ensure_group()
     read = await two.read_new()
     await two.ack([read[0][0]], trim_for=("one", "two"))
-    assert await redis.xlen(stream) == 1  # "a" went; "two" still has "b" to do
+    assert await streams.length() == 1  # "a" went; "two" still has "b" to do
+    await two.ack([read[1][0]], trim_for=("one", "two"))
+    assert await streams.length() == 0
+
+
+def test_a_batch_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        MemoryStreams(MemoryClock()).group("s", "g", "c", batch=0)
