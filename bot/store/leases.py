@@ -2,8 +2,8 @@
 (bot/store/lease.py) and `MemoryLease` in memory (below); both pass
 tests/store/test_lease_contract.py.
 
-A lease is taken only when free, extended and given back only by its holder (named by its
-token), and runs out on its own when its holder stops extending it.
+A lease is taken only when free (or already ours), extended and given back only by its
+holder (named by its token), and runs out on its own when its holder stops extending it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class LeaseHandle(Protocol):
     def token(self) -> str: ...
 
     async def acquire(self) -> bool:
-        """Take the lease if it is free."""
+        """Take the lease if it is free (or ours already)."""
         ...
 
     async def renew(self) -> bool:
@@ -89,10 +89,7 @@ class MemoryLease:
         self.token = token
 
     async def acquire(self) -> bool:
-        if self._leases.holder(self.key) is not None:
-            return False
-        self._leases.take(self.key, self.token, self._ttl_s)
-        return True
+        return await self.hold() is not Held.BY_ANOTHER
 
     async def renew(self) -> bool:
         if self._leases.holder(self.key) != self.token:

@@ -82,6 +82,8 @@ async def test_the_same_token_is_the_same_holder(leases: Leases) -> None:
     assert await before.hold() is Held.NEWLY
     assert await after.hold() is Held.STILL
     assert await after.renew()
+    assert await after.acquire()  # taking back what we hold
+    assert not await leases.make(LONG, "reader-2").acquire()
 
 
 async def _until_free(leases: Leases, heir: LeaseHandle) -> Held:
