@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 
@@ -33,6 +33,14 @@ class MemoryClock:
 
     def __call__(self) -> float:
         return self.now
+
+    async def until(self, check: Callable[[], Awaitable[bool]], step_s: float = 0.01) -> None:
+        """Move on `step_s` at a time until `check()` holds (at most a minute of it)."""
+        for _ in range(int(60 / step_s)):
+            if await check():
+                return
+            self.now += step_s
+        raise AssertionError("never held")
 
 
 @pytest.fixture

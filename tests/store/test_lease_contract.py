@@ -4,7 +4,6 @@ holder's lease runs out. tests/store/test_lease.py holds what only the Redis one
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,6 +13,7 @@ from redis.asyncio import Redis
 
 from bot.store.lease import Lease
 from bot.store.leases import Held, LeaseHandle, MemoryLeases
+from tests.waiting import eventually
 
 from .conftest import MemoryClock
 
@@ -25,24 +25,19 @@ SHORT = timedelta(milliseconds=50)
 @dataclass
 class Leases:
     make: Callable[[timedelta, str | None], LeaseHandle]  # a lease on the test's one key
-    wait: Callable[[], Awaitable[None]]  # let a little time pass (10 ms)
+    until: Callable[[Callable[[], Awaitable[bool]]], Awaitable[None]]  # time passes meanwhile
 
 
 def _memory() -> Leases:
     clock = MemoryClock()
     leases = MemoryLeases(clock)
 
-    async def wait() -> None:
-        clock.now += 0.01
-
-    return Leases(lambda ttl, token: leases.lease("l", ttl, token), wait)
+    return Leases(lambda ttl, token: leases.lease("l", ttl, token), clock.until)
 
 
 def _redis(redis: Redis, prefix: str) -> Leases:
-    async def wait() -> None:
-        await asyncio.sleep(0.01)  # Redis expires the key on its own clock
-
-    return Leases(lambda ttl, token: Lease(redis, f"{prefix}l", ttl, token), wait)
+    # Redis expires the key on its own clock.
+    return Leases(lambda ttl, token: Lease(redis, f"{prefix}l", ttl, token), eventually)
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -86,21 +81,18 @@ async def test_the_same_token_is_the_same_holder(leases: Leases) -> None:
     assert not await leases.make(LONG, "reader-2").acquire()
 
 
-async def _until_free(leases: Leases, heir: LeaseHandle) -> Held:
-    held = Held.BY_ANOTHER
-    for _ in range(200):  # bounded: until the dead holder's 50 ms run out
-        held = await heir.hold()
-        if held is not Held.BY_ANOTHER:
-            break
-        await leases.wait()
-    return held
-
-
 async def test_a_dead_holders_lease_runs_out(leases: Leases) -> None:
     dead, heir = leases.make(SHORT, None), leases.make(LONG, None)
     assert await dead.acquire()
     assert await heir.hold() is Held.BY_ANOTHER
-    assert await _until_free(leases, heir) is Held.NEWLY
+    held: list[Held] = []
+
+    async def free() -> bool:
+        held.append(await heir.hold())
+        return held[-1] is not Held.BY_ANOTHER
+
+    await leases.until(free)  # the dead holder's 50 ms run out
+    assert held[-1] is Held.NEWLY
     assert not await dead.renew()
     assert await dead.hold() is Held.BY_ANOTHER
 
@@ -108,9 +100,14 @@ async def test_a_dead_holders_lease_runs_out(leases: Leases) -> None:
 async def test_renewing_keeps_a_lease_past_its_first_term(leases: Leases) -> None:
     mine, theirs = leases.make(timedelta(milliseconds=200), None), leases.make(LONG, None)
     assert await mine.acquire()
-    for _ in range(30):  # 300 ms in all, renewed every 10 ms
-        await leases.wait()
-        assert await mine.renew()
+    renewed: list[bool] = []
+
+    async def renewed_past_a_term() -> bool:  # renewed on each check: 80 outlast 200 ms
+        renewed.append(await mine.renew())
+        return len(renewed) >= 80
+
+    await leases.until(renewed_past_a_term)
+    assert all(renewed)
     assert await theirs.hold() is Held.BY_ANOTHER
 
 

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from bot.store.stream_group import GroupReader
 from bot.store.stream_memory import MemoryStreams
 from bot.store.streams import Entry, StreamGroup
+from tests.waiting import eventually
 
 from .conftest import MemoryClock
 
@@ -29,7 +30,7 @@ class Streams:
     delete: Callable[[str], Awaitable[None]]  # XDEL: trimmed behind a reader's back
     length: Callable[[], Awaitable[int]]
     pending: Callable[[str], Awaitable[int]]  # entries pending in a group
-    wait: Callable[[], Awaitable[None]]  # let a little time pass
+    until: Callable[[Callable[[], Awaitable[bool]]], Awaitable[None]]  # time passes meanwhile
 
 
 def _memory() -> Streams:
@@ -52,11 +53,7 @@ def _memory() -> Streams:
     async def pending(group: str) -> int:
         return len(streams.stream(name).groups[group].pending)
 
-    async def wait() -> None:
-        clock.now += 0.01
-        await asyncio.sleep(0)
-
-    return Streams(name, reader, add, delete, length, pending, wait)
+    return Streams(name, reader, add, delete, length, pending, clock.until)
 
 
 def _redis(redis: Redis, prefix: str) -> Streams:
@@ -77,10 +74,7 @@ def _redis(redis: Redis, prefix: str) -> Streams:
     async def pending(group: str) -> int:
         return int((await redis.xpending(name, group))["pending"])
 
-    async def wait() -> None:
-        await asyncio.sleep(0.01)  # Redis counts idle time on its own clock
-
-    return Streams(name, reader, add, delete, length, pending, wait)
+    return Streams(name, reader, add, delete, length, pending, eventually)
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -158,11 +152,12 @@ async def test_an_entry_idle_long_enough_is_taken_a_fresh_one_is_not(streams: St
     await streams.add("old")
     await dead.read_new()
     taken: list[Entry] = []
-    for _ in range(200):  # bounded: until "old" has lain idle 20 ms
-        taken = await alive.claim_idle(20)
-        if taken:
-            break
-        await streams.wait()
+
+    async def idle_enough() -> bool:  # Redis counts idle time on its own clock
+        taken.extend(await alive.claim_idle(20))
+        return bool(taken)
+
+    await streams.until(idle_enough)
     assert values(taken) == ["old"]
     await streams.add("new")
     await dead.read_new()
