@@ -25,8 +25,8 @@ from bot.careteam.directory import DELETED_EVENT, Directory, Endpoint
 from bot.careteam.entries import Job
 from bot.careteam.payload import plan_id_of, webhook_id
 from bot.careteam.records import CareRecords
+from bot.store.base import ConversationStore
 from bot.store.care_records import ERASED
-from bot.store.redis_store import RedisConversationStore
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class Eraser:
     def __init__(
         self,
         *,
-        store: RedisConversationStore,
+        store: ConversationStore,
         records: CareRecords,
         directory: Directory,
         clock: Clock,

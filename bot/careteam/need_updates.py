@@ -24,14 +24,14 @@ from bot.careteam.records import CareRecords
 from bot.engine.events import Event
 from bot.engine.loader import FlowSet
 from bot.engine.session import Session
-from bot.store.redis_store import RedisConversationStore
+from bot.store.base import ConversationStore
 
 
 @dataclass(slots=True)
 class NeedDesk:
     """Where members' need changes are checked, applied and audited."""
 
-    store: RedisConversationStore
+    store: ConversationStore
     records: CareRecords
     directory: Directory
     flows: FlowSet

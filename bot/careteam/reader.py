@@ -22,7 +22,7 @@ from bot.careteam.payload import Names, contact_of, parent_view, snapshot_from_p
 from bot.careteam.plan_view import PlanView, VisibleSection
 from bot.careteam.records import CareRecords
 from bot.engine.loader import FlowSet
-from bot.store.redis_store import RedisConversationStore
+from bot.store.base import ConversationStore
 
 _CACHE_S = 300.0
 _CACHE_MAX = 1024
@@ -36,7 +36,7 @@ FAILED_CHECK_WINDOW_S = 15 * 60
 class PlanReader:
     """Resolves tokens and builds what one reader may see of one plan."""
 
-    store: RedisConversationStore
+    store: ConversationStore
     records: CareRecords
     directory: Directory
     flows: FlowSet

@@ -22,9 +22,9 @@ from bot.flows import FLOWS_DIR
 from bot.observability import Metrics
 from bot.reports.collect import AppointmentSource
 from bot.settings import Settings
+from bot.store.base import ConversationStore
 from bot.store.care_records import CareBackend
 from bot.store.crypto import Cipher
-from bot.store.redis_store import RedisConversationStore
 
 __all__ = ["CareTeam", "start_careteam", "stop_careteam"]
 
@@ -49,7 +49,7 @@ class CareTeam:
 
 async def start_careteam(
     settings: Settings,
-    store: RedisConversationStore,
+    store: ConversationStore,
     care: CareBackend,
     cipher: Cipher,
     *,

@@ -33,7 +33,7 @@ LINK_TEXT = N_("Your plan: {url} This private link works for 24 hours. Please do
 
 async def new_link(dash: Dashboard, address: str, base_url: str) -> str:
     """A fresh link for the parent at `address`."""
-    contact = dash.store.keys_for(address).contact
+    contact = dash.store.contact_of(address)
     token = secrets.token_urlsafe(24)
     await dash.access.save_plan_link(contact, token, int(LINK_TTL.total_seconds()))
     return f"{base_url}/plan/{plan_id_of(contact)}/{token}"

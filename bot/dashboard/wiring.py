@@ -29,9 +29,9 @@ from bot.engine.texts import Translator
 from bot.reminders.planner import Planner
 from bot.reminders.wiring import Reminders
 from bot.settings import Settings
+from bot.store.base import ConversationStore
 from bot.store.care_access import CareAccess
 from bot.store.crypto import Cipher, cipher_from_settings
-from bot.store.redis_store import RedisConversationStore
 
 
 @dataclass(slots=True)
@@ -42,7 +42,7 @@ class Dashboard:
     directory: Directory
     records: CareRecords
     reader: PlanReader
-    store: RedisConversationStore
+    store: ConversationStore
     cipher: Cipher
     sender: Sender
     translator: Translator

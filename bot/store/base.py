@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.engine.events import Event
 from bot.engine.session import Session
+from bot.store.outbox import OutboxEntry
 
 # The pure step the store runs inside its lock: old session -> (new session, replies, events).
 # It may run more than once for one message (first on what this process last wrote, then on
@@ -65,6 +66,45 @@ class ConversationStore(Protocol):
         ...
 
     async def load(self, address: str) -> Session | None: ...
+
+    # A contact is named by its contact id wherever its address must not go: outbox entries,
+    # links, the care team's records, logs. Stable for one store; reveals nothing.
+    def contact_of(self, address: str) -> str: ...
+
+    async def address_of(self, contact: str) -> str | None:
+        """The address behind a contact id, for those who must text it; None once erased."""
+        ...
+
+    async def load_contact(self, contact: str) -> Session | None: ...
+
+    async def load_contacts(self, contacts: Sequence[str]) -> dict[str, Session]:
+        """Many contacts' sessions at once; the ones with nothing saved are left out."""
+        ...
+
+    def contacts(self, batch: int = 500) -> AsyncIterator[str]:
+        """Every contact id with a saved plan, `batch` at a time."""
+        ...
+
+    @property
+    def outbox_stream(self) -> str:
+        """The name of the stream the events of every commit go to, in order: what the
+        workers' consumer groups read and what an entry's sealed event is bound to."""
+        ...
+
+    async def read_outbox(self, start: str = "-", count: int = 100) -> list[OutboxEntry]:
+        """The outbox's entries from entry id `start` on ("-": the first), opened."""
+        ...
+
+    async def erase_contact(self, contact: str, batch: int = 500) -> int:
+        """DELETE MY DATA: everything kept for the contact goes (session, plan, address,
+        deliveries, dev outbox, dedupe); how many records went. ValueError for what is not
+        a contact id. A later text starts afresh."""
+        ...
+
+    async def erase_outbox(self, contact: str, until: str, batch: int = 2000) -> int:
+        """Delete the contact's outbox entries up to entry id `until` (included); later ones
+        (a fresh start) stay. How many went."""
+        ...
 
     async def record_delivery(self, address: str, message_sid: str, status: dict[str, Any]) -> bool:
         """Keep a text's latest status; False, writing nothing, for a contact that does not

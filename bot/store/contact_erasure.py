@@ -20,7 +20,7 @@ class ContactEraser:
 
     async def contact(self, contact: str, batch: int = 500) -> int:
         """Delete every key of one contact (all share its hash tag); returns how many."""
-        if not contact.startswith("{c:") or not contact[3:-1].isalnum():
+        if not KeyBuilder.is_contact_id(contact):
             raise ValueError("not a contact id")
         pattern = f"{self._keys.prefix}{contact}*"
         # The session and plan go first: once they are gone nothing writes a key for this

@@ -85,8 +85,16 @@ class RedisConversationStore:
     def keys_for(self, address: str) -> ContactKeys:
         return self._keys.for_address(address)
 
+    def contact_of(self, address: str) -> str:
+        return self._keys.contact_id(address)
+
+    @property
+    def outbox_stream(self) -> str:
+        return self._keys.outbox
+
     @property
     def outbox_key(self) -> str:
+        """The outbox stream's key, for tests and benches that look at Redis itself."""
         return self._keys.outbox
 
     async def prepare(self) -> None:

@@ -68,9 +68,9 @@ from bot.engine.loader import FlowSet
 from bot.engine.session import Session
 from bot.engine.today import FALLBACK_TIMEZONE, zone
 from bot.geo import zip_info
+from bot.store.base import ConversationStore
 from bot.store.limiter import PageGate
 from bot.store.outbox import OutboxEntry
-from bot.store.redis_store import RedisConversationStore
 
 log = logging.getLogger("bot.careteam.delivery")
 # The audit action of a part the parent stopped for one organization (SHARING).
@@ -89,7 +89,7 @@ class EventRouter:
     def __init__(
         self,
         *,
-        store: RedisConversationStore,
+        store: ConversationStore,
         records: CareRecords,
         directory: Directory,
         flows: FlowSet,

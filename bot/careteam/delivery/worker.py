@@ -31,12 +31,12 @@ from bot.careteam.records import CareRecords
 from bot.engine.loader import FlowSet
 from bot.observability import Metrics
 from bot.scheduling.loops import being_cancelled
+from bot.store.base import ConversationStore
 from bot.store.care_records import CareCoordination
 from bot.store.client import until_redis_answers
 from bot.store.crypto import Cipher
 from bot.store.limiter import PageGate
 from bot.store.outbox import OutboxEntry
-from bot.store.redis_store import RedisConversationStore
 
 log = logging.getLogger("bot.careteam.delivery")
 
@@ -51,7 +51,7 @@ class DeliveryWorker:
     def __init__(
         self,
         *,
-        store: RedisConversationStore,
+        store: ConversationStore,
         records: CareRecords,
         coordination: CareCoordination,
         directory: Directory,
@@ -76,7 +76,7 @@ class DeliveryWorker:
             records=records,
             coordination=coordination,
             cipher=cipher,
-            stream=store.outbox_key,
+            stream=store.outbox_stream,
             config=self.config,
         )
         eraser = Eraser(

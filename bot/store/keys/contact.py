@@ -91,6 +91,11 @@ class KeyBuilder:
         self._id_key = id_key
         self.prefix = prefix
 
+    @staticmethod
+    def is_contact_id(text: str) -> bool:
+        """Whether `text` has a contact id's form (erasure globs on it: nothing else may pass)."""
+        return text.startswith("{c:") and text.endswith("}") and text[3:-1].isalnum()
+
     def contact_id(self, address: str) -> str:
         """`{c:<hex>}`: stable for one data key, reveals nothing about the address."""
         digest = hmac.new(self._id_key, address.encode("utf-8"), hashlib.sha256).hexdigest()
