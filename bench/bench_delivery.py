@@ -170,7 +170,7 @@ async def run_once(
             if isinstance(e, SectionCompleted) and e.section != "care_team"
         )
         sections = parents * per_plan
-        stream_bytes = int(await redis.memory_usage(store.outbox_key, samples=0) or 0)
+        stream_bytes = int(await redis.memory_usage(store.outbox_stream, samples=0) or 0)
 
         records = CareRecords(RedisCareRecords(redis, cipher, prefix))
         worker = DeliveryWorker(

@@ -118,8 +118,8 @@ async def measure(url: str, locale: str, base_url: str, directory: Path) -> Size
     # The stream and its consumer group exist before the parent's first text, as in the app;
     # what an empty stream costs is the program's, not the parent's.
     for group in DeliveryConfig().outbox_groups:
-        await ensure_group(redis, store.outbox_key, group)
-    empty_stream = int(await redis.memory_usage(store.outbox_key, samples=0) or 0)
+        await ensure_group(redis, store.outbox_stream, group)
+    empty_stream = int(await redis.memory_usage(store.outbox_stream, samples=0) or 0)
     address = "+1860555" + f"{secrets.randbelow(10**4):04d}"
     try:
         texts = await drive_plan(store, engine, address, locale)
@@ -139,7 +139,7 @@ async def measure(url: str, locale: str, base_url: str, directory: Path) -> Size
             client=httpx.AsyncClient(),
         )
         for _ in range(50):
-            await read_as_reminders(redis, store.outbox_key)
+            await read_as_reminders(redis, store.outbox_stream)
             read = await worker.consume()
             sent = await worker.send_due()
             if not read and not sent:
@@ -154,10 +154,10 @@ async def measure(url: str, locale: str, base_url: str, directory: Path) -> Size
                 await redis.memory_usage(key, samples=0) or 0
             )
         shared: dict[str, int] = {}
-        for key in (store.outbox_key, records.store.keys.due, records.store.keys.parked):
+        for key in (store.outbox_stream, records.store.keys.due, records.store.keys.parked):
             if await redis.exists(key):
                 shared[key[len(prefix) :]] = int(await redis.memory_usage(key, samples=0) or 0)
-        stream = store.outbox_key[len(prefix) :]
+        stream = store.outbox_stream[len(prefix) :]
         shared[stream] = max(0, shared[stream] - empty_stream)
         return Size(locale, texts, deliveries, parent, shared)
     finally:

@@ -92,11 +92,6 @@ class RedisConversationStore:
     def outbox_stream(self) -> str:
         return self._keys.outbox
 
-    @property
-    def outbox_key(self) -> str:
-        """The outbox stream's key, for tests and benches that look at Redis itself."""
-        return self._keys.outbox
-
     async def prepare(self) -> None:
         """Load the scripts in one round trip, so the first message pays no NOSCRIPT retry.
 

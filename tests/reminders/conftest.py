@@ -183,7 +183,7 @@ def make_intake(
     """The outbox consumer as wiring builds it, answering through `sender` (no pacing)."""
     reach = Reach(planner.store, conversations, planner.default_timezone)
     return Intake(
-        group=GroupReader(redis, conversations.outbox_key, INTAKE_GROUP, "test"),
+        group=GroupReader(redis, conversations.outbox_stream, INTAKE_GROUP, "test"),
         cipher=cipher,
         planner=planner,
         replies=ListReplies(planner, sender, translator, reach),

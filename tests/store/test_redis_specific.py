@@ -211,7 +211,7 @@ async def test_outbox_entries_carry_contact_and_type_and_open_to_the_event(
     assert [(e.contact, e.type, e.event) for e in entries] == [
         (contact, "SectionCompleted", outcome.events[0])
     ]
-    assert redis_store.outbox_key.endswith(OUTBOX_STREAM)
+    assert redis_store.outbox_stream.endswith(OUTBOX_STREAM)
     assert await redis_store.address_of(contact) == PHONE
 
 
@@ -344,14 +344,14 @@ async def test_repeating_a_commit_whose_reply_was_lost_does_not_write_twice(
     ]
     await store._begin(keys=begin_keys, args=[token, 5000, 1000, "", "", 0])
     commit_keys = [
-        *(keys.lock, keys.session, keys.plan, keys.address, store.outbox_key, keys.seen),
+        *(keys.lock, keys.session, keys.plan, keys.address, store.outbox_stream, keys.seen),
         store._keys.contacts,
     ]
     args: list[Any] = [token, b"s", b"p", b"a", 5000, keys.contact, 1000, 60, b"", 8, "T", b"e"]
 
     assert await store._commit(keys=commit_keys, args=args) == 1
     assert await store._commit(keys=commit_keys, args=args) == 2
-    assert await raw_redis.xlen(store.outbox_key) == 1
+    assert await raw_redis.xlen(store.outbox_stream) == 1
 
 
 EVENTS: list[Event] = [
@@ -539,7 +539,7 @@ async def test_the_outbox_keeps_only_what_some_consumer_group_still_needs(
 ) -> None:
     """trim_done drops entries every group has acknowledged; a pending or unread entry of
     any group stays; nothing goes while an expected group does not exist yet."""
-    stream = redis_store.outbox_key
+    stream = redis_store.outbox_stream
     groups = ("careteam", "reminders")
     assert await trim_done(raw_redis, stream, groups) == 0  # no stream at all
     for n in range(4):

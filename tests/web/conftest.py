@@ -174,7 +174,7 @@ async def hold_outbox(app: FastAPI) -> None:
     """Keep the outbox's entries from now on, for a test that reads them: a consumer group
     that reads nothing holds them (entries every group acknowledged are trimmed at once)."""
     await ensure_group(
-        runtime_of(app).careteam.records.store.redis, store_of(app).outbox_key, "test-hold"
+        runtime_of(app).careteam.records.store.redis, store_of(app).outbox_stream, "test-hold"
     )
 
 

@@ -162,7 +162,7 @@ async def test_killing_one_app_process_mid_run_loses_no_answer_or_event(
                 info = await store._redis.xinfo_stream(keys.pending)
                 assert info["length"] == 0
                 added_pending += info["entries-added"]
-        outbox = await store._redis.xinfo_stream(store.outbox_key)
+        outbox = await store._redis.xinfo_stream(store.outbox_stream)
         assert outbox["entries-added"] == added_pending > 0
         assert sorted([c async for c in store.contacts()]) == sorted(
             store.keys_for(p).contact for p in phones

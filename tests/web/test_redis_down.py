@@ -289,7 +289,7 @@ async def test_the_app_starts_while_redis_is_down_and_recovers(
             assert replies
             assert replies != [TROUBLE]
             careteam = application.state.runtime.careteam
-            stream = store_of(application).outbox_key
+            stream = store_of(application).outbox_stream
             groups: list[dict[str, Any]] = []
             for _ in range(400):  # the workers' backoff is bounded (SETUP_MAX_DELAY_S)
                 with contextlib.suppress(ResponseError):  # no stream yet
