@@ -108,8 +108,8 @@ class RedisConversationStore:
             self._relay,
         )
         if self._cluster:
-            async with self._call("prepare"):
-                for script in scripts:
+            for script in scripts:  # each in its own time-out: six scripts, every primary
+                async with self._call("prepare"):
                     await self._redis.script_load(script.script)
             return
         async with self._call("prepare"), self._redis.pipeline(transaction=False) as pipe:
