@@ -110,6 +110,12 @@ def test_issue_texts_are_understood(detector: CrisisDetector, text: str, concern
         "i have narcan in case of overdose",
         "i overdosed 3 years ago but im ok now",
         "i used to use heroin",
+        # overdose or relapse as a topic, or a relapse into a pastime
+        "we did a class on preventing overdoses at the clinic",
+        "overdose awareness day is this sunday",
+        "i relapsed into my old habit of scrolling all night lol",
+        "mi madrina dice q recaer no es el fin",
+        "tive uma recaida de series kkk",
     ],
 )
 def test_ordinary_texts_do_not_alarm(detector: CrisisDetector, text: str) -> None:
