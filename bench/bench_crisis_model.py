@@ -2,13 +2,16 @@
 
 (a) rules alone (`load_detector(...).find`), (b) the model alone at each of the two thresholds
 stored in its file (chosen on cross-validation by bench/train_crisis_model.py, out-of-fold false
-alarms <= 0.5 % and <= 2 %; never on rounds 4 and 5), (c) rules OR model: the model adds a
-concern only where the rules find none; last, rules or the surest of all three languages' models
-(each at its own strict threshold), as CrisisDetector.find would do without knowing the
-language. Sets: the blind rounds 4 and 5 (tests/corpora/crisis_heldout4/ and crisis_heldout5/,
-aggregate figures only: their texts are never printed) and every plan answer of the
-understanding corpus (none may alarm). Then us/text for each on the labelled texts and plan
-answers (fresh detector each round, as bench_crisis.py does).
+alarms <= 0.5 % and <= 2 %; never on rounds 4 and 5), (c) rules or model, as the conversation
+reads (crisis_model.second_opinion): the model adds a concern where the rules find none, and
+names a crisis it is sure of where they find only a relapse; last, rules or the surest of all
+three languages' models (each at its own strict threshold), as CrisisDetector.find would do
+without knowing the language. Sets: the blind rounds 4 and 5 (tests/corpora/crisis_heldout4/
+and crisis_heldout5/, aggregate figures only: their texts are never printed) and every plan
+answer of the understanding corpus (none may alarm). Then us/text for each on the labelled
+texts and plan answers (fresh detector each round, as bench_crisis.py does). A second table:
+rules and rules or model with one typo in each text (the labelled set, on which the model
+trains, and rounds 4 and 5).
 Run: .venv/bin/python bench/bench_crisis_model.py
 """
 
@@ -24,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.engine.crisis import load_detector  # noqa: E402
-from bot.engine.crisis_model import CrisisModel, load_models  # noqa: E402
+from bot.engine.crisis_lexicon import Concern  # noqa: E402
+from bot.engine.crisis_model import CrisisModel, load_models, second_opinion  # noqa: E402
 from bot.i18n import LOCALES_DIR  # noqa: E402
 from tests.crisis_corpus import (  # noqa: E402
     HELD_OUT4_DIR,
@@ -32,6 +36,7 @@ from tests.crisis_corpus import (  # noqa: E402
     Example,
     load_corpus,
     understanding_replies,
+    with_typos,
 )
 from tests.crisis_model_inputs import inputs_digest  # noqa: E402
 
@@ -68,9 +73,11 @@ def main() -> None:
     detector = load_detector(LOCALES_DIR, LOCALES)
     models = load_models(LOCALES_DIR, LOCALES)
 
-    def rules(text: str) -> str | None:
+    def detector_concern(text: str) -> Concern | None:
         finding = detector.find(text)
         return finding.concern if finding else None
+
+    rules: Find = detector_concern
 
     def any_model(text: str) -> str | None:
         """Every language's model at its own threshold, the surest one: for a caller that
@@ -98,7 +105,7 @@ def main() -> None:
                 return m.find(text, t)
 
             def combined(text: str, m: CrisisModel = model, t: float = threshold) -> str | None:
-                return rules(text) or m.find(text, t)
+                return second_opinion(m, text, detector_concern(text), t)
 
             rows += [("model", threshold, alone), ("rules or model", threshold, combined)]
         rows.append(("rules or any language's model", model.threshold, rules_or_any))
@@ -113,6 +120,26 @@ def main() -> None:
                 f"({round(alarms5 * ordinary5)}/{ordinary5}) | {plan_alarms:.3f} "
                 f"({round(plan_alarms * plan_count)}/{plan_count}) |"
             )
+    print("\nOne typo in each text (tests/crisis_corpus.with_typos), rules and rules or model:")
+    print("| language | set | rules: recall | false alarms | with model: recall | false alarms |")
+    print("|---|---|---:|---:|---:|---:|")
+    for locale in LOCALES:
+        model = models[locale]
+
+        def product(text: str, m: CrisisModel = model) -> str | None:
+            return second_opinion(m, text, detector_concern(text))
+
+        for name, part in (
+            ("all, one typo each", with_typos(load_corpus(locale))),
+            ("round 4, one typo each", with_typos(load_corpus(locale, HELD_OUT4_DIR))),
+            ("round 5, one typo each", with_typos(load_corpus(locale, HELD_OUT5_DIR))),
+        ):
+            _, r_recall, _, r_alarms = rates(rules, part)
+            _, p_recall, _, p_alarms = rates(product, part)
+            print(
+                f"| {locale} | {name} | {r_recall:.3f} | {r_alarms:.3f} | {p_recall:.3f} "
+                f"| {p_alarms:.3f} |"
+            )
     texts = [e.text for locale in LOCALES for e in load_corpus(locale)]
     texts += [e.text for locale in LOCALES for e in understanding_replies(locale)]
 
@@ -124,8 +151,13 @@ def main() -> None:
         return load_models(LOCALES_DIR, ["en"])["en"].find
 
     def fresh_combined() -> Find:
-        a, b = fresh_rules(), fresh_model()
-        return lambda text: a(text) or b(text)
+        fresh, model = load_detector(LOCALES_DIR, LOCALES), load_models(LOCALES_DIR, ["en"])["en"]
+
+        def both(text: str) -> str | None:
+            found = fresh.find(text)
+            return second_opinion(model, text, found.concern if found else None)
+
+        return both
 
     def fresh_any() -> Find:
         a, fresh = fresh_rules(), load_models(LOCALES_DIR, LOCALES).values()

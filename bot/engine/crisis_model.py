@@ -40,6 +40,7 @@ __all__ = [
     "load_model",
     "load_models",
     "pack",
+    "second_opinion",
     "unpack",
 ]
 
@@ -142,6 +143,19 @@ class CrisisModel:
         return (
             concern if probability >= (self.threshold if threshold is None else threshold) else None
         )
+
+
+def second_opinion(
+    model: CrisisModel | None, text: str, rules: Concern | None, threshold: float | None = None
+) -> Concern | None:
+    """What the conversation acts on, given what the word rules found. A crisis the rules
+    found stands. Where they found nothing, or only a relapse, the model may name a crisis it
+    is sure of ("the baby fell off the bed because I was high" is about the baby, not only a
+    relapse); where they found nothing, a relapse too."""
+    if model is None or rules not in (None, "relapse"):
+        return rules
+    found = model.find(text, threshold)
+    return rules if found is None or (rules == "relapse" and found == "relapse") else found
 
 
 def model_from_data(data: Mapping[str, object]) -> CrisisModel:

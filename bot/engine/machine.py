@@ -19,7 +19,7 @@ from bot.engine.answering import answer
 from bot.engine.answers import ZipLookup
 from bot.engine.commands.person import offer_person
 from bot.engine.crisis import CRISIS_DIR, CrisisDetector, Finding, load_detector
-from bot.engine.crisis_model import CrisisModel, load_models
+from bot.engine.crisis_model import CrisisModel, load_models, second_opinion
 from bot.engine.events import CrisisDetected, ErasureRequested, OptedIn, OptedOut
 from bot.engine.handoff import handed_off
 from bot.engine.keywords import fold
@@ -162,12 +162,13 @@ class Engine(Walker):
     # ---- crisis ------------------------------------------------------------------------
 
     def _crisis_in(self, turn: Turn, text: str) -> Finding | None:
-        """The word rules first; when they find nothing, the parent's language's model."""
+        """The word rules first; when they find nothing or only a relapse, the parent's
+        language's model (crisis_model.second_opinion)."""
         found = self.crisis.find(text)
-        if found is not None:
-            return found
         model = self.crisis_models.get(turn.session.locale)
-        concern = model.find(text[:500]) if model is not None else None
+        concern = second_opinion(model, text[:500], found.concern if found else None)
+        if found is not None and concern == found.concern:
+            return found
         return Finding(concern, "(model)") if concern is not None else None
 
     def _crisis(self, turn: Turn, finding: Finding) -> None:

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import pytest
 
+from bot.engine.crisis_lexicon import Concern
+from bot.engine.crisis_model import CLASSES, CrisisModel, pack, second_opinion
 from bot.engine.events import CrisisDetected
 from bot.engine.machine import Engine
 from tests.engine.test_crisis import NOW, onboarded
 
 # Worded as no rule foresaw (the rules return nothing for each; checked below).
 UNFORESEEN = [
-    ("en", "i found my roommate on the bathroom floor not moving", "emergency"),
+    ("en", "he got into the cleaning stuff under the bathroom sink and drank it", "emergency"),
     ("es", "respira muy lento y no abre los ojos", "emergency"),
     ("pt_BR", "to juntando comprimidos pra tomar tudo de uma vez", "suicide"),
 ]
@@ -52,3 +54,28 @@ def test_the_model_answers_in_the_parents_language_only(i18n_engine: Engine) -> 
 def test_ordinary_texts_still_do_not_alarm(i18n_engine: Engine, text: str) -> None:
     result = i18n_engine.step(onboarded(i18n_engine), text, NOW)
     assert not any(isinstance(e, CrisisDetected) for e in result.events)
+
+
+def _model_sure_of(concern: str) -> CrisisModel:
+    """A one-piece model: a text with the word "cue" is (almost surely) `concern`."""
+    row = [0] * len(CLASSES)
+    row[CLASSES.index(concern)] = 20_000
+    return CrisisModel("en", 0.9, 0.8, 1000.0, (0.0,) * len(CLASSES), {"_cue": pack(row)})
+
+
+@pytest.mark.parametrize(
+    ("rules", "model_says", "text", "read"),
+    [
+        ("suicide", "baby", "cue", "suicide"),  # a crisis the rules found stands
+        ("relapse", "baby", "cue", "baby"),  # a crisis beside a relapse is the crisis
+        ("relapse", "relapse", "cue", "relapse"),
+        ("relapse", "baby", "nothing known", "relapse"),  # the model unsure: the rules stand
+        (None, "relapse", "cue", "relapse"),
+        (None, "violence", "nothing known", None),
+    ],
+)
+def test_second_opinion_adds_a_crisis_to_nothing_or_a_relapse(
+    rules: Concern | None, model_says: str, text: str, read: Concern | None
+) -> None:
+    assert second_opinion(_model_sure_of(model_says), text, rules) == read
+    assert second_opinion(None, text, rules) == rules
