@@ -102,8 +102,9 @@ class MemoryConversationStore:
             self._addresses[contact_id] = address
             outbox = self.streams.stream(OUTBOX_STREAM)
             for event in events:
-                kind, data = event_type(event), encode_event(event)
-                outbox.add({"contact": contact_id, "type": kind, "data": data})
+                fields: dict[str, bytes | str] = {"contact": contact_id, "type": event_type(event)}
+                fields["data"] = encode_event(event)
+                outbox.add(fields)
             return Outcome(replies=replies, events=list(events), session=session)
         finally:
             contact.lock.release()

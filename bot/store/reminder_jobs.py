@@ -92,7 +92,7 @@ class DueLog(Protocol):
 
 
 class SchedulerStorage(Protocol):
-    """What the reminder scheduler is built over (RedisReminderStorage)."""
+    """What the reminder scheduler is built over (RedisReminderStorage, MemoryReminderStorage)."""
 
     @property
     def keys(self) -> ReminderKeys: ...

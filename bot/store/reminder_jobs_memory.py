@@ -4,13 +4,13 @@ and `RedisDueLog`. Fired guards expire on the injected `clock` (seconds); the se
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
 from bot.store.expiring import Expiring
 from bot.store.keys.reminders import job_prefix
 from bot.store.reminder_jobs import DUE_MAXLEN, FIRED_TTL, Fire
 from bot.store.reminder_records_memory import MemoryReminderRecords
+from bot.store.stream_memory import MemoryStream
 
 
 class MemoryJobTable:
@@ -82,11 +82,18 @@ class MemoryJobTable:
 
 
 class MemoryDueLog:
+    """Due entries go to `stream` (a MemoryStream: the dispatcher's group reads it as it
+    reads the Redis due stream), with the fields RedisDueLog gives them."""
+
     def __init__(
-        self, clock: Callable[[], float], jobs: MemoryJobTable, records: MemoryReminderRecords
+        self,
+        clock: Callable[[], float],
+        jobs: MemoryJobTable,
+        records: MemoryReminderRecords,
+        stream: MemoryStream | None = None,
     ) -> None:
         self._fired: Expiring[bool] = Expiring(clock)
-        self._entries: deque[Fire] = deque(maxlen=DUE_MAXLEN)
+        self.stream = stream or MemoryStream(clock)
         self._jobs = jobs
         self._records = records
 
@@ -98,21 +105,22 @@ class MemoryDueLog:
         if self._fired.get(guard):
             return False
         self._fired.put(guard, True, FIRED_TTL.total_seconds())
-        self._entries.append((job_id, occurrence, planned))
+        fields = {"job": job_id, "occurrence": occurrence, "planned": planned}
+        self.stream.add(fields, maxlen=DUE_MAXLEN)
         return True
 
     def fire_many_now(self, fires: Sequence[Fire]) -> list[bool]:
         return [self.fire_now(*one) for one in fires]
 
     async def due_jobs(self) -> list[str]:
-        return [job_id for job_id, _, _ in self._entries]
+        return [fields[b"job"].decode() for _, fields in self.stream.range()]
 
     async def forget(self, contact: str) -> int:
         prefix = job_prefix(contact)
         removed = self._jobs.forget(prefix)
-        kept = [entry for entry in self._entries if not entry[0].startswith(prefix)]
-        removed += len(self._entries) - len(kept)
-        self._entries = deque(kept, maxlen=DUE_MAXLEN)
+        wanted = prefix.encode()
+        doomed = [i for i, fields in self.stream.range() if fields[b"job"].startswith(wanted)]
+        removed += self.stream.delete(doomed)
         for guards in (self._fired, self._records.sent):
             live = guards.keys()  # the ones not yet expired
             doomed = [guard for guard in live if guard.startswith(prefix)]

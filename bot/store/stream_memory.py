@@ -71,14 +71,17 @@ class MemoryStream:
         self.groups: dict[str, _Group] = {}
         self._last: StreamId = (0, 0)
         self._arrived = asyncio.Event()
+        self._waiting: asyncio.AbstractEventLoop | None = None  # the loop a reader waits on
 
-    def add(self, fields: Mapping[bytes | str, bytes | str]) -> str:
-        """Append an entry (XADD *); its id."""
+    def add(self, fields: Mapping[str, bytes | str] | Fields, *, maxlen: int | None = None) -> str:
+        """Append an entry (XADD *), the oldest going past `maxlen` entries; its id."""
         ms = max(int(self._clock() * 1000), self._last[0])
         ident = (ms, self._last[1] + 1 if ms == self._last[0] else 0)
         self._last = ident
         self.entries[ident] = {_bytes(k): _bytes(v) for k, v in fields.items()}
-        self._arrived.set()  # wakes every reader blocked in wait()
+        while maxlen is not None and len(self.entries) > maxlen:
+            del self.entries[next(iter(self.entries))]
+        self._wake()
         return id_text(ident)
 
     def range(
@@ -107,8 +110,24 @@ class MemoryStream:
             del self.entries[ident]
         return len(doomed)
 
+    def _wake(self) -> None:
+        """Wake every reader blocked in wait(), from the loop's thread or another (the
+        scheduler's thread fires due jobs)."""
+        loop = self._waiting
+        if loop is None or loop.is_closed():
+            return
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is loop:
+            self._arrived.set()
+        else:
+            loop.call_soon_threadsafe(self._arrived.set)
+
     async def wait(self, timeout_s: float | None) -> None:
         """Until an entry is added or `timeout_s` passes (None: until one is)."""
+        self._waiting = asyncio.get_running_loop()
         self._arrived.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._arrived.wait(), timeout_s)

@@ -5,20 +5,22 @@ job table (`JobTable`) and the due log with its fired guards (`DueLog`)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher
 from bot.store.keys.reminders import ReminderKeys, job_id
-from bot.store.reminder_jobs import DueLog, JobTable
+from bot.store.reminder_jobs import DueLog, JobTable, SchedulerStorage
 from bot.store.reminder_jobs_memory import MemoryDueLog, MemoryJobTable
+from bot.store.reminder_memory import MemoryReminderStorage
 from bot.store.reminder_records import ReminderRecords
 from bot.store.reminder_records_memory import MemoryReminderRecords
 from bot.store.reminder_redis import RedisReminderStorage
+from bot.store.streams import StreamGroup
 
 from .conftest import ON_CLUSTER, REDIS_URL, delete_prefixed
 
@@ -43,22 +45,23 @@ class Storage:
     records: ReminderRecords
     jobs: JobTable
     due: DueLog
+    # The whole: other kinds' due logs, the leader lease, and consumer groups on the streams.
+    scheduling: SchedulerStorage
+    group: Callable[[str, str, str], StreamGroup]
 
 
 @pytest.fixture(params=["memory", "redis", ON_CLUSTER])
 async def storage(request: pytest.FixtureRequest) -> AsyncIterator[Storage]:
     cipher = Cipher(secrets.token_bytes(32))
     if request.param == "memory":
-        clock = Clock()
-        records = MemoryReminderRecords(cipher.id_key, clock)
-        jobs = MemoryJobTable()
-        yield Storage(records, jobs, MemoryDueLog(clock, jobs, records))
+        memory = MemoryReminderStorage(cipher.id_key, ReminderKeys("t:"), Clock())
+        yield Storage(memory.records, memory.jobs, memory.due, memory, memory.group)
         return
     prefix = f"test:{secrets.token_hex(6)}:"
     url = REDIS_URL if request.param == "redis" else request.getfixturevalue("redis_cluster_url")
     client = client_for_url(url)
     opened = RedisReminderStorage.open(client, cipher, ReminderKeys(prefix))
-    yield Storage(opened.records, opened.jobs, opened.due)
+    yield Storage(opened.records, opened.jobs, opened.due, opened, opened.group)
     opened.close()
     await delete_prefixed(client, prefix)
     await client.aclose()
@@ -254,6 +257,42 @@ async def test_forget_removes_all_a_contact_left_program_wide(storage: Storage) 
     assert await records.claim_send(a1, "o")
     assert not await due.fire(b1, "o", "p")
     assert not await records.claim_send(b1, "o")
+
+
+async def test_fired_jobs_reach_the_consumer_group_of_their_kinds_stream(
+    storage: Storage,
+) -> None:
+    keys = storage.scheduling.keys
+    dispatch = storage.group(keys.due, "dispatch", "one")
+    care = storage.group(keys.due_of("care"), "care", "one")
+    await dispatch.ensure_group()
+    await care.ensure_group()
+    a1, b1 = job(ANN, "a1"), job(BEA, "a1")
+    assert await storage.due.fire(a1, "o1", "p1")
+    assert not await storage.due.fire(a1, "o1", "p1")  # fired once
+    assert storage.due.fire_many_now([(b1, "o2", "p2")]) == [True]
+    assert await storage.scheduling.due_log("care").fire("w1", "o3", "p3")
+
+    read = await dispatch.read_new()
+    assert [dict(f or {}) for _, f in read] == [
+        {b"job": a1.encode(), b"occurrence": b"o1", b"planned": b"p1"},
+        {b"job": b1.encode(), b"occurrence": b"o2", b"planned": b"p2"},
+    ]
+    assert [(f or {}).get(b"job") for _, f in await care.read_new()] == [b"w1"]
+    await dispatch.ack([read[0][0]])
+    assert [i for i, _ in await dispatch.read_pending()] == [read[1][0]]
+    assert await storage.due.forget(BEA) >= 1
+    assert await storage.due.due_jobs() == [a1]
+
+
+async def test_one_scheduler_leads_at_a_time(storage: Storage) -> None:
+    one = storage.scheduling.lease(timedelta(seconds=60))
+    two = storage.scheduling.lease(timedelta(seconds=60))
+    assert await one.acquire()
+    assert not await two.acquire()
+    await one.release()
+    assert await two.acquire()
+    await two.release()
 
 
 async def test_the_memory_twins_forget_guards_at_their_deadlines() -> None:

@@ -4,6 +4,7 @@ over its memory twin (MemoryGroupReader) and real Redis (GroupReader, db 15, own
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -193,6 +194,18 @@ async def test_ack_trims_what_every_group_is_done_with(streams: Streams) -> None
     assert await streams.length() == 1  # "a" went; "two" still has "b" to do
     await two.ack([read[1][0]], trim_for=("one", "two"))
     assert await streams.length() == 0
+
+
+async def test_the_memory_stream_wakes_a_reader_when_another_thread_adds() -> None:
+    """APScheduler's thread fires due jobs into the memory due stream the dispatcher blocks on."""
+    streams = MemoryStreams(MemoryClock())
+    reader = streams.group("s", "g", "one")
+    await reader.ensure_group()
+    read = asyncio.create_task(reader.read_new(block_ms=0))  # 0: until something comes
+    for _ in range(5):
+        await asyncio.sleep(0)
+    threading.Thread(target=streams.stream("s").add, args=({"v": "from a thread"},)).start()
+    assert values(await asyncio.wait_for(read, 5)) == ["from a thread"]
 
 
 def test_a_batch_must_be_positive() -> None:
