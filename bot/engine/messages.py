@@ -92,6 +92,9 @@ READBACK_ITEM = N_("{number}. {label}: {answer}")
 READBACK_ITEM_HIDDEN = N_("{number}. (kept private)")
 READBACK_ITEMS_HIDDEN = N_("{first}-{last}. (kept private)")
 PART_NUMBER = N_("Part {number}")
+# A care-team role whose name says treatment or recovery, on a shared phone: {number} is the
+# number the parent picked it by in the sharing question.
+TEAM_MEMBER_NUMBER = N_("Care team member {number}")
 # Before the parent picks who may see a part (42 CFR 2.31): who receives it, through whom,
 # what it holds, and the date. {organizations}: names from the care-team directory.
 CONSENT_WHO = N_(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.engine import messages as m
 from bot.engine.model import Flow, Step
 from bot.engine.session import Plan
 
@@ -33,11 +34,12 @@ NO_TEAM = TeamView()
 
 
 def recipients(consent_steps: list[ConsentStep], plan: Plan) -> list[tuple[str, list[Step]]]:
-    """Each role the parent shares with (in first-seen order) and the consent steps naming it."""
+    """Each role the parent shares with (in first-seen order) and the consent steps naming it:
+    what actually goes out, so a Part 2 step counts only with its yeses (`agreed`)."""
     seen: dict[str, list[Step]] = {}
     for flow, step in consent_steps:
         value = plan.answer(flow.id, step.id)
-        if step.type != "multi" or not isinstance(value, list):
+        if step.type != "multi" or not isinstance(value, list) or not agreed(flow, step, plan):
             continue
         for role in value:
             if not _exclusive(step, role):
@@ -56,12 +58,35 @@ def withheld(plan: Plan) -> dict[str, list[str]]:
     return {str(k): [str(o) for o in v] for k, v in value.items() if isinstance(v, list)}
 
 
-def role_label(consent_steps: list[ConsentStep], role: str) -> str:
-    """The label message id the parent picked this role by."""
-    for _flow, step in consent_steps:
-        for choice in step.choices:
+def part2_yeses(flow: Flow, step: Step) -> tuple[str, ...]:
+    """The yes/no steps a Part 2 sharing step needs, each an explicit yes, before the part
+    goes to anyone it names: for a sensitive step, the sensitive yes/no steps of its flow
+    about the same part (care_team.yaml: share_recovery_ok, recovery_terms and
+    recovery_consent, as bot/careteam/consent.py decides; tests/careteam keeps them equal)."""
+    if not (step.sensitive and step.shares):
+        return ()
+    return tuple(
+        s.id for s in flow.steps if s.shares == step.shares and s.type == "yes_no" and s.sensitive
+    )
+
+
+def agreed(flow: Flow, step: Step, plan: Plan) -> bool:
+    """Does this sharing step hold, its Part 2 yeses (if any) all given?"""
+    return all(plan.answer(flow.id, s) is True for s in part2_yeses(flow, step))
+
+
+def role_name(
+    voice: Callable[..., str], steps: Iterable[Step], role: str, *, discreet: bool
+) -> str:
+    """A role as the parent picked it, by its label; on a shared phone (`discreet`) a role
+    whose label names treatment or recovery by its number in the sharing question, as a
+    part is ("Care team member 3")."""
+    for step in steps:
+        for number, choice in enumerate(step.choices, 1):
             if choice.value == role:
-                return choice.label
+                if discreet and choice.sensitive:
+                    return voice(m.TEAM_MEMBER_NUMBER, number=number)
+                return voice(choice.label)
     return role
 
 

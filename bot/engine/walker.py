@@ -18,6 +18,7 @@ from bot.engine.needs import update_from_answers
 from bot.engine.offers import offer_help
 from bot.engine.render import Voice, pack
 from bot.engine.session import Mode, Session
+from bot.engine.sharing import role_name
 from bot.engine.turn import Turn
 
 # Menus kept at most (a few per language and progress): past it, the memo starts again.
@@ -237,8 +238,8 @@ class Walker(Context):
                 turn.replies.extend(self.consent_details(turn, self.flows[step.shares]))
             same = self.same_people(session, step) if session.tries == 0 else None
             if same is not None:
-                labels = dict(zip((c.value for c in step.choices), voice.labels(step), strict=True))
-                who = ", ".join(labels[v] for v in same)
+                discreet = session.plan.shared_phone()
+                who = ", ".join(role_name(voice, [step], v, discreet=discreet) for v in same)
                 turn.say(m.CONSENT_SAME, who=who)
                 return
             turn.replies.append(voice.question(step))

@@ -12,6 +12,7 @@ from bot.careteam.consent import (
     CONSENT_FLOW,
     CONSENT_STEPS,
     NOTHING,
+    PART2_SECTION,
     PRIVATE_YES_STEP,
     RECOVERY_YES_STEPS,
     SHARE_STEPS,
@@ -26,6 +27,7 @@ from bot.careteam.directory import CONSENT_ROLES, Directory
 from bot.careteam.directory import new_webhook_secret as secret
 from bot.careteam.recipients import consented_recipients, on_call_endpoints, permits_for
 from bot.engine.loader import FlowSet
+from bot.engine.sharing import part2_yeses
 
 AT = datetime(2026, 1, 10, 15, 0, tzinfo=UTC)
 BABY = date(2026, 3, 14)
@@ -101,6 +103,16 @@ def test_the_rules_match_the_shipped_care_team_flow(flows: FlowSet) -> None:
         offered = tuple(c.value for c in step.choices if not c.exclusive)
         assert offered == CONSENT_ROLES
         assert [c.value for c in step.choices if c.exclusive] == ["no_one"]
+
+
+def test_the_engine_lists_a_part_as_shared_by_the_same_part2_yeses(flows: FlowSet) -> None:
+    """SHARING (the engine, which cannot import this package) reads from the flow which
+    yeses a share step needs: for every share step they are exactly the ones decided here,
+    the recovery part's three and none for the others."""
+    care_team = flows[CONSENT_FLOW]
+    for section, step_id in SHARE_STEPS.items():
+        needed = part2_yeses(care_team, care_team.step(step_id))
+        assert needed == (RECOVERY_YES_STEPS if section == PART2_SECTION else ())
 
 
 def test_nothing_is_shared_by_default() -> None:

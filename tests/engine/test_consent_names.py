@@ -256,3 +256,50 @@ def test_on_a_shared_phone_a_stopped_recovery_part_is_named_by_its_number(
     yes = engine.step(asked.session, "yes", later)
     assert yes.events == [SharingResumed("share_recovery", "riverside")]
     assert yes.replies[0].startswith("Done. Riverside Clinic will get Part 4 again")
+
+
+@pytest.mark.parametrize("consent", ["no", "yes"])
+def test_sharing_lists_the_recovery_part_only_with_its_part2_yeses(
+    engine: Engine, consent: str
+) -> None:
+    """A NO to recovery_consent shares nothing of the recovery part (the care team's rule,
+    bot/careteam/consent.py): SHARING lists it for no one, by role or by organization, and
+    does not offer to share it again where it was stopped. With the YES it is listed."""
+    answers = {**SHARE_WITH_TREATMENT, "share_basic_needs": "1"}
+    session, _ = transcript_until(engine, "en", "recovery_consent", answers)
+    later = NOW + timedelta(days=2)
+    session = engine.step(session, consent, later).session
+    assert session.plan.answer("care_team", "share_recovery") == ["treatment"]
+    session.plan.prefs[WITHHELD] = {"share_recovery": ["riverside"]}  # stopped for one
+    listed = "\n".join(engine.step(session, "sharing", later).replies)
+    recovery = engine.translator.gettext("en", engine.flows["recovery"].title)
+    social_worker = "1. Hospital social worker: Basic needs, Health for you, Birth and going home"
+    assert social_worker + "\n" in listed
+    if consent == "yes":
+        assert f"\n2. Treatment provider: {recovery}\n" in listed
+        assert f"You stopped sharing:\n5. Riverside Clinic: {recovery}\n" in listed
+    else:
+        assert recovery not in listed
+        assert "Treatment provider" not in listed
+        assert m.SHARING_STOPPED_HEADER not in listed
+        assert m.SHARING_HOW_TO_RESUME not in listed
+
+
+def test_on_a_shared_phone_a_treatment_role_is_named_by_its_number_and_stops(
+    engine: Engine,
+) -> None:
+    """PRIVATE ON: SHARING names the treatment provider by the number the parent picked it
+    by ("Care team member 3"), as the recovery part is "Part 4"; its number stops it for
+    every part, the Part 2 yeses staying as they were (they are not one role's)."""
+    session, _ = transcript_until(engine, "en", "recovery_consent", SHARE_WITH_TREATMENT)
+    later = NOW + timedelta(days=2)
+    session = engine.step(session, "yes", later).session
+    session = engine.step(session, "private on", later).session
+    listed = engine.step(session, "sharing", later)
+    assert "\n2. Care team member 3: Part 4\n" in "\n".join(listed.replies)
+    assert "Treatment" not in "\n".join(listed.replies)
+    done = engine.step(listed.session, "2", later)
+    assert done.replies[0].startswith("Done. Care team member 3 will not get any part of your")
+    care_team = done.session.plan.answers["care_team"]
+    assert care_team["share_recovery"] == ["no_one"]
+    assert care_team["recovery_consent"] is True

@@ -16,6 +16,7 @@ from bot.engine.machine import Engine
 from bot.engine.model import Step
 from bot.engine.render import Voice
 from bot.engine.session import Session
+from bot.engine.sharing import withheld
 from bot.reminders.prefs import DETAILED, profile
 from tests.drive import answer_for
 
@@ -145,6 +146,8 @@ def whole_plan_in_shared_phone_mode(engine: Engine, locale: str) -> tuple[Sessio
                 say(YES[locale])
             elif step.id == "name":
                 say("Ana")
+            elif step.consent and step.type == "multi":
+                say(TEAM_WITH_RECOVERY_ROLES)
             else:
                 say(needy_answer(step, locale))
         elif session.mode in ("readback", "offer"):
@@ -155,7 +158,38 @@ def whole_plan_in_shared_phone_mode(engine: Engine, locale: str) -> tuple[Sessio
     assert session.plan.saved
     for command in ("needs", "saved", "menu", "4"):  # 4: the recovery part's read-back
         say(command)
+    # SHARING after the consents, then a stop and a new yes: every text that names who sees
+    # the plan (roles, organizations, parts).
+    say("sharing")
+    say(listed(session, "treatment"))
+    say("1")  # its first part: stopped for the treatment provider
+    say("sharing")
+    say(listed(session, "peer_specialist"))
+    say(str(len(session.listing["items"]) if session.listing else 0))  # all of them
+    say("sharing")
+    say(listed(session, {"stopped": False}))  # the first organization...
+    say("1")  # ...stops its first part
+    say("sharing")
+    say(listed(session, {"stopped": True}))  # the stopped part: share it again?
+    if session.listing and session.listing.get("kind") == "sharing_stopped_part":
+        say("1")
+    say(YES[locale])
     return session, sent
+
+
+# Who may see each part: the social worker, the treatment provider and the peer recovery
+# specialist (the roles whose names say treatment or recovery).
+TEAM_WITH_RECOVERY_ROLES = "1, 3, 4"
+
+
+def listed(session: Session, item: object) -> str:
+    """The number of a SHARING line: a role, or the first organization (stopped or not)."""
+    items = (session.listing or {}).get("items", [])
+    for number, shown in enumerate(items, 1):
+        same_kind = isinstance(item, dict) and isinstance(shown, dict)
+        if shown == item or (same_kind and shown.get("stopped") == item["stopped"]):
+            return str(number)
+    raise AssertionError(f"{item} is not listed in {items}")
 
 
 @pytest.mark.parametrize("locale", ["en", "es", "pt_BR"])
@@ -189,6 +223,11 @@ def test_a_whole_plan_on_a_shared_phone_texts_back_no_sensitive_word(
         if t and what not in t and not all(line.startswith("- ") for line in t.splitlines())
     ]
     assert any(voice(m.SEE_PRIVATE) in t for t in echoed)  # details: by the private link
+    # SHARING ran through: roles named by number, a part stopped and shared again.
+    assert voice(m.TEAM_MEMBER_NUMBER, number=3) in "\n".join(echoed)
+    resumed = i18n_engine.translator.gettext(locale, m.SHARING_RESUMED)
+    assert resumed.split("{who}")[-1].split("{part}")[0] in "\n".join(echoed)
+    assert not withheld(session.plan)
     leaks = {t: found_words(locale, t) for t in echoed if found_words(locale, t)}
     assert not leaks
 

@@ -13,7 +13,7 @@ from bot.engine.model import Flow, Step
 from bot.engine.parsing import ParseFailed, parse_yes_no
 from bot.engine.render import pack
 from bot.engine.session import Session
-from bot.engine.sharing import WITHHELD, recipients, role_label, withheld, without_role
+from bot.engine.sharing import WITHHELD, recipients, role_name, withheld, without_role
 from bot.engine.turn import Turn
 from bot.engine.walker import Walker
 
@@ -31,7 +31,7 @@ def show_sharing(w: Walker, turn: Turn, argument: str = "") -> None:
         turn.voice(
             m.SHARING_ITEM,
             number=number,
-            who=turn.voice(role_label(steps, role)),
+            who=_role_name(w, turn, role),
             parts=", ".join(_part_name(w, turn, step) for step in parts),
         )
         for number, (role, parts) in enumerate(shown, 1)
@@ -197,13 +197,19 @@ def _ask_which_part(w: Walker, turn: Turn, role: str) -> None:
     if len(parts) <= 1:
         _revoke(w, turn, role)
         return
-    who = turn.voice(role_label(w.consent_steps(), role))
+    who = _role_name(w, turn, role)
     lines = [turn.voice(m.SHARING_WHICH_PART, who=who)]
     lines += [f"{n}. {_part_name(w, turn, step)}" for n, step in enumerate(parts, 1)]
     lines.append(f"{len(parts) + 1}. {turn.voice(m.SHARING_ALL_PARTS)}")
     turn.replies.extend(pack(lines))
     items = [[role, step.id] for step in parts] + [[role, ""]]
     turn.session.listing = {"kind": "sharing_part", "items": items}
+
+
+def _role_name(w: Walker, turn: Turn, role: str) -> str:
+    """A role by its label (shared phone: treatment or recovery by number)."""
+    discreet = turn.session.plan.shared_phone()
+    return role_name(turn.voice, (s for _, s in w.consent_steps()), role, discreet=discreet)
 
 
 def _part_name(w: Walker, turn: Turn, step: Step) -> str:
@@ -224,8 +230,8 @@ def _revoke(w: Walker, turn: Turn, role: str | None = None, only: str | None = N
         if only is not None and step.id != only:
             continue
         answers = session.plan.answers[flow.id]
-        if role is not None and role not in (answers[step.id] or []):
-            continue
+        if role is not None and (step.type != "multi" or role not in (answers[step.id] or [])):
+            continue  # one role: its yes/no steps (Part 2's yeses) are everyone's, kept
         revoked = without_role(step, answers[step.id], role)
         if answers[step.id] != revoked:
             turn.events.append(AnswerChanged(flow.id, step.id, answers[step.id], revoked))
@@ -236,10 +242,10 @@ def _revoke(w: Walker, turn: Turn, role: str | None = None, only: str | None = N
     if role is None:
         turn.say(m.SHARING_STOPPED)
     elif only is not None:
-        who = turn.voice(role_label(w.consent_steps(), role))
+        who = _role_name(w, turn, role)
         part = _consent_step(w, only)
         turn.say(m.SHARING_STOPPED_PART, who=who, part=_part_name(w, turn, part))
     else:
-        who = turn.voice(role_label(w.consent_steps(), role))
+        who = _role_name(w, turn, role)
         turn.say(m.SHARING_STOPPED_ONE, who=who)
     w.prompt(turn)
