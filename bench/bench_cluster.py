@@ -250,7 +250,7 @@ def main() -> None:
         help="load generator: wrk in its own process, or raw sockets in this one",
     )
     parser.add_argument(
-        "--rate-cap", type=float, default=6000, help="wrk: texts signed per second measured"
+        "--rate-cap", type=float, default=8000, help="wrk: texts signed per second measured"
     )
     parser.add_argument("--requests", type=int, default=3000, help="raw: texts per setup")
     parser.add_argument("--time-cap", type=float, default=30.0, help="raw: seconds per setup")
