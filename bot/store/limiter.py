@@ -7,7 +7,8 @@ or a client address, and the limiter names the key by a keyed hash of it.
 
   <prefix>limit:<name>:<hash>:<window>          counter (INCR)
   <prefix>limit:<name>:<hash>:<window>:set      the first N distinct members, hashed
-  <prefix>limit:<name>:<hash>:once              set once per window (SET NX EX)
+  <prefix>limit:<name>:<hash>:once              set once per window (SET NX EX); holds "1",
+                                                or the holder that took it (an outbox entry id)
 """
 
 from __future__ import annotations
@@ -42,6 +43,14 @@ end
 return 0
 """
 
+# Take a once-per-window slot for a holder, or find it already taken by that same holder.
+# KEYS: marker. ARGV: holder, ttl s. Returns 1 taken (now or before, by this holder), 0 not.
+_TAKE = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+return 0
+"""
+
 
 class Limiter:
     def __init__(self, redis: Redis, id_key: bytes, prefix: str = "") -> None:
@@ -49,6 +58,7 @@ class Limiter:
         self._id_key = id_key
         self._prefix = prefix
         self._admit = redis.register_script(_ADMIT)
+        self._take = redis.register_script(_TAKE)
 
     def _name(self, name: str, key: str) -> str:
         digest = hmac.new(self._id_key, key.encode(), hashlib.sha256).hexdigest()[:24]
@@ -72,10 +82,17 @@ class Limiter:
         tag = hmac.new(self._id_key, member.encode(), hashlib.sha256).hexdigest()[:24]
         return bool(await self._admit(keys=[members], args=[tag, limit, window_s + 1]))
 
-    async def once(self, name: str, key: str, window_s: float) -> bool:
-        """True the first time in `window_s` seconds (from this call on) for `key`."""
+    async def once(self, name: str, key: str, window_s: float, holder: str = "") -> bool:
+        """True the first time in `window_s` seconds (from this call on) for `key`.
+
+        With a `holder`, the slot remembers who took it: that holder gets True again within
+        the window (a retry of the same work), anyone else False. Without one, only the first
+        call gets True, and the slot is held by no one who could ask again ("1")."""
         marker = f"{self._name(name, key)}:once"
-        return bool(await self._redis.set(marker, b"1", nx=True, ex=max(1, ceil(window_s))))
+        ttl_s = max(1, ceil(window_s))
+        if not holder:
+            return bool(await self._redis.set(marker, b"1", nx=True, ex=ttl_s))
+        return bool(await self._take(keys=[marker], args=[holder, ttl_s]))
 
     async def expire(self, keys: list[str], ttl_s: int | None) -> None:
         """Let these keys go after `ttl_s` idle seconds (None: keep them for good)."""
@@ -99,9 +116,12 @@ class PageGate:
         self._limiter = limiter
         self.window_s = window_s
 
-    async def first(self, contact: str, kind: str, reason: str = "") -> bool:
-        """True for the first alert of this kind and reason for this parent in the window."""
+    async def first(self, contact: str, kind: str, reason: str = "", holder: str = "") -> bool:
+        """True for the first alert of this kind and reason for this parent in the window.
+
+        `holder` (the outbox entry id) is who asks: that entry read again after a crash
+        between this call and its alert's jobs gets True again, so its page is not lost."""
         if self.window_s <= 0:
             return True
         key = f"{contact}|{kind}|{reason}" if reason else f"{contact}|{kind}"
-        return await self._limiter.once("page", key, self.window_s)
+        return await self._limiter.once("page", key, self.window_s, holder)

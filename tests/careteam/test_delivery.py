@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from standardwebhooks.webhooks import Webhook
 
 from bot.careteam.consent import end_of_day
@@ -504,6 +505,37 @@ async def test_on_call_is_paged_once_per_parent_per_window(
     receiver.reset()
     await drain(make_worker(page_once_s=0))
     assert [r.body["type"] for r in receiver.processed()].count("plan.handoff_requested") == 2
+
+
+async def test_a_crisis_page_cut_off_before_its_jobs_still_reaches_on_call_once(
+    parent: ParentFactory,
+    make_worker: WorkerFactory,
+    receiver: Receiver,
+    records: CareRecords,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The router took the page slot for a crisis, then Redis went away before the alert's
+    job existed (as when the process dies there): the entry, read again, still pages, since
+    the slot is held by that same entry; once, and a second crisis text still does not."""
+    p = parent()
+    await p.finish_plan(share())
+    await p.say("I want to die")
+    create_job = records.store.create_job
+    cut: list[str] = []
+
+    async def cut_off_once(job: Any, due_ms: float) -> bool:
+        if job.kind == "plan.crisis" and not cut:
+            cut.append(job.webhook_id)
+            raise RedisConnectionError("gone between the page slot and the job")
+        return await create_job(job, due_ms)
+
+    monkeypatch.setattr(records.store, "create_job", cut_off_once)
+    await drain(make_worker())
+    assert cut  # the crisis entry was cut off once, then read again (pending, not acked)
+    await p.say("i want to kill myself")
+    await drain(make_worker())
+    crisis = [r for r in receiver.processed() if r.body["type"] == "plan.crisis"]
+    assert [r.body["plan_id"] for r in crisis] == [plan_id_of(contact_of(p))]
 
 
 async def test_what_hospital_staff_may_know_about_recovery_goes_only_under_part_2(

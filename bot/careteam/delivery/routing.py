@@ -354,7 +354,7 @@ class EventRouter:
         if (
             kind in (CRISIS_EVENT, HANDOFF_EVENT)
             and self._pages is not None
-            and not await self._pages.first(entry.contact, kind, reason)
+            and not await self._pages.first(entry.contact, kind, reason, holder=entry.entry_id)
         ):
             log.info("on-call already paged for this parent (%s)", kind)
             return
