@@ -34,7 +34,7 @@ from bot.scheduling.firing import _FIRERS, FIRE_REF, Firer, _BatchScheduler, _In
 from bot.scheduling.jobstore import CompactJobStore, DateRecord
 from bot.scheduling.loops import finish
 from bot.store.redis_calls import TRANSIENT_ERRORS
-from bot.store.reminder_jobs import DueLog, SchedulerStorage
+from bot.store.reminder_jobs import DueLog, Fire, SchedulerStorage
 
 log = logging.getLogger(__name__)
 
@@ -257,6 +257,55 @@ class Scheduler:
         """When a job will run, or None if there is no such job."""
         job: Any = await asyncio.to_thread(self._store.lookup_job, job_id)
         return None if job is None else job.next_run_time
+
+    # ---- firing at an injected time ------------------------------------------------------
+
+    async def run_due(self, now: datetime) -> int:
+        """Fire every job due at `now` (an injected time, not the machine's) into its kind's
+        due stream, then remove it from the store, as a leader's wake-up does; a job past its
+        grace is dropped as missed. For a fake clock (tests, drain()), where APScheduler,
+        which reads the wall clock, would fire a whole schedule set in the real past at once.
+        Returns how many entries this call appended (a job fired before meets its guard)."""
+        fired = 0
+        self._loop = self._loop or asyncio.get_running_loop()  # for on_missed
+        while True:
+            batch = await asyncio.to_thread(self._run_batch, now.astimezone(UTC))
+            if batch is None:
+                return fired
+            fired += batch
+
+    def _run_batch(self, now: datetime) -> int | None:
+        """One batch of run_due, on a thread (the table is synchronous); None: nothing due."""
+        jobs = self._store.get_due_jobs(now)
+        if not jobs:
+            return None
+        by_firer: dict[int, tuple[Firer, list[Fire]]] = {}
+        for job in jobs:
+            namespace, job_id, occurrence, planned = job.args
+            firer = self._firer_of(namespace)
+            grace = job.misfire_grace_time
+            if firer is None:
+                log.error("due job of no kind registered", extra={"job": job_id})
+            elif grace is not None and now - job.next_run_time > timedelta(seconds=grace):
+                log.warning(
+                    "reminder dropped: missed its grace period",
+                    extra={"event": "reminder_missed", "job": job_id, "planned": planned},
+                )
+                if self.on_missed is not None and self._loop is not None:
+                    self._loop.call_soon_threadsafe(self._missed_task, job_id)
+            else:
+                by_firer.setdefault(id(firer), (firer, []))[1].append((job_id, occurrence, planned))
+        added = sum(
+            sum(firer.fire_many_now(items)) for firer, items in by_firer.values()
+        )  # before any of them leaves the store: a crash here leaves them to the next run
+        self._store.remove_jobs([job.id for job in jobs])
+        return added
+
+    def _firer_of(self, namespace: str) -> Firer | None:
+        for kind, firer in self._firers.items():
+            if namespace_of(self.keys.prefix, kind) == namespace:
+                return firer
+        return None
 
     def _missed_task(self, job_id: str) -> None:
         if self.on_missed is None:
