@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.store.leases import LeaseHandle
@@ -72,6 +72,9 @@ class Job:
     status: str = "pending"
     attempts: int = 0
     last_result: str = ""
+    # The planned time of the job's current schedule (due_token): a due entry carrying
+    # another planned time is stale, and its worker drops it.
+    due: str = ""
 
     @property
     def member(self) -> str:
@@ -90,7 +93,14 @@ class Job:
 
     @classmethod
     def from_sealed(
-        cls, wid: str, contact: str, data: Mapping[str, Any], status: str, attempts: int, last: str
+        cls,
+        wid: str,
+        contact: str,
+        data: Mapping[str, Any],
+        status: str,
+        attempts: int,
+        last: str,
+        due: str = "",
     ) -> Job:
         return cls(
             webhook_id=wid,
@@ -105,7 +115,14 @@ class Job:
             status=status,
             attempts=attempts,
             last_result=last,
+            due=due,
         )
+
+
+def due_token(due_ms: float) -> str:
+    """A schedule's planned time as a job keeps it and its due entries carry it (the
+    scheduler's JobSpec.send_at at that time, in UTC, isoformat)."""
+    return datetime.fromtimestamp(due_ms / 1000, UTC).isoformat()
 
 
 def finished_for_good(contact: str, wid: str, status: str) -> Job:
@@ -147,7 +164,8 @@ class CareRecordStore(Protocol):
     # Delivery jobs and their schedule (due time; a claim leases a job for a while).
     async def create_job(self, job: Job, due_ms: float) -> bool:
         """Create a job once (its id dedupes; a withheld one is revived) and schedule it
-        unless it is scheduled already; True when it is new or revived."""
+        unless it is scheduled already; True when it is new or revived. A new or revived
+        job's due token is due_token(due_ms); an existing one keeps its own."""
         ...
 
     async def queue_depths(self) -> tuple[int, int]:
@@ -164,14 +182,16 @@ class CareRecordStore(Protocol):
         """delivered, withheld or superseded: out of the schedule for good."""
         ...
 
-    async def reschedule_job(self, job: Job, attempts: int, due_ms: float, result: str) -> Job: ...
+    async def reschedule_job(self, job: Job, attempts: int, due_ms: float, result: str) -> Job:
+        """Another try at `due_ms` (its due token)."""
+        ...
 
     async def park_job(self, job: Job, attempts: int, now_ms: float, result: str) -> Job: ...
 
     async def parked_jobs(self, limit: int = 1000) -> list[Job]: ...
 
     async def unpark_job(self, job: Job, now_ms: float) -> None:
-        """Back in the schedule with a fresh count of tries."""
+        """Back in the schedule with a fresh count of tries (due token: due_token(now_ms))."""
         ...
 
     async def drop_due(self, contact: str, wid: str) -> None: ...

@@ -20,6 +20,7 @@ from bot.store.care_records import (
     AuditEntry,
     Document,
     Job,
+    due_token,
     finished_for_good,
 )
 
@@ -34,6 +35,7 @@ class _Job:
     status: str
     attempts: int = 0
     last: str = ""
+    due: str = ""
 
 
 class _Schedule:
@@ -105,20 +107,22 @@ class MemoryCareRecords:
     # ---- delivery jobs ----------------------------------------------------------------
 
     async def create_job(self, job: Job, due_ms: float) -> bool:
-        created = self._create(job)
+        created = self._create(job, due_token(due_ms))
         self._due.scores.setdefault(job.member, due_ms)
         return created
 
-    def _create(self, job: Job) -> bool:
+    def _create(self, job: Job, due: str) -> bool:
         if job.webhook_id in self._done.get(job.contact, {}):
             return False
         kept = self._jobs.get((job.contact, job.webhook_id))
         if kept is not None:
             if kept.status != "withheld":
                 return False
-            kept.status, kept.attempts = "pending", 0
+            kept.status, kept.attempts, kept.due = "pending", 0, due
             return True
-        self._jobs[job.contact, job.webhook_id] = _Job(_copy(job.sealed_fields()), "pending")
+        self._jobs[job.contact, job.webhook_id] = _Job(
+            _copy(job.sealed_fields()), "pending", due=due
+        )
         return True
 
     async def queue_depths(self) -> tuple[int, int]:
@@ -139,7 +143,7 @@ class MemoryCareRecords:
             done = self._done.get(contact, {}).get(wid)
             return None if done is None else finished_for_good(contact, wid, done)
         data = _copy(kept.data)
-        return Job.from_sealed(wid, contact, data, kept.status, kept.attempts, kept.last)
+        return Job.from_sealed(wid, contact, data, kept.status, kept.attempts, kept.last, kept.due)
 
     async def finish_job(self, job: Job, status: str, result: str) -> Job:
         if status in FOR_GOOD and job.contact != ERASED:
@@ -151,9 +155,10 @@ class MemoryCareRecords:
         return replace(job, status=status, last_result=result)
 
     async def reschedule_job(self, job: Job, attempts: int, due_ms: float, result: str) -> Job:
-        self._change(job, attempts=attempts, last=result)
+        due = due_token(due_ms)
+        self._change(job, attempts=attempts, last=result, due=due)
         self._due.scores[job.member] = due_ms
-        return replace(job, attempts=attempts, last_result=result)
+        return replace(job, attempts=attempts, last_result=result, due=due)
 
     async def park_job(self, job: Job, attempts: int, now_ms: float, result: str) -> Job:
         self._change(job, status="parked", attempts=attempts, last=result)
@@ -171,7 +176,7 @@ class MemoryCareRecords:
         return jobs
 
     async def unpark_job(self, job: Job, now_ms: float) -> None:
-        self._change(job, status="pending", attempts=0)
+        self._change(job, status="pending", attempts=0, due=due_token(now_ms))
         self._parked.scores.pop(job.member, None)
         self._due.scores[job.member] = now_ms
 

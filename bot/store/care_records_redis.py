@@ -37,6 +37,7 @@ from bot.store.care_records import (
     AuditEntry,
     Document,
     Job,
+    due_token,
     finished_for_good,
 )
 from bot.store.care_records_scripts import CLAIM, CREATE_JOB, FINISH_FOR_GOOD, script_then
@@ -227,7 +228,7 @@ class RedisCareRecords:
             self.redis,
             self._cluster,
             self._create_job,
-            ([key, self.keys.done(job.contact)], [sealed, ttl, job.webhook_id]),
+            ([key, self.keys.done(job.contact)], [sealed, ttl, job.webhook_id, due_token(due_ms)]),
             lambda pipe: pipe.zadd(self.keys.due, {job.member: due_ms}, nx=True),
         )
         return int(created) > 0
@@ -252,9 +253,8 @@ class RedisCareRecords:
         data = self._cipher.decrypt_json(raw[b"data"], field_aad(key, "data"))
         last = raw.get(b"last")
         result = self._cipher.decrypt(last, field_aad(key, "last")).decode() if last else ""
-        return Job.from_sealed(
-            wid, contact, data, _text(raw[b"status"]), int(raw[b"attempts"]), result
-        )
+        status, attempts, due = _text(raw[b"status"]), int(raw[b"attempts"]), raw.get(b"due")
+        return Job.from_sealed(wid, contact, data, status, attempts, result, _text(due or b""))
 
     async def finish_job(self, job: Job, status: str, result: str) -> Job:
         key = self.keys.job(job.contact, job.webhook_id)
@@ -276,10 +276,11 @@ class RedisCareRecords:
     async def reschedule_job(self, job: Job, attempts: int, due_ms: float, result: str) -> Job:
         key = self.keys.job(job.contact, job.webhook_id)
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hset(key, mapping={"attempts": attempts, "last": self._seal_last(key, result)})
+            last, due = self._seal_last(key, result), due_token(due_ms)
+            pipe.hset(key, mapping={"attempts": attempts, "last": last, "due": due})
             pipe.zadd(self.keys.due, {job.member: due_ms})
             await pipe.execute()
-        return replace(job, attempts=attempts, last_result=result)
+        return replace(job, attempts=attempts, last_result=result, due=due)
 
     async def park_job(self, job: Job, attempts: int, now_ms: float, result: str) -> Job:
         key = self.keys.job(job.contact, job.webhook_id)
@@ -303,7 +304,7 @@ class RedisCareRecords:
     async def unpark_job(self, job: Job, now_ms: float) -> None:
         key = self.keys.job(job.contact, job.webhook_id)
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hset(key, mapping={"status": "pending", "attempts": 0})
+            pipe.hset(key, mapping={"status": "pending", "attempts": 0, "due": due_token(now_ms)})
             pipe.zrem(self.keys.parked, job.member)
             pipe.zadd(self.keys.due, {job.member: now_ms})
             await pipe.execute()

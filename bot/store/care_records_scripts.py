@@ -9,17 +9,17 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
-# KEYS: job hash, done hash. ARGV: sealed data, ttl s, webhook id. 1 created, 2 revived,
+# KEYS: job hash, done hash. ARGV: sealed data, ttl s, webhook id, due token. 1 created, 2 revived,
 # 0 it already existed (or was delivered). A job withheld for want of consent is revived
 # when a later consent allows it again.
 CREATE_JOB = """
 if redis.call('HEXISTS', KEYS[2], ARGV[3]) == 1 then return 0 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
   if redis.call('HGET', KEYS[1], 'status') ~= 'withheld' then return 0 end
-  redis.call('HSET', KEYS[1], 'status', 'pending', 'attempts', 0)
+  redis.call('HSET', KEYS[1], 'status', 'pending', 'attempts', 0, 'due', ARGV[4])
   return 2
 end
-redis.call('HSET', KEYS[1], 'status', 'pending', 'attempts', 0, 'data', ARGV[1])
+redis.call('HSET', KEYS[1], 'status', 'pending', 'attempts', 0, 'data', ARGV[1], 'due', ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
 """

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
-from bot.store.care_records import ERASED, AuditEntry, CareRecordStore, Job
+from bot.store.care_records import ERASED, AuditEntry, CareRecordStore, Job, due_token
 from bot.store.care_records_memory import MemoryCareRecords
 from bot.store.care_records_redis import RedisCareRecords
 from bot.store.client import client_for_url
@@ -98,8 +99,10 @@ async def test_the_disclosure_log_is_kept_per_contact_in_order(records: CareReco
 async def test_a_job_is_created_once_and_comes_back_as_made(records: CareRecordStore) -> None:
     made = job("msg_1", body={"plan": {"sections": ["health"]}}, step="share_health")
     assert await records.create_job(made, T0 * 1000)
-    assert not await records.create_job(made, T0 * 1000)  # the same id: one job
-    assert await records.load_job(ANA, "msg_1") == made
+    assert not await records.create_job(made, T0 * 1000 + 5_000)  # the same id: one job
+    # ...which keeps its due token: the planned time of its first schedule.
+    assert await records.load_job(ANA, "msg_1") == replace(made, due=due_token(T0 * 1000))
+    assert due_token(T0 * 1000) == "2026-04-15T18:30:00+00:00"
     assert await records.load_job(ANA, "msg_2") is None
     assert await records.queue_depths() == (1, 0)
 
@@ -111,10 +114,11 @@ async def test_a_withheld_job_is_revived_and_a_delivered_one_keeps_only_its_stat
     for made in (withheld, delivered):
         await records.create_job(made, T0 * 1000)
     await records.finish_job(withheld, "withheld", "no consent")
-    assert await records.create_job(withheld, T0 * 1000)
+    assert await records.create_job(withheld, T0 * 1000 + 9_000)
     revived = await records.load_job(ANA, "msg_1")
     assert revived is not None
     assert (revived.status, revived.attempts) == ("pending", 0)
+    assert revived.due == due_token(T0 * 1000 + 9_000)  # a new schedule, a new token
     finished = await records.finish_job(delivered, "delivered", "200")
     assert (finished.status, finished.last_result) == ("delivered", "200")
     kept = await records.load_job(ANA, "msg_2")
@@ -150,6 +154,8 @@ async def test_a_failed_job_is_rescheduled_then_parked_then_retried(
     await records.create_job(made, now)
     again = await records.reschedule_job(made, 1, now + 10_000, "503")
     assert (again.attempts, again.last_result) == (1, "503")
+    assert again == await records.load_job(ANA, "msg_1")
+    assert again.due == due_token(now + 10_000)
     assert await records.claim_due(now, 1_000, 10) == []
     assert await records.claim_due(now + 10_000, 1_000, 10) == [(ANA, "msg_1")]
     parked = await records.park_job(again, 18, now + 20_000, "ConnectError")
@@ -163,7 +169,7 @@ async def test_a_failed_job_is_rescheduled_then_parked_then_retried(
     assert await records.parked_jobs() == []
     back = await records.load_job(ANA, "msg_1")
     assert back is not None
-    assert (back.status, back.attempts) == ("pending", 0)
+    assert (back.status, back.attempts, back.due) == ("pending", 0, due_token(now + 30_000))
     assert await records.claim_due(now + 30_000, 1_000, 10) == [(ANA, "msg_1")]
 
 
