@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.careteam.delivery import DeliveryConfig
+from bot.careteam.delivery.timer import TimedWork
 from bot.careteam.directory import team_view
 from bot.careteam.records import CareRecords
 from bot.careteam.wiring import start_careteam, stop_careteam
@@ -40,6 +41,7 @@ from bot.observability import ContactHasher, Metrics, setup_logging
 from bot.reminders.wiring import ReminderConfig, start_reminders, stop_reminders
 from bot.resources import load_resource_directory
 from bot.scheduling.loops import finish
+from bot.scheduling.scheduler import Scheduler
 from bot.service import Service
 from bot.settings import Settings
 from bot.store.care_access_redis import RedisCareAccess
@@ -50,8 +52,10 @@ from bot.store.client import worker_client
 from bot.store.crypto import cipher_from_settings
 from bot.store.embedded import EmbeddedServer, connect_redis
 from bot.store.keys.dashboard import DashKeys
+from bot.store.keys.reminders import ReminderKeys
 from bot.store.limiter import Limiter, PageGate
 from bot.store.redis_store import RedisConversationStore
+from bot.store.reminder_redis import RedisReminderStorage
 from bot.web import (
     care,
     careteam_needs,
@@ -182,6 +186,16 @@ def create_app(
             workers_redis = worker_client(redis)
             stack.push_async_callback(workers_redis.aclose)
 
+            # The one scheduler for timed work (bot/scheduling/): reminders and care-team
+            # retries. Every kind registers before it starts, as a leader fires at once.
+            rem_config = reminder_config or ReminderConfig.from_settings(settings, key_prefix)
+            timing = RedisReminderStorage.open(
+                workers_redis, cipher, ReminderKeys(rem_config.prefix)
+            )
+            scheduler = Scheduler(
+                timing, lease_ttl=rem_config.lease_ttl, renew_every=rem_config.renew_every
+            )
+            timed = TimedWork.on(scheduler, timing)
             # Reminders: one leader schedules (APScheduler, Redis job store) and sends.
             reminders = await start_reminders(
                 settings=settings,
@@ -192,8 +206,10 @@ def create_app(
                 sender=sender.for_kind("reminder"),
                 translator=engine.translator,
                 note_reminder=engine.note_reminder,
-                config=reminder_config or ReminderConfig.from_settings(settings, key_prefix),
+                config=rem_config,
                 clock=clock,
+                storage=timing,
+                scheduler=scheduler,
             )
             stack.push_async_callback(stop_reminders, reminders)
             careteam = await start_careteam(
@@ -207,8 +223,10 @@ def create_app(
                 metrics=metrics,
                 appointments=reminders.store,  # confirmed visits, for reports
                 clock=clock,
+                timed=timed,
             )
             stack.push_async_callback(stop_careteam, careteam)
+            await scheduler.start()
             # Consent names names: the engine reads organizations from the directory.
             engine.team = team_view(careteam.directory)
             dashboard = build_dashboard(

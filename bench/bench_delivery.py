@@ -51,6 +51,7 @@ from bot.store.client import client_for_url  # noqa: E402
 from bot.store.crypto import Cipher  # noqa: E402
 from bot.store.redis_store import RedisConversationStore  # noqa: E402
 from tests.drive import next_text  # noqa: E402
+from tests.timed import open_timed  # noqa: E402
 
 CONSENT = {
     "share_recovery_ok": "yes",
@@ -173,10 +174,12 @@ async def run_once(
         stream_bytes = int(await redis.memory_usage(store.outbox_stream, samples=0) or 0)
 
         records = CareRecords(RedisCareRecords(redis, cipher, prefix))
+        timed, timing = open_timed(redis, cipher, prefix)
         worker = DeliveryWorker(
             store=store,
             records=records,
             coordination=records.store,
+            timed=timed,
             directory=load_directory(directory),
             flows=build_engine().flows,
             cipher=cipher,
@@ -187,9 +190,10 @@ async def run_once(
         while await worker.consume():
             pass
         read_s = time.perf_counter() - started
-        deliveries = int(await redis.zcard(records.store.keys.due))
+        # Every first try is due at once: an entry in the care team's due stream.
+        deliveries = await worker.timer.backlog()
         jobs_bytes = await memory_of(redis, f"{prefix}*:ct:*") + int(
-            await redis.memory_usage(records.store.keys.due, samples=0) or 0
+            await redis.memory_usage(worker.timer.group.stream, samples=0) or 0
         )
 
         started = time.perf_counter()
@@ -197,6 +201,7 @@ async def run_once(
             pass
         send_s = time.perf_counter() - started
         await worker.close()
+        timing.close()
         async with httpx.AsyncClient() as client:
             stats = (await client.get(f"{base_url}/stats")).json()
         return Result(

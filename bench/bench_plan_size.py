@@ -49,6 +49,7 @@ from bot.store.outbox import ensure_group  # noqa: E402
 from bot.store.redis_store import RedisConversationStore  # noqa: E402
 from tests.drive import next_text  # noqa: E402
 from tests.fakes.redis_server import PrivateRedis  # noqa: E402
+from tests.timed import open_timed  # noqa: E402
 
 GOAL_BYTES = 8 * 1024
 BASELINE = {"en": "84 KB (122 KB with the outbox)", "es": "87 KB"}
@@ -128,10 +129,12 @@ async def measure(url: str, locale: str, base_url: str, directory: Path) -> Size
         assert session.locale == locale, session.locale
         assert all(session.plan.is_done(f.id) for f in engine.flows.sections)
         records = CareRecords(RedisCareRecords(redis, cipher, prefix))
+        timed, timing = open_timed(redis, cipher, prefix)
         worker = DeliveryWorker(
             store=store,
             records=records,
             coordination=records.store,
+            timed=timed,
             directory=load_directory(directory),
             flows=engine.flows,
             cipher=cipher,
@@ -145,6 +148,7 @@ async def measure(url: str, locale: str, base_url: str, directory: Path) -> Size
             if not read and not sent:
                 break
         await worker.close()
+        timing.close()
         contact = store.keys_for(address).contact
         deliveries = int(await redis.hlen(records.store.keys.done(contact)))
         parent: dict[str, int] = {}
@@ -154,7 +158,8 @@ async def measure(url: str, locale: str, base_url: str, directory: Path) -> Size
                 await redis.memory_usage(key, samples=0) or 0
             )
         shared: dict[str, int] = {}
-        for key in (store.outbox_stream, records.store.keys.due, records.store.keys.parked):
+        due = worker.timer.group.stream
+        for key in (store.outbox_stream, due, records.store.keys.parked):
             if await redis.exists(key):
                 shared[key[len(prefix) :]] = int(await redis.memory_usage(key, samples=0) or 0)
         stream = store.outbox_stream[len(prefix) :]

@@ -156,7 +156,8 @@ class Metrics:
         )
         self.careteam_pending = Gauge(
             "safestart_careteam_deliveries_pending",
-            "Care-team deliveries in the schedule (due now, leased or waiting to retry)",
+            "Care-team deliveries due and not yet done (a retry waiting for its time is a "
+            "scheduler job, not counted here)",
             registry=r,
         )
         self.careteam_parked = Gauge(

@@ -122,19 +122,30 @@ async def _retry(
     embedded server `make run` started, from var/redis.url): never a second one on the same
     data."""
 
+    from bot.careteam.delivery.timer import TimedWork
     from bot.careteam.wiring import start_careteam, stop_careteam
+    from bot.scheduling.scheduler import Scheduler
     from bot.settings import Settings
     from bot.store.care_records_command import care_records_for
     from bot.store.crypto import cipher_from_settings
+    from bot.store.keys.reminders import ReminderKeys
+    from bot.store.reminder_redis import RedisReminderStorage
 
     settings = settings or Settings()
     async with care_records_for(settings, connect) as (store, care, where):
         cipher = cipher_from_settings(settings)
-        careteam = await start_careteam(settings, store, care, cipher, run_worker=False)
+        # A retry is fired into the due stream at once: this scheduler never runs (it is
+        # the app's leader that runs the scheduled ones).
+        timing = RedisReminderStorage.open(care.redis, cipher, ReminderKeys())
+        timed = TimedWork.on(Scheduler(timing), timing)
+        careteam = await start_careteam(
+            settings, store, care, cipher, timed=timed, run_worker=False
+        )
         try:
             return await careteam.worker.retry_parked(webhook_id), where
         finally:
             await stop_careteam(careteam)
+            timing.close()
 
 
 def main(

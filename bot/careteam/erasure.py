@@ -7,8 +7,9 @@ each step safe to run again if the worker dies midway (the entry is then read ag
    which) gets a `plan.deleted` notice: `{"type", "plan_id", "deleted_at"}`, nothing else.
    The notices live under `{erased}`, not under the contact, so they outlive step 4; they
    are due `notice_delay_s` later, so a post already in flight lands before its notice.
-2. The contact's queued and parked deliveries leave the program-wide schedule, and the
-   outbox entries set aside for a person to look at (careteam:dead) go.
+2. The contact's queued and parked deliveries leave the program-wide schedule (the
+   scheduler's jobs, due entries and fired guards, and the parked list), and the outbox
+   entries set aside for a person to look at (careteam:dead) go.
 3. `forget(contact)` lets other parts drop their program-wide traces (reminders' jobs).
 4. `store.erase_contact` deletes every key with the contact's hash tag: session, plan,
    consent, audit, snapshots, jobs, reminders' per-contact keys.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Protocol
 
 from bot.careteam.directory import DELETED_EVENT, Directory, Endpoint
 from bot.careteam.entries import Job
@@ -37,6 +39,14 @@ Forget = Callable[[str], Awaitable[None]]
 Clock = Callable[[], float]
 
 
+class Schedule(Protocol):
+    """When jobs go (bot/careteam/delivery/timer.py's DeliveryTimer)."""
+
+    async def create(self, job: Job, due_ms: float) -> bool: ...
+
+    async def forget(self, contact: str) -> int: ...
+
+
 async def forget_nothing(contact: str) -> None:
     """The default `forget`: nothing outside the contact's own keys to clean up."""
 
@@ -52,6 +62,7 @@ class Eraser:
         directory: Directory,
         clock: Clock,
         notice_delay_s: float,
+        timer: Schedule,
         forget: Forget = forget_nothing,
     ) -> None:
         self._store = store
@@ -60,6 +71,7 @@ class Eraser:
         self._clock = clock
         self._delay_s = notice_delay_s
         self._forget = forget
+        self._timer = timer
 
     async def recipients(self, contact: str) -> list[Endpoint]:
         """Endpoints the audit log shows were sent (or read) something of this plan."""
@@ -76,8 +88,9 @@ class Eraser:
             wid = webhook_id(entry_id, DELETED_EVENT, endpoint.id)
             body = {"type": DELETED_EVENT, "plan_id": plan_id_of(contact), "deleted_at": deleted_at}
             job = Job(wid, ERASED, DELETED_EVENT, endpoint.id, now, body=body)
-            await self._records.store.create_job(job, (now + self._delay_s) * 1000)
-        cancelled = await self._records.store.cancel_jobs(contact)
+            await self._timer.create(job, (now + self._delay_s) * 1000)
+        cancelled = await self._timer.forget(contact)
+        cancelled += await self._records.store.cancel_jobs(contact)
         cancelled += await self._records.store.purge_dead(contact)
         await self._forget(contact)
         keys = await self._store.erase_contact(contact)

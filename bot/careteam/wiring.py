@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.careteam.delivery import DeliveryConfig, DeliveryWorker
+from bot.careteam.delivery.timer import TimedWork
 from bot.careteam.directory import Directory, load_directory
 from bot.careteam.erasure import Forget, forget_nothing
 from bot.careteam.need_updates import NeedDesk
@@ -53,6 +54,7 @@ async def start_careteam(
     care: CareBackend,
     cipher: Cipher,
     *,
+    timed: TimedWork,
     flows: FlowSet | None = None,
     config: DeliveryConfig | None = None,
     run_worker: bool = True,
@@ -65,7 +67,8 @@ async def start_careteam(
 
     `care` keeps the care-team records (`RedisCareRecords`, under the conversation store's
     key prefix, so tests and tenants stay apart). `forget(contact)` runs when a parent's
-    data is erased, before their keys go (reminders' program-wide jobs).
+    data is erased, before their keys go (reminders' program-wide jobs). `timed`: the one
+    scheduler, with the care-team kind registered (retries and their due stream).
     """
     directory = load_directory(settings.care_team_file)
     config = replace(config or DeliveryConfig(), default_timezone=settings.default_timezone)
@@ -76,6 +79,7 @@ async def start_careteam(
         store=store,
         records=records,
         coordination=care,
+        timed=timed,
         directory=directory,
         flows=flows,
         cipher=cipher,

@@ -102,24 +102,27 @@ async def start_reminders(
     config: ReminderConfig | None = None,
     clock: Clock = utc_now,
     note_reminder: NoteReminder | None = None,
+    storage: RedisReminderStorage | None = None,
+    scheduler: Scheduler | None = None,
 ) -> Reminders:
     """Build scheduler (paused, contending for the lease), intake and dispatcher, and start
     them. Call stop_reminders(reminders) on shutdown.
 
     `redis` must be a bytes client (decode_responses=False), as the conversation store's.
     `note_reminder`: pass `engine.note_reminder`, so C / R / RIDE answer a reminder just sent.
+    `storage` and `scheduler`: the one scheduler app.py builds for every kind of timed work
+    (both or neither): the caller starts it once every kind is registered; stop_reminders
+    stops it and closes the storage. Without them, reminders build and start their own.
     """
     config = config or ReminderConfig.from_settings(settings)
     keys = ReminderKeys(config.prefix)
     consumer = f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
-    storage = RedisReminderStorage.open(redis, cipher, keys)
+    start_scheduler = scheduler is None
+    if storage is None or scheduler is None:
+        storage = RedisReminderStorage.open(redis, cipher, keys)
+        scheduler = Scheduler(storage, lease_ttl=config.lease_ttl, renew_every=config.renew_every)
     store = ReminderStore(storage.records)
     bucket = TokenBucket(config.send_rate, config.send_burst)
-    scheduler = Scheduler(
-        storage,
-        lease_ttl=config.lease_ttl,
-        renew_every=config.renew_every,
-    )
     planner = Planner(
         store,
         scheduler,
@@ -155,7 +158,8 @@ async def start_reminders(
     scheduler.on_demoted = reminders.stop_dispatch
     # The consumer groups are made by intake.run() and dispatcher.run(), which wait for Redis:
     # the app starts while Redis is away.
-    await scheduler.start()
+    if start_scheduler:
+        await scheduler.start()
     reminders.tasks.add(asyncio.create_task(intake.run(), name="reminders-intake"))
     log.info(
         "reminders running", extra={"event": "reminders_started", "leader": scheduler.is_leader}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.store.leases import LeaseHandle
@@ -120,9 +120,19 @@ class Job:
 
 
 def due_token(due_ms: float) -> str:
-    """A schedule's planned time as a job keeps it and its due entries carry it (the
-    scheduler's JobSpec.send_at at that time, in UTC, isoformat)."""
-    return datetime.fromtimestamp(due_ms / 1000, UTC).isoformat()
+    """A schedule's planned time as a job keeps it: microseconds since the epoch (a due
+    entry carries the same time as the scheduler writes it, isoformat)."""
+    return str(round(due_ms * 1000))
+
+
+def token_ms(token: str) -> float:
+    return int(token) / 1000
+
+
+def after_token(job: Job, due_ms: float) -> float:
+    """`due_ms`, or just after the job's current token: a new schedule never reuses a planned
+    time, whose fired guard would keep its due entry from being written."""
+    return max(due_ms, token_ms(job.due) + 0.001) if job.due else due_ms
 
 
 def finished_for_good(contact: str, wid: str, status: str) -> Job:
@@ -161,29 +171,35 @@ class CareRecordStore(Protocol):
 
     async def access_log(self) -> list[AuditEntry]: ...
 
-    # Delivery jobs and their schedule (due time; a claim leases a job for a while).
-    async def create_job(self, job: Job, due_ms: float) -> bool:
-        """Create a job once (its id dedupes; a withheld one is revived) and schedule it
-        unless it is scheduled already; True when it is new or revived. A new or revived
-        job's due token is due_token(due_ms); an existing one keeps its own."""
+    # Delivery jobs. When they go is the scheduler's (bot/careteam/delivery/timer.py); a job
+    # keeps its due token, the planned time of its current schedule.
+    async def create_job(self, job: Job, due_ms: float) -> str:
+        """Create a job once (its id dedupes; a withheld one is revived). The due token it
+        was given when new or revived (due_token(due_ms), or just after a revived job's old
+        one), else "" (it exists, and keeps its own)."""
         ...
 
-    async def queue_depths(self) -> tuple[int, int]:
-        """(jobs in the schedule, parked jobs)."""
+    async def parked_count(self) -> int: ...
+
+    async def set_due(self, job: Job, due_ms: float) -> None:
+        """Give an existing job the due token of `due_ms` (nothing if it is gone)."""
         ...
 
-    async def claim_due(self, now_ms: float, lease_ms: float, limit: int) -> list[tuple[str, str]]:
-        """(contact, webhook id) of jobs due by `now_ms`, each hidden until `now_ms + lease_ms`."""
+    # The schedule of the previous release (careteam:due), read once to move it.
+    async def legacy_due(self, limit: int) -> list[tuple[str, str, float]]:
+        """(contact, webhook id, due ms) of at most `limit` jobs still in it."""
         ...
+
+    async def drop_legacy_due(self, contact: str, wid: str) -> None: ...
 
     async def load_job(self, contact: str, wid: str) -> Job | None: ...
 
     async def finish_job(self, job: Job, status: str, result: str) -> Job:
-        """delivered, withheld or superseded: out of the schedule for good."""
+        """delivered, withheld or superseded: done for good (a withheld one may be revived)."""
         ...
 
     async def reschedule_job(self, job: Job, attempts: int, due_ms: float, result: str) -> Job:
-        """Another try at `due_ms` (its due token)."""
+        """Another try at `due_ms` (its due token; callers pass after_token(job, ...))."""
         ...
 
     async def park_job(self, job: Job, attempts: int, now_ms: float, result: str) -> Job: ...
@@ -191,17 +207,21 @@ class CareRecordStore(Protocol):
     async def parked_jobs(self, limit: int = 1000) -> list[Job]: ...
 
     async def unpark_job(self, job: Job, now_ms: float) -> None:
-        """Back in the schedule with a fresh count of tries (due token: due_token(now_ms))."""
+        """Pending again with a fresh count of tries and the due token of `now_ms` (callers
+        pass after_token(job, ...)); still
+        listed as parked until drop_parked (so a crash before its try is planned leaves it
+        for the next retry)."""
         ...
 
-    async def drop_due(self, contact: str, wid: str) -> None: ...
+    async def drop_parked(self, job: Job) -> None: ...
 
     async def forget_job(self, job: Job) -> None:
         """Delete a job outright (a delivered plan.deleted keeps no plan id about)."""
         ...
 
     async def cancel_jobs(self, contact: str) -> int:
-        """Take every job of a contact out of the schedule and the parked list; how many."""
+        """Take every job of a contact out of the parked list; how many (its scheduled tries
+        are the scheduler's: DeliveryTimer.forget)."""
         ...
 
     # Outbox entries that cannot be applied, kept (still sealed) for a person to look at.

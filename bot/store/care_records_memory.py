@@ -106,36 +106,42 @@ class MemoryCareRecords:
 
     # ---- delivery jobs ----------------------------------------------------------------
 
-    async def create_job(self, job: Job, due_ms: float) -> bool:
-        created = self._create(job, due_token(due_ms))
-        self._due.scores.setdefault(job.member, due_ms)
-        return created
-
-    def _create(self, job: Job, due: str) -> bool:
+    async def create_job(self, job: Job, due_ms: float) -> str:
+        due = due_token(due_ms)
         if job.webhook_id in self._done.get(job.contact, {}):
-            return False
+            return ""
         kept = self._jobs.get((job.contact, job.webhook_id))
         if kept is not None:
             if kept.status != "withheld":
-                return False
+                return ""
+            if kept.due and int(due) <= int(kept.due):
+                due = str(int(kept.due) + 1)
             kept.status, kept.attempts, kept.due = "pending", 0, due
-            return True
+            return due
         self._jobs[job.contact, job.webhook_id] = _Job(
             _copy(job.sealed_fields()), "pending", due=due
         )
-        return True
+        return due
 
-    async def queue_depths(self) -> tuple[int, int]:
-        return len(self._due.scores), len(self._parked.scores)
+    async def parked_count(self) -> int:
+        return len(self._parked.scores)
 
-    async def claim_due(self, now_ms: float, lease_ms: float, limit: int) -> list[tuple[str, str]]:
-        due = [m for m in self._due.ordered() if self._due.scores[m] <= now_ms][:limit]
-        claimed = []
-        for member in due:
-            self._due.scores[member] = now_ms + lease_ms
+    async def set_due(self, job: Job, due_ms: float) -> None:
+        self._change(job, due=due_token(due_ms))
+
+    async def legacy_due(self, limit: int) -> list[tuple[str, str, float]]:
+        found = []
+        for member in self._due.ordered()[:limit]:
             contact, _, wid = member.partition("|")
-            claimed.append((contact, wid))
-        return claimed
+            found.append((contact, wid, self._due.scores[member]))
+        return found
+
+    async def drop_legacy_due(self, contact: str, wid: str) -> None:
+        self._due.scores.pop(f"{contact}|{wid}", None)
+
+    def seed_legacy_due(self, member: str, due_ms: float) -> None:
+        """A schedule the previous release left (tests of the move)."""
+        self._due.scores[member] = due_ms
 
     async def load_job(self, contact: str, wid: str) -> Job | None:
         kept = self._jobs.get((contact, wid))
@@ -151,18 +157,15 @@ class MemoryCareRecords:
             self._jobs.pop((job.contact, job.webhook_id), None)
         else:
             self._change(job, status=status, last=result)
-        self._due.scores.pop(job.member, None)
         return replace(job, status=status, last_result=result)
 
     async def reschedule_job(self, job: Job, attempts: int, due_ms: float, result: str) -> Job:
         due = due_token(due_ms)
         self._change(job, attempts=attempts, last=result, due=due)
-        self._due.scores[job.member] = due_ms
         return replace(job, attempts=attempts, last_result=result, due=due)
 
     async def park_job(self, job: Job, attempts: int, now_ms: float, result: str) -> Job:
         self._change(job, status="parked", attempts=attempts, last=result)
-        self._due.scores.pop(job.member, None)
         self._parked.scores[job.member] = now_ms
         return replace(job, status="parked", attempts=attempts, last_result=result)
 
@@ -177,19 +180,16 @@ class MemoryCareRecords:
 
     async def unpark_job(self, job: Job, now_ms: float) -> None:
         self._change(job, status="pending", attempts=0, due=due_token(now_ms))
-        self._parked.scores.pop(job.member, None)
-        self._due.scores[job.member] = now_ms
 
-    async def drop_due(self, contact: str, wid: str) -> None:
-        self._due.scores.pop(f"{contact}|{wid}", None)
+    async def drop_parked(self, job: Job) -> None:
+        self._parked.scores.pop(job.member, None)
 
     async def forget_job(self, job: Job) -> None:
         self._jobs.pop((job.contact, job.webhook_id), None)
-        self._due.scores.pop(job.member, None)
 
     async def cancel_jobs(self, contact: str) -> int:
         cancelled = 0
-        for schedule in (self._due, self._parked):
+        for schedule in (self._parked, self._due):
             for member in [m for m in schedule.scores if m.startswith(contact + "|")]:
                 del schedule.scores[member]
                 cancelled += 1

@@ -7,19 +7,23 @@ Per contact (hash tag `{c:<hex>}`, so one Cluster slot), every value sealed with
   {c}:ct:job:<id>   hash: one delivery (status and attempts in clear, the rest sealed)
   {c}:ct:done       hash: webhook id -> final status of each delivered or superseded job,
                     which then keeps no hash of its own (the audit log holds the details)
-Program-wide: careteam:due (zset, member "<contact>|<webhook-id>", score = due time in ms),
-careteam:parked (zset, same members), careteam:access (stream: reads of unknown plans),
-careteam:leader (the lease of the one process that reads the outbox), careteam:dead (outbox
-entries that failed again and again, kept sealed for a person to look at), careteam:erasures
-(stream: the fact of each erasure, time and key count, never whose).
+Program-wide: careteam:parked (zset, member "<contact>|<webhook-id>", score = when parked),
+careteam:due (the previous release's schedule, same members, score = due time in ms: only
+read, to move it onto the scheduler, bot/careteam/delivery/timer.py), careteam:access
+(stream: reads of unknown plans), careteam:leader (the lease of the one process that reads
+the outbox), careteam:dead (outbox entries that failed again and again, kept sealed for a
+person to look at), careteam:erasures (stream: the fact of each erasure, time and key
+count, never whose).
 The `plan.deleted` notices outlive the contact's own keys, so they live under the hash tag
 `{erased}` (jobs keyed by webhook id, and their audit), never under the contact's.
 Before these, consent was a stream ({c}:ct:consent), snapshots a hash ({c}:ct:sections) and the
 log a stream ({c}:ct:audit): a stream reserves a 4 KB node for its first entry and a hash of
 long values its own table, so a plan's records took 12 KB where they now take about 2. Records
 written that way are still read; the first change of a document folds them in.
-Job steps touch a contact key and a program-wide zset; each step is idempotent, so they are
-pipelined rather than made atomic (which a Cluster could not do across slots anyway).
+When a job goes is the scheduler's (its due stream is in the {rem} slot); a job keeps its due
+token. Parking touches a contact key and the program-wide parked zset; each step is
+idempotent, so they are pipelined rather than made atomic (which a Cluster could not do
+across slots anyway).
 """
 
 from __future__ import annotations
@@ -40,8 +44,7 @@ from bot.store.care_records import (
     due_token,
     finished_for_good,
 )
-from bot.store.care_records_scripts import CLAIM, CREATE_JOB, FINISH_FOR_GOOD, script_then
-from bot.store.client import is_cluster
+from bot.store.care_records_scripts import CREATE_JOB, FINISH_FOR_GOOD, SET_DUE
 from bot.store.crypto import Cipher
 from bot.store.documents import JSONDoc, SealedDocuments
 from bot.store.keys import field_aad
@@ -86,8 +89,7 @@ class RedisCareRecords:
         self._documents = SealedDocuments(redis, cipher)
         self._create_job = redis.register_script(CREATE_JOB)
         self._finish_for_good = redis.register_script(FINISH_FOR_GOOD)
-        self._claim = redis.register_script(CLAIM)
-        self._cluster = is_cluster(redis)
+        self._set_due = redis.register_script(SET_DUE)
 
     # ---- coordination -----------------------------------------------------------------
 
@@ -218,31 +220,32 @@ class RedisCareRecords:
 
     # ---- delivery jobs ----------------------------------------------------------------
 
-    async def create_job(self, job: Job, due_ms: float) -> bool:
+    async def create_job(self, job: Job, due_ms: float) -> str:
         key = self.keys.job(job.contact, job.webhook_id)
         sealed = self._cipher.encrypt_json(job.sealed_fields(), field_aad(key, "data"))
         ttl = ERASED_JOB_TTL_S if job.contact == ERASED else JOB_TTL_S
-        # NX: a job already scheduled (or leased) keeps its time. A finished job put back
-        # here by a repeat is dropped by the next claim, which sees its status.
-        created = await script_then(
-            self.redis,
-            self._cluster,
-            self._create_job,
-            ([key, self.keys.done(job.contact)], [sealed, ttl, job.webhook_id, due_token(due_ms)]),
-            lambda pipe: pipe.zadd(self.keys.due, {job.member: due_ms}, nx=True),
-        )
-        return int(created) > 0
+        keys = [key, self.keys.done(job.contact)]
+        args: list[bytes | str | int] = [sealed, ttl, job.webhook_id, due_token(due_ms)]
+        token = await self._create_job(keys=keys, args=args)
+        return "" if token is None else _text(token)
 
-    async def queue_depths(self) -> tuple[int, int]:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.zcard(self.keys.due)
-            pipe.zcard(self.keys.parked)
-            due, parked = await pipe.execute()
-        return int(due), int(parked)
+    async def parked_count(self) -> int:
+        return int(await self.redis.zcard(self.keys.parked))
 
-    async def claim_due(self, now_ms: float, lease_ms: float, limit: int) -> list[tuple[str, str]]:
-        raw = await self._claim(keys=[self.keys.due], args=[now_ms, now_ms + lease_ms, limit])
-        return [_split(member) for member in cast(list[Any], raw)]
+    async def set_due(self, job: Job, due_ms: float) -> None:
+        key = self.keys.job(job.contact, job.webhook_id)
+        await self._set_due(keys=[key], args=[due_token(due_ms)])
+
+    async def legacy_due(self, limit: int) -> list[tuple[str, str, float]]:
+        raw = await self.redis.zrange(self.keys.due, 0, limit - 1, withscores=True)
+        found = []
+        for member, score in cast(list[tuple[bytes, float]], raw):
+            contact, wid = _split(member)
+            found.append((contact, wid, float(score)))
+        return found
+
+    async def drop_legacy_due(self, contact: str, wid: str) -> None:
+        await self.redis.zrem(self.keys.due, f"{contact}|{wid}")
 
     async def load_job(self, contact: str, wid: str) -> Job | None:
         key = self.keys.job(contact, wid)
@@ -259,27 +262,18 @@ class RedisCareRecords:
     async def finish_job(self, job: Job, status: str, result: str) -> Job:
         key = self.keys.job(job.contact, job.webhook_id)
         if status in FOR_GOOD and job.contact != ERASED:
-            await script_then(
-                self.redis,
-                self._cluster,
-                self._finish_for_good,
-                ([key, self.keys.done(job.contact)], [job.webhook_id, status, JOB_TTL_S]),
-                lambda pipe: pipe.zrem(self.keys.due, job.member),
-            )
+            keys = [key, self.keys.done(job.contact)]
+            await self._finish_for_good(keys=keys, args=[job.webhook_id, status, JOB_TTL_S])
         else:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.hset(key, mapping={"status": status, "last": self._seal_last(key, result)})
-                pipe.zrem(self.keys.due, job.member)
-                await pipe.execute()
+            await self.redis.hset(
+                key, mapping={"status": status, "last": self._seal_last(key, result)}
+            )
         return replace(job, status=status, last_result=result)
 
     async def reschedule_job(self, job: Job, attempts: int, due_ms: float, result: str) -> Job:
         key = self.keys.job(job.contact, job.webhook_id)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            last, due = self._seal_last(key, result), due_token(due_ms)
-            pipe.hset(key, mapping={"attempts": attempts, "last": last, "due": due})
-            pipe.zadd(self.keys.due, {job.member: due_ms})
-            await pipe.execute()
+        last, due = self._seal_last(key, result), due_token(due_ms)
+        await self.redis.hset(key, mapping={"attempts": attempts, "last": last, "due": due})
         return replace(job, attempts=attempts, last_result=result, due=due)
 
     async def park_job(self, job: Job, attempts: int, now_ms: float, result: str) -> Job:
@@ -287,7 +281,6 @@ class RedisCareRecords:
         last = self._seal_last(key, result)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(key, mapping={"status": "parked", "attempts": attempts, "last": last})
-            pipe.zrem(self.keys.due, job.member)
             pipe.zadd(self.keys.parked, {job.member: now_ms})
             await pipe.execute()
         return replace(job, status="parked", attempts=attempts, last_result=result)
@@ -303,25 +296,20 @@ class RedisCareRecords:
 
     async def unpark_job(self, job: Job, now_ms: float) -> None:
         key = self.keys.job(job.contact, job.webhook_id)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hset(key, mapping={"status": "pending", "attempts": 0, "due": due_token(now_ms)})
-            pipe.zrem(self.keys.parked, job.member)
-            pipe.zadd(self.keys.due, {job.member: now_ms})
-            await pipe.execute()
+        due = due_token(now_ms)
+        await self.redis.hset(key, mapping={"status": "pending", "attempts": 0, "due": due})
 
-    async def drop_due(self, contact: str, wid: str) -> None:
-        await self.redis.zrem(self.keys.due, f"{contact}|{wid}")
+    async def drop_parked(self, job: Job) -> None:
+        await self.redis.zrem(self.keys.parked, job.member)
 
     async def forget_job(self, job: Job) -> None:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.delete(self.keys.job(job.contact, job.webhook_id))
-            pipe.zrem(self.keys.due, job.member)
-            await pipe.execute()
+        await self.redis.delete(self.keys.job(job.contact, job.webhook_id))
 
     async def cancel_jobs(self, contact: str) -> int:
         pattern = _glob_escape(contact) + "|*"
         cancelled = 0
-        for zset in (self.keys.due, self.keys.parked):
+        # careteam:due too: a schedule of the previous release not yet moved.
+        for zset in (self.keys.parked, self.keys.due):
             members = [m async for m, _ in self.redis.zscan_iter(zset, match=pattern, count=500)]
             if members:
                 cancelled += int(await self.redis.zrem(zset, *members))

@@ -1,27 +1,25 @@
 """The care-team records' Lua scripts (bot/store/care_records_redis.py runs them): each
-touches one contact's keys, or the one program-wide schedule, so one Cluster slot."""
+touches one contact's keys, so one Cluster slot."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from redis.asyncio import Redis
-from redis.commands.core import AsyncScript
-
-# KEYS: job hash, done hash. ARGV: sealed data, ttl s, webhook id, due token. 1 created, 2 revived,
-# 0 it already existed (or was delivered). A job withheld for want of consent is revived
-# when a later consent allows it again.
+# KEYS: job hash, done hash. ARGV: sealed data, ttl s, webhook id, due token (microseconds).
+# The token written (created, or revived: never the old token again), or nil when it already
+# existed (or was delivered). A job withheld for want of consent is revived when a later
+# consent allows it again.
 CREATE_JOB = """
-if redis.call('HEXISTS', KEYS[2], ARGV[3]) == 1 then return 0 end
+if redis.call('HEXISTS', KEYS[2], ARGV[3]) == 1 then return false end
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  if redis.call('HGET', KEYS[1], 'status') ~= 'withheld' then return 0 end
-  redis.call('HSET', KEYS[1], 'status', 'pending', 'attempts', 0, 'due', ARGV[4])
-  return 2
+  if redis.call('HGET', KEYS[1], 'status') ~= 'withheld' then return false end
+  local due, old = tonumber(ARGV[4]), tonumber(redis.call('HGET', KEYS[1], 'due') or '')
+  if old and due <= old then due = old + 1 end
+  local token = string.format('%.0f', due)
+  redis.call('HSET', KEYS[1], 'status', 'pending', 'attempts', 0, 'due', token)
+  return token
 end
 redis.call('HSET', KEYS[1], 'status', 'pending', 'attempts', 0, 'data', ARGV[1], 'due', ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
-return 1
+return ARGV[4]
 """
 
 # A job out of the schedule for good keeps only its final status, in the contact's done hash.
@@ -33,32 +31,9 @@ redis.call('DEL', KEYS[1])
 return 1
 """
 
-# KEYS: due zset. ARGV: now ms, lease-until ms, limit. Due members, now leased to the caller.
-CLAIM = """
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
-for _, member in ipairs(due) do redis.call('ZADD', KEYS[1], 'XX', ARGV[2], member) end
-return due
+# KEYS: job hash. ARGV: due token. Sets it on a job that exists (never makes a stub hash).
+SET_DUE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'due', ARGV[1])
+return 1
 """
-
-
-async def script_then(
-    redis: Redis,
-    cluster: bool,
-    script: AsyncScript,
-    call: tuple[list[str], list[Any]],
-    rest: Callable[[Any], object],
-) -> Any:
-    """Run `script` with `call`'s (keys, args), then the plain commands `rest` queues on a
-    pipeline; the script's answer. One round trip on one server. A Cluster's pipeline takes
-    no scripts (and the schedule sits in another slot than the job), so there the script
-    goes first on its own: each step is idempotent, so the order is all that matters."""
-    keys, args = call
-    async with redis.pipeline(transaction=False) as pipe:
-        if cluster:
-            answer = await script(keys=keys, args=args)
-            rest(pipe)
-            await pipe.execute()
-            return answer
-        await script(keys=keys, args=args, client=pipe)
-        rest(pipe)
-        return (await pipe.execute())[0]

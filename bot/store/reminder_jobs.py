@@ -90,6 +90,16 @@ class DueLog(Protocol):
         times), due entries, fired and sent guards. Idempotent; returns how many went."""
         ...
 
+    async def forget_jobs(self, prefix: str) -> int:
+        """Remove the jobs whose ids start with `prefix` (records and run times), their
+        entries in this log's stream and their fired guards. For another kind's erasure;
+        idempotent; returns how many went."""
+        ...
+
+    async def backlog(self) -> int:
+        """Entries in this log's stream (its consumer trims what it has acknowledged)."""
+        ...
+
 
 class SchedulerStorage(Protocol):
     """What the reminder scheduler is built over (RedisReminderStorage, MemoryReminderStorage)."""

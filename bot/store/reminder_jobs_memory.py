@@ -116,7 +116,12 @@ class MemoryDueLog:
         return [fields[b"job"].decode() for _, fields in self.stream.range()]
 
     async def forget(self, contact: str) -> int:
-        prefix = job_prefix(contact)
+        return await self.forget_jobs(job_prefix(contact))
+
+    async def backlog(self) -> int:
+        return len(self._entries)
+
+    async def forget_jobs(self, prefix: str) -> int:
         removed = self._jobs.forget(prefix)
         wanted = prefix.encode()
         doomed = [i for i, fields in self.stream.range() if fields[b"job"].startswith(wanted)]

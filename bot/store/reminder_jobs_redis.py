@@ -15,7 +15,7 @@ import redis as sync_redis
 from redis.asyncio import Redis
 
 from bot.store.client import scan_slot
-from bot.store.keys.reminders import ReminderKeys, job_prefix
+from bot.store.keys.reminders import ReminderKeys, ids_match, job_prefix
 from bot.store.reminder_jobs import CHUNK, DUE_MAXLEN, FIRED_TTL, Fire
 
 # KEYS: jobs hash, run times. ARGV: job ids. Drops run-time members with no record (a
@@ -193,34 +193,46 @@ class RedisDueLog:
 
     async def forget(self, contact: str) -> int:
         # A SCAN of each structure: for erasure only.
-        match = self.keys.job_match(contact)
-        jobs = {_text(f) async for f in self._redis.hscan_iter(self.keys.jobs, match=match)}
-        async for member, _ in self._redis.zscan_iter(self.keys.run_times, match=match):
-            jobs.add(_text(member))
-        removed = 0
-        if jobs:
-            # What RedisJobTable.remove_many does, in the same MULTI; the leader's scheduler
-            # keeps no copy (it reads the table on each wake-up).
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.hdel(self.keys.jobs, *jobs)
-                pipe.zrem(self.keys.run_times, *jobs)
-                removed, _ = await pipe.execute()
+        removed = await self._remove_matching_jobs(self.keys.job_match(contact))
         removed += await self._forget_due(job_prefix(contact))
         for pattern in self.keys.guards_match(contact):
             removed += await self._delete_matching(pattern)
         return removed
 
+    async def forget_jobs(self, prefix: str) -> int:
+        removed = await self._remove_matching_jobs(ids_match(prefix))
+        removed += await self._forget_due(prefix)
+        return removed + await self._delete_matching(self.keys.fired_match(prefix))
+
+    async def _remove_matching_jobs(self, match: str) -> int:
+        """Remove the jobs whose ids match a MATCH pattern (records and run times)."""
+        jobs = {_text(f) async for f in self._redis.hscan_iter(self.keys.jobs, match=match)}
+        async for member, _ in self._redis.zscan_iter(self.keys.run_times, match=match):
+            jobs.add(_text(member))
+        if not jobs:
+            return 0
+        # What RedisJobTable.remove_many does, in the same MULTI; the leader's scheduler
+        # keeps no copy (it reads the table on each wake-up).
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(self.keys.jobs, *jobs)
+            pipe.zrem(self.keys.run_times, *jobs)
+            removed, _ = await pipe.execute()
+        return int(removed)
+
+    async def backlog(self) -> int:
+        return int(await self._redis.xlen(self.stream))
+
     async def _forget_due(self, prefix: str, batch: int = 1000) -> int:
-        """XDEL the contact's entries from the due stream (its consumers' pending lists drop
-        deleted entries on their next XAUTOCLAIM)."""
+        """XDEL the entries of jobs starting with `prefix` from this log's stream (its
+        consumers' pending lists drop deleted entries on their next XAUTOCLAIM)."""
         removed, start = 0, "-"
         while True:
             entries = cast(
-                list[Any], await self._redis.xrange(self.keys.due, min=start, max="+", count=batch)
+                list[Any], await self._redis.xrange(self.stream, min=start, max="+", count=batch)
             )
             mine = [i for i, f in entries if _text(f.get(b"job", b"")).startswith(prefix)]
             if mine:
-                removed += int(await self._redis.xdel(self.keys.due, *mine))
+                removed += int(await self._redis.xdel(self.stream, *mine))
             if len(entries) < batch:
                 return removed
             start = "(" + _text(entries[-1][0])

@@ -70,8 +70,8 @@ class RedisReminderStorage:
         """The lease naming the one process whose scheduler runs."""
         return Lease(self.redis, self.keys.leader, ttl)
 
-    def group(self, stream: str, group: str, consumer: str) -> GroupReader:
-        return GroupReader(self.redis, stream, group, consumer)
+    def group(self, stream: str, group: str, consumer: str, batch: int = 100) -> GroupReader:
+        return GroupReader(self.redis, stream, group, consumer, batch=batch)
 
     def close(self) -> None:
         """Close the blocking client (the app's client is the app's)."""

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from bot.careteam.delivery import DeliveryConfig, DeliveryWorker
+from bot.careteam.delivery.timer import TimedWork
 from bot.careteam.directory import Directory, load_directory, new_api_token, new_webhook_secret
 from bot.careteam.erasure import Forget, forget_nothing
 from bot.careteam.records import CareRecords
@@ -37,6 +38,7 @@ from tests.clock import NOW
 from tests.drive import next_text
 from tests.fakes.receiver import Receiver
 from tests.parts import serve_parts
+from tests.timed import timed_work
 
 # Db 12 is the care-team tests' own; each test writes under its own prefix and deletes it.
 REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -248,6 +250,14 @@ WorkerFactory = Callable[..., DeliveryWorker]
 
 
 @pytest.fixture
+def timed(redis: Redis, cipher: Cipher, prefix: str) -> Iterator[TimedWork]:
+    """The one scheduler with the care-team kind, never started: drain() fires what is due
+    at the test's clock (Scheduler.run_due), as the leader does on the machine's."""
+    with timed_work(redis, cipher, prefix) as made:
+        yield made
+
+
+@pytest.fixture
 async def make_worker(
     store: RedisConversationStore,
     records: CareRecords,
@@ -255,6 +265,7 @@ async def make_worker(
     flows: FlowSet,
     cipher: Cipher,
     clock: FakeClock,
+    timed: TimedWork,
 ) -> AsyncIterator[WorkerFactory]:
     made: list[DeliveryWorker] = []
 
@@ -263,6 +274,7 @@ async def make_worker(
             store=store,
             records=records,
             coordination=records.store,
+            timed=timed,
             directory=directory,
             flows=flows,
             cipher=cipher,
@@ -362,6 +374,7 @@ async def careteam(
     cipher: Cipher,
     prefix: str,
     flows: FlowSet,
+    timed: TimedWork,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, CareTeam]]:
     """The routers on a bare app, started the way app.py's lifespan starts it."""
     settings = settings_for(Path(directory.source))
@@ -376,6 +389,7 @@ async def careteam(
         cipher,
         flows=flows,
         run_worker=False,
+        timed=timed,
     )
     serve_parts(app, careteam=team)
     team.reader.clock = team.needs.clock = lambda: NOW  # as app.py hands in its clock

@@ -11,6 +11,7 @@ from fhir.resources.R4B.bundle import Bundle
 from redis.asyncio import Redis
 
 from bot.careteam.delivery import DeliveryConfig, drain
+from bot.careteam.delivery.timer import TimedWork
 from bot.careteam.directory import Directory
 from bot.careteam.payload import plan_id_of
 from bot.careteam.wiring import CareTeam, start_careteam, stop_careteam
@@ -168,13 +169,15 @@ async def test_the_lifespan_hooks_run_the_worker_until_stopped(
     parent: ParentFactory,
     receiver: Receiver,
     tmp_path: Path,
+    timed: TimedWork,
 ) -> None:
     """start_careteam runs delivery in the background; stop_careteam ends it. A broken
     directory file stops the start with a ConfigError naming the file."""
     settings = settings_for(Path(directory.source))
     config = DeliveryConfig(consumer="lifespan", idle_sleep_s=0.005)
+    care = RedisCareRecords(redis, cipher, prefix)
     team = await start_careteam(
-        settings, store, RedisCareRecords(redis, cipher, prefix), cipher, flows=flows, config=config
+        settings, store, care, cipher, flows=flows, config=config, timed=timed
     )
     assert team.task is not None
     await parent().finish_plan(share(share_basic_needs=SOCIAL_WORKER))
@@ -195,6 +198,7 @@ async def test_the_lifespan_hooks_run_the_worker_until_stopped(
             RedisCareRecords(redis, cipher, prefix),
             cipher,
             flows=flows,
+            timed=timed,
         )
 
 

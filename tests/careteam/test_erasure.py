@@ -25,6 +25,7 @@ from tests.careteam.conftest import (
     share,
 )
 from tests.fakes.receiver import Receiver
+from tests.timed import scheduled_tries
 
 pytestmark = pytest.mark.anyio
 
@@ -78,8 +79,8 @@ async def test_erasure_tells_every_receiver_cancels_the_queue_and_leaves_no_key(
     for p in (leaving, staying):  # outbox entries set aside for a person to look at
         await records.store.bury("1-1", {b"contact": contact_of(p).encode(), b"data": b"x"}, "Bug")
     contact, plan_id = contact_of(leaving), plan_id_of(contact_of(leaving))
-    queued = [m.decode() for m in await redis.zrange(records.store.keys.due, 0, -1)]
-    assert [m for m in queued if m.startswith(f"{contact}|")], "version 2 waits for a retry"
+    queued = await scheduled_tries(redis, prefix)
+    assert [j for j in queued if j.startswith(f"careteam:{contact}|")], "version 2 waits"
 
     for text in DELETE_MY_DATA:
         await leaving.say(text)
@@ -103,6 +104,10 @@ async def test_erasure_tells_every_receiver_cancels_the_queue_and_leaves_no_key(
 
     left = await everything_under(redis, prefix)
     assert not [k for k in left if plan_id in k], "a key or schedule entry names the contact"
+    assert not [k for k in left if contact in k], "a guard names the contact"
+    assert not [j for j in await scheduled_tries(redis, prefix) if contact in j]
+    due = await redis.xrange(ReminderKeys(prefix).due_of("careteam"))
+    assert not [f for _, f in due if contact.encode() in f[b"job"]], "a due entry names them"
     assert forgotten == [contact]
     assert await reminders.appointments(contact) == []
     (entry,) = await redis.xrange(records.store.keys.erasures)

@@ -25,6 +25,7 @@ from tests.careteam.conftest import (
 )
 from tests.careteam.test_erasure import DELETE_MY_DATA
 from tests.fakes.receiver import Receiver
+from tests.timed import scheduled_tries
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
 
@@ -42,6 +43,8 @@ async def test_a_section_is_delivered_retried_and_logged_on_a_cluster(
     receiver: Receiver,
     records: CareRecords,
     clock: FakeClock,
+    redis: Redis,
+    prefix: str,
 ) -> None:
     p = parent()
     await p.finish_plan(share(share_basic_needs=SOCIAL_WORKER))
@@ -49,14 +52,17 @@ async def test_a_section_is_delivered_retried_and_logged_on_a_cluster(
     worker = make_worker()
     await drain(worker)
     assert receiver.processed() == []
-    assert await records.store.queue_depths() == (1, 0)  # waiting for its retry
+    # Waiting for its retry: a scheduler job, no due entry left in the stream.
+    assert len(await scheduled_tries(redis, prefix)) == 1
+    assert await worker.timer.backlog() == 0
 
     receiver.down = False
     clock.advance(3600)
     await drain(worker)
     (got,) = receiver.processed()
     assert got.body["section"]["key"] == "basic_needs"
-    assert await records.store.queue_depths() == (0, 0)
+    assert await scheduled_tries(redis, prefix) == []
+    assert await worker.timer.backlog() == 0
     actions = [(a.action, a.result) for a in await records.audit_log(contact_of(p))]
     assert actions == [("deliver", "503"), ("deliver", "200")]
     await drain(worker)
@@ -91,4 +97,5 @@ async def test_an_erasure_notifies_and_leaves_nothing_of_the_contact_on_a_cluste
     assert notified == 1
     left = [k.decode() async for k in redis.scan_iter(match=f"{prefix}*", count=1000)]
     assert not [k for k in left if contact in k or plan_id in k]
-    assert await records.store.queue_depths() == (0, 0)
+    assert await records.store.parked_count() == 0
+    assert await scheduled_tries(redis, prefix) == []

@@ -25,6 +25,7 @@ from bot.store.redis_store import RedisConversationStore
 from bot.web import reminders as web
 from tests.clock import NOW
 from tests.parts import serve_parts
+from tests.timed import timed_work
 
 from .conftest import REDIS_URL, RecordingSender, make_parent
 
@@ -99,25 +100,27 @@ async def app(
         care_team_file=directory_file(tmp_path, tokens),
         redis_url=REDIS_URL,
     )
-    careteam = await start_careteam(
-        settings, conversations, RedisCareRecords(redis, cipher, prefix), cipher, run_worker=False
-    )
-    reminders = await start_reminders(
-        settings=settings,
-        redis=redis,
-        cipher=cipher,
-        conversations=conversations,
-        sender=RecordingSender(),
-        translator=translator,
-        config=ReminderConfig(prefix=prefix, block_ms=50),
-        clock=lambda: NOW,
-    )
-    careteam.reader.clock = lambda: NOW
-    serve_parts(made, careteam=careteam, reminders=reminders)
-    yield made
-    await stop_reminders(reminders)
-    await stop_reminders(reminders)  # twice is fine
-    await stop_careteam(careteam)
+    care = RedisCareRecords(redis, cipher, prefix)
+    with timed_work(redis, cipher, prefix) as timed:
+        careteam = await start_careteam(
+            settings, conversations, care, cipher, run_worker=False, timed=timed
+        )
+        reminders = await start_reminders(
+            settings=settings,
+            redis=redis,
+            cipher=cipher,
+            conversations=conversations,
+            sender=RecordingSender(),
+            translator=translator,
+            config=ReminderConfig(prefix=prefix, block_ms=50),
+            clock=lambda: NOW,
+        )
+        careteam.reader.clock = lambda: NOW
+        serve_parts(made, careteam=careteam, reminders=reminders)
+        yield made
+        await stop_reminders(reminders)
+        await stop_reminders(reminders)  # twice is fine
+        await stop_careteam(careteam)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from bot.web.reports import router as reports_router
 from tests.careteam import conftest as shared
 from tests.parts import serve_parts
 from tests.reports.synthetic import Spec, session_of
+from tests.timed import timed_work
 
 # Db 10 is the report tests' own; each test writes under its own prefix and deletes it.
 REDIS_URL = "redis://127.0.0.1:6379/10"
@@ -140,11 +141,11 @@ async def app_client(
     )
     app = FastAPI()
     app.include_router(reports_router)
-    team = await start_careteam(
-        settings, store, RedisCareRecords(redis, cipher, prefix), cipher, run_worker=False
-    )
-    serve_parts(app, careteam=team)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client, team
-    await stop_careteam(team)
+    with timed_work(redis, cipher, prefix) as timed:
+        care = RedisCareRecords(redis, cipher, prefix)
+        team = await start_careteam(settings, store, care, cipher, run_worker=False, timed=timed)
+        serve_parts(app, careteam=team)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client, team
+        await stop_careteam(team)

@@ -102,9 +102,9 @@ async def test_a_job_is_created_once_and_comes_back_as_made(records: CareRecordS
     assert not await records.create_job(made, T0 * 1000 + 5_000)  # the same id: one job
     # ...which keeps its due token: the planned time of its first schedule.
     assert await records.load_job(ANA, "msg_1") == replace(made, due=due_token(T0 * 1000))
-    assert due_token(T0 * 1000) == "2026-04-15T18:30:00+00:00"
+    assert due_token(T0 * 1000) == "1776277800000000"  # microseconds
     assert await records.load_job(ANA, "msg_2") is None
-    assert await records.queue_depths() == (1, 0)
+    assert await records.parked_count() == 0
 
 
 async def test_a_withheld_job_is_revived_and_a_delivered_one_keeps_only_its_status(
@@ -114,11 +114,17 @@ async def test_a_withheld_job_is_revived_and_a_delivered_one_keeps_only_its_stat
     for made in (withheld, delivered):
         await records.create_job(made, T0 * 1000)
     await records.finish_job(withheld, "withheld", "no consent")
-    assert await records.create_job(withheld, T0 * 1000 + 9_000)
+    assert await records.create_job(withheld, T0 * 1000 + 9_000) == due_token(T0 * 1000 + 9_000)
     revived = await records.load_job(ANA, "msg_1")
     assert revived is not None
     assert (revived.status, revived.attempts) == ("pending", 0)
     assert revived.due == due_token(T0 * 1000 + 9_000)  # a new schedule, a new token
+    # Withheld and revived again at the same time: never the old token (its fired guard
+    # would keep the new try's due entry from being written).
+    await records.finish_job(revived, "withheld", "no consent")
+    again = await records.create_job(withheld, T0 * 1000 + 9_000)
+    assert int(again) == int(revived.due) + 1
+    assert (await records.load_job(ANA, "msg_1")).due == again  # type: ignore[union-attr]
     finished = await records.finish_job(delivered, "delivered", "200")
     assert (finished.status, finished.last_result) == ("delivered", "200")
     kept = await records.load_job(ANA, "msg_2")
@@ -127,23 +133,37 @@ async def test_a_withheld_job_is_revived_and_a_delivered_one_keeps_only_its_stat
     assert not await records.create_job(delivered, T0 * 1000)  # never delivered twice
 
 
-async def test_due_jobs_are_claimed_in_time_order_and_hidden_while_leased(
+async def seed_legacy(records: CareRecordStore, member: str, due_ms: float) -> None:
+    """A job the previous release left in its own schedule (careteam:due)."""
+    if isinstance(records, MemoryCareRecords):
+        records.seed_legacy_due(member, due_ms)
+    else:
+        assert isinstance(records, RedisCareRecords)
+        await records.redis.zadd(records.keys.due, {member: due_ms})
+
+
+async def test_the_previous_schedule_is_read_in_time_order_and_emptied(
     records: CareRecordStore,
 ) -> None:
     now = T0 * 1000
-    await records.create_job(job("late"), now + 5_000)
-    await records.create_job(job("first"), now - 2_000)
-    await records.create_job(job("second", BEA), now - 1_000)
-    await records.create_job(job("first"), now + 60_000)  # a repeat keeps the job's time
-    assert await records.claim_due(now, 120_000, 1) == [(ANA, "first")]
-    assert await records.claim_due(now, 120_000, 10) == [(BEA, "second")]
-    assert await records.claim_due(now, 120_000, 10) == []  # leased, or not due yet
-    assert await records.claim_due(now + 5_000, 120_000, 10) == [(ANA, "late")]
-    # A worker that died mid-post: its lease runs out and the job comes round again.
-    assert await records.claim_due(now + 120_000, 120_000, 10) == [
-        (ANA, "first"),
-        (BEA, "second"),
+    for made in (job("late"), job("first"), job("second", BEA)):
+        await records.create_job(made, now)
+    await seed_legacy(records, f"{ANA}|late", now + 5_000)
+    await seed_legacy(records, f"{ANA}|first", now - 2_000)
+    await seed_legacy(records, f"{BEA}|second", now - 1_000)
+    assert await records.legacy_due(2) == [
+        (ANA, "first", now - 2_000),
+        (BEA, "second", now - 1_000),
     ]
+    await records.set_due(job("first"), now - 2_000)
+    moved = await records.load_job(ANA, "first")
+    assert moved is not None
+    assert moved.due == due_token(now - 2_000)
+    await records.set_due(job("gone"), now)  # no such job: none is made
+    assert await records.load_job(ANA, "gone") is None
+    for contact, wid, _ in await records.legacy_due(10):
+        await records.drop_legacy_due(contact, wid)
+    assert await records.legacy_due(10) == []
 
 
 async def test_a_failed_job_is_rescheduled_then_parked_then_retried(
@@ -156,21 +176,21 @@ async def test_a_failed_job_is_rescheduled_then_parked_then_retried(
     assert (again.attempts, again.last_result) == (1, "503")
     assert again == await records.load_job(ANA, "msg_1")
     assert again.due == due_token(now + 10_000)
-    assert await records.claim_due(now, 1_000, 10) == []
-    assert await records.claim_due(now + 10_000, 1_000, 10) == [(ANA, "msg_1")]
     parked = await records.park_job(again, 18, now + 20_000, "ConnectError")
     assert parked.status == "parked"
-    assert await records.queue_depths() == (0, 1)
+    assert await records.parked_count() == 1
     (listed,) = await records.parked_jobs()
     assert (listed.webhook_id, listed.status, listed.attempts) == ("msg_1", "parked", 18)
     assert listed.last_result == "ConnectError"
     await records.unpark_job(listed, now + 30_000)
-    assert await records.queue_depths() == (1, 0)
-    assert await records.parked_jobs() == []
     back = await records.load_job(ANA, "msg_1")
     assert back is not None
     assert (back.status, back.attempts, back.due) == ("pending", 0, due_token(now + 30_000))
-    assert await records.claim_due(now + 30_000, 1_000, 10) == [(ANA, "msg_1")]
+    # Still listed until its try is planned: a crash in between leaves it to retry again.
+    assert [j.webhook_id for j in await records.parked_jobs()] == ["msg_1"]
+    await records.drop_parked(back)
+    assert await records.parked_jobs() == []
+    assert await records.parked_count() == 0
 
 
 async def test_jobs_leave_the_schedule_by_contact_and_one_by_one(
@@ -180,13 +200,14 @@ async def test_jobs_leave_the_schedule_by_contact_and_one_by_one(
     for made in (job("a1"), job("a2"), job("b1", BEA), job("b2", BEA)):
         await records.create_job(made, now)
     await records.park_job(job("a2"), 18, now, "503")
-    assert await records.cancel_jobs(ANA) == 2  # one due, one parked
-    assert await records.queue_depths() == (2, 0)
-    await records.drop_due(BEA, "b1")
+    await records.park_job(job("b1", BEA), 18, now, "503")
+    await seed_legacy(records, f"{ANA}|a1", now)  # the previous release's schedule
+    assert await records.cancel_jobs(ANA) == 2  # one parked, one in the old schedule
+    assert await records.parked_count() == 1
+    assert await records.legacy_due(10) == []
     await records.forget_job(job("b2", BEA))
     assert await records.load_job(BEA, "b2") is None
-    assert await records.load_job(BEA, "b1") is not None  # out of the schedule, still kept
-    assert await records.queue_depths() == (0, 0)
+    assert await records.load_job(BEA, "b1") is not None
 
 
 async def test_a_delivered_erasure_notice_keeps_its_own_record(records: CareRecordStore) -> None:

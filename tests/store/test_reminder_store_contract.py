@@ -309,3 +309,21 @@ async def test_the_memory_twins_forget_guards_at_their_deadlines() -> None:
     clock.at += 8 * 86_400
     assert await records.claim_send("j", "o")
     assert await due.fire("j", "o", "p")
+
+
+async def test_forget_jobs_removes_one_prefix_of_jobs_with_their_entries_and_guards(
+    storage: Storage,
+) -> None:
+    """Another kind's erasure (care-team tries: careteam:<contact>|<webhook-id>)."""
+    jobs, due = storage.jobs, storage.due
+    ann, bea = "careteam:{c:a1}|msg_1", "careteam:{c:b2}|msg_1"
+    jobs.put_many({ann: b"r", bea: b"r"}, {ann: T0, bea: T0})
+    due.fire_many_now([(ann, "p", "p"), (bea, "p", "p")])
+    assert await due.backlog() == 2
+    assert await due.forget_jobs("careteam:{c:a1}|") == 3  # the job, its entry, its guard
+    assert await due.forget_jobs("careteam:{c:a1}|") == 0
+    assert jobs.records([ann, bea]) == [None, b"r"]
+    assert await due.due_jobs() == [bea]
+    assert await due.backlog() == 1
+    assert await due.fire(ann, "p", "p")  # its guard went too
+    assert not await due.fire(bea, "p", "p")

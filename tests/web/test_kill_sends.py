@@ -28,13 +28,13 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from bot.careteam.delivery.timer import GROUP as CARETEAM
 from bot.careteam.directory import new_webhook_secret
 from bot.reminders.dispatcher import GROUP, Dispatcher
 from bot.reminders.store import Appointment, ReminderStore
 from bot.scheduling.firing import Firer
 from bot.store.client import client_for_url
 from bot.store.crypto import Cipher, parse_key
-from bot.store.keys.care import CareKeys
 from bot.store.keys.reminders import ReminderKeys, job_id
 from bot.store.redis_store import RedisConversationStore
 from bot.store.reminder_jobs_redis import RedisDueLog
@@ -102,7 +102,6 @@ async def test_reminders_and_alerts_in_flight_when_the_sender_is_killed_go_once(
     store = RedisConversationStore(redis, cipher, prefix=apps.prefix)
     rem_keys = ReminderKeys(apps.prefix)
     reminders = ReminderStore(RedisReminderRecords(redis, cipher, rem_keys))
-    care_keys = CareKeys(apps.prefix)
     clients = [httpx.AsyncClient(base_url=url, timeout=30.0) for url in apps.urls]
     phones = [new_phone() for _ in range(PARENTS)]
     try:
@@ -168,14 +167,15 @@ async def test_reminders_and_alerts_in_flight_when_the_sender_is_killed_go_once(
         twilio.gate.open()
         receiver.gate.open()
 
+        async def done(stream: str, name: str) -> bool:
+            group = next(g for g in await redis.xinfo_groups(stream) if g["name"] == name.encode())
+            return bool(group["pending"] == 0 and group["lag"] == 0)
+
         async def settled() -> bool:
-            group = next(
-                g for g in await redis.xinfo_groups(rem_keys.due) if g["name"] == GROUP.encode()
-            )
+            # Reminders, and the alerts' tries (the care team's due stream), all done.
             return (
-                group["pending"] == 0
-                and group["lag"] == 0
-                and await redis.zcard(care_keys.due) == 0
+                await done(rem_keys.due, GROUP)
+                and await done(rem_keys.due_of(CARETEAM), CARETEAM)
                 and len(receiver.processed()) >= PARENTS
             )
 

@@ -38,8 +38,10 @@ class DeliveryConfig:
     max_attempts: int = 18
     backoff_base_s: float = 10.0
     backoff_cap_s: float = 3600.0
-    # A claimed job is hidden this long; if the worker dies mid-post it is retried after.
-    # Longer than any endpoint timeout (at most 60 s), so a slow post is never doubled.
+    # A due try a worker read and left unacknowledged this long (it died mid-post) is taken
+    # over by another (Redis's clock); also the delay of erasure notices. Longer than any
+    # endpoint timeout (at most 60 s): a batch is `concurrency` tries, posted together, so a
+    # slow post is never doubled.
     lease_s: float = 120.0
     leader_ttl_ms: int = 15_000
     # Posts in flight per worker. Past ~16, httpx's pool bookkeeping costs more than it saves

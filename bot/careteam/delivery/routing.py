@@ -29,6 +29,7 @@ from bot.careteam.consent import (
     withhold,
 )
 from bot.careteam.delivery.base import Clock, Retry, entry_key, entry_time
+from bot.careteam.delivery.timer import DeliveryTimer
 from bot.careteam.directory import (
     CANT_REACH_EVENT,
     CRISIS_EVENT,
@@ -95,6 +96,7 @@ class EventRouter:
         flows: FlowSet,
         names: Names,
         eraser: Eraser,
+        timer: DeliveryTimer,
         clock: Clock,
         pages: PageGate | None = None,
         default_timezone: str = FALLBACK_TIMEZONE,
@@ -107,6 +109,7 @@ class EventRouter:
         self._flows = flows
         self._names = names
         self._eraser = eraser
+        self._timer = timer
         self._clock = clock
         self._parent_texts: list[ParentText] = []
         care_team = flows[CONSENT_FLOW]
@@ -296,7 +299,7 @@ class EventRouter:
                 section=snapshot.section,
                 version=snapshot.version,
             )
-            await self._records.store.create_job(job, self._clock() * 1000)
+            await self._timer.create(job, self._clock() * 1000)
 
     # ---- needs ----------------------------------------------------------------------
 
@@ -340,7 +343,7 @@ class EventRouter:
                 body=body,
                 step=step,
             )
-            await self._records.store.create_job(job, self._clock() * 1000)
+            await self._timer.create(job, self._clock() * 1000)
 
     # ---- alerts ---------------------------------------------------------------------
 
@@ -377,7 +380,7 @@ class EventRouter:
         for endpoint in endpoints:
             wid = webhook_id(entry.contact, kind, entry.entry_id, endpoint.id)
             job = Job(wid, entry.contact, kind, endpoint.id, self._clock(), body=body)
-            await self._records.store.create_job(job, self._clock() * 1000)
+            await self._timer.create(job, self._clock() * 1000)
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)

@@ -1,6 +1,8 @@
-"""The worker's sending half: due jobs claimed with a lease, consent checked again, signed, posted.
+"""The worker's sending half: due tries read from the scheduler's stream, consent checked
+again, signed, posted.
 
-Every process sends. A job is leased before it is posted, so two workers never post it at
+Every process sends. The due stream's consumer group gives each try to one process, and one
+left unacknowledged for the lease is taken over (timer.py), so two workers never post it at
 once; consent is checked at the moment of sending, so a revocation stops even a retry; the
 body is signed with Standard Webhooks under a webhook-id that is the same on every try, so
 receivers dedupe; failures back off exponentially with jitter until the job is parked.
@@ -23,6 +25,7 @@ from standardwebhooks.webhooks import Webhook
 
 from bot.careteam.access import access_for
 from bot.careteam.delivery.base import TRANSIENT, Clock, DeliveryConfig, Jitter, backoff_s
+from bot.careteam.delivery.timer import DeliveryTimer, Due
 from bot.careteam.directory import NEED_EVENT, SECTION_EVENT, Directory, Endpoint
 from bot.careteam.entries import AuditEntry, Job
 from bot.careteam.needs import Reader, may_see
@@ -30,7 +33,7 @@ from bot.careteam.payload import Names, encode_body, plan_id_of, section_body
 from bot.careteam.records import CareRecords
 from bot.engine.loader import FlowSet
 from bot.observability import Metrics
-from bot.store.care_records import ERASED
+from bot.store.care_records import ERASED, after_token
 
 log = logging.getLogger("bot.careteam.delivery")
 
@@ -68,10 +71,12 @@ class JobPoster:
         client: httpx.AsyncClient,
         clock: Clock,
         jitter: Jitter,
+        timer: DeliveryTimer,
         metrics: Metrics | None = None,
     ) -> None:
         self.records = records
-        self.jobs = records.store  # the delivery jobs and their schedule
+        self.jobs = records.store  # the delivery jobs
+        self.timer = timer  # when they go
         self.metrics = metrics or Metrics()
         self._directory = directory
         self._flows = flows
@@ -83,32 +88,39 @@ class JobPoster:
         self._signers = {e.id: Webhook(e.secret.get_secret_value()) for e in directory.endpoints}
 
     async def send_due(self) -> int:
-        """Post every due job (leased first, so two workers never post the same one at once)."""
-        now_ms = self._clock() * 1000
-        due = await self.jobs.claim_due(
-            now_ms, self._config.lease_s * 1000, self._config.concurrency
-        )
-        if due:
-            await asyncio.gather(*(self._send(contact, wid) for contact, wid in due))
-        return len(due)
+        """Post every due try this process reads (a batch of `concurrency`); each entry is
+        acknowledged once its job is finished or its next try planned. Returns how many."""
+        due = await self.timer.take()
+        if not due:
+            return 0
+        done = await asyncio.gather(*(self._send(one) for one in due))
+        await self.timer.done(one.entry_id for one, ok in zip(due, done, strict=True) if ok)
+        return sum(done)
 
-    async def _send(self, contact: str, wid: str) -> None:
+    async def _send(self, due: Due) -> bool:
+        """False: leave the entry pending (it comes round again after the lease)."""
         try:
-            await self._send_job(contact, wid)
+            await self._send_job(due)
         except TRANSIENT as exc:
-            # The lease runs out and the job comes round again; no try was used up.
-            log.warning("delivery %s deferred: %s", wid, type(exc).__name__)
+            # The entry stays pending and comes round again; no try was used up.
+            log.warning("delivery %s deferred: %s", due.wid, type(exc).__name__)
+            return False
         except Exception:
-            log.exception("delivery %s failed", wid)
-            job = await self.jobs.load_job(contact, wid)
-            if job is not None and job.status == "pending":
+            log.exception("delivery %s failed", due.wid)
+            job = await self.jobs.load_job(due.contact, due.wid)
+            if job is not None and job.status == "pending" and job.due == due.token:
                 endpoint = self._directory.endpoint_by_id.get(job.endpoint)
                 await self._failed(job, endpoint, "error in Safe Start", job.attempts + 1)
+        return True
 
-    async def _send_job(self, contact: str, wid: str) -> None:
-        job = await self.jobs.load_job(contact, wid)
-        if job is None or job.status != "pending":
-            await self.jobs.drop_due(contact, wid)  # expired, or finished earlier
+    async def _send_job(self, due: Due) -> None:
+        job = await self.jobs.load_job(due.contact, due.wid)
+        if job is None or job.status != "pending" or job.due != due.token:
+            # Expired, finished, or a try planned before the job's current one (an entry a
+            # worker left unacknowledged after planning the next): plan the current one
+            # again, in case that worker died before it could.
+            if job is not None:
+                await self.timer.plan_token(job)
             return
         endpoint = self._directory.endpoint_by_id.get(job.endpoint)
         if endpoint is None or not endpoint.subscribes(job.kind):
@@ -147,7 +159,10 @@ class JobPoster:
             )
         else:
             wait = backoff_s(attempt, self._config, self._jitter)
-            await self.jobs.reschedule_job(job, attempt, (self._clock() + wait) * 1000, result)
+            due_ms = after_token(job, (self._clock() + wait) * 1000)
+            # The token first: an entry of the new try never meets the old one.
+            await self.jobs.reschedule_job(job, attempt, due_ms, result)
+            await self.timer.plan(job.contact, job.webhook_id, due_ms)
             self.metrics.careteam_retries.labels(job.endpoint).inc()
             log.warning(
                 "delivery %s to %s failed (try %d: %s); next try in %.0f s",
@@ -161,9 +176,8 @@ class JobPoster:
 
     async def refresh_gauges(self) -> None:
         """Set the pending and parked gauges from Redis (at each /metrics scrape)."""
-        pending, parked = await self.jobs.queue_depths()
-        self.metrics.careteam_pending.set(pending)
-        self.metrics.careteam_parked.set(parked)
+        self.metrics.careteam_pending.set(await self.timer.backlog())
+        self.metrics.careteam_parked.set(await self.jobs.parked_count())
 
     async def _body_for(self, job: Job, endpoint: Endpoint) -> Mapping[str, Any] | None:
         """The body to send now, or None when consent or a newer version says not to."""
@@ -245,12 +259,16 @@ class JobPoster:
     # ---- operators ----------------------------------------------------------------------
 
     async def retry_parked(self, wid: str | None = None) -> int:
-        """Put parked jobs (one, or all) back in the schedule with a fresh count of tries."""
+        """Put parked jobs (one, or all) back in the schedule with a fresh count of tries.
+        A job stays listed as parked until its try is planned (store.unpark_job)."""
         count = 0
         for job in await self.jobs.parked_jobs():
             if wid is not None and job.webhook_id != wid:
                 continue
-            await self.jobs.unpark_job(job, self._clock() * 1000)
+            now_ms = after_token(job, self._clock() * 1000)
+            await self.jobs.unpark_job(job, now_ms)
+            await self.timer.plan(job.contact, job.webhook_id, now_ms)
+            await self.jobs.drop_parked(job)
             endpoint = self._directory.endpoint_by_id.get(job.endpoint)
             await self._audit(job, endpoint, "retry", "back in the schedule", None)
             count += 1

@@ -24,6 +24,7 @@ from bot.careteam.delivery.base import (
 from bot.careteam.delivery.outbox import OutboxReader
 from bot.careteam.delivery.routing import EventRouter
 from bot.careteam.delivery.sender import JobPoster, new_client
+from bot.careteam.delivery.timer import DeliveryTimer, TimedWork
 from bot.careteam.directory import Directory
 from bot.careteam.erasure import Eraser, Forget, forget_nothing
 from bot.careteam.payload import Names
@@ -54,6 +55,7 @@ class DeliveryWorker:
         store: ConversationStore,
         records: CareRecords,
         coordination: CareCoordination,
+        timed: TimedWork,
         directory: Directory,
         flows: FlowSet,
         cipher: Cipher,
@@ -72,6 +74,14 @@ class DeliveryWorker:
         self.names = names or Names(program=directory.program.name)
         self._own_client = client is None
         self._http = client or new_client(self.config)
+        self.timer = DeliveryTimer(
+            timed,
+            records.store,
+            consumer=self.config.consumer,
+            batch=self.config.concurrency,
+            clock=clock,
+            lease_s=self.config.lease_s,
+        )
         self.reader = OutboxReader(
             records=records,
             coordination=coordination,
@@ -86,6 +96,7 @@ class DeliveryWorker:
             clock=clock,
             notice_delay_s=self.config.lease_s,
             forget=forget,
+            timer=self.timer,
         )
         pages = PageGate(coordination.limiter(cipher.id_key), self.config.page_once_s)
         self.router = EventRouter(
@@ -95,6 +106,7 @@ class DeliveryWorker:
             flows=flows,
             names=self.names,
             eraser=eraser,
+            timer=self.timer,
             clock=clock,
             pages=pages,
             default_timezone=self.config.default_timezone,
@@ -108,12 +120,16 @@ class DeliveryWorker:
             client=self._http,
             clock=clock,
             jitter=jitter,
+            timer=self.timer,
             metrics=metrics,
         )
 
     async def prepare(self) -> None:
-        """Create the consumer group (from the stream's start: earlier events count too)."""
+        """Create the consumer groups (from the streams' start: earlier entries count too)
+        and move the previous release's schedule onto the scheduler."""
         await self.reader.prepare()
+        await self.timer.prepare()
+        await self.timer.upgrade()
 
     async def run(self) -> None:
         """Work until cancelled; Redis or network trouble is logged and retried, never fatal."""
@@ -176,10 +192,12 @@ async def drain(
     until: Callable[[], Awaitable[bool]] | None = None,
     rounds: int = 1000,
 ) -> int:
-    """Step until nothing is left to do now (or `until` holds); for tests, the bench and CLI."""
+    """Step until nothing is left to do now (or `until` holds); for tests, the bench and CLI.
+    Each round first fires what the scheduler holds due at the worker's clock (the leader's
+    scheduler does that on the machine's time; tests' clocks are their own)."""
     total = 0
     for _ in range(rounds):
-        worked = await worker.step()
+        worked = await worker.timer.run_due() + await worker.step()
         total += worked
         if until is not None and await until():
             return total

@@ -109,10 +109,19 @@ class ReminderKeys:
         base, jobs = _glob_escape(f"{self.prefix}{_TAG}:"), self.job_match(contact)
         return f"{base}fired:{jobs}", f"{base}sent:{jobs}"
 
+    def fired_match(self, job_prefix: str) -> str:
+        """MATCH pattern for the fired guards of jobs whose ids start with `job_prefix`."""
+        return _glob_escape(f"{self.prefix}{_TAG}:fired:{job_prefix}") + "*"
+
 
 def _glob_escape(text: str) -> str:
     """Literal text inside a Redis MATCH pattern (a prefix might hold * ? [ ] or \\)."""
     return re.sub(r"([*?\[\]\\])", r"\\\1", text)
+
+
+def ids_match(prefix: str) -> str:
+    """MATCH pattern for the job ids that start with `prefix` (of any kind)."""
+    return _glob_escape(prefix) + "*"
 
 
 def job_prefix(contact: str) -> str:
