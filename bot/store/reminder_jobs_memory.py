@@ -119,7 +119,7 @@ class MemoryDueLog:
         return await self.forget_jobs(job_prefix(contact))
 
     async def backlog(self) -> int:
-        return len(self._entries)
+        return len(self.stream.entries)
 
     async def forget_jobs(self, prefix: str) -> int:
         removed = self._jobs.forget(prefix)

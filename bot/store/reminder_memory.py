@@ -43,8 +43,8 @@ class MemoryReminderStorage:
         """The lease naming the one process whose scheduler runs."""
         return self.leases.lease(self.keys.leader, ttl)
 
-    def group(self, stream: str, group: str, consumer: str) -> MemoryGroupReader:
-        return self.streams.group(stream, group, consumer)
+    def group(self, stream: str, group: str, consumer: str, batch: int = 100) -> MemoryGroupReader:
+        return self.streams.group(stream, group, consumer, batch=batch)
 
     def close(self) -> None:
         """Nothing to close: kept for the shape RedisReminderStorage has."""
