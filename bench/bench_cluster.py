@@ -16,11 +16,11 @@ turn reversed every other round, for `--seconds` each after a warm-up.
 
 Prints req/s and p50/p99 per setup, the two ratios issue 18 asks for (2 processes / 1,
 goal >= 1.7; cluster / one Redis with 2 processes each, goal >= 0.8), and where the CPU
-went per text: the app processes, the redis-servers and the load generator (/proc and
-wait4, user + system). On a machine others load, the CPU figures are the steady ones; from
-them, "CPU allows" is the ratio the two cores could give if nothing else ran:
-2 processes get at most 2 cores / (app + Redis + generator CPU per text), 1 process at most
-its own core.
+went per text: the app processes, the redis-servers and the load generator (/proc, INFO cpu
+with rewrite children, wait4: user + system). On a machine others load, the CPU figures
+are the steady ones; from them, "CPU allows" is the ratio the two cores could give if
+nothing else ran: 2 processes get at most 2 cores / (app + Redis + generator CPU per
+text), 1 process at most its own core.
 With --store: only the store's client CPU per text (transact(), 32 contacts in flight) on
 each, without HTTP.
 """
@@ -109,10 +109,36 @@ class Setup:
 
 @dataclass
 class Servers:
-    """What a setup runs on: a Redis URL and the pids whose CPU counts as Redis's."""
+    """What a setup runs on: a Redis URL and the ports of its redis-servers."""
 
     url: str
-    pids: list[int]
+    ports: list[int]
+
+    def fresh(self) -> None:
+        """Empty, with a rewritten (small) append-only file: each setup starts from the same
+        state, and none pays for a rewrite of what an earlier one wrote (the one server is
+        shared by two setups, and a rewrite forks a child that takes a core)."""
+        for port in self.ports:
+            node = redis.Redis(port=port)
+            node.flushall()
+            node.bgrewriteaof()
+            while True:
+                state = node.info("persistence")
+                if not state["aof_rewrite_in_progress"] and not state["aof_rewrite_scheduled"]:
+                    break
+                time.sleep(0.05)
+            node.close()
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the servers so far, their rewrite children included."""
+        total = 0.0
+        for port in self.ports:
+            node = redis.Redis(port=port)
+            cpu = node.info("cpu")
+            node.close()
+            total += sum(float(cpu[k]) for k in ("used_cpu_sys", "used_cpu_user"))
+            total += sum(float(cpu[k]) for k in ("used_cpu_sys_children", "used_cpu_user_children"))
+        return total
 
 
 def drive(args: argparse.Namespace, ports: list[int], work: Work, seconds: int) -> Load:
@@ -161,6 +187,7 @@ def texts(args: argparse.Namespace, warm: bool) -> Work:
 def measure(
     name: str, servers: Servers, processes: int, args: argparse.Namespace, tmp: str
 ) -> Setup:
+    servers.fresh()
     env = app_environment(servers.url, Path(tmp) / "var")
     ports = [free_port() for _ in range(processes)]
     me = [sys.executable, str(Path(__file__).resolve())]
@@ -171,13 +198,13 @@ def measure(
         drive(args, ports, texts(args, warm=True), args.warmup)
         work = texts(args, warm=False)
         app_before = [cpu_seconds(proc.pid) for proc in procs]
-        redis_before = sum(cpu_seconds(pid) for pid in servers.pids)
+        redis_before = servers.cpu_seconds()
         load = drive(args, ports, work, args.seconds)
         return Setup(
             name,
             load,
             [cpu_seconds(p.pid) - b for p, b in zip(procs, app_before, strict=True)],
-            sum(cpu_seconds(pid) for pid in servers.pids) - redis_before,
+            servers.cpu_seconds() - redis_before,
             os.getloadavg()[0],
         )
     finally:
@@ -185,14 +212,14 @@ def measure(
             stop(proc)
 
 
-def with_append_only_file(url: str, pids: list[int], ports: list[int]) -> Servers:
+def with_append_only_file(url: str, ports: list[int]) -> Servers:
     """The cluster's nodes keep an append-only file, as the one server does (and the app's
     embedded server): the same work per write on both sides."""
     for port in ports:
         node = redis.Redis(port=port)
         node.config_set("appendonly", "yes")
         node.close()
-    return Servers(url, pids)
+    return Servers(url, ports)
 
 
 async def store_cpu(url: str, events: int, parents: int = 32, texts: int = 30) -> float:
@@ -271,11 +298,8 @@ def main() -> None:
             if args.store:
                 store_only(single.url, cluster.url)
                 return
-            assert single.proc is not None
-            one = Servers(single.url, [single.proc.pid])
-            many = with_append_only_file(
-                cluster.url, [p.pid for p in cluster.processes], cluster.ports
-            )
+            one = Servers(single.url, [single.port])
+            many = with_append_only_file(cluster.url, cluster.ports)
             plan = [(SETUPS[0], one, 1), (SETUPS[1], one, 2), (SETUPS[2], many, 2)]
             for n in range(max(1, args.runs)):
                 order = plan if n % 2 == 0 else plan[::-1]
