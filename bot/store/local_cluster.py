@@ -178,14 +178,54 @@ def _start(
 
 
 def _replicated(ports: list[int], primaries: int, replicas: int) -> bool:
-    """Every primary has its replicas online, each replica's link up."""
+    """Every primary has its replicas online, each replica's link up, lists them in its own
+    CLUSTER NODES (the view failover tests and replicated writes read), and a write on it
+    is acknowledged by a replica (WAIT): before that, a lease taken at once is given back."""
     infos = [cli(port, "INFO", "replication") for port in ports]
-    masters = [i for i in infos if "role:master" in i]
+    masters = [port for port, info in zip(ports, infos, strict=True) if "role:master" in info]
     return (
         len(masters) == primaries
-        and all(f"connected_slaves:{replicas}" in i for i in masters)
+        and all(f"connected_slaves:{replicas}" in cli(p, "INFO", "replication") for p in masters)
         and all("master_link_status:up" in i for i in infos if "role:slave" in i)
+        and all(_lists_replicas(port, replicas) for port in masters)
+        and all(_write_acknowledged(port) for port in masters)
     )
+
+
+def _lists_replicas(primary_port: int, replicas: int) -> bool:
+    primary_id = cli(primary_port, "CLUSTER", "MYID").strip()
+    listed = [
+        line.split()
+        for line in cli(primary_port, "CLUSTER", "NODES").splitlines()
+        if len(line.split()) > 3
+    ]
+    return sum("slave" in f[2].split(",") and f[3] == primary_id for f in listed) >= replicas
+
+
+def _write_acknowledged(primary_port: int) -> bool:
+    """A key of this primary's own slots written, then WAIT 1 on the same connection."""
+    myself = next(
+        (line.split() for line in cli(primary_port, "CLUSTER", "NODES").splitlines()
+         if "myself" in line.split()[2]),
+        None,
+    )  # fmt: skip
+    if myself is None or len(myself) < 9:
+        return False
+    owned = [tuple(int(n) for n in r.split("-")) for r in myself[8:] if "[" not in r]
+    for n in range(64):
+        key = f"warm:{{{n}}}"
+        slot = int(cli(primary_port, "CLUSTER", "KEYSLOT", key).strip() or -1)
+        if any(r[0] <= slot <= r[-1] for r in owned):
+            done = subprocess.run(
+                ["redis-cli", "-p", str(primary_port)],
+                input=f"SET {key} 1\nWAIT 1 2000\nDEL {key}\n",
+                capture_output=True,
+                text=True,
+                timeout=10,
+            )
+            lines = done.stdout.split()
+            return len(lines) >= 2 and lines[1] == "1"
+    return False
 
 
 STATE_FILE = Path("var") / "cluster.json"
