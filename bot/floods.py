@@ -26,7 +26,8 @@ from bot.engine.session import Session
 from bot.engine.texts import N_
 from bot.settings import Settings
 from bot.store.base import FloodLimit
-from bot.store.limiter import Limiter, PageGate
+from bot.store.limiter import Limiter
+from bot.store.limits import PageGate
 from bot.store.redis_calls import TRANSIENT_ERRORS
 from bot.store.redis_store import RedisConversationStore
 

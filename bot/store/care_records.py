@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.store.leases import LeaseHandle
-from bot.store.limiter import Limiter
+from bot.store.limits import Limits
 from bot.store.streams import StreamGroup
 
 # Where plan.deleted notices live: not a contact (no "{c:" prefix), one Cluster slot.
@@ -256,7 +256,7 @@ class CareCoordination(Protocol):
 
     def outbox_group(self, stream: str, group: str, consumer: str, batch: int) -> StreamGroup: ...
 
-    def limiter(self, id_key: bytes) -> Limiter: ...
+    def limiter(self, id_key: bytes) -> Limits: ...
 
 
 class CareBackend(CareRecordStore, CareCoordination, Protocol):

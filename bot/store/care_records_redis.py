@@ -51,6 +51,7 @@ from bot.store.keys import field_aad
 from bot.store.keys.care import CareKeys
 from bot.store.lease import Lease
 from bot.store.limiter import Limiter
+from bot.store.limits import Limits
 from bot.store.stream_group import GroupReader
 
 JOB_TTL_S = 400 * 24 * 3600  # outlives a plan's one-year consent: a job id is its dedupe key
@@ -99,7 +100,7 @@ class RedisCareRecords:
     def outbox_group(self, stream: str, group: str, consumer: str, batch: int) -> GroupReader:
         return GroupReader(self.redis, stream, group, consumer, batch=batch)
 
-    def limiter(self, id_key: bytes) -> Limiter:
+    def limiter(self, id_key: bytes) -> Limits:
         return Limiter(self.redis, id_key, self.keys.prefix)
 
     # ---- consent ----------------------------------------------------------------------

@@ -1,34 +1,19 @@
-"""Flood limits in Redis: counters per window, distinct members per window, once per window.
-
-Fixed windows (`now // window`), counted with INCR/SADD and forgotten by TTL: cheap (one
-pipelined round trip) and good enough for limits that only need to hold "about N per
-window". Key names never carry a phone number or an IP address: callers pass a contact id
-or a client address, and the limiter names the key by a keyed hash of it.
-
-  <prefix>limit:<name>:<hash>:<window>          counter (INCR)
-  <prefix>limit:<name>:<hash>:<window>:set      the first N distinct members, hashed
-  <prefix>limit:<name>:<hash>:once              set once per window (SET NX EX); holds "1",
-                                                or the holder that took it (an outbox entry id)
+"""Flood limits in Redis (the `Limits` interface, limits.py): counters per window with
+INCR, distinct members per window with SADD, once per window with SET NX EX, all forgotten by
+TTL: cheap (one pipelined round trip). Key names come from keys/limits.py; a once-slot holds
+"1", or the holder that took it (an outbox entry id).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from dataclasses import dataclass
 from math import ceil
 
 from redis.asyncio import Redis
 
+from bot.store.keys.limits import LimitKeys
+from bot.store.limits import Count, PageGate
 
-@dataclass(frozen=True, slots=True)
-class Count:
-    """How many hits the window holds, this one included."""
-
-    count: int
-
-    def over(self, limit: int) -> bool:
-        return self.count > limit
+__all__ = ["Count", "Limiter", "PageGate"]
 
 
 # Admit `member` to a window's set if it is in already or the set has room.
@@ -55,18 +40,13 @@ return 0
 class Limiter:
     def __init__(self, redis: Redis, id_key: bytes, prefix: str = "") -> None:
         self._redis = redis
-        self._id_key = id_key
-        self._prefix = prefix
+        self._keys = LimitKeys(id_key, prefix)
         self._admit = redis.register_script(_ADMIT)
         self._take = redis.register_script(_TAKE)
 
-    def _name(self, name: str, key: str) -> str:
-        digest = hmac.new(self._id_key, key.encode(), hashlib.sha256).hexdigest()[:24]
-        return f"{self._prefix}limit:{name}:{digest}"
-
     async def hit(self, name: str, key: str, window_s: int, now: float) -> Count:
         """Count one hit for `key` in the current window of `window_s` seconds."""
-        counter = f"{self._name(name, key)}:{int(now // window_s)}"
+        counter = self._keys.counter(name, key, int(now // window_s))
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.incr(counter)
             pipe.expire(counter, window_s + 1)
@@ -78,8 +58,8 @@ class Limiter:
     ) -> bool:
         """Whether `member` is among the first `limit` distinct members of `key` this window
         (one already admitted stays admitted for the window)."""
-        members = f"{self._name(name, key)}:{int(now // window_s)}:set"
-        tag = hmac.new(self._id_key, member.encode(), hashlib.sha256).hexdigest()[:24]
+        members = self._keys.members(name, key, int(now // window_s))
+        tag = self._keys.tag(member)
         return bool(await self._admit(keys=[members], args=[tag, limit, window_s + 1]))
 
     async def once(self, name: str, key: str, window_s: float, holder: str = "") -> bool:
@@ -88,7 +68,7 @@ class Limiter:
         With a `holder`, the slot remembers who took it: that holder gets True again within
         the window (a retry of the same work), anyone else False. Without one, only the first
         call gets True, and the slot is held by no one who could ask again ("1")."""
-        marker = f"{self._name(name, key)}:once"
+        marker = self._keys.once(name, key)
         ttl_s = max(1, ceil(window_s))
         if not holder:
             return bool(await self._redis.set(marker, b"1", nx=True, ex=ttl_s))
@@ -103,25 +83,3 @@ class Limiter:
                 else:
                     pipe.expire(key, ttl_s)
             await pipe.execute()
-
-
-class PageGate:
-    """On-call is paged once per parent, kind of alert (crisis, handoff) and reason per
-    window: the delivery router asks before it makes the alert's jobs; the flood guard takes
-    the slot itself for a handoff request over its client's limit, so that one is not paged.
-    The reason keeps each promise: a RIDE after a TALK (or a suicide text after a relapse
-    one) is a new request the bot said the team would hear of, never swallowed."""
-
-    def __init__(self, limiter: Limiter, window_s: float) -> None:
-        self._limiter = limiter
-        self.window_s = window_s
-
-    async def first(self, contact: str, kind: str, reason: str = "", holder: str = "") -> bool:
-        """True for the first alert of this kind and reason for this parent in the window.
-
-        `holder` (the outbox entry id) is who asks: that entry read again after a crash
-        between this call and its alert's jobs gets True again, so its page is not lost."""
-        if self.window_s <= 0:
-            return True
-        key = f"{contact}|{kind}|{reason}" if reason else f"{contact}|{kind}"
-        return await self._limiter.once("page", key, self.window_s, holder)

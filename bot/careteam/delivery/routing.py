@@ -70,7 +70,7 @@ from bot.engine.session import Session
 from bot.engine.today import FALLBACK_TIMEZONE, zone
 from bot.geo import zip_info
 from bot.store.base import ConversationStore
-from bot.store.limiter import PageGate
+from bot.store.limits import PageGate
 from bot.store.outbox import OutboxEntry
 
 log = logging.getLogger("bot.careteam.delivery")

@@ -36,7 +36,7 @@ from bot.store.base import ConversationStore
 from bot.store.care_records import CareCoordination
 from bot.store.client import until_redis_answers
 from bot.store.crypto import Cipher
-from bot.store.limiter import PageGate
+from bot.store.limits import PageGate
 from bot.store.outbox import OutboxEntry
 
 log = logging.getLogger("bot.careteam.delivery")
