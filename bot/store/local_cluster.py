@@ -79,14 +79,22 @@ def cli(port: int, *args: str) -> str:
     return done.stdout
 
 
+def replicas_of(primary_port: int) -> list[int]:
+    """The ports of the replicas the primary on `primary_port` lists in its CLUSTER NODES."""
+    primary_id = cli(primary_port, "CLUSTER", "MYID").strip()
+    return [
+        int(fields[1].split("@")[0].rsplit(":", 1)[1])
+        for fields in map(str.split, cli(primary_port, "CLUSTER", "NODES").splitlines())
+        if len(fields) > 3 and "slave" in fields[2].split(",") and fields[3] == primary_id
+    ]
+
+
 def replica_of(primary_port: int) -> int:
     """The port of a replica of the primary on `primary_port` (for failover tests)."""
-    primary_id = cli(primary_port, "CLUSTER", "MYID").strip()
-    for line in cli(primary_port, "CLUSTER", "NODES").splitlines():
-        fields = line.split()
-        if " slave " in f" {fields[2].replace(',', ' ')} " and fields[3] == primary_id:
-            return int(fields[1].split("@")[0].rsplit(":", 1)[1])
-    raise LookupError(f"no replica of the primary on port {primary_port}")
+    found = replicas_of(primary_port)
+    if not found:
+        raise LookupError(f"no replica of the primary on port {primary_port}")
+    return found[0]
 
 
 def start_cluster(
@@ -185,21 +193,11 @@ def _replicated(ports: list[int], primaries: int, replicas: int) -> bool:
     masters = [port for port, info in zip(ports, infos, strict=True) if "role:master" in info]
     return (
         len(masters) == primaries
-        and all(f"connected_slaves:{replicas}" in cli(p, "INFO", "replication") for p in masters)
+        and all(f"connected_slaves:{replicas}" in i for i in infos if "role:master" in i)
         and all("master_link_status:up" in i for i in infos if "role:slave" in i)
-        and all(_lists_replicas(port, replicas) for port in masters)
+        and all(len(replicas_of(port)) >= replicas for port in masters)
         and all(_write_acknowledged(port) for port in masters)
     )
-
-
-def _lists_replicas(primary_port: int, replicas: int) -> bool:
-    primary_id = cli(primary_port, "CLUSTER", "MYID").strip()
-    listed = [
-        line.split()
-        for line in cli(primary_port, "CLUSTER", "NODES").splitlines()
-        if len(line.split()) > 3
-    ]
-    return sum("slave" in f[2].split(",") and f[3] == primary_id for f in listed) >= replicas
 
 
 def _write_acknowledged(primary_port: int) -> bool:
