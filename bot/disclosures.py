@@ -14,6 +14,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
+from bot.engine.discretion import organization_name
 from bot.engine.events import RecordRequested
 from bot.engine.messages import PART_NUMBER
 from bot.engine.render import pack
@@ -121,7 +122,16 @@ def record_texts(
     `hidden`: the parts whose title names something sensitive, by part number; on a shared
     phone (shared-phone mode) they are named by number only."""
     locale = session.locale
-    numbered = dict(hidden or {}) if session.plan.shared_phone() else {}
+    discreet = session.plan.shared_phone()
+    numbered = dict(hidden or {}) if discreet else {}
+    numbers = {org: n for n, org in enumerate(organizations, 1)}
+
+    def voice(message: str, **values: object) -> str:
+        return catalogs.gettext(locale, message).format(**values)
+
+    def who(org: str) -> str:
+        name = organizations.get(org, org)
+        return organization_name(voice, name, numbers.get(org, 0), discreet=discreet)
 
     def title(section: str) -> str:
         if section in numbered:
@@ -138,7 +148,7 @@ def record_texts(
         lines.append(
             catalogs.gettext(locale, _said(item)).format(
                 day=catalogs.format_date(locale, day),
-                who=organizations.get(item.organization, item.organization),
+                who=who(item.organization),
                 parts=parts,
             )
         )

@@ -95,6 +95,10 @@ PART_NUMBER = N_("Part {number}")
 # A care-team role whose name says treatment or recovery, on a shared phone: {number} is the
 # number the parent picked it by in the sharing question.
 TEAM_MEMBER_NUMBER = N_("Care team member {number}")
+# An organization or local service whose name says treatment, recovery and the like, on a
+# shared phone: {number} is its place in the list of organizations (bot/engine/discretion.py).
+ORGANIZATION_NUMBER = N_("Organization {number}")
+LOCAL_SERVICE = N_("A local service")
 # Before the parent picks who may see a part (42 CFR 2.31): who receives it, through whom,
 # what it holds, and the date. {organizations}: names from the care-team directory.
 CONSENT_WHO = N_(

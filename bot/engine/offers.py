@@ -3,8 +3,11 @@ services offered for needs just found (numbered across needs; a number saves one
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.engine import messages as m
 from bot.engine.context import Context, kept_back
+from bot.engine.discretion import service_name
 from bot.engine.render import pack
 from bot.engine.session import Session
 from bot.engine.turn import Turn
@@ -49,7 +52,8 @@ def offer_help(context: Context, turn: Turn, kinds: list[str]) -> None:
         group = [turn.voice(m.OFFERS_HEADER, need=need_label(turn, kind))]
         for offer in offers:
             items.append([offer.id, kind, offer.name, offer.phone])
-            group.append(offer.line(len(items)))
+            name = service_name(turn.voice, offer.name, discreet=session.plan.shared_phone())
+            group.append(replace(offer, name=name).line(len(items)))
         lines.append("\n".join(group))  # a heading never ends a text without its places
     if not items:
         return

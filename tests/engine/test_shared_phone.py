@@ -6,101 +6,39 @@ NEEDS, SAVED, offers of local places, reminders and MY RECORD."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.disclosures import Disclosure, record_texts
 from bot.engine import messages as m
+from bot.engine.answers import ZipInfo
+from bot.engine.discretion import SENSITIVE_WORDS
 from bot.engine.machine import Engine
 from bot.engine.model import Step
 from bot.engine.render import Voice
+from bot.engine.resources import Offer, ResourceFinder
 from bot.engine.session import Session
-from bot.engine.sharing import withheld
+from bot.engine.sharing import TeamView, withheld
+from bot.flows import build_engine
+from bot.i18n_catalogs import shipped_locales
 from bot.reminders.prefs import DETAILED, profile
+from tests.conftest import sample_finder
 from tests.drive import answer_for
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 YES = {"en": "yes", "es": "sí", "pt_BR": "sim"}
 # Words a person glancing at the phone must not read, per language (stems, lower case).
-SENSITIVE = {
-    "en": (
-        "substance",
-        "drug",
-        "alcohol",
-        "opioid",
-        "narcan",
-        "naloxone",
-        "overdose",
-        "treatment",
-        "recovery",
-        "medication",
-        "medicine",
-        "methadone",
-        "buprenorphine",
-        "suboxone",
-        "naltrexone",
-        "vivitrol",
-        "pregnan",
-        "prenatal",
-        "withdrawal",
-        "child protective",
-        "cps",
-        "dcf",
-    ),
-    "es": (
-        "sustancia",
-        "droga",
-        "alcohol",
-        "opioide",
-        "narcan",
-        "naloxona",
-        "sobredosis",
-        "tratamiento",
-        "recuperaci",
-        "medicamento",
-        "medicina",
-        "metadona",
-        "buprenorfina",
-        "suboxone",
-        "naltrexona",
-        "vivitrol",
-        "embaraz",
-        "prenatal",
-        "abstinencia",
-        "protección infantil",
-    ),
-    "pt_BR": (
-        "substância",
-        "droga",
-        "álcool",
-        "opioide",
-        "narcan",
-        "naloxona",
-        "overdose",
-        "tratamento",
-        "recuperação",
-        "medicação",
-        "medicamento",
-        "remédio",
-        "metadona",
-        "buprenorfina",
-        "suboxone",
-        "naltrexona",
-        "vivitrol",
-        "gravidez",
-        "grávida",
-        "pré-natal",
-        "abstinência",
-        "conselho tutelar",
-        "proteção à criança",
-    ),
-}
+SENSITIVE = SENSITIVE_WORDS
 
 
 def found_words(locale: str, text: str) -> list[str]:
+    """The locale's sensitive words in a text, and any language's in a name the directories
+    gave ("Hope Recovery Center" in a Spanish text)."""
     lowered = text.lower()
-    return [w for w in SENSITIVE[locale] if re.search(rf"\b{re.escape(w)}", lowered)]
+    found = [w for w in SENSITIVE[locale] if re.search(rf"\b{re.escape(w)}", lowered)]
+    return found + [name for _, name in SENSITIVE_ORGANIZATIONS if name.lower() in lowered]
 
 
 def needy_answer(step: Step, locale: str) -> str:
@@ -192,10 +130,56 @@ def listed(session: Session, item: object) -> str:
     raise AssertionError(f"{item} is not listed in {items}")
 
 
+# Directory names that say what a place is for, in each language: the care-team
+# organizations serving the parent's ZIP code, and the local services offered for a need.
+SENSITIVE_ORGANIZATIONS = (
+    ("hope", "Hope Recovery Center"),
+    ("luz", "Centro de Tratamiento Luz"),
+    ("vida", "Clínica de Dependência Vida"),
+)
+
+
+def sensitive_names(finder: ResourceFinder) -> ResourceFinder:
+    """The sample services, each renamed after one of the organizations above."""
+
+    def find(need: str, where: ZipInfo | None, locale: str) -> list[Offer]:
+        names = [name for _, name in SENSITIVE_ORGANIZATIONS]
+        found = finder(need, where, locale)
+        return [replace(o, name=names[i % len(names)]) for i, o in enumerate(found)]
+
+    return find
+
+
+def serving(zip_code: str, state: str | None) -> tuple[tuple[str, str], ...]:
+    return SENSITIVE_ORGANIZATIONS if zip_code.startswith("06") else ()
+
+
+@pytest.fixture(scope="module")
+def sensitive_engine() -> Engine:
+    """The shipped flows and catalogs with a care-team and a resource directory whose names
+    hold sensitive words."""
+    team = TeamView("Safe Start", lambda z, s: tuple(n for _, n in serving(z, s)), serving)
+    return build_engine(
+        locales=tuple(shipped_locales()),
+        resource_finder=sensitive_names(sample_finder()),
+        team=team,
+    )
+
+
+@pytest.fixture(params=["example", "sensitive"])
+def directory(request: pytest.FixtureRequest) -> tuple[Engine, dict[str, str]]:
+    """An engine and the organizations MY RECORD names: the example directory, or names
+    that say what each place is for."""
+    if request.param == "example":
+        return request.getfixturevalue("i18n_engine"), {"hope": "Hartford Hope"}
+    return request.getfixturevalue("sensitive_engine"), dict(SENSITIVE_ORGANIZATIONS)
+
+
 @pytest.mark.parametrize("locale", ["en", "es", "pt_BR"])
 def test_a_whole_plan_on_a_shared_phone_texts_back_no_sensitive_word(
-    i18n_engine: Engine, locale: str
+    directory: tuple[Engine, dict[str, str]], locale: str
 ) -> None:
+    i18n_engine, organizations = directory
     session, sent = whole_plan_in_shared_phone_mode(i18n_engine, locale)
     assert session.plan.shared_phone()
     kinds = set(session.plan.needs)
@@ -239,11 +223,11 @@ def test_a_whole_plan_on_a_shared_phone_texts_back_no_sensitive_word(
     titles = {f.id: f.title for f in i18n_engine.flows.sections}
     numbers = {f.id: f.number or 0 for f in i18n_engine.flows.sections if f.sensitive}
     record = record_texts(
-        [Disclosure(NOW, "hope", set(titles))],
+        [Disclosure(NOW, org, set(titles)) for org in organizations],
         session,
         i18n_engine.translator,
         titles,
-        {"hope": "Hartford Hope"},
+        organizations,
         numbers,
     )
     assert voice(m.PART_NUMBER, number=4) in "\n".join(record)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.engine import messages as m
+from bot.engine.discretion import service_name
 from bot.engine.events import ResourceSaved
 from bot.engine.needs import set_status
 from bot.engine.offers import need_label, unsaid
@@ -79,9 +80,11 @@ def show_saved(w: Walker, turn: Turn, argument: str = "") -> None:
     if not saved:
         turn.say(m.SEE_PRIVATE if session.plan.saved else m.SAVED_NONE)
     else:
+        discreet = session.plan.shared_phone()
+        names = [service_name(turn.voice, str(item["name"]), discreet=discreet) for item in saved]
         lines = [turn.voice(m.SAVED_HEADER)] + [
-            f"{n}. {item['name']}, {item['phone']}" if item.get("phone") else item["name"]
-            for n, item in enumerate(saved, 1)
+            f"{n}. {name}, {item['phone']}" if item.get("phone") else name
+            for n, (name, item) in enumerate(zip(names, saved, strict=True), 1)
         ]
         turn.replies.extend(pack(lines))
     w.prompt(turn)

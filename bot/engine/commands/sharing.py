@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.engine import messages as m
 from bot.engine.context import title
+from bot.engine.discretion import organization_name
 from bot.engine.events import AnswerChanged, ConsentChanged, SharingResumed, SharingWithheld
 from bot.engine.model import Flow, Step
 from bot.engine.parsing import ParseFailed, parse_yes_no
@@ -97,11 +98,13 @@ def _parts_by_organization(
     orgs = w.team.named(str(code), where.state if where else None)
     shared = {s.id: s for _, steps in recipients(w.consent_steps(), session.plan) for s in steps}
     out = withheld(session.plan)
+    discreet = session.plan.shared_phone()
+    voice = w.voice(session)
     found = []
-    for org, name in orgs:
+    for number, (org, name) in enumerate(orgs, 1):
         parts = [s for sid, s in shared.items() if (org in out.get(sid, [])) == stopped]
         if parts:
-            found.append((org, name, parts))
+            found.append((org, organization_name(voice, name, number, discreet=discreet), parts))
     return found
 
 
