@@ -4,8 +4,9 @@ Recall: texts labelled with a concern (emergency, baby, suicide, violence, relap
 with that same concern. False alarms: ordinary texts flagged with any concern. Figures for
 the whole set, for its crc32 fifth, and for the separate held-out set
 (tests/corpora/crisis_heldout/, written apart and never read to tune phrase lists), and the
-second to fifth held-out rounds (tests/corpora/crisis_heldout2/ to crisis_heldout5/, each written
-before that round's changes; round 4 written blind after round 3's, round 5 blind after round 4's).
+second to sixth held-out rounds (tests/corpora/crisis_heldout2/ to crisis_heldout6/, each written
+before that round's changes; rounds 4 to 6 each written blind after the round before; their misses
+are never printed).
 Also the whole set with one typo in each text (seeded), and every plan answer of
 tests/corpora/understanding/ (none may alarm).
 Run: .venv/bin/python bench/bench_crisis.py [--misses] [--held-out-misses] [--held-out2-misses]
@@ -29,6 +30,7 @@ from tests.crisis_corpus import (  # noqa: E402
     HELD_OUT3_DIR,
     HELD_OUT4_DIR,
     HELD_OUT5_DIR,
+    HELD_OUT6_DIR,
     HELD_OUT_DIR,
     load_corpus,
     score,
@@ -60,6 +62,7 @@ def main(argv: list[str]) -> None:
             ("HELD-OUT 3", load_corpus(locale, HELD_OUT3_DIR)),
             ("HELD-OUT 4", load_corpus(locale, HELD_OUT4_DIR)),
             ("HELD-OUT 5", load_corpus(locale, HELD_OUT5_DIR)),
+            ("HELD-OUT 6", load_corpus(locale, HELD_OUT6_DIR)),
             ("all, one typo each", with_typos(examples)),
             ("plan answers", understanding_replies(locale)),
         ):

@@ -2,16 +2,16 @@
 
 (a) rules alone (`load_detector(...).find`), (b) the model alone at each of the two thresholds
 stored in its file (chosen on cross-validation by bench/train_crisis_model.py, out-of-fold false
-alarms <= 0.5 % and <= 2 %; never on rounds 4 and 5), (c) rules or model, as the conversation
+alarms <= 0.5 % and <= 2 %; never on rounds 4 to 6), (c) rules or model, as the conversation
 reads (crisis_model.second_opinion): the model adds a concern where the rules find none, and
 names a crisis it is sure of where they find only a relapse; last, rules or the surest of all
 three languages' models (each at its own strict threshold), as CrisisDetector.find would do
-without knowing the language. Sets: the blind rounds 4 and 5 (tests/corpora/crisis_heldout4/
-and crisis_heldout5/, aggregate figures only: their texts are never printed) and every plan
+without knowing the language. Sets: the blind rounds 4, 5 and 6 (tests/corpora/crisis_heldout4/
+to crisis_heldout6/, aggregate figures only: their texts are never printed) and every plan
 answer of the understanding corpus (none may alarm). Then us/text for each on the labelled
 texts and plan answers (fresh detector each round, as bench_crisis.py does). A second table:
 rules and rules or model with one typo in each text (the labelled set, on which the model
-trains, and rounds 4 and 5).
+trains, and rounds 4 to 6).
 Run: .venv/bin/python bench/bench_crisis_model.py
 """
 
@@ -33,6 +33,7 @@ from bot.i18n import LOCALES_DIR  # noqa: E402
 from tests.crisis_corpus import (  # noqa: E402
     HELD_OUT4_DIR,
     HELD_OUT5_DIR,
+    HELD_OUT6_DIR,
     Example,
     load_corpus,
     understanding_replies,
@@ -90,13 +91,15 @@ def main() -> None:
 
     print(
         "| language | finder | threshold | round 4 recall | round 4 false alarms "
-        "| round 5 recall | round 5 false alarms | plan answers |"
+        "| round 5 recall | round 5 false alarms | round 6 recall | round 6 false alarms "
+        "| plan answers |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for locale in LOCALES:
         model = models[locale]
         round4 = load_corpus(locale, HELD_OUT4_DIR)
         round5 = load_corpus(locale, HELD_OUT5_DIR)
+        round6 = load_corpus(locale, HELD_OUT6_DIR)
         plan = understanding_replies(locale)
         rows: list[tuple[str, float | None, Find]] = [("rules", None, rules)]
         for threshold in dict.fromkeys((model.threshold, model.threshold_loose)):
@@ -112,12 +115,14 @@ def main() -> None:
         for name, chosen, find in rows:
             _, recall, ordinary, alarms = rates(find, round4)
             _, recall5, ordinary5, alarms5 = rates(find, round5)
+            _, recall6, ordinary6, alarms6 = rates(find, round6)
             _, _, plan_count, plan_alarms = rates(find, plan)
             shown = "-" if chosen is None else f"{chosen:.2f}"
             print(
                 f"| {locale} | {name} | {shown} | {recall:.3f} | {alarms:.3f} "
                 f"({round(alarms * ordinary)}/{ordinary}) | {recall5:.3f} | {alarms5:.3f} "
-                f"({round(alarms5 * ordinary5)}/{ordinary5}) | {plan_alarms:.3f} "
+                f"({round(alarms5 * ordinary5)}/{ordinary5}) | {recall6:.3f} | {alarms6:.3f} "
+                f"({round(alarms6 * ordinary6)}/{ordinary6}) | {plan_alarms:.3f} "
                 f"({round(plan_alarms * plan_count)}/{plan_count}) |"
             )
     print("\nOne typo in each text (tests/crisis_corpus.with_typos), rules and rules or model:")
@@ -133,6 +138,7 @@ def main() -> None:
             ("all, one typo each", with_typos(load_corpus(locale))),
             ("round 4, one typo each", with_typos(load_corpus(locale, HELD_OUT4_DIR))),
             ("round 5, one typo each", with_typos(load_corpus(locale, HELD_OUT5_DIR))),
+            ("round 6, one typo each", with_typos(load_corpus(locale, HELD_OUT6_DIR))),
         ):
             _, r_recall, _, r_alarms = rates(rules, part)
             _, p_recall, _, p_alarms = rates(product, part)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import random
 import zlib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -29,6 +31,9 @@ HELD_OUT3_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout3"
 HELD_OUT4_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout4"
 # Round 5, written blind 2026-12-05 ~20:42-20:50 UTC after round 4: never read to tune the detector.
 HELD_OUT5_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout5"
+# Round 6, written blind 2026-12-05 ~23:32-23:45 UTC after main at 85dd543: never read to tune
+# the detector (nor trained on: tests/crisis_model_inputs.py does not list it).
+HELD_OUT6_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout6"
 # Plan answers as parents write them (dates, yes/no, choices): none of them may alarm.
 UNDERSTANDING_DIR = Path(__file__).resolve().parent / "corpora" / "understanding"
 
@@ -78,6 +83,55 @@ def load_corpus(locale: str, directory: Path = CORPUS_DIR) -> list[Example]:
             raise ValueError(f"{locale}.yaml: unknown label {label!r}")
         examples.extend(Example(str(text), label) for text in texts)
     return examples
+
+
+def fold(text: str) -> str:
+    """A text as two corpora are compared: case and spacing set aside."""
+    return " ".join(text.casefold().split())
+
+
+def _strings(node: object) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(key)
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
+
+
+@cache
+def texts_outside(directory: Path) -> frozenset[str]:
+    """Every string (folded) of every corpus under tests/corpora/ but those in `directory`:
+    a blind round shares none of them, or a text seen elsewhere may have tuned the detector."""
+    texts: set[str] = set()
+    for path in sorted(directory.parent.rglob("*.yaml")):
+        if path.parent == directory:
+            continue
+        data = yaml.load(path.read_text("utf-8"), Loader=yaml.BaseLoader)  # noqa: S506
+        texts.update(fold(s) for s in _strings(data))
+    return frozenset(texts)
+
+
+def check_blind_round(directory: Path, locale: str, number: int, texts: int, concern: int) -> None:
+    """A blind round loads in the corpus format under its heading, holds at least `texts` texts
+    with every label (at least `concern` under each concern, 40-60 % ordinary), no text twice,
+    and no text of another corpus. Nothing runs the detector; a failure names counts, not texts."""
+    path = directory / f"{locale}.yaml"
+    head = path.read_text("utf-8").splitlines()[0]
+    assert head.startswith(f"# HELD-OUT round {number} crisis texts"), head
+    examples = load_corpus(locale, directory)
+    counts = Counter(e.label for e in examples)
+    assert len(examples) >= texts, len(examples)
+    assert set(counts) == set(LABELS), sorted(counts)
+    assert min(counts[label] for label in LABELS if label != "ordinary") >= concern, counts
+    assert 0.4 <= counts["ordinary"] / len(examples) <= 0.6, counts
+    folded = [fold(e.text) for e in examples]
+    assert len(set(folded)) == len(folded), f"{len(folded) - len(set(folded))} texts twice"
+    shared = sum(text in texts_outside(directory) for text in folded)
+    assert shared == 0, f"{shared} round-{number} texts also in another corpus"
 
 
 def understanding_replies(locale: str) -> list[Example]:

@@ -4,7 +4,7 @@ Labelled texts: tests/corpora/crisis/<lang>.yaml, the held-out rounds 1-3 (read 
 they may train) and tests/corpora/crisis_model_extra/<lang>.yaml (written for the model).
 Ordinary texts: the bulk set tests/corpora/crisis_ordinary/<lang>.yaml, every reply of the
 understanding corpus (plan answers) and what parents send in the transcript tests (turns that
-raise no crisis). Rounds 4 and 5 (tests/corpora/crisis_heldout4/, crisis_heldout5/) are blind:
+raise no crisis). Rounds 4 to 6 (tests/corpora/crisis_heldout4/ to crisis_heldout6/) are blind:
 they are never read here.
 The digest is recorded in each model file, so a test can tell whether the committed weights
 were trained on today's inputs without training again.
