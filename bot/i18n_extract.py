@@ -9,6 +9,7 @@ from bot.engine.loader import load_with_lines
 
 FLOW_TEXTS = ("title", "intro", "done")
 STEP_TEXTS = ("ask", "label", "hint", "example")
+SHARED_PHONE_TEXTS = ("ask", "hint", "example")
 
 Extracted = tuple[int, str | None, str | tuple[str, ...], list[str]]
 
@@ -37,6 +38,11 @@ def extract_flows(
             if isinstance(step.get(key), str):
                 note = f"{where}: {key}" + (" (keep under 2 SMS segments)" if key == "ask" else "")
                 yield step_line, None, step[key], [note]
+        shared = step.get("shared_phone")
+        for key in SHARED_PHONE_TEXTS:
+            if isinstance(shared, dict) and isinstance(shared.get(key), str):
+                note = f"{where}: {key} on a shared phone (no treatment, recovery or health words)"
+                yield int(shared.get("__line__", step_line)), None, shared[key], [note]
         for choice in step.get("choices", []):
             if isinstance(choice, dict) and isinstance(choice.get("label"), str):
                 yield (

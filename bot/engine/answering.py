@@ -89,10 +89,11 @@ def _answer_question(w: Walker, turn: Turn, text: str) -> None:
     if reading.command is not None and commands.run(w, turn, Match(reading.command, "")):
         return
     if reading.failure == "ambiguous" and len(reading.guesses) > 1 and step.type == "choice":
-        _ask_which(turn, step, reading.guesses)
+        _ask_which(turn, step, reading.guesses, discreet=w.asks_discreetly(session, flow))
         return
     if reading.failure is not None or reading.command is not None:
-        _reprompt(turn, step, reading.failure or "not_understood")
+        discreet = w.asks_discreetly(session, flow)
+        _reprompt(turn, step, reading.failure or "not_understood", discreet=discreet)
         return
     value = reading.value
     if step.sets == "timezone":
@@ -106,36 +107,43 @@ def _answer_question(w: Walker, turn: Turn, text: str) -> None:
     w.store(turn, flow, step, value)
 
 
-def _ask_which(turn: Turn, step: Step, guesses: tuple[str, ...]) -> None:
+def _ask_which(turn: Turn, step: Step, guesses: tuple[str, ...], *, discreet: bool) -> None:
     """ "Did you mean 2 (…) or 3 (…)?": the choices the reply fits, by number."""
     turn.session.tries += 1
     values = [c.value for c in step.choices]
     voice = turn.voice
-    named = [f"{values.index(g) + 1} ({voice.answer(step, g)})" for g in guesses if g in values]
+    named = [
+        f"{values.index(g) + 1} ({voice.choice(step, g, discreet=discreet)})"
+        for g in guesses
+        if g in values
+    ]
     joined = ", ".join(named[:-1]) + f" {voice(m.OR)} " + named[-1]
     turn.replies.append(voice(m.DID_YOU_MEAN, choices=joined))
 
 
-def _reprompt(turn: Turn, step: Step, reason: str) -> None:
-    """Kind, escalating re-prompts: a hint, then an example, then a way out."""
+def _reprompt(turn: Turn, step: Step, reason: str, *, discreet: bool) -> None:
+    """Kind, escalating re-prompts: a hint, then an example, then a way out. `discreet`: in
+    the step's shared-phone words (Walker.asks_discreetly)."""
     session = turn.session
     session.tries += 1
     voice = turn.voice
     specific = REASONS.get(reason)
+    own_hint = step.text("hint", discreet=discreet)
     hint = (
         voice(specific, max_length=step.max_length)
         if specific
-        else voice(step.hint)
-        if step.hint
+        else voice(own_hint)
+        if own_hint
         else voice(HINTS[step.type], minimum=step.minimum, maximum=step.maximum)
     )
     if session.tries == 1:
         turn.replies.append(f"{voice(m.HINT_PREFIX)} {hint}")
-        turn.replies.append(voice.question(step))
+        turn.replies.append(voice.question(step, discreet=discreet))
     elif session.tries == 2:
-        example = voice(step.example) if step.example else hint
+        own_example = step.text("example", discreet=discreet)
+        example = voice(own_example) if own_example else hint
         turn.replies.append(f"{voice(m.EXAMPLE_PREFIX)} {example}")
-        turn.replies.append(voice.question(step))
+        turn.replies.append(voice.question(step, discreet=discreet))
     else:
         way_out = m.WAY_OUT_TALK if step.required else m.WAY_OUT_SKIP
         turn.replies.append(f"{voice(m.HINT_PREFIX)} {hint} {voice(way_out)}")

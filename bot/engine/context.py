@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.engine import messages as m
 from bot.engine.answers import ZipLookup
+from bot.engine.discretion import organization_name
 from bot.engine.events import AnswerRecord
 from bot.engine.keywords import KeywordTable
 from bot.engine.loader import END, FlowSet
@@ -162,23 +163,43 @@ class Context:
                 return [str(v) for v in value]
         return None
 
+    def asks_discreetly(self, session: Session, flow: Flow) -> bool:
+        """On a shared phone, the part that asks who may see what is asked in its neutral
+        form (roles by number, no treatment or recovery words); DETAILS shows the rest."""
+        return session.plan.shared_phone() and "ConsentChanged" in flow.emits
+
     def consent_details(
-        self, turn: Turn, section: Flow, organizations: Sequence[str] | None = None
+        self,
+        turn: Turn,
+        section: Flow,
+        organizations: Sequence[str] | None = None,
+        *,
+        full: bool = False,
     ) -> list[str]:
         """Before the parent picks who may see a part: which organizations receive it (those
         serving the parent's ZIP code, unless named), through whom, exactly what it holds,
-        and today's date (42 CFR 2.31)."""
+        and today's date (42 CFR 2.31). On a shared phone, unless `full` (DETAILS): an
+        organization whose name says treatment or recovery by its number, the part's
+        contents by its title, and how to see the rest."""
         session, voice = turn.session, turn.voice
+        discreet = session.plan.shared_phone() and not full
         names = organizations
         if names is None:
             code = session.plan.answer(self.flows.onboarding.id, "zip")
             where = self.zip_lookup(str(code)) if code else None
             state = where.state if where else None
             names = self.team.organizations(str(code), state) if code else ()
-        who = ", ".join(names) if names else voice(m.CONSENT_TEAM_UNKNOWN)
+        shown = [organization_name(voice, n, i, discreet=discreet) for i, n in enumerate(names, 1)]
+        who = ", ".join(shown) if shown else voice(m.CONSENT_TEAM_UNKNOWN)
         through = self.team.intermediary or self.settings.program
-        # Every answer the part holds, named even on a shared phone: this is the consent
-        # itself, asked now (the private answers get their own question).
+        day = turn.today
+        today = voice(m.CONSENT_DATE, month=day.month, day=day.day, year=day.year)
+        who_line = voice(m.CONSENT_WHO, date=today, organizations=who, intermediary=through)
+        if discreet:
+            what = voice(m.CONSENT_WHAT_DISCREET, part=title(voice, session, section))
+            return list(pack([who_line, what, voice(m.CONSENT_DETAILS_OFFER)]))
+        # Every answer the part holds: this is the consent itself, asked now (the private
+        # answers get their own question).
         labels = [voice(s.label) for s in answered_route(section, session.plan)]
         if section.sensitive:  # Part 2: with it go private recovery answers of other parts
             labels += [
@@ -187,9 +208,6 @@ class Context:
                 for s in f.steps
                 if s.part2 and session.plan.has_answer(f.id, s.id)
             ]
-        day = turn.today
-        today = voice(m.CONSENT_DATE, month=day.month, day=day.day, year=day.year)
-        who_line = voice(m.CONSENT_WHO, date=today, organizations=who, intermediary=through)
         items = labels or [voice(m.CONSENT_NOTHING_YET)]
         one_line = f"{voice(m.CONSENT_WHAT)} {', '.join(items)}."
         if fits(one_line):

@@ -43,6 +43,7 @@ Command = Literal[
     "saved",
     "my_record",
     "my_plan",
+    "details",
     "delete_data",
     "erase_confirm",
 ]
@@ -95,6 +96,8 @@ KEYWORDS: dict[Command, str] = {
     "saved": NP_("keyword", "SAVED, MY SAVED, SAVED PLACES"),
     "my_record": NP_("keyword", "MY RECORD, WHO SAW MY PLAN"),
     "my_plan": NP_("keyword", "MY PLAN, PRINT MY PLAN, SEND MY PLAN"),
+    # On a shared phone: the full consent details behind a sharing question's neutral words.
+    "details": NP_("keyword", "DETAILS, SEE DETAILS, MORE DETAILS"),
     "delete_data": NP_("keyword", "DELETE MY DATA, ERASE MY DATA, DELETE MY INFO"),
     # The second "yes" of DELETE MY DATA: a word, so no one erases a plan by a stray YES.
     "erase_confirm": NP_("keyword", "DELETE, ERASE"),

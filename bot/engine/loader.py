@@ -227,6 +227,11 @@ def _check_texts(flow: Flow, step: Step) -> list[FlowProblem]:
     for text, what in ((step.hint, "hint"), (step.example, "example")):
         if text is not None:
             problems += _check_text(flow, step, text, what)
+    shared = step.shared_phone
+    for key in ("ask", "hint", "example") if shared else ():
+        text = getattr(shared, key)
+        if text is not None:
+            problems += _check_text(flow, step, text, f"shared_phone {key}")
     for choice in step.choices:
         problems += _check_text(flow, step, choice.label, f"choice {choice.value!r} label")
     return problems

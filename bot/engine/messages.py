@@ -113,6 +113,16 @@ CONSENT_SAME = N_(
     "Share with the same people as before ({who})? Reply YES, NO for no one, or who you want."
 )
 CONSENT_TEAM_UNKNOWN = N_("the care team that serves your ZIP code")
+# On a shared phone the consent texts name no treatment or recovery: what a part holds by its
+# title (the sensitive part by number), and the full details a DETAILS or MY PLAN away.
+CONSENT_WHAT_DISCREET = N_("What it holds: your answers in {part}.")
+CONSENT_DETAILS_OFFER = N_(
+    "To see who gets it and what it holds, reply DETAILS, or MY PLAN for a private link."
+)
+# The one line before the full consent details (DETAILS) on a shared phone.
+DETAILS_WARNING = N_(
+    "Heads up: the details below are private. Anyone who reads this phone can see them."
+)
 CONSENT_NOTHING_YET = N_("nothing yet")
 # One question asked in two parts: a new answer here changes the other one to match.
 SAME_CHANGED = N_("You answered this in {title} too. I changed it there to match.")

@@ -68,6 +68,15 @@ class SameAs(_Strict):
         return mapped
 
 
+class SharedPhoneTexts(_Strict):
+    """What a step says on a shared phone instead, where its own words name treatment,
+    recovery and the like: the full question is a DETAILS or MY PLAN away."""
+
+    ask: str | None = None
+    hint: str | None = None
+    example: str | None = None
+
+
 class Branch(_Strict):
     condition: Condition | None = Field(default=None, alias="if")
     goto: str
@@ -112,6 +121,15 @@ class Step(_Strict):
     # protection: on a shared phone it is never texted back (a flow marked sensitive: all).
     sensitive: bool = False
     same_as: SameAs | None = None
+    # On a shared phone, in the part that asks who may see what: these texts instead.
+    shared_phone: SharedPhoneTexts | None = None
+
+    def text(self, key: Literal["ask", "hint", "example"], *, discreet: bool) -> str | None:
+        """The step's ask, hint or example; on a shared phone (`discreet`) its shared-phone
+        form where the flow gives one."""
+        own: str | None = getattr(self, key)
+        other = getattr(self.shared_phone, key) if discreet and self.shared_phone else None
+        return other or own
 
     def discreet(self, value: Any) -> bool:
         """On a shared phone, is this answer kept out of texts?"""

@@ -43,12 +43,27 @@ class Voice:
         plan = self.translator.gettext(self.locale, self.plan)
         return text.format(program=self.program, plan=plan, name=self.name, **values)
 
-    def question(self, step: Step) -> str:
-        lines = [self(step.ask)]
-        lines += [f"{i}. {label}" for i, label in enumerate(self.labels(step), 1)]
+    def question(self, step: Step, *, discreet: bool = False) -> str:
+        """The question and its numbered choices. `discreet` (a shared phone, in the part
+        that asks who may see what): the step's shared-phone ask, and a choice whose label
+        names treatment or recovery by its number ("3. Care team member 3")."""
+        lines = [self(step.text("ask", discreet=discreet) or step.ask)]
+        labels = self.labels(step)
+        if discreet:
+            labels = tuple(self.choice(step, c.value, discreet=True) for c in step.choices)
+        lines += [f"{i}. {label}" for i, label in enumerate(labels, 1)]
         if step.type == "multi":
             lines.append(self(m.PICK_MANY))
         return "\n".join(lines)
+
+    def choice(self, step: Step, value: str, *, discreet: bool = False) -> str:
+        """A choice by its label; `discreet`: a sensitive one by its number in the step."""
+        for number, choice in enumerate(step.choices, 1):
+            if choice.value == value:
+                if discreet and choice.sensitive:
+                    return self(m.TEAM_MEMBER_NUMBER, number=number)
+                return self(choice.label)
+        return value
 
     def labels(self, step: Step) -> tuple[str, ...]:
         """The step's choice labels in this locale (labels take no placeholders)."""

@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.engine import messages as m
 from bot.engine.model import Flow, Step
+from bot.engine.render import Voice
 from bot.engine.session import Plan
 
 ConsentStep = tuple[Flow, Step]
@@ -75,18 +75,13 @@ def agreed(flow: Flow, step: Step, plan: Plan) -> bool:
     return all(plan.answer(flow.id, s) is True for s in part2_yeses(flow, step))
 
 
-def role_name(
-    voice: Callable[..., str], steps: Iterable[Step], role: str, *, discreet: bool
-) -> str:
+def role_name(voice: Voice, steps: Iterable[Step], role: str, *, discreet: bool) -> str:
     """A role as the parent picked it, by its label; on a shared phone (`discreet`) a role
     whose label names treatment or recovery by its number in the sharing question, as a
     part is ("Care team member 3")."""
     for step in steps:
-        for number, choice in enumerate(step.choices, 1):
-            if choice.value == role:
-                if discreet and choice.sensitive:
-                    return voice(m.TEAM_MEMBER_NUMBER, number=number)
-                return voice(choice.label)
+        if any(c.value == role for c in step.choices):
+            return voice.choice(step, role, discreet=discreet)
     return role
 
 

@@ -242,7 +242,9 @@ class Walker(Context):
                 who = ", ".join(role_name(voice, [step], v, discreet=discreet) for v in same)
                 turn.say(m.CONSENT_SAME, who=who)
                 return
-            turn.replies.append(voice.question(step))
+            flow = self.flows[session.flow or ""]
+            discreet = self.asks_discreetly(session, flow)
+            turn.replies.append(voice.question(step, discreet=discreet))
         elif mode in ("readback", "fix") and session.flow:
             flow = self.flows[session.flow]
             steps = answered_route(flow, session.plan)

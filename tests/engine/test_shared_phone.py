@@ -1,7 +1,9 @@
 """Shared-phone mode: what the bot texts back names no substance, treatment, medication,
 pregnancy or child protection. The questions themselves still ask about them (the parent is
 answering them now); what repeats the plan back later does not: read-backs, the menu,
-NEEDS, SAVED, offers of local places, reminders and MY RECORD."""
+NEEDS, SAVED, offers of local places, reminders and MY RECORD. Nor do the sharing questions
+and the consent details before them (roles, organizations and contents named neutrally):
+DETAILS shows the full consent, after a warning."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from bot.disclosures import Disclosure, record_texts
 from bot.engine import messages as m
 from bot.engine.answers import ZipInfo
 from bot.engine.discretion import SENSITIVE_WORDS
+from bot.engine.events import ConsentChanged
 from bot.engine.machine import Engine
 from bot.engine.model import Step
 from bot.engine.render import Voice
@@ -25,7 +28,8 @@ from bot.flows import build_engine
 from bot.i18n_catalogs import shipped_locales
 from bot.reminders.prefs import DETAILED, profile
 from tests.conftest import sample_finder
-from tests.drive import answer_for
+from tests.drive import NAME, answer_for
+from tests.engine.test_consent_names import transcript_until
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 YES = {"en": "yes", "es": "sí", "pt_BR": "sim"}
@@ -50,12 +54,33 @@ def needy_answer(step: Step, locale: str) -> str:
 
 
 def asked_texts(engine: Engine, voice: Voice) -> set[str]:
-    """The flows' own questions, intros and thank-yous: what the parent is asked now."""
+    """The flows' own questions, intros and thank-yous: what the parent is asked now. Not
+    the part that asks who may see what: its texts are checked like any other."""
     texts: set[str] = set()
     for flow in engine.flows.flows.values():
+        if "ConsentChanged" in flow.emits:
+            continue
         texts.update(voice(t) for t in (flow.intro, flow.done) if t)
         texts.update(voice.question(s) for s in flow.steps)
     return texts
+
+
+def texted_back(engine: Engine, locale: str, sent: list[str], name: str = "Ana") -> list[str]:
+    """What the bot texted back: a turn's texts go as one, so take the questions, intros,
+    thank-yous and the support sentence out of each, and what is left is it. The sharing
+    questions and the consent details before them stay in: on a shared phone they name no
+    one's treatment."""
+    voice = Voice(engine.translator, locale, "Safe Start", "Plan of Safe Care", name)
+    # Said to everyone, to say answers do NOT go there (item "support, not a report").
+    support = voice(m.SUPPORT_NOT_REPORT)
+    ordered = sorted(asked_texts(engine, voice) | {support}, key=len, reverse=True)
+
+    def echo(text: str) -> str:
+        for known in ordered:
+            text = text.replace(known, "")
+        return text.strip()
+
+    return [t for t in (echo(s) for s in sent) if t]
 
 
 def whole_plan_in_shared_phone_mode(engine: Engine, locale: str) -> tuple[Session, list[str]]:
@@ -185,27 +210,7 @@ def test_a_whole_plan_on_a_shared_phone_texts_back_no_sensitive_word(
     kinds = set(session.plan.needs)
     assert {"treatment", "naloxone", "peer_support", "prenatal_care"} <= kinds
     voice = Voice(i18n_engine.translator, locale, "Safe Start", "Plan of Safe Care", "Ana")
-    asked = asked_texts(i18n_engine, voice)
-    # Said to everyone, to say answers do NOT go there (item "support, not a report").
-    support = voice(m.SUPPORT_NOT_REPORT)
-    # The details shown with a sharing question are that consent question itself.
-    # The details shown with a sharing question (who, what, when) are that question: the
-    # texts that hold its header, and the rest of its list when it runs over.
-    what = voice(m.CONSENT_WHAT)
-    # A turn's texts go as one: take the questions, thank-yous and the support sentence out
-    # of each, and what is left is what the bot texted back.
-    ordered = sorted(asked | {support}, key=len, reverse=True)
-
-    def echo(text: str) -> str:
-        for known in ordered:
-            text = text.replace(known, "")
-        return text.strip()
-
-    echoed = [
-        t
-        for t in (echo(s) for s in sent)
-        if t and what not in t and not all(line.startswith("- ") for line in t.splitlines())
-    ]
+    echoed = texted_back(i18n_engine, locale, sent)
     assert any(voice(m.SEE_PRIVATE) in t for t in echoed)  # details: by the private link
     # SHARING ran through: roles named by number, a part stopped and shared again.
     assert voice(m.TEAM_MEMBER_NUMBER, number=3) in "\n".join(echoed)
@@ -262,3 +267,60 @@ def test_private_on_and_off_in_every_language(
     assert not turned_off.session.plan.shared_phone()
     off_text = i18n_engine.translator.gettext(locale, m.PRIVATE_OFF)
     assert turned_off.replies[0].startswith(off_text + "\n")  # then the open question
+
+
+DETAILS = {"en": "details", "es": "detalles", "pt_BR": "detalhes"}
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "pt_BR"])
+def test_details_shows_the_full_consent_on_a_shared_phone_after_a_warning(
+    sensitive_engine: Engine, locale: str
+) -> None:
+    """The sharing part on a shared phone names no treatment, recovery or organization that
+    says so, down to the recovery part's question; DETAILS then shows the organizations by
+    name, the intermediary, exactly what the part holds, the date and how long, after one
+    line of warning, and the roles by their labels. The yes after it counts as before, and
+    the consent recorded names every role and the full questions."""
+    engine = sensitive_engine
+    voice = engine.translator
+    answers = {"shared_phone": YES[locale], "share_recovery_ok": YES[locale]}
+    session, said = transcript_until(engine, locale, "share_recovery", answers)
+    texts = [text for _, replies in said for text in replies]
+    sent = texted_back(engine, locale, texts, NAME[locale])
+    assert sent
+    leaks = {t: found_words(locale, t) for t in sent if found_words(locale, t)}
+    assert not leaks
+    offer = voice.gettext(locale, m.CONSENT_DETAILS_OFFER)
+    assert offer in "\n".join(sent)
+
+    shown = engine.step(session, DETAILS[locale], NOW + timedelta(days=1))
+    said = "\n".join(shown.replies)
+    assert said.startswith(voice.gettext(locale, m.DETAILS_WARNING) + "\n")
+    for _, name in SENSITIVE_ORGANIZATIONS:
+        assert name in said
+    assert "Safe Start" in said  # the intermediary
+    for label in ("Medication for recovery", "Substance use at home", "Treatment provider"):
+        assert voice.gettext(locale, label) in said, label
+    day = (NOW + timedelta(days=1)).date()
+    numbers = (day.month, day.day) if locale == "en" else (day.day, day.month)
+    assert f"{numbers[0]}/{numbers[1]}/{day.year}" in said
+    assert voice.gettext(locale, m.SHARING_RESUME_TERMS) in said
+    assert shown.session.step == "share_recovery"  # still asked: DETAILS answers nothing
+
+    later, events = shown.session, []
+    for text in ("1, 3", YES[locale], YES[locale]):
+        result = engine.step(later, text, NOW + timedelta(days=1))
+        assert not [found_words(locale, t) for t in result.replies if found_words(locale, t)]
+        later, events = result.session, events + list(result.events)
+    assert later.plan.answer("care_team", "recovery_consent") is True
+    consent = [e for e in events if isinstance(e, ConsentChanged)][-1]
+    recorded = {a.key: a for a in consent.answers}
+    assert recorded["share_recovery"].value == ["social_worker", "treatment"]
+    asked = engine.flows["care_team"].step("recovery_consent").ask
+    assert recorded["recovery_consent"].question == asked  # the full question, in English
+
+
+def test_details_elsewhere_points_to_the_private_link(sensitive_engine: Engine) -> None:
+    session = sensitive_engine.step(Session(), "hi", NOW).session
+    shown = sensitive_engine.step(session, "details", NOW)
+    assert shown.replies[0].startswith(m.SEE_PRIVATE)

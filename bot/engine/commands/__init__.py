@@ -48,6 +48,7 @@ COMMANDS: Mapping[str, Handler] = MappingProxyType(
         "saved": needs.show_saved,
         "my_record": rights.my_record,
         "my_plan": rights.my_plan,
+        "details": sharing.details,
         "delete_data": rights.ask_erase,
     }
 )

@@ -55,6 +55,26 @@ def show_sharing(w: Walker, turn: Turn, argument: str = "") -> None:
     session.listing = {"kind": "sharing", "items": items}
 
 
+def details(w: Walker, turn: Turn, argument: str = "") -> None:
+    """DETAILS: the full consent details behind a sharing question asked in its shared-phone
+    form (Walker.asks_discreetly), after a one-line warning: the organizations by name, the
+    intermediary, exactly what the part holds, the date, how long it lasts, and the question
+    itself with every role named. Elsewhere: where private details are (MY PLAN)."""
+    session = turn.session
+    step = w.current_step(session)
+    flow = w.flows[session.flow] if step is not None and session.flow else None
+    if step is None or flow is None or "ConsentChanged" not in flow.emits:
+        turn.say(m.SEE_PRIVATE)
+        w.prompt(turn)
+        return
+    if session.plan.shared_phone():
+        turn.say(m.DETAILS_WARNING)
+    if step.shares and step.shares in w.flows.flows:
+        turn.replies.extend(w.consent_details(turn, w.flows[step.shares], full=True))
+        turn.say(m.SHARING_RESUME_TERMS)
+    turn.replies.append(turn.voice.question(step))
+
+
 def stop_sharing(w: Walker, turn: Turn, argument: str = "") -> None:
     _revoke(w, turn)
 
@@ -168,6 +188,9 @@ def answer_resume(w: Walker, turn: Turn, item: Any, folded: str, command: str | 
     again; anything else leaves it stopped. False when the reply is another command, which
     then runs as usual."""
     org, name, step_id = (str(v) for v in item)
+    if command == "details":
+        _resume_details(w, turn, org, name, step_id)
+        return True
     try:
         agreed = not folded.isdigit() and parse_yes_no(folded, turn.session.locale)
     except ParseFailed:
@@ -188,6 +211,24 @@ def answer_resume(w: Walker, turn: Turn, item: Any, folded: str, command: str | 
     turn.say(m.SHARING_RESUMED, who=name, part=part)
     w.prompt(turn)
     return True
+
+
+def _resume_details(w: Walker, turn: Turn, org: str, name: str, step_id: str) -> None:
+    """DETAILS at "share it again?": the organization by its directory name, what the part
+    holds by its answers (after the warning on a shared phone); the question stays open."""
+    session = turn.session
+    step = _consent_step(w, step_id)
+    code = session.plan.answer(w.flows.onboarding.id, "zip")
+    where = w.zip_lookup(str(code)) if code else None
+    named = dict(w.team.named(str(code), where.state if where else None)) if code else {}
+    if session.plan.shared_phone():
+        turn.say(m.DETAILS_WARNING)
+    if step.shares and step.shares in w.flows.flows:
+        full = [named.get(org, name)]
+        turn.replies.extend(w.consent_details(turn, w.flows[step.shares], full, full=True))
+    turn.say(m.SHARING_RESUME_TERMS)
+    turn.say(m.SHARING_RESUME_ASK, who=name, part=_part_name(w, turn, step))
+    session.listing = {"kind": "sharing_resume", "items": [[org, name, step_id]]}
 
 
 def _consent_step(w: Walker, step_id: str) -> Step:
