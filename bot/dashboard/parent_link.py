@@ -2,7 +2,8 @@
 
 The link carries the plan id and a random token; Redis keeps only the token's hash, under the
 contact's hash tag, for LINK_TTL. The page shows every finished part in the parent's language
-and in English, without the private answers (a shared phone may open it), and the care-team
+and in English, without the private answers (a shared phone may open it), the full consent
+details a shared phone's sharing texts leave out (consent_page.py), and the care-team
 contacts of the organizations the parent shares with. Opening it is audited.
 """
 
@@ -11,15 +12,19 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.careteam.directory import team_view
 from bot.careteam.entries import AuditEntry
 from bot.careteam.payload import contact_of, notice, parent_view, plan_id_of, snapshot_from_plan
 from bot.careteam.plan_view import PlanView, VisibleSection
 from bot.careteam.recipients import consent_organizations
+from bot.dashboard.consent_page import sharing_details
 from bot.dashboard.printing import PrintPlan, print_part, team_contacts
 from bot.dashboard.wiring import Dashboard
 from bot.engine.events import PlanLinkRequested
+from bot.engine.render import Voice
 from bot.engine.texts import N_
 from bot.engine.today import local_today
 from bot.i18n import SOURCE_LOCALE
@@ -71,9 +76,13 @@ async def parent_print(dash: Dashboard, contact: str, now: datetime) -> PrintPla
         need_records=session.plan.needs,
     )
     today = local_today(now, session.timezone, dash.default_timezone)
-    parts = [print_part(dash, view, SOURCE_LOCALE, today)]
-    if session.locale != SOURCE_LOCALE:
-        parts.insert(0, print_part(dash, view, session.locale, today))
+    team_view_ = team_view(dash.directory)
+    parts = []
+    for locale in dict.fromkeys((session.locale, SOURCE_LOCALE)):
+        part = print_part(dash, view, locale, today)
+        voice = Voice(dash.translator, locale, dash.names.program, dash.names.plan, part.parent)
+        details = sharing_details(voice, dash.flows, team_view_, session.plan, today)
+        parts.append(replace(part, sharing=details))
     state = await dash.records.latest_consent(contact)
     shared = frozenset(s.flow.id for s in sections)
     team = team_contacts(dash.directory, state, shared, now) if consent_organizations(state) else ()

@@ -12,6 +12,7 @@ from bot.careteam.payload import contact_of, notice
 from bot.careteam.plan_view import PlanView
 from bot.careteam.recipients import consent_organizations, permits_for
 from bot.dashboard.about import long_date
+from bot.dashboard.consent_page import SharingDetails
 from bot.dashboard.scan import visible_sections
 from bot.dashboard.wiring import Dashboard, principal_of
 from bot.dashboard.wording import Line, english_lines, local_lines
@@ -38,6 +39,8 @@ class PrintPart:
     sections: tuple[PrintSection, ...]
     team_heading: str
     printed: str
+    # The parent's own page (MY PLAN) only: the full consent details, part by part.
+    sharing: SharingDetails | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,21 +198,28 @@ class Context:
         if discreet:
             what = voice(m.CONSENT_WHAT_DISCREET, part=title(voice, session, section))
             return list(pack([who_line, what, voice(m.CONSENT_DETAILS_OFFER)]))
-        # Every answer the part holds: this is the consent itself, asked now (the private
-        # answers get their own question).
-        labels = [voice(s.label) for s in answered_route(section, session.plan)]
-        if section.sensitive:  # Part 2: with it go private recovery answers of other parts
-            labels += [
-                voice(s.label)
-                for f in self.flows.sections
-                for s in f.steps
-                if s.part2 and session.plan.has_answer(f.id, s.id)
-            ]
+        labels = part_contents(voice, self.flows.sections, section, session.plan)
         items = labels or [voice(m.CONSENT_NOTHING_YET)]
         one_line = f"{voice(m.CONSENT_WHAT)} {', '.join(items)}."
         if fits(one_line):
             return list(pack([who_line, one_line]))
         return list(pack([who_line, voice(m.CONSENT_WHAT), *[f"- {i}" for i in items]]))
+
+
+def part_contents(voice: Voice, sections: Sequence[Flow], section: Flow, plan: Plan) -> list[str]:
+    """Exactly what a part holds, by the labels of its answers: this is the consent itself,
+    asked now, so even a shared phone's DETAILS and MY PLAN page name them (the private
+    answers get their own question). The recovery part (Part 2) takes with it the private
+    recovery answers of other parts."""
+    labels = [voice(s.label) for s in answered_route(section, plan)]
+    if section.sensitive:
+        labels += [
+            voice(s.label)
+            for f in sections
+            for s in f.steps
+            if s.part2 and plan.has_answer(f.id, s.id)
+        ]
+    return labels
 
 
 def record(step: Step, value: Any) -> AnswerRecord:

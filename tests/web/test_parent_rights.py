@@ -112,6 +112,7 @@ async def test_my_plan_texts_a_private_link_to_the_printable_plan(
     async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as http:
         address = await first_part_shared_with_the_social_worker(http, dev_app)
         store = store_of(dev_app)
+        await say(http, "private on")  # a shared phone: its texts leave the details out
         assert (await say(http, "my plan"))[0].startswith("I'll text you a private link")
 
         async def texted() -> bool:
@@ -128,6 +129,15 @@ async def test_my_plan_texts_a_private_link_to_the_printable_plan(
         assert shown.headers["cache-control"] == "no-store"
         assert "Basic needs" in shown.text
         assert "Back to the plan" not in shown.text
+        # The full consent a shared phone's texts leave out: who by name, through whom,
+        # exactly what the part holds, who sees it now, the date and how long.
+        sharing = shown.text.split('class="psection sharing"', 1)[1].split("</section>", 1)[0]
+        assert "Hartford Hope Hospital and Family Services, through Safe Start" in sharing
+        assert f"Today is {NOW.month}/{NOW.day}/{NOW.year}." in sharing
+        assert "What it holds: Place to live, Place after birth, Enough food" in sharing
+        assert "Who may see it now: Hospital social worker" in sharing
+        assert "It lasts until your baby turns 1" in sharing
+        assert "Treatment provider" not in sharing  # no one picked it
         forged = path[:-4] + "abcd"
         assert (await http.get(forged)).status_code == 404
         # Only the token's hash is stored, under the parent's hash tag; when it expires, so
