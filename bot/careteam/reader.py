@@ -105,7 +105,7 @@ class PlanReader:
             sections=tuple(sections),
             consents=consents,
             names=self.names,
-            intermediary=self.directory.program.intermediary,
+            intermediary=self.directory.program.intermediary_named,
             organization_names={o.id: o.name for o in self.directory.organizations},
             need_records=session.plan.needs,
         )

@@ -45,7 +45,7 @@ def sharing_details(
     where = zip_info(str(code)) if code else None
     names = team.organizations(str(code), where.state if where else None) if code else ()
     who = ", ".join(names) if names else voice(m.CONSENT_TEAM_UNKNOWN)
-    through = team.intermediary or voice.program
+    through = team.through(voice)
     when = voice(m.CONSENT_DATE, month=today.month, day=today.day, year=today.year)
     who_line = voice(m.CONSENT_WHO, date=when, organizations=who, intermediary=through)
     consent = next(f for f in flows.flows.values() if "ConsentChanged" in f.emits)

@@ -71,7 +71,7 @@ async def parent_print(dash: Dashboard, contact: str, now: datetime) -> PrintPla
         sections=tuple(sections),
         consents=(),
         names=dash.names,
-        intermediary=dash.directory.program.intermediary,
+        intermediary=dash.directory.program.intermediary_named,
         organization_names={o.id: o.name for o in dash.directory.organizations},
         need_records=session.plan.needs,
     )

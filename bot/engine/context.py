@@ -191,7 +191,7 @@ class Context:
             names = self.team.organizations(str(code), state) if code else ()
         shown = [organization_name(voice, n, i, discreet=discreet) for i, n in enumerate(names, 1)]
         who = ", ".join(shown) if shown else voice(m.CONSENT_TEAM_UNKNOWN)
-        through = self.team.intermediary or self.settings.program
+        through = self.team.through(voice)
         day = turn.today
         today = voice(m.CONSENT_DATE, month=day.month, day=day.day, year=day.year)
         who_line = voice(m.CONSENT_WHO, date=today, organizations=who, intermediary=through)

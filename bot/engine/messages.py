@@ -104,6 +104,8 @@ LOCAL_SERVICE = N_("A local service")
 CONSENT_WHO = N_(
     "Today is {date}. If shared, this part goes to {organizations}, through {intermediary}."
 )
+# Translators: the intermediary that routes the plan and who runs it, both names as written.
+INTERMEDIARY_OPERATED_BY = N_("{intermediary}, operated by {operator}")
 CONSENT_WHAT = N_("What it holds:")
 # Translators: the date of a consent, in numbers as people write it here ({day}/{month}/...).
 CONSENT_DATE = N_("{month}/{day}/{year}")

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.engine import messages as m
 from bot.engine.model import Flow, Step
 from bot.engine.render import Voice
 from bot.engine.session import Plan
@@ -28,6 +29,16 @@ class TeamView:
     named: Callable[[str, str | None], Sequence[tuple[str, str]]] = field(
         default=lambda _zip, _state: ()
     )
+    # Who runs the intermediary, by name ("" when the directory names no one).
+    operator: str = ""
+
+    def through(self, voice: Voice) -> str:
+        """The intermediary as the parent reads it: its name, and who operates it in the
+        parent's language; the program's own name when the directory gives none."""
+        name = self.intermediary or voice.program
+        if not self.operator:
+            return name
+        return voice(m.INTERMEDIARY_OPERATED_BY, intermediary=name, operator=self.operator)
 
 
 NO_TEAM = TeamView()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.careteam.directory import load_directory
 from bot.engine import messages as m
 from bot.engine.events import SharingResumed, SharingWithheld
 from bot.engine.machine import Engine
@@ -15,6 +16,7 @@ from bot.engine.session import Session
 from bot.engine.sharing import WITHHELD, TeamView
 from bot.flows import build_engine
 from bot.i18n_catalogs import shipped_locales
+from tests.conftest import EXAMPLE_DIRECTORY
 from tests.drive import next_text
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -303,3 +305,26 @@ def test_on_a_shared_phone_a_treatment_role_is_named_by_its_number_and_stops(
     care_team = done.session.plan.answers["care_team"]
     assert care_team["share_recovery"] == ["no_one"]
     assert care_team["recovery_consent"] is True
+
+
+@pytest.mark.parametrize(
+    ("locale", "through"),
+    [
+        ("en", "through Safe Start, operated by Connecticut Safe Start Pilot."),
+        ("es", "a través de Safe Start, operado por Connecticut Safe Start Pilot."),
+        ("pt_BR", "por meio de Safe Start, operado por Connecticut Safe Start Pilot."),
+    ],
+)
+def test_the_intermediary_is_named_in_the_parents_language(
+    i18n_engine: Engine, locale: str, through: str
+) -> None:
+    """The example directory names the intermediary and who operates it; the words around
+    the names are ours, in the parent's language. The record keeps the English."""
+    answers = {"shared_phone": "no"}
+    _, said = transcript_until(i18n_engine, locale, "share_basic_needs", answers)
+    texts = "\n".join(text for _, replies in said for text in replies)
+    assert through in texts
+    if locale != "en":
+        assert "operated by" not in texts
+    program = load_directory(EXAMPLE_DIRECTORY).program
+    assert program.intermediary_named == "Safe Start, operated by Connecticut Safe Start Pilot"

@@ -42,6 +42,7 @@ FILL = {
     "parts": "Basic needs, Health for you, Birth and going home, Baby's health and growth",
     "organizations": "Hartford Hope Family Services, Riverside Recovery Center",
     "intermediary": "Safe Start program office",
+    "operator": "Connecticut Safe Start Pilot",
     "date": "Wednesday, December 23, 2026",
     "count": 10,
     "part": "Birth and going home",

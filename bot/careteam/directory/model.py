@@ -175,8 +175,18 @@ class Program(_Strict):
     name: str = "Safe Start"
     # Named in every consent record: Part 2 wants the intermediary that routes the records.
     intermediary: str = Field(min_length=1)
+    # Who runs it, by name: the parent reads "{intermediary}, operated by {operator}" in
+    # their own language (the names as written here, the words around them translated).
+    operator: str | None = Field(default=None, min_length=1)
     # Whose on-call gets plan.crisis when the parent's organizations are not known yet.
     crisis_fallback: str | None = None
+
+    @property
+    def intermediary_named(self) -> str:
+        """The intermediary as an English record names it (consents, FHIR, the team's view)."""
+        if self.operator:
+            return f"{self.intermediary}, operated by {self.operator}"
+        return self.intermediary
 
 
 PrincipalKind = Literal["member", "endpoint", "operator"]
@@ -269,4 +279,5 @@ def team_view(directory: Directory) -> TeamView:
     def named(zip_code: str, state: str | None) -> tuple[tuple[str, str], ...]:
         return tuple((o, names[o]) for o in directory.organizations_for(zip_code, state))
 
-    return TeamView(directory.program.intermediary, organizations, named)
+    program = directory.program
+    return TeamView(program.intermediary, organizations, named, program.operator or "")
