@@ -119,7 +119,7 @@ CONSENT_TEAM_UNKNOWN = N_("the care team that serves your ZIP code")
 # title (the sensitive part by number), and the full details a DETAILS or MY PLAN away.
 CONSENT_WHAT_DISCREET = N_("What it holds: your answers in {part}.")
 CONSENT_DETAILS_OFFER = N_(
-    "To see who gets it and what it holds, reply DETAILS, or MY PLAN for a private link."
+    "To see every name and what it holds, reply DETAILS, or MY PLAN for a private link."
 )
 # The one line before the full consent details (DETAILS) on a shared phone.
 DETAILS_WARNING = N_(
