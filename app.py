@@ -26,7 +26,7 @@ from bot.careteam.directory import team_view
 from bot.careteam.records import CareRecords
 from bot.careteam.wiring import start_careteam, stop_careteam
 from bot.channels.chat_link import ChatLinks
-from bot.channels.outbound import build_sender
+from bot.channels.outbound import TwilioSender, build_sender
 from bot.channels.twilio_sms import SignatureChecker, TwilioSms
 from bot.channels.webchat import WebChat
 from bot.channels.whatsapp import WhatsAppLinks
@@ -210,6 +210,8 @@ def create_app(
                 clock=clock,
                 storage=timing,
                 scheduler=scheduler,
+                # A takeover asks Twilio whether a dead process's reminder went.
+                lookup=sender.sms if isinstance(sender.sms, TwilioSender) else None,
             )
             stack.push_async_callback(stop_reminders, reminders)
             careteam = await start_careteam(

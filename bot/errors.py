@@ -21,6 +21,7 @@ SafeStartError
 │   └── ChatInputError       a web-chat message that cannot be taken (bot/channels/webchat.py)
 ├── UnknownAddress           no way to text this address (bot/channels/outbound.py)
 ├── CannotReach              a text the provider refused or could not take
+├── AttemptLost              a claimed text another process took over (bot/channels/attempts.py)
 ├── ParseFailed              a reply that does not read as the step's answer (engine; ValueError)
 ├── ConditionSyntaxError     a flow condition outside the grammar (engine; ValueError)
 ├── CareTeamError            a care-team request refused (bot/careteam/errors.py)

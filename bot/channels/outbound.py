@@ -9,19 +9,18 @@ the system.
 
 from __future__ import annotations
 
-import base64
 import logging
 import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from typing import Literal, Protocol
 
-from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
+from bot.channels.attempts import Outgoing, note_request
 from bot.channels.templates import Template, Templates
+from bot.channels.twilio_http import TwilioAsyncHttp, sent_since
 from bot.engine.segments import plain_letters
 from bot.errors import SafeStartError
 from bot.observability import ContactHasher, Metrics
@@ -48,49 +47,6 @@ class TemplateSender(Protocol):
     async def send_template(self, address: str, template: Template) -> str: ...
 
     async def close(self) -> None: ...
-
-
-class TwilioAsyncHttp(AsyncTwilioHttpClient):  # type: ignore[misc]
-    """The SDK's async HTTP client, optionally sending every request to `base_url` instead.
-
-    Rewrites scheme and host only, so every Twilio domain (api., messaging., ...) lands on the
-    same local server with its path intact (tests, the bench). Basic auth goes in a header:
-    aiohttp 3.14 deprecates the `auth=` argument the SDK would pass.
-    """
-
-    def __init__(self, base_url: str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        parts = urlsplit(base_url) if base_url else None
-        self._target = (parts.scheme, parts.netloc) if parts else None
-
-    async def request(
-        self,
-        method: str,
-        url: str,
-        params: Any = None,
-        data: Any = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
-    ) -> Any:
-        if self._target is not None:
-            parts = urlsplit(url)
-            url = urlunsplit((*self._target, parts.path, parts.query, parts.fragment))
-        headers = dict(headers or {})
-        if auth is not None:
-            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
-            headers["Authorization"] = f"Basic {token}"
-        return await super().request(
-            method,
-            url,
-            params=params,
-            data=data,
-            headers=headers,
-            auth=None,
-            timeout=timeout,
-            allow_redirects=allow_redirects,
-        )
 
 
 class TwilioSender:
@@ -135,6 +91,7 @@ class TwilioSender:
 
     async def _create(self, address: str, **content: str) -> str:
         sender = self._whatsapp_sender if address.startswith("whatsapp:") else self._sender
+        await note_request(address, content.get("body"))
         try:
             message = await self._client.messages.create_async(
                 to=address, status_callback=self._callback, **content, **sender
@@ -158,6 +115,11 @@ class TwilioSender:
             },
         )
         return sid
+
+    async def sent_since(self, to: str, since: datetime) -> list[Outgoing]:
+        """Messages from our sender to `to` that Twilio created from `since` on."""
+        sender = self._whatsapp_sender if to.startswith("whatsapp:") else self._sender
+        return await sent_since(self._client, to, since, **sender)
 
     async def close(self) -> None:
         await self._http.close()

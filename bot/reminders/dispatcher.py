@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.channels.attempts import AttemptLost, journaled, outcome_unknown
 from bot.channels.outbound import Sender
 from bot.engine.events import Event
 from bot.engine.session import Session
@@ -19,12 +20,14 @@ from bot.reminders.prefs import profile, suppression
 from bot.reminders.ratelimit import Priority, TokenBucket
 from bot.reminders.reach import Reach
 from bot.reminders.rules import OFFER_GRACE, Drop, decide
+from bot.reminders.sending import IN_FLIGHT, UNSURE, SendOnce, SentLookup
 from bot.reminders.store import is_offer_item
 from bot.reminders.texts import render_offer, render_reminder
 from bot.scheduling.loops import keep_stepping, stop_if_cancelled
 from bot.store.client import until_redis_answers
 from bot.store.keys.reminders import parse_job_id
 from bot.store.redis_calls import TRANSIENT_ERRORS
+from bot.store.send_claims import FAILED, SENT
 from bot.store.streams import StreamGroup
 
 log = logging.getLogger(__name__)
@@ -66,8 +69,10 @@ class _Item:
 class Dispatcher:
     """Consumer of the due stream. Runs in the leader only, so one process paces one sender.
 
-    Outcomes (returned by handle(), logged with ids only): "sent", "duplicate", "gone",
-    "suppressed:<why>", "dropped:<why>", "failed".
+    Outcomes (returned by handle(), logged with ids only): "sent", "sent:found" (a dead
+    attempt's text found at Twilio), "duplicate", "gone", "suppressed:<why>",
+    "dropped:<why>", "failed"; and two that leave the entry pending: "in_flight", "unsure"
+    (bot/reminders/sending.py).
     """
 
     def __init__(
@@ -83,6 +88,8 @@ class Dispatcher:
         concurrency: int = 8,
         note_reminder: NoteReminder | None = None,
         reach: Reach | None = None,
+        lookup: SentLookup | None = None,
+        send_stale: timedelta = timedelta(seconds=60),
     ) -> None:
         self._group = group  # on the due stream (scheduler.keys.due), group "dispatch"
         self.planner = planner
@@ -98,6 +105,9 @@ class Dispatcher:
         self._concurrency = concurrency
         self._note_reminder = note_reminder
         self.reach = reach or Reach(planner.store, planner.conversations, planner.default_timezone)
+        # `lookup` lists what Twilio sent (the Twilio sender); `send_stale` must outlast a
+        # create request's timeout (10 s), or a slow attempt could be taken over mid-send.
+        self.once = SendOnce(planner.store, lookup, send_stale)
 
     def request_stop(self) -> None:
         """End run() after the current round, even if a cancellation gets lost (see wiring)."""
@@ -166,6 +176,8 @@ class Dispatcher:
             outcome,
             extra={"event": "reminder_dispatch", "job": due.job_id, "outcome": outcome},
         )
+        if outcome in (IN_FLIGHT, UNSURE):
+            return  # left pending: taken again after claim_idle, settled once stale
         await self._group.ack([due.entry_id])
         try:
             await self.planner.after_dispatch(due.job_id)
@@ -208,37 +220,64 @@ class Dispatcher:
         verdict = await self._check(address, item, due, session=session, loaded=True)
         if verdict is not None:
             return verdict
-        if not await self.store.claim_send(due.job_id, due.occurrence.isoformat()):
+        occurrence = due.occurrence.isoformat()
+        claim, attempt = await self.once.take(due.job_id, occurrence)
+        if claim.state == "done":
             return "duplicate"
-        prof = profile(session, self.planner.default_timezone)
+        if claim.state == "busy":
+            return IN_FLIGHT
         now = self.planner.clock()
-        if item.offer is not None:
-            text = render_offer(
-                self._translator, prof.locale, kind=item.kind, detailed=prof.detailed
-            )
-        else:
-            text = render_reminder(
-                self._translator,
-                prof.locale,
-                kind=item.kind,
-                starts=due.occurrence,
-                tz=prof.tz,
-                now=now,
-                detailed=prof.detailed,
-                place=item.place,
-            )
         try:
-            sid = await self._sender.send(address, text)
+            sid = await self.once.went_out(claim, address) if claim.state == "taken" else None
         except Exception:
-            log.warning("reminder send failed", extra={"job": due.job_id}, exc_info=True)
-            await self.reach.failed(address, f"{due.job_id}@{due.occurrence.isoformat()}", now)
-            return "failed"
-        await self.store.record_sent(contact, item_id, due.occurrence.isoformat(), sid, now)
+            log.warning(
+                "could not ask Twilio about a reminder", extra={"job": due.job_id}, exc_info=True
+            )
+            return UNSURE
+        outcome = "sent:found"
+        if sid is None:
+            outcome = "sent"
+            text = self._render(session, item, due, now)
+            journal = self.once.journal(due.job_id, occurrence, attempt, address)
+            try:
+                with journaled(journal):
+                    sid = await self._sender.send(address, text)
+            except AttemptLost:
+                return IN_FLIGHT
+            except Exception as exc:
+                if outcome_unknown(exc) or isinstance(exc, TRANSIENT_ERRORS):
+                    # No answer from Twilio, or Redis away while noting the request (then
+                    # none was made): settled by the next taker once the claim is stale.
+                    log.warning("reminder send unanswered", extra={"job": due.job_id})
+                    return UNSURE
+                log.warning("reminder send failed", extra={"job": due.job_id}, exc_info=True)
+                await self.store.finish_send(due.job_id, occurrence, attempt, FAILED)
+                await self.reach.failed(address, f"{due.job_id}@{occurrence}", now)
+                return "failed"
+        await self.store.finish_send(due.job_id, occurrence, attempt, SENT)
+        await self.store.record_sent(contact, item_id, occurrence, sid, now)
         if item.offer is not None:
             await self.store.mark_offered(contact, item.offer)
         else:
             await self._note(address, item_id, item.kind, due.occurrence, now)
-        return "sent"
+        return outcome
+
+    def _render(self, session: Session | None, item: _Item, due: Due, now: datetime) -> str:
+        prof = profile(session, self.planner.default_timezone)
+        if item.offer is not None:
+            return render_offer(
+                self._translator, prof.locale, kind=item.kind, detailed=prof.detailed
+            )
+        return render_reminder(
+            self._translator,
+            prof.locale,
+            kind=item.kind,
+            starts=due.occurrence,
+            tz=prof.tz,
+            now=now,
+            detailed=prof.detailed,
+            place=item.place,
+        )
 
     async def _note(
         self, address: str, item_id: str, kind: str, starts: datetime, now: datetime

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.reminders.rules import Repeat, occurrences
 from bot.store.reminder_records import LEGACY_OFFER_ITEM, OFFER_ITEM, ReminderRecords
+from bot.store.send_claims import SendClaim
 
 Source = Literal["parent", "care_team", "plan"]
 # What replies to a reminder set: C -> confirmed, R -> reschedule_requested, RIDE ->
@@ -157,6 +158,24 @@ class ReminderStore:
         """True once per (job, occurrence): taken before sending, so never twice (a crash
         between claim and send loses that one reminder rather than risking a second)."""
         return await self.records.claim_send(job_id, occurrence)
+
+    async def take_send(
+        self, job_id: str, occurrence: str, attempt: str, now_ms: int, stale_ms: int
+    ) -> SendClaim:
+        """Claim (job, occurrence) for one attempt at texting it, or take over one presumed
+        dead (untouched for `stale_ms`): see bot/reminders/sending.py."""
+        return await self.records.take_send(job_id, occurrence, attempt, now_ms, stale_ms)
+
+    async def note_request(
+        self, job_id: str, occurrence: str, attempt: str, now_ms: int, request: str
+    ) -> bool:
+        return await self.records.note_request(job_id, occurrence, attempt, now_ms, request)
+
+    async def finish_send(self, job_id: str, occurrence: str, attempt: str, outcome: str) -> None:
+        await self.records.finish_send(job_id, occurrence, attempt, outcome)
+
+    def send_tag(self, body: str | None) -> str:
+        return self.records.send_tag(body)
 
     async def record_sent(
         self, contact: str, item: str, occurrence: str, sid: str, now: datetime

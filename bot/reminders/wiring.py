@@ -21,6 +21,7 @@ from bot.reminders.ratelimit import PacedSender, TokenBucket
 from bot.reminders.reach import Reach
 from bot.reminders.replies import ListReplies
 from bot.reminders.rules import Timing
+from bot.reminders.sending import SentLookup
 from bot.reminders.store import ReminderStore
 from bot.scheduling.loops import finish
 from bot.scheduling.scheduler import Scheduler
@@ -47,6 +48,9 @@ class ReminderConfig:
     block_ms: int = 400
     # A due entry a dead leader read but never acked is taken over after this long.
     claim_idle: timedelta = timedelta(seconds=30)
+    # A send claim untouched this long is taken over (bot/reminders/sending.py): longer than
+    # a Twilio create request may take (its timeout is 10 s).
+    send_stale: timedelta = timedelta(seconds=60)
 
     @classmethod
     def from_settings(cls, settings: Settings, prefix: str = "") -> ReminderConfig:
@@ -104,6 +108,7 @@ async def start_reminders(
     note_reminder: NoteReminder | None = None,
     storage: RedisReminderStorage | None = None,
     scheduler: Scheduler | None = None,
+    lookup: SentLookup | None = None,
 ) -> Reminders:
     """Build scheduler (paused, contending for the lease), intake and dispatcher, and start
     them. Call stop_reminders(reminders) on shutdown.
@@ -113,6 +118,8 @@ async def start_reminders(
     `storage` and `scheduler`: the one scheduler app.py builds for every kind of timed work
     (both or neither): the caller starts it once every kind is registered; stop_reminders
     stops it and closes the storage. Without them, reminders build and start their own.
+    `lookup`: the Twilio sender, so a takeover can ask Twilio whether a dead process's text
+    went (none in dev mode, where no request goes to Twilio).
     """
     config = config or ReminderConfig.from_settings(settings)
     keys = ReminderKeys(config.prefix)
@@ -152,6 +159,8 @@ async def start_reminders(
         claim_idle=config.claim_idle,
         note_reminder=note_reminder,
         reach=reach,
+        lookup=lookup,
+        send_stale=config.send_stale,
     )
     reminders = Reminders(config, planner, scheduler, intake, dispatcher, paced, reach, storage)
     scheduler.on_elected = reminders.start_dispatch

@@ -5,6 +5,7 @@ and `RedisDueLog`. Fired guards expire on the injected `clock` (seconds); the se
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from bot.store.expiring import Expiring
 from bot.store.keys.reminders import job_prefix
@@ -126,7 +127,12 @@ class MemoryDueLog:
         wanted = prefix.encode()
         doomed = [i for i, fields in self.stream.range() if fields[b"job"].startswith(wanted)]
         removed += self.stream.delete(doomed)
-        for guards in (self._fired, self._records.sent):
+        guard_sets: tuple[Expiring[Any], ...] = (
+            self._fired,
+            self._records.sent,
+            self._records.claims,
+        )
+        for guards in guard_sets:
             live = guards.keys()  # the ones not yet expired
             doomed = [guard for guard in live if guard.startswith(prefix)]
             for guard in doomed:

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any, Protocol
 
+from bot.store.send_claims import SendClaim
+
 Document = dict[str, Any]
 
 # A weekly reminder's "sent" guard must outlive a redelivery, not the week.
@@ -85,6 +87,27 @@ class ReminderRecords(Protocol):
     # Sending.
     async def claim_send(self, job_id: str, occurrence: str) -> bool:
         """True once per (job, occurrence) for SENT_TTL."""
+        ...
+
+    async def take_send(
+        self, job_id: str, occurrence: str, attempt: str, now_ms: int, stale_ms: int
+    ) -> SendClaim:
+        """Claim (job, occurrence) for `attempt`, or take it over from one untouched for
+        `stale_ms` (bot/store/send_claims.py); kept SENT_TTL. Counts once a replica holds it."""
+        ...
+
+    async def note_request(
+        self, job_id: str, occurrence: str, attempt: str, now_ms: int, request: str
+    ) -> bool:
+        """Record a request `attempt` is about to make; False: the claim is not its own."""
+        ...
+
+    async def finish_send(self, job_id: str, occurrence: str, attempt: str, outcome: str) -> None:
+        """Sent (SENT, whoever holds the claim) or failed for good (FAILED, its own only)."""
+        ...
+
+    def send_tag(self, body: str | None) -> str:
+        """A request's body as the claim keeps it (a keyed digest)."""
         ...
 
     async def record_sent(self, contact: str, record: Mapping[str, str]) -> None: ...

@@ -9,6 +9,7 @@ import copy
 from collections.abc import Callable, Mapping
 from datetime import date
 
+from bot.store import send_claims as claims
 from bot.store.expiring import Expiring
 from bot.store.reminder_records import (
     FAILURE_TTL,
@@ -19,6 +20,7 @@ from bot.store.reminder_records import (
     offer_item,
     series_of_item,
 )
+from bot.store.send_claims import SendClaim
 
 
 class MemoryReminderRecords:
@@ -33,6 +35,8 @@ class MemoryReminderRecords:
         self._replied: Expiring[set[str]] = Expiring(clock)
         # Program-wide, by "job\0occurrence" (MemoryReminderDue.forget drops a contact's).
         self.sent: Expiring[bool] = Expiring(clock)
+        # Send claims as bot/store/send_claims.py writes them, by "job\0occurrence" too.
+        self.claims: Expiring[str] = Expiring(clock)
 
     async def put_appointment(self, contact: str, appointment_id: str, doc: Document) -> None:
         self._appointments.setdefault(contact, {})[appointment_id] = copy.deepcopy(doc)
@@ -77,6 +81,40 @@ class MemoryReminderRecords:
             return False
         self.sent.put(guard, True, SENT_TTL.total_seconds())
         return True
+
+    async def take_send(
+        self, job_id: str, occurrence: str, attempt: str, now_ms: int, stale_ms: int
+    ) -> SendClaim:
+        guard = f"{job_id}\0{occurrence}"
+        if self.sent.get(guard):
+            return SendClaim("done")  # claimed the one-shot way (claim_send)
+        found, value = claims.take(self.claims.get(guard), attempt, now_ms, stale_ms)
+        if value is not None:
+            self._keep_claim(guard, value)
+        return found
+
+    async def note_request(
+        self, job_id: str, occurrence: str, attempt: str, now_ms: int, request: str
+    ) -> bool:
+        guard = f"{job_id}\0{occurrence}"
+        value = claims.note(self.claims.get(guard), attempt, now_ms, request)
+        if value is None:
+            return False
+        self._keep_claim(guard, value)
+        return True
+
+    async def finish_send(self, job_id: str, occurrence: str, attempt: str, outcome: str) -> None:
+        guard = f"{job_id}\0{occurrence}"
+        value = claims.finish(self.claims.get(guard), attempt, outcome)
+        if value is not None:
+            self._keep_claim(guard, value)
+
+    def _keep_claim(self, guard: str, value: str) -> None:
+        # Redis keeps the claim's first TTL (KEEPTTL); SENT_TTL from each write is near enough.
+        self.claims.put(guard, value, SENT_TTL.total_seconds())
+
+    def send_tag(self, body: str | None) -> str:
+        return claims.send_tag(self._id_key, body)
 
     async def record_sent(self, contact: str, record: Mapping[str, str]) -> None:
         self._last_sent.put(contact, dict(record), LAST_SENT_TTL.total_seconds())

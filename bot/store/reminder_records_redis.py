@@ -23,6 +23,7 @@ from bot.store.reminder_records import (
     series_of_item,
 )
 from bot.store.replicated import replicated
+from bot.store.send_claims import FINISH, NOTE, TAKE, SendClaim, parse_requests, send_tag
 
 
 class RedisReminderRecords:
@@ -103,6 +104,36 @@ class RedisReminderRecords:
             await self._redis.delete(key)
             raise RedisTimeoutError("a reminder's claim did not reach a replica in time")
         return claimed is not None
+
+    async def take_send(
+        self, job_id: str, occurrence: str, attempt: str, now_ms: int, stale_ms: int
+    ) -> SendClaim:
+        """A claim or takeover that no replica acknowledged raises (the due entry stays
+        pending); a later take finds it touched, so busy until stale, then takes it over."""
+        key = self.keys.sent(job_id, occurrence)
+        ttl = int(SENT_TTL.total_seconds())
+        command = ("EVAL", TAKE, 1, key, attempt, now_ms, stale_ms, ttl)
+        answer, durable = await replicated(self._redis, key, command)
+        state, since, rest = (as_bytes(part).decode() for part in answer)
+        if state in ("new", "taken") and not durable:
+            raise RedisTimeoutError("a reminder's claim did not reach a replica in time")
+        return SendClaim(state, int(since), parse_requests(rest))  # type: ignore[arg-type]
+
+    async def note_request(
+        self, job_id: str, occurrence: str, attempt: str, now_ms: int, request: str
+    ) -> bool:
+        key = self.keys.sent(job_id, occurrence)
+        command = ("EVAL", NOTE, 1, key, attempt, now_ms, request)
+        noted, durable = await replicated(self._redis, key, command)
+        if noted and not durable:
+            raise RedisTimeoutError("a reminder's request did not reach a replica in time")
+        return bool(noted)
+
+    async def finish_send(self, job_id: str, occurrence: str, attempt: str, outcome: str) -> None:
+        await self._redis.eval(FINISH, 1, self.keys.sent(job_id, occurrence), attempt, outcome)
+
+    def send_tag(self, body: str | None) -> str:
+        return send_tag(self._cipher.id_key, body)
 
     async def record_sent(self, contact: str, record: Mapping[str, str]) -> None:
         key = self.keys.last_sent(contact)

@@ -53,11 +53,15 @@ class UvicornThread:
         self.stop()
 
 
+class Dropped(Exception):
+    """A held request the test dropped: the fake answers it as if it never arrived."""
+
+
 class Gate:
-    """Holds the requests that reach a fake until the test opens it (or admits some), to
-    kill a sender while its requests are in flight. Open by default; `seen` is what arrived
-    (one key each: a webhook-id, a To), `held` how many wait now. Thread-safe: the fake
-    runs in its own thread, the test in another."""
+    """Holds the requests that reach a fake until the test opens it (or admits some, or
+    drops those held), to kill a sender while its requests are in flight. Open by default;
+    `seen` is what arrived (one key each: a webhook-id, a To), `held` how many wait now.
+    Thread-safe: the fake runs in its own thread, the test in another."""
 
     def __init__(self) -> None:
         self._open = threading.Event()
@@ -66,6 +70,12 @@ class Gate:
         self.seen: list[str] = []
         self.held = 0
         self._admits = 0
+        self._drops = 0  # drop_held() calls so far; a request held across one is dropped
+
+    def drop_held(self) -> None:
+        """Every request held now raises Dropped (the gate stays as it is)."""
+        with self._lock:
+            self._drops += 1
 
     def close(self) -> None:
         self._open.clear()
@@ -92,9 +102,13 @@ class Gate:
         with self._lock:
             self.seen.append(key)
             self.held += 1
+            drops = self._drops
         try:
-            while not self._may_pass():
+            # A drop wins over an opening that follows it at once.
+            while self._drops == drops and not self._may_pass():
                 await asyncio.sleep(0.005)
+            if self._drops != drops:
+                raise Dropped(key)
         finally:
             with self._lock:
                 self.held -= 1

@@ -5,7 +5,8 @@ endpoint's secret (a tampered body or an old timestamp gets 400), refuses an exa
 a request it already took (409), and treats a retry with a fresh signature but a known
 webhook-id as a duplicate (200, recorded with duplicate=True, not processed twice).
 Switches for tests: `down` (answer 503), `delay_s` (hold each request, to kill a sender
-mid-post), `gate` (hold every request until the test opens it) and `arrived` (set when any
+mid-post), `gate` (hold every request until the test opens it, or drop them: never
+arrived), `reply_gate` (hold the answer to a request taken) and `arrived` (set when any
 request comes in). GET /stats gives the counts, for
 the bench, which runs it in its own process: `python -m tests.fakes.receiver` with the
 secrets as JSON in RECEIVER_SECRETS; it prints its base URL, then serves until killed.
@@ -31,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.fakes import Gate, UvicornThread
+from tests.fakes import Dropped, Gate, UvicornThread
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,8 @@ class Receiver:
         self.delay_s = 0.0
         self.arrived = threading.Event()
         self.gate = Gate()
+        # Holds the answer to a request already taken (to kill a sender before it reads it).
+        self.reply_gate = Gate()
         self.app = Starlette(
             routes=[
                 Route("/hooks/{endpoint}", self._handle, methods=["POST"]),
@@ -98,6 +101,7 @@ class Receiver:
             self.delay_s = 0.0
             self.arrived.clear()
             self.gate = Gate()
+            self.reply_gate = Gate()
 
     # ---- what arrived ---------------------------------------------------------------------
 
@@ -120,7 +124,10 @@ class Receiver:
         endpoint = request.path_params["endpoint"]
         raw = await request.body()
         self.arrived.set()
-        await self.gate.passing(request.headers.get("webhook-id", ""))
+        try:
+            await self.gate.passing(request.headers.get("webhook-id", ""))
+        except Dropped:
+            return JSONResponse({"error": "dropped"}, status_code=503)  # never arrived
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         if self.down:
@@ -145,6 +152,7 @@ class Receiver:
             duplicate = wid in self._ids
             self._ids.add(wid)
             self.received.append(Received(endpoint, wid, body, raw, headers, duplicate))
+        await self.reply_gate.passing(wid)
         return JSONResponse({"ok": True, "duplicate": duplicate})
 
     async def _stats(self, request: Request) -> JSONResponse:

@@ -1,7 +1,10 @@
 """A small Twilio-compatible REST server on loopback that checks and records Messages.create.
 
-It speaks the part of Twilio's 2010 API the bot uses: POST
-/2010-04-01/Accounts/{AccountSid}/Messages.json with HTTP Basic auth. Requests are checked
+It speaks the part of Twilio's 2010 API the bot uses, with HTTP Basic auth: POST
+/2010-04-01/Accounts/{AccountSid}/Messages.json (create) and GET on the same path (the
+list, filtered by To, From and DateSent, newest first, paged by PageSize and PageToken;
+its query checked against the operation's parameters, the page shaped as
+ListMessageResponse). Every accepted message reads as sent at its creation. Requests are checked
 against Twilio's rules (To; Body, MediaUrl or ContentSid; From or MessagingServiceSid;
 WhatsApp From with WhatsApp To; ContentVariables a JSON object with a ContentSid) and,
 when the OpenAPI description in ../shared/twilio is at hand, against that operation's
@@ -17,17 +20,20 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import formatdate
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.fakes import Gate, UvicornThread
+from tests.fakes import Dropped, Gate, UvicornThread
 
 SPEC_PATH = Path("/work/shared/twilio/twilio_api_v2010.json")
 MESSAGES_PATH = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
@@ -40,6 +46,7 @@ class SentMessage:
     sid: str
     account_sid: str
     params: dict[str, list[str]]
+    created: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def get(self, name: str) -> str | None:
         values = self.params.get(name)
@@ -90,6 +97,36 @@ def load_request_schema(spec_path: Path = SPEC_PATH) -> dict[str, Any] | None:
         props[name] = prop
     schema["properties"] = props
     return schema
+
+
+def load_list_parameters(spec_path: Path = SPEC_PATH) -> set[str] | None:
+    """The query parameters Twilio's list of Messages takes, from its OpenAPI file."""
+    if not spec_path.exists():
+        return None
+    spec = json.loads(spec_path.read_text())
+    operation = spec["paths"][MESSAGES_PATH]["get"]
+    return {p["name"] for p in operation["parameters"] if p["in"] == "query"}
+
+
+def _date_filter(name: str, value: str) -> Callable[[datetime], bool] | None:
+    """DateSent, DateSent< and DateSent> as Twilio reads them: a GMT day (YYYY-MM-DD), on,
+    on or before, on or after it; the SDK's full form (YYYY-MM-DDTHH:MM:SSZ) to the second."""
+    try:
+        if len(value) == 10:
+            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC).date()
+            if name == "DateSent<":
+                return lambda sent: sent.date() <= day
+            if name == "DateSent>":
+                return lambda sent: sent.date() >= day
+            return lambda sent: sent.date() == day
+        moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    if name == "DateSent<":
+        return lambda sent: sent <= moment
+    if name == "DateSent>":
+        return lambda sent: sent >= moment
+    return lambda sent: sent.replace(microsecond=0) == moment
 
 
 def _twilio_error(status: int, code: int, message: str) -> JSONResponse:
@@ -185,13 +222,21 @@ class FakeTwilio:
         self._lock = threading.Lock()
         # Holds Messages.create calls until the test opens it (to kill a sender mid-send).
         self.gate = Gate()
+        # Holds the answer to a create Twilio has accepted (to kill a sender before it reads it).
+        self.reply_gate = Gate()
         self._schema = load_request_schema() if self.check_schema else None
+        self._list_parameters = load_list_parameters() if self.check_schema else None
         self.app = Starlette(
             routes=[
                 Route(
                     "/2010-04-01/Accounts/{account_sid}/Messages.json",
                     self._create,
                     methods=["POST"],
+                ),
+                Route(
+                    "/2010-04-01/Accounts/{account_sid}/Messages.json",
+                    self._list,
+                    methods=["GET"],
                 ),
             ]
         )
@@ -289,7 +334,11 @@ class FakeTwilio:
         params: dict[str, list[str]] = {}
         for key, value in form.multi_items():
             params.setdefault(key, []).append(str(value))
-        await self.gate.passing((params.get("To") or [""])[0])
+        try:
+            await self.gate.passing((params.get("To") or [""])[0])
+        except Dropped:
+            # Never reached Twilio: nothing recorded (the sender is gone by now).
+            return _twilio_error(503, 20500, "Service unavailable")
         path = request.url.path
         if not self._authorized(request, account_sid):
             return self._refuse(path, params, 401, 20003, "Authenticate")
@@ -311,11 +360,65 @@ class FakeTwilio:
         with self._lock:
             self.messages.append(message)
             self.requests.append(RecordedRequest(path, 201, params))
-        return JSONResponse(self._resource(message), status_code=201)
+        await self.reply_gate.passing(message.to or "")
+        return JSONResponse(self._resource(message, sent=False), status_code=201)
+
+    async def _list(self, request: Request) -> JSONResponse:
+        account_sid = request.path_params["account_sid"]
+        query = dict(request.query_params)
+        params = {key: [value] for key, value in query.items()}
+        path = request.url.path
+        if not self._authorized(request, account_sid):
+            return self._refuse(path, params, 401, 20003, "Authenticate")
+        known = self._list_parameters
+        unknown = sorted(set(query) - known) if known is not None else []
+        if unknown:
+            return self._refuse(path, params, 400, 21000, f"Unknown parameter {unknown[0]}")
+        with self._lock:
+            found = [m for m in self.messages if m.account_sid == account_sid]
+            self.requests.append(RecordedRequest(path, 200, params))
+        for name in ("To", "From"):
+            if name in query:
+                found = [m for m in found if m.get(name) == query[name]]
+        for name in ("DateSent", "DateSent<", "DateSent>"):
+            if name in query:
+                keep = _date_filter(name, query[name])
+                if keep is None:
+                    return self._refuse(path, params, 400, 21000, f"Invalid {name}")
+                found = [m for m in found if keep(m.created)]
+        found.sort(key=lambda m: m.created, reverse=True)
+        size = int(query.get("PageSize", "50"))
+        page = int(query.get("Page", "0"))
+        chunk = found[page * size : (page + 1) * size]
+        base = f"/2010-04-01/Accounts/{account_sid}/Messages.json"
+        filters = [(k, v) for k, v in query.items() if k not in ("Page", "PageSize", "PageToken")]
+
+        def uri(number: int) -> str:
+            pairs = [*filters, ("PageSize", str(size)), ("Page", str(number))]
+            if number:
+                pairs.append(("PageToken", f"PA{number}"))
+            return f"{base}?{urlencode(pairs)}"
+
+        more = (page + 1) * size < len(found)
+        return JSONResponse(
+            {
+                "end": page * size + max(len(chunk) - 1, 0),
+                "first_page_uri": uri(0),
+                "next_page_uri": uri(page + 1) if more else None,
+                "page": page,
+                "page_size": size,
+                "previous_page_uri": uri(page - 1) if page else None,
+                "start": page * size,
+                "uri": uri(page),
+                "messages": [self._resource(m, sent=True) for m in chunk],
+            }
+        )
 
     @staticmethod
-    def _resource(message: SentMessage) -> dict[str, Any]:
-        now = formatdate(usegmt=True).replace("GMT", "+0000")
+    def _resource(message: SentMessage, *, sent: bool) -> dict[str, Any]:
+        """The Message resource: as create answers it (queued or accepted), or as the list
+        shows it later (sent, at its creation)."""
+        now = format_datetime(message.created).replace("GMT", "+0000")
         base = f"/2010-04-01/Accounts/{message.account_sid}/Messages/{message.sid}"
         body = message.body or ""
         return {
@@ -323,7 +426,7 @@ class FakeTwilio:
             "api_version": "2010-04-01",
             "body": body,
             "date_created": now,
-            "date_sent": None,
+            "date_sent": now if sent else None,
             "date_updated": now,
             "direction": "outbound-api",
             "error_code": None,
@@ -337,7 +440,9 @@ class FakeTwilio:
             "price": None,
             "price_unit": "USD",
             "sid": message.sid,
-            "status": "accepted" if message.get("MessagingServiceSid") else "queued",
+            "status": "sent"
+            if sent
+            else ("accepted" if message.get("MessagingServiceSid") else "queued"),
             "subresource_uris": {"media": f"{base}/Media.json"},
             "to": message.to,
             "uri": f"{base}.json",

@@ -20,6 +20,7 @@ from bot.store.reminder_memory import MemoryReminderStorage
 from bot.store.reminder_records import ReminderRecords
 from bot.store.reminder_records_memory import MemoryReminderRecords
 from bot.store.reminder_redis import RedisReminderStorage
+from bot.store.send_claims import FAILED, SENT, SendClaim
 from bot.store.streams import StreamGroup
 
 from .conftest import ON_CLUSTER, REDIS_URL, delete_prefixed
@@ -293,6 +294,31 @@ async def test_one_scheduler_leads_at_a_time(storage: Storage) -> None:
     await one.release()
     assert await two.acquire()
     await two.release()
+
+
+async def test_a_send_claim_is_one_attempts_until_stale_then_taken_over_with_its_requests(
+    storage: Storage,
+) -> None:
+    """take_send: new, busy while the attempt is fresh, taken over once stale (same since,
+    the requests kept); the old attempt's next request is refused; sent ends it for all,
+    and a stale attempt cannot mark it failed."""
+    records = storage.records
+    sent, when = job(ANN, "a1"), "2027-03-10T15:30:00+00:00"
+    assert await records.take_send(sent, when, "one", 1_000, 500) == SendClaim("new", 1_000)
+    assert await records.note_request(sent, when, "one", 1_100, "a" + records.send_tag("hi"))
+    assert (await records.take_send(sent, when, "two", 1_500, 500)).state == "busy"
+    taken = await records.take_send(sent, when, "two", 1_700, 500)
+    assert taken == SendClaim("taken", 1_000, ("a" + records.send_tag("hi"),))
+    assert not await records.note_request(sent, when, "one", 1_800, "a*")
+    await records.finish_send(sent, when, "one", FAILED)  # not its own any more: ignored
+    assert (await records.take_send(sent, when, "three", 1_900, 500)).state == "busy"
+    await records.finish_send(sent, when, "one", SENT)  # its text went after all
+    assert (await records.take_send(sent, when, "four", 9_000, 500)).state == "done"
+    assert (await records.take_send(sent, "other", "five", 9_000, 500)).state == "new"
+    await records.finish_send(sent, "other", "five", FAILED)
+    assert (await records.take_send(sent, "other", "six", 99_000, 500)).state == "done"
+    assert records.send_tag("hi") != records.send_tag("ho")
+    assert records.send_tag(None) == "*"
 
 
 async def test_the_memory_twins_forget_guards_at_their_deadlines() -> None:

@@ -36,6 +36,8 @@ def quick_reminders(settings: Settings, prefix: str) -> ReminderConfig:
         renew_every=timedelta(seconds=1),
         block_ms=200,
         claim_idle=timedelta(seconds=2),
+        # Over the Twilio create request's 10 s timeout, as the default is.
+        send_stale=timedelta(seconds=12),
     )
 
 

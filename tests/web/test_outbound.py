@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -10,7 +11,9 @@ import pytest
 from fastapi import FastAPI
 from twilio.base.exceptions import TwilioRestException
 
+from bot.channels.attempts import AttemptLost, journaled
 from bot.channels.outbound import ChannelRouter, DevSender, TwilioSender, UnknownAddress
+from bot.channels.twilio_http import CLOCK_SKEW
 from bot.store.memory import MemoryConversationStore
 from tests.fakes.twilio_server import FakeTwilio
 from tests.waiting import eventually
@@ -241,3 +244,57 @@ async def test_sms_plain_letters_applies_to_twiml_replies(
     assert "Safe Start" in response.text
     assert not any(ch in response.text for ch in "áíóúÁÍÓÚãõçÊ")
     assert "¿Empezamos? Responde SI." in response.text
+
+
+async def test_sent_since_lists_our_messages_to_one_number_from_a_time_on(
+    twilio: FakeTwilio, tmp_path: Path
+) -> None:
+    """A takeover's look at Twilio: Messages list by To and From (and DateSent>), newest
+    first; messages to another number, or created before `since`, are not ours to count."""
+    sender = TwilioSender(make_settings(tmp_path, twilio_api_base_url=twilio.base_url))
+    phone, other = new_phone(), new_phone()
+    try:
+        first = await sender.send(phone, "one")
+        second = await sender.send(phone, "two")
+        await sender.send(other, "three")
+        before = twilio.messages[0].created  # Twilio's clock
+        found = await sender.sent_since(phone, before)
+        later = await sender.sent_since(phone, before + CLOCK_SKEW + timedelta(days=1))
+    finally:
+        await sender.close()
+    assert {(m.sid, m.to, m.body) for m in found} == {(first, phone, "one"), (second, phone, "two")}
+    assert later == []
+    lists = [r for r in twilio.requests if r.status == 200]
+    assert lists
+    assert all(r.params["To"] == [phone] for r in lists)
+    assert all(r.params["From"] == [FROM_NUMBER] for r in lists)
+    assert any("DateSent>" in r.params for r in lists)  # checked against the spec's names
+
+
+async def test_a_journaled_send_notes_its_request_first_and_a_lost_attempt_sends_nothing(
+    twilio: FakeTwilio, tmp_path: Path
+) -> None:
+    """The journal hears (to, body) before the create request; one that refuses (the attempt
+    was taken over) stops the request."""
+    sender = TwilioSender(make_settings(tmp_path, twilio_api_base_url=twilio.base_url))
+    noted: list[tuple[str, str | None, int]] = []
+
+    class Journal:
+        refuse = False
+
+        async def before_request(self, to: str, body: str | None) -> None:
+            noted.append((to, body, len(twilio.messages)))
+            if self.refuse:
+                raise AttemptLost("taken over")
+
+    journal, phone = Journal(), new_phone()
+    try:
+        with journaled(journal):
+            await sender.send(phone, "hello")
+            journal.refuse = True
+            with pytest.raises(AttemptLost):
+                await sender.send(phone, "again")
+    finally:
+        await sender.close()
+    assert noted == [(phone, "hello", 0), (phone, "again", 1)]
+    assert [m.body for m in twilio.messages] == ["hello"]
