@@ -54,6 +54,7 @@ from bot.engine.crisis_lexicon import (
     CONCERNS,
     CRISIS_DIR,
     CRISIS_FILE,
+    NUMBER,
     ONLY_COMMON,
     STEM,
     STEM_MIN,
@@ -62,6 +63,7 @@ from bot.engine.crisis_lexicon import (
     Lexicon,
     commons,
     fold_words,
+    laughter_regex,
     load_lexicon,
     marker_regex,
     plain,
@@ -83,6 +85,7 @@ __all__ = [
 ]
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.!?;,:\n]+|[\"\u201c\u201d]")
+_WORD = re.compile(r"[a-z0-9]+")
 _QUOTES = frozenset('"\u201c\u201d')
 # A phrase outranks a reader rule where they overlap; signs count only in twos.
 _PHRASE, _READ, _SIGN = 3, 2, 1
@@ -196,15 +199,28 @@ class CrisisDetector:
             present=marker_regex(w for lex in lexicons for w in lex.present),
             reported=marker_regex(w for lex in lexicons for w in lex.reported),
             joking=marker_regex(w for lex in lexicons for w in lex.joking),
+            reported_anywhere=marker_regex(w for lex in lexicons for w in lex.reported_anywhere),
+            resolved=marker_regex(w for lex in lexicons for w in lex.resolved),
         )
+        self._laughter = laughter_regex(w for lex in lexicons for w in lex.laughing)
+        self._serious = marker_regex(w for lex in lexicons for w in lex.serious)
         known = common | negations | gap | set(self._spell) | phrase_words
         known.update(w for lex in lexicons for v in lex.words for w in fold_words(v))
         # Marker words are words too: "clase" (a class, which excuses) is no typo of "close".
         known.update(
             w
             for lex in lexicons
-            for marker in (*lex.hypothetical, *lex.history, *lex.present, *lex.reported)
+            for marker in (
+                *lex.hypothetical,
+                *lex.history,
+                *lex.present,
+                *lex.reported,
+                *lex.reported_anywhere,
+                *lex.resolved,
+                *lex.serious,
+            )
             for w in fold_words(marker)
+            if w != NUMBER
         )
         # Every group word is a word, though a group only fills an optional slot: "sleeping"
         # (@pillkind?) must not be read as a typo of "slapping".
@@ -323,6 +339,7 @@ class CrisisDetector:
         # is a threat (violence), though "matarme" alone would be about suicide. A phrase
         # outranks a reader rule: it says more exactly what it covers. A relapse yields to any
         # crisis it overlaps ("left my newborn in the car while i used").
+        laughing = bool(found or signs) and self._laughs(text[:1000])
         kept: list[tuple[Concern, int, int]] = []
         for group in overlapping_runs(found):
             for concern, start, end, _ in sorted(
@@ -330,15 +347,26 @@ class CrisisDetector:
             ):
                 if any(s < end and start < e for s, e in ordinary):
                     continue
-                if not self._frames.excused(concern, joined, start, end):
+                if not self._frames.excused(concern, joined, start, end, laughing):
                     kept.append((concern, start, end))
                     break
         if signs and not kept:
-            kept = self._frames.two_signs(signs, ordinary, joined)
+            kept = self._frames.two_signs(signs, ordinary, joined, laughing)
         if not kept:
             return None
         concern, start, end = min(kept, key=lambda f: CONCERNS.index(f[0]))
         return Finding(concern, joined[start:end].strip())
+
+    def _laughs(self, text: str) -> bool:
+        """The text laughs ("lol", "jaja", "kkk") and nowhere says it is serious ("for real",
+        "no es broma", "socorro"): read on the plain words, before spellings drop "lol"."""
+        if self._laughter is None:
+            return False
+        bare = plain(text)
+        if self._laughter.search(bare) is None:
+            return False
+        words = " " + " ".join(_WORD.findall(bare)) + " "
+        return self._serious is None or self._serious.search(words) is None
 
     def _stem_anchors(self, word: str) -> tuple[str, ...]:
         found = self._stem_of.get(word)

@@ -29,9 +29,19 @@ class Frames:
     present: re.Pattern[str] | None
     reported: re.Pattern[str] | None
     joking: re.Pattern[str] | None
+    reported_anywhere: re.Pattern[str] | None = None
+    resolved: re.Pattern[str] | None = None
 
-    def excused(self, concern: Concern, joined: str, start: int, end: int) -> bool:
-        """Negated, a what-if, or long ago: the phrase is there but no one is in danger now."""
+    def excused(
+        self, concern: Concern, joined: str, start: int, end: int, laughing: bool = False
+    ) -> bool:
+        """Negated, a what-if, long ago, told of others, or laughed off: the phrase is there
+        but no one is in danger now."""
+        # A text that laughs ("lol", "jaja", "kkk") and never says it is serious tells an idiom
+        # or a joke ("this kid beat me up from the inside lol"): the caller decides `laughing`.
+        # A relapse is not laughed off ("kkk to bebada de novo").
+        if laughing and concern != "relapse":
+            return True
         before = joined[:start].split()
         clause_start = len(before) - before[::-1].index(BOUNDARY) if BOUNDARY in before else 0
         lead = before[clause_start:]
@@ -40,7 +50,14 @@ class Frames:
                 return True
             if word not in self.gap:
                 break
-        after = joined[end - 1 :].split(f" {BOUNDARY} ", 1)[0]
+        # This clause's rest, the next clause, and the rest of the text.
+        rest = joined[end - 1 :].split(f" {BOUNDARY} ", 2)
+        after = rest[0]
+        next_words = rest[1].split() if len(rest) > 1 else []
+        # Asked and answered no: the next clause is only a negation ("... hacerme dano: no,
+        # nunca", "volvi a fumar? no").
+        if next_words and self.negations.issuperset(next_words):
+            return True
         clause = " " + " ".join(lead) + " " + joined[start:end].strip() + " " + after + " "
         if (
             concern == "emergency"
@@ -51,6 +68,10 @@ class Frames:
         sentence = joined[:start].rsplit(" | ", 1)[-1]
         if self.reported is not None and self.reported.search(" " + sentence + " "):
             return True
+        if self.reported_anywhere is not None and self.reported_anywhere.search(
+            " " + sentence + " " + joined[start:end] + after + " "
+        ):
+            return True
         if (
             concern == "violence"
             and self.joking is not None
@@ -58,7 +79,16 @@ class Frames:
             and self.joking.search(joined)
         ):
             return True
-        if concern == "baby" or self.history is None or not self.history.search(clause):
+        if concern == "baby":
+            return False
+        # The past may be dated in the clause or the one after ("me pegaba, hace 4 anos"), or
+        # said to be over anywhere after ("... but hes been sober since").
+        if not (
+            self.history is not None
+            and (
+                self.history.search(clause) or self.history.search(" " + " ".join(next_words) + " ")
+            )
+        ) and not (self.resolved is not None and self.resolved.search(" " + joined[start:] + " ")):
             return False
         # Long ago, unless the text brings it back to now: the rest of the text counts.
         return self.present is None or not self.present.search(" " + joined[start:] + " ")
@@ -68,6 +98,7 @@ class Frames:
         signs: list[tuple[Concern, int, int]],
         ordinary: list[tuple[int, int]],
         joined: str,
+        laughing: bool = False,
     ) -> list[tuple[Concern, int, int]]:
         """Two different signs of one concern, apart and neither excused, make a finding."""
         seen: dict[Concern, dict[str, tuple[int, int]]] = {}
@@ -75,7 +106,7 @@ class Frames:
             spans = seen.setdefault(concern, {})
             if any(s < end and start < e for s, e in [*ordinary, *spans.values()]):
                 continue
-            if not self.excused(concern, joined, start, end):
+            if not self.excused(concern, joined, start, end, laughing):
                 spans.setdefault(joined[start:end].strip(), (start, end))
         return [
             (c, min(s for s, _ in spans.values()), max(e for _, e in spans.values()))

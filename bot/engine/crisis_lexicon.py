@@ -67,6 +67,17 @@ class Lexicon(_Strict):
     reported: list[str] = Field(default_factory=list)
     # Words that mark a joke: a phrase in quotation marks in such a text is someone's joke.
     joking: list[str] = Field(default_factory=list)
+    # Laughter as written ("lol", "jaja*", "kkk*", an emoji; `*` any ending), read on the text
+    # before spellings: a text that laughs tells an idiom ("i want to die lol"), unless it
+    # also says it is serious (`serious`: "for real", "no es broma", "socorro").
+    laughing: list[str] = Field(default_factory=list)
+    serious: list[str] = Field(default_factory=list)
+    # Markers that tell of the news or a show anywhere in the sentence, after the phrase too
+    # ("they found two overdoses ON THE NEWS").
+    reported_anywhere: list[str] = Field(default_factory=list)
+    # Words after a told past that say it is over ("... but hes been sober since", "ya no
+    # estoy con el"): the past is excused as with `history` (never for a baby).
+    resolved: list[str] = Field(default_factory=list)
     # Letter rules (a regular expression over one word -> its replacement) for an unknown word.
     rewrites: dict[str, str] = Field(default_factory=dict)
     groups: dict[str, list[str]] = Field(default_factory=dict)
@@ -158,12 +169,29 @@ def commons(slot: Sequence[str], common: Collection[str]) -> float:
 
 
 def marker_regex(markers: Iterable[str]) -> re.Pattern[str] | None:
+    """Markers over the folded words; `<n>` in a marker is any number ("hace <n> anos")."""
     words = sorted(
         {" ".join(fold_words(m)) for m in markers if fold_words(m)}, key=len, reverse=True
     )
     if not words:
         return None
-    return re.compile(" (?:" + "|".join(map(re.escape, words)) + ") ")
+    alternatives = (re.escape(w).replace(re.escape(NUMBER), "[0-9]+") for w in words)
+    return re.compile(" (?:" + "|".join(alternatives) + ") ")
+
+
+def laughter_regex(markers: Iterable[str]) -> re.Pattern[str] | None:
+    """Laughter over the plain text: a word ("lol"), a word with any ending ("jaja*"), or a
+    sign standing alone (an emoji)."""
+    words, signs = [], []
+    for marker in sorted({plain(m) for m in markers if m.strip()}):
+        if marker[0].isalnum():
+            stem = re.escape(marker.rstrip(STEM))
+            words.append(stem + "[a-z]*" if marker.endswith(STEM) else stem)
+        else:
+            signs.append(re.escape(marker))
+    if words:
+        signs.insert(0, r"(?<![a-z0-9])(?:" + "|".join(words) + r")(?![a-z0-9])")
+    return re.compile("|".join(signs)) if signs else None
 
 
 def load_lexicon(path: Path) -> Lexicon:
