@@ -29,6 +29,7 @@ from bot.channels.chat_link import ChatLinks
 from bot.channels.outbound import TwilioSender, build_sender
 from bot.channels.twilio_sms import SignatureChecker, TwilioSms
 from bot.channels.webchat import WebChat
+from bot.channels.webhook_retries import retry_warning
 from bot.channels.whatsapp import WhatsAppLinks
 from bot.dashboard.config import DashboardConfig
 from bot.dashboard.parent_link import PlanLinkTexter
@@ -180,7 +181,9 @@ def create_app(
             stack.push_async_callback(whatsapp.settle)
             token = settings.twilio_auth_token
             checker = SignatureChecker(
-                token.get_secret_value() if token else None, settings.public_base_url
+                token.get_secret_value() if token else None,
+                settings.public_base_url,
+                settings.twilio_webhook_overrides,
             )
             # Care-team delivery: a worker on the outbox stream, signed webhooks, the plan API.
             workers_redis = worker_client(redis)
@@ -285,6 +288,9 @@ def create_app(
             with contextlib.suppress(RedisError, StoreUnavailable):
                 members = [m.id for m in careteam.directory.members]
                 await dashboard.sessions.end_removed(members)
+            retry = retry_warning(settings.public_base_url, settings.twilio_webhook_overrides)
+            if settings.twilio_live and retry is not None:
+                log.warning(retry, extra={"event": "twilio_retries_off"})
             log.info(
                 "Safe Start ready",
                 extra={

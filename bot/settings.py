@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _WHATSAPP = re.compile(r"^whatsapp:\+[1-9][0-9]{6,14}$")
 _CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
 _QUIET = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+_OVERRIDES = re.compile(r"^[a-z]+=[^&#\s]+(&[a-z]+=[^&#\s]+)*$")
 
 
 class Settings(BaseSettings):
@@ -27,6 +28,11 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_api_base_url: str | None = None
+    # The connection overrides on the number's "A message comes in" URL, as written after
+    # its "#" (e.g. rc=3&rp=ct,5xx): Twilio retries a webhook answered 5xx only when they
+    # say so. The app checks a signature over the URL with and without them, and warns at
+    # start-up when they do not retry a 5xx (bot/channels/webhook_retries.py).
+    twilio_webhook_overrides: str = ""
     # Unset: http://localhost:PORT, the address the app is really served on (links in texts,
     # the start-up log).
     public_base_url: str = ""
@@ -111,6 +117,14 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"WHATSAPP_CONTENT_SIDS[{key!r}] is not a ContentSid (HX + 32 hex)"
                 )
+        return value
+
+    @field_validator("twilio_webhook_overrides")
+    @classmethod
+    def _overrides_shape(cls, value: str) -> str:
+        value = value.removeprefix("#")
+        if value and not _OVERRIDES.match(value):
+            raise ValueError("TWILIO_WEBHOOK_OVERRIDES must look like rc=3&rp=ct,5xx")
         return value
 
     @field_validator("quiet_hours")

@@ -76,9 +76,12 @@ class SignatureChecker:
     auth token (dev mode) every request is refused: nothing can prove it came from Twilio.
     """
 
-    def __init__(self, auth_token: str | None, public_base_url: str) -> None:
+    def __init__(self, auth_token: str | None, public_base_url: str, overrides: str = "") -> None:
         self._validator = RequestValidator(auth_token) if auth_token else None
         self._base = public_base_url.rstrip("/")
+        # The webhook URL's connection overrides (TWILIO_WEBHOOK_OVERRIDES): a signature
+        # over the URL with them is taken too, whichever form Twilio signs.
+        self._fragment = f"#{overrides}" if overrides else ""
 
     def url_for(self, path: str, query: str = "") -> str:
         return f"{self._base}{path}" + (f"?{query}" if query else "")
@@ -93,7 +96,9 @@ class SignatureChecker:
         # What RequestValidator.validate accepts (form parameters: no bodySHA256), with its
         # own signature code, but the second form of the URL is signed only when the first
         # does not match: validate() always computes both, ~25 us each.
-        for uri in _signed_forms(self.url_for(path, query)):
+        url = self.url_for(path, query)
+        forms = _signed_forms(url) + (_signed_forms(url + self._fragment) if self._fragment else ())
+        for uri in forms:
             if compare(self._validator.compute_signature(uri, params), signature):
                 return
         raise BadSignature("wrong X-Twilio-Signature")
