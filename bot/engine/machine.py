@@ -254,6 +254,8 @@ def _remember(before: _Before, turn: Turn, text: str, at: str) -> None:
     # A text to a person: a request for one, or words while a member has the conversation.
     claimed = before.claimed and after.handoff_claim is not None
     said = TOPIC_PERSON if turn.to_person or claimed else topic
+    if turn.topic is not None:
+        said = topic = turn.topic
     history = after.history
     history.append(["in", text[:500], at, said])
     history.extend(["out", reply, at, topic] for reply in turn.replies)

@@ -26,10 +26,12 @@ HISTORY_CAP = 20
 # what consent covers (careteam/access.py): a flow id when the text was in a flow (a
 # question, an answer, a read-back), TOPIC_PERSON for words to a person (TALK, HELP, STOP,
 # crisis words, texts while a member has the conversation, chat at the menu), TOPIC_PLAN
-# for anything else about the plan (lists of needs, reminders, sharing). Older entries have
-# no 4th item and count as TOPIC_PERSON.
+# for anything else about the plan (lists of needs, reminders, sharing), TOPIC_RECOVERY for
+# words about a return to use wherever they are said (42 CFR Part 2: only members with the
+# recovery part's consent see them). Older entries have no 4th item and count as TOPIC_PERSON.
 TOPIC_PERSON = ""
 TOPIC_PLAN = "plan"
+TOPIC_RECOVERY = "recovery"  # the recovery flow's id, careteam.consent.PART2_SECTION
 Status = Literal["new", "active", "declined", "opted_out"]
 
 JSON = Any

@@ -39,6 +39,8 @@ class Turn:
     events: list[Event] = field(default_factory=list)
     # The parent's text asked for a person or for help (TALK, HELP, STOP, crisis words).
     to_person: bool = False
+    # What the whole turn is about, both ways, whatever part is open (a relapse: recovery).
+    topic: str | None = None
     # Texts sent after the others and never joined with them: the offer of other languages,
     # whose letters (PORTUGUÊS) would make the whole welcome a UCS-2 SMS.
     apart: list[str] = field(default_factory=list)

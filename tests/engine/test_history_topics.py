@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.careteam.access import Access
+from bot.careteam.consent import PART2_SECTION
 from bot.engine.machine import Engine, StepResult
-from bot.engine.session import TOPIC_PERSON, TOPIC_PLAN
+from bot.engine.session import TOPIC_PERSON, TOPIC_PLAN, TOPIC_RECOVERY
 from tests.engine.test_plan_commands import NOW, engine, finish_section, onboarded, send
 
 __all__ = ["engine"]  # the module-scoped fixture, shared
@@ -59,3 +61,19 @@ def test_lists_of_answers_are_about_the_plan(engine: Engine) -> None:
     session = send(engine, session, "MENU").session
     listed = send(engine, session, "NEEDS")
     assert [h[3] for h in added(listed)] == [TOPIC_PLAN] * (1 + len(listed.replies))
+
+
+def test_a_return_to_use_is_about_recovery_whatever_part_is_open(engine: Engine) -> None:
+    """42 CFR Part 2: "I used again last night" said in Basic needs is no Basic needs
+    answer. A member who may see that part (and not recovery) never sees it or the reply."""
+    session = onboarded(engine)  # Basic needs is open
+    relapse = send(engine, session, "I used again last night")
+    new = added(relapse)
+    assert new[0][1] == "I used again last night"
+    assert {h[3] for h in new} == {TOPIC_RECOVERY}
+    basic_only = Access(frozenset({"basic_needs", "health"}))
+    assert not any(basic_only.sees_topic(h[3], asked=True) for h in new)
+    assert all(Access(frozenset({PART2_SECTION})).sees_topic(h[3], asked=False) for h in new)
+    # The answer to the offer says no more than the parent's next words do.
+    declined = send(engine, relapse.session, "no")
+    assert not any(basic_only.sees_topic(h[3], asked=True) for h in added(declined))
