@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from bot.engine import commands
 from bot.engine import messages as m
-from bot.engine.answers import ZipInfo
+from bot.engine.answers import ZipInfo, too_soon, upcoming_step
 from bot.engine.commands.language import switch_language
 from bot.engine.commands.navigation import skip
 from bot.engine.keywords import Match
-from bot.engine.model import Step
+from bot.engine.model import Flow, Step
 from bot.engine.navigation import answered_route
 from bot.engine.parsing import Option, ParseFailed, parse_choice, parse_int, parse_yes_no
+from bot.engine.today import zone
 from bot.engine.turn import Turn
 from bot.engine.understand import read_answer
 from bot.engine.walker import Walker
@@ -104,7 +105,43 @@ def _answer_question(w: Walker, turn: Turn, text: str) -> None:
         session.mode = "idle"
         turn.say(m.DECLINED)
         return
+    if _passed(turn, flow, step, value):
+        _ask_when_again(w, turn, flow)
+        return
     w.store(turn, flow, step, value)
+
+
+def _passed(turn: Turn, flow: Flow, step: Step, value: object) -> bool:
+    """A date and time already past, or too close to now for what was promised on it."""
+    session = turn.session
+    answers = session.plan.answers.get(flow.id, {})
+    tz = zone(session.timezone, turn.default_timezone)
+    return too_soon(flow, step, value, answers, turn.now, tz)
+
+
+def _went_by(turn: Turn, flow: Flow) -> bool:
+    """At the read-back's yes: the time set has passed (or come too close) since."""
+    timed = upcoming_step(flow)
+    answers = turn.session.plan.answers.get(flow.id, {})
+    return (
+        timed is not None and timed.id in answers and _passed(turn, flow, timed, answers[timed.id])
+    )
+
+
+def _ask_when_again(w: Walker, turn: Turn, flow: Flow) -> None:
+    """Say so kindly and ask the day, then the time, again."""
+    timed = upcoming_step(flow)
+    assert timed is not None
+    assert timed.upcoming is not None
+    session = turn.session
+    answers = session.plan.answers.get(flow.id, {})
+    asked = (timed.upcoming.date, timed.id)
+    for step_id in asked:
+        answers.pop(step_id, None)
+    session.trail = [e for e in session.trail if not (e[0] == flow.id and e[1] in asked)]
+    w.goto(session, flow, timed.upcoming.date)
+    turn.say(m.TIME_PASSED)
+    w.prompt(turn)
 
 
 def _ask_which(turn: Turn, step: Step, guesses: tuple[str, ...], *, discreet: bool) -> None:
@@ -165,6 +202,9 @@ def _answer_readback(w: Walker, turn: Turn, text: str) -> None:
         right = parse_yes_no(text, session.locale)
     except ParseFailed:
         turn.say(m.READBACK_CONFIRM)  # one short question, not the whole read-back again
+        return
+    if right and _went_by(turn, flow):
+        _ask_when_again(w, turn, flow)
         return
     if right:
         w.finish_flow(turn, flow)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.engine import parsing
-from bot.engine.model import Choice, Step
+from bot.engine.model import Choice, Flow, Step
 from bot.engine.parsing import Option, ParseFailed
 
 
@@ -109,3 +110,28 @@ def parse_answer(
         # The schema requires both bounds on number steps.
         return parsing.parse_int(text, lang, step.minimum or 0, step.maximum or 0)
     return parsing.parse_text(text, step.max_length)
+
+
+def upcoming_step(flow: Flow) -> Step | None:
+    """The flow's time step that, with a date step, names when something happens."""
+    return next((s for s in flow.steps if s.upcoming is not None), None)
+
+
+def too_soon(
+    flow: Flow, step: Step, value: Any, answers: Mapping[str, Any], now: datetime, tz: ZoneInfo
+) -> bool:
+    """Would this answer (to the upcoming time step, or to the date step it reads) make the
+    date and time already past, or closer to `now` than the step's notice?"""
+    timed = upcoming_step(flow)
+    if timed is None or timed.upcoming is None:
+        return False
+    if step.id == timed.id:
+        day, at = answers.get(timed.upcoming.date), value
+    elif step.id == timed.upcoming.date:
+        day, at = value, answers.get(timed.id)
+    else:
+        return False
+    if not isinstance(day, str) or not isinstance(at, str):
+        return False
+    when = datetime.combine(date.fromisoformat(day), time.fromisoformat(at), tzinfo=tz)
+    return when < now + timed.upcoming.lead

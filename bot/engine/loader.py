@@ -200,6 +200,11 @@ def _check_flow(flow: Flow, all_steps: set[tuple[str, str]]) -> list[FlowProblem
             for ref in condition.refs:
                 problems.extend(_check_ref(flow, step, ref, order[: position + 1], all_steps))
         problems.extend(_check_texts(flow, step))
+        if step.upcoming is not None:
+            day = step.upcoming.date
+            earlier = {s.id: s for s in flow.steps[:position]}
+            if day not in earlier or earlier[day].type != "date":
+                problems.append(_at(flow, step, f"upcoming {day!r}: not a date step before it"))
     if not problems:
         problems.extend(_check_graph(flow))
     for text, what in ((flow.title, "title"), (flow.done, "done")):

@@ -54,6 +54,7 @@ HINT_TEXT = N_("Please reply with a few words.")
 TOO_LONG = N_("That's a bit long. Please keep it under {max_length} letters.")
 DATE_TOO_EARLY = N_("That date is too far back. Please check it and try again.")
 DATE_TOO_LATE = N_("That date is too far ahead. Please check it and try again.")
+TIME_PASSED = N_("That time has passed or is too soon for a reminder.")
 UNKNOWN_ZIP = N_("I couldn't find that ZIP code. Please check it and try again.")
 PICK_MANY = N_("(Pick one or more, like 1, 3.)")
 

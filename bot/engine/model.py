@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from functools import cached_property
 from typing import Any, Literal
 
@@ -18,6 +19,7 @@ Effect = Literal["timezone"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _RELATIVE_DAY = re.compile(r"^(today|[+-]\d+[dwy])$")
+_NOTICE = re.compile(r"^(\d+)([mh])$")
 
 
 class _Strict(BaseModel):
@@ -68,6 +70,29 @@ class SameAs(_Strict):
         return mapped
 
 
+class Upcoming(_Strict):
+    """A time step that, with an earlier date step's answer, names when something happens:
+    that instant (in the parent's zone) must be at least `notice` after now ("30m", "3h"),
+    or a promise made on it (a reminder before it) could not be kept."""
+
+    date: str  # the date step's id
+    notice: str = "0m"
+
+    @field_validator("notice")
+    @classmethod
+    def _notice_shape(cls, value: str) -> str:
+        if not _NOTICE.match(value):
+            raise ValueError(f"{value!r}: use minutes or hours, like 30m or 3h")
+        return value
+
+    @property
+    def lead(self) -> timedelta:
+        found = _NOTICE.match(self.notice)
+        assert found is not None  # checked on load
+        amount, unit = int(found[1]), found[2]
+        return timedelta(minutes=amount) if unit == "m" else timedelta(hours=amount)
+
+
 class SharedPhoneTexts(_Strict):
     """What a step says on a shared phone instead, where its own words name treatment,
     recovery and the like: the full question is a DETAILS or MY PLAN away."""
@@ -100,6 +125,7 @@ class Step(_Strict):
     maximum: int | None = None
     earliest: str | None = None
     latest: str | None = None
+    upcoming: Upcoming | None = None
     max_length: int = 300
     when: Condition | None = None
     next: tuple[Branch, ...] = ()
@@ -172,6 +198,8 @@ class Step(_Strict):
             raise ValueError(f"step {self.id!r}: a part2 answer must be private")
         if self.asks_for_help and self.type != "yes_no":
             raise ValueError(f"step {self.id!r}: only a yes_no step can ask for help")
+        if self.upcoming is not None and self.type != "time":
+            raise ValueError(f"step {self.id!r}: only a time step can be upcoming")
         if self.type == "number" and (self.minimum is None or self.maximum is None):
             raise ValueError(f"step {self.id!r}: a number step needs minimum and maximum")
         if self.consent and not (

@@ -9,7 +9,13 @@ from typing import Any
 
 from bot.engine import messages as m
 from bot.engine.context import Context, record, title
-from bot.engine.events import AnswerChanged, ConsentChanged, ReminderRequested, SectionCompleted
+from bot.engine.events import (
+    AnswerChanged,
+    ConsentChanged,
+    ReminderReplied,
+    ReminderRequested,
+    SectionCompleted,
+)
 from bot.engine.handoff import ask_for_help
 from bot.engine.loader import END
 from bot.engine.model import Flow, Step
@@ -147,8 +153,14 @@ class Walker(Context):
         for stale in [k for k in answers if k not in route]:
             del answers[stale]  # answers left behind by a changed branch
         records = tuple(record(flow.step(s), answers[s]) for s in route if s in answers)
+        back_on = False
         if flow.kind == "reminders":
             turn.events.append(ReminderRequested({r.key: r.value for r in records}))
+            # "We'll send you a reminder" after NO REMINDERS: asking for one turns them on
+            # again (as REMINDERS ON does), and the parent is told.
+            back_on = plan.prefs.pop("reminders_off", None) is not None
+            if back_on:
+                turn.events.append(ReminderReplied(None, "on"))
             # A reminder once made is not undone by BACK: the next one starts a clean trail.
             session.trail = [entry for entry in session.trail if entry[0] != flow.id]
         elif flow.id in plan.dirty or flow.id not in plan.completed_at:
@@ -165,6 +177,8 @@ class Walker(Context):
         found, opened = update_from_answers(flow, plan, turn.now.isoformat())
         turn.events.extend(found)
         turn.say(flow.done)
+        if back_on:
+            turn.say(m.REMINDERS_ON)
         if flow.kind == "section" and self._ask_consent_now(turn, flow, opened):
             return
         offer_help(self, turn, opened)
