@@ -183,13 +183,20 @@ class Context:
         contents by its title, and how to see the rest."""
         session, voice = turn.session, turn.voice
         discreet = session.plan.shared_phone() and not full
-        names = organizations
-        if names is None:
+        if organizations is None:
             code = session.plan.answer(self.flows.onboarding.id, "zip")
             where = self.zip_lookup(str(code)) if code else None
             state = where.state if where else None
             names = self.team.organizations(str(code), state) if code else ()
-        shown = [organization_name(voice, n, i, discreet=discreet) for i, n in enumerate(names, 1)]
+            ids = [o for o, _ in self.team.named(str(code), state)] if code else []
+            numbers = [self.team.number(o, i) for i, o in enumerate(ids, 1)]
+        else:  # named by the caller (as SHARING names them)
+            names, numbers = organizations, []
+        numbers += list(range(len(numbers) + 1, len(names) + 1))
+        shown = [
+            organization_name(voice, name, number, discreet=discreet)
+            for name, number in zip(names, numbers, strict=True)
+        ]
         who = ", ".join(shown) if shown else voice(m.CONSENT_TEAM_UNKNOWN)
         through = self.team.through(voice)
         day = turn.today

@@ -122,8 +122,8 @@ def says_sensitive(name: str) -> bool:
 
 def organization_name(voice: Callable[..., Any], name: str, number: int, *, discreet: bool) -> str:
     """A directory organization as a text names it: on a shared phone, one whose name says
-    what it is for by a number ("Organization 2"): its place among the organizations serving
-    the parent (SHARING), or in the directory (MY RECORD, which has no ZIP code)."""
+    what it is for by a number ("Organization 2"): its place in the directory (TeamView.order),
+    the same in SHARING, the consent texts and MY RECORD."""
     if discreet and says_sensitive(name):
         return str(voice(m.ORGANIZATION_NUMBER, number=number))
     return name

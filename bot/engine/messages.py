@@ -97,7 +97,7 @@ PART_NUMBER = N_("Part {number}")
 # number the parent picked it by in the sharing question.
 TEAM_MEMBER_NUMBER = N_("Care team member {number}")
 # An organization or local service whose name says treatment, recovery and the like, on a
-# shared phone: {number} is its place in the list of organizations (bot/engine/discretion.py).
+# shared phone: {number} is its place in the care-team directory (bot/engine/discretion.py).
 ORGANIZATION_NUMBER = N_("Organization {number}")
 LOCAL_SERVICE = N_("A local service")
 # Before the parent picks who may see a part (42 CFR 2.31): who receives it, through whom,

@@ -31,6 +31,14 @@ class TeamView:
     )
     # Who runs the intermediary, by name ("" when the directory names no one).
     operator: str = ""
+    # Every organization's id in the directory's order: on a shared phone an organization
+    # whose name says treatment is "Organization N" by this order, in SHARING, the consent
+    # texts and MY RECORD alike.
+    order: tuple[str, ...] = ()
+
+    def number(self, organization: str, fallback: int) -> int:
+        """An organization's place in the directory (`fallback` when it is not known)."""
+        return self.order.index(organization) + 1 if organization in self.order else fallback
 
     def through(self, voice: Voice) -> str:
         """The intermediary as the parent reads it: its name, and who operates it in the

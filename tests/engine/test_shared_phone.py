@@ -324,3 +324,27 @@ def test_details_elsewhere_points_to_the_private_link(sensitive_engine: Engine) 
     session = sensitive_engine.step(Session(), "hi", NOW).session
     shown = sensitive_engine.step(session, "details", NOW)
     assert shown.replies[0].startswith(m.SEE_PRIVATE)
+
+
+def test_an_organization_has_one_number_in_every_text() -> None:
+    """Riverside Recovery Center is third in the directory and second of those serving the
+    parent: the consent text, SHARING and MY RECORD all call it "Organization 3"."""
+    directory = {"laramie": "Laramie Family", "hope": "Hartford Hope"}
+    directory["riverside"] = "Riverside Recovery Center"
+
+    def named(zip_code: str, state: str | None) -> tuple[tuple[str, str], ...]:
+        return tuple((o, directory[o]) for o in ("hope", "riverside"))
+
+    team = TeamView("Safe Start", lambda z, s: tuple(n for _, n in named(z, s)), named)
+    engine = build_engine(team=replace(team, order=tuple(directory)))
+    answers = {"shared_phone": "yes", "share_basic_needs": "1"}
+    session, said = transcript_until(engine, "en", "share_health", answers)
+    consent = "\n".join(text for _, replies in said for text in replies)
+    assert "goes to Hartford Hope, Organization 3, through Safe Start." in consent
+    listed = "\n".join(engine.step(session, "sharing", NOW + timedelta(days=1)).replies)
+    assert "By organization:\n2. Hartford Hope: Basic needs\n3. Organization 3: Basic" in listed
+    titles = {f.id: f.title for f in engine.flows.sections}
+    found = [Disclosure(NOW, "riverside", {"basic_needs"})]
+    record = record_texts(found, session, engine.translator, titles, directory)
+    assert "Organization 3 - Basic needs" in "\n".join(record)
+    assert "Riverside" not in consent + listed + "\n".join(record)

@@ -280,4 +280,5 @@ def team_view(directory: Directory) -> TeamView:
         return tuple((o, names[o]) for o in directory.organizations_for(zip_code, state))
 
     program = directory.program
-    return TeamView(program.intermediary, organizations, named, program.operator or "")
+    order = tuple(o.id for o in directory.organizations)
+    return TeamView(program.intermediary, organizations, named, program.operator or "", order)

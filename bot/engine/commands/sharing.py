@@ -121,8 +121,9 @@ def _parts_by_organization(
     discreet = session.plan.shared_phone()
     voice = w.voice(session)
     found = []
-    for number, (org, name) in enumerate(orgs, 1):
+    for position, (org, name) in enumerate(orgs, 1):
         parts = [s for sid, s in shared.items() if (org in out.get(sid, [])) == stopped]
+        number = w.team.number(org, position)
         if parts:
             found.append((org, organization_name(voice, name, number, discreet=discreet), parts))
     return found
