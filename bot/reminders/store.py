@@ -154,11 +154,6 @@ class ReminderStore:
 
     # ---- sending -----------------------------------------------------------------------
 
-    async def claim_send(self, job_id: str, occurrence: str) -> bool:
-        """True once per (job, occurrence): taken before sending, so never twice (a crash
-        between claim and send loses that one reminder rather than risking a second)."""
-        return await self.records.claim_send(job_id, occurrence)
-
     async def take_send(
         self, job_id: str, occurrence: str, attempt: str, now_ms: int, stale_ms: int
     ) -> SendClaim:
@@ -198,7 +193,7 @@ class ReminderStore:
 
     async def claim_reply(self, contact: str, entry_id: str) -> bool:
         """True once per outbox entry: a redelivered "cancel 2" must not cancel another one
-        (the list has moved up by then). Taken before answering, like claim_send."""
+        (the list has moved up by then). Taken before answering."""
         return await self.records.claim_reply(contact, entry_id)
 
     # ---- delivery failures (see reach.py) -----------------------------------------------

@@ -127,11 +127,7 @@ class MemoryDueLog:
         wanted = prefix.encode()
         doomed = [i for i, fields in self.stream.range() if fields[b"job"].startswith(wanted)]
         removed += self.stream.delete(doomed)
-        guard_sets: tuple[Expiring[Any], ...] = (
-            self._fired,
-            self._records.sent,
-            self._records.claims,
-        )
+        guard_sets: tuple[Expiring[Any], ...] = (self._fired, self._records.claims)
         for guards in guard_sets:
             live = guards.keys()  # the ones not yet expired
             doomed = [guard for guard in live if guard.startswith(prefix)]

@@ -85,10 +85,6 @@ class ReminderRecords(Protocol):
     async def offered(self, contact: str) -> set[str]: ...
 
     # Sending.
-    async def claim_send(self, job_id: str, occurrence: str) -> bool:
-        """True once per (job, occurrence) for SENT_TTL."""
-        ...
-
     async def take_send(
         self, job_id: str, occurrence: str, attempt: str, now_ms: int, stale_ms: int
     ) -> SendClaim:

@@ -33,9 +33,8 @@ class MemoryReminderRecords:
         self._last_sent: Expiring[dict[str, str]] = Expiring(clock)
         self._failures: Expiring[dict[str, str]] = Expiring(clock)
         self._replied: Expiring[set[str]] = Expiring(clock)
-        # Program-wide, by "job\0occurrence" (MemoryReminderDue.forget drops a contact's).
-        self.sent: Expiring[bool] = Expiring(clock)
-        # Send claims as bot/store/send_claims.py writes them, by "job\0occurrence" too.
+        # Send claims as bot/store/send_claims.py writes them: program-wide, by
+        # "job\0occurrence" (MemoryReminderDue.forget drops a contact's).
         self.claims: Expiring[str] = Expiring(clock)
 
     async def put_appointment(self, contact: str, appointment_id: str, doc: Document) -> None:
@@ -75,19 +74,10 @@ class MemoryReminderRecords:
     async def offered(self, contact: str) -> set[str]:
         return set(self._offered.get(contact, set()))
 
-    async def claim_send(self, job_id: str, occurrence: str) -> bool:
-        guard = f"{job_id}\0{occurrence}"
-        if self.sent.get(guard):
-            return False
-        self.sent.put(guard, True, SENT_TTL.total_seconds())
-        return True
-
     async def take_send(
         self, job_id: str, occurrence: str, attempt: str, now_ms: int, stale_ms: int
     ) -> SendClaim:
         guard = f"{job_id}\0{occurrence}"
-        if self.sent.get(guard):
-            return SendClaim("done")  # claimed the one-shot way (claim_send)
         found, value = claims.take(self.claims.get(guard), attempt, now_ms, stale_ms)
         if value is not None:
             self._keep_claim(guard, value)

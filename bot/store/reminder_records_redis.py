@@ -23,7 +23,15 @@ from bot.store.reminder_records import (
     series_of_item,
 )
 from bot.store.replicated import replicated
-from bot.store.send_claims import FINISH, NOTE, TAKE, SendClaim, parse_requests, send_tag
+from bot.store.send_claims import (
+    FINISH,
+    GIVE_BACK,
+    NOTE,
+    TAKE,
+    SendClaim,
+    parse_requests,
+    send_tag,
+)
 
 
 class RedisReminderRecords:
@@ -93,29 +101,20 @@ class RedisReminderRecords:
         raw = await self._redis.get(key)
         return set() if raw is None else set(self._cipher.decrypt_json(as_bytes(raw), key))
 
-    async def claim_send(self, job_id: str, occurrence: str) -> bool:
-        """The claim counts once a replica that could take over holds it too (a failover
-        must not forget it and text again); else it is given back, and a Redis timeout
-        leaves the due entry pending, to be retried."""
-        key = self.keys.sent(job_id, occurrence)
-        ttl = int(SENT_TTL.total_seconds())
-        claimed, durable = await replicated(self._redis, key, ("SET", key, b"1", "NX", "EX", ttl))
-        if not durable:
-            await self._redis.delete(key)
-            raise RedisTimeoutError("a reminder's claim did not reach a replica in time")
-        return claimed is not None
-
     async def take_send(
         self, job_id: str, occurrence: str, attempt: str, now_ms: int, stale_ms: int
     ) -> SendClaim:
-        """A claim or takeover that no replica acknowledged raises (the due entry stays
-        pending); a later take finds it touched, so busy until stale, then takes it over."""
+        """Counts once a replica that could take over holds it too (a failover must not
+        forget it and text again): else it raises and the due entry stays pending. A new
+        claim is given back first; a takeover stays, busy until stale, then taken again."""
         key = self.keys.sent(job_id, occurrence)
         ttl = int(SENT_TTL.total_seconds())
         command = ("EVAL", TAKE, 1, key, attempt, now_ms, stale_ms, ttl)
         answer, durable = await replicated(self._redis, key, command)
         state, since, rest = (as_bytes(part).decode() for part in answer)
         if state in ("new", "taken") and not durable:
+            if state == "new":
+                await self._redis.eval(GIVE_BACK, 1, key, attempt)
             raise RedisTimeoutError("a reminder's claim did not reach a replica in time")
         return SendClaim(state, int(since), parse_requests(rest))  # type: ignore[arg-type]
 

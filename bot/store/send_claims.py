@@ -3,7 +3,7 @@ then sent or failed. One value under the claim's key, read and written whole by 
 in Redis (`reminder_records_redis.py`) and by the same steps in Python in the memory twin.
 
     f:<attempt>:<since ms>:<touched ms>[|<request>]...   in flight
-    s  sent        x  failed for good        1  taken by a release before this one
+    s  sent        x  failed for good        1  claimed by a release before this one
 
 `since` is when the first attempt claimed it; `touched` when the latest attempt last wrote
 (its claim or a request). An attempt untouched for `stale` is presumed dead: the next taker
@@ -74,6 +74,15 @@ if old ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], 'f:' .. old .. ':' .. since .. ':' .. ARGV[2] .. rest .. '|' .. ARGV[3],
            'KEEPTTL')
 return 1
+"""
+
+# KEYS: the claim. ARGV: attempt. A new claim no replica acknowledged, given back.
+GIVE_BACK = """
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, #ARGV[1] + 3) == 'f:' .. ARGV[1] .. ':' then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
 """
 
 # KEYS: the claim. ARGV: attempt, outcome (s or x). A text that went is sent whoever holds

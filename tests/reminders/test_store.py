@@ -84,12 +84,13 @@ def test_keys_keep_a_contact_on_one_slot_and_reminder_keys_on_another() -> None:
         ReminderKeys("{x}")
 
 
-async def test_claim_send_is_once_per_occurrence(store: ReminderStore) -> None:
-    """The guard taken before sending: the second claim for one occurrence fails."""
+async def test_a_send_claim_is_once_per_occurrence(store: ReminderStore) -> None:
+    """The claim taken before sending: a second for one occurrence finds it in flight."""
     job = job_id(CONTACT, "a1", "3h")
-    assert await store.claim_send(job, "2027-03-10T15:30:00+00:00")
-    assert not await store.claim_send(job, "2027-03-10T15:30:00+00:00")
-    assert await store.claim_send(job, "2027-03-17T15:30:00+00:00")  # next week's
+    first = await store.take_send(job, "2027-03-10T15:30:00+00:00", "one", 0, 60_000)
+    again = await store.take_send(job, "2027-03-10T15:30:00+00:00", "two", 0, 60_000)
+    week = await store.take_send(job, "2027-03-17T15:30:00+00:00", "one", 0, 60_000)
+    assert (first.state, again.state, week.state) == ("new", "busy", "new")
 
 
 async def test_failures_count_texts_once_and_days_apart(store: ReminderStore) -> None:

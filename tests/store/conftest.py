@@ -7,6 +7,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -154,3 +155,8 @@ async def harness(request: pytest.FixtureRequest, lock_wait_s: float) -> AsyncIt
     yield _redis_harness(store, client)
     await delete_prefixed(client, prefix)
     await store.close()
+
+
+async def claimed(records: Any, job_id: str, occurrence: str) -> bool:
+    """A send claim newly taken (bot/store/send_claims.py): what a reminder goes out under."""
+    return (await records.take_send(job_id, occurrence, "test", 0, 60_000)).state == "new"

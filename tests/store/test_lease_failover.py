@@ -29,6 +29,8 @@ from bot.store.local_cluster import LocalCluster, cli, replica_of, start_cluster
 from bot.store.reminder_records_redis import RedisReminderRecords
 from tests.waiting import eventually
 
+from .conftest import claimed
+
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
 
 # The reminders' lease, their send claims and a plain write beside them: one slot.
@@ -76,12 +78,13 @@ async def test_a_lease_and_a_send_claim_count_once_a_replica_holds_them(
     try:
         mine = Lease(client, LEADER, TTL, token="mine")
         assert await mine.hold() is Held.NEWLY
-        assert await records.claim_send(JOB, WHEN)
-        assert not await records.claim_send(JOB, WHEN)
+        assert await claimed(records, JOB, WHEN)
+        assert not await claimed(records, JOB, WHEN)
         replica = replica_of(client.get_node_from_key(LEADER).port)
         # Already on the replica when they return: no wait, no poll.
         assert _on_replica(replica, LEADER) == ["OK", "mine"]
-        assert _on_replica(replica, KEYS.sent(JOB, WHEN)) == ["OK", "1"]
+        [ok, claim] = _on_replica(replica, KEYS.sent(JOB, WHEN))
+        assert (ok, claim.split(":")[:2]) == ("OK", ["f", "test"])  # in flight, its attempt
     finally:
         await client.aclose()
 
@@ -104,7 +107,7 @@ async def test_after_a_primary_dies_with_an_unreplicated_write_one_process_holds
         assert await client.get(LEADER) is None
         # A reminder's send claim likewise: given back, its due entry left to be retried.
         with pytest.raises(RedisTimeoutError):
-            await records.claim_send(JOB, WHEN)
+            await claimed(records, JOB, WHEN)
         assert await client.get(KEYS.sent(JOB, WHEN)) is None
         # The primary dies; its frozen replica wakes and takes over, without that write.
         os.kill(_pid(cluster, primary), signal.SIGKILL)
@@ -126,7 +129,7 @@ async def test_after_a_primary_dies_with_an_unreplicated_write_one_process_holds
         assert await second.hold() is Held.STILL
         assert await client.get(LEADER) == b"second"
         # The retried claim is taken once, on the new primary: one text.
-        assert await records.claim_send(JOB, WHEN)
-        assert not await records.claim_send(JOB, WHEN)
+        assert await claimed(records, JOB, WHEN)
+        assert not await claimed(records, JOB, WHEN)
     finally:
         await client.aclose()

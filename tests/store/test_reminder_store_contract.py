@@ -23,7 +23,7 @@ from bot.store.reminder_redis import RedisReminderStorage
 from bot.store.send_claims import FAILED, SENT, SendClaim
 from bot.store.streams import StreamGroup
 
-from .conftest import ON_CLUSTER, REDIS_URL, delete_prefixed
+from .conftest import ON_CLUSTER, REDIS_URL, claimed, delete_prefixed
 
 pytestmark = pytest.mark.anyio
 
@@ -123,9 +123,9 @@ async def test_offers_their_opaque_items_and_the_milestones_offered(storage: Sto
 async def test_each_guard_is_taken_once(storage: Storage) -> None:
     records = storage.records
     sent = job(ANN, "a1")
-    assert await records.claim_send(sent, "2027-03-10T15:30:00+00:00")
-    assert not await records.claim_send(sent, "2027-03-10T15:30:00+00:00")
-    assert await records.claim_send(sent, "2027-03-17T15:30:00+00:00")
+    assert await claimed(records, sent, "2027-03-10T15:30:00+00:00")
+    assert not await claimed(records, sent, "2027-03-10T15:30:00+00:00")
+    assert await claimed(records, sent, "2027-03-17T15:30:00+00:00")
     assert await records.first_within(ANN, 86_400)
     assert not await records.first_within(ANN, 86_400)
     assert await records.first_within(BEA, 86_400)
@@ -246,8 +246,8 @@ async def test_forget_removes_all_a_contact_left_program_wide(storage: Storage) 
     a1, a2, b1 = job(ANN, "a1"), job(ANN, "a2", "day_before"), job(BEA, "a1")
     jobs.put_many({a1: b"r", a2: b"r", b1: b"r"}, {a1: T0, a2: T0 + 60, b1: T0})
     due.fire_many_now([(a1, "o", "p"), (a2, "o", "p"), (b1, "o", "p")])
-    assert await records.claim_send(a1, "o")
-    assert await records.claim_send(b1, "o")
+    assert await claimed(records, a1, "o")
+    assert await claimed(records, b1, "o")
     # 2 jobs, 2 due entries, 2 fired guards, 1 sent guard.
     assert await due.forget(ANN) == 7
     assert await due.forget(ANN) == 0
@@ -255,9 +255,9 @@ async def test_forget_removes_all_a_contact_left_program_wide(storage: Storage) 
     assert jobs.due(T0 + 60, 10) == [b1]
     assert await due.due_jobs() == [b1]
     assert await due.fire(a1, "o", "p")  # its guards went too
-    assert await records.claim_send(a1, "o")
+    assert await claimed(records, a1, "o")
     assert not await due.fire(b1, "o", "p")
-    assert not await records.claim_send(b1, "o")
+    assert not await claimed(records, b1, "o")
 
 
 async def test_fired_jobs_reach_the_consumer_group_of_their_kinds_stream(
@@ -327,13 +327,13 @@ async def test_the_memory_twins_forget_guards_at_their_deadlines() -> None:
     records = MemoryReminderRecords(b"k" * 32, clock)
     due = MemoryDueLog(clock, MemoryJobTable(), records)
     assert await records.first_within(ANN, 60)
-    assert await records.claim_send("j", "o")
+    assert await claimed(records, "j", "o")
     assert await due.fire("j", "o", "p")
     clock.at += 61
     assert await records.first_within(ANN, 60)
-    assert not await records.claim_send("j", "o")
+    assert not await claimed(records, "j", "o")
     clock.at += 8 * 86_400
-    assert await records.claim_send("j", "o")
+    assert await claimed(records, "j", "o")
     assert await due.fire("j", "o", "p")
 
 

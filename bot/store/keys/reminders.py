@@ -95,7 +95,8 @@ class ReminderKeys:
         return f"{self.prefix}{_TAG}:fired:{job_id}:{planned}"
 
     def sent(self, job_id: str, occurrence: str) -> str:
-        """SET NX guard: one text per reminder occurrence, whatever was redelivered."""
+        """The send claim: one text per reminder occurrence, whatever was redelivered or
+        whoever died mid-send (bot/store/send_claims.py)."""
         return f"{self.prefix}{_TAG}:sent:{job_id}:{occurrence}"
 
     # ---- finding one contact's entries among everyone's (forget) ------------------------
