@@ -38,6 +38,8 @@ END = "$"
 ONLY_COMMON = float("inf")
 STEM = "*"
 STEM_MIN = 4
+# Any one word but these: "!@drug", "!life/living".
+NOT = "!"
 # Joins the words of one alternative: "going_to/will" is "going to" or "will".
 JOIN = "_"
 
@@ -125,6 +127,11 @@ class Compiler:
             return "[0-9]+", [], optional
         if part == MANY:
             return "[1-9][0-9]+", [], optional
+        if len(part) > 1 and part.startswith(NOT):
+            # Any one word but these (never a negation): "usando otra_vez el/la !@DROGA_ES"
+            # is a diaper bag or a vitamin again, not a relapse.
+            regex, _, _ = self.element(part[1:], where)
+            return f"(?!{regex} ){self.any}", [], optional
         words = []
         for choice in part.split("/"):
             if choice.startswith("@"):

@@ -53,3 +53,22 @@ def _concern(detector: CrisisDetector, text: str) -> str:
 )
 def test_frames(detector: CrisisDetector, text: str, concern: str) -> None:
     assert _concern(detector, text) == concern
+
+
+@pytest.mark.parametrize(
+    ("text", "concern"),
+    [
+        # "!@group": any word but these; a vitamin or a baby carrier again is no relapse.
+        ("estoy tomando de nuevo el acido folico", "ordinary"),
+        ("estoy usando otra vez el portabebe", "ordinary"),
+        ("estoy usando otra vez la coca", "relapse"),
+        ("to usando de novo o sling", "ordinary"),
+        ("to usando de novo o crack", "relapse"),
+        ("im using the app every day", "ordinary"),
+        ("im using again", "relapse"),
+    ],
+)
+def test_an_everyday_object_after_a_use_verb(
+    detector: CrisisDetector, text: str, concern: str
+) -> None:
+    assert _concern(detector, text) == concern
