@@ -4,7 +4,9 @@ The care-team audit log holds every disclosure (webhook deliveries and API or da
 reads) and every part the parent stopped for one organization by text (SHARING), or shared
 with it again. Part 2 gives the parent the right to that list; this turns the log into a few
 short texts in their language: per organization and part, the latest day it was shared, and
-the days it was stopped and shared again.
+the days it was stopped and shared again. A need sent on its own ("need treatment v1") and
+an alert to the on-call person (crisis, a request for a person, "can't reach") are lines of
+their own, worded so a shared phone learns neither the need nor why a person was told.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ RECORD_NONE = N_("No one has seen your plan yet. Nothing is shared unless you sa
 RECORD_STOPPED = N_("{day}: you stopped sharing {parts} with {who}")
 # Translators: {day} is a date like "Nov 3, 2026"; {who} an organization; {parts} plan parts.
 RECORD_RESUMED = N_("{day}: you shared {parts} with {who} again")
+# Translators: {day} is a date like "Nov 3, 2026"; {who} an organization. No need is named.
+RECORD_NEEDS = N_("{day}: {who} - what you need help with")
+# Translators: {day} is a date like "Nov 3, 2026"; {who} an organization. An alert to the
+# team's on-call person (crisis words, a request for a person): it carries name and phone.
+RECORD_ALERT = N_("{day}: {who} - your name and phone number, to reach you")
 
 # Audit actions that put plan answers in someone's hands, when they succeeded.
 _DISCLOSING = frozenset({"deliver", "read"})
@@ -39,12 +46,18 @@ _DISCLOSING = frozenset({"deliver", "read"})
 # again (routing.STOP_ACTION, routing.RESUME_ACTION).
 _STOPPED = "stop"
 _RESUMED = "resume"
+# What a delivered need or alert says in the log (careteam/delivery/sender.py _what; the
+# alert event types of careteam/directory/model.py ON_CALL_EVENTS).
+_NEED = re.compile(r"^need \w+ v\d+$")
+ALERTS = frozenset({"plan.crisis", "plan.handoff_requested", "plan.cant_reach"})
+# What a disclosure line is about: plan parts, needs sent on their own, or an alert.
+PARTS, NEEDS, ALERT = "parts", "needs", "alert"
 
 
 class Disclosure:
     """One organization's latest receipt of some parts of the plan."""
 
-    __slots__ = ("at", "organization", "resumed", "sections", "stopped")
+    __slots__ = ("about", "at", "organization", "resumed", "sections", "stopped")
 
     def __init__(
         self,
@@ -54,10 +67,12 @@ class Disclosure:
         *,
         stopped: bool = False,
         resumed: bool = False,
+        about: str = PARTS,
     ) -> None:
         self.at = at
         self.organization = organization
         self.sections = sections
+        self.about = about  # PARTS, NEEDS (no part: a need sent alone) or ALERT
         self.stopped = stopped  # the parent stopped these parts for this organization
         self.resumed = resumed  # ... or shared them with it again
 
@@ -74,9 +89,10 @@ def disclosures(
     stops (`stopped`) and new yeses (`resumed`), newest first.
 
     A row discloses when it is a delivery or read that succeeded (2xx) and names sections
-    the way the log does: "recovery v2", "plan.json: basic_needs v1, health v3".
+    the way the log does: "recovery v2", "plan.json: basic_needs v1, health v3"; or a need
+    ("need safety v1": a need, not the Safety part) or an alert ("plan.crisis").
     """
-    latest: dict[str, Disclosure] = {}
+    latest: dict[tuple[str, str], Disclosure] = {}
     stops: dict[tuple[str, datetime, str], Disclosure] = {}
     for at, organization, action, what, result in entries:
         if action in (_STOPPED, _RESUMED):
@@ -96,12 +112,17 @@ def disclosures(
             continue
         if action not in _DISCLOSING or not result.startswith("2"):
             continue
-        named = {s for s in section_ids if re.search(rf"\b{re.escape(s)} v\d", what)}
-        if not named:
+        about = NEEDS if _NEED.match(what) else ALERT if what in ALERTS else PARTS
+        named = (
+            {s for s in section_ids if re.search(rf"(?:^|[:,] ){re.escape(s)} v\d", what)}
+            if about == PARTS
+            else set()
+        )
+        if about == PARTS and not named:
             continue
-        have = latest.get(organization)
+        have = latest.get((organization, about))
         if have is None:
-            latest[organization] = Disclosure(at, organization, named)
+            latest[organization, about] = Disclosure(at, organization, named, about=about)
         else:
             have.at = max(have.at, at)
             have.sections |= named
@@ -156,6 +177,10 @@ def record_texts(
 
 
 def _said(item: Disclosure) -> str:
+    if item.about == NEEDS:
+        return RECORD_NEEDS
+    if item.about == ALERT:
+        return RECORD_ALERT
     return RECORD_STOPPED if item.stopped else RECORD_RESUMED if item.resumed else RECORD_ITEM
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.disclosures import disclosures, record_texts
+from bot.careteam.directory.model import ON_CALL_EVENTS
+from bot.disclosures import ALERTS, disclosures, record_texts
 from bot.engine.session import Session
 from bot.i18n import Catalogs
 
@@ -18,7 +19,7 @@ TITLES = {
 ORGS = {"hope": "Hartford Hope", "laramie": "Laramie Family Services"}
 
 
-def test_only_successful_deliveries_and_reads_of_sections_count() -> None:
+def test_only_successful_deliveries_and_reads_count() -> None:
     rows = [
         (AT, "hope", "deliver", "basic_needs v1", "200"),
         (AT + timedelta(days=1), "hope", "read", "plan.json: health v2, basic_needs v1", "200"),
@@ -29,7 +30,8 @@ def test_only_successful_deliveries_and_reads_of_sections_count() -> None:
     ]
     found = disclosures(rows, SECTIONS)
     assert [(d.organization, d.sections, d.at) for d in found] == [
-        ("hope", {"basic_needs", "health"}, AT + timedelta(days=1))
+        ("hope", {"basic_needs", "health"}, AT + timedelta(days=1)),
+        ("hope", set(), AT),  # the alert: a line of its own
     ]
 
 
@@ -122,3 +124,38 @@ def test_a_part_shared_again_shows_the_new_yes_after_the_stop() -> None:
         assert words in "\n".join(local)
     only_texted = record_texts(found[:2], Session(timezone="UTC"), catalogs, TITLES, ORGS)
     assert only_texted[0].startswith("No one has seen your plan yet.")
+
+
+def test_needs_and_alerts_sent_show_as_lines_of_their_own() -> None:
+    """A need delivered on its own and an alert to the on-call person are disclosures too:
+    each shows, with no need or reason named; "need safety v1" is not the Safety part."""
+    catalogs = Catalogs(("en", "es", "pt_BR"))
+    rows = [
+        (AT, "hope", "deliver", "need treatment v1", "200"),
+        (AT + timedelta(days=1), "hope", "deliver", "need safety v1", "204"),
+        (AT, "laramie", "deliver", "plan.crisis", "200"),
+        (AT + timedelta(days=2), "laramie", "deliver", "plan.handoff_requested", "200"),
+        (AT, "laramie", "deliver", "plan.cant_reach", "503"),  # never arrived
+    ]
+    found = disclosures(rows, [*SECTIONS, "safety"])
+    assert [(d.organization, d.about, d.sections, d.at) for d in found] == [
+        ("laramie", "alert", set(), AT + timedelta(days=2)),
+        ("hope", "needs", set(), AT + timedelta(days=1)),
+    ]
+    texts = record_texts(found, Session(timezone="UTC"), catalogs, TITLES, ORGS)
+    assert texts[0].splitlines() == [
+        "Who has seen your plan:",
+        "Thursday, November 5, 2026: Laramie Family Services - your name and phone number, "
+        "to reach you",
+        "Wednesday, November 4, 2026: Hartford Hope - what you need help with",
+    ]
+    for word in ("treatment", "safe", "crisis", "Safety"):
+        assert word not in texts[0]
+    for locale in ("es", "pt_BR"):
+        local = "\n".join(record_texts(found, Session(locale=locale), catalogs, TITLES, ORGS))
+        assert "Hartford Hope" in local
+        assert "what you need" not in local  # translated
+
+
+def test_the_alert_events_are_the_directorys() -> None:
+    assert frozenset(ON_CALL_EVENTS) == ALERTS
