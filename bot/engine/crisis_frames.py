@@ -80,7 +80,14 @@ class Frames:
         ):
             return True
         if concern == "baby":
-            return False
+            # A child's harm is never excused as long ago, only as over and safe now.
+            return (
+                self.resolved is not None
+                and bool(self.resolved.search(" " + joined[start:] + " "))
+                and not (
+                    self.present is not None and self.present.search(" " + joined[start:] + " ")
+                )
+            )
         # The past may be dated in the clause or the one after ("me pegaba, hace 4 anos"), or
         # said to be over anywhere after ("... but hes been sober since").
         if not (
