@@ -29,7 +29,10 @@ log = logging.getLogger(__name__)
 RECORD_HEADER = N_("Who has seen your plan:")
 # Translators: {day} is a date like "Nov 3, 2026"; {who} an organization; {parts} plan parts.
 RECORD_ITEM = N_("{day}: {who} - {parts}")
-RECORD_NONE = N_("No one has seen your plan yet. Nothing is shared unless you say so.")
+RECORD_NONE = N_(
+    "No one has seen your plan yet. Nothing is shared unless you say so. In a crisis, or if "
+    "you ask to talk to someone, the on-call person gets your name and number."
+)
 # Translators: {day} is a date like "Nov 3, 2026"; {who} an organization; {parts} plan parts.
 RECORD_STOPPED = N_("{day}: you stopped sharing {parts} with {who}")
 # Translators: {day} is a date like "Nov 3, 2026"; {who} an organization; {parts} plan parts.

@@ -39,7 +39,7 @@ BUDGET_S = 0.3
 
 # Translators: sent once when someone sends very many messages in a few minutes.
 OVER_LIMIT = N_(
-    "We got many messages from you at once. We'll read your next ones in a few minutes. "
+    "We got many messages from you at once. Please wait a few minutes, then text again. "
     "In danger? Call 911, or call or text 988."
 )
 

@@ -92,6 +92,7 @@ NEED_LABELS: Mapping[str, str] = {
     "home_visiting": "Home visiting",
     "child_care": "Child care",
     "case_management": "Case management",
+    "household_support": "Support for a household member's substance use",
     "parenting_support": "Parenting support",
     "safe_storage": "Safe storage of medicines",
     "safety": "Feeling safe at home",

@@ -2,7 +2,8 @@
 
 The link carries the plan id and a random token; Redis keeps only the token's hash, under the
 contact's hash tag, for LINK_TTL. The page shows every finished part in the parent's language
-and in English, without the private answers (a shared phone may open it), the full consent
+and in English, without the private answers (a shared phone may open it), the needs and
+saved places NEEDS and SAVED point to (own_lists.py), the full consent
 details a shared phone's sharing texts leave out (consent_page.py), and the care-team
 contacts of the organizations the parent shares with. Opening it is audited.
 """
@@ -21,6 +22,7 @@ from bot.careteam.payload import contact_of, notice, parent_view, plan_id_of, sn
 from bot.careteam.plan_view import PlanView, VisibleSection
 from bot.careteam.recipients import consent_organizations
 from bot.dashboard.consent_page import sharing_details
+from bot.dashboard.own_lists import own_lists
 from bot.dashboard.printing import PrintPlan, print_part, team_contacts
 from bot.dashboard.wiring import Dashboard
 from bot.engine.events import PlanLinkRequested
@@ -82,7 +84,8 @@ async def parent_print(dash: Dashboard, contact: str, now: datetime) -> PrintPla
         part = print_part(dash, view, locale, today)
         voice = Voice(dash.translator, locale, dash.names.program, dash.names.plan, part.parent)
         details = sharing_details(voice, dash.flows, team_view_, session.plan, today)
-        parts.append(replace(part, sharing=details))
+        own = own_lists(voice, dash.flows, session.plan)
+        parts.append(replace(part, sharing=details, own=own))
     state = await dash.records.latest_consent(contact)
     shared = frozenset(s.flow.id for s in sections)
     team = team_contacts(dash.directory, state, shared, now) if consent_organizations(state) else ()

@@ -13,6 +13,7 @@ from bot.careteam.plan_view import PlanView
 from bot.careteam.recipients import consent_organizations, permits_for
 from bot.dashboard.about import long_date
 from bot.dashboard.consent_page import SharingDetails
+from bot.dashboard.own_lists import OwnLists
 from bot.dashboard.scan import visible_sections
 from bot.dashboard.wiring import Dashboard, principal_of
 from bot.dashboard.wording import Line, english_lines, local_lines
@@ -41,6 +42,8 @@ class PrintPart:
     printed: str
     # The parent's own page (MY PLAN) only: the full consent details, part by part.
     sharing: SharingDetails | None = None
+    # The parent's own page only: needs and saved places (NEEDS and SAVED point here).
+    own: OwnLists | None = None
 
 
 @dataclass(frozen=True, slots=True)

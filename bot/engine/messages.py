@@ -210,8 +210,18 @@ NEEDS_HEADER = N_("What you need help with:")
 NEEDS_ITEM = N_("{number}. {need} - {status}")
 NEEDS_HOW = N_("Reply a number when one is done or you no longer need it.")
 NEED_ASK_DONE = N_("For {need}: reply 1 if you have it now, or 2 if you no longer need it.")
+# "Your team will see it" only when the part is shared (NeedChanged goes out under consent).
 NEED_DONE = N_("Great! I marked it done. Your team will see it.")
 NEED_NOT_NEEDED = N_("OK, I marked that you no longer need it. Your team will see it.")
+NEED_DONE_UNSHARED = N_(
+    "Great! I marked it done. Your team won't see it unless you share this part."
+)
+NEED_NOT_NEEDED_UNSHARED = N_(
+    "OK, I marked that you no longer need it. Your team won't see it unless you share this part."
+)
+# NEEDS or SAVED when what is left out came from a private answer: MY PLAN's page leaves
+# those out too, so this line points nowhere.
+KEPT_PRIVATE = N_("Some needs are kept private, so I don't text them.")
 NEED_STATUS = {
     "have": N_("you have it"),
     "need": N_("looking for help"),
@@ -306,6 +316,8 @@ NEED_LABELS = {
     "feeding": N_("feeding your baby"),
     "food": N_("food"),
     "home_visiting": N_("home visits"),
+    # Translators: a household member's substance use, said discreetly (no drug words).
+    "household_support": N_("support for someone at home"),
     "housing": N_("a place to live"),
     "insurance": N_("health insurance"),
     "legal": N_("legal help"),

@@ -15,6 +15,7 @@ NEED_KINDS: tuple[str, ...] = (
     "feeding",
     "food",
     "home_visiting",
+    "household_support",
     "housing",
     "insurance",
     "legal",

@@ -48,7 +48,10 @@ def test_the_list_is_in_the_parents_language_and_timezone() -> None:
 
 def test_nothing_shared_says_so_kindly() -> None:
     texts = record_texts([], Session(), Catalogs(("en",)), TITLES, ORGS)
-    assert texts == ["No one has seen your plan yet. Nothing is shared unless you say so."]
+    assert texts == [
+        "No one has seen your plan yet. Nothing is shared unless you say so. In a crisis, or if "
+        "you ask to talk to someone, the on-call person gets your name and number."
+    ]
 
 
 def test_without_a_zone_the_list_uses_the_programs_zone_not_utc() -> None:

@@ -94,7 +94,9 @@ def test_a_private_safety_answer_is_never_texted_back(i18n_engine: Engine) -> No
     listed, offered = f"{label} - ", m.OFFERS_HEADER.format(need=label)
     assert any("Near you, for " in t for t in sent)  # offers were made, for other needs
     assert not [t for t in sent if listed in t or offered in t or ": Not always" in t]
-    assert any(m.SEE_PRIVATE in t for t in sent)  # NEEDS says private items exist
+    # NEEDS says private items exist, without pointing to MY PLAN (its page leaves them out).
+    assert any(m.KEPT_PRIVATE in t for t in sent)
+    assert not any(m.SEE_PRIVATE in t for t in sent)
 
 
 def test_safe_sleep_and_naloxone_are_each_asked_once_and_never_disagree(
