@@ -24,8 +24,9 @@ end
 # Taking a contact's lock, the first part of round trip 1, repeated while others are ahead.
 # KEYS: lock, session, plan, address, queue, beats, seen, flood counter. ARGV: token, lock
 # ttl ms, beat ttl ms, message tag ('' none), flood limit ('' none: not counted, as on every
-# repeat), flood ttl s. take() answers {'dup', replies}, {'flood', ...} or {'busy', ms}, or
-# nil when the lock is ours to take now.
+# repeat), flood ttl s. take(held), held the lock's value as read at the script's start
+# (nothing before take() writes it), answers {'dup', replies}, {'flood', ...} or
+# {'busy', ms}, or nil when the lock is ours to take now.
 # A lock still holding our own token is ours: the client may have retried this very call.
 # "done:<token>" is a released lock that remembers its last holder (see WRITE).
 # Texts of one contact are applied in arrival order: the first call takes a ticket (the
@@ -39,7 +40,7 @@ local function leave()
   redis.call('HDEL', KEYS[6], ARGV[1])
   if redis.call('ZCARD', KEYS[5]) == 0 then redis.call('DEL', KEYS[5], KEYS[6]) end
 end
-local function take()
+local function take(held)
   local cached = seen(KEYS[7], ARGV[4])
   if cached then
     leave()
@@ -53,7 +54,6 @@ local function take()
       return {'flood', past, redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3])}
     end
   end
-  local held = redis.call('GET', KEYS[1])
   local free = not held or string.sub(held, 1, 5) == 'done:'
   if held ~= ARGV[1] and not (free and redis.call('EXISTS', KEYS[5]) == 0) then
     local t = redis.call('TIME')
@@ -89,7 +89,7 @@ BEGIN = (
     SEEN
     + TAKE
     + """
-return take() or granted()
+return take(redis.call('GET', KEYS[1])) or granted()
 """
 )
 
@@ -113,8 +113,10 @@ local function write(o, outbox, seen_key, contacts)
     if contacts then redis.call('SADD', contacts, ARGV[o + 6]) end
   end
   if ARGV[o + 9] ~= '' then
-    redis.call('LPUSH', seen_key, ARGV[o + 9])
-    redis.call('LTRIM', seen_key, 0, tonumber(ARGV[o + 10]) - 1)
+    local cap = tonumber(ARGV[o + 10])
+    if redis.call('LPUSH', seen_key, ARGV[o + 9]) > cap then
+      redis.call('LTRIM', seen_key, 0, cap - 1)
+    end
     redis.call('EXPIRE', seen_key, ARGV[o + 8])
   end
   for i = o + 11, #ARGV, 2 do
@@ -161,10 +163,11 @@ QUICK = (
     + TAKE
     + WRITE
     + """
-if redis.call('GET', KEYS[1]) == 'done:' .. ARGV[1] then return {'written', 2} end
-local busy = take()
+local held = redis.call('GET', KEYS[1])
+if held == 'done:' .. ARGV[1] then return {'written', 2} end
+local busy = take(held)
 if busy then return busy end
-if redis.call('GET', KEYS[1]) == ARGV[7]
+if held == ARGV[7]
     and redis.call('GETRANGE', KEYS[2], 1, 12) == ARGV[8]
     and redis.call('GETRANGE', KEYS[3], 1, 12) == ARGV[9] then
   return {'written', write(9, KEYS[9], KEYS[7], KEYS[10])}
