@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import statistics
 import subprocess
@@ -38,6 +39,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import redis
 import uvicorn
 
@@ -141,6 +143,18 @@ class Servers:
         return total
 
 
+def app_errors(ports: list[int]) -> float:
+    """The app processes' error counters (GET /metrics, `safestart_errors`), summed: a text
+    answered "having trouble" is a 200 the load generator does not look into."""
+    total = 0.0
+    for port in ports:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        for line in text.splitlines():
+            if line.startswith("safestart_errors_total{") and "metrics_gauges" not in line:
+                total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
 def drive(args: argparse.Namespace, ports: list[int], work: Work, seconds: int) -> Load:
     """Connection i's texts to ports[i % len(ports)]: wrk for `seconds`, or raw sockets from
     this process (all of `work`)."""
@@ -197,14 +211,18 @@ def measure(
             wait_until_up(f"http://127.0.0.1:{port}/healthz", proc, timeout=60)
         drive(args, ports, texts(args, warm=True), args.warmup)
         work = texts(args, warm=False)
+        errors_before = app_errors(ports)
         app_before = [cpu_seconds(proc.pid) for proc in procs]
         redis_before = servers.cpu_seconds()
         load = drive(args, ports, work, args.seconds)
+        app_cpu = [cpu_seconds(p.pid) - b for p, b in zip(procs, app_before, strict=True)]
+        redis_cpu = servers.cpu_seconds() - redis_before
+        failed = int(app_errors(ports) - errors_before)
         return Setup(
             name,
-            load,
-            [cpu_seconds(p.pid) - b for p, b in zip(procs, app_before, strict=True)],
-            servers.cpu_seconds() - redis_before,
+            dataclasses.replace(load, errors=load.errors + failed),
+            app_cpu,
+            redis_cpu,
             os.getloadavg()[0],
         )
     finally:

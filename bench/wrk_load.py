@@ -32,7 +32,8 @@ class Load:
     seconds: float
     p50_ms: float
     p99_ms: float
-    errors: int  # not 200, or the app's "having trouble" text, or a socket error/timeout
+    errors: int  # not 2xx/3xx, or a socket error/timeout (bench_cluster.py adds the app's own
+    # error counts: a "having trouble" text is a 200)
     exhausted: int  # connections that ran out of texts before the time was up
     cpu_s: float
 
