@@ -16,6 +16,7 @@ from typing import Any, cast
 from redis.asyncio import Redis
 
 from bot.store.outbox import ensure_group, trim_done
+from bot.store.replicated import replicated
 from bot.store.streams import Entry
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,16 @@ class GroupReader:
         await self._redis.xack(self.stream, self.group, *ids)
         if trim_for:
             await trim_done(self._redis, self.stream, trim_for)
+
+    async def confirm(self, entry_ids: Sequence[str]) -> bool:
+        """Claim the entries again for this consumer (XCLAIM JUSTID, idle 0: ours already)
+        and WAIT for a replica on that connection: replication keeps order, so once it holds
+        this write it holds the read or takeover that gave them to us (bot/store/replicated.py)."""
+        if not entry_ids:
+            return True
+        command = ("XCLAIM", self.stream, self.group, self.consumer, 0, *entry_ids, "JUSTID")
+        _, durable = await replicated(self._redis, self.stream, command)
+        return durable
 
     async def _read(self, start: str, block_ms: int | None) -> list[Entry]:
         reply = await self._redis.xreadgroup(

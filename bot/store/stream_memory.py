@@ -237,6 +237,9 @@ class MemoryGroupReader:
             group.last = fresh[-1]
         return [(id_text(i), stream.entries[i]) for i in fresh]
 
+    async def confirm(self, entry_ids: Sequence[str]) -> bool:
+        return True  # one process's memory: nothing to fail over to
+
     async def ack(self, entry_ids: Iterable[str], *, trim_for: Sequence[str] = ()) -> None:
         ids = [stream_id(i) for i in entry_ids]
         if not ids:

@@ -54,3 +54,9 @@ class StreamGroup(Protocol):
         """Acknowledge; with `trim_for` (the groups that must all exist), drop from the
         stream what every group is done with."""
         ...
+
+    async def confirm(self, entry_ids: Sequence[str]) -> bool:
+        """Whether entries this consumer took are held as its own by a replica that could
+        take over (or none could): False leaves them to be taken over after the lease,
+        rather than worked on by two after a failover."""
+        ...

@@ -6,6 +6,7 @@ died between the two steps of a retry loses nothing and sends nothing twice."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 import pytest
 from redis.asyncio import Redis
@@ -27,6 +28,7 @@ from tests.careteam.conftest import (
 )
 from tests.fakes.receiver import Receiver
 from tests.timed import scheduled_tries
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.anyio
 
@@ -111,3 +113,37 @@ async def test_an_entry_older_than_its_jobs_token_is_dropped_and_the_try_planned
     assert got.body["section"]["key"] == "basic_needs"
     actions = Counter((a.action, a.result) for a in await records.audit_log(contact_of(p)))
     assert actions == Counter({("deliver", "503"): 1, ("deliver", "200"): 1})
+
+
+async def test_tries_taken_but_not_on_a_replica_are_left_for_the_lease(
+    parent: ParentFactory,
+    make_worker: WorkerFactory,
+    receiver: Receiver,
+    clock: FakeClock,
+    redis: Redis,
+    prefix: str,
+) -> None:
+    """A try whose taking no replica confirmed (StreamGroup.confirm) is not posted: it
+    stays pending, and the next round after the lease takes it over and posts it once."""
+    p = parent()
+    await p.finish_plan(share(share_basic_needs=SOCIAL_WORKER))
+    worker = make_worker(lease_s=0.05)  # Redis's own clock says when a take is idle
+    group = worker.timer.group
+    confirm, confirmed = group.confirm, [False]
+
+    async def no_replica_in_time(entry_ids: Sequence[str]) -> bool:
+        return confirmed[0] and await confirm(entry_ids)
+
+    group.confirm = no_replica_in_time  # type: ignore[method-assign]
+    await drain(worker)
+    assert receiver.processed() == []
+    stream = ReminderKeys(prefix).due_of(KIND)
+    assert int((await redis.xpending(stream, "careteam"))["pending"]) == 1
+    confirmed[0] = True
+
+    async def posted() -> bool:
+        await drain(worker)
+        return len(receiver.processed()) == 1
+
+    await eventually(posted, 10, "the try taken over after the lease and posted")
+    assert int((await redis.xpending(stream, "careteam"))["pending"]) == 0

@@ -27,6 +27,7 @@ from bot.store.keys.reminders import ReminderKeys
 from bot.store.lease import Held, Lease
 from bot.store.local_cluster import LocalCluster, cli, replica_of, start_cluster
 from bot.store.reminder_records_redis import RedisReminderRecords
+from bot.store.stream_group import GroupReader
 from tests.waiting import eventually
 
 from .conftest import claimed
@@ -37,6 +38,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
 KEYS = ReminderKeys("t:")
 LEADER = KEYS.leader
 BESIDE = KEYS.prefix + "{rem}:unconfirmed"
+DUE = KEYS.due_of("careteam")
 JOB, WHEN = "reminder:{c:" + "ab" * 16 + "}:a1:3h", "2026-04-15T21:30:00+00:00"
 TTL = timedelta(seconds=60)
 
@@ -59,10 +61,11 @@ def _pid(cluster: LocalCluster, port: int) -> int:
     return cluster.processes[cluster.ports.index(port)].pid
 
 
-def _on_replica(port: int, key: str) -> list[str]:
+def _on_replica(port: int, command: str) -> list[str]:
+    """READONLY, then `command`, on the replica on `port`: their answers' words."""
     seen = subprocess.run(
         ["redis-cli", "-p", str(port)],
-        input=f"READONLY\nGET {key}\n",
+        input=f"READONLY\n{command}\n",
         capture_output=True,
         text=True,
         timeout=10,
@@ -82,8 +85,8 @@ async def test_a_lease_and_a_send_claim_count_once_a_replica_holds_them(
         assert not await claimed(records, JOB, WHEN)
         replica = replica_of(client.get_node_from_key(LEADER).port)
         # Already on the replica when they return: no wait, no poll.
-        assert _on_replica(replica, LEADER) == ["OK", "mine"]
-        [ok, claim] = _on_replica(replica, KEYS.sent(JOB, WHEN))
+        assert _on_replica(replica, f"GET {LEADER}") == ["OK", "mine"]
+        [ok, claim] = _on_replica(replica, f"GET {KEYS.sent(JOB, WHEN)}")
         assert (ok, claim.split(":")[:2]) == ("OK", ["f", "test"])  # in flight, its attempt
     finally:
         await client.aclose()
@@ -132,4 +135,35 @@ async def test_after_a_primary_dies_with_an_unreplicated_write_one_process_holds
         assert await claimed(records, JOB, WHEN)
         assert not await claimed(records, JOB, WHEN)
     finally:
+        await client.aclose()
+
+
+async def test_a_delivery_try_taken_counts_once_a_replica_holds_it(
+    cluster: LocalCluster,
+) -> None:
+    """A care-team try read from its due stream is confirmed on the replica (it lists the
+    reader as the entry's consumer); one read while the replica is cut off is not, and
+    stays pending for a takeover after the lease, never worked on by two."""
+    client: Any = await client_for_url(cluster.url).initialize()  # type: ignore[attr-defined]
+    reader = GroupReader(client, DUE, "careteam", "one", batch=10)
+    replica = 0
+    try:
+        await reader.ensure_group()
+        await client.xadd(DUE, {"job": "careteam:a"})
+        [(first, _)] = await reader.read_new()
+        assert await reader.confirm([first])
+        primary = client.get_node_from_key(DUE).port
+        replica = replica_of(primary)
+        seen = _on_replica(replica, f"XPENDING {DUE} careteam - + 10")
+        assert first in seen
+        assert "one" in seen
+        os.kill(_pid(cluster, replica), signal.SIGSTOP)
+        assert cli(primary, "CLIENT", "KILL", "TYPE", "replica").strip() == "1"
+        await client.xadd(DUE, {"job": "careteam:b"})
+        [(second, _)] = await reader.read_new()
+        assert not await reader.confirm([second])
+        assert int((await client.xpending(DUE, "careteam"))["pending"]) == 2
+    finally:
+        if replica:
+            os.kill(_pid(cluster, replica), signal.SIGCONT)
         await client.aclose()

@@ -196,6 +196,20 @@ async def test_ack_trims_what_every_group_is_done_with(streams: Streams) -> None
     assert await streams.length() == 0
 
 
+async def test_entries_confirmed_stay_the_readers_own(streams: Streams) -> None:
+    """confirm: with no replica that could take over, at once; the entries stay pending
+    with this consumer, so its own pending read gives them back (the failover case is
+    tests/store/test_lease_failover.py's)."""
+    one = streams.reader("g", "one")
+    await one.ensure_group()
+    ids = await streams.add("a", "b")
+    assert [i for i, _ in await one.read_new()] == ids
+    assert await one.confirm(ids)
+    assert await one.confirm([])
+    assert await streams.pending("g") == 2
+    assert [i for i, _ in await one.read_pending()] == ids
+
+
 async def test_the_memory_stream_wakes_a_reader_when_another_thread_adds() -> None:
     """APScheduler's thread fires due jobs into the memory due stream the dispatcher blocks on."""
     streams = MemoryStreams(MemoryClock())

@@ -166,6 +166,11 @@ class DeliveryTimer:
             else:
                 found.append(due)
         await self.done(skipped)
+        if found and not await self.group.confirm([d.entry_id for d in found]):
+            # A failover now could hand them to another process too: left pending, they
+            # are taken over after the lease (by whichever process, this one included).
+            log.warning("care-team tries taken but not on a replica in time; left pending")
+            return []
         return found
 
     async def done(self, entry_ids: Iterable[str]) -> None:
