@@ -16,7 +16,7 @@ from tests.engine.test_crisis import NOW, onboarded
 UNFORESEEN = [
     ("en", "he got into the cleaning stuff under the bathroom sink and drank it", "emergency"),
     ("es", "respira muy lento y no abre los ojos", "emergency"),
-    ("pt_BR", "to juntando comprimidos pra tomar tudo de uma vez", "suicide"),
+    ("pt_BR", "to separando os comprimidos pra tomar tudo de uma vez", "suicide"),
 ]
 
 
