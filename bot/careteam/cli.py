@@ -13,7 +13,6 @@ from bot.careteam.consent import PART2_SECTION, PRIVATE_SECTION, PRIVATE_YES_STE
 from bot.careteam.directory import (
     CONSENT_ROLES,
     CONSENTED_EVENTS,
-    CRISIS_EVENT,
     DELETED_EVENT,
     ON_CALL,
     ON_CALL_EVENTS,
@@ -86,20 +85,14 @@ def report(directory: Directory, out: TextIO) -> None:
 
 
 def warnings(directory: Directory) -> list[str]:
-    found = []
-    for org in directory.organizations:
-        on_call = [
-            e
-            for e in directory.endpoints
-            if e.organization == org.id
-            and ON_CALL in directory.endpoint_roles(e)
-            and e.subscribes(CRISIS_EVENT)
-        ]
-        if not on_call:
-            found.append(f"{org.id}: no endpoint serves {ON_CALL}; a crisis alert reaches no one")
-    if directory.program.crisis_fallback is None:
-        found.append("program.crisis_fallback unset: a crisis before the ZIP code reaches no one")
-    return found
+    """What loads but may not be meant. A missing on-call or crisis_fallback is no warning:
+    the directory refuses to load (promises.py), since parents are told on-call hears."""
+    return [
+        f"{org.id}: no ZIP code or state in its service_area; no parent reaches it"
+        for org in directory.organizations
+        if not (org.service_area.zip_prefixes or org.service_area.states)
+        and org.id != directory.program.crisis_fallback
+    ]
 
 
 def _check(path: Path, out: TextIO, err: TextIO) -> int:

@@ -48,15 +48,16 @@ def test_check_lists_every_problem_and_fails(tmp_path: Path) -> None:
     assert "2 problem(s)" in err
 
 
-def test_check_warns_when_no_one_answers_a_crisis(tmp_path: Path) -> None:
+def test_check_refuses_a_directory_where_no_one_answers_a_crisis(tmp_path: Path) -> None:
+    """ "I've told the person on call" must be true: no on-call endpoint, no start."""
     lonely = tmp_path / "team.yaml"
     lonely.write_text(
-        "version: 1\nprogram: {intermediary: X}\n"
+        "version: 1\nprogram: {intermediary: X, crisis_fallback: a1}\n"
         "organizations:\n  - {id: a1, name: A, service_area: {states: [CT]}}\n"
     )
-    code, out, _ = run("check", str(lonely))
-    assert code == 0
-    assert "warning: a1: no endpoint serves on_call" in out
+    code, out, err = run("check", str(lonely))
+    assert (code, out) == (1, "")
+    assert f"{lonely}:4: organizations[0].id: no on-call endpoint of 'a1' takes plan.crisis" in err
 
 
 def test_token_and_secret_make_usable_values() -> None:

@@ -20,6 +20,7 @@ GOOD = """\
 version: 1
 program:
   intermediary: Safe Start
+  crisis_fallback: hope
 organizations:
   - id: hope
     name: Hope
@@ -35,6 +36,12 @@ endpoints:
     url: https://ehr.example/hook
     secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     serves: {roles: [social_worker]}
+  - id: hope_on_call
+    organization: hope
+    url: https://oncall.example/hook
+    secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    serves: {roles: [on_call]}
+    events: [plan.crisis, plan.handoff_requested, plan.cant_reach]
 """
 
 
@@ -73,18 +80,18 @@ def test_a_good_file_loads(tmp_path: Path) -> None:
     ("change", "expected"),
     [
         (("roles: [social_worker]\nendpoints", "roles: [nurse]\nendpoints"),
-         ":9: members[0].roles[0]: should be 'social_worker'"),
+         ":10: members[0].roles[0]: should be 'social_worker'"),
         (("organization: hope\n    roles", "organization: nowhere\n    roles"),
-         ":9: members[0].organization: no organization 'nowhere'"),
+         ":10: members[0].organization: no organization 'nowhere'"),
         (("https://ehr.example", "http://ehr.example"),
-         ":14: endpoints[0].url: Value error, must be an https:// URL"),
+         ":15: endpoints[0].url: Value error, must be an https:// URL"),
         (('"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"', '"not-a-secret"'),
-         ":14: endpoints[0].secret: Value error, must start with whsec_"),
+         ":15: endpoints[0].secret: Value error, must start with whsec_"),
         (("serves: {roles: [social_worker]}", "serves: {members: [ghost]}"),
-         ":18: endpoints[0].serves.members[0]: no member 'ghost'"),
-        (("id: hope_ehr", "id: rosa"), ":14: endpoints[0].id: id 'rosa' is already used"),
+         ":19: endpoints[0].serves.members[0]: no member 'ghost'"),
+        (("id: hope_ehr", "id: rosa"), ":15: endpoints[0].id: id 'rosa' is already used"),
         (("    roles: [social_worker]\n", "    roles: [social_worker]\n    colour: red\n"),
-         ":9: members[0].colour: Extra inputs are not permitted"),
+         ":10: members[0].colour: Extra inputs are not permitted"),
     ],
 )  # fmt: skip
 def test_each_mistake_names_file_line_and_field(
@@ -147,3 +154,65 @@ def test_operators_hold_tokens_that_read_as_no_role(tmp_path: Path) -> None:
     found = problems(tmp_path, clash + operators.replace("id: ops\n", "id: rosa\n"))
     assert any("operators[0].id: id 'rosa' is already used" in p for p in found), found
     assert any("operators[0].api_token.id: token id repeats members[0]" in p for p in found), found
+
+
+ORG_NAME = "    name: Hope\n"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ((ORG_NAME, "    name: Connecticut DCF\n"), ":6: organizations[0].name: 'Connecticut DCF'"),
+        ((ORG_NAME, "    name: Child Protective Services\n"), ":6: organizations[0].name"),
+        ((ORG_NAME, "    name: Servicios de Protección Infantil\n"), ":6: organizations[0].name"),
+        ((ORG_NAME, "    name: Conselho Tutelar Hartford\n"), ":6: organizations[0].name"),
+        ((ORG_NAME, "    name: Oficina de protección de menores\n"), ":6: organizations[0].name"),
+        (("    name: Rosa\n", "    name: Rosa\n    title: DCFS liaison\n"), ":10: members[0]"),
+        (("https://ehr.example/hook", "https://intake.dcf.ct.gov/hook"), ":15: endpoints[0].url"),
+        (("id: hope_ehr", "id: cps_intake"), ":15: endpoints[0].id: 'cps_intake'"),
+    ],
+)  # fmt: skip
+def test_a_child_protection_agency_is_refused(
+    tmp_path: Path, change: tuple[str, str], expected: str
+) -> None:
+    """Parents read "Your answers do not go to child protective services": a directory with
+    an organization, member or endpoint named as one does not load, whatever the language."""
+    assert change[0] in GOOD
+    found = problems(tmp_path, GOOD.replace(change[0], change[1], 1))
+    assert any(expected in p and "child protection agency" in p for p in found), found
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Hope Family Services", "Hospital social worker", "Centro de Salud Familiar", "SCPS Clinic"],
+)
+def test_ordinary_names_load(tmp_path: Path, name: str) -> None:
+    load_directory(write(tmp_path, GOOD.replace("    name: Hope\n", f"    name: {name}\n")), {})
+
+
+def test_every_organization_a_parent_reaches_has_an_on_call_for_crisis_and_talk(
+    tmp_path: Path,
+) -> None:
+    """ "I've told the person on call for your care team" must be true for every parent: an
+    organization with a service area, and the crisis fallback, each need an on-call
+    endpoint taking plan.crisis and plan.handoff_requested, or the app does not start."""
+    crisis_only = GOOD.replace(
+        "events: [plan.crisis, plan.handoff_requested, plan.cant_reach]", "events: [plan.crisis]"
+    )
+    (found,) = problems(tmp_path, crisis_only)
+    assert (
+        ":6: organizations[0].id: no on-call endpoint of 'hope' takes plan.handoff_requested"
+        in (found)
+    )
+    wyoming = GOOD.replace(
+        "members:\n", "  - id: wy\n    name: WY\n    service_area: {states: [WY]}\nmembers:\n"
+    )
+    (found,) = problems(tmp_path, wyoming)
+    assert "organizations[1].id: no on-call endpoint of 'wy' takes plan.crisis" in found
+    # An organization no parent reaches needs none; the fallback always does.
+    nowhere = wyoming.replace("service_area: {states: [WY]}", "service_area: {}")
+    assert load_directory(write(tmp_path, nowhere), {})
+    (found,) = problems(tmp_path, nowhere.replace("crisis_fallback: hope", "crisis_fallback: wy"))
+    assert "no on-call endpoint of 'wy'" in found
+    (found,) = problems(tmp_path, GOOD.replace("  crisis_fallback: hope\n", ""))
+    assert "program.crisis_fallback: crisis_fallback is required" in found

@@ -28,6 +28,7 @@ from bot.store.keys.reminders import ReminderKeys
 from bot.web import care
 from tests.clock import NOW, MovableClock
 from tests.dashboard.seed import Seeded, finished_plan, seed_plan
+from tests.on_call import on_call_endpoints
 from tests.web.conftest import KeySpace, make_settings, runtime_of
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
@@ -68,6 +69,7 @@ def write_directory(folder: Path) -> Path:
             {"id": "laramie", "name": "Laramie Family", "service_area": {"zip_prefixes": ["820"]}},
         ],
         "members": [{"id": ident, "title": "", **m} for ident, m in MEMBERS.items()],
+        "endpoints": on_call_endpoints("hope", "laramie"),
     }
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path

@@ -24,6 +24,7 @@ from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
 from bot.web import reminders as web
 from tests.clock import NOW
+from tests.on_call import on_call_endpoints
 from tests.parts import serve_parts
 from tests.timed import timed_work
 
@@ -61,7 +62,11 @@ def directory_file(tmp_path: Path, tokens: dict[str, tuple[str, str]]) -> Path:
     ]
     data = {
         "version": 1,
-        "program": {"name": "Safe Start", "intermediary": "Safe Start test program"},
+        "program": {
+            "name": "Safe Start",
+            "intermediary": "Safe Start test program",
+            "crisis_fallback": "hope",
+        },
         "organizations": [
             {"id": "hope", "name": "Hartford Hope", "service_area": {"zip_prefixes": ["06"]}},
             {"id": "laramie", "name": "Laramie", "service_area": {"zip_prefixes": ["820"]}},
@@ -75,7 +80,8 @@ def directory_file(tmp_path: Path, tokens: dict[str, tuple[str, str]]) -> Path:
                 "secret": "whsec_L1S/ujkDOuiA7eFJOQPS8qSFwPZTAxb+2hgeZv3Sfxo=",
                 "serves": {"roles": ["social_worker", "medical"]},
                 "api_token": {"id": EHR_TOKEN, "hash": tokens[EHR_TOKEN][1]},
-            }
+            },
+            *on_call_endpoints("hope", "laramie"),
         ],
     }
     path = tmp_path / "careteam.yaml"

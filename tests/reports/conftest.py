@@ -24,6 +24,7 @@ from bot.store.crypto import Cipher
 from bot.store.redis_store import RedisConversationStore
 from bot.web.reports import router as reports_router
 from tests.careteam import conftest as shared
+from tests.on_call import on_call_endpoints
 from tests.parts import serve_parts
 from tests.reports.synthetic import Spec, session_of
 from tests.timed import timed_work
@@ -88,7 +89,11 @@ def directory_file(tmp_path: Path, made_tokens: tuple[Tokens, dict[str, str]]) -
     hashes = made_tokens[1]
     data = {
         "version": 1,
-        "program": {"name": "Safe Start", "intermediary": "Safe Start test program"},
+        "program": {
+            "name": "Safe Start",
+            "intermediary": "Safe Start test program",
+            "crisis_fallback": "hope",
+        },
         "organizations": [
             {"id": "hope", "name": "Hartford Hope", "service_area": {"zip_prefixes": ["06"]}}
         ],
@@ -109,7 +114,8 @@ def directory_file(tmp_path: Path, made_tokens: tuple[Tokens, dict[str, str]]) -
                 "secret": new_webhook_secret(),
                 "serves": {"roles": ["social_worker"]},
                 "api_token": {"id": "ehr", "hash": hashes["ehr"]},
-            }
+            },
+            *on_call_endpoints("hope"),
         ],
         "operators": [
             {

@@ -13,6 +13,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.careteam.directory.model import ApiToken, Directory
+from bot.careteam.directory.promises import not_child_protection, on_call_everywhere
 from bot.engine.loader import load_with_lines
 from bot.errors import ConfigError
 
@@ -99,6 +100,11 @@ def load_directory(path: Path, env: Mapping[str, str] | None = None) -> Director
             problems.append(DirectoryProblem(name, _line_of(raw, loc), _where(loc), message))
         raise DirectoryError(problems) from None
     problems += _check_references(name, raw, directory)
+    if not problems:
+        problems += [
+            DirectoryProblem(name, _line_of(raw, loc), _where(loc), message)
+            for loc, message in (*not_child_protection(directory), *on_call_everywhere(directory))
+        ]
     if problems:
         raise DirectoryError(problems)
     return directory
