@@ -154,7 +154,7 @@ def create_app(
                 store,
                 engine.keywords,
                 FloodLimits.from_settings(settings),
-                crisis=engine.crisis,
+                crisis=engine.is_crisis,
             )
             service = Service(store, engine, metrics, contact_id, guard=guard)
             stack.push_async_callback(service.settle)

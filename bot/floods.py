@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
 from bot.careteam.consent import CONSENT_FLOW
 from bot.careteam.directory import HANDOFF_EVENT
-from bot.engine.crisis import CrisisDetector
 from bot.engine.events import Event, HandoffRequested
 from bot.engine.keywords import KeywordTable, fold
 from bot.engine.session import Session
@@ -71,13 +71,18 @@ class FloodLimits:
         )
 
 
-def must_pass(keywords: KeywordTable, crisis: CrisisDetector, text: str) -> bool:
-    """STOP and crisis words are answered whatever a limit says (a relapse is not a crisis)."""
+# Is this text a crisis as the conversation reads it (word rules, then the learned model;
+# a relapse is not one)? Engine.is_crisis.
+CrisisReading = Callable[[str], bool]
+
+
+def must_pass(keywords: KeywordTable, is_crisis: CrisisReading, text: str) -> bool:
+    """STOP and a crisis are answered whatever a limit says: the crisis as the conversation
+    reads it, so one only the model catches is not dropped in a flood."""
     match = keywords.command(fold(text[:500]))
     if match is not None and match.command == "stop":
         return True
-    finding = crisis.find(text)
-    return finding is not None and finding.concern != "relapse"
+    return is_crisis(text)
 
 
 def shares_with_team(session: Session) -> bool:
@@ -94,7 +99,7 @@ class FloodGuard:
         keywords: KeywordTable,
         limits: FloodLimits | None = None,
         *,
-        crisis: CrisisDetector,
+        crisis: CrisisReading,
     ) -> None:
         self.limiter = limiter
         self.pages = pages

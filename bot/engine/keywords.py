@@ -184,6 +184,11 @@ def _words(raw: str) -> list[str]:
     return [fold(w) for w in raw.split(",") if fold(w)]
 
 
+def _filler_only(words: list[str]) -> bool:
+    """A few words that leave a stop a stop ("please", "now", "por favor")."""
+    return len(words) <= 3 and set(words) <= STOP_FILLER
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     command: Command
@@ -225,6 +230,11 @@ class KeywordTable:
         self._stop_first_words = {
             w for w, c in self._commands.items() if c == "stop" and " " not in w
         }
+        # Stop phrases by their first word, longest first: "NO ME MANDEN MAS" + filler.
+        self._stop_phrases: dict[str, list[str]] = {}
+        for word, command in sorted(self._commands.items(), key=lambda pair: -len(pair[0])):
+            if command == "stop" and " " in word:
+                self._stop_phrases.setdefault(word.partition(" ")[0], []).append(word)
 
     def command(self, folded: str) -> Match | None:
         """The command a whole message is, if any; CHANGE takes a number after it."""
@@ -243,12 +253,12 @@ class KeywordTable:
         # "Stop please", "STOP IT NOW": a stop word followed only by filler is a stop. Not
         # any short message led by one: "para la presion" is an answer, not STOP.
         after_head = folded.split()[1:]
-        if (
-            head in self._stop_first_words
-            and len(after_head) <= 3
-            and set(after_head) <= STOP_FILLER
-        ):
+        if head in self._stop_first_words and _filler_only(after_head):
             return Match("stop", "")
+        # "No me manden más, por favor", "PAREM DE MANDAR MENSAGEM JA": a stop phrase too.
+        for phrase in self._stop_phrases.get(head, ()) if rest else ():
+            if folded.startswith(phrase + " ") and _filler_only(folded[len(phrase) :].split()):
+                return Match("stop", "")
         return None
 
     def near_command(self, folded: str, *, typos: bool = False) -> Command | None:

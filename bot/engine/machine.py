@@ -162,14 +162,30 @@ class Engine(Walker):
     # ---- crisis ------------------------------------------------------------------------
 
     def _crisis_in(self, turn: Turn, text: str) -> Finding | None:
-        """The word rules first; when they find nothing or only a relapse, the parent's
-        language's model (crisis_model.second_opinion)."""
+        return self.crisis_reading(text, turn.session.locale)
+
+    def crisis_reading(self, text: str, locale: str) -> Finding | None:
+        """What the conversation reads in a text: the word rules first; when they find nothing
+        or only a relapse, the language's model (crisis_model.second_opinion)."""
         found = self.crisis.find(text)
-        model = self.crisis_models.get(turn.session.locale)
+        model = self.crisis_models.get(locale)
         concern = second_opinion(model, text[:500], found.concern if found else None)
         if found is not None and concern == found.concern:
             return found
         return Finding(concern, "(model)") if concern is not None else None
+
+    def is_crisis(self, text: str) -> bool:
+        """Would this text be met as a crisis (not a relapse) in any language the program
+        speaks? For a caller that reads a text before its session, so before its language
+        (the flood guard): a crisis the conversation would answer always passes."""
+        found = self.crisis.find(text)
+        rules = found.concern if found else None
+        if rules is not None and rules != "relapse":
+            return True
+        return any(
+            second_opinion(model, text[:500], rules) not in (None, "relapse")
+            for model in self.crisis_models.values()
+        )
 
     def _crisis(self, turn: Turn, finding: Finding) -> None:
         """Numbers to call at once, an alert to the team's on-call person, then the question."""

@@ -88,6 +88,44 @@ async def test_one_phone_past_its_limit_is_told_once_then_not_answered(
         assert OVER not in again[0]
 
 
+# Crisis texts the learned model catches (tests/corpora/crisis*): the test uses those the
+# word rules miss today (the rules grow; the list has spares).
+MODEL_CATCHES = (
+    "yo my homie just fell out n he aint breathin",
+    "i put my son in his crib and punched the wall next to his head",
+    "hes having a seizure right now shaking all over",
+    "my son chewed on one of my pain patches",
+    "i keep googling how many pills it takes",
+    "sometimes i think about dropping her down the stairs",
+    "yanked my daughter by the arm so hard i think something popped",
+    "ex keeps showing up at my job saying im dead if he sees me w someone",
+)
+
+
+async def test_a_crisis_only_the_model_catches_passes_a_flood(
+    app_and_clock: tuple[FastAPI, Clock],
+) -> None:
+    """The flood guard reads a crisis as the conversation does (rules, then the model): a
+    parent past the limit who writes one the rules miss still gets the numbers."""
+    app, _clock = app_and_clock
+    engine = runtime_of(app).service.engine
+    missed = [
+        t
+        for t in MODEL_CATCHES
+        if engine.crisis.find(t) is None and engine.crisis_reading(t, "en") is not None
+    ]
+    assert missed, "the rules catch every text here now: add crisis texts only the model reads"
+    phone = new_phone()
+    async with client_for(app) as http:
+        for _ in range(6):
+            await text(http, phone, "hi")
+        assert await text(http, phone, "hi") == []  # over the limit, told already
+        for crisis in missed[:2]:
+            replies = await text(http, phone, crisis)
+            assert any("988" in r or "911" in r for r in replies), (crisis, replies)
+            assert all(OVER not in r for r in replies)
+
+
 async def test_an_opted_out_phone_past_its_limit_hears_nothing(
     app_and_clock: tuple[FastAPI, Clock],
 ) -> None:
@@ -186,7 +224,7 @@ async def test_person_requests_past_a_clients_limit_are_not_paged(
         store,  # type: ignore[arg-type]
         runtime.service.engine.keywords,
         FloodLimits(handoffs_per_client=1),
-        crisis=runtime.service.engine.crisis,
+        crisis=runtime.service.engine.is_crisis,
     )
     asked = [HandoffRequested("parent_asked")]
     addresses = [f"web:{secrets.token_urlsafe(24)}" for _ in range(3)]
