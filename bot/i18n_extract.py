@@ -29,6 +29,10 @@ def extract_flows(
     for key in FLOW_TEXTS:
         if isinstance(flow.get(key), str):
             yield line, None, flow[key], [f"flow {flow_id}: {key}"]
+    shared_flow = flow.get("shared_phone")
+    if isinstance(shared_flow, dict) and isinstance(shared_flow.get("done"), str):
+        note = f"flow {flow_id}: done on a shared phone (no treatment, recovery or health words)"
+        yield int(shared_flow.get("__line__", line)), None, shared_flow["done"], [note]
     for step in flow.get("steps", []):
         if not isinstance(step, dict):
             continue

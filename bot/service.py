@@ -121,7 +121,8 @@ class Service:
 
         def apply(session: Session) -> tuple[Session, list[str], list[Event]]:
             # The store's fresh copy, used for nothing after: the engine may change it.
-            result = self.engine.step(session, text, now, owned=True)
+            # The web chat is read in the parent's browser, not on the (maybe shared) phone.
+            result = self.engine.step(session, text, now, owned=True, private=channel == "web")
             return result.session, result.replies, result.events
 
         try:

@@ -49,6 +49,8 @@ def next_text(engine: Engine, session: Session, today: date) -> str | None:
         return answer_for(engine.flows[session.flow].step(session.step), today, locale)
     if session.mode in ("readback", "offer"):
         return YES.get(locale, "yes")
+    if session.mode == "private":
+        return "here"  # a shared phone's private questions: answered by text after all
     if all(session.plan.is_done(f.id) for f in engine.flows.sections):
         return None
     return "menu" if session.mode != "menu" else "1"

@@ -54,6 +54,8 @@ def answer(w: Walker, turn: Turn, text: str) -> None:
         _answer_language(w, turn, text)
     elif mode == "idle":
         _answer_menu(w, turn, text)  # a part's number, YES to go on, or one short line
+    elif mode == "private":
+        w.prompt(turn)  # by text: the line again; in the private chat: the question
     else:
         w.menu(turn)
 

@@ -164,9 +164,10 @@ class Context:
         return None
 
     def asks_discreetly(self, session: Session, flow: Flow) -> bool:
-        """On a shared phone, the part that asks who may see what is asked in its neutral
-        form (roles by number, no treatment or recovery words); DETAILS shows the rest."""
-        return session.plan.shared_phone() and "ConsentChanged" in flow.emits
+        """On a shared phone, a question is asked in its neutral form where the flow gives
+        one: the part that asks who may see what names roles by number and no treatment or
+        recovery words (DETAILS shows the rest); others drop a clause ("in recovery")."""
+        return session.plan.shared_phone()
 
     def consent_details(
         self,

@@ -1,6 +1,6 @@
-"""Shared-phone mode and names from outside the plan: a care-team organization or a local
-service whose name says what it is for ("Hope Recovery Center", "Centro de Tratamiento") is
-not texted to a shared phone, but named by its number. Pure."""
+"""Shared-phone mode and names from outside the plan: a care-team organization is texted to a
+shared phone by its number only, and a local service whose name says what it is for ("Hope
+Recovery Center", "Centro de Tratamiento") as "A local service". Pure."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from typing import Any
 from bot.engine import messages as m
 
 # Words a person glancing at the phone must not read, per language (stems, lower case): the
-# shared-phone promise (no substances, treatment, medication, pregnancy or child protection).
+# shared-phone promise (no substances, treatment, medication, pregnancy or child protection),
+# and what names them sideways (birth control, a pain plan for birth, an abuse hotline).
 # A directory name may be in any language, so a name is checked against them all.
 SENSITIVE_WORDS: dict[str, tuple[str, ...]] = {
     "en": (
@@ -43,6 +44,15 @@ SENSITIVE_WORDS: dict[str, tuple[str, ...]] = {
         "rehab",
         "detox",
         "sober",
+        # Pregnancy and birth, named by what a read-back or a need calls them.
+        "birth control",
+        "contracept",
+        "pain plan",
+        "postpartum",
+        "midwife",
+        # Abuse (a crisis reply still gives the hotline: the parent wrote first).
+        "domestic violence",
+        "abuse",
     ),
     "es": (
         "sustancia",
@@ -69,6 +79,14 @@ SENSITIVE_WORDS: dict[str, tuple[str, ...]] = {
         "dependencia",
         "desintoxicaci",
         "rehabilitaci",
+        "anticoncep",
+        "control de natalidad",
+        "plan para el dolor",
+        "dolor del parto",
+        "posparto",
+        "partera",
+        "violencia doméstica",
+        "abuso",
     ),
     "pt_BR": (
         "substância",
@@ -98,6 +116,14 @@ SENSITIVE_WORDS: dict[str, tuple[str, ...]] = {
         "vício",
         "reabilita",
         "desintoxica",
+        "anticoncep",
+        "contracep",
+        "plano para a dor",
+        "dor no parto",
+        "pós-parto",
+        "parteira",
+        "violência doméstica",
+        "abuso",
     ),
 }
 
@@ -121,10 +147,12 @@ def says_sensitive(name: str) -> bool:
 
 
 def organization_name(voice: Callable[..., Any], name: str, number: int, *, discreet: bool) -> str:
-    """A directory organization as a text names it: on a shared phone, one whose name says
-    what it is for by a number ("Organization 2"): its place in the directory (TeamView.order),
-    the same in SHARING, the consent texts and MY RECORD."""
-    if discreet and says_sensitive(name):
+    """A directory organization as a text names it: on a shared phone, every one by a number
+    ("Organization 2"), its place in the directory (TeamView.order), the same in SHARING, the
+    consent texts and MY RECORD. Not only those whose name says treatment: a name like
+    "... Behavioral Health" or a hospital's says enough, and no word list knows every name.
+    DETAILS and MY PLAN's private page name them."""
+    if discreet:
         return str(voice(m.ORGANIZATION_NUMBER, number=number))
     return name
 

@@ -44,6 +44,7 @@ Command = Literal[
     "my_record",
     "my_plan",
     "details",
+    "here",
     "delete_data",
     "erase_confirm",
 ]
@@ -98,6 +99,8 @@ KEYWORDS: dict[Command, str] = {
     "my_plan": NP_("keyword", "MY PLAN, PRINT MY PLAN, SEND MY PLAN"),
     # On a shared phone: the full consent details behind a sharing question's neutral words.
     "details": NP_("keyword", "DETAILS, SEE DETAILS, MORE DETAILS"),
+    # On a shared phone: answer a part's private questions by text anyway (not in the chat).
+    "here": NP_("keyword", "HERE, BY TEXT, ASK HERE, ANSWER HERE"),
     "delete_data": NP_("keyword", "DELETE MY DATA, ERASE MY DATA, DELETE MY INFO"),
     # The second "yes" of DELETE MY DATA: a word, so no one erases a plan by a stray YES.
     "erase_confirm": NP_("keyword", "DELETE, ERASE"),

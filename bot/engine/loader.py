@@ -207,8 +207,10 @@ def _check_flow(flow: Flow, all_steps: set[tuple[str, str]]) -> list[FlowProblem
                 problems.append(_at(flow, step, f"upcoming {day!r}: not a date step before it"))
     if not problems:
         problems.extend(_check_graph(flow))
-    for text, what in ((flow.title, "title"), (flow.done, "done")):
-        problems.extend(_check_text(flow, None, text, what))
+    shared_done = flow.shared_phone.done if flow.shared_phone else None
+    for text, what in ((flow.title, "title"), (flow.done, "done"), (shared_done, "shared done")):
+        if text is not None:
+            problems.extend(_check_text(flow, None, text, what))
     return problems
 
 

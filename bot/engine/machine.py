@@ -70,17 +70,26 @@ class Engine(Walker):
     # ---- entry point -------------------------------------------------------------------
 
     def step(
-        self, session: Session, text: str, now: datetime, *, owned: bool = False
+        self,
+        session: Session,
+        text: str,
+        now: datetime,
+        *,
+        owned: bool = False,
+        private: bool = False,
     ) -> StepResult:
         """Handle one inbound text. `session` is not changed; the new one is returned.
 
         `owned`: the caller hands the session over (a store's fresh copy, used for nothing
-        after the step): it becomes the new session, changed in place, one copy fewer."""
+        after the step): it becomes the new session, changed in place, one copy fewer.
+        `private`: the text came by the private web chat, where the replies are read on the
+        parent's own screen, not on a shared phone."""
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         before = _Before(_topic(session), session.handoff_claim is not None)
         working = session if owned else session.copy()
         turn = Turn(working, now, self.voice(session), self.settings.default_timezone)
+        turn.private = private
         self._handle(turn, text)
         if len(turn.replies) > 1 and not any(isinstance(e, CrisisDetected) for e in turn.events):
             # One text per turn where it fits. Crisis numbers keep a text of their own.
@@ -116,7 +125,7 @@ class Engine(Walker):
                 self._opt_in(turn, folded)
             elif command == "help":
                 turn.say(m.HELP_OPTED_OUT)
-                turn.say(m.SUPPORT_NOT_REPORT)
+                self.say_support(turn)
             elif finding is not None and finding.concern != "relapse":
                 # Silence after STOP, except that someone in crisis is never left alone: the
                 # on-call person hears of it and this one reply (to their own text) gives the
@@ -130,7 +139,7 @@ class Engine(Walker):
             return
         if command == "help":
             turn.say(m.HELP)
-            turn.say(m.SUPPORT_NOT_REPORT)
+            self.say_support(turn)
             self.prompt(turn)
             return
         if finding is not None and finding.concern != "relapse":

@@ -26,6 +26,16 @@ HELP = N_(
 SUPPORT_NOT_REPORT = N_(
     "This plan is for support. Your answers do not go to child protective services."
 )
+# The same on a shared phone, where a glance must not read "child protective services".
+SUPPORT_NOT_REPORT_SHARED = N_(
+    "This plan is for support, not a report. Your answers go only to the people you choose."
+)
+# On a shared phone, by text: the question coming up names private things, so it waits.
+# CHAT and HERE are keywords (HERE is translated; CHAT is the same word in every language).
+PRIVATE_QUESTIONS = N_(
+    "The next questions are private. Reply CHAT for a private link to answer them there, "
+    "or HERE to answer by text. Or MENU to pick another part."
+)
 # HELP after STOP: how to come back, and a person is still there in a crisis.
 HELP_OPTED_OUT = N_(
     "{program} helps you build your {plan}. You're unsubscribed, so we send no texts. "
@@ -196,8 +206,8 @@ DETAILED_SHARED = N_(
     "Private mode is on, so reminders only say the day and time. Reply PRIVATE OFF first."
 )
 PRIVATE_ON = N_(
-    "Private mode is on. Texts won't name health details. Reply MY PLAN for a private link "
-    "to see them, or PRIVATE OFF to turn this off."
+    "Private mode is on. Texts will leave out private details, and private questions wait "
+    "for a private chat link. Reply MY PLAN to see your details, or PRIVATE OFF to turn this off."
 )
 PRIVATE_OFF = N_(
     "Private mode is off. Texts may show your answers. Reply PRIVATE ON to turn it back on."

@@ -102,6 +102,13 @@ class SharedPhoneTexts(_Strict):
     example: str | None = None
 
 
+class FlowSharedPhone(_Strict):
+    """What a part says on a shared phone instead, where its own thank-you names recovery
+    and the like."""
+
+    done: str | None = None
+
+
 class Branch(_Strict):
     condition: Condition | None = Field(default=None, alias="if")
     goto: str
@@ -149,6 +156,10 @@ class Step(_Strict):
     same_as: SameAs | None = None
     # On a shared phone, in the part that asks who may see what: these texts instead.
     shared_phone: SharedPhoneTexts | None = None
+    # The question itself names substances, treatment, medication, pregnancy, birth control
+    # or abuse: on a shared phone it is not texted unasked, but waits for the private web
+    # chat (CHAT) or the parent's HERE (walker.py, `held`).
+    private_question: bool = False
 
     def text(self, key: Literal["ask", "hint", "example"], *, discreet: bool) -> str | None:
         """The step's ask, hint or example; on a shared phone (`discreet`) its shared-phone
@@ -224,6 +235,9 @@ class Flow(_Strict):
     intro: str | None = None
     done: str
     sensitive: bool = False
+    # Every question of the part is a private_question (see Step).
+    private_questions: bool = False
+    shared_phone: FlowSharedPhone | None = None
     readback: bool = True
     emits: tuple[Literal["ConsentChanged", "ReminderRequested"], ...] = ()
     steps: tuple[Step, ...]
@@ -244,6 +258,15 @@ class Flow(_Strict):
         if not self.steps:
             raise ValueError(f"flow {self.id!r} has no steps")
         return self
+
+    def asks_privately(self, step: Step) -> bool:
+        """Is this question kept for the private chat (or HERE) on a shared phone?"""
+        return self.private_questions or step.private_question
+
+    def done_text(self, *, discreet: bool) -> str:
+        """The part's thank-you; on a shared phone its neutral form where the flow has one."""
+        other = self.shared_phone.done if discreet and self.shared_phone else None
+        return other or self.done
 
     @cached_property
     def _positions(self) -> dict[str, int]:

@@ -18,6 +18,8 @@ Mode = Literal[
     "confirm_erase",
     "pick",
     "idle",
+    # On a shared phone, a question kept for the private chat: it waits for CHAT or HERE.
+    "private",
 ]
 NeedStatus = Literal["have", "need", "referred", "connected", "declined"]
 NEED_STATUSES: tuple[NeedStatus, ...] = ("have", "need", "referred", "connected", "declined")
@@ -39,6 +41,9 @@ JSON = Any
 
 # The onboarding step and the prefs key of shared-phone mode.
 SHARED_PHONE = "shared_phone"
+# The prefs key of the parts whose private questions the parent chose to answer by text
+# (HERE) on a shared phone: a list of flow ids.
+ASKED_HERE = "asked_here"
 
 
 @dataclass(slots=True)

@@ -44,6 +44,9 @@ class Turn:
     # Texts sent after the others and never joined with them: the offer of other languages,
     # whose letters (PORTUGUÊS) would make the whole welcome a UCS-2 SMS.
     apart: list[str] = field(default_factory=list)
+    # The text came by the private web chat, not to the phone: a shared phone's private
+    # questions are asked here in full.
+    private: bool = False
 
     def say(self, message: str, **values: Any) -> None:
         self.replies.append(self.voice(message, **values))

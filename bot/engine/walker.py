@@ -23,7 +23,7 @@ from bot.engine.navigation import answered_route, path
 from bot.engine.needs import update_from_answers
 from bot.engine.offers import offer_help
 from bot.engine.render import Voice, pack
-from bot.engine.session import Mode, Session
+from bot.engine.session import ASKED_HERE, Mode, Session
 from bot.engine.sharing import role_name
 from bot.engine.turn import Turn
 
@@ -42,7 +42,7 @@ class Walker(Context):
         session.status = "active"
         self.goto(session, onboarding, onboarding.steps[0].id)
         self.prompt(turn)
-        turn.say(m.SUPPORT_NOT_REPORT)
+        self.say_support(turn)
         offers = [
             self.translator.gettext(loc, m.LANGUAGE_OFFER)
             for loc in self.translator.locales
@@ -66,9 +66,11 @@ class Walker(Context):
         if session.flow != flow.id:
             session.review = []
         session.flow = flow.id
-        if fresh and flow.intro:
-            turn.say(flow.intro)
         following = self.next_open(session, flow)
+        # A part held for the private chat says its intro there (prompt, on release).
+        held = following != END and self.held(turn, flow, flow.step(following))
+        if fresh and flow.intro and not held:
+            turn.say(flow.intro)
         if following == END and flow.readback:
             session.mode = "readback"
             session.step = None
@@ -176,7 +178,7 @@ class Walker(Context):
             plan.enrolled_at = turn.now.isoformat()
         found, opened = update_from_answers(flow, plan, turn.now.isoformat())
         turn.events.extend(found)
-        turn.say(flow.done)
+        turn.say(flow.done_text(discreet=self.discreet(turn)))
         if back_on:
             turn.say(m.REMINDERS_ON)
         if flow.kind == "section" and self._ask_consent_now(turn, flow, opened):
@@ -236,6 +238,40 @@ class Walker(Context):
         ordered = sections[start:] + sections[:start]
         return next((f for f in ordered if not session.plan.is_done(f.id)), None)
 
+    # ---- a shared phone's private questions ------------------------------------------
+
+    def discreet(self, turn: Turn) -> bool:
+        """Do this turn's replies go to a shared phone (not the private web chat)?"""
+        return turn.session.plan.shared_phone() and not turn.private
+
+    def held(self, turn: Turn, flow: Flow, step: Step) -> bool:
+        """A question that names private things, on a shared phone, by text: it waits for
+        the private chat (CHAT) or the parent's HERE for its part."""
+        if not self.discreet(turn) or not flow.asks_privately(step):
+            return False
+        return flow.id not in turn.session.plan.prefs.get(ASKED_HERE, [])
+
+    def say_support(self, turn: Turn) -> None:
+        """Support, not a report; on a shared phone without naming child protection."""
+        shared = self.discreet(turn)
+        turn.say(m.SUPPORT_NOT_REPORT_SHARED if shared else m.SUPPORT_NOT_REPORT)
+
+    def _release(self, turn: Turn) -> bool:
+        """A question held for the private chat: asked now (the private chat, HERE, or
+        shared-phone mode off), with its part's intro if nothing is answered yet; False
+        when it still waits."""
+        session = turn.session
+        flow = self.flows.flows.get(session.flow or "")
+        if flow is None or session.step is None:
+            session.mode = "idle"
+            return True
+        if self.held(turn, flow, flow.step(session.step)):
+            return False
+        session.mode = "ask"
+        if flow.intro and not session.plan.answers.get(flow.id):
+            turn.say(flow.intro)
+        return True
+
     # ---- prompts -----------------------------------------------------------------------
 
     def prompt(self, turn: Turn, *, menu: bool = False) -> None:
@@ -243,11 +279,18 @@ class Walker(Context):
         the 9-line menu only when it is asked for (`menu`): the text before it says how."""
         session = turn.session
         voice = turn.voice
+        if session.mode == "private" and not self._release(turn):
+            turn.say(m.PRIVATE_QUESTIONS)
+            return
         mode: Mode = session.mode
         step = self.current_step(session)
+        if step is not None and self.held(turn, self.flows[session.flow or ""], step):
+            session.mode = "private"
+            turn.say(m.PRIVATE_QUESTIONS)
+            return
         if step is not None:
             if step.consent and not self.consent_given(session):
-                turn.say(m.SUPPORT_NOT_REPORT)  # before the first yes to sharing anything
+                self.say_support(turn)  # before the first yes to sharing anything
             if step.consent and step.shares and step.type == "multi":
                 turn.replies.extend(self.consent_details(turn, self.flows[step.shares]))
             same = self.same_people(session, step) if session.tries == 0 else None
@@ -264,7 +307,7 @@ class Walker(Context):
             steps = answered_route(flow, session.plan)
             session.review = [s.id for s in steps]
             answers = session.plan.answers.get(flow.id, {})
-            discreet = session.plan.shared_phone()
+            discreet = self.discreet(turn)  # the private chat reads it all back
             turn.replies.extend(voice.readback(flow, steps, answers, discreet=discreet))
             turn.say(m.READBACK_CONFIRM if mode == "readback" else m.READBACK_CHANGE_PICK)
         elif mode == "offer" and session.flow:

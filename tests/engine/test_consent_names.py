@@ -236,28 +236,29 @@ def test_anything_but_yes_leaves_the_part_stopped(engine: Engine, locale: str, r
 def test_on_a_shared_phone_a_stopped_recovery_part_is_named_by_its_number(
     engine: Engine,
 ) -> None:
-    """PRIVATE ON: the stopped list and the question name the recovery part "Part 4"; the
-    details before the yes are that consent question, as when it was first asked."""
+    """PRIVATE ON: the stopped list and the question name the recovery part "Part 4" and
+    Riverside Clinic by its number; the details before the yes are that consent question,
+    as when it was first asked."""
     session, _ = transcript_until(engine, "en", "recovery_consent", SHARE_WITH_TREATMENT)
     later = NOW + timedelta(days=2)
     session = engine.step(session, "yes", later).session
     session = engine.step(session, "private on", later).session
     listed = engine.step(session, "sharing", later)
-    which = engine.step(listed.session, number_of(listed.replies, "Riverside Clinic: "), later)
+    which = engine.step(listed.session, number_of(listed.replies, "Organization 2: "), later)
     stopped = engine.step(which.session, number_of(which.replies, "Part 4"), later)
     assert stopped.events == [SharingWithheld("share_recovery", "riverside")]
     header = m.SHARING_STOPPED_HEADER
     again = engine.step(stopped.session, "sharing", later)
-    line = number_of(again.replies, "Riverside Clinic: ", after=header)
-    assert f"\n{line}. Riverside Clinic: Part 4\n" in "\n".join(again.replies)
+    line = number_of(again.replies, "Organization 2: ", after=header)
+    assert f"\n{line}. Organization 2: Part 4\n" in "\n".join(again.replies)
     asked = engine.step(again.session, line, later)
     assert asked.replies[-1].endswith(
-        "Share Part 4 with Riverside Clinic again? Reply YES to share it, or NO to keep it stopped."
+        "Share Part 4 with Organization 2 again? Reply YES to share it, or NO to keep it stopped."
     )
     assert "Recovery" not in asked.replies[-1].split("What it holds:")[-1].split("\n", 1)[-1]
     yes = engine.step(asked.session, "yes", later)
     assert yes.events == [SharingResumed("share_recovery", "riverside")]
-    assert yes.replies[0].startswith("Done. Riverside Clinic will get Part 4 again")
+    assert yes.replies[0].startswith("Done. Organization 2 will get Part 4 again")
 
 
 @pytest.mark.parametrize("consent", ["no", "yes"])

@@ -183,9 +183,10 @@ def test_no_choice_is_swallowed_by_a_command(i18n_engine: Engine) -> None:
     """A choice's label or synonym, in any language, never folds to a command word.
 
     Commands are checked before answers, so such a choice could never be picked by name.
-    START counts only while opted out, and C / R / RIDE only while a reminder waits.
+    START counts only while opted out, C / R / RIDE only while a reminder waits, and HERE
+    only while a shared phone's private question waits ("here" says the baby is born).
     """
-    conditional = {"start", *REMINDER_REPLIES}
+    conditional = {"start", "here", *REMINDER_REPLIES}
     table = i18n_engine.keywords
     translator = i18n_engine.translator
     clashes = []

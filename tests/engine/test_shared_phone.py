@@ -1,14 +1,14 @@
-"""Shared-phone mode: what the bot texts back names no substance, treatment, medication,
-pregnancy or child protection. The questions themselves still ask about them (the parent is
-answering them now); what repeats the plan back later does not: read-backs, the menu,
-NEEDS, SAVED, offers of local places, reminders and MY RECORD. Nor do the sharing questions
-and the consent details before them (roles, organizations and contents named neutrally):
-DETAILS shows the full consent, after a warning."""
+"""Shared-phone mode: no text to that phone names substances, treatment, medication,
+pregnancy, birth control or child protection: not the questions (a part's private questions
+wait for the private web chat, or HERE to answer them by text), not what repeats the plan back
+(read-backs, the menu, NEEDS, SAVED, offers of local places, reminders, MY RECORD), not the
+sharing questions and the consent details before them (roles, organizations and contents named
+neutrally), not the support sentence. DETAILS shows the full consent, after a warning."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -83,18 +83,46 @@ def texted_back(engine: Engine, locale: str, sent: list[str], name: str = "Ana")
     return [t for t in (echo(s) for s in sent) if t]
 
 
-def whole_plan_in_shared_phone_mode(engine: Engine, locale: str) -> tuple[Session, list[str]]:
-    """Every part, with answers that show needs, then NEEDS, SAVED, MENU, a read-back of
-    the recovery part; returns the session and every text the bot sent."""
-    session, sent, now = Session(locale=locale), [], NOW
+@dataclass
+class SharedPhonePlan:
+    """A whole plan made on a shared phone: every text sent to the phone once the parent
+    said it is shared, and every reply in the private chat."""
+
+    session: Session
+    sms: list[str]
+    chat: list[str]
+
+
+def private_now(engine: Engine, session: Session) -> bool:
+    """Is the parent answering in the private chat: a question waits for it, or one of the
+    private questions it asks is open?"""
+    if session.mode == "private":
+        return True
+    if session.mode != "ask" or not session.flow or not session.step:
+        return False
+    flow = engine.flows[session.flow]
+    return flow.asks_privately(flow.step(session.step))
+
+
+def whole_plan_in_shared_phone_mode(engine: Engine, locale: str) -> SharedPhonePlan:
+    """Every part, with answers that show needs (the private questions in the private chat,
+    the rest by text), then NEEDS, SAVED, MENU, a read-back of the recovery part and
+    SHARING; returns the session and the texts sent each way."""
+    session, now = Session(locale=locale), NOW
+    sms: list[str] = []
+    chat: list[str] = []
     saved_one = False
 
     def say(text: str) -> None:
         nonlocal session, now
         now += timedelta(seconds=5)
-        result = engine.step(session, text, now)
+        private = private_now(engine, session)
+        result = engine.step(session, text, now, private=private)
         session = result.session
-        sent.extend(result.replies)
+        if private:
+            chat.extend(result.replies)
+        elif session.plan.shared_phone():  # from the answer that says the phone is shared
+            sms.extend(result.replies)
 
     say("hi")
     for _ in range(600):
@@ -103,6 +131,8 @@ def whole_plan_in_shared_phone_mode(engine: Engine, locale: str) -> tuple[Sessio
         if session.listing and session.listing.get("kind") == "offers" and not saved_one:
             saved_one = True
             say("1")  # save a local place: SAVED will list it
+        elif session.mode == "private":
+            say("hi")  # the parent opened the private chat: the question is asked there
         elif session.mode == "ask" and session.flow and session.step:
             step = engine.flows[session.flow].step(session.step)
             if step.id == "shared_phone":
@@ -137,7 +167,7 @@ def whole_plan_in_shared_phone_mode(engine: Engine, locale: str) -> tuple[Sessio
     if session.listing and session.listing.get("kind") == "sharing_stopped_part":
         say("1")
     say(YES[locale])
-    return session, sent
+    return SharedPhonePlan(session, sms, chat)
 
 
 # Who may see each part: the social worker, the treatment provider and the peer recovery
@@ -204,14 +234,28 @@ def directory(request: pytest.FixtureRequest) -> tuple[Engine, dict[str, str]]:
 def test_a_whole_plan_on_a_shared_phone_texts_back_no_sensitive_word(
     directory: tuple[Engine, dict[str, str]], locale: str
 ) -> None:
+    """Every text sent to the phone once the parent said it is shared, questions and the
+    support sentence included; the private questions were asked in the private chat."""
     i18n_engine, organizations = directory
-    session, sent = whole_plan_in_shared_phone_mode(i18n_engine, locale)
+    made = whole_plan_in_shared_phone_mode(i18n_engine, locale)
+    session, echoed = made.session, made.sms
     assert session.plan.shared_phone()
     kinds = set(session.plan.needs)
-    assert {"treatment", "naloxone", "peer_support", "prenatal_care"} <= kinds
+    assert {"treatment", "naloxone", "peer_support", "prenatal_care", "pain_plan"} <= kinds
     voice = Voice(i18n_engine.translator, locale, "Safe Start", "Plan of Safe Care", "Ana")
-    echoed = texted_back(i18n_engine, locale, sent)
     assert any(voice(m.SEE_PRIVATE) in t for t in echoed)  # details: by the private link
+    assert any(voice(m.PRIVATE_QUESTIONS) in t for t in echoed)  # the rest: in the chat
+    assert any(voice(m.SUPPORT_NOT_REPORT_SHARED) in t for t in echoed)  # before sharing
+    # No private question is texted to the phone, in any words; the chat asked them all.
+    steps = [(f, s) for f in i18n_engine.flows.flows.values() for s in f.steps]
+    public = {s.ask for f, s in steps if not f.asks_privately(s)}  # "Their phone number?"
+    private_asks = {voice(s.ask) for f, s in steps if f.asks_privately(s) and s.ask not in public}
+    assert not [a for a in private_asks if any(a in t for t in echoed)]
+    asked = "\n".join(made.chat)
+    flows = i18n_engine.flows
+    for flow_id, step_id in (("recovery", "medication"), ("health", "pain_plan")):
+        assert voice.question(flows[flow_id].step(step_id)) in asked
+    assert session.plan.answer("recovery", "medication") is not None
     # SHARING ran through: roles named by number, a part stopped and shared again.
     assert voice(m.TEAM_MEMBER_NUMBER, number=3) in "\n".join(echoed)
     resumed = i18n_engine.translator.gettext(locale, m.SHARING_RESUMED)
@@ -219,6 +263,8 @@ def test_a_whole_plan_on_a_shared_phone_texts_back_no_sensitive_word(
     assert not withheld(session.plan)
     leaks = {t: found_words(locale, t) for t in echoed if found_words(locale, t)}
     assert not leaks
+    # No organization by name, whatever its name says: "Organization N".
+    assert not [t for t in echoed if any(name in t for name in organizations.values())]
 
     # Reminders: discreet whatever was chosen before (day and time only).
     session.plan.prefs[DETAILED] = True
@@ -242,7 +288,7 @@ def test_a_whole_plan_on_a_shared_phone_texts_back_no_sensitive_word(
 def test_without_shared_phone_mode_the_same_plan_names_its_details(i18n_engine: Engine) -> None:
     """The check above finds what it looks for: PRIVATE OFF, and the read-back of recovery
     names the medication again."""
-    session, _ = whole_plan_in_shared_phone_mode(i18n_engine, "en")
+    session = whole_plan_in_shared_phone_mode(i18n_engine, "en").session
     off = i18n_engine.step(session, "private off", NOW + timedelta(days=1))
     assert "Private mode is off" in off.replies[0]
     menu = i18n_engine.step(off.session, "menu", NOW + timedelta(days=1))
@@ -328,7 +374,9 @@ def test_details_elsewhere_points_to_the_private_link(sensitive_engine: Engine) 
 
 def test_an_organization_has_one_number_in_every_text() -> None:
     """Riverside Recovery Center is third in the directory and second of those serving the
-    parent: the consent text, SHARING and MY RECORD all call it "Organization 3"."""
+    parent: the consent text, SHARING and MY RECORD all call it "Organization 3". Hartford
+    Hope, whose name says nothing of treatment, is "Organization 2" too: on a shared phone
+    no organization is named (a hospital's or "... Behavioral Health" says enough)."""
     directory = {"laramie": "Laramie Family", "hope": "Hartford Hope"}
     directory["riverside"] = "Riverside Recovery Center"
 
@@ -340,11 +388,92 @@ def test_an_organization_has_one_number_in_every_text() -> None:
     answers = {"shared_phone": "yes", "share_basic_needs": "1"}
     session, said = transcript_until(engine, "en", "share_health", answers)
     consent = "\n".join(text for _, replies in said for text in replies)
-    assert "goes to Hartford Hope, Organization 3, through Safe Start." in consent
+    assert "goes to Organization 2, Organization 3, through Safe Start." in consent
     listed = "\n".join(engine.step(session, "sharing", NOW + timedelta(days=1)).replies)
-    assert "By organization:\n2. Hartford Hope: Basic needs\n3. Organization 3: Basic" in listed
+    assert "By organization:\n2. Organization 2: Basic needs\n3. Organization 3: Basic" in listed
     titles = {f.id: f.title for f in engine.flows.sections}
     found = [Disclosure(NOW, "riverside", {"basic_needs"})]
     record = record_texts(found, session, engine.translator, titles, directory)
     assert "Organization 3 - Basic needs" in "\n".join(record)
     assert "Riverside" not in consent + listed + "\n".join(record)
+    assert "Hartford" not in consent + listed + "\n".join(record)
+
+
+HERE = {"en": "here", "es": "aquí", "pt_BR": "aqui"}
+
+
+def shared_phone_at_menu(engine: Engine, locale: str) -> Session:
+    """Onboarding done on a shared phone, at the menu."""
+    session, now = Session(locale=locale), NOW
+    for _ in range(40):
+        if session.plan.is_done("onboarding"):
+            break
+        step = engine.flows.onboarding.step(session.step) if session.step else None
+        text = "hi" if step is None else answer_for(step, NOW.date(), locale)
+        if step is not None and step.id == "shared_phone":
+            text = YES[locale]
+        elif step is not None and step.id == "name":
+            text = "Ana"
+        session = engine.step(session, text, now).session
+    return engine.step(session, "menu", now).session
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "pt_BR"])
+def test_here_asks_a_parts_private_questions_by_text(i18n_engine: Engine, locale: str) -> None:
+    """By text on a shared phone, the recovery part waits: one neutral line, said again for
+    any other reply; HERE (in the parent's language) asks its questions by text, for that
+    part only; PRIVATE ON again makes it wait again."""
+    engine, voice = i18n_engine, i18n_engine.translator
+    waiting = voice.gettext(locale, m.PRIVATE_QUESTIONS)
+    held = engine.step(shared_phone_at_menu(engine, locale), "4", NOW)
+    assert held.replies == [waiting]
+    assert held.session.mode == "private"
+    again = engine.step(held.session, "1", NOW)
+    assert again.replies == [waiting]
+    assert not again.session.plan.answers.get("recovery")
+    here = engine.step(again.session, HERE[locale], NOW)
+    asked = voice.gettext(locale, engine.flows["recovery"].step("in_treatment").ask)
+    assert here.replies[0].startswith(voice.gettext(locale, engine.flows["recovery"].intro or ""))
+    assert asked in here.replies[0]
+    answered = engine.step(here.session, "1", NOW)
+    assert answered.session.plan.answer("recovery", "in_treatment") == "yes"
+    # Another part with private questions still waits for the private chat.
+    other = engine.step(engine.step(answered.session, "menu", NOW).session, "2", NOW)
+    assert other.replies == [waiting]
+    # PRIVATE ON again: the recovery part waits again.
+    on = engine.step(other.session, "private on", NOW)
+    menu = engine.step(on.session, "menu", NOW)
+    assert engine.step(menu.session, "4", NOW).replies == [waiting]
+
+
+def test_here_is_an_answer_where_no_question_waits(i18n_engine: Engine) -> None:
+    """An answer of "here" to "has your baby been born?" still says the baby is born."""
+    session, now = Session(), NOW
+    for text in ("hi", "yes", "Ana"):
+        session = i18n_engine.step(session, text, now).session
+    assert session.step == "stage"
+    born = i18n_engine.step(session, "here", now)
+    assert born.session.plan.answer("onboarding", "stage") == "born"
+
+
+def test_the_private_chat_asks_what_the_phone_does_not(i18n_engine: Engine) -> None:
+    """A question held on the shared phone is asked in full by the private chat, whatever
+    is typed there first; the answers land in the same plan, and the read-back there shows
+    them. PRIVATE OFF asks it by text again."""
+    engine = i18n_engine
+    held = engine.step(shared_phone_at_menu(engine, "en"), "4", NOW).session
+    opened = engine.step(held, "hello", NOW, private=True)
+    recovery = engine.flows["recovery"]
+    assert recovery.intro in opened.replies[0]
+    assert engine.voice(held).question(recovery.step("in_treatment")) in opened.replies[0]
+    answered = engine.step(opened.session, "1", NOW, private=True)
+    assert answered.session.plan.answer("recovery", "in_treatment") == "yes"
+    session = answered.session
+    while session.mode == "ask":
+        session = engine.step(session, "skip", NOW, private=True).session
+    shown = engine.step(session, "review", NOW, private=True).replies
+    assert "Medication for recovery" in "\n".join(shown)
+    by_text = engine.step(session, "review", NOW).replies
+    assert "Medication for recovery" not in "\n".join(by_text)
+    off = engine.step(held, "private off", NOW)
+    assert recovery.intro in "\n".join(off.replies)

@@ -126,3 +126,27 @@ async def test_whatsapp_parents_get_a_link_too(client: httpx.AsyncClient, app: F
     session = await store_of(app).load(f"whatsapp:{phone}")
     assert session is not None
     assert session.plan.answers["onboarding"]["name"] == "Bia"
+
+
+async def test_a_shared_phones_private_questions_are_answered_in_the_linked_chat(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """On a shared phone the recovery part waits by text (one line naming nothing private);
+    the link's chat asks its questions in full, and the answers land in the phone's plan."""
+    store = store_of(app)
+    phone = new_phone()
+    onboarding = ("Hi", "yes", "Sam", "1", "9/30/2026", "06103", "1", "yes", "0")
+    for message in (*onboarding, "menu"):
+        await text(client, phone, message)
+    [waiting] = await text(client, phone, "4")
+    assert waiting.startswith("The next questions are private. Reply CHAT")
+    assert "recovery" not in waiting.lower()
+    chat = await open_link(client, await chat_link(client, phone))
+    [asked] = await say(client, chat, "hi")
+    assert "This part is about recovery" in asked
+    assert "Are you getting care for substance use now" in asked
+    await say(client, chat, "1")
+    session = await store.load(phone)
+    assert session is not None
+    assert session.plan.answers["recovery"]["in_treatment"] == "yes"
+    assert session.step == "provider_name"

@@ -49,6 +49,7 @@ COMMANDS: Mapping[str, Handler] = MappingProxyType(
         "my_record": rights.my_record,
         "my_plan": rights.my_plan,
         "details": sharing.details,
+        "here": rights.answer_here,
         "delete_data": rights.ask_erase,
     }
 )
@@ -78,6 +79,8 @@ def run(w: Walker, turn: Turn, match: Match) -> bool:
         return True
     if match.command in REMINDER_REPLIES and not reminders.reminder_waiting(session, turn.now):
         return False  # "C" with no reminder waiting is an ordinary answer
+    if match.command == "here" and session.mode != "private":
+        return False  # "here" answers "has your baby been born?" as well
     handler = COMMANDS.get(match.command)
     if handler is None:
         return False

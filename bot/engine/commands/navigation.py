@@ -69,7 +69,7 @@ def review(w: Walker, turn: Turn, argument: str = "") -> None:
         turn.say(m.REVIEW_EMPTY)
     else:
         answers = session.plan.answers.get(flow.id, {})
-        discreet = session.plan.shared_phone()
+        discreet = w.discreet(turn)  # the private chat reads it all back
         turn.replies.extend(turn.voice.readback(flow, steps, answers, discreet=discreet))
         turn.say(m.REVIEW_CHANGE)
     if session.mode == "ask":

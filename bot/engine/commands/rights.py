@@ -1,12 +1,12 @@
-"""The parent's rights over their texts and record: MY RECORD, MY PLAN, PRIVATE ON / OFF,
-and DELETE MY DATA (confirmed twice: YES, then the word DELETE)."""
+"""The parent's rights over their texts and record: MY RECORD, MY PLAN, PRIVATE ON / OFF
+(and HERE), and DELETE MY DATA (confirmed twice: YES, then the word DELETE)."""
 
 from __future__ import annotations
 
 from bot.engine import messages as m
 from bot.engine.events import ErasureRequested, PlanLinkRequested, RecordRequested
 from bot.engine.parsing import ParseFailed, parse_yes_no
-from bot.engine.session import SHARED_PHONE, Session
+from bot.engine.session import ASKED_HERE, SHARED_PHONE, Session
 from bot.engine.turn import Turn
 from bot.engine.walker import Walker
 
@@ -24,8 +24,12 @@ def my_plan(w: Walker, turn: Turn, argument: str = "") -> None:
 
 
 def private_mode(w: Walker, turn: Turn, argument: str = "", *, on: bool) -> None:
-    """PRIVATE ON / OFF: shared-phone mode, whatever onboarding said."""
-    turn.session.plan.prefs[SHARED_PHONE] = on
+    """PRIVATE ON / OFF: shared-phone mode, whatever onboarding said. Turned on again, every
+    part's private questions wait for the private chat again (HERE is asked anew)."""
+    prefs = turn.session.plan.prefs
+    prefs[SHARED_PHONE] = on
+    if on:
+        prefs.pop(ASKED_HERE, None)
     turn.say(m.PRIVATE_ON if on else m.PRIVATE_OFF)
     w.prompt(turn)
 
@@ -52,4 +56,14 @@ def answer_erase(w: Walker, turn: Turn, stage: int, folded: str, command: str | 
         turn.say(m.ERASE_CONFIRM_AGAIN)
         return
     turn.say(m.ERASE_KEPT)
+    w.prompt(turn)
+
+
+def answer_here(w: Walker, turn: Turn, argument: str = "") -> None:
+    """HERE, while a shared phone's private question waits: this part's private questions
+    are asked by text after all (commands.run lets HERE through as an answer elsewhere)."""
+    session = turn.session
+    asked = [str(f) for f in session.plan.prefs.get(ASKED_HERE, [])]
+    if session.flow and session.flow not in asked:
+        session.plan.prefs[ASKED_HERE] = [*asked, session.flow]  # a new list: copies share it
     w.prompt(turn)
