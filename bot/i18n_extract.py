@@ -55,3 +55,10 @@ def extract_flows(
                     choice["label"],
                     [f"{where}: choice {choice.get('value')}"],
                 )
+            if isinstance(choice, dict) and isinstance(choice.get("shared_label"), str):
+                yield (
+                    int(choice.get("__line__", step_line)),
+                    None,
+                    choice["shared_label"],
+                    [f"{where}: choice {choice.get('value')} on a shared phone"],
+                )

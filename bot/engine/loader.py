@@ -241,6 +241,9 @@ def _check_texts(flow: Flow, step: Step) -> list[FlowProblem]:
             problems += _check_text(flow, step, text, f"shared_phone {key}")
     for choice in step.choices:
         problems += _check_text(flow, step, choice.label, f"choice {choice.value!r} label")
+        if choice.shared_label is not None:
+            where = f"choice {choice.value!r} shared_label"
+            problems += _check_text(flow, step, choice.shared_label, where)
     return problems
 
 

@@ -36,6 +36,9 @@ class Choice(_Strict):
     exclusive: bool = False
     # Its label names treatment or recovery: on a shared phone, not texted back when picked.
     sensitive: bool = False
+    # Its label on a shared phone, where the step's shared_phone ask words it neutrally
+    # ("Not yet" for "I'm pregnant").
+    shared_label: str | None = None
 
 
 class SameAs(_Strict):

@@ -57,9 +57,12 @@ class Voice:
         return "\n".join(lines)
 
     def choice(self, step: Step, value: str, *, discreet: bool = False) -> str:
-        """A choice by its label; `discreet`: a sensitive one by its number in the step."""
+        """A choice by its label; `discreet`: its shared-phone label, or a sensitive one by
+        its number in the step."""
         for number, choice in enumerate(step.choices, 1):
             if choice.value == value:
+                if discreet and choice.shared_label:
+                    return self(choice.shared_label)
                 if discreet and choice.sensitive:
                     return self(m.TEAM_MEMBER_NUMBER, number=number)
                 return self(choice.label)

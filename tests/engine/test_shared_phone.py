@@ -477,3 +477,32 @@ def test_the_private_chat_asks_what_the_phone_does_not(i18n_engine: Engine) -> N
     assert "Medication for recovery" not in "\n".join(by_text)
     off = engine.step(held, "private off", NOW)
     assert recovery.intro in "\n".join(off.replies)
+
+
+PRIVATE_ON_WORDS = {"en": "private on", "es": "privado sí", "pt_BR": "privado sim"}
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "pt_BR"])
+def test_private_on_before_onboarding_asks_it_naming_nothing(
+    i18n_engine: Engine, locale: str
+) -> None:
+    """PRIVATE ON at the first question: every onboarding text after it names nothing
+    private; "has your baby been born yet?" replaces "are you pregnant?", and "Not yet"
+    (by its number) still means pregnant."""
+    engine, now = i18n_engine, NOW
+    session = engine.step(Session(locale=locale), "hi", now).session
+    session = engine.step(session, YES[locale], now).session
+    sent: list[str] = []
+    for text in (PRIVATE_ON_WORDS[locale], "Ana", "1"):
+        result = engine.step(session, text, now)
+        session = result.session
+        sent.extend(result.replies)
+    neutral = engine.translator.gettext(locale, "Thanks, {name}. Has your baby been born yet?")
+    assert neutral.format(name="Ana") in "\n".join(sent)
+    assert session.plan.answer("onboarding", "stage") == "pregnant"
+    while not session.plan.is_done("onboarding"):
+        step = engine.flows.onboarding.step(session.step or "")
+        result = engine.step(session, answer_for(step, NOW.date(), locale), now)
+        session = result.session
+        sent.extend(result.replies)
+    assert not [found_words(locale, t) for t in sent if found_words(locale, t)]
