@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from bot.engine.discretion import says_sensitive
 from bot.engine.model import Flow, Step
 from bot.errors import FlowError, FlowProblem
 
@@ -148,6 +149,7 @@ def check_flows(flows: Iterable[Flow]) -> list[FlowProblem]:
     all_steps = {(f.id, s.id) for f in flows for s in f.steps}
     for flow in flows:
         problems.extend(_check_flow(flow, all_steps))
+        problems.extend(_check_shared_phone(flow))
         problems.extend(_check_same_as(flow, seen_flows))
     return problems
 
@@ -172,6 +174,35 @@ def _check_same_as(flow: Flow, flows: Mapping[str, Flow]) -> list[FlowProblem]:
         for mine, mapped in same.values.items():
             if mine not in own or mapped not in theirs:
                 problems.append(_at(flow, step, f"same_as values {mine!r}: {mapped!r} unknown"))
+    return problems
+
+
+def _check_shared_phone(flow: Flow) -> list[FlowProblem]:
+    """What a shared phone is texted names nothing private (discretion.SENSITIVE_WORDS, in
+    the flow's own English; tests check the catalogs): a question that does is marked
+    `private_question` (it waits for the private chat) or worded by its `shared_phone` texts,
+    a choice that does is `sensitive` (named by number) or has a `shared_label`."""
+    problems: list[FlowProblem] = []
+    said = [flow.done_text(discreet=True)]
+    said += [] if flow.sensitive else [flow.title]
+    said += [] if flow.private_questions or not flow.intro else [flow.intro]
+    for text in said:
+        if says_sensitive(text):
+            problems.append(_at(flow, None, f"{text!r} names something private on a shared phone"))
+    for step in flow.steps:
+        if flow.asks_privately(step):
+            continue
+        texts = [step.text(key, discreet=True) for key in ("ask", "hint", "example")]
+        texts += [c.shared_label or c.label for c in step.choices if not c.sensitive]
+        for text in (t for t in texts if t and says_sensitive(t)):
+            problems.append(
+                _at(
+                    flow,
+                    step,
+                    f"{text!r} names something private on a shared phone: mark the "
+                    "step private_question or give it shared_phone words",
+                )
+            )
     return problems
 
 

@@ -155,3 +155,32 @@ def test_shipped_flows_load() -> None:
     """The shipped flows load at start-up with every section numbered 1 to 8."""
     flows = load_flows(FLOWS_DIR)
     assert [f.number for f in flows.sections] == list(range(1, len(flows.sections) + 1))
+
+
+def test_a_question_naming_private_things_must_wait_or_be_worded_for_a_shared_phone(
+    tmp_path: Path,
+) -> None:
+    """A question or choice that names treatment or pregnancy fails the check, unless the
+    step is a private_question, has shared_phone words, or the choice is sensitive or has a
+    shared_label."""
+    step = """  - id: %s
+    label: "Care"
+    type: choice
+    ask: "Do you see a doctor for your pregnancy?"
+    %s
+    choices:
+      - value: "yes"
+        label: "Yes, a treatment program"
+        %s
+      - value: "no"
+        label: "No"
+"""
+    found = problems_for(tmp_path, step % ("care", "", ""))
+    assert "names something private on a shared phone: mark the step private_question" in found
+    assert "'Do you see a doctor for your pregnancy?'" in found
+    assert "'Yes, a treatment program'" in found
+    kept = step % ("care", "private_question: true", "")
+    worded = step % ("care", 'shared_phone: {ask: "Do you see a doctor?"}', "sensitive: true")
+    relabelled = step % ("care", 'shared_phone: {ask: "Any visits?"}', 'shared_label: "Yes"')
+    for steps in (kept, worded, relabelled):
+        load_flows(write_flow(tmp_path, steps))
