@@ -1,20 +1,26 @@
-"""Train the learned crisis second opinion (bot/engine/crisis_model.py), one file per language.
+"""Train the learned crisis second opinion (bot/engine/crisis_model.py): one model for all three
+languages, one file (locales/crisis_model.json) with a threshold per language.
 
 Multinomial logistic regression (ordinary + the five concerns) over the model's own pieces of
 a text (character 2-5-grams of the folded text, words, word pairs), by plain stochastic
 gradient descent in pure Python: floats are IEEE doubles everywhere, the order is a fixed
 seed's shuffle, so the same inputs give the same file byte for byte on any machine.
-Inputs: tests/crisis_model_inputs.py (labelled texts, held-out rounds 1-3, many ordinary
-texts); rounds 4 and 5 (tests/corpora/crisis_heldout4/, crisis_heldout5/) are blind and never
-read here.
+Inputs: tests/crisis_model_inputs.py, every language's (labelled texts, held-out rounds 1-3,
+texts written for the model, many ordinary texts), with its leak guard against the blind
+rounds 4-6, which are never trained on.
+One model for all languages (2026-12-06): trained per language, the English model found 0.54
+of round 4's concern texts at the score of its second-highest ordinary text; trained on all
+three languages' texts, 0.74 (Spanish 0.68 -> 0.69, Portuguese 0.80 -> 0.75 there, but more
+at a fixed threshold). Parents mix languages, and the rules read all three too.
 
-The threshold (how sure the model must be that a text shows a concern) is chosen on 5-fold
-cross-validation of the inputs (fold = crc32 % 5): the lowest threshold whose out-of-fold
-false alarms on ordinary texts stay at or under target_false_alarms (0.5 %); a looser one
-(2 %) is stored beside it for the lead to weigh.
+The thresholds (how sure the model must be that a text shows a concern) are chosen on 5-fold
+cross-validation of the inputs (fold = crc32 % 5), per language on that language's texts: the
+lowest threshold whose out-of-fold false alarms on ordinary texts stay at or under
+target_false_alarms (0.5 %); a looser one (2 %) is stored beside it for the lead to weigh.
 
-Run: .venv/bin/python bench/train_crisis_model.py [--check] [--cv-only] [LANG...]
-(--check trains again and fails unless each committed file comes out byte for byte.)
+Run: .venv/bin/python bench/train_crisis_model.py [--check] [--cv-only] [--jobs=N]
+(--jobs=N trains the five cross-validation folds in N processes; the file is the same.)
+(--check trains again and fails unless the committed file comes out byte for byte.)
 """
 
 from __future__ import annotations
@@ -26,15 +32,21 @@ import sys
 import zlib
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from operator import sub
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.engine.crisis_model import CLASSES, MODEL_FILE, features, fold  # noqa: E402
+from bot.engine.crisis_model import CLASSES, MODEL_FILE, features, fold, long_enough  # noqa: E402
 from bot.i18n import LOCALES_DIR  # noqa: E402
-from tests.crisis_model_inputs import inputs_digest, own_inputs_digest, training_examples  # noqa: E402
+from tests.crisis_model_inputs import (  # noqa: E402
+    chatter,
+    inputs_digest,
+    own_inputs_digest,
+    training_examples,
+)
 
 LOCALES = ("en", "es", "pt_BR")
 SETTINGS: dict[str, object] = {
@@ -46,7 +58,11 @@ SETTINGS: dict[str, object] = {
     "min_count": 2,  # a piece must appear in two texts to get weights
     "concern_weight": 1.0,  # a concern text's loss weight (ordinary: 1)
     "scale": 1000,  # weights stored as integers in thousandths
-    "target_false_alarms": 0.005,
+    # Out-of-fold false alarms the chosen threshold allows: 0.5 % until 2026-12-06; 1 % (the
+    # goal) since the inputs hold extra2/extra3's hard ordinary twins of crisis texts: at
+    # 0.5 % the thresholds rose to 0.96-0.99 and round 4 (dev) read 0.56-0.71 with the model
+    # alone against 0.75-0.85 at 0.90, for no more false alarms in English and Portuguese.
+    "target_false_alarms": 0.01,
     # A second, looser choice for the lead to weigh (rules + model together): stored as
     # "threshold_loose", reported beside the first by bench_crisis_model.py.
     "loose_false_alarms": 0.02,
@@ -56,9 +72,16 @@ SETTINGS: dict[str, object] = {
     # the threshold rose to 0.99) for little gain on typo'd texts, which the rules' corrector
     # now reads (bot/engine/crisis_typos.py); kept at 0.
     "typo_copies": 0,
+    # Each text may also be learnt once more beside an everyday text of its language (before
+    # or after it; an ordinary text half the time): see with_chatter. Tried at 1 on the inputs
+    # before extra2/extra3 (2026-12-06): round 4 (dev) read better in English, worse in
+    # Portuguese, the pieces grew from 46,484 to 75,310 and training took 1.7 times as long;
+    # extra2 writes crises inside long everyday texts itself. Kept at 0.
+    "chatter_copies": 0,
 }
 K = len(CLASSES)
 Row = tuple[float, ...]
+Model = tuple[list[float], dict[str, Row]]
 
 
 def _pieces(text: str) -> list[str]:
@@ -92,7 +115,51 @@ def with_typos(pairs: Sequence[tuple[str, str]], rng: random.Random) -> list[tup
     return out
 
 
-def train(pairs: Sequence[tuple[str, str]]) -> tuple[list[float], dict[str, Row]]:
+def with_chatter(
+    pairs: Sequence[tuple[str, str]], everyday: Sequence[str], rng: random.Random
+) -> list[tuple[str, str]]:
+    """The pairs, then each labelled text (an ordinary one half the time) with an everyday
+    text glued before or after it, under its own label, `chatter_copies` times."""
+    out = list(pairs)
+    if not everyday:
+        return out
+    for _ in range(int(str(SETTINGS["chatter_copies"]))):
+        for text, label in pairs:
+            if label == "ordinary" and rng.random() < 0.5:
+                continue
+            other = rng.choice(everyday)
+            out.append((f"{other} {text}" if rng.random() < 0.5 else f"{text} {other}", label))
+    return out
+
+
+def by_language() -> dict[str, list[tuple[str, str]]]:
+    """Each language's training pairs; a text two languages share stays with the first."""
+    seen: set[str] = set()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for locale in LOCALES:
+        out[locale] = [(t, label) for t, label in training_examples(locale) if t not in seen]
+        seen.update(t for t, _ in out[locale])
+    return out
+
+
+def _fold(text: str) -> int:
+    return zlib.crc32(text.encode("utf-8")) % 5
+
+
+def all_pairs(
+    languages: dict[str, list[tuple[str, str]]], leave_out: int | None = None
+) -> list[tuple[str, str]]:
+    """Every language's pairs (without fold `leave_out`) and their chatter copies; the
+    chatter comes from the same side of the fold, so no held-out text is learnt."""
+    out: list[tuple[str, str]] = []
+    for n, (locale, pairs) in enumerate(languages.items()):
+        inside = [p for p in pairs if leave_out is None or _fold(p[0]) != leave_out]
+        everyday = [t for t in chatter(locale) if leave_out is None or _fold(t) != leave_out]
+        out += with_chatter(inside, everyday, random.Random(n * 10 + (leave_out or 0)))
+    return out
+
+
+def train(pairs: Sequence[tuple[str, str]]) -> Model:
     """Bias and weights per piece, trained by SGD on (text, label) pairs and their typo'd
     copies."""
     rng = random.Random(int(str(SETTINGS["seed"])))
@@ -149,7 +216,10 @@ def quantize(bias: list[float], weights: dict[str, Row]) -> tuple[list[int], dic
 
 
 def probability(bias: list[float], weights: dict[str, Row], text: str) -> tuple[int, float]:
-    """(most probable concern's class index, P(some concern)) with unquantized weights."""
+    """(most probable concern's class index, P(some concern)) with unquantized weights; a
+    text of one word is not read (P = 0), as CrisisModel.score does."""
+    if not long_enough(fold(text)):
+        return 1, 0.0
     pieces = _pieces(text)
     hits = [weights[g] for g in pieces if g in weights]
     scale = 1.0 / math.sqrt(len(pieces) or 1)
@@ -161,17 +231,38 @@ def probability(bias: list[float], weights: dict[str, Row], text: str) -> tuple[
     return best, 1.0 - e[0] / sum(e)
 
 
-def cross_validate(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, int, float]]:
-    """Out-of-fold (label, predicted concern index, P(concern)) for every pair."""
-    out: list[tuple[str, int, float]] = []
-    for fold_no in range(5):
-        inside = [p for p in pairs if zlib.crc32(p[0].encode("utf-8")) % 5 != fold_no]
-        held = [p for p in pairs if zlib.crc32(p[0].encode("utf-8")) % 5 == fold_no]
-        bias, weights = train(inside)
-        for text, label in held:
-            best, p = probability(bias, weights, text)
-            out.append((label, best, p))
-    return out
+def _fold_rows(
+    languages: dict[str, list[tuple[str, str]]], fold_no: int
+) -> dict[str, list[tuple[str, int, float]]]:
+    """Train without fold `fold_no`, then (label, predicted concern index, P(concern)) for
+    each of its texts, by language."""
+    bias, weights = train(all_pairs(languages, fold_no))
+    return {
+        locale: [
+            (label, *probability(bias, weights, text))
+            for text, label in pairs
+            if _fold(text) == fold_no
+        ]
+        for locale, pairs in languages.items()
+    }
+
+
+def cross_validate(
+    languages: dict[str, list[tuple[str, str]]], jobs: int = 1, final: bool = False
+) -> tuple[dict[str, list[tuple[str, int, float]]], Model | None]:
+    """Out-of-fold (label, predicted concern index, P(concern)) for every pair, by language,
+    and (with `final`) the model trained on every pair. With jobs > 1 the trainings run in
+    that many processes (the same figures and weights: each training is on its own)."""
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            whole = pool.submit(train, all_pairs(languages)) if final else None
+            folds = list(pool.map(_fold_rows, [languages] * 5, range(5)))
+            model = whole.result() if whole is not None else None
+    else:
+        folds = [_fold_rows(languages, fold_no) for fold_no in range(5)]
+        model = train(all_pairs(languages)) if final else None
+    oof = {locale: [row for rows in folds for row in rows[locale]] for locale in languages}
+    return oof, model
 
 
 def figures(oof: Sequence[tuple[str, int, float]], threshold: float) -> tuple[float, float]:
@@ -193,18 +284,20 @@ def choose_threshold(oof: Sequence[tuple[str, int, float]], key: str) -> float:
 
 
 def model_json(
-    locale: str, pairs: Sequence[tuple[str, str]], threshold: float, loose: float
+    languages: dict[str, list[tuple[str, str]]],
+    model: Model,
+    thresholds: dict[str, float],
+    loose: dict[str, float],
 ) -> str:
-    bias, weights = train(pairs)
-    qbias, table = quantize(bias, weights)
+    qbias, table = quantize(*model)
     data = {
-        "language": locale,
+        "languages": list(languages),
         "classes": list(CLASSES),
-        "threshold": threshold,
-        "threshold_loose": loose,
+        "thresholds": thresholds,
+        "thresholds_loose": loose,
         "scale": SETTINGS["scale"],
-        "inputs_sha256": inputs_digest(locale, SETTINGS),
-        "own_inputs_sha256": own_inputs_digest(locale, SETTINGS),
+        "inputs_sha256": {locale: inputs_digest(locale, SETTINGS) for locale in languages},
+        "own_inputs_sha256": {locale: own_inputs_digest(locale, SETTINGS) for locale in languages},
         "settings": SETTINGS,
         "bias": qbias,
         "weights": table,
@@ -213,30 +306,30 @@ def model_json(
 
 
 def main(argv: list[str]) -> int:
-    locales = [a for a in argv if not a.startswith("--")] or list(LOCALES)
-    failed = 0
-    for locale in locales:
-        pairs = training_examples(locale)
-        oof = cross_validate(pairs)
-        threshold = choose_threshold(oof, "target_false_alarms")
-        loose = choose_threshold(oof, "loose_false_alarms")
+    jobs = next((int(a.split("=", 1)[1]) for a in argv if a.startswith("--jobs=")), 1)
+    languages = by_language()
+    oof, model = cross_validate(languages, jobs, final="--cv-only" not in argv)
+    thresholds, loose = {}, {}
+    for locale, pairs in languages.items():
+        thresholds[locale] = chosen = choose_threshold(oof[locale], "target_false_alarms")
+        loose[locale] = wider = choose_threshold(oof[locale], "loose_false_alarms")
         print(f"{locale}: {len(pairs)} texts; 5-fold cross-validation:")
-        for t in sorted({0.3, 0.5, 0.7, threshold, loose}):
-            recall, alarms = figures(oof, t)
-            mark = {threshold: "  <- chosen", loose: "  <- loose"}.get(t, "")
+        for t in sorted({0.5, 0.7, 0.8, 0.9, 0.95, chosen, wider}):
+            recall, alarms = figures(oof[locale], t)
+            mark = {chosen: "  <- chosen", wider: "  <- loose"}.get(t, "")
             print(f"  threshold {t:.2f}: recall {recall:.3f}, false alarms {alarms:.4f}{mark}")
-        if "--cv-only" in argv:
-            continue
-        text = model_json(locale, pairs, threshold, loose)
-        path = LOCALES_DIR / locale / MODEL_FILE
-        if "--check" in argv:
-            same = path.is_file() and path.read_text("utf-8") == text
-            print(f"  {path.relative_to(ROOT)}: {'same' if same else 'DIFFERS'}")
-            failed += not same
-        else:
-            path.write_text(text, "utf-8")
-            print(f"  wrote {path.relative_to(ROOT)} ({len(text.encode()):,} bytes)")
-    return 1 if failed else 0
+    if "--cv-only" in argv:
+        return 0
+    assert model is not None
+    text = model_json(languages, model, thresholds, loose)
+    path = LOCALES_DIR / MODEL_FILE
+    if "--check" in argv:
+        same = path.is_file() and path.read_text("utf-8") == text
+        print(f"  {path.relative_to(ROOT)}: {'same' if same else 'DIFFERS'}")
+        return 0 if same else 1
+    path.write_text(text, "utf-8")
+    print(f"  wrote {path.relative_to(ROOT)} ({len(text.encode()):,} bytes)")
+    return 0
 
 
 if __name__ == "__main__":

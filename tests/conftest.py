@@ -89,7 +89,7 @@ def _parsed_once() -> None:
 
     def load_models(locales_dir: Path, locales: Iterable[str]) -> dict[str, CrisisModel]:
         wanted = tuple(dict.fromkeys(locales))
-        key = (wanted, _digest(Path(locales_dir) / loc / MODEL_FILE for loc in wanted))
+        key = (wanted, _digest([Path(locales_dir) / MODEL_FILE]))
         if key not in models:
             models[key] = real_models(locales_dir, wanted)
         return models[key]

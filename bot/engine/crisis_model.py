@@ -6,14 +6,16 @@ wrote down slips by. This model reads every text as overlapping pieces: characte
 dropped, a run of one letter squeezed to one: "kiiill" -> "kil") and its words and word pairs.
 Each piece it knows carries six weights (ordinary and the five concerns); a text's scores are
 the sums, scaled by 1/sqrt(pieces), plus a bias, through a softmax (multinomial logistic
-regression). The weights come from `locales/<lang>/crisis_model.json`, trained by
-`bench/train_crisis_model.py` on the labelled texts and many ordinary ones; only pieces whose
-weights matter are kept, so one language's file stays small. After loading, `score` is pure:
-a dict lookup per piece, no I/O.
+regression). One model reads all three languages (parents mix them, and Spanish and Portuguese
+share most of their pieces): its weights come from `locales/crisis_model.json`, trained by
+`bench/train_crisis_model.py` on every language's labelled texts and many ordinary ones, with a
+threshold per language. Only pieces whose weights matter are kept, so the file stays small.
+After loading, `score` is pure: a dict lookup per piece, no I/O.
 
 `score(text)` gives the most probable concern and the probability that the text shows any
 concern (1 - P(ordinary)); `find(text)` gives that concern when the probability reaches the
-threshold chosen at training (on cross-validation of the labelled texts, never on a blind set).
+threshold chosen at training for the parent's language (on cross-validation of the labelled
+texts, never on a blind set).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ __all__ = [
     "fold",
     "load_model",
     "load_models",
+    "long_enough",
+    "models_from_data",
     "pack",
     "second_opinion",
     "unpack",
@@ -60,6 +64,17 @@ def fold(text: str) -> str:
     plain = unicodedata.normalize("NFKD", text[:MAX_CHARS]).encode("ascii", "ignore")
     folded = plain.decode("ascii").lower().replace("'", "")
     return _RUN.sub(r"\1", _NOT_WORD.sub(" ", folded)).strip()
+
+
+# A text of one word is the rules' to read (they know crisis words, slang and typos): alone,
+# its few pieces say more about the language than the concern ("me" read as violence, from
+# Spanish and Portuguese texts).
+MIN_WORDS = 2
+
+
+def long_enough(folded: str) -> bool:
+    """Whether a folded text has MIN_WORDS words or more (the model reads no shorter text)."""
+    return folded.count(" ") + 1 >= MIN_WORDS
 
 
 # Slice objects for every n-gram of a padded text of each length (n = 2, then 3, 4, 5), kept
@@ -113,19 +128,23 @@ def unpack(total: int, size: int = len(CLASSES)) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class CrisisModel:
-    """One language's weights; `score` and `find` are pure."""
+    """The weights (shared by every language) and one language's thresholds; `score` and
+    `find` are pure."""
 
     language: str
-    threshold: float  # chosen on cross-validation: out-of-fold false alarms <= 0.5 %
+    threshold: float  # this language's, chosen on cross-validation: false alarms <= 0.5 %
     threshold_loose: float  # the same at <= 2 %, for a caller that weighs recall higher
     scale: float  # weights are integers: weight * scale
     bias: tuple[float, ...]
     weights: Mapping[str, int]  # piece -> its six weights, packed
 
     def score(self, text: str) -> tuple[Concern | None, float]:
-        """The most probable concern (None when nothing in the text is known) and the
-        probability that the text shows some concern."""
-        grams = features(fold(text))
+        """The most probable concern (None when nothing in the text is known, or it is one
+        word) and the probability that the text shows some concern."""
+        folded = fold(text)
+        if not long_enough(folded):
+            return None, 0.0
+        grams = features(folded)
         total = sum(map(self.weights.get, grams, repeat(0)))
         if not total:
             return None, 0.0
@@ -158,8 +177,9 @@ def second_opinion(
     return rules if found is None or (rules == "relapse" and found == "relapse") else found
 
 
-def model_from_data(data: Mapping[str, object]) -> CrisisModel:
-    """A model from the parsed JSON: integer weights over `scale`, one list per piece."""
+def models_from_data(data: Mapping[str, object]) -> dict[str, CrisisModel]:
+    """One model per language from the parsed JSON: integer weights over `scale`, one list
+    per piece, shared by every language; each language has its own thresholds."""
     classes = tuple(cast(Sequence[str], data["classes"]))
     if classes != CLASSES:
         raise ConfigError(f"crisis model classes {classes!r}, expected {CLASSES!r}")
@@ -171,33 +191,41 @@ def model_from_data(data: Mapping[str, object]) -> CrisisModel:
     limit = _HALF // (8 * MAX_CHARS)  # fewer than 8 pieces a character
     if any(abs(v) >= limit for row in table.values() for v in row):
         raise ConfigError("crisis model: a weight too large to pack")
-    return CrisisModel(
-        language=str(data["language"]),
-        threshold=float(cast(float, data["threshold"])),
-        threshold_loose=float(cast(float, data.get("threshold_loose", data["threshold"]))),
-        scale=scale,
-        bias=bias,
-        weights={gram: pack(row) for gram, row in table.items()},
-    )
+    weights = {gram: pack(row) for gram, row in table.items()}
+    strict = cast(Mapping[str, float], data["thresholds"])
+    loose = cast(Mapping[str, float], data.get("thresholds_loose", strict))
+    return {
+        language: CrisisModel(
+            language=language,
+            threshold=float(strict[language]),
+            threshold_loose=float(loose.get(language, strict[language])),
+            scale=scale,
+            bias=bias,
+            weights=weights,
+        )
+        for language in cast(Sequence[str], data["languages"])
+    }
 
 
-def load_model(path: Path) -> CrisisModel:
-    """One language's model file."""
+def load_model(path: Path) -> dict[str, CrisisModel]:
+    """The model file: one model per language it was trained for (all share the weights)."""
     try:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as error:
         raise ConfigError(f"{path}: {error}") from error
-    return model_from_data(data)
+    if not isinstance(data, dict) or "thresholds" not in data:
+        raise ConfigError(f"{path}: not a crisis model file")
+    try:
+        return models_from_data(data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ConfigError(f"{path}: {error!r}") from error
 
 
 def load_models(locales_dir: Path, locales: Iterable[str]) -> dict[str, CrisisModel]:
-    """Each language's model, keyed by language; a language without a model file has none."""
-    models = {}
-    for locale in dict.fromkeys(locales):
-        path = locales_dir / locale / MODEL_FILE
-        if path.is_file():
-            model = load_model(path)
-            if model.language != locale:
-                raise ConfigError(f"{path}: says language {model.language!r}, not {locale!r}")
-            models[locale] = model
-    return models
+    """The model of each language asked for, keyed by language (`locales_dir/crisis_model.json`);
+    a language the file has no threshold for has none."""
+    path = locales_dir / MODEL_FILE
+    if not path.is_file():
+        return {}
+    models = load_model(path)
+    return {locale: models[locale] for locale in dict.fromkeys(locales) if locale in models}

@@ -59,8 +59,8 @@ class Engine(Walker):
     ) -> None:
         super().__init__(flows, translator, settings, zip_lookup, resource_finder, team)
         self.crisis = crisis or load_detector(CRISIS_DIR, translator.locales)
-        # The learned second reader, per language: asked only when the word rules find
-        # nothing, at the threshold its training chose (bench/bench_crisis_model.py).
+        # The learned second reader (one model for all languages, a threshold per language):
+        # asked when the word rules find nothing or only a relapse (bench/bench_crisis_model.py).
         self.crisis_models = (
             crisis_models
             if crisis_models is not None

@@ -48,13 +48,16 @@ def models() -> dict[str, CrisisModel]:
     return load_models(LOCALES_DIR, LOCALES)
 
 
-def test_every_language_has_a_small_model_file(models: dict[str, CrisisModel]) -> None:
+def test_every_language_has_a_threshold_in_one_small_model_file(
+    models: dict[str, CrisisModel],
+) -> None:
     assert sorted(models) == sorted(LOCALES)
     for locale, model in models.items():
         assert model.language == locale
         assert 0.0 < model.threshold < 1.0
         assert len(model.bias) == len(CLASSES)
-        assert (LOCALES_DIR / locale / MODEL_FILE).stat().st_size < 1_000_000
+        assert model.weights is models["en"].weights  # one table, loaded once
+    assert (LOCALES_DIR / MODEL_FILE).stat().st_size < 3_000_000
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -86,6 +89,7 @@ def test_score_is_pure_and_repeatable(models: dict[str, CrisisModel]) -> None:
     assert first == [model.score(t) for t in ("i want to die", "yes", "", "😀", "x" * 5000)]
     assert len(model.weights) == size
     assert model.score("") == (None, 0.0)
+    assert model.score("me") == (None, 0.0)  # one word is the rules' to read
 
 
 def test_module_does_no_io_after_load() -> None:
@@ -119,8 +123,8 @@ def test_committed_weights_were_trained_on_the_models_own_inputs(locale: str) ->
     (crisis_model_extra, crisis_ordinary) and settings must match: retrain
     (`bench/train_crisis_model.py`) after changing them. The shared labelled set may have
     grown since (bench_crisis_model.py says so); that alone does not fail here."""
-    data = json.loads((LOCALES_DIR / locale / MODEL_FILE).read_text("utf-8"))
-    assert data["own_inputs_sha256"] == own_inputs_digest(locale, data["settings"])
+    data = json.loads((LOCALES_DIR / MODEL_FILE).read_text("utf-8"))
+    assert data["own_inputs_sha256"][locale] == own_inputs_digest(locale, data["settings"])
 
 
 def test_training_is_deterministic() -> None:

@@ -32,12 +32,13 @@ def test_a_crisis_the_rules_miss_reaches_on_call_through_the_model(
     assert "911" in result.replies[0] or "988" in result.replies[0] or "190" in result.replies[0]
 
 
-def test_the_model_answers_in_the_parents_language_only(i18n_engine: Engine) -> None:
-    """A Spanish text in an English conversation is read by the English model, which does
-    not know it: the second reader never guesses across languages."""
+def test_the_model_reads_every_language_at_the_parents_threshold(i18n_engine: Engine) -> None:
+    """One model reads all three languages (parents mix them, as the rules read all three):
+    a Spanish crisis text in an English conversation is read too, at the English threshold."""
     text = "respira muy lento y no abre los ojos"
     assert i18n_engine.crisis_models["es"].find(text) == "emergency"
-    assert i18n_engine.crisis_models["en"].find(text) is None
+    assert i18n_engine.crisis_models["en"].find(text) == "emergency"
+    assert i18n_engine.crisis_models["en"].weights is i18n_engine.crisis_models["es"].weights
 
 
 @pytest.mark.parametrize(
@@ -66,12 +67,13 @@ def _model_sure_of(concern: str) -> CrisisModel:
 @pytest.mark.parametrize(
     ("rules", "model_says", "text", "read"),
     [
-        ("suicide", "baby", "cue", "suicide"),  # a crisis the rules found stands
-        ("relapse", "baby", "cue", "baby"),  # a crisis beside a relapse is the crisis
-        ("relapse", "relapse", "cue", "relapse"),
+        ("suicide", "baby", "a cue", "suicide"),  # a crisis the rules found stands
+        ("relapse", "baby", "a cue", "baby"),  # a crisis beside a relapse is the crisis
+        ("relapse", "relapse", "a cue", "relapse"),
         ("relapse", "baby", "nothing known", "relapse"),  # the model unsure: the rules stand
-        (None, "relapse", "cue", "relapse"),
+        (None, "relapse", "a cue", "relapse"),
         (None, "violence", "nothing known", None),
+        (None, "violence", "cue", None),  # one word is the rules' to read
     ],
 )
 def test_second_opinion_adds_a_crisis_to_nothing_or_a_relapse(
