@@ -42,9 +42,12 @@ class Settings(BaseSettings):
     quiet_hours: str = "20:00-09:00"
     program_name: str = "Safe Start"
     plan_name: str = "Plan of Safe Care"
-    # SMS only (the web chat keeps every accent): spell letters GSM-7 lacks plainly
-    # (á -> a, ç -> c), so Spanish and Portuguese texts cost GSM-7 segments, not UCS-2.
-    sms_plain_letters: bool = False
+    # SMS only (the web chat and WhatsApp keep every accent): spell letters GSM-7 lacks
+    # plainly (á -> a, ç -> c), so Spanish and Portuguese texts cost GSM-7 segments, not
+    # UCS-2, and a question with its choices fits two segments as it does in English. On by
+    # default: with accents, a Spanish question of over 134 characters is 3-4 segments, or
+    # split mid-question (README, "Text budgets"). SMS_PLAIN_LETTERS=false keeps accents.
+    sms_plain_letters: bool = True
     locales: tuple[str, ...] = Field(default=("en", "es", "pt_BR"))
     host: str = "127.0.0.1"
     port: int = 8000

@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator, add_port, compare, remove
 
 from bot.channels.chat_link import ChatLinks
 from bot.channels.whatsapp import WhatsAppLinks, is_whatsapp
-from bot.engine.segments import plain_letters
+from bot.engine.segments import sms_texts
 from bot.engine.texts import N_
 from bot.errors import BadSignature, ChannelError, OutcomeUnknown, StoreError
 from bot.service import Service
@@ -166,7 +166,8 @@ class TwilioSms:
         # as one message (several may arrive out of order there).
         if is_whatsapp(sender):
             return twiml(join_for_whatsapp(replies))
-        return twiml([plain_letters(r) for r in replies] if self.plain else replies)
+        # SMS: no text over two segments as the phone gets it (segments.sms_texts).
+        return twiml([t for r in replies for t in sms_texts(r, plain=self.plain)])
 
     def verify(self, path: str, query: str, form: Mapping[str, str], signature: str | None) -> None:
         """Raise BadSignature (logged and counted) unless Twilio signed this request."""

@@ -122,16 +122,13 @@ CONSENT_WHAT = N_("What it holds:")
 CONSENT_DATE = N_("{month}/{day}/{year}")
 # The sharing question once the parent has picked people for an earlier part: the roles are
 # named, not listed again. Another answer (numbers, "nurse") picks others; unclear: the list.
-CONSENT_SAME = N_(
-    "Share with the same people as before ({who})? Reply YES, NO for no one, or who you want."
-)
+CONSENT_SAME = N_("Share with the same people ({who})? Reply YES, NO for no one, or who you want.")
 CONSENT_TEAM_UNKNOWN = N_("the care team that serves your ZIP code")
 # On a shared phone the consent texts name no treatment or recovery: what a part holds by its
 # title (the sensitive part by number), and the full details a DETAILS or MY PLAN away.
 CONSENT_WHAT_DISCREET = N_("What it holds: your answers in {part}.")
-CONSENT_DETAILS_OFFER = N_(
-    "To see every name and what it holds, reply DETAILS, or MY PLAN for a private link."
-)
+# Kept short: with the sharing question after it, one SMS segment.
+CONSENT_DETAILS_OFFER = N_("Full details: reply DETAILS, or MY PLAN for a private link.")
 # The one line before the full consent details (DETAILS) on a shared phone.
 DETAILS_WARNING = N_(
     "Heads up: the details below are private. Anyone who reads this phone can see them."

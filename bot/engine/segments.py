@@ -89,3 +89,62 @@ def segment_count(text: str) -> int:
             segments, used = segments + 1, 0
         used += size
     return segments
+
+
+SMS_MAX_SEGMENTS = 2  # house rule: one segment where it fits, two at most
+
+
+def sms_texts(text: str, *, plain: bool) -> list[str]:
+    """One reply as the SMS texts a parent receives: in GSM-7 letters when `plain`
+    (SMS_PLAIN_LETTERS), and split where it would cost more than two segments: between
+    lines first (a question stays with its choices when they fit), then between sentences,
+    then between words. The words stay in order; no text is empty."""
+    text = plain_letters(text) if plain else text
+    if segment_count(text) <= SMS_MAX_SEGMENTS:
+        return [text]
+    pieces = _pieces(text)
+    # Fewest segments, then fewest texts, over the ways to cut between pieces (a few dozen
+    # pieces at most): greedy packing would bill "1 + 2" lines as "2 + 2".
+    best: list[tuple[int, int, list[str]]] = [(0, 0, [])]
+    for end in range(1, len(pieces) + 1):
+        options = []
+        for start in range(end - 1, -1, -1):
+            joined = pieces[start][1] + "".join(g + p for g, p in pieces[start + 1 : end])
+            segments = segment_count(joined)
+            if segments > SMS_MAX_SEGMENTS and start < end - 1:
+                break  # longer runs only grow
+            cost, count, texts = best[start]
+            options.append((cost + segments, count + 1, [*texts, joined]))
+        best.append(min(options, key=lambda o: (o[0], o[1])))
+    return [t for t in best[-1][2] if t.strip()]
+
+
+def _pieces(text: str) -> list[tuple[str, str]]:
+    """(glue, piece): blocks of lines (a question with its numbered choices is one block),
+    a block over two segments cut into its lines, a line still over cut after its sentences,
+    then between words; glue is what joined a piece to the one before."""
+    blocks: list[list[str]] = []
+    for line in text.split("\n"):
+        if blocks and _CHOICE.match(line):
+            blocks[-1].append(line)
+        else:
+            blocks.append([line])
+    out: list[tuple[str, str]] = []
+    for block in blocks:
+        whole = "\n".join(block)
+        lines = [whole] if segment_count(whole) <= SMS_MAX_SEGMENTS else block
+        for line in lines:
+            for i, piece in enumerate(_cut(line, (_SENTENCE_END, _SPACE))):
+                out.append(("\n" if i == 0 else " ", piece))
+    return out
+
+
+def _cut(text: str, seps: tuple[re.Pattern[str], ...]) -> list[str]:
+    if segment_count(text) <= SMS_MAX_SEGMENTS or not seps:
+        return [text]
+    return [piece for part in seps[0].split(text) if part for piece in _cut(part, seps[1:])]
+
+
+_CHOICE = re.compile(r"\d+(-\d+)?\. |\(")  # "3. No", "7-10. (kept private)", "(Pick one...)"
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SPACE = re.compile(r"\s+")

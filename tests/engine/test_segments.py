@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.engine.segments import encoding, is_gsm7, plain_letters, segment_count
+from bot.engine.segments import (
+    SMS_MAX_SEGMENTS,
+    encoding,
+    is_gsm7,
+    plain_letters,
+    segment_count,
+    sms_texts,
+)
 
 GSM_CHARS = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -114,3 +121,28 @@ def test_plain_letters_in_gsm7_never_cost_more_segments(text: str) -> None:
     plain = plain_letters(text)
     if is_gsm7(plain):
         assert segment_count(plain) <= segment_count(text)
+
+
+WORDS = st.text(alphabet="abcdeáéíñãçõ?!.,:1(", min_size=1, max_size=40)
+LINES = st.lists(WORDS, min_size=1, max_size=30).map(" ".join)
+TEXTS = st.lists(LINES, min_size=1, max_size=12).map("\n".join)
+
+
+@FAST
+@given(TEXTS, st.booleans())
+def test_sms_texts_never_exceed_two_segments_and_keep_every_word(text: str, plain: bool) -> None:
+    """Whatever its length, a reply goes as texts of at most two segments, words in order."""
+    texts = sms_texts(text, plain=plain)
+    assert all(segment_count(t) <= SMS_MAX_SEGMENTS for t in texts)
+    sent = plain_letters(text) if plain else text
+    assert " ".join(texts).split() == sent.split()
+
+
+def test_sms_texts_keep_a_question_with_its_choices_and_spell_plainly() -> None:
+    """Lines are cut between blocks first: a question stays with its numbered choices."""
+    intro = "Thank you for telling us. " * 10
+    question = "¿Tienes un lugar seguro y estable donde vivir?\n1. Sí\n2. No\n(Puedes elegir.)"
+    texts = sms_texts(f"{intro.strip()}\n{question}", plain=True)
+    assert texts[-1] == plain_letters(question)
+    assert all(encoding(t) == "GSM-7" for t in texts)
+    assert sms_texts("Short text.", plain=False) == ["Short text."]
