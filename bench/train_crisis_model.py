@@ -55,7 +55,7 @@ SETTINGS: dict[str, object] = {
     "rate": 1.0,
     "decay": 0.15,  # rate / (1 + decay * epoch)
     "l2": 0.0,  # weights shrink by this fraction after each epoch
-    "min_count": 2,  # a piece must appear in two texts to get weights
+    "min_count": 3,  # a piece must appear in three texts to get weights
     "concern_weight": 1.0,  # a concern text's loss weight (ordinary: 1)
     "scale": 1000,  # weights stored as integers in thousandths
     # Out-of-fold false alarms the chosen threshold allows: 0.5 % until 2026-12-06; 1 % (the
