@@ -191,9 +191,17 @@ class Engine(Walker):
         rules = found.concern if found else None
         if rules is not None and rules != "relapse":
             return True
+        # The languages share one weight table: score the text once per table and hold the
+        # score to the lowest threshold among its languages (what second_opinion would do in
+        # the most trusting of them), not once per language.
+        lowest: dict[int, tuple[CrisisModel, float]] = {}
+        for model in self.crisis_models.values():
+            seen = lowest.get(id(model.weights))
+            if seen is None or model.threshold < seen[1]:
+                lowest[id(model.weights)] = (model, model.threshold)
         return any(
-            second_opinion(model, text[:500], rules) not in (None, "relapse")
-            for model in self.crisis_models.values()
+            second_opinion(model, text[:500], rules, threshold) not in (None, "relapse")
+            for model, threshold in lowest.values()
         )
 
     def _crisis(self, turn: Turn, finding: Finding) -> None:
