@@ -25,7 +25,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise, repeat
 from pathlib import Path
 from typing import cast
@@ -126,6 +126,10 @@ def unpack(total: int, size: int = len(CLASSES)) -> list[int]:
     return values
 
 
+_REMEMBER_UP_TO = 80  # characters: the texts whose scores are kept
+_REMEMBER_MAX = 50_000
+
+
 @dataclass(frozen=True, slots=True)
 class CrisisModel:
     """The weights (shared by every language) and one language's thresholds; `score` and
@@ -137,10 +141,26 @@ class CrisisModel:
     scale: float  # weights are integers: weight * scale
     bias: tuple[float, ...]
     weights: Mapping[str, int]  # piece -> its six weights, packed
+    # Scores of short texts already read, shared by the models that share the weights: the
+    # flood guard (Engine.is_crisis) and the conversation read the same text, and short texts
+    # repeat. A cache of a pure function: the answers are the same.
+    scores: dict[str, tuple[Concern | None, float]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def score(self, text: str) -> tuple[Concern | None, float]:
         """The most probable concern (None when nothing in the text is known, or it is one
         word) and the probability that the text shows some concern."""
+        if len(text) > _REMEMBER_UP_TO:
+            return self._score(text)
+        known = self.scores.get(text)
+        if known is None:
+            if len(self.scores) >= _REMEMBER_MAX:
+                self.scores.clear()
+            known = self.scores[text] = self._score(text)
+        return known
+
+    def _score(self, text: str) -> tuple[Concern | None, float]:
         folded = fold(text)
         if not long_enough(folded):
             return None, 0.0
@@ -192,6 +212,7 @@ def models_from_data(data: Mapping[str, object]) -> dict[str, CrisisModel]:
     if any(abs(v) >= limit for row in table.values() for v in row):
         raise ConfigError("crisis model: a weight too large to pack")
     weights = {gram: pack(row) for gram, row in table.items()}
+    scores: dict[str, tuple[Concern | None, float]] = {}
     strict = cast(Mapping[str, float], data["thresholds"])
     loose = cast(Mapping[str, float], data.get("thresholds_loose", strict))
     return {
@@ -202,6 +223,7 @@ def models_from_data(data: Mapping[str, object]) -> dict[str, CrisisModel]:
             scale=scale,
             bias=bias,
             weights=weights,
+            scores=scores,
         )
         for language in cast(Sequence[str], data["languages"])
     }
