@@ -14,9 +14,10 @@ def test_check_counts_per_need_kind_and_area(capsys: pytest.CaptureFixture[str])
     """The sample checks out, with counts per need kind and per county, and its notes."""
     assert main(["check", str(SAMPLE)]) == 0
     out, err = capsys.readouterr()
-    assert out.startswith("ok: 24 services")
+    assert out.startswith("ok: 25 services")
     assert "  housing                   3" in out
-    assert "  CT, Hartford                        6" in out
+    assert "  household_support         1" in out
+    assert "  CT, Hartford                        7" in out
     assert "national or not said" in out
     assert "note: 1 service(s) left out" in err
 

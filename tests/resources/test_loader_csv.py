@@ -22,13 +22,14 @@ SERVICES = """\
 def test_sample_loads_active_services_and_covers_the_issue_kinds(
     sample: ResourceDirectory,
 ) -> None:
-    """The sample holds 24 active services (one inactive is left out, with a note) and serves
+    """The sample holds 25 active services (one inactive is left out, with a note) and serves
     every need kind the issue names."""
-    assert len(sample) == 24
+    assert len(sample) == 25
     assert sample.get("hartford-diapers-closed") is None
     assert any("1 service(s) left out" in note for note in sample.notes)
     served = {need for s in sample.services for need in s.needs}
     assert served >= set(REQUIRED_KINDS)
+    assert "household_support" in served  # the family group, for a household member's use
 
 
 def test_sample_is_marked_as_fictional(sample: ResourceDirectory) -> None:

@@ -30,6 +30,16 @@ def test_codes_match_below_themselves_and_names_match_whole() -> None:
     assert list(code_ancestors("bd-1800.2000")) == ["bd-1800.2000", "bd-1800", "bd"]
 
 
+def test_household_support_finds_family_groups() -> None:
+    """Help for a family whose household member uses is found under the names 2-1-1
+    directories give family groups, not under the parent's own treatment."""
+    taxonomy = load_taxonomy(DEFAULT_TAXONOMY)
+    for name in ("Al-Anon", "nar-anon", "Family Support Groups"):
+        assert taxonomy.kinds_for("", name) == {"household_support"}
+    assert "household_support" in taxonomy.kinds_for("", "Family Counseling")
+    assert "treatment" not in taxonomy.kinds_for("", "Al-Anon")
+
+
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
