@@ -34,6 +34,9 @@ HELD_OUT5_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout5"
 # Round 6, written blind 2026-12-05 ~23:32-23:45 UTC after main at 85dd543: never read to tune
 # the detector (nor trained on: tests/crisis_model_inputs.py does not list it).
 HELD_OUT6_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout6"
+# Round 7, written blind 2026-12-06 ~02:12-02:24 UTC after main at 4ec19b4: never read to tune
+# the detector (nor trained on).
+HELD_OUT7_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout7"
 # Plan answers as parents write them (dates, yes/no, choices): none of them may alarm.
 UNDERSTANDING_DIR = Path(__file__).resolve().parent / "corpora" / "understanding"
 
