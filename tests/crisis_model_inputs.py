@@ -1,7 +1,7 @@
 """What the learned crisis model (bot/engine/crisis_model.py) trains on, and a digest of it.
 
 Labelled texts: tests/corpora/crisis/<lang>.yaml, the held-out rounds 1-3 (read already, so
-they may train) and tests/corpora/crisis_model_extra{,2,3}/<lang>.yaml (written for the model).
+they may train) and tests/corpora/crisis_model_extra{,2,3,4}/<lang>.yaml (written for the model).
 Ordinary texts: the bulk set tests/corpora/crisis_ordinary/<lang>.yaml, every reply of the
 understanding corpus (plan answers) and what parents send in the transcript tests (turns that
 raise no crisis). Rounds 4, 5 and 6 (tests/corpora/crisis_heldout4/ to crisis_heldout6/) are
@@ -36,11 +36,14 @@ from tests.crisis_corpus import (
 TESTS = Path(__file__).resolve().parent
 ORDINARY_DIR = TESTS / "corpora" / "crisis_ordinary"
 # Labelled texts written for the model only (not read by the rules' bench or tests): a first
-# set, then ~1,600 a language for diversity (extra2) and contrast twins (extra3), 2026-12-05/06.
+# set, then ~1,600 a language for diversity (extra2) and contrast twins (extra3), 2026-12-05/06,
+# and ~800 a language in under-represented voices (extra4: euphemism, rambling and multi-line
+# texts, regional slang, relatives texting, coercion, relapse told through circumstances).
 EXTRA_DIR = TESTS / "corpora" / "crisis_model_extra"
 EXTRA2_DIR = TESTS / "corpora" / "crisis_model_extra2"
 EXTRA3_DIR = TESTS / "corpora" / "crisis_model_extra3"
-EXTRA_DIRS = (EXTRA_DIR, EXTRA2_DIR, EXTRA3_DIR)
+EXTRA4_DIR = TESTS / "corpora" / "crisis_model_extra4"
+EXTRA_DIRS = (EXTRA_DIR, EXTRA2_DIR, EXTRA3_DIR, EXTRA4_DIR)
 TRANSCRIPTS_DIR = TESTS / "transcripts"
 LABELLED_DIRS = (CORPUS_DIR, HELD_OUT_DIR, HELD_OUT2_DIR, HELD_OUT3_DIR, *EXTRA_DIRS)
 # The blind rounds the model's figures are measured on (4 is dev since 2026-12-05 22:12).
