@@ -252,13 +252,17 @@ def sends_for(
     *,
     best_time: str | None = None,
     key: str = "",
+    after: datetime | None = None,
 ) -> dict[str, datetime]:
     """Lead name -> send instant for one occurrence; leads that cannot be useful are absent.
 
     The day-before reminder follows the parent's best time to text; the hours-ahead one is
     tied to the appointment. Each is moved out of quiet hours to the nearest allowed time,
-    or to the earlier side when the later one would be too close to the appointment. When
-    two land within `min_gap`, only the earlier stays.
+    or to the earlier side when the later one would be too close to the appointment. Sends
+    not after `after` (now) are left out before the rest are compared, so a day-before time
+    already gone does not push out the hours-ahead one still ahead. When two land within
+    `min_gap`, only the earlier stays. Jitter comes last: which leads are kept, and so what
+    the engine promised, never depends on it.
     """
     rules = timing.rules_for(kind)
     day_before_at = BEST_TIME_AT.get(best_time or "", rules.day_before_at)
@@ -267,15 +271,15 @@ def sends_for(
     for lead in rules.leads:
         raw = _raw_send(occurrence, lead, tz, day_before_at)
         send_at = nearest_allowed(raw, tz, timing, deadline=deadline)
-        if send_at > deadline:
+        if send_at > deadline or (after is not None and send_at <= after):
             continue
-        planned.append((_spread(send_at, f"{key}:{lead.name}", tz, timing, deadline), lead.name))
+        planned.append((send_at, lead.name))
     kept: dict[str, datetime] = {}
     last: datetime | None = None
     for send_at, name in sorted(planned):
         if last is not None and send_at - last < timing.min_gap:
             continue
-        kept[name] = send_at
+        kept[name] = _spread(send_at, f"{key}:{name}", tz, timing, deadline)
         last = send_at
     return kept
 
@@ -298,9 +302,9 @@ def next_sends(
         if start <= now:
             continue
         for name, send_at in sends_for(
-            start, kind, tz, timing, best_time=best_time, key=key
+            start, kind, tz, timing, best_time=best_time, key=key, after=now
         ).items():
-            if name not in found and send_at > now:
+            if name not in found:
                 found[name] = PlannedSend(name, start, send_at, rules.grace)
         if found.keys() >= wanted:
             break

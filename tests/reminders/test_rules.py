@@ -38,8 +38,10 @@ def local(instant: datetime, tz: ZoneInfo) -> str:
     return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def sends(day: date, at: time, tz: ZoneInfo, timing: Timing = EXACT, **kw: str) -> dict[str, str]:
-    result = sends_for(wall(day, at, tz), kw.pop("kind", "other"), tz, timing, **kw)
+def sends(
+    day: date, at: time, tz: ZoneInfo, timing: Timing = EXACT, best_time: str | None = None
+) -> dict[str, str]:
+    result = sends_for(wall(day, at, tz), "other", tz, timing, best_time=best_time)
     return {lead: local(when, tz) for lead, when in result.items()}
 
 
@@ -126,6 +128,15 @@ def test_quiet_hours_move_to_the_nearest_allowed_time() -> None:
 def test_two_reminders_too_close_keep_only_the_earlier() -> None:
     """An 08:00 appointment: the early one would land at 19:45, near the 18:00 one."""
     assert sends(date(2027, 3, 10), time(8, 0), NY) == {"day_before": "2027-03-09 18:00 EST"}
+
+
+def test_a_send_already_gone_does_not_push_out_the_one_still_ahead() -> None:
+    """Asked at 18:30 for an 08:00 appointment: the 18:00 one has gone, so the 19:45 one is
+    no longer "too close to it" and still goes (it used to be dropped for it: no reminder)."""
+    now = wall(date(2027, 3, 9), time(18, 30), NY)
+    starts = occurrences(date(2027, 3, 10), time(8, 0), "once", NY)
+    planned = next_sends(starts, "other", NY, now, EXACT)
+    assert [(p.lead, local(p.send_at, NY)) for p in planned] == [("3h", "2027-03-09 19:45 EST")]
 
 
 @pytest.mark.parametrize(
