@@ -11,6 +11,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_skeleton
 from babel.dates import format_time as babel_format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -74,6 +75,9 @@ class Catalogs:
     def format_time(self, locale: str, value: time) -> str:
         return _format_time(locale, value)
 
+    def format_short_date(self, locale: str, value: date) -> str:
+        return short_date(locale, value)
+
     def language_name(self, locale: str) -> str:
         return _language_name(locale)
 
@@ -91,6 +95,12 @@ _SMS_SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
 @lru_cache(maxsize=4096)
 def _format_time(locale: str, value: time) -> str:
     return babel_format_time(value, format="short", locale=locale).translate(_SMS_SPACES)
+
+
+@lru_cache(maxsize=4096)
+def short_date(locale: str, value: date) -> str:
+    """ "Tue, Mar 14" in the parent's language (a CLDR skeleton, grammatical in es/pt)."""
+    return str(format_skeleton("MMMEd", value, locale=locale)).translate(_SMS_SPACES)
 
 
 @lru_cache(maxsize=64)

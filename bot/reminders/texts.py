@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
-
 from bot.engine.segments import encoding, segment_count
 from bot.engine.texts import N_, Translator
+from bot.i18n import short_date
 
 # Translators: a reminder that shows on a lock screen, maybe on a shared phone. Keep it
 # discreet: no health, pregnancy, baby, drug, treatment or meeting words, and a neutral word
@@ -102,13 +101,6 @@ LIST_MAX = 5
 # As the catalog gates: 2 GSM-7 segments, or 4 UCS-2 ones (the same room, see README).
 SEGMENT_BUDGET = {"GSM-7": 2, "UCS-2": 4}
 PLACE_MAX = 80
-# CLDR uses narrow and no-break spaces; either would force a whole text into UCS-2.
-_SMS_SPACES = str.maketrans({"\u202f": " ", "\u00a0": " "})
-
-
-def short_date(locale: str, day: date) -> str:
-    """ "Tue, Mar 14" in the parent's language (a CLDR skeleton, grammatical in es/pt)."""
-    return str(format_skeleton("MMMEd", day, locale=locale)).translate(_SMS_SPACES)
 
 
 def clean_place(place: str | None) -> str | None:

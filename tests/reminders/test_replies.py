@@ -9,10 +9,10 @@ from redis.asyncio import Redis
 
 from bot.engine.events import Event, ReminderCancelRequested, RemindersListRequested
 from bot.engine.session import Session
-from bot.i18n import Catalogs
+from bot.i18n import Catalogs, short_date
 from bot.reminders.intake import Intake, add_appointment
 from bot.reminders.planner import Planner
-from bot.reminders.texts import LIST_MAX, WHAT, fits, short_date
+from bot.reminders.texts import LIST_MAX, WHAT, fits
 from bot.store.crypto import Cipher
 from bot.store.keys.reminders import job_id
 from bot.store.redis_store import RedisConversationStore
