@@ -123,6 +123,7 @@ def create_app(
             program=settings.program_name,
             plan_name=settings.plan_name,
             default_timezone=settings.default_timezone,
+            quiet_hours=settings.quiet_hours,
             resource_finder=resource_finder(resources) if resources else None,
         )
         engine.zip_lookup("06103")  # loads the ZIP table now, not on a parent's first ZIP

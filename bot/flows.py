@@ -26,6 +26,7 @@ def build_engine(
     program: str = "Safe Start",
     plan_name: str = "Plan of Safe Care",
     default_timezone: str = "America/New_York",
+    quiet_hours: str = "20:00-09:00",
     flows_dir: Path = FLOWS_DIR,
     locales_dir: Path = LOCALES_DIR,
     resource_finder: ResourceFinder | None = None,
@@ -36,7 +37,12 @@ def build_engine(
     return Engine(
         load_flows(flows_dir),
         catalogs,
-        EngineSettings(program=program, plan_name=plan_name, default_timezone=default_timezone),
+        EngineSettings(
+            program=program,
+            plan_name=plan_name,
+            default_timezone=default_timezone,
+            quiet_hours=quiet_hours,
+        ),
         zip_lookup=zip_info,
         resource_finder=resource_finder,
         team=team,

@@ -13,6 +13,7 @@ from bot.engine.keywords import Match
 from bot.engine.model import Flow, Step
 from bot.engine.navigation import answered_route
 from bot.engine.parsing import Option, ParseFailed, parse_choice, parse_int, parse_yes_no
+from bot.engine.reminder_promise import no_time_to_remind
 from bot.engine.today import zone
 from bot.engine.turn import Turn
 from bot.engine.understand import read_answer
@@ -107,31 +108,52 @@ def _answer_question(w: Walker, turn: Turn, text: str) -> None:
         session.mode = "idle"
         turn.say(m.DECLINED)
         return
-    if _passed(turn, flow, step, value):
-        _ask_when_again(w, turn, flow)
+    why = _why_not_kept(w, turn, flow, step, value)
+    if why is not None:
+        _ask_when_again(w, turn, flow, why)
         return
     w.store(turn, flow, step, value)
 
 
-def _passed(turn: Turn, flow: Flow, step: Step, value: object) -> bool:
-    """A date and time already past, or too close to now for what was promised on it."""
+def _why_not_kept(w: Walker, turn: Turn, flow: Flow, step: Step, value: object) -> str | None:
+    """Why the day and time, with this answer to the day or the time step, cannot be kept,
+    said kindly; None when they can. Already past, or closer to now than the flow's notice:
+    TIME_PASSED. For a reminder, when every moment one could go before it is past or in
+    quiet hours: the parent hears so at the answer, not a promise that would not be kept."""
     session = turn.session
     answers = session.plan.answers.get(flow.id, {})
     tz = zone(session.timezone, turn.default_timezone)
-    return too_soon(flow, step, value, answers, turn.now, tz)
+    if too_soon(flow, step, value, answers, turn.now, tz):
+        return turn.voice(m.TIME_PASSED)
+    if (
+        flow.kind == "reminders"
+        and _names_when(flow, step)
+        and w.reminder_sends(turn, {**answers, step.id: value}) == []
+    ):
+        return no_time_to_remind(turn.voice, w.reminder_timing)
+    return None
 
 
-def _went_by(turn: Turn, flow: Flow) -> bool:
-    """At the read-back's yes: the time set has passed (or come too close) since."""
+def _names_when(flow: Flow, step: Step) -> bool:
+    """The day or the time step: the ones asked again when a day and time cannot be kept."""
+    timed = upcoming_step(flow)
+    if timed is None or timed.upcoming is None:
+        return False
+    return step.id in (timed.id, timed.upcoming.date)
+
+
+def _why_gone(w: Walker, turn: Turn, flow: Flow) -> str | None:
+    """At the read-back's yes: why the day and time set can no longer be kept (time went
+    by, or a changed answer leaves no time for a reminder), or None."""
     timed = upcoming_step(flow)
     answers = turn.session.plan.answers.get(flow.id, {})
-    return (
-        timed is not None and timed.id in answers and _passed(turn, flow, timed, answers[timed.id])
-    )
+    if timed is None or timed.id not in answers:
+        return None
+    return _why_not_kept(w, turn, flow, timed, answers[timed.id])
 
 
-def _ask_when_again(w: Walker, turn: Turn, flow: Flow) -> None:
-    """Say so kindly and ask the day, then the time, again."""
+def _ask_when_again(w: Walker, turn: Turn, flow: Flow, why: str) -> None:
+    """Say why kindly and ask the day, then the time, again."""
     timed = upcoming_step(flow)
     assert timed is not None
     assert timed.upcoming is not None
@@ -142,7 +164,7 @@ def _ask_when_again(w: Walker, turn: Turn, flow: Flow) -> None:
         answers.pop(step_id, None)
     session.trail = [e for e in session.trail if not (e[0] == flow.id and e[1] in asked)]
     w.goto(session, flow, timed.upcoming.date)
-    turn.say(m.TIME_PASSED)
+    turn.replies.append(why)
     w.prompt(turn)
 
 
@@ -205,8 +227,9 @@ def _answer_readback(w: Walker, turn: Turn, text: str) -> None:
     except ParseFailed:
         turn.say(m.READBACK_CONFIRM)  # one short question, not the whole read-back again
         return
-    if right and _went_by(turn, flow):
-        _ask_when_again(w, turn, flow)
+    why = _why_gone(w, turn, flow) if right else None
+    if why is not None:
+        _ask_when_again(w, turn, flow, why)
         return
     if right:
         w.finish_flow(turn, flow)

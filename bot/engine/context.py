@@ -5,8 +5,8 @@ asked in another part, consent asked so far)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, time
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, time
 from typing import Any
 
 from bot.engine import messages as m
@@ -17,11 +17,13 @@ from bot.engine.keywords import KeywordTable
 from bot.engine.loader import END, FlowSet
 from bot.engine.model import Flow, Step
 from bot.engine.navigation import answered_route, applies, lookup_for, next_open, path
+from bot.engine.reminder_promise import promise, promise_timing, promised_sends
 from bot.engine.render import Voice, fits, pack
 from bot.engine.resources import ResourceFinder, no_resources
 from bot.engine.session import Plan, Session
 from bot.engine.sharing import NO_TEAM, TeamView
 from bot.engine.texts import Translator
+from bot.engine.today import zone
 from bot.engine.turn import EngineSettings, Turn
 
 
@@ -40,6 +42,7 @@ class Context:
         self.flows = flows
         self.translator = translator
         self.settings = settings or EngineSettings()
+        self.reminder_timing = promise_timing(self.settings.quiet_hours)
         self.zip_lookup: ZipLookup = zip_lookup or (lambda _zip: None)
         self.resource_finder: ResourceFinder = resource_finder or no_resources
         # The care-team directory's view: set by the app once the directory is loaded.
@@ -59,6 +62,28 @@ class Context:
             self.settings.plan_name,
             str(name) if name else "",
         )
+
+    def reminder_sends(self, turn: Turn, answers: Mapping[str, Any]) -> list[datetime] | None:
+        """When the reminders the add-a-reminder answers ask for would go (promised_sends),
+        in the parent's zone and at their best time to text, as the planner will see them."""
+        session = turn.session
+        best = session.plan.answer("onboarding", "best_time")
+        return promised_sends(
+            answers,
+            tz=zone(session.timezone, turn.default_timezone),
+            now=turn.now,
+            timing=self.reminder_timing,
+            best_time=best if isinstance(best, str) else None,
+        )
+
+    def reminder_promise(self, turn: Turn, answers: Mapping[str, Any]) -> str | None:
+        """ "Got it. We'll text you a reminder tomorrow around 6:00 PM.", or None when the
+        answers name no reminder that can go."""
+        sends = self.reminder_sends(turn, answers)
+        if not sends:
+            return None
+        tz = zone(turn.session.timezone, turn.default_timezone)
+        return promise(turn.voice, sends, tz=tz, now=turn.now)
 
     # ---- positions ---------------------------------------------------------------------
 

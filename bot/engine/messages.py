@@ -65,6 +65,21 @@ TOO_LONG = N_("That's a bit long. Please keep it under {max_length} letters.")
 DATE_TOO_EARLY = N_("That date is too far back. Please check it and try again.")
 DATE_TOO_LATE = N_("That date is too far ahead. Please check it and try again.")
 TIME_PASSED = N_("That time has passed or is too soon for a reminder.")
+# Translators: a day and time ahead, but every moment a reminder could go before it is in
+# the hours we never text (quiet hours, e.g. 8:00 PM to 9:00 AM) or already past.
+NO_TIME_TO_REMIND = N_(
+    "We can't text you a reminder in time for that. We don't send texts from {start} to {end}."
+)
+# Translators: said once a reminder is made; {when} is one of the "today around" phrases below.
+# Keep it discreet: it shows on a lock screen.
+REMINDER_PROMISE = N_("Got it. We'll text you a reminder {when}.")
+# Translators: as above, with two reminders before the same day and time.
+REMINDER_PROMISE_TWO = N_("Got it. We'll text you a reminder {earlier}, and another {later}.")
+# Translators: when a reminder goes, by the parent's own calendar. {time} looks like "6:00 PM"
+# and is never in quiet hours; {date} looks like "Tue, Mar 14".
+PROMISE_TODAY = N_("today around {time}")
+PROMISE_TOMORROW = N_("tomorrow around {time}")
+PROMISE_ON = N_("on {date} around {time}")
 UNKNOWN_ZIP = N_("I couldn't find that ZIP code. Please check it and try again.")
 PICK_MANY = N_("(Pick one or more, like 1, 3.)")
 

@@ -18,6 +18,9 @@ class EngineSettings:
     plan_name: str = "Plan of Safe Care"
     default_timezone: str = "America/New_York"
     welcome_back_after: timedelta = timedelta(days=3)
+    # No reminder goes out in these local hours (Settings.quiet_hours): the engine promises
+    # only send times outside them (reminder_promise.py).
+    quiet_hours: str = "20:00-09:00"
 
 
 @dataclass(frozen=True, slots=True)

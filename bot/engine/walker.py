@@ -178,7 +178,11 @@ class Walker(Context):
             plan.enrolled_at = turn.now.isoformat()
         found, opened = update_from_answers(flow, plan, turn.now.isoformat())
         turn.events.extend(found)
-        turn.say(flow.done_text(discreet=self.discreet(turn)))
+        promised = self.reminder_promise(turn, answers) if flow.kind == "reminders" else None
+        if promised is not None:
+            turn.replies.append(promised)  # the very times the planner will use
+        else:
+            turn.say(flow.done_text(discreet=self.discreet(turn)))
         if back_on:
             turn.say(m.REMINDERS_ON)
         if flow.kind == "section" and self._ask_consent_now(turn, flow, opened):

@@ -14,7 +14,8 @@ Modules (imports point down):
     store.py       appointments and offers over bot/store's ReminderRecords (sealed there)
     texts.py       N_() templates: discreet by default
     milestones.py  PURE: the standard visit schedule from due / birth date, catch-up
-    rules.py       PURE: send times, quiet hours, best time, DST, grace at dispatch
+    rules.py       PURE: grace and quiet hours at dispatch; the send times (lead times, quiet
+                   hours, best time, DST) are bot/engine/reminder_times.py, named here too
     prefs.py       PURE: what a session says (may we text, zone, detail); engine-safe
 
 The scheduler (APScheduler 3.11, one leader by lease, the compact job store, the firing
@@ -34,7 +35,9 @@ per (job, planned time) in the job and per (job, occurrence) before sending. A r
 missed while no process ran goes once if still within its kind's grace (rules.DEFAULT_KINDS),
 else it is dropped with the log line "reminder dropped: missed its grace period". Planned
 sends are never in quiet hours (Settings.quiet_hours, default 20:00-09:00 in the parent's
-zone) and never after the appointment; one that would be is moved, not dropped.
+zone) and never after the appointment; one that would be is moved, not dropped. The engine
+works the same times out when a parent adds a reminder and says them ("We'll text you a
+reminder today around 7:45 PM"); when none can go in time it says so and asks again.
 
 What the engine / service do, and what they may call (the engine is pure; the service applies):
 - STOP needs nothing more: the dispatcher loads the session (store.load(address)) right

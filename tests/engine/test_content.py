@@ -52,6 +52,12 @@ FILL = {
     "first": 12,
     "last": 14,
     "choices": "2 (Yes, with the support they need) or 3 (Yes, without the support they need)",
+    "time": "12:45 PM",
+    "start": "10:00 PM",
+    "end": "10:00 AM",
+    "when": "on Wed, Dec 23 around 12:45 PM",
+    "earlier": "on Tue, Dec 22 around 10:00 AM",
+    "later": "on Wed, Dec 23 around 12:45 PM",
 }
 # Words that judge or frighten (domain.md "Words to use"), and any hint that answers go to
 # child protective services or that this is a child-protection safety plan.

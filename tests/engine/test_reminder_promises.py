@@ -1,4 +1,4 @@
-""" "Got it. We'll send you a reminder." is said only when one can go: after NO REMINDERS the
+""" "Got it. We'll text you a reminder ..." is said only when one can go: after NO REMINDERS the
 new reminder turns them back on, and a day and time already past (or too close for any
 reminder before it) is asked again. On the shipped flows, as a parent texts them."""
 
@@ -34,7 +34,8 @@ def test_a_new_reminder_after_no_reminders_turns_them_back_on(engine: Engine) ->
     assert readback.session.mode == "readback"
     made = send(engine, readback.session, "yes")
     said = "\n".join(made.replies)
-    assert "We'll send you a reminder." in said
+    # Tomorrow 2pm, a treatment visit: 2 hours before (the morning best time, 10am, is now).
+    assert "We'll text you a reminder tomorrow around 12:00 PM." in said
     assert "reminders are back on" in said
     assert suppression(made.session) is None  # the dispatcher would send it
     kinds = [type(e) for e in made.events]
