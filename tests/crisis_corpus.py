@@ -78,7 +78,7 @@ class Score:
 
 def load_corpus(locale: str, directory: Path = CORPUS_DIR) -> list[Example]:
     data = yaml.load((directory / f"{locale}.yaml").read_text("utf-8"), Loader=yaml.BaseLoader)  # noqa: S506
-    examples = []
+    examples: list[Example] = []
     for label, texts in data.items():
         if label == "language":
             continue

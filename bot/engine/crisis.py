@@ -8,8 +8,9 @@ is one typo from a word of the phrases is read as that word, in any letter ("suc
 "overdoze", "hsuband": bot/engine/crisis_typos.py). Before that, an
 unknown word is tried through the language's `rewrites` (letter rules a class of misspellings
 share: "kiero" -> "quiero", "chokin" -> "choking"); a rewrite counts only when it makes a word
-the lists know. Then the phrases
-are matched, except where:
+the lists know. Spellings, rewrites and typo targets are each language's own, and a text gets
+those of the languages it reads as ("toy" is Spanish "estoy" only in a Spanish text:
+bot/engine/crisis_spelling.py). Then the phrases are matched, except where:
 
 - a negation comes just before, with only words like "going to" between
   ("I'm not going to hurt myself", "he didn't hit me");
@@ -45,7 +46,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.engine.crisis_frames import QUOTE, Frames, overlapping_runs
@@ -68,6 +69,7 @@ from bot.engine.crisis_lexicon import (
     marker_regex,
     plain,
 )
+from bot.engine.crisis_spelling import Fixes, LanguageFixes, Languages
 from bot.engine.crisis_typos import TypoIndex
 from bot.errors import ConfigError
 
@@ -111,17 +113,11 @@ class CrisisDetector:
 
     def __init__(self, lexicons: Sequence[Lexicon]) -> None:
         self.languages = tuple(lex.language for lex in lexicons)
-        self._spell: dict[str, str] = {}
-        self._rewrites: list[tuple[re.Pattern[str], str]] = []
-        for lex in lexicons:
-            for pattern, replacement in lex.rewrites.items():
-                try:
-                    self._rewrites.append((re.compile(pattern), replacement))
-                except re.error as exc:
-                    raise ConfigError(
-                        f"{lex.language}/{CRISIS_FILE}: rewrite {pattern!r}: {exc}"
-                    ) from exc
+        # Every language's spellings, to check that two never disagree (a text may read as
+        # both); a text gets only its languages' (crisis_spelling).
+        spell: dict[str, str] = {}
         multi: dict[str, str] = {}
+        fixes: list[LanguageFixes] = []
         common: set[str] = set()
         negations: set[str] = set()
         gap: set[str] = set()
@@ -132,30 +128,16 @@ class CrisisDetector:
             gap.update(map(plain, lex.negation_gap))
             for name, words in lex.groups.items():
                 groups.setdefault(name, []).extend(words)
-            for written, meant in lex.spellings.items():
-                key, value = " ".join(fold_words(written)), " ".join(fold_words(meant)) or BOUNDARY
-                target = multi if " " in key else self._spell
-                if target.get(key, value) != value:
-                    raise ConfigError(
-                        f"{lex.language}/{CRISIS_FILE}: spelling {written!r} means "
-                        f"{target[key]!r} in another language"
-                    )
-                target[key] = value
-        self._multi = (
-            re.compile(
-                "(?<![^ ])("
-                + "|".join(sorted(map(re.escape, multi), key=len, reverse=True))
-                + ")(?![^ ])"
-            )
-            if multi
-            else None
-        )
-        self._multi_map = multi
-        self._multi_first = frozenset(k.split()[0] for k in multi)
+            fixes.append(_language_fixes(lex, spell, multi))
         by_anchor: dict[str, list[tuple[Concern | None, re.Pattern[str], int]]] = {}
         pending: dict[tuple[str, Concern | None, int], list[str]] = {}
         phrase_words: set[str] = set()
+        # Per language: its phrase words (typo targets) and every word its data knows.
+        targets: dict[str, set[str]] = {}
+        vocabularies: dict[str, set[str]] = {}
+        stems: dict[str, set[str]] = {}
         for lex in lexicons:
+            own_phrase_words = targets.setdefault(lex.language, set(map(plain, lex.common)))
             # A gap never holds a negation of the phrase's own language (Portuguese "no meu"
             # is "in my", not English "no").
             compiler = Compiler(groups, lex.negations)
@@ -171,7 +153,7 @@ class CrisisDetector:
                 where = f"{lex.language}/{CRISIS_FILE} {concern or 'ordinary'}"
                 regex, slots = compiler.phrase(phrase, where)
                 for words in slots:
-                    phrase_words.update(
+                    own_phrase_words.update(
                         w for value in words for w in value.split() if not w.endswith(STEM)
                     )
                 # The slot with the fewest common words (then the fewest words) starts it.
@@ -179,6 +161,8 @@ class CrisisDetector:
                 if commons(anchor_slot, common) == ONLY_COMMON:
                     raise ConfigError(f"{where}: phrase {phrase!r} has only common words")
                 for value in anchor_slot:
+                    if value.endswith(STEM):
+                        stems.setdefault(lex.language, set()).add(value.split()[0][:-1])
                     pending.setdefault((value.split()[0], concern, weight), []).append(regex)
         # One pattern per phrase: in one alternation a short phrase would hide a longer one
         # starting at the same word, and the longest match must be seen.
@@ -204,100 +188,104 @@ class CrisisDetector:
         )
         self._laughter = laughter_regex(w for lex in lexicons for w in lex.laughing)
         self._serious = marker_regex(w for lex in lexicons for w in lex.serious)
-        known = common | negations | gap | set(self._spell) | phrase_words
-        known.update(w for lex in lexicons for v in lex.words for w in fold_words(v))
-        # Marker words are words too: "clase" (a class, which excuses) is no typo of "close".
-        known.update(
-            w
-            for lex in lexicons
-            for marker in (
-                *lex.hypothetical,
-                *lex.history,
-                *lex.present,
-                *lex.reported,
-                *lex.reported_anywhere,
-                *lex.resolved,
-                *lex.serious,
+        for lex in lexicons:
+            phrase_words.update(targets[lex.language])
+            vocabularies[lex.language] = set(_vocabulary(lex, targets[lex.language]))
+        self._known = frozenset(w for words in vocabularies.values() for w in words)
+        fixes = [
+            replace(
+                part,
+                known=frozenset(vocabularies[part.language]),
+                stems=frozenset(stems.get(part.language, ())),
             )
-            for w in fold_words(marker)
-            if w != NUMBER
-        )
-        # Every group word is a word, though a group only fills an optional slot: "sleeping"
-        # (@pillkind?) must not be read as a typo of "slapping".
-        known.update(
-            w for ws in groups.values() for v in ws for w in fold_words(v) if not w.endswith(STEM)
-        )
-        known.update(w for v in self._spell.values() for w in v.split())
-        self._known = frozenset(known)
-        self._typos = TypoIndex(phrase_words | common)
-        self._cache: dict[str, str] = {}
+            for part in fixes
+        ]
+        # The words of a spelling of several words tell the language too ("papa de mi hijo").
+        for part in fixes:
+            vocabularies[part.language].update(w for k in part.multi for w in k.split())
+        languages_of: dict[str, set[str]] = {}
+        for language, own_targets in targets.items():
+            for word in own_targets:
+                languages_of.setdefault(word, set()).add(language)
+        self._typos = TypoIndex(phrase_words, languages_of)
+        self._languages = Languages(fixes, vocabularies)
         self._found: dict[str, Finding | None] = {}
 
     # ---- folding -----------------------------------------------------------------------
 
-    def _correct(self, word: str) -> str:
+    def reading(self, text: str) -> frozenset[str]:
+        """The languages whose fixes a text gets (bot/engine/crisis_spelling.py)."""
+        return self._languages.reading(_TOKEN.findall(plain(text))).languages
+
+    def own_words(self, language: str) -> frozenset[str]:
+        """The words that make a text read as this language."""
+        return self._languages.own_words(language)
+
+    def spellings(self, language: str) -> dict[str, str]:
+        """One language's spellings, folded: written form -> the form phrases use."""
+        return self._languages.spellings(language)
+
+    def _correct(self, word: str, fixes: Fixes) -> str:
         """A word one typo (two in a long word) from a phrase word becomes that word."""
-        found = self._cache.get(word)
+        found = fixes.corrected(word)
         if found is not None:
             return found
         # Each rule alone, then those that applied all in turn ("kwe": "^kw" -> "tou" and
         # "e$" -> "ye").
         applied: list[tuple[re.Pattern[str], str]] = []
-        for pattern, replacement in self._rewrites:
+        for pattern, replacement in fixes.rewrites:
             rewritten = pattern.sub(replacement, word)
             if rewritten == word:
                 continue
             applied.append((pattern, replacement))
-            if self._knows(rewritten):
-                return self._remember(word, self._spell.get(rewritten, rewritten))
+            if self._knows(rewritten, fixes):
+                return fixes.remember(word, fixes.spell.get(rewritten, rewritten))
         if len(applied) > 1:
             rewritten = word
             for pattern, replacement in applied:
                 rewritten = pattern.sub(replacement, rewritten)
-            if self._knows(rewritten):
-                return self._remember(word, self._spell.get(rewritten, rewritten))
-        return self._remember(word, self._typos.nearest(word) or word)
+            if self._knows(rewritten, fixes):
+                return fixes.remember(word, fixes.spell.get(rewritten, rewritten))
+        among = None if fixes is self._languages.every else fixes.languages
+        return fixes.remember(word, self._typos.nearest(word, among) or word)
 
-    def _knows(self, word: str) -> bool:
-        meant = self._spell.get(word, word)
-        return all(w in self._known or self._stem_anchors(w) for w in meant.split())
-
-    def _remember(self, word: str, meant: str) -> str:
-        if len(self._cache) >= _FUZZY_CACHE_MAX:
-            self._cache.clear()
-        self._cache[word] = meant
-        return meant
+    def _knows(self, word: str, fixes: Fixes) -> bool:
+        """A word the languages of this reading know, or one a stem of theirs starts."""
+        meant = fixes.spell.get(word, word)
+        return all(
+            w in fixes.known or any(a[:-1] in fixes.stems for a in self._stem_anchors(w))
+            for w in meant.split()
+        )
 
     def fold(self, text: str) -> list[str]:
-        """The words phrases are matched against, with '|' between clauses."""
+        """The words phrases are matched against, with '|' between clauses: spellings, letter
+        rules and typos of the languages the text reads as (bot/engine/crisis_spelling.py)."""
+        tokens = _TOKEN.findall(plain(text))
+        fixes = self._languages.reading(tokens)
+        spell = fixes.spell
         out: list[str] = []
-        for token in _TOKEN.findall(plain(text)):
+        for token in tokens:
             if token in _QUOTES:
                 out.append(QUOTE)
                 continue
             if not token[0].isalnum():
                 out.append(BOUNDARY)
                 continue
-            meant = self._spell.get(token)
+            meant = spell.get(token)
             if meant is None:
                 bare = token.replace("'", "")
-                meant = self._spell.get(bare, bare)
+                meant = spell.get(bare, bare)
             out.extend(meant.split())
-        out = self._join_spellings(out)
+        out = fixes.join(out)
         known = self._known
         folded: list[str] = []
         for w in out:
             if w not in known and w.isalpha() and len(w) > 2:
-                folded.extend(self._correct(w).split())
+                folded.extend(self._correct(w, fixes).split())
             else:
                 folded.append(w)
         # A corrected word may complete a spelling of several words ("me mtar" -> "me matar").
-        return self._join_spellings(folded) if folded != out else folded
-
-    def _join_spellings(self, words: list[str]) -> list[str]:
-        if self._multi is None or self._multi_first.isdisjoint(words):
-            return words
-        return self._multi.sub(lambda m: self._multi_map[m.group(1)], " ".join(words)).split()
+        return fixes.join(folded) if folded != out else folded
 
     # ---- matching ----------------------------------------------------------------------
 
@@ -378,6 +366,58 @@ class CrisisDetector:
                 self._stem_of.clear()
             self._stem_of[word] = found
         return found
+
+
+def _language_fixes(lex: Lexicon, spell: dict[str, str], multi: dict[str, str]) -> LanguageFixes:
+    """One language's spellings and letter rules, added to every language's `spell` and
+    `multi` (a spelling that another language reads otherwise is a start-up error)."""
+    own: dict[str, str] = {}
+    own_multi: dict[str, str] = {}
+    for written, meant in lex.spellings.items():
+        key, value = " ".join(fold_words(written)), " ".join(fold_words(meant)) or BOUNDARY
+        every = multi if " " in key else spell
+        if every.get(key, value) != value:
+            raise ConfigError(
+                f"{lex.language}/{CRISIS_FILE}: spelling {written!r} means "
+                f"{every[key]!r} in another language"
+            )
+        every[key] = value
+        (own_multi if " " in key else own)[key] = value
+    rewrites = []
+    for pattern, replacement in lex.rewrites.items():
+        try:
+            rewrites.append((re.compile(pattern), replacement))
+        except re.error as exc:
+            raise ConfigError(f"{lex.language}/{CRISIS_FILE}: rewrite {pattern!r}: {exc}") from exc
+    return LanguageFixes(lex.language, tuple(lex.kin), own, own_multi, tuple(rewrites))
+
+
+def _vocabulary(lex: Lexicon, phrase_words: set[str]) -> frozenset[str]:
+    """Every word one language's data knows: what it calls common or everyday, its phrase,
+    group and marker words, its negations, and its spellings of one word, both sides."""
+    words = set(phrase_words)
+    for entry in (*lex.common, *lex.words, *lex.negations, *lex.negation_gap):
+        words.update(fold_words(entry))
+    # Marker words are words too: "clase" (a class, which excuses) is no typo of "close".
+    for marker in (
+        *lex.hypothetical,
+        *lex.history,
+        *lex.present,
+        *lex.reported,
+        *lex.reported_anywhere,
+        *lex.resolved,
+        *lex.serious,
+    ):
+        words.update(w for w in fold_words(marker) if w != NUMBER)
+    # Every group word is a word, though a group only fills an optional slot: "sleeping"
+    # (@pillkind?) must not be read as a typo of "slapping".
+    for entries in lex.groups.values():
+        words.update(w for v in entries for w in fold_words(v) if not w.endswith(STEM))
+    for written, meant in lex.spellings.items():
+        if " " not in written.strip():
+            words.update(fold_words(written))
+            words.update(fold_words(meant))
+    return frozenset(words)
 
 
 def load_detector(locales_dir: Path, locales: Iterable[str]) -> CrisisDetector:

@@ -52,6 +52,10 @@ class Lexicon(_Strict):
     """One language's crisis data: the schema of locales/<lang>/crisis.yaml."""
 
     language: str
+    # Languages whose texters borrow this one's spellings, and this one theirs (Spanish and
+    # Portuguese: "ta", "aki", "q"): a text that reads as one gets both's fixes
+    # (bot/engine/crisis_spelling.py). Either side may list the other.
+    kin: list[str] = Field(default_factory=list)
     # Words with no weight alone (pronouns, "to", "is"): never the start of a match attempt.
     common: list[str]
     # Everyday words, never read as a typo of a crisis word ("ahora" is not "ahorca").

@@ -8,12 +8,13 @@ distance. A long word (ten letters or more) may have two typos: those are also c
 the targets that share its first two letters. A four-letter word is read as a five-letter
 target with one letter left out ("migt" -> "might"), never as another four-letter word.
 A first letter is kept: "picking" is not a typo of "kicking". Two forms of one word are not
-a typo of each other ("consume" / "consumí"): see `inflection`.
+a typo of each other ("consume" / "consumí"): see `inflection`. Each target may name the
+languages it belongs to, and a lookup may keep to some languages (bot/engine/crisis_spelling.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 from rapidfuzz.distance import OSA
 
@@ -31,9 +32,13 @@ def _deletes(word: str) -> set[str]:
 class TypoIndex:
     """Targets filed by their one-letter-less forms; `nearest` is pure once built."""
 
-    def __init__(self, targets: Iterable[str]) -> None:
+    def __init__(
+        self, targets: Iterable[str], languages: Mapping[str, Collection[str]] | None = None
+    ) -> None:
+        """`languages`: the languages of each target, for `nearest(word, among=...)`."""
         self._by_delete: dict[str, list[str]] = {}
         self._by_start: dict[str, list[str]] = {}
+        self._languages = {w: frozenset(ls) for w, ls in (languages or {}).items()}
         for word in sorted(set(targets)):
             if len(word) < TARGET_MIN or not word.isalpha():
                 continue
@@ -42,8 +47,9 @@ class TypoIndex:
             if len(word) >= LONG - 2:
                 self._by_start.setdefault(word[:2], []).append(word)
 
-    def nearest(self, word: str) -> str | None:
-        """The closest target (one typo away; two in a long word), or None."""
+    def nearest(self, word: str, among: frozenset[str] | None = None) -> str | None:
+        """The closest target (one typo away; two in a long word), or None; with `among`,
+        only a target of one of those languages."""
         if len(word) < WORD_MIN:
             return None
         limit = 1 if len(word) < LONG else 2
@@ -55,6 +61,8 @@ class TypoIndex:
         best, best_distance = None, limit + 1
         for target in candidates:
             if abs(len(target) - len(word)) > limit or inflection(word, target):
+                continue
+            if among is not None and among.isdisjoint(self._languages.get(target, ())):
                 continue
             if len(word) < TARGET_MIN and len(target) != TARGET_MIN:
                 continue
