@@ -86,6 +86,7 @@ def test_no_plan_answer_alarms(detector: CrisisDetector, locale: str) -> None:
         ("I used again last night", "relapse"),
         ("recaí anoche", "relapse"),
         ("tive uma recaída", "relapse"),
+        ("she threw her toy at me and then punched me", "violence"),  # the toy excuses no more
     ],
 )
 def test_issue_texts_are_understood(detector: CrisisDetector, text: str, concern: str) -> None:
@@ -116,6 +117,9 @@ def test_issue_texts_are_understood(detector: CrisisDetector, text: str, concern
         "i relapsed into my old habit of scrolling all night lol",
         "mi madrina dice q recaer no es el fin",
         "tive uma recaida de series kkk",
+        # a child's toy thrown at the parent
+        "she threw her toy at me",
+        "he keeps throwing his blocks at me",
     ],
 )
 def test_ordinary_texts_do_not_alarm(detector: CrisisDetector, text: str) -> None:

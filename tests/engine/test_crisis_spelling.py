@@ -118,6 +118,8 @@ def test_each_spelling_of_another_language_leaves_this_ones_words_alone(
 @pytest.mark.parametrize(
     "text",
     [
+        "she threw her toy at me",
+        "he threw his toys at me",
         "she hit me with a toy",  # "toy" read as Spanish "estoy" hid the toy from the ordinary line
         "k she hit me with the toy",
         "ya know my mama is mad at me",
