@@ -246,8 +246,11 @@ class CrisisDetector:
                 rewritten = pattern.sub(replacement, rewritten)
             if self._knows(rewritten, fixes):
                 return fixes.remember(word, fixes.spell.get(rewritten, rewritten))
-        among = None if fixes is self._languages.every else fixes.languages
-        return fixes.remember(word, self._typos.nearest(word, among) or word)
+        if fixes is self._languages.every:
+            return fixes.remember(word, self._typos.nearest(word) or word)
+        # Another language's target only where these languages know it too ("overdoses").
+        found = self._typos.nearest(word, fixes.languages, fixes.known)
+        return fixes.remember(word, found or word)
 
     def _knows(self, word: str, fixes: Fixes) -> bool:
         """A word the languages of this reading know, or one a stem of theirs starts."""

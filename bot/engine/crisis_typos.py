@@ -47,9 +47,12 @@ class TypoIndex:
             if len(word) >= LONG - 2:
                 self._by_start.setdefault(word[:2], []).append(word)
 
-    def nearest(self, word: str, among: frozenset[str] | None = None) -> str | None:
+    def nearest(
+        self, word: str, among: frozenset[str] | None = None, also: Collection[str] = ()
+    ) -> str | None:
         """The closest target (one typo away; two in a long word), or None; with `among`,
-        only a target of one of those languages."""
+        only a target of one of those languages, or one of the words `also` names (a word
+        those languages know: Portuguese "overdoses")."""
         if len(word) < WORD_MIN:
             return None
         limit = 1 if len(word) < LONG else 2
@@ -62,7 +65,11 @@ class TypoIndex:
         for target in candidates:
             if abs(len(target) - len(word)) > limit or inflection(word, target):
                 continue
-            if among is not None and among.isdisjoint(self._languages.get(target, ())):
+            if (
+                among is not None
+                and among.isdisjoint(self._languages.get(target, ()))
+                and target not in also
+            ):
                 continue
             if len(word) < TARGET_MIN and len(target) != TARGET_MIN:
                 continue
