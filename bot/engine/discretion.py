@@ -53,6 +53,9 @@ SENSITIVE_WORDS: dict[str, tuple[str, ...]] = {
         # Abuse (a crisis reply still gives the hotline: the parent wrote first).
         "domestic violence",
         "abuse",
+        # The substance-use records law, by its name (DETAILS and MY PLAN's page may say it).
+        "42 cfr",
+        "part 2",
     ),
     "es": (
         "sustancia",
@@ -87,6 +90,8 @@ SENSITIVE_WORDS: dict[str, tuple[str, ...]] = {
         "partera",
         "violencia doméstica",
         "abuso",
+        "42 cfr",
+        "part 2",
     ),
     "pt_BR": (
         "substância",
@@ -124,6 +129,8 @@ SENSITIVE_WORDS: dict[str, tuple[str, ...]] = {
         "parteira",
         "violência doméstica",
         "abuso",
+        "42 cfr",
+        "part 2",
     ),
 }
 

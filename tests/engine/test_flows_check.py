@@ -184,3 +184,21 @@ def test_a_question_naming_private_things_must_wait_or_be_worded_for_a_shared_ph
     relabelled = step % ("care", 'shared_phone: {ask: "Any visits?"}', 'shared_label: "Yes"')
     for steps in (kept, worded, relabelled):
         load_flows(write_flow(tmp_path, steps))
+
+
+def test_a_shared_phone_question_naming_the_substance_use_records_law_fails(
+    tmp_path: Path,
+) -> None:
+    """The law's name "42 CFR Part 2" says substance use: a shared phone's words may not say it (the
+    private wording and DETAILS may), so the check refuses it like any private word."""
+    step = """  - id: share
+    label: "Share"
+    type: yes_no
+    ask: "Your recovery part is protected by 42 CFR Part 2. Share it?"
+    shared_phone: {ask: "%s"}
+"""
+    found = problems_for(tmp_path, step % "Part 9 is protected by 42 CFR Part 2. Share it?")
+    assert "'Part 9 is protected by 42 CFR Part 2. Share it?' names something private" in found
+    found = problems_for(tmp_path, step % "Part 9 is protected under Part 2. Share it?")
+    assert "names something private on a shared phone" in found
+    load_flows(write_flow(tmp_path, step % "Part 9 has extra privacy protection. Share it?"))
