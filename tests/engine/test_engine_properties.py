@@ -91,7 +91,7 @@ def test_back_out_of_order_never_reads_back_an_open_route(shipped_engine: Engine
     """
     session = Session()
     now = START
-    texts = ["hi", "yes", "Sam", "1", "5/1/2027", "06103", "1", "no", "0"]  # onboarding
+    texts = ["hi", "yes", "Sam", "no", "1", "5/1/2027", "06103", "1", "0"]  # onboarding
     texts += ["1"] * 8  # every basic-needs question, first choice
     texts += ["change 1", "2", "back", "back", "3"]  # re-answer the first, undo two, answer
     for text in texts:

@@ -449,7 +449,7 @@ def test_here_asks_a_parts_private_questions_by_text(i18n_engine: Engine, locale
 def test_here_is_an_answer_where_no_question_waits(i18n_engine: Engine) -> None:
     """An answer of "here" to "has your baby been born?" still says the baby is born."""
     session, now = Session(), NOW
-    for text in ("hi", "yes", "Ana"):
+    for text in ("hi", "yes", "Ana", "no"):
         session = i18n_engine.step(session, text, now).session
     assert session.step == "stage"
     born = i18n_engine.step(session, "here", now)
@@ -487,13 +487,14 @@ def test_private_on_before_onboarding_asks_it_naming_nothing(
     i18n_engine: Engine, locale: str
 ) -> None:
     """PRIVATE ON at the first question: every onboarding text after it names nothing
-    private; "has your baby been born yet?" replaces "are you pregnant?", and "Not yet"
+    private; "has your baby been born yet?" (after "is this phone shared?", answered yes)
+    replaces "are you pregnant?", and "Not yet"
     (by its number) still means pregnant."""
     engine, now = i18n_engine, NOW
     session = engine.step(Session(locale=locale), "hi", now).session
     session = engine.step(session, YES[locale], now).session
     sent: list[str] = []
-    for text in (PRIVATE_ON_WORDS[locale], "Ana", "1"):
+    for text in (PRIVATE_ON_WORDS[locale], "Ana", YES[locale], "1"):
         result = engine.step(session, text, now)
         session = result.session
         sent.extend(result.replies)
@@ -506,3 +507,37 @@ def test_private_on_before_onboarding_asks_it_naming_nothing(
         session = result.session
         sent.extend(result.replies)
     assert not [found_words(locale, t) for t in sent if found_words(locale, t)]
+
+
+GREETINGS = {"en": "hi", "es": "hola", "pt_BR": "oi"}
+# Said at the welcome on purpose: answers do NOT go to child protection (support, not a report).
+SUPPORT_WORDS = {
+    "child protective",
+    "protección infantil",
+    "conselho tutelar",
+    "proteção à criança",
+}
+BABY_WORDS = {"en": ("baby",), "es": ("bebé",), "pt_BR": ("bebê",)}
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "pt_BR"])
+def test_the_shared_phone_question_comes_before_any_private_word(
+    i18n_engine: Engine, locale: str
+) -> None:
+    """Onboarding asks "is this phone shared?" before any question that names pregnancy, the
+    baby, health or substances: no text before that answer says them (the welcome's support
+    sentence may say what answers do not go to), and on a shared phone the next question is
+    worded neutrally."""
+    engine, session = i18n_engine, Session(locale=locale)
+    words = [w for w in SENSITIVE[locale] if w not in SUPPORT_WORDS] + list(BABY_WORDS[locale])
+    before: list[str] = []
+    for text in (GREETINGS[locale], YES[locale], "Ana"):
+        result = engine.step(session, text, NOW)
+        session = result.session
+        before.extend(result.replies)
+    assert session.step == "shared_phone"
+    said = "\n".join(before).lower()
+    assert not [w for w in words if re.search(rf"\b{re.escape(w)}", said)], said
+    after = engine.step(session, YES[locale], NOW)
+    assert after.session.step == "stage"
+    assert not found_words(locale, "\n".join(after.replies)), after.replies

@@ -135,7 +135,7 @@ async def test_a_shared_phones_private_questions_are_answered_in_the_linked_chat
     the link's chat asks its questions in full, and the answers land in the phone's plan."""
     store = store_of(app)
     phone = new_phone()
-    onboarding = ("Hi", "yes", "Sam", "1", "9/30/2026", "06103", "1", "yes", "0")
+    onboarding = ("Hi", "yes", "Sam", "yes", "1", "9/30/2026", "06103", "1", "0")
     for message in (*onboarding, "menu"):
         await text(client, phone, message)
     [waiting] = await text(client, phone, "4")

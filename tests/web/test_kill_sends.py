@@ -53,7 +53,7 @@ from tests.web.conftest import ACCOUNT_SID, AUTH_TOKEN, DATA_KEY, new_phone
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
 
 PARENTS = 16
-ONBOARDING = ["hi", "yes", "Sam", "1", "6/14/2026", "06103", "1", "no", "0"]
+ONBOARDING = ["hi", "yes", "Sam", "no", "1", "6/14/2026", "06103", "1", "0"]
 CRISIS = "I want to die"
 HARTFORD = ZoneInfo("America/New_York")
 # Generous for a loaded machine: everything here waits on a condition, never a fixed time.

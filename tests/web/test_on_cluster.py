@@ -109,7 +109,7 @@ async def test_two_app_processes_on_the_cluster_build_one_whole_plan(
 
 
 DUE = NOW.date() + timedelta(days=60)
-ONBOARDING = ["hi", "yes", "Sam", "1", f"{DUE.month}/{DUE.day}/{DUE.year}", "06103", "1", "no", "0"]
+ONBOARDING = ["hi", "yes", "Sam", "no", "1", f"{DUE.month}/{DUE.day}/{DUE.year}", "06103", "1", "0"]
 # Events for the outbox: opting out and back in.
 ONBOARDING += ["STOP", "START"]
 

@@ -163,9 +163,9 @@ async def test_a_whole_plan_over_twilio_sms(client: httpx.AsyncClient, app: Fast
     onboarding = session.plan.answers["onboarding"]
     assert onboarding["name"] == "Sam"
     assert onboarding["zip"] == "06103"
-    first_steps = [s.id for s in engine.flows.onboarding.steps][:4]
-    if first_steps == ["consent", "name", "stage", "due_date"]:
-        assert sent[:8] == ["yes", "Sam", "1", sent[3], "06103", "1", "no", "0"]
+    first_steps = [s.id for s in engine.flows.onboarding.steps][:5]
+    if first_steps == ["consent", "name", "shared_phone", "stage", "due_date"]:
+        assert sent[:8] == ["yes", "Sam", "no", "1", sent[4], "06103", "1", "0"]
     assert "Every part of your Plan of Safe Care is done" in replies[-1]
 
     # Seen by a hook (the service runs them after each commit): the care-team worker may have
