@@ -94,7 +94,6 @@ class Engine(Walker):
         if len(turn.replies) > 1 and not any(isinstance(e, CrisisDetected) for e in turn.events):
             # One text per turn where it fits. Crisis numbers keep a text of their own.
             turn.replies = join_turn(turn.replies)
-        turn.replies += turn.apart
         turn.session.last_seen = stamp = now.isoformat()
         if not any(isinstance(e, ErasureRequested) for e in turn.events):
             _remember(before, turn, text, stamp)

@@ -141,7 +141,7 @@ CONSENT_SAME = N_("Share with the same people ({who})? Reply YES, NO for no one,
 CONSENT_TEAM_UNKNOWN = N_("the care team that serves your ZIP code")
 # On a shared phone the consent texts name no treatment or recovery: what a part holds by its
 # title (the sensitive part by number), and the full details a DETAILS or MY PLAN away.
-CONSENT_WHAT_DISCREET = N_("What it holds: your answers in {part}.")
+CONSENT_WHAT_DISCREET = N_("It has your answers in {part}.")
 # Kept short: with the sharing question after it, one SMS segment.
 CONSENT_DETAILS_OFFER = N_("Full details: reply DETAILS, or MY PLAN for a private link.")
 # The one line before the full consent details (DETAILS) on a shared phone.
@@ -160,6 +160,12 @@ ANSWER_YES = N_("Yes")
 ANSWER_NO = N_("No")
 
 NEXT_OFFER = N_("Next up: {title}. Start it now? Reply YES, or MENU to pick another part.")
+# The same on a shared phone, by text, when the part opens with private questions: HERE starts
+# it by text at once (one text less than YES and then HERE), CHAT sends the private link.
+NEXT_OFFER_PRIVATE = N_(
+    "Next up: {title}. It starts with private questions: reply CHAT for a private link, "
+    "HERE to answer by text, or MENU for another part."
+)
 LATER = N_("OK. Reply MENU any time to pick up where you left off.")
 OFFER_AGAIN = N_("Start {title} now? Reply YES or NO. Or TALK to reach a person.")
 MENU_AGAIN = N_(

@@ -44,9 +44,6 @@ class Turn:
     to_person: bool = False
     # What the whole turn is about, both ways, whatever part is open (a relapse: recovery).
     topic: str | None = None
-    # Texts sent after the others and never joined with them: the offer of other languages,
-    # whose letters (PORTUGUÊS) would make the whole welcome a UCS-2 SMS.
-    apart: list[str] = field(default_factory=list)
     # The text came by the private web chat, not to the phone: a shared phone's private
     # questions are asked here in full.
     private: bool = False

@@ -19,7 +19,7 @@ from bot.engine.events import (
 from bot.engine.handoff import ask_for_help
 from bot.engine.loader import END
 from bot.engine.model import Flow, Step
-from bot.engine.navigation import answered_route, path
+from bot.engine.navigation import answered_route, next_open, path
 from bot.engine.needs import update_from_answers
 from bot.engine.offers import offer_help
 from bot.engine.render import Voice, pack
@@ -49,7 +49,10 @@ class Walker(Context):
             if loc != session.locale
         ]
         if offers:
-            turn.apart.append(" ".join(offers))
+            # One message with the welcome (one web-chat bubble); over SMS it still goes as a
+            # text of its own, since sms_texts cuts where that costs the fewest segments
+            # (PORTUGUÊS with accents kept would bill the English welcome as UCS-2).
+            turn.replies.append(" ".join(offers))
 
     def set_locale(self, turn: Turn, locale: str) -> None:
         turn.session.locale = locale
@@ -255,6 +258,12 @@ class Walker(Context):
             return False
         return flow.id not in turn.session.plan.prefs.get(ASKED_HERE, [])
 
+    def starts_held(self, turn: Turn, flow: Flow) -> bool:
+        """Does this part open with a question held for the private chat? Its offer then
+        says so, and HERE starts it by text."""
+        first = next_open(flow, turn.session.plan)
+        return first != END and self.held(turn, flow, flow.step(first))
+
     def say_support(self, turn: Turn) -> None:
         """Support, not a report; on a shared phone without naming child protection."""
         shared = self.discreet(turn)
@@ -315,7 +324,9 @@ class Walker(Context):
             turn.replies.extend(voice.readback(flow, steps, answers, discreet=discreet))
             turn.say(m.READBACK_CONFIRM if mode == "readback" else m.READBACK_CHANGE_PICK)
         elif mode == "offer" and session.flow:
-            turn.say(m.NEXT_OFFER, title=title(voice, session, self.flows[session.flow]))
+            flow = self.flows[session.flow]
+            offer = m.NEXT_OFFER_PRIVATE if self.starts_held(turn, flow) else m.NEXT_OFFER
+            turn.say(offer, title=title(voice, session, flow))
         elif mode == "confirm_restart":
             turn.say(m.RESTART_CONFIRM)
         elif mode == "language":

@@ -28,7 +28,7 @@ from bot.flows import build_engine
 from bot.i18n_catalogs import shipped_locales
 from bot.reminders.prefs import DETAILED, profile
 from tests.conftest import sample_finder
-from tests.drive import NAME, answer_for
+from tests.drive import NAME, answer_for, next_text
 from tests.engine.test_consent_names import transcript_until
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -541,3 +541,31 @@ def test_the_shared_phone_question_comes_before_any_private_word(
     after = engine.step(session, YES[locale], NOW)
     assert after.session.step == "stage"
     assert not found_words(locale, "\n".join(after.replies)), after.replies
+
+
+@pytest.mark.parametrize("locale", ["en", "es", "pt_BR"])
+def test_the_offer_of_a_part_that_opens_privately_takes_here(
+    i18n_engine: Engine, locale: str
+) -> None:
+    """On a shared phone, the offer of the next part says when it opens with private
+    questions, and HERE there asks them by text at once (one text less than YES, then HERE);
+    YES still gets the one waiting line."""
+    engine, voice = i18n_engine, i18n_engine.translator
+    session = engine.step(shared_phone_at_menu(engine, locale), "1", NOW).session
+    result = None
+    while session.mode != "offer":
+        result = engine.step(session, next_text(engine, session, NOW.date()) or "", NOW)
+        session = result.session
+    assert session.flow == "health"
+    assert result is not None
+    title = voice.gettext(locale, engine.flows["health"].title)
+    offer = voice.gettext(locale, m.NEXT_OFFER_PRIVATE).format(title=title)
+    assert result.replies[-1].endswith(offer)
+    assert not found_words(locale, offer)
+    here = engine.step(session, HERE[locale], NOW)
+    first = engine.flows["health"].steps[0]
+    assert voice.gettext(locale, first.ask) in here.replies[0]
+    assert here.session.mode == "ask"
+    assert here.session.step == first.id
+    waiting = engine.step(session, YES[locale], NOW)
+    assert waiting.replies == [voice.gettext(locale, m.PRIVATE_QUESTIONS)]

@@ -79,13 +79,22 @@ def run(w: Walker, turn: Turn, match: Match) -> bool:
         return True
     if match.command in REMINDER_REPLIES and not reminders.reminder_waiting(session, turn.now):
         return False  # "C" with no reminder waiting is an ordinary answer
-    if match.command == "here" and session.mode != "private":
+    if match.command == "here" and not _private_waits(w, turn):
         return False  # "here" answers "has your baby been born?" as well
     handler = COMMANDS.get(match.command)
     if handler is None:
         return False
     handler(w, turn, match.argument)
     return True
+
+
+def _private_waits(w: Walker, turn: Turn) -> bool:
+    """A private question waits for HERE: it is held now, or the part offered opens with one."""
+    session = turn.session
+    if session.mode == "private":
+        return True
+    offered = w.flows.flows.get(session.flow or "") if session.mode == "offer" else None
+    return offered is not None and w.starts_held(turn, offered)
 
 
 def pick(w: Walker, turn: Turn, listing: dict[str, Any], folded: str, command: str | None) -> bool:

@@ -60,10 +60,14 @@ def answer_erase(w: Walker, turn: Turn, stage: int, folded: str, command: str | 
 
 
 def answer_here(w: Walker, turn: Turn, argument: str = "") -> None:
-    """HERE, while a shared phone's private question waits: this part's private questions
-    are asked by text after all (commands.run lets HERE through as an answer elsewhere)."""
+    """HERE, while a shared phone's private question waits (or the part offered opens with
+    one): this part's private questions are asked by text after all (commands.run lets HERE
+    through as an answer elsewhere)."""
     session = turn.session
     asked = [str(f) for f in session.plan.prefs.get(ASKED_HERE, [])]
     if session.flow and session.flow not in asked:
         session.plan.prefs[ASKED_HERE] = [*asked, session.flow]  # a new list: copies share it
+    if session.mode == "offer" and session.flow:
+        w.start_flow(turn, w.flows[session.flow])  # the part offered opens with them
+        return
     w.prompt(turn)
