@@ -113,8 +113,8 @@ async def test_twenty_concurrent_texts_from_one_phone_are_each_handled_once(
     phone = new_phone()
     await text(client, phone, "hi")
     await text(client, phone, "yes")  # now at the name question
-    # The first "Sam" to get the lock answers the name; the other 19 are not a valid
-    # "pregnant or born?" choice, so each adds one failed try. Lost updates would show as
+    # The first "Sam" to get the lock answers the name; the other 19 are not a valid yes or
+    # no to "is this phone shared?", so each adds one failed try. Lost updates would show as
     # fewer tries; a double-applied name as two trail entries.
     responses = await asyncio.gather(
         *(post_signed(client, "/twilio/sms", inbound_params(phone, "Sam")) for _ in range(20))
@@ -124,7 +124,7 @@ async def test_twenty_concurrent_texts_from_one_phone_are_each_handled_once(
     session = await store_of(app).load(phone)
     assert session is not None
     assert session.trail == [["onboarding", "name"]]
-    assert session.step == "stage"
+    assert session.step == "shared_phone"
     assert session.tries == 19
 
 
