@@ -91,7 +91,8 @@ def chat_address(page: Page) -> str:
 
 
 def test_chat_a_few_turns_at_320_px(page: Page) -> None:
-    """Consent, name, stage: replies appear, the input is labelled, nothing scrolls sideways."""
+    """Consent, name, shared phone, stage: replies appear, the input is labelled, nothing
+    scrolls sideways."""
     box = page.get_by_label("Your message")
     expect(box).to_be_visible()
     assert box.evaluate("el => el.id") == "message"
@@ -99,9 +100,10 @@ def test_chat_a_few_turns_at_320_px(page: Page) -> None:
 
     assert say(page, "hi")[0].startswith("Hi! This is Safe Start.")
     assert "What would you like us to call you?" in say(page, "yes")[0]
-    assert say(page, "Sam")[0].startswith("Thanks, Sam. Are you pregnant now")
+    assert say(page, "Sam")[0].startswith("Do others use or see this phone?")
+    assert say(page, "no")[0].startswith("Thanks, Sam. Are you pregnant now")
     assert "When is your baby due?" in say(page, "1")[0]
-    expect(page.locator(".msg.me")).to_have_count(4)
+    expect(page.locator(".msg.me")).to_have_count(5)
 
     widths = page.evaluate(
         "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
