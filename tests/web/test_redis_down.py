@@ -96,7 +96,7 @@ async def test_redis_stopped_then_back(
     assert after.to_json() == before.to_json()
     again = params if down.status_code == 503 else inbound_params(phone, "Sam")
     replies = twiml_messages((await post_signed(flaky_client, "/twilio/sms", again)).text)
-    assert "Are you pregnant now" in replies[0]
+    assert "Do others use or see this phone?" in replies[0]
     resumed = await store_of(flaky_app).load(phone)
     assert resumed is not None
     assert resumed.plan.answer("onboarding", "name") == "Sam"
