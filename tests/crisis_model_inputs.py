@@ -43,7 +43,12 @@ EXTRA_DIR = TESTS / "corpora" / "crisis_model_extra"
 EXTRA2_DIR = TESTS / "corpora" / "crisis_model_extra2"
 EXTRA3_DIR = TESTS / "corpora" / "crisis_model_extra3"
 EXTRA4_DIR = TESTS / "corpora" / "crisis_model_extra4"
-EXTRA_DIRS = (EXTRA_DIR, EXTRA2_DIR, EXTRA3_DIR, EXTRA4_DIR)
+# Three focused authors, 2026-12-06: suicide and relapse (extra5), baby and violence (extra6),
+# emergency and hard ordinary texts (extra7).
+EXTRA5_DIR = TESTS / "corpora" / "crisis_model_extra5"
+EXTRA6_DIR = TESTS / "corpora" / "crisis_model_extra6"
+EXTRA7_DIR = TESTS / "corpora" / "crisis_model_extra7"
+EXTRA_DIRS = (EXTRA_DIR, EXTRA2_DIR, EXTRA3_DIR, EXTRA4_DIR, EXTRA5_DIR, EXTRA6_DIR, EXTRA7_DIR)
 TRANSCRIPTS_DIR = TESTS / "transcripts"
 LABELLED_DIRS = (CORPUS_DIR, HELD_OUT_DIR, HELD_OUT2_DIR, HELD_OUT3_DIR, *EXTRA_DIRS)
 # The blind rounds the model's figures are measured on (4 is dev since 2026-12-05 22:12).
