@@ -50,12 +50,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.engine.crisis_frames import QUOTE, Frames, overlapping_runs
+from bot.engine.crisis_language import language_fixes, vocabulary
 from bot.engine.crisis_lexicon import (
     BOUNDARY,
     CONCERNS,
     CRISIS_DIR,
     CRISIS_FILE,
-    NUMBER,
     ONLY_COMMON,
     STEM,
     STEM_MIN,
@@ -63,7 +63,6 @@ from bot.engine.crisis_lexicon import (
     Concern,
     Lexicon,
     commons,
-    fold_words,
     laughter_regex,
     load_lexicon,
     marker_regex,
@@ -128,7 +127,7 @@ class CrisisDetector:
             gap.update(map(plain, lex.negation_gap))
             for name, words in lex.groups.items():
                 groups.setdefault(name, []).extend(words)
-            fixes.append(_language_fixes(lex, spell, multi))
+            fixes.append(language_fixes(lex, spell, multi))
         by_anchor: dict[str, list[tuple[Concern | None, re.Pattern[str], int]]] = {}
         pending: dict[tuple[str, Concern | None, int], list[str]] = {}
         phrase_words: set[str] = set()
@@ -190,7 +189,7 @@ class CrisisDetector:
         self._serious = marker_regex(w for lex in lexicons for w in lex.serious)
         for lex in lexicons:
             phrase_words.update(targets[lex.language])
-            vocabularies[lex.language] = set(_vocabulary(lex, targets[lex.language]))
+            vocabularies[lex.language] = set(vocabulary(lex, targets[lex.language]))
         self._known = frozenset(w for words in vocabularies.values() for w in words)
         fixes = [
             replace(
@@ -369,58 +368,6 @@ class CrisisDetector:
                 self._stem_of.clear()
             self._stem_of[word] = found
         return found
-
-
-def _language_fixes(lex: Lexicon, spell: dict[str, str], multi: dict[str, str]) -> LanguageFixes:
-    """One language's spellings and letter rules, added to every language's `spell` and
-    `multi` (a spelling that another language reads otherwise is a start-up error)."""
-    own: dict[str, str] = {}
-    own_multi: dict[str, str] = {}
-    for written, meant in lex.spellings.items():
-        key, value = " ".join(fold_words(written)), " ".join(fold_words(meant)) or BOUNDARY
-        every = multi if " " in key else spell
-        if every.get(key, value) != value:
-            raise ConfigError(
-                f"{lex.language}/{CRISIS_FILE}: spelling {written!r} means "
-                f"{every[key]!r} in another language"
-            )
-        every[key] = value
-        (own_multi if " " in key else own)[key] = value
-    rewrites = []
-    for pattern, replacement in lex.rewrites.items():
-        try:
-            rewrites.append((re.compile(pattern), replacement))
-        except re.error as exc:
-            raise ConfigError(f"{lex.language}/{CRISIS_FILE}: rewrite {pattern!r}: {exc}") from exc
-    return LanguageFixes(lex.language, tuple(lex.kin), own, own_multi, tuple(rewrites))
-
-
-def _vocabulary(lex: Lexicon, phrase_words: set[str]) -> frozenset[str]:
-    """Every word one language's data knows: what it calls common or everyday, its phrase,
-    group and marker words, its negations, and its spellings of one word, both sides."""
-    words = set(phrase_words)
-    for entry in (*lex.common, *lex.words, *lex.negations, *lex.negation_gap):
-        words.update(fold_words(entry))
-    # Marker words are words too: "clase" (a class, which excuses) is no typo of "close".
-    for marker in (
-        *lex.hypothetical,
-        *lex.history,
-        *lex.present,
-        *lex.reported,
-        *lex.reported_anywhere,
-        *lex.resolved,
-        *lex.serious,
-    ):
-        words.update(w for w in fold_words(marker) if w != NUMBER)
-    # Every group word is a word, though a group only fills an optional slot: "sleeping"
-    # (@pillkind?) must not be read as a typo of "slapping".
-    for entries in lex.groups.values():
-        words.update(w for v in entries for w in fold_words(v) if not w.endswith(STEM))
-    for written, meant in lex.spellings.items():
-        if " " not in written.strip():
-            words.update(fold_words(written))
-            words.update(fold_words(meant))
-    return frozenset(words)
 
 
 def load_detector(locales_dir: Path, locales: Iterable[str]) -> CrisisDetector:
