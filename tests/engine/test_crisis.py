@@ -410,3 +410,72 @@ def test_classes_of_wording(detector: CrisisDetector, text: str, concern: str) -
 )
 def test_quotes_jokes_and_the_news_do_not_alarm(detector: CrisisDetector, text: str) -> None:
     assert detector.find(text) is None, text
+
+
+# Kinds of crisis the rules missed in rounds 5 and 6 (read as dev sets), each written in new
+# wording so a class of phrases, not one text, is tested; beside them their ordinary twins.
+KINDS_OF_CRISIS = [
+    # Relapse said plainly: the word itself, on and off, a test that will show it, the dealer.
+    ("relapse happened last night after the fight", "relapse"),
+    ("i had a relapse, 8 months sober and gone", "relapse"),
+    ("been drinking off and on all month", "relapse"),
+    ("my ua is going to come back dirty", "relapse"),
+    ("the plug texted me and i told him ok", "relapse"),
+    ("seeing my connect after work", "relapse"),
+    ("been high since this morning", "relapse"),
+    ("snorted a bump in the bathroom at my cousins", "relapse"),
+    ("i used saturday and sunday", "relapse"),
+    # Suicide: a plan, means kept or looked at, goodbyes, self-harm till it bled.
+    ("i already made a plan", "suicide"),
+    ("been hoarding my oxys in a sock", "suicide"),
+    ("how many xanax would it take to never wake up", "suicide"),
+    ("i keep staring at the rope in the garage", "suicide"),
+    ("tell my daughter mama loved her so much", "suicide"),
+    ("i burned my thighs with a lighter till they bled", "suicide"),
+    ("they would be better off without me honestly", "suicide"),
+    # The baby: medicine in the bottle, left alone to go get, driving high, hands on the neck.
+    ("i mixed my sleeping pills into her formula so she would sleep", "baby"),
+    ("i left my son home alone to go cop", "baby"),
+    ("drove drunk with my kids in the back", "baby"),
+    ("my 4 year old walked in on me shooting up", "baby"),
+    # Violence: forced use, threats to the neck, tracking, burning the house with her inside.
+    ("he makes me snort with him or he leaves", "violence"),
+    ("he says he will break my neck if i leave", "violence"),
+    ("my boyfriend tracks my location and checks my texts every night", "violence"),
+    ("my ex said he would burn the apartment with me inside", "violence"),
+    # Emergency: postpartum bleeding by the pad, a head hit then vomiting and sleepy.
+    ("soaking through a pad every 20 minutes", "emergency"),
+    ("took like 15 of my gabapentin", "emergency"),
+    ("my son hit his head and now hes throwing up and sleepy", "emergency"),
+]
+
+ORDINARY_TWINS = [
+    "i made a plan with my sponsor for the holidays",
+    "i have a plan for tonight, meal prep and bed",
+    "my test came back clean today",
+    "my sponsor texted and i said yes to coffee",
+    "meeting my sponsor after work",
+    "first time in a year i slept 8 hours",
+    "what if i hurt her feelings by not going",
+    "my baby was fine without me for the weekend",
+    "he has a gun license and keeps it locked up",
+    "had a dream i drank, woke up relieved",
+    "i scratched my arm on the fence, it bled a little",
+    "tell my kids i love them when they wake up",
+    "this is my goodbye for tonight, see you tomorrow",
+    "saving up my pills so i dont run out over the holidays",
+]
+
+
+@pytest.mark.parametrize(("text", "concern"), KINDS_OF_CRISIS)
+def test_kinds_of_crisis_from_the_dev_rounds(
+    detector: CrisisDetector, text: str, concern: str
+) -> None:
+    found = detector.find(text)
+    assert found is not None, text
+    assert found.concern == concern
+
+
+@pytest.mark.parametrize("text", ORDINARY_TWINS)
+def test_their_ordinary_twins_stay_quiet(detector: CrisisDetector, text: str) -> None:
+    assert detector.find(text) is None, text
