@@ -447,6 +447,23 @@ KINDS_OF_CRISIS = [
     ("soaking through a pad every 20 minutes", "emergency"),
     ("took like 15 of my gabapentin", "emergency"),
     ("my son hit his head and now hes throwing up and sleepy", "emergency"),
+    # Spanish.
+    ("mi prueba de drogas del lunes va a salir positiva", "relapse"),
+    ("me meti unas lineas antes del turno", "relapse"),
+    ("ya van dos semanas que me meto diario", "relapse"),
+    ("ya tengo un plan para matarme", "suicide"),
+    ("diganle a mi hijo que lo quise mucho", "suicide"),
+    ("si me voy se les acaba el problema a todos", "suicide"),
+    ("le puse de mi clonazepam en la leche para que durmiera", "baby"),
+    ("deje a la nena dormida y me fui a comprar", "baby"),
+    ("maneje pedo con los niños en el carro", "baby"),
+    ("mis hijos me vieron fumar piedra", "baby"),
+    ("me amenaza con quemar el carro conmigo adentro", "violence"),
+    ("me obliga a drogarme con el", "violence"),
+    (
+        "llevo una hora cambiando las toallas cada quince minutos, tuve a la bebe hace una semana",
+        "emergency",
+    ),
 ]
 
 ORDINARY_TWINS = [
@@ -464,6 +481,13 @@ ORDINARY_TWINS = [
     "tell my kids i love them when they wake up",
     "this is my goodbye for tonight, see you tomorrow",
     "saving up my pills so i dont run out over the holidays",
+    "ya tengo un plan para el fin de semana",
+    "esta es mi despedida del grupo, me cambio de turno, gracias por todo",
+    "mi prueba de orina salio limpia",
+    "me voy a encontrar con mi padrino en 20 min",
+    "no le veo sentido a seguir viendo esa serie",
+    "me tome una pastilla a proposito para dormir bien, me la recetaron",
+    "me dio un ataque de risa",
 ]
 
 
