@@ -464,6 +464,21 @@ KINDS_OF_CRISIS = [
         "llevo una hora cambiando las toallas cada quince minutos, tuve a la bebe hace una semana",
         "emergency",
     ),
+    # Portuguese.
+    ("meu exame de urina de segunda vai dar positivo", "relapse"),
+    ("vou encontrar o vapor pra pegar depois do trabalho", "relapse"),
+    ("hoje a noite eu vou beber, ja decidi", "relapse"),
+    ("virei uma garrafa de vodka sozinha ontem", "relapse"),
+    ("ja tenho um plano pra me matar", "suicide"),
+    ("fala pros meus filhos que a mamae amava eles", "suicide"),
+    ("risquei o braço com estilete ate sangrar", "suicide"),
+    ("se eu sumir acaba o problema de todo mundo", "suicide"),
+    ("misturei meu rivotril no leite pra ela dormir", "baby"),
+    ("dirigi bebada com as criancas no carro", "baby"),
+    ("meu ex disse que vai tacar fogo no carro comigo dentro", "violence"),
+    ("ele le todas as minhas mensagens e rastreia meu celular", "violence"),
+    ("meu marido me obriga a cheirar com ele", "violence"),
+    ("o bebe ta com febre e molinho, quase nao se mexe", "emergency"),
 ]
 
 ORDINARY_TWINS = [
@@ -488,6 +503,12 @@ ORDINARY_TWINS = [
     "no le veo sentido a seguir viendo esa serie",
     "me tome una pastilla a proposito para dormir bien, me la recetaron",
     "me dio un ataque de risa",
+    "ja tenho um plano pro fim de semana",
+    "meu exame de urina deu negativo",
+    "vou encontrar minha madrinha pra pegar o bolo",
+    "bebi agua o fim de semana todo",
+    "essa e minha despedida do emprego, obrigada gente",
+    "n vejo sentido em continuar pagando academia",
 ]
 
 
