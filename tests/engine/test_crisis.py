@@ -509,6 +509,15 @@ ORDINARY_TWINS = [
     "bebi agua o fim de semana todo",
     "essa e minha despedida do emprego, obrigada gente",
     "n vejo sentido em continuar pagando academia",
+    # A child who hits at school, a show's episode, a betrayal, the county's news, dying of shame.
+    "the daycare says my daughter bit two kids in class, what do i do",
+    "we binged the episode of that show about the overdose last night",
+    "i'm gonna shoot over to the store before it closes",
+    "la maestra me dijo que mi nena muerde a los companeros en la guarderia",
+    "mi cunada me apuñaló por la espalda con mi suegra",
+    "casi me muero de la verguenza en la junta",
+    "na escola disseram que meu filho morde os coleguinhas na creche",
+    "o cara do grupo contou da overdose dele e eu chorei",
 ]
 
 
