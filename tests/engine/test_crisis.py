@@ -458,6 +458,9 @@ KINDS_OF_CRISIS = [
     ("deje a la nena dormida y me fui a comprar", "baby"),
     ("maneje pedo con los niños en el carro", "baby"),
     ("mis hijos me vieron fumar piedra", "baby"),
+    ("me mande unas lineas antes de entrar", "relapse"),
+    ("tengo tantas ganas de drogarme que me tiemblan las manos", "relapse"),
+    ("me enoje tanto que le avente el biberon", "baby"),
     ("me amenaza con quemar el carro conmigo adentro", "violence"),
     ("me obliga a drogarme con el", "violence"),
     (
