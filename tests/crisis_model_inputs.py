@@ -48,7 +48,23 @@ EXTRA4_DIR = TESTS / "corpora" / "crisis_model_extra4"
 EXTRA5_DIR = TESTS / "corpora" / "crisis_model_extra5"
 EXTRA6_DIR = TESTS / "corpora" / "crisis_model_extra6"
 EXTRA7_DIR = TESTS / "corpora" / "crisis_model_extra7"
-EXTRA_DIRS = (EXTRA_DIR, EXTRA2_DIR, EXTRA3_DIR, EXTRA4_DIR, EXTRA5_DIR, EXTRA6_DIR, EXTRA7_DIR)
+# Then plain short statements (extra8: relapse and suicide), the parent's own acts and control
+# (extra9: baby and violence), and crises inside long, mixed texts (extra10), 2026-12-06.
+EXTRA8_DIR = TESTS / "corpora" / "crisis_model_extra8"
+EXTRA9_DIR = TESTS / "corpora" / "crisis_model_extra9"
+EXTRA10_DIR = TESTS / "corpora" / "crisis_model_extra10"
+EXTRA_DIRS = (
+    EXTRA_DIR,
+    EXTRA2_DIR,
+    EXTRA3_DIR,
+    EXTRA4_DIR,
+    EXTRA5_DIR,
+    EXTRA6_DIR,
+    EXTRA7_DIR,
+    EXTRA8_DIR,
+    EXTRA9_DIR,
+    EXTRA10_DIR,
+)
 TRANSCRIPTS_DIR = TESTS / "transcripts"
 LABELLED_DIRS = (CORPUS_DIR, HELD_OUT_DIR, HELD_OUT2_DIR, HELD_OUT3_DIR, *EXTRA_DIRS)
 # The blind rounds the model's figures are measured on (4 is dev since 2026-12-05 22:12).
