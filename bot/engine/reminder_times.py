@@ -19,10 +19,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
-KINDS = (
+# What an appointment is for: the API's schema (bot/web/reminders.py) takes this type.
+Kind = Literal[
     "prenatal_visit",
     "postpartum_visit",
     "baby_checkup",
@@ -31,7 +32,8 @@ KINDS = (
     "medication_pickup",
     "wic",
     "other",
-)
+]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 # These say the parent is in treatment: Part 2 information, seen and added only by whoever
 # the parent's recovery consent names (the dashboard and the API alike).
 PART2_KINDS = frozenset({"treatment", "recovery_meeting", "medication_pickup"})

@@ -25,22 +25,11 @@ from bot.careteam.payload import contact_of, plan_id_of
 from bot.careteam.reader import PlanReader
 from bot.careteam.recipients import permits_for
 from bot.reminders.intake import InvalidAppointment, UnknownPlan, add_appointment
-from bot.reminders.rules import PART2_KINDS
+from bot.reminders.rules import PART2_KINDS, Kind
 from bot.reminders.wiring import Reminders
 from bot.web.careteam_deps import PrincipalDep, ReaderDep
 
 router = APIRouter(prefix="/api/v1", tags=["care team"])
-
-Kind = Literal[
-    "prenatal_visit",
-    "postpartum_visit",
-    "baby_checkup",
-    "treatment",
-    "recovery_meeting",
-    "medication_pickup",
-    "wic",
-    "other",
-]
 
 
 class AppointmentIn(BaseModel):
