@@ -40,6 +40,7 @@ from tests.crisis_corpus import (  # noqa: E402
     HELD_OUT5_DIR,
     HELD_OUT6_DIR,
     HELD_OUT7_DIR,
+    HELD_OUT8_DIR,
     Example,
     load_corpus,
     understanding_replies,
@@ -85,7 +86,11 @@ def main() -> None:
         return finding.concern if finding else None
 
     rules: Find = detector_concern
-    blind = [d for d in (HELD_OUT5_DIR, HELD_OUT6_DIR, HELD_OUT7_DIR) if (d / "en.yaml").is_file()]
+    blind = [
+        d
+        for d in (HELD_OUT5_DIR, HELD_OUT6_DIR, HELD_OUT7_DIR, HELD_OUT8_DIR)
+        if (d / "en.yaml").is_file()
+    ]
     head = "| language | finder | threshold | round 4 recall | round 4 false alarms "
     head += "".join(f"| {d.name} recall | {d.name} false alarms " for d in blind)
     print(head + "| plan answers |")

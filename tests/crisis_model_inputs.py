@@ -28,6 +28,7 @@ from tests.crisis_corpus import (
     HELD_OUT5_DIR,
     HELD_OUT6_DIR,
     HELD_OUT7_DIR,
+    HELD_OUT8_DIR,
     HELD_OUT_DIR,
     load_corpus,
     understanding_replies,
@@ -68,7 +69,7 @@ EXTRA_DIRS = (
 TRANSCRIPTS_DIR = TESTS / "transcripts"
 LABELLED_DIRS = (CORPUS_DIR, HELD_OUT_DIR, HELD_OUT2_DIR, HELD_OUT3_DIR, *EXTRA_DIRS)
 # The blind rounds the model's figures are measured on (4 is dev since 2026-12-05 22:12).
-BLIND_DIRS = (HELD_OUT4_DIR, HELD_OUT5_DIR, HELD_OUT6_DIR, HELD_OUT7_DIR)
+BLIND_DIRS = (HELD_OUT4_DIR, HELD_OUT5_DIR, HELD_OUT6_DIR, HELD_OUT7_DIR, HELD_OUT8_DIR)
 # Leak guard: a training text within this rapidfuzz ratio (0-100, on lower-cased alphanumeric
 # words) of any blind round's text is dropped. This only protects the blind measure: a text
 # written for training that happens to (nearly) repeat a blind one would make the blind figure
