@@ -37,7 +37,7 @@ HELD_OUT6_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout6"
 # Round 7, written blind 2026-12-06 ~02:12-02:24 UTC after main at 4ec19b4: never read to tune
 # the detector (nor trained on).
 HELD_OUT7_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout7"
-# Round 8, written blind 2026-12-06 ~05:05-05:35 UTC after main at c7779ae: never read to tune
+# Round 8, written blind 2026-12-06 ~05:02-05:11 UTC after main at c7779ae: never read to tune
 # the detector (nor trained on).
 HELD_OUT8_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout8"
 # Plan answers as parents write them (dates, yes/no, choices): none of them may alarm.
