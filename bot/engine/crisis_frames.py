@@ -65,7 +65,9 @@ class Frames:
             and self.hypothetical.search(" " + " ".join(lead) + " ")
         ):
             return True
-        sentence = joined[:start].rsplit(" | ", 1)[-1]
+        # The sentence up to the harm: a long phrase may start before the marker ("i saw a
+        # story about a dad who hit his baby").
+        sentence = joined[:end].rsplit(" | ", 1)[-1]
         if self.reported is not None and self.reported.search(" " + sentence + " "):
             return True
         if self.reported_anywhere is not None and self.reported_anywhere.search(
