@@ -17,7 +17,7 @@ from bot.engine.keywords import KeywordTable
 from bot.engine.loader import END, FlowSet
 from bot.engine.model import Flow, Step
 from bot.engine.navigation import answered_route, applies, lookup_for, next_open, path
-from bot.engine.reminder_promise import promise, promise_timing, promised_sends
+from bot.engine.reminder_promise import promise, promise_timing, promised_sends, weekly_sends
 from bot.engine.render import Voice, fits, pack
 from bot.engine.resources import ResourceFinder, no_resources
 from bot.engine.session import Plan, Session
@@ -77,13 +77,21 @@ class Context:
         )
 
     def reminder_promise(self, turn: Turn, answers: Mapping[str, Any]) -> str | None:
-        """ "Got it. We'll text you a reminder tomorrow around 6:00 PM.", or None when the
-        answers name no reminder that can go."""
+        """ "Got it. We'll text you a reminder tomorrow around 6:00 PM." (every week: "...
+        every Tuesday around 6:00 PM, starting tomorrow."), or None when the answers name no
+        reminder that can go."""
         sends = self.reminder_sends(turn, answers)
         if not sends:
             return None
         tz = zone(turn.session.timezone, turn.default_timezone)
-        return promise(turn.voice, sends, tz=tz, now=turn.now)
+        best = turn.session.plan.answer("onboarding", "best_time")
+        weekly = weekly_sends(
+            answers,
+            tz=tz,
+            timing=self.reminder_timing,
+            best_time=best if isinstance(best, str) else None,
+        )
+        return promise(turn.voice, sends, tz=tz, now=turn.now, weekly=weekly)
 
     # ---- positions ---------------------------------------------------------------------
 

@@ -80,6 +80,29 @@ REMINDER_PROMISE_TWO = N_("Got it. We'll text you a reminder {earlier}, and anot
 PROMISE_TODAY = N_("today around {time}")
 PROMISE_TOMORROW = N_("tomorrow around {time}")
 PROMISE_ON = N_("on {date} around {time}")
+# Translators: a weekly reminder: {every} is one of the "every Monday around" phrases below,
+# {starting} one of the "starting today" ones (the day the first reminder goes).
+REMINDER_WEEKLY = N_("Got it. We'll text you a reminder {every}, {starting}.")
+REMINDER_WEEKLY_TWO = N_(
+    "Got it. We'll text you a reminder {earlier}, and another {later}, {starting}."
+)
+# Translators: a weekly reminder whose first week differs (a time already gone): said after
+# the first week's "Got it. We'll text you a reminder today around 7:45 PM."
+REMINDER_THEN_WEEKLY = N_("After that, we'll text you one {every}.")
+REMINDER_THEN_WEEKLY_TWO = N_("After that, we'll text you one {earlier}, and another {later}.")
+STARTING_TODAY = N_("starting today")
+STARTING_TOMORROW = N_("starting tomorrow")
+STARTING_ON = N_("starting {date}")
+# Translators: {time} as above. Monday first, as date.weekday() counts.
+EVERY_WEEKDAY = (
+    N_("every Monday around {time}"),
+    N_("every Tuesday around {time}"),
+    N_("every Wednesday around {time}"),
+    N_("every Thursday around {time}"),
+    N_("every Friday around {time}"),
+    N_("every Saturday around {time}"),
+    N_("every Sunday around {time}"),
+)
 UNKNOWN_ZIP = N_("I couldn't find that ZIP code. Please check it and try again.")
 PICK_MANY = N_("(Pick one or more, like 1, 3.)")
 

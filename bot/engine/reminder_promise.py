@@ -32,8 +32,8 @@ def promised_sends(
     all after `now`); None while the day or the time is not answered yet. An empty list:
     no reminder can reach the parent before it outside quiet hours.
 
-    Only the first day counts: "every week" adds reminders for later weeks, never fewer
-    for this one."""
+    Only the first day counts: "every week" adds reminders for later weeks (weekly_sends),
+    never fewer for this one."""
     day, at = answers.get("date"), answers.get("time")
     if not isinstance(day, str) or not isinstance(at, str):
         return None
@@ -50,13 +50,65 @@ def promised_sends(
     return sorted(sends.values())
 
 
-def promise(voice: Voice, sends: Sequence[datetime], *, tz: ZoneInfo, now: datetime) -> str:
-    """ "Got it. We'll text you a reminder tomorrow around 6:00 PM." in the parent's words."""
+def weekly_sends(
+    answers: Mapping[str, Any], *, tz: ZoneInfo, timing: Timing, best_time: str | None
+) -> list[datetime]:
+    """When a weekly reminder's later weeks go: the second week's sends (UTC, soonest first),
+    which every later week repeats on the same weekdays at the same wall times. Empty
+    unless the answers ask for every week.
+
+    The planner schedules each lead's next send once the last one ran (next_sends), so from
+    the second week on each week gets what sends_for gives an appointment with no time gone
+    yet. Those are wall times in the parent's zone (the day before at the best time to text,
+    quiet hours by the clock); "N hours ahead" counts elapsed hours, which differ from the
+    clock only across a DST change in the hours before an appointment at 2-5 AM, itself in
+    quiet hours, so its reminder moves to their edge, a wall time again. The first week may
+    differ: a send already gone is left out, and the later one it would have crowded out
+    (min_gap) then goes."""
+    day, at = answers.get("date"), answers.get("time")
+    if answers.get("repeat") != "weekly" or not isinstance(day, str) or not isinstance(at, str):
+        return []
+    kind = answers.get("kind")
+    second = wall(date.fromisoformat(day) + timedelta(weeks=1), time.fromisoformat(at), tz)
+    sends = sends_for(
+        second, kind if isinstance(kind, str) else "other", tz, timing, best_time=best_time
+    )
+    return sorted(sends.values())
+
+
+def promise(
+    voice: Voice,
+    sends: Sequence[datetime],
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    weekly: Sequence[datetime] = (),
+) -> str:
+    """ "Got it. We'll text you a reminder tomorrow around 6:00 PM." in the parent's words;
+    with `weekly` (weekly_sends) it says the reminder repeats: "... every Tuesday around
+    6:00 PM, starting tomorrow.", or, when the first week differs, that week's times and
+    then "After that, we'll text you one every Tuesday around 6:00 PM." """
     today = now.astimezone(tz).date()
-    whens = [_when(voice, send.astimezone(tz), today) for send in sends]
+    first = [send.astimezone(tz) for send in sends]
+    every = [_every(voice, send.astimezone(tz)) for send in weekly]
+    if every and [_slot(s) for s in first] == [_slot(s.astimezone(tz)) for s in weekly]:
+        starting = _starting(voice, first[0].date(), today)
+        if len(every) == 1:
+            return voice(m.REMINDER_WEEKLY, every=every[0], starting=starting)
+        return voice(
+            m.REMINDER_WEEKLY_TWO, earlier=", ".join(every[:-1]), later=every[-1], starting=starting
+        )
+    whens = [_when(voice, local, today) for local in first]
     if len(whens) == 1:
-        return voice(m.REMINDER_PROMISE, when=whens[0])
-    return voice(m.REMINDER_PROMISE_TWO, earlier=", ".join(whens[:-1]), later=whens[-1])
+        said = voice(m.REMINDER_PROMISE, when=whens[0])
+    else:
+        said = voice(m.REMINDER_PROMISE_TWO, earlier=", ".join(whens[:-1]), later=whens[-1])
+    if not every:
+        return said
+    if len(every) == 1:
+        return f"{said} {voice(m.REMINDER_THEN_WEEKLY, every=every[0])}"
+    then = voice(m.REMINDER_THEN_WEEKLY_TWO, earlier=", ".join(every[:-1]), later=every[-1])
+    return f"{said} {then}"
 
 
 def no_time_to_remind(voice: Voice, timing: Timing) -> str:
@@ -68,6 +120,25 @@ def no_time_to_remind(voice: Voice, timing: Timing) -> str:
         start=translator.format_time(locale, timing.quiet.start),
         end=translator.format_time(locale, timing.quiet.end),
     )
+
+
+def _slot(local: datetime) -> tuple[int, int, int]:
+    """Where a send falls in the parent's week: weekday, hour, minute."""
+    return local.weekday(), local.hour, local.minute
+
+
+def _every(voice: Voice, local: datetime) -> str:
+    at = voice.translator.format_time(voice.locale, local.time().replace(tzinfo=None))
+    return voice(m.EVERY_WEEKDAY[local.weekday()], time=at)
+
+
+def _starting(voice: Voice, day: date, today: date) -> str:
+    days = (day - today).days
+    if days == 0:
+        return voice(m.STARTING_TODAY)
+    if days == 1:
+        return voice(m.STARTING_TOMORROW)
+    return voice(m.STARTING_ON, date=voice.translator.format_short_date(voice.locale, day))
 
 
 def _when(voice: Voice, local: datetime, today: date) -> str:

@@ -58,6 +58,8 @@ FILL = {
     "when": "on Wed, Dec 23 around 12:45 PM",
     "earlier": "on Tue, Dec 22 around 10:00 AM",
     "later": "on Wed, Dec 23 around 12:45 PM",
+    "every": "every Wednesday around 12:45 PM",
+    "starting": "starting Tue, Dec 22",
 }
 # Words that judge or frighten (domain.md "Words to use"), and any hint that answers go to
 # child protective services or that this is a child-protection safety plan.
@@ -78,6 +80,7 @@ def engine_messages() -> dict[str, str]:
     }
     for table in ("NEED_LABELS", "NEED_STATUS"):
         texts.update({f"{table}.{k}": v for k, v in getattr(messages, table).items()})
+    texts.update({f"EVERY_WEEKDAY.{i}": v for i, v in enumerate(messages.EVERY_WEEKDAY)})
     return texts
 
 

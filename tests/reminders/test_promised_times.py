@@ -1,7 +1,8 @@
 """End to end with a fake clock: a reminder the engine promised ("today around 7:45 PM") is
 scheduled by the intake from the engine's own event and texted by the dispatcher at that
 time, and nothing goes out in quiet hours (20:00-09:00 in the parent's zone) or after the
-appointment. Time moves in 5-minute ticks through the night, as a leader's wake-ups do."""
+appointment; a weekly one ("every Tuesday around 6:00 PM") goes so every week. Time moves
+in 5-minute ticks through the night, as a leader's wake-ups do."""
 
 from __future__ import annotations
 
@@ -40,12 +41,12 @@ def engine() -> Engine:
 
 
 def add_reminder(
-    engine: Engine, day: str, at: str, kind: str, now: datetime, best_time: str
+    engine: Engine, day: str, at: str, kind: str, now: datetime, best_time: str, repeat: str = "1"
 ) -> StepResult:
-    """A parent in Hartford adds one on Monday 2026-11-23 at `now`."""
+    """A parent in Hartford adds one on Monday 2026-11-23 at `now` (repeat "2": every week)."""
     session = onboarded(engine)
     session.plan.answers["onboarding"]["best_time"] = best_time
-    for text in ("REMINDER", kind, day, at, "1"):
+    for text in ("REMINDER", kind, day, at, repeat):
         session = engine.step(session, text, now).session
     return engine.step(session, "yes", now)
 
@@ -168,3 +169,35 @@ async def test_the_promised_reminders_go_at_the_promised_times_and_never_in_quie
         said = datetime.fromisoformat(local_time).replace(tzinfo=NY)
         assert said <= sent_at <= said + timedelta(minutes=15), (local_time, sent_at)
     assert reminders[-1][1].startswith(text)
+
+
+async def test_a_weekly_reminder_goes_every_week_at_the_promised_times(
+    engine: Engine, run_clock: RunClock
+) -> None:
+    """A recovery meeting Wednesdays at 7 pm, best time evening: the promise says every
+    Tuesday around 6 PM and every Wednesday around 5 PM, from tomorrow, and for three weeks
+    that is when the reminders go, and nothing else does."""
+    now = datetime.combine(NOW.astimezone(NY).date(), time(10, 0), NY)
+    result = add_reminder(engine, "11/25", "7pm", "5", now, "evening", repeat="2")
+    promise = result.replies[0].split("\n")[0]
+    assert promise == (
+        "Got it. We'll text you a reminder every Tuesday around 6:00 PM, "
+        "and another every Wednesday around 5:00 PM, starting tomorrow."
+    )
+    [asked] = [e for e in result.events if isinstance(e, ReminderRequested)]
+    assert asked.answers["repeat"] == "weekly"
+    last = wall(asked.answers["date"] + timedelta(weeks=2), asked.answers["time"], NY)
+    texted = await run_clock(result, now, last + timedelta(hours=1))
+    assert not [t for t, _ in texted if QUIET.contains(t.astimezone(NY).time())]
+    sent = [t.astimezone(NY) for t, said in texted if said.startswith("Reminder:")]
+    promised = [
+        datetime(2026, 11, 24, 18, 0, tzinfo=NY),
+        datetime(2026, 11, 25, 17, 0, tzinfo=NY),
+        datetime(2026, 12, 1, 18, 0, tzinfo=NY),
+        datetime(2026, 12, 2, 17, 0, tzinfo=NY),
+        datetime(2026, 12, 8, 18, 0, tzinfo=NY),
+        datetime(2026, 12, 9, 17, 0, tzinfo=NY),
+    ]
+    assert len(sent) == len(promised), sent
+    for sent_at, said in zip(sent, promised, strict=True):
+        assert said <= sent_at <= said + timedelta(minutes=15), (said, sent_at)
