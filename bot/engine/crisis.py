@@ -21,7 +21,8 @@ bot/engine/crisis_spelling.py). Then the phrases are matched, except where:
 - a threat stands inside quotation marks in a text that marks a joke ('my mom said "i'll
   kill you" as a joke': `joking`); never a text about the sender's own safety;
 - the clause tells of the past long ago ("I overdosed 2 years ago"), unless the text brings
-  it back to now ("... last year and I feel that way again").
+  it back to now ("... last year and I feel that way again");
+- for a relapse, the text then turns the urge away ("... but i deleted his number": `averted`).
 
 Phrase syntax: words separated by spaces; `a/b` one of these words; `@group` any entry of a
 group (`@group/word` either); `stem*` (a stem of four letters or more) any word that starts
@@ -184,6 +185,7 @@ class CrisisDetector:
             joking=marker_regex(w for lex in lexicons for w in lex.joking),
             reported_anywhere=marker_regex(w for lex in lexicons for w in lex.reported_anywhere),
             resolved=marker_regex(w for lex in lexicons for w in lex.resolved),
+            averted=marker_regex(w for lex in lexicons for w in lex.averted),
         )
         self._laughter = laughter_regex(w for lex in lexicons for w in lex.laughing)
         self._serious = marker_regex(w for lex in lexicons for w in lex.serious)

@@ -3,7 +3,8 @@
 The detector (bot/engine/crisis.py) asks `Frames.excused` of every match: a negation just
 before ("not going to hurt myself"), a what-if for an emergency ("in case someone
 overdoses"), a show or the news earlier in the sentence, a quoted threat in a text marked as
-a joke, or a past long ago that the text does not bring back to now. `Frames.two_signs` turns
+a joke, a past long ago that the text does not bring back to now, or (a relapse only) an urge
+the text then turns away ("... but i deleted his number"). `Frames.two_signs` turns
 two different weak signs of one concern into a finding.
 """
 
@@ -31,6 +32,7 @@ class Frames:
     joking: re.Pattern[str] | None
     reported_anywhere: re.Pattern[str] | None = None
     resolved: re.Pattern[str] | None = None
+    averted: re.Pattern[str] | None = None
 
     def excused(
         self, concern: Concern, joined: str, start: int, end: int, laughing: bool = False
@@ -79,6 +81,12 @@ class Frames:
             and self.joking is not None
             and joined[:start].count(QUOTE) % 2 == 1
             and self.joking.search(joined)
+        ):
+            return True
+        if (
+            concern == "relapse"
+            and self.averted is not None
+            and self.averted.search(" " + joined[start:] + f" {BOUNDARY} ")
         ):
             return True
         if concern == "baby":

@@ -58,6 +58,7 @@ def vocabulary(lex: Lexicon, phrase_words: set[str]) -> frozenset[str]:
         *lex.reported,
         *lex.reported_anywhere,
         *lex.resolved,
+        *lex.averted,
         *lex.serious,
     ):
         words.update(w for w in fold_words(marker) if w != NUMBER)

@@ -84,6 +84,9 @@ class Lexicon(_Strict):
     # Words after a told past that say it is over ("... but hes been sober since", "ya no
     # estoy con el"): the past is excused as with `history` (never for a baby).
     resolved: list[str] = Field(default_factory=list)
+    # Words after an urge or a use that say it did not happen or was turned away ("i almost
+    # texted my dealer BUT I DELETED his number", "y no lo dejo ver a la bebe"): a relapse only.
+    averted: list[str] = Field(default_factory=list)
     # Letter rules (a regular expression over one word -> its replacement) for an unknown word.
     rewrites: dict[str, str] = Field(default_factory=dict)
     groups: dict[str, list[str]] = Field(default_factory=dict)

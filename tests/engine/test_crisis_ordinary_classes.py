@@ -1,0 +1,100 @@
+"""Hard ordinary texts the crisis rules once alarmed on, by class, each with its crisis twin
+that must still alarm, in English, Spanish and Portuguese: a negation with words between ("no
+one is hurting me"), a past dated by an age, a year or a death and over, a doctor who has seen
+it and says it is fine, helping someone else, someone else's relapse told as news, a use turned
+away, a small child biting, and one child pushing another. The classes are data per language
+(locales/<lang>/crisis.yaml: negation_gap, history, resolved, reported, averted, ordinary)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.crisis import CRISIS_DIR, CrisisDetector, load_detector
+
+
+@pytest.fixture(scope="module")
+def detector() -> CrisisDetector:
+    return load_detector(CRISIS_DIR, ("en", "es", "pt_BR"))
+
+
+@pytest.mark.parametrize(
+    ("text", "concern"),
+    [
+        # No one is hurting me: a negation with "one", "plans" or "tá" between.
+        ("no one is hurting me, i just need help with rent", "ordinary"),
+        ("someone is hurting me", "violence"),
+        ("i have no plans to hurt myself", "ordinary"),
+        ("i have plans to hurt myself", "suicide"),
+        ("nadie me está lastimando, solo necesito pañales", "ordinary"),
+        ("mi esposo me está lastimando", "violence"),
+        ("ninguém tá me machucando, só preciso de fralda", "ordinary"),
+        ("meu marido tá me machucando", "violence"),
+        # A past dated by an age, a year or a death, and over.
+        ("my brother overdosed in 2012, he is doing great now", "ordinary"),
+        ("my brother overdosed and he wont wake up", "emergency"),
+        ("i tried to kill myself when i was 17, i'm glad i'm still here", "ordinary"),
+        ("i tried to kill myself last night", "suicide"),
+        ("mi tío murió de sobredosis cuando yo era chiquita", "ordinary"),
+        ("mi tío tuvo una sobredosis y no respira", "emergency"),
+        ("intenté matarme a los 17, qué bueno que sigo aquí", "ordinary"),
+        ("intenté matarme anoche", "suicide"),
+        ("meu tio morreu de overdose em 2011", "ordinary"),
+        ("meu tio teve overdose e não respira", "emergency"),
+        ("tentei me matar aos 17, ainda bem que tô aqui", "ordinary"),
+        ("tentei me matar ontem", "suicide"),
+        # A doctor has seen it and says it is fine.
+        (
+            "she stopped breathing for a few seconds asleep but the doctor said its normal",
+            "ordinary",
+        ),
+        ("she stopped breathing in her sleep", "emergency"),
+        (
+            "la bebé dejó de respirar unos segundos dormida, la doctora dijo que es normal",
+            "ordinary",
+        ),
+        ("la bebé dejó de respirar", "emergency"),
+        (
+            "a neném parou de respirar uns segundos dormindo, a pediatra disse que é normal",
+            "ordinary",
+        ),
+        ("a neném parou de respirar", "emergency"),
+        # Helping someone else, asked about the topic.
+        ("how do i help someone who is suicidal", "ordinary"),
+        ("i am suicidal", "suicide"),
+        ("¿cómo ayudo a alguien que quiere suicidarse?", "ordinary"),
+        ("quiero suicidarme", "suicide"),
+        ("como ajudo alguém que quer se matar?", "ordinary"),
+        ("quero me matar", "suicide"),
+        # Someone else's relapse told as news; the parent's or a partner's stays a relapse.
+        ("my cousin relapsed last week, praying for her", "ordinary"),
+        ("i relapsed last week", "relapse"),
+        ("my husband relapsed", "relapse"),
+        ("mi prima recayó la semana pasada", "ordinary"),
+        ("recaí la semana pasada", "relapse"),
+        ("minha prima recaiu semana passada", "ordinary"),
+        ("recaí semana passada", "relapse"),
+        # A use turned away (a relapse only).
+        ("i almost texted my dealer but i deleted his number", "ordinary"),
+        ("i texted my dealer and used", "relapse"),
+        ("ngl i thought about using today but i didnt, called my sponsor", "ordinary"),
+        ("i used last night but i didnt tell anyone", "relapse"),
+        # A small child biting or kicking; one child pushing another.
+        ("my toddler bit me again, teething is rough", "ordinary"),
+        ("my boyfriend bit me", "violence"),
+        ("el nene me mordió otra vez", "ordinary"),
+        ("mi esposo me mordió", "violence"),
+        ("a bebê me mordeu de novo", "ordinary"),
+        ("meu marido me mordeu", "violence"),
+        ("my toddler pushed the baby over, i put him in timeout", "ordinary"),
+        ("my boyfriend pushed the baby", "baby"),
+        ("el niño de al lado empujó a mi hija en el parque", "ordinary"),
+        ("mi esposo empujó a mi hija", "baby"),
+        ("o menino do lado empurrou minha filha no parquinho", "ordinary"),
+        ("meu marido empurrou minha filha", "baby"),
+    ],
+)
+def test_ordinary_class_and_its_crisis_twin(
+    detector: CrisisDetector, text: str, concern: str
+) -> None:
+    found = detector.find(text)
+    assert (found.concern if found else "ordinary") == concern
