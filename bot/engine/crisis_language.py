@@ -9,6 +9,7 @@ import re
 from bot.engine.crisis_lexicon import (
     BOUNDARY,
     CRISIS_FILE,
+    MANY,
     NUMBER,
     STEM,
     Lexicon,
@@ -61,7 +62,7 @@ def vocabulary(lex: Lexicon, phrase_words: set[str]) -> frozenset[str]:
         *lex.averted,
         *lex.serious,
     ):
-        words.update(w for w in fold_words(marker) if w != NUMBER)
+        words.update(w for w in fold_words(marker) if w not in (NUMBER, MANY))
     # Every group word is a word, though a group only fills an optional slot: "sleeping"
     # (@pillkind?) must not be read as a typo of "slapping".
     for entries in lex.groups.values():

@@ -183,13 +183,17 @@ def commons(slot: Sequence[str], common: Collection[str]) -> float:
 
 
 def marker_regex(markers: Iterable[str]) -> re.Pattern[str] | None:
-    """Markers over the folded words; `<n>` in a marker is any number ("hace <n> anos")."""
+    """Markers over the folded words; `<n>` in a marker is any number ("hace <n> anos"), `<nn>`
+    one of two digits or more ("when i was <nn>": an age, not "7 months" pregnant)."""
     words = sorted(
         {" ".join(fold_words(m)) for m in markers if fold_words(m)}, key=len, reverse=True
     )
     if not words:
         return None
-    alternatives = (re.escape(w).replace(re.escape(NUMBER), "[0-9]+") for w in words)
+    alternatives = (
+        re.escape(w).replace(re.escape(NUMBER), "[0-9]+").replace(re.escape(MANY), "[1-9][0-9]+")
+        for w in words
+    )
     return re.compile(" (?:" + "|".join(alternatives) + ") ")
 
 

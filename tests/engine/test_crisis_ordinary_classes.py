@@ -42,6 +42,15 @@ def detector() -> CrisisDetector:
         ("meu tio teve overdose e não respira", "emergency"),
         ("tentei me matar aos 17, ainda bem que tô aqui", "ordinary"),
         ("tentei me matar ontem", "suicide"),
+        # ... but months pregnant are no age, a near death is no past, and no one but a doctor
+        # makes it fine.
+        ("he pushed me down the stairs when i was 7 months", "violence"),
+        ("me empujó por las escaleras cuando tenía 7 meses", "violence"),
+        ("ele me empurrou da escada quando eu tinha 7 meses", "violence"),
+        ("he almost died of an overdose last night", "emergency"),
+        ("he choked me and said its ok", "violence"),
+        ("ele me bateu e disse que está tudo bem", "violence"),
+        ("what do i say to my husband when he hits me", "violence"),
         # A doctor has seen it and says it is fine.
         (
             "she stopped breathing for a few seconds asleep but the doctor said its normal",
