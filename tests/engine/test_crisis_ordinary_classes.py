@@ -100,6 +100,11 @@ def detector() -> CrisisDetector:
         ("mi esposo empujó a mi hija", "baby"),
         ("o menino do lado empurrou minha filha no parquinho", "ordinary"),
         ("meu marido empurrou minha filha", "baby"),
+        # The child must be the one who does it, and play must be play.
+        ("my boyfriend grabbed my toddler and hit the baby", "baby"),
+        ("mi esposo agarró al niño y empujó a mi hija", "baby"),
+        ("he tossed the baby up in the air and she giggled", "ordinary"),
+        ("he threw the baby up in the air and didnt catch her", "baby"),
     ],
 )
 def test_ordinary_class_and_its_crisis_twin(
