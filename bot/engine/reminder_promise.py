@@ -54,8 +54,9 @@ def weekly_sends(
     answers: Mapping[str, Any], *, tz: ZoneInfo, timing: Timing, best_time: str | None
 ) -> list[datetime]:
     """When a weekly reminder's later weeks go: the second week's sends (UTC, soonest first),
-    which every later week repeats on the same weekdays at the same wall times. Empty
-    unless the answers ask for every week.
+    which every later week repeats on the same weekdays at the same wall times, with no last
+    week (occurrences lists a series' next weeks from any instant). Empty unless the
+    answers ask for every week.
 
     The planner schedules each lead's next send once the last one ran (next_sends), so from
     the second week on each week gets what sends_for gives an appointment with no time gone

@@ -42,8 +42,10 @@ Repeat = Literal["once", "weekly"]
 BEST_TIME_AT: Mapping[str, time] = MappingProxyType(
     {"morning": time(10, 0), "afternoon": time(14, 0), "evening": time(18, 0)}
 )
-# How far ahead weekly occurrences are searched; a year covers any skipped week.
-_MAX_WEEKS = 60
+# How many weekly occurrences one listing holds, from the instant it starts after. A weekly
+# series has no last week (only `until` ends one), so every listing stops here: over a year
+# covers any week a lead skips (a DST change) and bounds the search for one that never fits.
+LOOKAHEAD_WEEKS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,17 +227,38 @@ def _spread(
 
 
 def occurrences(
-    day: date, at: time, repeat: Repeat, tz: ZoneInfo, *, until: date | None = None
+    day: date,
+    at: time,
+    repeat: Repeat,
+    tz: ZoneInfo,
+    *,
+    after: datetime | None = None,
+    until: date | None = None,
+    weeks: int = LOOKAHEAD_WEEKS,
 ) -> Iterator[datetime]:
-    """Appointment starts (UTC): once, or weekly at the same wall time."""
-    yield wall(day, at, tz)
+    """Appointment starts (UTC), soonest first, strictly after `after` (from the first when
+    None): once, or weekly at the same wall time for as long as the series runs, which is
+    until `until` (a day) if set and otherwise without end. A listing holds at most `weeks`
+    of them. The first week listed comes from the dates in `tz`, not from walking the
+    series, so a series years old lists its next week as readily as a new one."""
     if repeat != "weekly":
+        start = wall(day, at, tz)
+        if after is None or start > after:
+            yield start
         return
-    for week in range(1, _MAX_WEEKS):
-        next_day = day + timedelta(weeks=week)
-        if until is not None and next_day > until:
+    # The week whose day is the last on or before `after`'s local day: no week before it
+    # can be after `after` (it is a whole week earlier), and this one may not be either.
+    week = 0 if after is None else max(0, (after.astimezone(tz).date() - day).days // 7)
+    listed = 0
+    while listed < weeks:
+        local_day = day + timedelta(weeks=week)
+        if week > 0 and until is not None and local_day > until:
             return
-        yield wall(next_day, at, tz)
+        start = wall(local_day, at, tz)
+        week += 1
+        if after is None or start > after:
+            yield start
+            listed += 1
 
 
 def _raw_send(occurrence: datetime, lead: Lead, tz: ZoneInfo, day_before_at: time) -> datetime:
@@ -296,7 +319,10 @@ def next_sends(
     best_time: str | None = None,
     key: str = "",
 ) -> list[PlannedSend]:
-    """For each lead, the first send still ahead of `now` (one job per lead at a time)."""
+    """For each lead, the first send still ahead of `now` (one job per lead at a time).
+
+    `starts` must be finite (occurrences lists LOOKAHEAD_WEEKS at most): a lead that no
+    week can fit (min_gap, quiet hours) is looked for in all of them."""
     rules = timing.rules_for(kind)
     wanted = {lead.name for lead in rules.leads}
     found: dict[str, PlannedSend] = {}

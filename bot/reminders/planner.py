@@ -86,7 +86,7 @@ class Planner:
         if appointment.status == "cancelled":
             return []
         sends = next_sends(
-            appointment.starts(prof.tz),
+            appointment.starts(prof.tz, after=now),
             appointment.kind,
             prof.tz,
             now,
@@ -148,7 +148,7 @@ class Planner:
         for appointment in await self.store.appointments(contact):
             if appointment.status == "cancelled":
                 continue
-            start = next((s for s in appointment.starts(prof.tz) if s > now), None)
+            start = next(appointment.starts(prof.tz, after=now), None)
             if start is not None:
                 found.append(Upcoming(appointment, start))
         # Ties (two at one time) by id: the same order every time, for "cancel number n".

@@ -39,8 +39,10 @@ class Appointment:
     until: date | None = None
     created_at: str = ""
 
-    def starts(self, tz: ZoneInfo) -> Iterator[datetime]:
-        return occurrences(self.day, self.at, self.repeat, tz, until=self.until)
+    def starts(self, tz: ZoneInfo, after: datetime | None = None) -> Iterator[datetime]:
+        """Its next starts after `after` (see occurrences: a bounded listing, weekly ones
+        without end unless `until`)."""
+        return occurrences(self.day, self.at, self.repeat, tz, after=after, until=self.until)
 
     def with_status(self, status: Status) -> Appointment:
         return replace(self, status=status)

@@ -63,16 +63,16 @@ def scheduled(result: StepResult, now: datetime, weeks: int) -> list[PlannedSend
     appointment = appointment_from_request("1-0", "{c:0}", event.answers, now)
     assert appointment is not None
     assert appointment.repeat == "weekly"
-    starts = list(appointment.starts(NY))
     best = str(result.session.plan.answer("onboarding", "best_time"))
     key = f"{appointment.contact}:{appointment.id}"
 
     def plan(after: datetime) -> list[PlannedSend]:
+        starts = appointment.starts(NY, after=after)  # as Planner.specs_for lists them
         return next_sends(starts, appointment.kind, NY, after, Timing(), best_time=best, key=key)
 
     jobs = {s.lead: s for s in plan(now)}
     sent: list[PlannedSend] = []
-    end = starts[0] + timedelta(weeks=weeks)
+    end = next(appointment.starts(NY)) + timedelta(weeks=weeks)
     while jobs:
         due = min(jobs.values(), key=lambda s: s.send_at)
         if due.occurrence >= end:
@@ -196,3 +196,22 @@ def test_a_weekly_promise_starting_later_names_the_day(i18n_engine: Engine) -> N
         "starting Sun, Nov 29."
     )
     assert date(2026, 11, 29).weekday() == 6
+
+
+def test_a_weekly_reminder_goes_on_for_years_as_promised(i18n_engine: Engine) -> None:
+    """The promise names no last week, and there is none: 210 weeks on (past four years,
+    eight DST changes), every week still gets its Tuesday 6 PM and Wednesday 5 PM sends,
+    week 70 and week 200 included."""
+    result, now = made(i18n_engine, "11/25", "7pm")
+    promise = said(result)
+    assert "every Tuesday around 6:00 PM" in promise
+    by_week: dict[date, list[datetime]] = defaultdict(list)
+    for send in scheduled(result, now, 210):
+        by_week[send.occurrence.astimezone(NY).date()].append(send.send_at.astimezone(NY))
+    assert len(by_week) == 210
+    assert all(
+        len(sends) == 2 and all(said_at(promise, s) for s in sends) for sends in by_week.values()
+    )
+    for week in (70, 200):
+        day = date(2026, 11, 25) + timedelta(weeks=week)
+        assert [f"{s:%a %H}" for s in by_week[day]] == ["Tue 18", "Wed 17"], day

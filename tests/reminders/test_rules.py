@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.reminders.rules import (
     DAY_BEFORE,
     KINDS,
+    LOOKAHEAD_WEEKS,
     Drop,
     KindRules,
     QuietHours,
@@ -104,6 +105,47 @@ def test_weekly_next_sends_move_to_the_next_occurrence() -> None:
         "2h": "2027-11-09 17:00 MST",
     }
     assert all(p.occurrence == starts[1] for p in planned)
+
+
+def test_a_weekly_series_lists_its_next_weeks_from_any_instant() -> None:
+    """Years on, the next start after an instant is worked out from the dates, at the same
+    wall time in either offset: a Tuesday 7 PM from 2027-11-02, after week 70 (MST) comes
+    week 71 across the spring-forward (MDT), and after week 200 week 201."""
+    first, at = date(2027, 11, 2), time(19, 0)
+    for week, now, then in ((70, "MST", "MDT"), (200, "MDT", "MDT")):
+        day = first + timedelta(weeks=week)
+        after = wall(day, at, DENVER)  # not after itself: the next week's
+        listed = occurrences(first, at, "weekly", DENVER, after=after)
+        assert local(next(listed), DENVER) == f"{day + timedelta(weeks=1)} 19:00 {then}"
+        earlier = occurrences(first, at, "weekly", DENVER, after=after - timedelta(days=6))
+        assert local(next(earlier), DENVER) == f"{day} 19:00 {now}"
+
+
+def test_a_listing_is_bounded_and_until_ends_the_series() -> None:
+    """No end date: a listing holds LOOKAHEAD_WEEKS starts, never an endless stream. An
+    `until` day ends it (that day's start included); a one-off is listed only if ahead."""
+    first, at = date(2027, 11, 2), time(19, 0)
+    years_on = wall(first + timedelta(weeks=500), at, DENVER)
+    assert len(list(occurrences(first, at, "weekly", DENVER, after=years_on))) == LOOKAHEAD_WEEKS
+    until = first + timedelta(weeks=80)
+    week_78 = wall(first + timedelta(weeks=78), at, DENVER)
+    ending = list(occurrences(first, at, "weekly", DENVER, after=week_78, until=until))
+    assert [local(s, DENVER)[:10] for s in ending] == [str(first + timedelta(weeks=79)), str(until)]
+    assert list(occurrences(first, at, "weekly", DENVER, after=years_on, until=until)) == []
+    assert list(occurrences(first, at, "once", DENVER, after=wall(first, at, DENVER))) == []
+
+
+def test_a_lead_no_week_can_fit_does_not_stall_next_sends() -> None:
+    """A 9:20 AM meeting: 2 hours before is in quiet hours, its edge too close to the
+    meeting, the evening before too close to the day-before at 6 PM, every week; the
+    search ends with the day-before one only."""
+    first, at = date(2027, 11, 3), time(9, 20)
+    now = wall(first + timedelta(weeks=100), time(12, 0), NY)
+    starts = occurrences(first, at, "weekly", NY, after=now)
+    planned = next_sends(starts, "recovery_meeting", NY, now, EXACT)
+    assert [(p.lead, local(p.send_at, NY)) for p in planned] == [
+        ("day_before", f"{first + timedelta(weeks=101, days=-1)} 18:00 EDT")
+    ]
 
 
 def test_nonexistent_wall_time_is_read_before_the_change() -> None:
