@@ -42,6 +42,13 @@ def detector() -> CrisisDetector:
         ("meu tio teve overdose e não respira", "emergency"),
         ("tentei me matar aos 17, ainda bem que tô aqui", "ordinary"),
         ("tentei me matar ontem", "suicide"),
+        # Use before the pregnancy was known is a past too.
+        ("i smoked meth before i knew i was pregnant", "ordinary"),
+        ("i smoked meth last night", "relapse"),
+        ("consumí cristal antes de saber que estaba embarazada", "ordinary"),
+        ("consumí cristal anoche", "relapse"),
+        ("usei cocaína antes de saber da gravidez", "ordinary"),
+        ("usei cocaína ontem", "relapse"),
         # ... but months pregnant are no age, a near death is no past, and no one but a doctor
         # makes it fine.
         ("he pushed me down the stairs when i was 7 months", "violence"),
@@ -67,6 +74,11 @@ def detector() -> CrisisDetector:
             "ordinary",
         ),
         ("a neném parou de respirar", "emergency"),
+        # Lips purple from the cold.
+        ("los niños tienen los labios morados de frío", "ordinary"),
+        ("tiene los labios morados", "emergency"),
+        ("as crianças ficaram com a boca roxa de frio", "ordinary"),
+        ("a boca dele tá roxa", "emergency"),
         # Helping someone else, asked about the topic.
         ("how do i help someone who is suicidal", "ordinary"),
         ("i am suicidal", "suicide"),
