@@ -42,6 +42,9 @@ def detector() -> CrisisDetector:
         ("meu tio teve overdose e não respira", "emergency"),
         ("tentei me matar aos 17, ainda bem que tô aqui", "ordinary"),
         ("tentei me matar ontem", "suicide"),
+        # "hace 3 meses" is a past; "desde hace" (for, and still) is now.
+        ("recaí hace 3 meses, ya llevo 10 semanas limpia", "ordinary"),
+        ("volví a tomar hace 5 meses y desde hace 2 meses no paro", "relapse"),
         # Use before the pregnancy was known is a past too.
         ("i smoked meth before i knew i was pregnant", "ordinary"),
         ("i smoked meth last night", "relapse"),
