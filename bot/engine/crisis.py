@@ -22,7 +22,12 @@ bot/engine/crisis_spelling.py). Then the phrases are matched, except where:
   kill you" as a joke': `joking`); never a text about the sender's own safety;
 - the clause tells of the past long ago ("I overdosed 2 years ago"), unless the text brings
   it back to now ("... last year and I feel that way again");
-- for a relapse, the text then turns the urge away ("... but i deleted his number": `averted`).
+- for a relapse, the text then turns the urge away ("... but i deleted his number": `averted`),
+  unless it then says the use came anyway ("... i used what i had": `still_used`).
+A report marker counts only where it starts before the phrase ("he posted a video of him
+hitting me" is no story), a past dated in the next clause does not excuse a clause told as now
+("he hit me last night, 2 years ago he did it too": `now`), and a lasting past ("hace 3 meses
+que me pega") is brought back to now by `present`.
 
 Phrase syntax: words separated by spaces; `a/b` one of these words; `@group` any entry of a
 group (`@group/word` either); `stem*` (a stem of four letters or more) any word that starts
@@ -186,6 +191,8 @@ class CrisisDetector:
             reported_anywhere=marker_regex(w for lex in lexicons for w in lex.reported_anywhere),
             resolved=marker_regex(w for lex in lexicons for w in lex.resolved),
             averted=marker_regex(w for lex in lexicons for w in lex.averted),
+            now=marker_regex(w for lex in lexicons for w in lex.now),
+            still_used=marker_regex(w for lex in lexicons for w in lex.still_used),
         )
         self._laughter = laughter_regex(w for lex in lexicons for w in lex.laughing)
         self._serious = marker_regex(w for lex in lexicons for w in lex.serious)

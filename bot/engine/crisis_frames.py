@@ -33,6 +33,8 @@ class Frames:
     reported_anywhere: re.Pattern[str] | None = None
     resolved: re.Pattern[str] | None = None
     averted: re.Pattern[str] | None = None
+    now: re.Pattern[str] | None = None
+    still_used: re.Pattern[str] | None = None
 
     def excused(
         self, concern: Concern, joined: str, start: int, end: int, laughing: bool = False
@@ -61,17 +63,25 @@ class Frames:
         if next_words and self.negations.issuperset(next_words):
             return True
         clause = " " + " ".join(lead) + " " + joined[start:end].strip() + " " + after + " "
+        # Told as happening now in its own clause ("he hit me last night").
+        told_now = self.now is not None and bool(self.now.search(clause))
         if (
             concern == "emergency"
             and self.hypothetical
             and self.hypothetical.search(" " + " ".join(lead) + " ")
         ):
             return True
-        # The sentence up to the harm: a long phrase may start before the marker ("i saw a
-        # story about a dad who hit his baby").
-        sentence = joined[:end].rsplit(" | ", 1)[-1]
-        if self.reported is not None and self.reported.search(" " + sentence + " "):
-            return True
+        # The sentence up to the harm: a report marker that starts before the phrase counts,
+        # even when the phrase takes it in ("el numero de violencia domestica"); one that
+        # starts inside the phrase does not ("he posted a video of him hitting me", "ele gravou
+        # um video me batendo": how the harm was shown, not a story of someone else).
+        cut = joined.rfind(f" {BOUNDARY} ", 0, start)
+        sentence_start = cut + 3 if cut >= 0 else 0
+        sentence = joined[sentence_start:start]
+        if self.reported is not None:
+            told = self.reported.search(" " + joined[sentence_start:end] + " ")
+            if told and told.start() < start - sentence_start + 1:
+                return True
         if self.reported_anywhere is not None and self.reported_anywhere.search(
             " " + sentence + " " + joined[start:end] + after + " "
         ):
@@ -83,12 +93,14 @@ class Frames:
             and self.joking.search(joined)
         ):
             return True
-        if (
-            concern == "relapse"
-            and self.averted is not None
-            and self.averted.search(" " + joined[start:] + f" {BOUNDARY} ")
-        ):
-            return True
+        if concern == "relapse" and self.averted is not None:
+            turned = self.averted.search(" " + joined[start:] + f" {BOUNDARY} ")
+            # Turned away, unless the text then says it was used anyway.
+            if turned and not (
+                self.still_used is not None
+                and self.still_used.search(" " + joined[start:][turned.end() - 2 :] + " ")
+            ):
+                return True
         if concern == "baby":
             # A child's harm is never excused as long ago, only as over and safe now.
             return (
@@ -100,15 +112,21 @@ class Frames:
             )
         # The past may be dated in the clause or the one after ("me pegaba, hace 4 anos"), or
         # said to be over anywhere after ("... but hes been sober since").
+        # A past dated in the next clause only is another time when this clause says now ("ele
+        # me bateu ontem, ha 2 anos ele fez isso tambem").
         if not (
             self.history is not None
             and (
-                self.history.search(clause) or self.history.search(" " + " ".join(next_words) + " ")
+                self.history.search(clause)
+                or (not told_now and self.history.search(" " + " ".join(next_words) + " "))
             )
         ) and not (self.resolved is not None and self.resolved.search(" " + joined[start:] + " ")):
             return False
-        # Long ago, unless the text brings it back to now: the rest of the text counts.
-        return self.present is None or not self.present.search(" " + joined[start:] + " ")
+        # Long ago, unless the text brings it back to now: the rest of the text counts, and the
+        # clause's lead ("hace 3 meses que me pega": for three months, and still).
+        return self.present is None or not self.present.search(
+            " " + " ".join(lead) + " " + joined[start:] + " "
+        )
 
     def two_signs(
         self,

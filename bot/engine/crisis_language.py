@@ -60,6 +60,8 @@ def vocabulary(lex: Lexicon, phrase_words: set[str]) -> frozenset[str]:
         *lex.reported_anywhere,
         *lex.resolved,
         *lex.averted,
+        *lex.now,
+        *lex.still_used,
         *lex.serious,
     ):
         words.update(w for w in fold_words(marker) if w not in (NUMBER, MANY))

@@ -87,6 +87,13 @@ class Lexicon(_Strict):
     # Words after an urge or a use that say it did not happen or was turned away ("i almost
     # texted my dealer BUT I DELETED his number", "y no lo dejo ver a la bebe"): a relapse only.
     averted: list[str] = Field(default_factory=list)
+    # Words that put the harm in its own clause now ("he hit me last night, 2 years ago he did
+    # it too", "conozco la senal de sobredosis y la tiene ahora"): a past dated only in the
+    # next clause, or a report marker before it, no longer excuses it.
+    now: list[str] = Field(default_factory=list)
+    # Words after a turned-away urge that say the use came anyway ("i almost texted my dealer
+    # but i didnt. i USED what i had at home"): the urge is no longer `averted`.
+    still_used: list[str] = Field(default_factory=list)
     # Letter rules (a regular expression over one word -> its replacement) for an unknown word.
     rewrites: dict[str, str] = Field(default_factory=dict)
     groups: dict[str, list[str]] = Field(default_factory=dict)
