@@ -1,10 +1,10 @@
 """What the learned crisis model (bot/engine/crisis_model.py) trains on, and a digest of it.
 
 Labelled texts: tests/corpora/crisis/<lang>.yaml, the held-out rounds 1-3 (read already, so
-they may train) and tests/corpora/crisis_model_extra{,2,3,4}/<lang>.yaml (written for the model).
+they may train) and tests/corpora/crisis_model_extra{,2,...,20}/<lang>.yaml (written for the model).
 Ordinary texts: the bulk set tests/corpora/crisis_ordinary/<lang>.yaml, every reply of the
 understanding corpus (plan answers) and what parents send in the transcript tests (turns that
-raise no crisis). Rounds 4, 5 and 6 (tests/corpora/crisis_heldout4/ to crisis_heldout6/) are
+raise no crisis). Rounds 4 to 8 (tests/corpora/crisis_heldout4/ to crisis_heldout8/) are
 never trained on, and the leak guard below drops any training text close to one of theirs.
 The digest is recorded in each model file, so a test can tell whether the committed weights
 were trained on today's inputs without training again.
@@ -54,6 +54,22 @@ EXTRA7_DIR = TESTS / "corpora" / "crisis_model_extra7"
 EXTRA8_DIR = TESTS / "corpora" / "crisis_model_extra8"
 EXTRA9_DIR = TESTS / "corpora" / "crisis_model_extra9"
 EXTRA10_DIR = TESTS / "corpora" / "crisis_model_extra10"
+# Five focused authors, 2026-12-06 (stop 29): baby from every side (extra11), emergency and
+# violence (extra12), suicide and relapse (extra13), new voices and shapes (extra14: very short,
+# caps, emoji, voice-to-text, code-switching, relatives typing), indirect and hedged (extra15).
+EXTRA11_DIR = TESTS / "corpora" / "crisis_model_extra11"
+EXTRA12_DIR = TESTS / "corpora" / "crisis_model_extra12"
+EXTRA13_DIR = TESTS / "corpora" / "crisis_model_extra13"
+EXTRA14_DIR = TESTS / "corpora" / "crisis_model_extra14"
+EXTRA15_DIR = TESTS / "corpora" / "crisis_model_extra15"
+# And five more (stop 29), each language written first from its own situations: relapse told
+# every way (extra16), suicide in new voices (extra17), hard ordinary texts only (extra18), baby
+# and violence in new voices (extra19), on-scene emergencies and crises in long texts (extra20).
+EXTRA16_DIR = TESTS / "corpora" / "crisis_model_extra16"
+EXTRA17_DIR = TESTS / "corpora" / "crisis_model_extra17"
+EXTRA18_DIR = TESTS / "corpora" / "crisis_model_extra18"
+EXTRA19_DIR = TESTS / "corpora" / "crisis_model_extra19"
+EXTRA20_DIR = TESTS / "corpora" / "crisis_model_extra20"
 EXTRA_DIRS = (
     EXTRA_DIR,
     EXTRA2_DIR,
@@ -65,6 +81,16 @@ EXTRA_DIRS = (
     EXTRA8_DIR,
     EXTRA9_DIR,
     EXTRA10_DIR,
+    EXTRA11_DIR,
+    EXTRA12_DIR,
+    EXTRA13_DIR,
+    EXTRA14_DIR,
+    EXTRA15_DIR,
+    EXTRA16_DIR,
+    EXTRA17_DIR,
+    EXTRA18_DIR,
+    EXTRA19_DIR,
+    EXTRA20_DIR,
 )
 TRANSCRIPTS_DIR = TESTS / "transcripts"
 LABELLED_DIRS = (CORPUS_DIR, HELD_OUT_DIR, HELD_OUT2_DIR, HELD_OUT3_DIR, *EXTRA_DIRS)
