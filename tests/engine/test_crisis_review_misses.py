@@ -1,0 +1,85 @@
+"""Real crisis texts a safety review found the crisis rules missing, and their natural
+variants, in English, Spanish and Portuguese: each must alarm with its concern. A baby shaken
+again ("la volví a sacudir", "eu sacudi ela"), a threat by several ("me van a matar", "vão me
+matar"), someone showing the signs of an overdose (not a question about the signs), a use
+that came anyway ("consumí igual", "usei mesmo assim"), a parent calling herself "esta mamá"
+/ "essa mãe" who relapsed, a harm going on for months ("desde hace 3 meses me pega": no baby
+of 3 months). The ordinary texts beside them stay quiet (locales/<lang>/crisis.yaml)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.crisis import CRISIS_DIR, CrisisDetector, load_detector
+
+
+@pytest.fixture(scope="module")
+def detector() -> CrisisDetector:
+    return load_detector(CRISIS_DIR, ("en", "es", "pt_BR"))
+
+
+CRISES = [
+    # A baby shaken again, also after a doctor said all is well.
+    ("el doctor dijo que está bien pero hoy la volví a sacudir", "baby"),
+    ("la volví a sacudir", "baby"),
+    ("lo volví a sacudir", "baby"),
+    ("o médico disse que é normal mas hoje eu sacudi ela de novo", "baby"),
+    ("a pediatra já viu mas hoje eu sacudi ela de novo", "baby"),
+    ("eu sacudi ela", "baby"),
+    ("eu sacudi ele de novo", "baby"),
+    ("sacudi o bebê", "baby"),
+    ("i shook her again", "baby"),
+    # A threat by several.
+    ("me van a matar", "violence"),
+    ("me dijeron que me van a matar", "violence"),
+    ("dicen que me van a matar", "violence"),
+    ("vão me matar", "violence"),
+    ("me disseram que vão me matar", "violence"),
+    ("they are going to kill me", "violence"),
+    # Signs of an overdose shown now, not asked about.
+    ("se las señales de sobredosis y él las tiene ahorita", "emergency"),
+    ("él tiene señales de sobredosis ahorita", "emergency"),
+    ("eu sei os sinais de overdose e ele tá tendo agora", "emergency"),
+    ("ele tá com sinais de overdose", "emergency"),
+    ("i know the signs of an overdose and hes showing them right now", "emergency"),
+    ("he is showing signs of an overdose", "emergency"),
+    # A use that came anyway, also after the urge was turned away.
+    ("i deleted his number but i used anyway", "relapse"),
+    ("i used anyway", "relapse"),
+    ("i drank anyway", "relapse"),
+    ("consumí igual", "relapse"),
+    ("usei mesmo assim", "relapse"),
+    ("bebi mesmo assim", "relapse"),
+    # The parent calls herself "this mom".
+    ("esta mamá recayó anoche", "relapse"),
+    ("esta mamá volvió a consumir", "relapse"),
+    ("essa mãe recaiu ontem", "relapse"),
+    ("essa mãe usou de novo", "relapse"),
+    # A harm going on for months or years.
+    ("desde hace 3 meses me pega", "violence"),
+    ("desde hace meses me pega", "violence"),
+    ("há 2 anos me bate", "violence"),
+    ("há 3 meses ele me bate", "violence"),
+]
+
+ORDINARY = [
+    "mi bebe de 8 meses me pega en la cara jaja",
+    "mi hija de 3 meses me pega cuando le doy pecho",
+    "el bebe me pega con la mano",
+    "mi mamá me va a matar si llego tarde",
+    "cuales son las señales de sobredosis",
+    "quais sao os sinais de overdose",
+    "what are the signs of an overdose",
+]
+
+
+@pytest.mark.parametrize(("text", "concern"), CRISES)
+def test_review_miss_alarms(detector: CrisisDetector, text: str, concern: str) -> None:
+    found = detector.find(text)
+    assert found is not None, text
+    assert found.concern == concern, (text, found)
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_beside_them_stays_quiet(detector: CrisisDetector, text: str) -> None:
+    assert detector.find(text) is None, text
