@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from bot.engine.answers import ZipInfo
-from bot.engine.crisis import load_detector
-from bot.engine.crisis_model import load_models
+from bot.engine.crisis import CRISIS_FILE, CrisisDetector, load_detector
+from bot.engine.crisis_model import MODEL_FILE, CrisisModel, load_models
 from bot.engine.loader import load_flows
 from bot.engine.machine import Engine, EngineSettings
 from bot.engine.resources import Offer, ResourceFinder
@@ -34,6 +36,7 @@ def build_engine(
 ) -> Engine:
     """Load and check every flow and catalog; raises FlowError or ConfigError when one is bad."""
     catalogs = Catalogs(locales, locales_dir)
+    readers = crisis_readers(locales_dir, tuple(catalogs.locales))
     return Engine(
         load_flows(flows_dir),
         catalogs,
@@ -46,9 +49,35 @@ def build_engine(
         zip_lookup=zip_info,
         resource_finder=resource_finder,
         team=team,
-        crisis=load_detector(locales_dir, catalogs.locales),
-        crisis_models=load_models(locales_dir, catalogs.locales),
+        crisis=readers.detector,
+        crisis_models=readers.models,
     )
+
+
+@dataclass(frozen=True)
+class CrisisReaders:
+    """The crisis word rules and the learned model of some languages, loaded once."""
+
+    detector: CrisisDetector
+    models: Mapping[str, CrisisModel]
+
+
+def crisis_readers(locales_dir: Path, locales: tuple[str, ...]) -> CrisisReaders:
+    """The readers for these languages, shared by every engine of the process while their
+    files are unchanged: loading them takes about a second (the model is 4 MB of JSON), and
+    both are pure (their caches hold answers of pure functions), so engines may share them."""
+    files = [locales_dir / locale / CRISIS_FILE for locale in dict.fromkeys(["en", *locales])]
+    files.append(locales_dir / MODEL_FILE)
+    stamps = tuple((p.stat().st_mtime_ns, p.stat().st_size) if p.is_file() else None for p in files)
+    return _load_readers(locales_dir, locales, stamps)
+
+
+@cache
+def _load_readers(
+    locales_dir: Path, locales: tuple[str, ...], stamps: tuple[tuple[int, int] | None, ...]
+) -> CrisisReaders:
+    del stamps  # part of the key only: a changed file loads again
+    return CrisisReaders(load_detector(locales_dir, locales), load_models(locales_dir, locales))
 
 
 def resource_finder(directory: ResourceDirectory) -> ResourceFinder:

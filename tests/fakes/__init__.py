@@ -30,7 +30,7 @@ class UvicornThread:
             target=self.server.run, kwargs={"sockets": [self._sock]}, daemon=True
         )
 
-    def start(self, timeout: float = 10.0) -> UvicornThread:
+    def start(self, timeout: float = 30.0) -> UvicornThread:
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self.server.started:
