@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from bot.engine.answers import ZipInfo
@@ -72,7 +72,7 @@ def crisis_readers(locales_dir: Path, locales: tuple[str, ...]) -> CrisisReaders
     return _load_readers(locales_dir, locales, stamps)
 
 
-@cache
+@lru_cache(maxsize=4)  # a few sets of languages; a changed file's old load is let go
 def _load_readers(
     locales_dir: Path, locales: tuple[str, ...], stamps: tuple[tuple[int, int] | None, ...]
 ) -> CrisisReaders:
