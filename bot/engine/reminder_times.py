@@ -278,25 +278,30 @@ def sends_for(
     best_time: str | None = None,
     key: str = "",
     after: datetime | None = None,
+    since: datetime | None = None,
 ) -> dict[str, datetime]:
     """Lead name -> send instant for one occurrence; leads that cannot be useful are absent.
 
     The day-before reminder follows the parent's best time to text; the hours-ahead one is
     tied to the appointment. Each is moved out of quiet hours to the nearest allowed time,
-    or to the earlier side when the later one would be too close to the appointment. Sends
-    not after `after` (now) are left out before the rest are compared, so a day-before time
-    already gone does not push out the hours-ahead one still ahead. When two land within
-    `min_gap`, only the earlier stays. Jitter comes last: which leads are kept, and so what
-    the engine promised, never depends on it.
+    or to the earlier side when the later one would be too close to the appointment. When
+    two land within `min_gap`, only the earlier stays. Only sends after `after` (now) are
+    returned, but a send that already went still counts in that comparison: re-planned
+    after the 6 PM day-before text went, the 7:45 PM one it crowded out stays out (it was
+    never promised). `since` is when the reminder began (default: `after`): a send at or
+    before it never went, so it crowds out nothing, and a reminder added at 6:12 PM still
+    gets the 7:45 PM text. Jitter comes last: which leads are kept, and so what the engine
+    promised, never depends on it.
     """
     rules = timing.rules_for(kind)
     day_before_at = BEST_TIME_AT.get(best_time or "", rules.day_before_at)
     deadline = occurrence - timing.min_notice
+    began = since if since is not None else after
     planned: list[tuple[datetime, str]] = []
     for lead in rules.leads:
         raw = _raw_send(occurrence, lead, tz, day_before_at)
         send_at = nearest_allowed(raw, tz, timing, deadline=deadline)
-        if send_at > deadline or (after is not None and send_at <= after):
+        if send_at > deadline or (began is not None and send_at <= began):
             continue
         planned.append((send_at, lead.name))
     kept: dict[str, datetime] = {}
@@ -304,8 +309,9 @@ def sends_for(
     for send_at, name in sorted(planned):
         if last is not None and send_at - last < timing.min_gap:
             continue
-        kept[name] = _spread(send_at, f"{key}:{name}", tz, timing, deadline)
         last = send_at
+        if after is None or send_at > after:
+            kept[name] = _spread(send_at, f"{key}:{name}", tz, timing, deadline)
     return kept
 
 
@@ -318,8 +324,10 @@ def next_sends(
     *,
     best_time: str | None = None,
     key: str = "",
+    since: datetime | None = None,
 ) -> list[PlannedSend]:
-    """For each lead, the first send still ahead of `now` (one job per lead at a time).
+    """For each lead, the first send still ahead of `now` (one job per lead at a time);
+    `since`: when the reminder began (sends_for), `now` when it is new.
 
     `starts` must be finite (occurrences lists LOOKAHEAD_WEEKS at most): a lead that no
     week can fit (min_gap, quiet hours) is looked for in all of them."""
@@ -330,7 +338,7 @@ def next_sends(
         if start <= now:
             continue
         for name, send_at in sends_for(
-            start, kind, tz, timing, best_time=best_time, key=key, after=now
+            start, kind, tz, timing, best_time=best_time, key=key, after=now, since=since
         ).items():
             if name not in found:
                 found[name] = PlannedSend(name, start, send_at, rules.grace)

@@ -48,6 +48,15 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def began(appointment: Appointment) -> datetime:
+    """When the appointment was added: its sends from then on went (or go), so a re-plan
+    counts them when it leaves out one too close to another (min_gap). A record without
+    the time is older than any send it could have."""
+    if not appointment.created_at:
+        return datetime.min.replace(tzinfo=UTC)
+    return datetime.fromisoformat(appointment.created_at)
+
+
 class Planner:
     """The one place that decides which jobs exist for a contact."""
 
@@ -93,6 +102,7 @@ class Planner:
             self.timing,
             best_time=prof.best_time,
             key=f"{appointment.contact}:{appointment.id}",
+            since=began(appointment),
         )
         return [
             JobSpec(
