@@ -16,6 +16,7 @@ from bot.engine.reminder_times import QuietHours, Timing, is_allowed, next_sends
 from bot.engine.session import Session
 from bot.flows import build_engine
 from bot.reminders.intake import appointment_from_request
+from bot.reminders.planner import began
 from tests.engine.test_plan_commands import NOW, engine, onboarded, send
 
 __all__ = ["engine"]  # the module-scoped fixture, shared
@@ -67,6 +68,7 @@ def planned(result: StepResult, now: datetime, tz: ZoneInfo = NY) -> list[dateti
         Timing(),
         best_time=str(best),
         key=f"{appointment.contact}:{appointment.id}",
+        since=began(appointment),
     )
     return [s.send_at for s in sends]
 

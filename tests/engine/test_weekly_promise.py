@@ -7,6 +7,7 @@ jitter. The clock is fixed: Monday 2026-11-23 in Hartford."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from bot.engine.machine import Engine, StepResult
 from bot.engine.reminder_times import PlannedSend, Timing, next_sends
 from bot.engine.session import Session
 from bot.reminders.intake import appointment_from_request
+from bot.reminders.planner import began
 from tests.engine.test_plan_commands import NOW, onboarded
 
 NY = ZoneInfo("America/New_York")
@@ -56,9 +58,12 @@ def made(engine: Engine, day: str, at: str, **kwargs: str) -> tuple[StepResult, 
     return added
 
 
-def scheduled(result: StepResult, now: datetime, weeks: int) -> list[PlannedSend]:
+def scheduled(
+    result: StepResult, now: datetime, weeks: int, resyncs: Sequence[datetime] = ()
+) -> list[PlannedSend]:
     """Every reminder the planner sends for the event in its first `weeks` weeks: each lead's
-    first send, then, each time one goes, that lead's next (as after_dispatch plans it)."""
+    first send, then, each time one goes, that lead's next (as after_dispatch plans it); at
+    each of `resyncs` every lead is planned again (Planner.resync: a new zone or best time)."""
     [event] = [e for e in result.events if isinstance(e, ReminderRequested)]
     appointment = appointment_from_request("1-0", "{c:0}", event.answers, now)
     assert appointment is not None
@@ -68,13 +73,26 @@ def scheduled(result: StepResult, now: datetime, weeks: int) -> list[PlannedSend
 
     def plan(after: datetime) -> list[PlannedSend]:
         starts = appointment.starts(NY, after=after)  # as Planner.specs_for lists them
-        return next_sends(starts, appointment.kind, NY, after, Timing(), best_time=best, key=key)
+        return next_sends(
+            starts,
+            appointment.kind,
+            NY,
+            after,
+            Timing(),
+            best_time=best,
+            key=key,
+            since=began(appointment),
+        )
 
     jobs = {s.lead: s for s in plan(now)}
     sent: list[PlannedSend] = []
     end = next(appointment.starts(NY)) + timedelta(weeks=weeks)
+    pending = sorted(resyncs)
     while jobs:
         due = min(jobs.values(), key=lambda s: s.send_at)
+        if pending and pending[0] < due.send_at:
+            jobs = {s.lead: s for s in plan(pending.pop(0))}
+            continue
         if due.occurrence >= end:
             break
         sent.append(due)
@@ -126,6 +144,23 @@ def test_a_first_week_unlike_the_rest_is_said_before_them(i18n_engine: Engine) -
     sent = [s.send_at.astimezone(NY) for s in scheduled(result, now, 3)]
     assert f"{sent[0]:%a %d %H:%M}" == "Mon 23 19:45"
     assert [f"{s:%a %d %H}" for s in sent[1:]] == ["Mon 30 18", "Mon 07 18"]
+
+
+def test_a_re_plan_after_the_day_before_text_adds_no_text_the_promise_left_out(
+    i18n_engine: Engine,
+) -> None:
+    """Added Monday at 10 am, for 8:30 am every Tuesday: "every Monday around 6:00 PM" only
+    (7:45 pm is too close to it). A re-plan at 6:12 pm that Monday (a new best time or
+    zone), after the 6 pm text went, plans no 7:45 pm text that week or any other: the text
+    that went still counts (#14)."""
+    result, now = made(i18n_engine, "tomorrow", "8:30am", kind=KINDS["prenatal"])
+    assert said(result) == (
+        "Got it. We'll text you a reminder every Monday around 6:00 PM, starting today."
+    )
+    mondays = [now.replace(hour=18, minute=12) + timedelta(weeks=w) for w in range(3)]
+    sent = [s.send_at.astimezone(NY) for s in scheduled(result, now, 3, mondays)]
+    assert [f"{s:%a %d %H}" for s in sent] == ["Mon 23 18", "Mon 30 18", "Mon 07 18"]
+    assert all(said_at(said(result), s) for s in sent)
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,9 @@ in 5-minute ticks through the night, as a leader's wake-ups do."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator, Sequence
 from datetime import datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -58,7 +59,12 @@ def ticks(start: datetime, end: datetime) -> Iterator[datetime]:
 
 
 Texted = list[tuple[datetime, str]]
-RunClock = Callable[[StepResult, datetime, datetime], Awaitable[Texted]]
+
+
+class RunClock(Protocol):
+    def __call__(
+        self, result: StepResult, start: datetime, until: datetime, resyncs: Sequence[datetime] = ()
+    ) -> Awaitable[Texted]: ...
 
 
 @pytest.fixture
@@ -73,9 +79,12 @@ def run_clock(
     clock: FakeClock,
 ) -> RunClock:
     """Save a turn as the service does, let the intake plan it at the turn's time, then run
-    the clock from `start` to `until`: when each text went, and what it said."""
+    the clock from `start` to `until`, re-planning everything (Planner.resync, as a change of
+    zone or best time does) at each of `resyncs`: when each text went, and what it said."""
 
-    async def run(result: StepResult, start: datetime, until: datetime) -> Texted:
+    async def run(
+        result: StepResult, start: datetime, until: datetime, resyncs: Sequence[datetime] = ()
+    ) -> Texted:
         def apply(_: Session) -> tuple[Session, list[str], list[Event]]:
             return result.session, result.replies, list(result.events)
 
@@ -85,7 +94,11 @@ def run_clock(
         await intake.ensure_group()
         assert await intake.step(block=False) == 1
         texted: Texted = []
+        pending = sorted(resyncs)
         for now in ticks(start, until):
+            while pending and pending[0] <= now:
+                clock.now = pending.pop(0)
+                await planner.resync(conversations.keys_for(ADDRESS).contact)
             clock.now = now
             await planner.scheduler.run_due(now)
             await dispatcher.step(block=False)
@@ -198,6 +211,29 @@ async def test_a_weekly_reminder_goes_every_week_at_the_promised_times(
         datetime(2026, 12, 8, 18, 0, tzinfo=NY),
         datetime(2026, 12, 9, 17, 0, tzinfo=NY),
     ]
+    assert len(sent) == len(promised), sent
+    for sent_at, said in zip(sent, promised, strict=True):
+        assert said <= sent_at <= said + timedelta(minutes=15), (said, sent_at)
+
+
+async def test_a_resync_after_the_day_before_text_sends_no_text_the_promise_left_out(
+    engine: Engine, run_clock: RunClock
+) -> None:
+    """A prenatal visit Tuesdays at 8:30 am, best time evening, added Monday at 10 am: the
+    promise is every Monday around 6 PM only (7:45 pm is too close to it). The parent
+    changes their zone or best time at 6:12 pm on each Monday, after that day's text went:
+    the re-plan adds no 7:45 pm text, and for two weeks the texts are the promised ones (#14)."""
+    now = datetime.combine(NOW.astimezone(NY).date(), time(10, 0), NY)
+    result = add_reminder(engine, "tomorrow", "8:30am", "1", now, "evening", repeat="2")
+    promise = result.replies[0].split("\n")[0]
+    assert promise == (
+        "Got it. We'll text you a reminder every Monday around 6:00 PM, starting today."
+    )
+    mondays = [datetime(2026, 11, 23, 18, 12, tzinfo=NY), datetime(2026, 11, 30, 18, 12, tzinfo=NY)]
+    until = datetime(2026, 12, 1, 9, 30, tzinfo=NY)
+    texted = await run_clock(result, now, until, mondays)
+    sent = [t.astimezone(NY) for t, said in texted if said.startswith("Reminder:")]
+    promised = [datetime(2026, 11, 23, 18, 0, tzinfo=NY), datetime(2026, 11, 30, 18, 0, tzinfo=NY)]
     assert len(sent) == len(promised), sent
     for sent_at, said in zip(sent, promised, strict=True):
         assert said <= sent_at <= said + timedelta(minutes=15), (said, sent_at)

@@ -181,6 +181,15 @@ def test_a_send_already_gone_does_not_push_out_the_one_still_ahead() -> None:
     assert [(p.lead, local(p.send_at, NY)) for p in planned] == [("3h", "2027-03-09 19:45 EST")]
 
 
+def test_a_send_that_went_still_pushes_out_the_one_too_close_to_it() -> None:
+    """Re-planned at 18:30 for an 08:00 appointment added that morning: the 18:00 one went,
+    so the 19:45 one stays out, as it was when the times were promised (#14)."""
+    added = wall(date(2027, 3, 9), time(10, 0), NY)
+    now = wall(date(2027, 3, 9), time(18, 30), NY)
+    starts = occurrences(date(2027, 3, 10), time(8, 0), "once", NY)
+    assert next_sends(starts, "other", NY, now, EXACT, since=added) == []
+
+
 @pytest.mark.parametrize(
     ("best", "expected"),
     [("morning", "10:00"), ("afternoon", "14:00"), ("evening", "18:00"), ("any", "18:00")],
