@@ -76,6 +76,33 @@ CRISES = [
     ("recaí ontem, não fiz por querer", "relapse"),
     ("usei de novo e não fiz nada pra parar", "relapse"),
     ("quase liguei pro traficante mas apaguei o número. usei mesmo assim", "relapse"),
+    # A generic question or answer marker is no report: the sender is the one harmed.
+    ("how do i talk to him when he chokes me", "violence"),
+    ("is it true he will kill me if i leave", "violence"),
+    ("i called the hotline number because he hit me", "violence"),
+    ("i dont know the difference between being tired and wanting to die anymore", "suicide"),
+    ("is it a sign of something that i want to hurt my baby", "baby"),
+    ("how do i talk to my husband when he hits me", "violence"),
+    ("is it true that he can take the kids if he beats me", "violence"),
+    ("i looked up the hotline number after he choked me", "violence"),
+    ("mi hijo preguntó por qué su papá me pega", "violence"),
+    ("le dije que no a tener relaciones y me pegó", "violence"),
+    ("dije que no a sus amigos y me golpeó", "violence"),
+    ("es verdad que me va a matar si me voy", "violence"),
+    ("contesté que no y me pegó", "violence"),
+    ("respondí que no y me golpeó", "violence"),
+    ("mi hija preguntó por qué su papá me golpea", "violence"),
+    ("le dije que no a su mamá y me pegó anoche", "violence"),
+    ("é verdade que ele vai me matar hoje", "violence"),
+    ("um relato de como ele me batia todo dia e ainda bate", "violence"),
+    ("falei que não e ele me bateu", "violence"),
+    ("respondi que não e ele me enforcou", "violence"),
+    ("é verdade que ele vai me bater de novo", "violence"),
+    ("falei que não queria e ele me bateu", "violence"),
+    # Dropped off the bed or the changing table is a fall, not a drop-off at daycare.
+    ("i dropped my son off the bed last night", "baby"),
+    ("dropped the baby off the changing table", "baby"),
+    ("i dropped my daughter off the couch this morning", "baby"),
 ]
 
 
@@ -104,6 +131,9 @@ def test_a_crisis_with_an_excuse_marker_still_alarms(
         "hoje faz 3 anos que minha amiga morreu de overdose, acendi uma vela",
         "mi ex me pegaba pero ya hace 3 años que lo dejé",
         "si alguien ronca fuerte despues de usar es señal de sobredosis?",
+        "dropped my daughter off at daycare",
+        "i dropped the kids off",
+        "dropped the kids off and went to work",
     ],
 )
 def test_the_excused_ordinary_text_stays_quiet(detector: CrisisDetector, text: str) -> None:
