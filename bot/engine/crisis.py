@@ -193,6 +193,7 @@ class CrisisDetector:
             averted=marker_regex(w for lex in lexicons for w in lex.averted),
             now=marker_regex(w for lex in lexicons for w in lex.now),
             still_used=marker_regex(w for lex in lexicons for w in lex.still_used),
+            urge=marker_regex(w for lex in lexicons for w in lex.urge),
         )
         self._laughter = laughter_regex(w for lex in lexicons for w in lex.laughing)
         self._serious = marker_regex(w for lex in lexicons for w in lex.serious)

@@ -35,6 +35,7 @@ class Frames:
     averted: re.Pattern[str] | None = None
     now: re.Pattern[str] | None = None
     still_used: re.Pattern[str] | None = None
+    urge: re.Pattern[str] | None = None
 
     def excused(
         self, concern: Concern, joined: str, start: int, end: int, laughing: bool = False
@@ -93,12 +94,19 @@ class Frames:
             and self.joking.search(joined)
         ):
             return True
-        if concern == "relapse" and self.averted is not None:
-            turned = self.averted.search(" " + joined[start:] + f" {BOUNDARY} ")
-            # Turned away, unless the text then says it was used anyway.
-            if turned and not (
-                self.still_used is not None
-                and self.still_used.search(" " + joined[start:][turned.end() - 2 :] + " ")
+        if (
+            concern == "relapse"
+            and self.averted is not None
+            and self.urge is not None
+            and not told_now
+            and self.urge.search(" " + " ".join(lead[-4:]) + " " + joined[start:end].strip() + " ")
+        ):
+            # An urge (never a use told as done, nor one told as now) turned away in its own
+            # clause or the next ("i almost texted my dealer but i deleted his number"; not "i
+            # relapsed. i deleted his number after"), unless the text says it was used anyway.
+            window = f" {joined[start:end].strip()} {after} {BOUNDARY} {' '.join(next_words)} "
+            if self.averted.search(window + f"{BOUNDARY} ") and not (
+                self.still_used is not None and self.still_used.search(" " + joined[end:] + " ")
             ):
                 return True
         if concern == "baby":

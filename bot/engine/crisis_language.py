@@ -62,6 +62,7 @@ def vocabulary(lex: Lexicon, phrase_words: set[str]) -> frozenset[str]:
         *lex.averted,
         *lex.now,
         *lex.still_used,
+        *lex.urge,
         *lex.serious,
     ):
         words.update(w for w in fold_words(marker) if w not in (NUMBER, MANY))

@@ -94,6 +94,9 @@ class Lexicon(_Strict):
     # Words after a turned-away urge that say the use came anyway ("i almost texted my dealer
     # but i didnt. i USED what i had at home"): the urge is no longer `averted`.
     still_used: list[str] = Field(default_factory=list)
+    # Words just before a relapse phrase that make it an urge, not a use ("i ALMOST texted my
+    # dealer", "CASI le escribo", "QUASE liguei"): only an urge can be `averted`.
+    urge: list[str] = Field(default_factory=list)
     # Letter rules (a regular expression over one word -> its replacement) for an unknown word.
     rewrites: dict[str, str] = Field(default_factory=dict)
     groups: dict[str, list[str]] = Field(default_factory=dict)

@@ -103,6 +103,20 @@ CRISES = [
     ("i dropped my son off the bed last night", "baby"),
     ("dropped the baby off the changing table", "baby"),
     ("i dropped my daughter off the couch this morning", "baby"),
+    # A use told as done is never turned away by a later, unrelated "deleted his number".
+    ("i relapsed. i deleted his number after", "relapse"),
+    ("i relapsed last night. i deleted his number this morning", "relapse"),
+    ("i used again last night. my dealer came by today but i kicked him out", "relapse"),
+    ("i got high today. i walked past him tomorrow", "relapse"),
+    ("i used last night and then i deleted his number", "relapse"),
+    ("i got high yesterday. today i did not", "relapse"),
+    ("consumí anoche pero ya lo saqué de la casa", "relapse"),
+    ("recaí anoche. ya borré su número", "relapse"),
+    ("volví a consumir ayer. hoy no consumí", "relapse"),
+    ("recaí el sábado y luego borré su número", "relapse"),
+    ("usei crack ontem. hoje não usei", "relapse"),
+    ("usei de novo ontem, mandei ele embora", "relapse"),
+    ("recaí ontem e depois apaguei o número dele", "relapse"),
 ]
 
 
@@ -133,6 +147,8 @@ def test_a_crisis_with_an_excuse_marker_still_alarms(
         "si alguien ronca fuerte despues de usar es señal de sobredosis?",
         "dropped my daughter off at daycare",
         "i dropped the kids off",
+        "casi le escribo al dealer pero borré su número",
+        "quase liguei pro traficante mas apaguei o número",
         "dropped the kids off and went to work",
     ],
 )

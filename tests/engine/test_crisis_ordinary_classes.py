@@ -100,7 +100,9 @@ def detector() -> CrisisDetector:
         # A use turned away (a relapse only).
         ("i almost texted my dealer but i deleted his number", "ordinary"),
         ("i texted my dealer and used", "relapse"),
-        ("ngl i thought about using today but i didnt, called my sponsor", "ordinary"),
+        # An urge only, never in a clause told as now ("... using today but i didnt" alarms:
+        # a false alarm taken so that "i used last night. i deleted his number" never hides).
+        ("ngl i thought about using but i didnt, called my sponsor", "ordinary"),
         ("i used last night but i didnt tell anyone", "relapse"),
         # A small child biting or kicking; one child pushing another.
         ("my toddler bit me again, teething is rough", "ordinary"),
