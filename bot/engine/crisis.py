@@ -33,10 +33,11 @@ Phrase syntax: words separated by spaces; `a/b` one of these words; `@group` any
 group (`@group/word` either); `stem*` (a stem of four letters or more) any word that starts
 so, so one entry covers a verb's forms ("golpe*": golpeo, golpeaba, golpearon); a trailing
 `?` makes a word optional; `*` is any one word (never a negation); `!a/@group` any one word
-but these; `<n>` a number (`<nn>` two digits or more); `...` up to four words (`....` up to
-eight, for class lines whose parts stand apart: "@weapon .... on me"); `$` the end of the
-clause ("want to end it $"). Broad category phrases ("@abuser ... @hitstem me") carry over to
-new wording better than one phrase per text. `a_b/c` is "a b" or "c" (one slot, several words).
+but these (`!....a/@group`: none of these in the rest of the clause); `<n>` a number (`<nn>`
+two digits or more); `...` up to four words (`....` up to eight, for class lines whose parts
+stand apart: "@weapon .... on me"); `$` the end of the clause ("want to end it $"). Broad
+category phrases ("@abuser ... @hitstem me") carry over to new wording better than one phrase
+per text. `a_b/c` is "a b" or "c" (one slot, several words).
 
 Beside the phrases each language has a reader: word classes in CAPITALS (AGENT, HARM, ME,
 CHILD, HARMCHILD, WANT, FEAR, DIE, METHOD, USEDPAST, DRUG, LOTS, MED, BODYSIGN...) and

@@ -177,6 +177,12 @@ class Compiler:
             if token == END:
                 parts.append(r"(?=\||$)")
                 continue
+            if token.startswith(NOT + LONG_GAP) and len(token) > len(NOT + LONG_GAP):
+                # None of these words anywhere in the rest of the clause: "my @OTHERS relapsed
+                # !....@WITH_ME" is news, not "... relapsed and we got high together".
+                regex, _, _ = self.element(token[len(NOT + LONG_GAP) :], where)
+                parts.append(rf"(?![^|]*?(?<![^ ]){regex} )")
+                continue
             regex, words, optional = self.element(token, where)
             parts.append(f"(?:{regex} )?" if optional else f"{regex} ")
             if not optional and words:

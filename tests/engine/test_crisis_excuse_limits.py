@@ -117,6 +117,19 @@ CRISES = [
     ("usei crack ontem. hoje não usei", "relapse"),
     ("usei de novo ontem, mandei ele embora", "relapse"),
     ("recaí ontem e depois apaguei o número dele", "relapse"),
+    # Someone else's relapse with the parent or the children in it is not news.
+    ("my friend relapsed and we got high together", "relapse"),
+    ("my sponsor relapsed and we used together last night", "relapse"),
+    ("my brother relapsed and hes watching my kids right now", "relapse"),
+    ("my sister relapsed and she has my baby tonight", "relapse"),
+    ("my best friend relapsed and gave me some pills", "relapse"),
+    ("my cousin is using again and she is babysitting my son tonight", "relapse"),
+    ("mi hermana recayó y consumimos juntas anoche", "relapse"),
+    ("mi amiga recayó y nos drogamos juntas", "relapse"),
+    ("mi hermano recayó y está cuidando a mis hijos hoy", "relapse"),
+    ("minha amiga recaiu e a gente usou junto ontem", "relapse"),
+    ("meu amigo recaiu e usamos juntos ontem", "relapse"),
+    ("meu irmão recaiu e tá com meus filhos agora", "relapse"),
 ]
 
 
@@ -149,6 +162,8 @@ def test_a_crisis_with_an_excuse_marker_still_alarms(
         "i dropped the kids off",
         "casi le escribo al dealer pero borré su número",
         "quase liguei pro traficante mas apaguei o número",
+        "mi prima recayó y estoy preocupada por ella",
+        "minha prima recaiu e eu to preocupada",
         "dropped the kids off and went to work",
     ],
 )
