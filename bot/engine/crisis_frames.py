@@ -98,12 +98,12 @@ class Frames:
             concern == "relapse"
             and self.averted is not None
             and self.urge is not None
-            and not told_now
             and self.urge.search(" " + " ".join(lead[-4:]) + " " + joined[start:end].strip() + " ")
         ):
-            # An urge (never a use told as done, nor one told as now) turned away in its own
-            # clause or the next ("i almost texted my dealer but i deleted his number"; not "i
-            # relapsed. i deleted his number after"), unless the text says it was used anyway.
+            # An urge (never a use told as done), even one dated now ("i thought about using
+            # today but i didnt"), turned away in its own clause or the next ("i almost texted
+            # my dealer but i deleted his number"; not "i relapsed. i deleted his number
+            # after"), unless the text says it was used anyway.
             window = f" {joined[start:end].strip()} {after} {BOUNDARY} {' '.join(next_words)} "
             if self.averted.search(window + f"{BOUNDARY} ") and not (
                 self.still_used is not None and self.still_used.search(" " + joined[end:] + " ")

@@ -100,9 +100,11 @@ def detector() -> CrisisDetector:
         # A use turned away (a relapse only).
         ("i almost texted my dealer but i deleted his number", "ordinary"),
         ("i texted my dealer and used", "relapse"),
-        # An urge only, never in a clause told as now ("... using today but i didnt" alarms:
-        # a false alarm taken so that "i used last night. i deleted his number" never hides).
-        ("ngl i thought about using but i didnt, called my sponsor", "ordinary"),
+        # An urge turned away, even one dated today; a use told as done is never excused
+        # ("i used last night. i deleted his number": tests/engine/test_crisis_excuse_limits.py).
+        ("ngl i thought about using today but i didnt, called my sponsor", "ordinary"),
+        ("casi consumi anoche pero llame a mi madrina", "ordinary"),
+        ("quase usei ontem mas liguei pra minha madrinha", "ordinary"),
         ("i used last night but i didnt tell anyone", "relapse"),
         # A small child biting or kicking; one child pushing another.
         ("my toddler bit me again, teething is rough", "ordinary"),

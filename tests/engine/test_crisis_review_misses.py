@@ -19,6 +19,11 @@ def detector() -> CrisisDetector:
 
 
 CRISES = [
+    # "Why don't I just kill myself": a wish, not a negation of one.
+    ("me pregunto por que no me mato de una vez", "suicide"),
+    ("pq no me mato ya", "suicide"),
+    ("me pergunto por que não me mato logo", "suicide"),
+    ("pq nao me mato logo", "suicide"),
     # A baby shaken again, also after a doctor said all is well.
     ("el doctor dijo que está bien pero hoy la volví a sacudir", "baby"),
     ("la volví a sacudir", "baby"),
