@@ -19,6 +19,9 @@ def detector() -> CrisisDetector:
 
 
 CRISES = [
+    # A harm for more than some months: "más de 3 meses" is no baby of 3 months.
+    ("hace más de 3 meses me pega", "violence"),
+    ("desde hace más de 2 meses me pega", "violence"),
     # "Why don't I just kill myself": a wish, not a negation of one.
     ("me pregunto por que no me mato de una vez", "suicide"),
     ("pq no me mato ya", "suicide"),
