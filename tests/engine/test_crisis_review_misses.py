@@ -19,6 +19,8 @@ def detector() -> CrisisDetector:
 
 
 CRISES = [
+    # An urge, then the use: "and i did" says it was used.
+    ("i was going to use last night and i did, i deleted his number after", "relapse"),
     # A harm for more than some months: "más de 3 meses" is no baby of 3 months.
     ("hace más de 3 meses me pega", "violence"),
     ("desde hace más de 2 meses me pega", "violence"),
