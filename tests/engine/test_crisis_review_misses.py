@@ -20,6 +20,9 @@ def detector() -> CrisisDetector:
 
 CRISES = [
     # An urge, then the use: "and i did" says it was used.
+    ("i wanted to use today and i did", "relapse"),
+    ("tenía ganas de consumir y lo hice", "relapse"),
+    ("tava com vontade de usar e usei", "relapse"),
     ("i was going to use last night and i did, i deleted his number after", "relapse"),
     # A harm for more than some months: "más de 3 meses" is no baby of 3 months.
     ("hace más de 3 meses me pega", "violence"),
@@ -73,6 +76,10 @@ CRISES = [
 ]
 
 ORDINARY = [
+    # An urge that did not become a use.
+    "i wanted to use today and i didnt",
+    "tenia ganas de consumir y no lo hice",
+    "tava com vontade de usar e não usei",
     "mi bebe de 8 meses me pega en la cara jaja",
     "mi hija de 3 meses me pega cuando le doy pecho",
     "el bebe me pega con la mano",
