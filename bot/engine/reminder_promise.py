@@ -94,22 +94,25 @@ def promise(
     every = [_every(voice, send.astimezone(tz)) for send in weekly]
     if every and [_slot(s) for s in first] == [_slot(s.astimezone(tz)) for s in weekly]:
         starting = _starting(voice, first[0].date(), today)
-        if len(every) == 1:
-            return voice(m.REMINDER_WEEKLY, every=every[0], starting=starting)
-        return voice(
-            m.REMINDER_WEEKLY_TWO, earlier=", ".join(every[:-1]), later=every[-1], starting=starting
+        return _one_or_two(
+            voice, m.REMINDER_WEEKLY, m.REMINDER_WEEKLY_TWO, "every", every, starting=starting
         )
     whens = [_when(voice, local, today) for local in first]
-    if len(whens) == 1:
-        said = voice(m.REMINDER_PROMISE, when=whens[0])
-    else:
-        said = voice(m.REMINDER_PROMISE_TWO, earlier=", ".join(whens[:-1]), later=whens[-1])
+    said = _one_or_two(voice, m.REMINDER_PROMISE, m.REMINDER_PROMISE_TWO, "when", whens)
     if not every:
         return said
-    if len(every) == 1:
-        return f"{said} {voice(m.REMINDER_THEN_WEEKLY, every=every[0])}"
-    then = voice(m.REMINDER_THEN_WEEKLY_TWO, earlier=", ".join(every[:-1]), later=every[-1])
+    then = _one_or_two(voice, m.REMINDER_THEN_WEEKLY, m.REMINDER_THEN_WEEKLY_TWO, "every", every)
     return f"{said} {then}"
+
+
+def _one_or_two(
+    voice: Voice, one: str, two: str, name: str, items: Sequence[str], **more: str
+) -> str:
+    """`one` with the single item as {name}, or `two` with {earlier} (all but the last,
+    joined) and {later}."""
+    if len(items) == 1:
+        return voice(one, **{name: items[0]}, **more)
+    return voice(two, earlier=", ".join(items[:-1]), later=items[-1], **more)
 
 
 def no_time_to_remind(voice: Voice, timing: Timing) -> str:
