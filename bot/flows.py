@@ -68,8 +68,16 @@ def crisis_readers(locales_dir: Path, locales: tuple[str, ...]) -> CrisisReaders
     both are pure (their caches hold answers of pure functions), so engines may share them."""
     files = [locales_dir / locale / CRISIS_FILE for locale in dict.fromkeys(["en", *locales])]
     files.append(locales_dir / MODEL_FILE)
-    stamps = tuple((p.stat().st_mtime_ns, p.stat().st_size) if p.is_file() else None for p in files)
-    return _load_readers(locales_dir, locales, stamps)
+    return _load_readers(locales_dir, locales, tuple(_stamp(p) for p in files))
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """A file's change time and size; None when it is missing (the load then says so)."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    return found.st_mtime_ns, found.st_size
 
 
 @lru_cache(maxsize=4)  # a few sets of languages; a changed file's old load is let go
