@@ -33,6 +33,7 @@ from tests.crisis_corpus import (  # noqa: E402
     HELD_OUT6_DIR,
     HELD_OUT7_DIR,
     HELD_OUT8_DIR,
+    HELD_OUT9_DIR,
     HELD_OUT_DIR,
     load_corpus,
     score,
@@ -67,6 +68,7 @@ def main(argv: list[str]) -> None:
             ("HELD-OUT 6", load_corpus(locale, HELD_OUT6_DIR)),
             ("HELD-OUT 7", load_corpus(locale, HELD_OUT7_DIR)),
             ("HELD-OUT 8", load_corpus(locale, HELD_OUT8_DIR)),
+            ("HELD-OUT 9", load_corpus(locale, HELD_OUT9_DIR)),
             ("all, one typo each", with_typos(examples)),
             ("plan answers", understanding_replies(locale)),
         ):

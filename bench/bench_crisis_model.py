@@ -41,6 +41,7 @@ from tests.crisis_corpus import (  # noqa: E402
     HELD_OUT6_DIR,
     HELD_OUT7_DIR,
     HELD_OUT8_DIR,
+    HELD_OUT9_DIR,
     Example,
     load_corpus,
     understanding_replies,
@@ -88,7 +89,7 @@ def main() -> None:
     rules: Find = detector_concern
     blind = [
         d
-        for d in (HELD_OUT5_DIR, HELD_OUT6_DIR, HELD_OUT7_DIR, HELD_OUT8_DIR)
+        for d in (HELD_OUT5_DIR, HELD_OUT6_DIR, HELD_OUT7_DIR, HELD_OUT8_DIR, HELD_OUT9_DIR)
         if (d / "en.yaml").is_file()
     ]
     head = "| language | finder | threshold | round 4 recall | round 4 false alarms "

@@ -4,7 +4,7 @@ Labelled texts: tests/corpora/crisis/<lang>.yaml, the held-out rounds 1-3 (read 
 they may train) and tests/corpora/crisis_model_extra{,2,...,20}/<lang>.yaml (written for the model).
 Ordinary texts: the bulk set tests/corpora/crisis_ordinary/<lang>.yaml, every reply of the
 understanding corpus (plan answers) and what parents send in the transcript tests (turns that
-raise no crisis). Rounds 4 to 8 (tests/corpora/crisis_heldout4/ to crisis_heldout8/) are
+raise no crisis). Rounds 4 to 9 (tests/corpora/crisis_heldout4/ to crisis_heldout9/) are
 never trained on, and the leak guard below drops any training text close to one of theirs.
 The digest is recorded in each model file, so a test can tell whether the committed weights
 were trained on today's inputs without training again.
@@ -29,6 +29,7 @@ from tests.crisis_corpus import (
     HELD_OUT6_DIR,
     HELD_OUT7_DIR,
     HELD_OUT8_DIR,
+    HELD_OUT9_DIR,
     HELD_OUT_DIR,
     load_corpus,
     understanding_replies,
@@ -95,7 +96,14 @@ EXTRA_DIRS = (
 TRANSCRIPTS_DIR = TESTS / "transcripts"
 LABELLED_DIRS = (CORPUS_DIR, HELD_OUT_DIR, HELD_OUT2_DIR, HELD_OUT3_DIR, *EXTRA_DIRS)
 # The blind rounds the model's figures are measured on (4 is dev since 2026-12-05 22:12).
-BLIND_DIRS = (HELD_OUT4_DIR, HELD_OUT5_DIR, HELD_OUT6_DIR, HELD_OUT7_DIR, HELD_OUT8_DIR)
+BLIND_DIRS = (
+    HELD_OUT4_DIR,
+    HELD_OUT5_DIR,
+    HELD_OUT6_DIR,
+    HELD_OUT7_DIR,
+    HELD_OUT8_DIR,
+    HELD_OUT9_DIR,
+)
 # Leak guard: a training text within this rapidfuzz ratio (0-100, on lower-cased alphanumeric
 # words) of any blind round's text is dropped. This only protects the blind measure: a text
 # written for training that happens to (nearly) repeat a blind one would make the blind figure
