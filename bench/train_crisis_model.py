@@ -16,7 +16,9 @@ at a fixed threshold). Parents mix languages, and the rules read all three too.
 The thresholds (how sure the model must be that a text shows a concern) are chosen on 5-fold
 cross-validation of the inputs (fold = crc32 % 5), per language on that language's texts: the
 lowest threshold whose out-of-fold false alarms on ordinary texts stay at or under
-target_false_alarms (0.5 %); a looser one (2 %) is stored beside it for the lead to weigh.
+target_false_alarms (1 %); a looser one (2 %) is stored beside it for the lead to weigh. Neither
+is ever below the final model's score of a plan answer plus plan_answer_margin (stop 30): what
+every parent sends in answer to a question must not read as a crisis.
 
 Run: .venv/bin/python bench/train_crisis_model.py [--check] [--cv-only] [--jobs=N]
 (--jobs=N trains the five cross-validation folds in N processes; the file is the same.)
@@ -41,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.engine.crisis_model import CLASSES, MODEL_FILE, features, fold, long_enough  # noqa: E402
 from bot.i18n import LOCALES_DIR  # noqa: E402
+from tests.crisis_corpus import understanding_replies  # noqa: E402
 from tests.crisis_model_inputs import (  # noqa: E402
     chatter,
     inputs_digest,
@@ -78,6 +81,16 @@ SETTINGS: dict[str, object] = {
     # Portuguese, the pieces grew from 46,484 to 75,310 and training took 1.7 times as long;
     # extra2 writes crises inside long everyday texts itself. Kept at 0.
     "chatter_copies": 0,
+    # Each plan answer (the understanding corpus: what every parent sends) may be learnt this
+    # many more times. With extra21-46 (stop 30) two scored 0.94-0.96 as violence and suicide
+    # ("me and my partner", "i have a plan": words the new crisis texts use a lot). Tried at 2:
+    # those two fell to 0.92 or less, but the model alone lost 5-6 points of recall on blind
+    # rounds 8 and 9 in every language at the same thresholds (en 0.815 -> 0.753 on round 8 at
+    # 0.94). Kept at 0; the floor below keeps plan answers quiet instead.
+    "plan_answer_copies": 0,
+    # The threshold is never below a plan answer's score plus this margin (in probability):
+    # a plan answer read as a crisis is the worst false alarm there is (en: 0.94 -> 0.97).
+    "plan_answer_margin": 0.01,
 }
 K = len(CLASSES)
 Row = tuple[float, ...]
@@ -156,7 +169,21 @@ def all_pairs(
         inside = [p for p in pairs if leave_out is None or _fold(p[0]) != leave_out]
         everyday = [t for t in chatter(locale) if leave_out is None or _fold(t) != leave_out]
         out += with_chatter(inside, everyday, random.Random(n * 10 + (leave_out or 0)))
+        plan = plan_answers(locale)
+        out += [p for p in inside if p[0] in plan] * int(str(SETTINGS["plan_answer_copies"]))
     return out
+
+
+def plan_answers(locale: str) -> frozenset[str]:
+    return frozenset(e.text for e in understanding_replies(locale))
+
+
+def plan_answer_floor(model: Model, locale: str) -> float:
+    """The lowest threshold (in steps of 0.01) above every plan answer's P(concern) plus the
+    margin: no plan answer alarms at it."""
+    margin = float(str(SETTINGS["plan_answer_margin"]))
+    top = max((probability(*model, text)[1] for text in plan_answers(locale)), default=0.0)
+    return min(math.ceil((top + margin) * 100) / 100, 0.99)
 
 
 def train(pairs: Sequence[tuple[str, str]]) -> Model:
@@ -313,6 +340,12 @@ def main(argv: list[str]) -> int:
     for locale, pairs in languages.items():
         thresholds[locale] = chosen = choose_threshold(oof[locale], "target_false_alarms")
         loose[locale] = wider = choose_threshold(oof[locale], "loose_false_alarms")
+        if model is not None:
+            floor = plan_answer_floor(model, locale)
+            if floor > chosen or floor > wider:
+                print(f"{locale}: threshold raised to {floor:.2f}: no plan answer alarms")
+            thresholds[locale] = chosen = max(chosen, floor)
+            loose[locale] = wider = max(wider, floor)
         print(f"{locale}: {len(pairs)} texts; 5-fold cross-validation:")
         for t in sorted({0.5, 0.7, 0.8, 0.9, 0.95, chosen, wider}):
             recall, alarms = figures(oof[locale], t)

@@ -1,7 +1,8 @@
 """What the learned crisis model (bot/engine/crisis_model.py) trains on, and a digest of it.
 
 Labelled texts: tests/corpora/crisis/<lang>.yaml, the held-out rounds 1-3 (read already, so
-they may train) and tests/corpora/crisis_model_extra{,2,...,20}/<lang>.yaml (written for the model).
+they may train) and tests/corpora/crisis_model_extra{,2,...,46}/<lang>.yaml (written for the
+model; a set may hold some languages only).
 Ordinary texts: the bulk set tests/corpora/crisis_ordinary/<lang>.yaml, every reply of the
 understanding corpus (plan answers) and what parents send in the transcript tests (turns that
 raise no crisis). Rounds 4 to 9 (tests/corpora/crisis_heldout4/ to crisis_heldout9/) are
@@ -31,6 +32,7 @@ from tests.crisis_corpus import (
     HELD_OUT8_DIR,
     HELD_OUT9_DIR,
     HELD_OUT_DIR,
+    Example,
     load_corpus,
     understanding_replies,
 )
@@ -71,6 +73,16 @@ EXTRA17_DIR = TESTS / "corpora" / "crisis_model_extra17"
 EXTRA18_DIR = TESTS / "corpora" / "crisis_model_extra18"
 EXTRA19_DIR = TESTS / "corpora" / "crisis_model_extra19"
 EXTRA20_DIR = TESTS / "corpora" / "crisis_model_extra20"
+# Stop 30, wave 1 (eight authors, all three languages): relapse told indirectly (extra21) and in
+# each culture's own words (extra22), suicide hedged (extra23), baby harm (extra24), violence and
+# control told obliquely (extra25), emergencies and crises inside long texts (extra26), hard
+# ordinary texts only (extra27), new voices and shapes (extra28). Wave 2, one language per file
+# so that none is a translation: relapse and suicide (extra29 pt_BR, extra31 es, extra33 en),
+# baby, violence and emergency (extra30 pt_BR, extra32 es, extra34 en), understated crises and
+# their mild twins (extra35, three languages), long and messy texts (extra36-38 pt_BR/es/en).
+# Wave 3, one language each: relapse (extra39 en, extra40 es, extra41 pt_BR), baby (extra42
+# pt_BR), suicide (extra43 es), hard ordinary texts only (extra44 en, extra45 es, extra46 pt_BR).
+EXTRA_WAVES_30 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(21, 47))
 EXTRA_DIRS = (
     EXTRA_DIR,
     EXTRA2_DIR,
@@ -92,6 +104,7 @@ EXTRA_DIRS = (
     EXTRA18_DIR,
     EXTRA19_DIR,
     EXTRA20_DIR,
+    *EXTRA_WAVES_30,
 )
 TRANSCRIPTS_DIR = TESTS / "transcripts"
 LABELLED_DIRS = (CORPUS_DIR, HELD_OUT_DIR, HELD_OUT2_DIR, HELD_OUT3_DIR, *EXTRA_DIRS)
@@ -134,6 +147,14 @@ def _blind_texts(locale: str) -> tuple[str, ...]:
     return tuple(t for t in texts if t)
 
 
+def _labelled(locale: str, directory: Path) -> list[Example]:
+    """A directory's texts in one language; a set written in some languages only (one writer
+    per language, so that none is a translation) has no file for the others."""
+    if not (directory / f"{locale}.yaml").is_file():
+        return []
+    return load_corpus(locale, directory)
+
+
 def near_blind(locale: str, text: str) -> bool:
     """Whether a text is within LEAK_RATIO of some blind round's text (the leak guard)."""
     folded = utils.default_process(text)
@@ -148,7 +169,7 @@ def training_examples(locale: str) -> list[tuple[str, str]]:
     blind round's text (the leak guard)."""
     pairs: list[tuple[str, str]] = []
     for directory in LABELLED_DIRS:
-        pairs += [(e.text, e.label) for e in load_corpus(locale, directory)]
+        pairs += [(e.text, e.label) for e in _labelled(locale, directory)]
     bulk = yaml.load((ORDINARY_DIR / f"{locale}.yaml").read_text("utf-8"), Loader=yaml.BaseLoader)  # noqa: S506
     pairs += [(str(text), "ordinary") for text in bulk["ordinary"]]
     pairs += [(e.text, "ordinary") for e in understanding_replies(locale)]
@@ -184,6 +205,6 @@ def own_inputs_digest(locale: str, settings: dict[str, object]) -> str:
     own = [
         (e.text, e.label)
         for directory in (*EXTRA_DIRS, ORDINARY_DIR)
-        for e in load_corpus(locale, directory)
+        for e in _labelled(locale, directory)
     ]
     return _digest([own, settings])

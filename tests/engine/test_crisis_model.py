@@ -7,6 +7,7 @@ import ast
 import importlib.util
 import json
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -65,8 +66,9 @@ def test_every_language_has_a_threshold_in_one_small_model_file(
         assert 0.0 < model.threshold < 1.0
         assert len(model.bias) == len(CLASSES)
         assert model.weights is models["en"].weights  # one table, loaded once
-    # 5 MB since stop 29 (4,052,165 bytes with extra11-20): it loads in 0.4 s, once per process.
-    assert (LOCALES_DIR / MODEL_FILE).stat().st_size < 5_000_000
+    # 6.5 MB since stop 30 (5,721,044 bytes with extra21-46, 157,914 pieces): it loads in
+    # 0.45 s, once per process (5 MB in stop 29, 4,052,165 bytes).
+    assert (LOCALES_DIR / MODEL_FILE).stat().st_size < 6_500_000
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -148,15 +150,20 @@ def test_committed_weights_were_trained_on_the_models_own_inputs(locale: str) ->
     assert data["own_inputs_sha256"][locale] == own_inputs_digest(locale, data["settings"])
 
 
-def test_training_is_deterministic() -> None:
-    """Two trainings on the same texts give the same weights, bit for bit."""
+def _trainer() -> ModuleType:
+    """bench/train_crisis_model.py as a module (bench/ is not a package)."""
     path = Path(__file__).resolve().parents[2] / "bench" / "train_crisis_model.py"
     spec = importlib.util.spec_from_file_location("train_crisis_model", path)
     assert spec is not None
     assert spec.loader is not None
     trainer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(trainer)
+    return trainer
 
+
+def test_training_is_deterministic() -> None:
+    """Two trainings on the same texts give the same weights, bit for bit."""
+    trainer = _trainer()
     pairs = [
         ("i want to die", "suicide"),
         ("he hit me", "violence"),
@@ -168,3 +175,23 @@ def test_training_is_deterministic() -> None:
     first, second = trainer.train(pairs), trainer.train(pairs)
     assert first == second
     assert trainer.quantize(*first) == trainer.quantize(*second)
+
+
+def test_threshold_floor_keeps_every_plan_answer_quiet() -> None:
+    """The trainer never chooses a threshold at which a plan answer alarms: the floor is on the
+    0.01 grid, above every plan answer's score by at least the margin."""
+    trainer = _trainer()
+    # A model that has learnt "partner" and "plan" as crisis words scores plan answers high.
+    pairs = [
+        ("my partner hits me", "violence"),
+        ("i have a plan to end it", "suicide"),
+        ("me and my partner", "violence"),
+        ("yes", "ordinary"),
+    ]
+    model = trainer.train(pairs)
+    margin = float(trainer.SETTINGS["plan_answer_margin"])
+    top = max(trainer.probability(*model, t)[1] for t in trainer.plan_answers("en"))
+    floor = trainer.plan_answer_floor(model, "en")
+    assert top > 0.5  # the case the floor is for
+    assert floor == min(round(floor, 2), 0.99)
+    assert floor >= min(top + margin, 0.99)
