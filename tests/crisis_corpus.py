@@ -40,7 +40,7 @@ HELD_OUT7_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout7"
 # Round 8, written blind 2026-12-06 ~05:02-05:11 UTC after main at c7779ae: never read to tune
 # the detector (nor trained on).
 HELD_OUT8_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout8"
-# Round 9, written blind 2026-12-06 ~08:05-08:35 UTC (one writer per language) after the stop-30
+# Round 9, written blind 2026-12-06 ~08:05-08:11 UTC (one writer per language) after the stop-30
 # model's inputs were fixed: never read to tune the detector (nor trained on), and no text of
 # it is within the leak guard's ratio of a training text, so adding it to the guard drops none.
 HELD_OUT9_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout9"
