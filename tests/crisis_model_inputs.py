@@ -1,7 +1,7 @@
 """What the learned crisis model (bot/engine/crisis_model.py) trains on, and a digest of it.
 
 Labelled texts: tests/corpora/crisis/<lang>.yaml, the held-out rounds 1-3 (read already, so
-they may train) and tests/corpora/crisis_model_extra{,2,...,46}/<lang>.yaml (written for the
+they may train) and tests/corpora/crisis_model_extra{,2,...,54}/<lang>.yaml (written for the
 model; a set may hold some languages only).
 Ordinary texts: the bulk set tests/corpora/crisis_ordinary/<lang>.yaml, every reply of the
 understanding corpus (plan answers) and what parents send in the transcript tests (turns that
@@ -83,6 +83,10 @@ EXTRA20_DIR = TESTS / "corpora" / "crisis_model_extra20"
 # Wave 3, one language each: relapse (extra39 en, extra40 es, extra41 pt_BR), baby (extra42
 # pt_BR), suicide (extra43 es), hard ordinary texts only (extra44 en, extra45 es, extra46 pt_BR).
 EXTRA_WAVES_30 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(21, 47))
+# Stop 31, one language per file: baby and relapse (extra47 en, extra48 es, extra49 pt_BR), hard
+# ordinary texts with many plan answers in crisis words (extra50 en, extra51 es, extra52 pt_BR),
+# regional voices in every concern (extra53 es, extra54 pt_BR).
+EXTRA_WAVE_31 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(47, 55))
 EXTRA_DIRS = (
     EXTRA_DIR,
     EXTRA2_DIR,
@@ -105,6 +109,7 @@ EXTRA_DIRS = (
     EXTRA19_DIR,
     EXTRA20_DIR,
     *EXTRA_WAVES_30,
+    *EXTRA_WAVE_31,
 )
 TRANSCRIPTS_DIR = TESTS / "transcripts"
 LABELLED_DIRS = (CORPUS_DIR, HELD_OUT_DIR, HELD_OUT2_DIR, HELD_OUT3_DIR, *EXTRA_DIRS)
