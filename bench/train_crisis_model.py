@@ -19,7 +19,7 @@ at a fixed threshold). Parents mix languages, and the rules read all three too.
 The thresholds (how sure the model must be that a text shows a concern) are chosen on 5-fold
 cross-validation of the inputs (fold = crc32 % 5), per language on that language's texts: the
 lowest threshold whose out-of-fold false alarms on ordinary texts stay at or under
-target_false_alarms (1 %); a looser one (2 %) is stored beside it for the lead to weigh. Neither
+target_false_alarms (1.5 %); a looser one (2 %) is stored beside it for the lead to weigh. Neither
 is ever below the final model's score of a plan answer plus plan_answer_margin (stop 30): what
 every parent sends in answer to a question must not read as a crisis.
 
@@ -62,14 +62,24 @@ SETTINGS: dict[str, object] = {
     "rate": 1.0,
     "decay": 0.15,  # rate / (1 + decay * epoch)
     "l2": 0.0,  # weights shrink by this fraction after each epoch
-    "min_count": 3,  # a piece must appear in three texts to get weights
+    # A piece must appear in this many texts to get weights: 3 until stop 31; 4 with extra47-62
+    # (~27,000 texts a language): the file 6.55 -> 5.60 MB, dev rounds (4-7) the same within a
+    # text or two (rules or model at target 1.5 %: en 0.946 -> 0.941, es and pt_BR equal).
+    "min_count": 4,
     "concern_weight": 1.0,  # a concern text's loss weight (ordinary: 1)
     "scale": 1000,  # weights stored as integers in thousandths
     # Out-of-fold false alarms the chosen threshold allows: 0.5 % until 2026-12-06; 1 % (the
     # goal) since the inputs hold extra2/extra3's hard ordinary twins of crisis texts: at
     # 0.5 % the thresholds rose to 0.96-0.99 and round 4 (dev) read 0.56-0.71 with the model
     # alone against 0.75-0.85 at 0.90, for no more false alarms in English and Portuguese.
-    "target_false_alarms": 0.01,
+    # 1.5 % since stop 31: the inputs' ordinary texts are now mostly hard twins written to sit
+    # near the line (extra47-62), so at 1 % of theirs the model alone alarmed on only 0.3-0.5 %
+    # of the dev rounds' (4-7) ordinary texts. The target is chosen on the dev rounds, never on
+    # rounds 8-9: the highest of 1, 1.25, 1.5 and 2 % at which the model alone alarms on at
+    # most 1 % of every language's dev ordinary texts (1.5 %: en 0.3 %, es 0.9 %, pt_BR 0.6 %;
+    # 2 %: es 1.3 %). Dev recall, rules or model: en 0.930 -> 0.946, es 0.902 -> 0.907, pt_BR
+    # 0.929 -> 0.943, false alarms en and pt_BR the same, es 1.0 -> 1.5 %.
+    "target_false_alarms": 0.015,
     # A second, looser choice for the lead to weigh (rules + model together): stored as
     # "threshold_loose", reported beside the first by bench_crisis_model.py.
     "loose_false_alarms": 0.02,

@@ -1,7 +1,7 @@
 """What the learned crisis model (bot/engine/crisis_model.py) trains on, and a digest of it.
 
 Labelled texts: tests/corpora/crisis/<lang>.yaml, the held-out rounds 1-3 (read already, so
-they may train) and tests/corpora/crisis_model_extra{,2,...,54}/<lang>.yaml (written for the
+they may train) and tests/corpora/crisis_model_extra{,2,...,62}/<lang>.yaml (written for the
 model; a set may hold some languages only).
 Ordinary texts: the bulk set tests/corpora/crisis_ordinary/<lang>.yaml, every reply of the
 understanding corpus (plan answers) and what parents send in the transcript tests (turns that
@@ -85,8 +85,11 @@ EXTRA20_DIR = TESTS / "corpora" / "crisis_model_extra20"
 EXTRA_WAVES_30 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(21, 47))
 # Stop 31, one language per file: baby and relapse (extra47 en, extra48 es, extra49 pt_BR), hard
 # ordinary texts with many plan answers in crisis words (extra50 en, extra51 es, extra52 pt_BR),
-# regional voices in every concern (extra53 es, extra54 pt_BR).
-EXTRA_WAVE_31 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(47, 55))
+# regional voices in every concern (extra53 es, extra54 pt_BR). Then baby in new voices (extra55
+# en, extra57 es), relapse in new voices (extra56 en, extra58 es), both (extra62 pt_BR), and the
+# ordinary texts word lists flag (questions, others' crises, the parent's past, negations, a baby
+# who "hits", look-alike words) with their crisis twins (extra59 en, extra60 pt_BR, extra61 es).
+EXTRA_WAVE_31 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(47, 63))
 EXTRA_DIRS = (
     EXTRA_DIR,
     EXTRA2_DIR,

@@ -136,7 +136,7 @@ class CrisisModel:
     `find` are pure."""
 
     language: str
-    threshold: float  # this language's, chosen on cross-validation: false alarms <= 0.5 %
+    threshold: float  # this language's, at the trainer's target_false_alarms out of fold
     threshold_loose: float  # the same at <= 2 %, for a caller that weighs recall higher
     scale: float  # weights are integers: weight * scale
     bias: tuple[float, ...]
