@@ -26,14 +26,9 @@ sys.path.insert(0, str(ROOT))
 from bot.engine.crisis import load_detector  # noqa: E402
 from bot.i18n import LOCALES_DIR  # noqa: E402
 from tests.crisis_corpus import (  # noqa: E402
+    BLIND_ROUND_DIRS,
     HELD_OUT2_DIR,
     HELD_OUT3_DIR,
-    HELD_OUT4_DIR,
-    HELD_OUT5_DIR,
-    HELD_OUT6_DIR,
-    HELD_OUT7_DIR,
-    HELD_OUT8_DIR,
-    HELD_OUT9_DIR,
     HELD_OUT_DIR,
     load_corpus,
     score,
@@ -63,12 +58,11 @@ def main(argv: list[str]) -> None:
             ("HELD-OUT 2, looked-at half", [e for e in round2 if not e.blind]),
             ("HELD-OUT 2, blind half", [e for e in round2 if e.blind]),
             ("HELD-OUT 3", load_corpus(locale, HELD_OUT3_DIR)),
-            ("HELD-OUT 4", load_corpus(locale, HELD_OUT4_DIR)),
-            ("HELD-OUT 5", load_corpus(locale, HELD_OUT5_DIR)),
-            ("HELD-OUT 6", load_corpus(locale, HELD_OUT6_DIR)),
-            ("HELD-OUT 7", load_corpus(locale, HELD_OUT7_DIR)),
-            ("HELD-OUT 8", load_corpus(locale, HELD_OUT8_DIR)),
-            ("HELD-OUT 9", load_corpus(locale, HELD_OUT9_DIR)),
+            *(
+                (f"HELD-OUT {n}", load_corpus(locale, d))
+                for n, d in enumerate(BLIND_ROUND_DIRS, 4)
+                if (d / f"{locale}.yaml").is_file()
+            ),
             ("all, one typo each", with_typos(examples)),
             ("plan answers", understanding_replies(locale)),
         ):

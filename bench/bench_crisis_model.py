@@ -2,16 +2,15 @@
 
 (a) rules alone (`load_detector(...).find`), (b) the model alone at each of the two thresholds
 stored for the language (one model reads all three languages; thresholds chosen per language
-on cross-validation by bench/train_crisis_model.py, out-of-fold false alarms <= 0.5 % and
-<= 2 %; never on the blind rounds), (c) rules or model, as the conversation reads
-(crisis_model.second_opinion): the model adds a concern where the rules find none, and names a
-crisis it is sure of where they find only a relapse. Sets: round 4 (dev since 2026-12-05
-22:12), the blind rounds 5 and 6 (tests/corpora/crisis_heldout5/, crisis_heldout6/ when
-written: aggregate figures only, their texts are never printed) and every plan answer of the
-understanding corpus (none may alarm). Then us/text for each on the labelled
-texts and plan answers (fresh detector each round, as bench_crisis.py does). A second table:
-rules and rules or model with one typo in each text (the labelled set, on which the model
-trains, and rounds 4 and 5).
+by bench/train_crisis_model.py where the model alone alarms on <= 1 % and <= 2 % of the dev
+rounds' (4-7) ordinary texts; never on rounds 8 onwards), (c) rules or model, as the
+conversation reads (crisis_model.second_opinion): the model adds a concern where the rules find
+none, and names a crisis it is sure of where they find only a relapse. Sets: round 4, the later
+rounds (tests/crisis_corpus.BLIND_ROUND_DIRS: 5-7 dev, 8 onwards blind; aggregate figures only,
+their texts are never printed) and every plan answer of the understanding corpus (none may
+alarm). Then us/text for each on the labelled texts and plan answers (fresh detector each round,
+as bench_crisis.py does). A second table: rules and rules or model with one typo in each text
+(the labelled set, on which the model trains, and each round).
 Run: .venv/bin/python bench/bench_crisis_model.py
 """
 
@@ -36,12 +35,8 @@ from bot.engine.crisis_model import (  # noqa: E402
 )
 from bot.i18n import LOCALES_DIR  # noqa: E402
 from tests.crisis_corpus import (  # noqa: E402
+    BLIND_ROUND_DIRS,
     HELD_OUT4_DIR,
-    HELD_OUT5_DIR,
-    HELD_OUT6_DIR,
-    HELD_OUT7_DIR,
-    HELD_OUT8_DIR,
-    HELD_OUT9_DIR,
     Example,
     load_corpus,
     understanding_replies,
@@ -87,11 +82,7 @@ def main() -> None:
         return finding.concern if finding else None
 
     rules: Find = detector_concern
-    blind = [
-        d
-        for d in (HELD_OUT5_DIR, HELD_OUT6_DIR, HELD_OUT7_DIR, HELD_OUT8_DIR, HELD_OUT9_DIR)
-        if (d / "en.yaml").is_file()
-    ]
+    blind = [d for d in BLIND_ROUND_DIRS if d != HELD_OUT4_DIR and (d / "en.yaml").is_file()]
     head = "| language | finder | threshold | round 4 recall | round 4 false alarms "
     head += "".join(f"| {d.name} recall | {d.name} false alarms " for d in blind)
     print(head + "| plan answers |")

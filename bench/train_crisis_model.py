@@ -10,18 +10,22 @@ loop was pure Python (38 min for the five folds and the final model on two cores
 loop gives the same committed file byte for byte (--check) in 4.4 min.
 Inputs: tests/crisis_model_inputs.py, every language's (labelled texts, held-out rounds 1-3,
 texts written for the model, many ordinary texts), with its leak guard against the blind
-rounds 4-6, which are never trained on.
+rounds 4-10, which are never trained on.
 One model for all languages (2026-12-06): trained per language, the English model found 0.54
 of round 4's concern texts at the score of its second-highest ordinary text; trained on all
 three languages' texts, 0.74 (Spanish 0.68 -> 0.69, Portuguese 0.80 -> 0.75 there, but more
 at a fixed threshold). Parents mix languages, and the rules read all three too.
 
-The thresholds (how sure the model must be that a text shows a concern) are chosen on 5-fold
-cross-validation of the inputs (fold = crc32 % 5), per language on that language's texts: the
-lowest threshold whose out-of-fold false alarms on ordinary texts stay at or under
-target_false_alarms (1.5 %); a looser one (2 %) is stored beside it for the lead to weigh. Neither
-is ever below the final model's score of a plan answer plus plan_answer_margin (stop 30): what
-every parent sends in answer to a question must not read as a crisis.
+The thresholds (how sure the model must be that a text shows a concern) are chosen, per
+language, on the dev rounds (4-7: blind-written, real-style messages, never trained on; stop 31):
+the lowest threshold at which the final model alone alarms on at most target_false_alarms (1 %)
+of that language's dev ordinary texts; a looser one (2 %) is stored beside it. Neither is ever
+below the final model's score of a plan answer plus plan_answer_margin (stop 30): what every
+parent sends in answer to a question must not read as a crisis. 5-fold cross-validation of the
+inputs (fold = crc32 % 5) is printed at those thresholds: until stop 31 it chose them (at 1 %, then
+1.5 % of out-of-fold false alarms), but the inputs' ordinary texts are now mostly hard twins
+written to sit near the line, and a step of 0.01 in its threshold, moved by a few dozen texts,
+moved blind recall by 2-4 points (see SETTINGS).
 
 Run: .venv/bin/python bench/train_crisis_model.py [--check] [--cv-only] [--jobs=N]
 (--jobs=N trains the five cross-validation folds in N processes; the file is the same.)
@@ -47,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.engine.crisis_model import CLASSES, MODEL_FILE, features, fold, long_enough  # noqa: E402
 from bot.i18n import LOCALES_DIR  # noqa: E402
-from tests.crisis_corpus import understanding_replies  # noqa: E402
+from tests.crisis_corpus import DEV_ROUND_DIRS, load_corpus, understanding_replies  # noqa: E402
 from tests.crisis_model_inputs import (  # noqa: E402
     chatter,
     inputs_digest,
@@ -68,18 +72,18 @@ SETTINGS: dict[str, object] = {
     "min_count": 4,
     "concern_weight": 1.0,  # a concern text's loss weight (ordinary: 1)
     "scale": 1000,  # weights stored as integers in thousandths
-    # Out-of-fold false alarms the chosen threshold allows: 0.5 % until 2026-12-06; 1 % (the
-    # goal) since the inputs hold extra2/extra3's hard ordinary twins of crisis texts: at
-    # 0.5 % the thresholds rose to 0.96-0.99 and round 4 (dev) read 0.56-0.71 with the model
-    # alone against 0.75-0.85 at 0.90, for no more false alarms in English and Portuguese.
-    # 1.5 % since stop 31: the inputs' ordinary texts are now mostly hard twins written to sit
-    # near the line (extra47-62), so at 1 % of theirs the model alone alarmed on only 0.3-0.5 %
-    # of the dev rounds' (4-7) ordinary texts. The target is chosen on the dev rounds, never on
-    # rounds 8-9: the highest of 1, 1.25, 1.5 and 2 % at which the model alone alarms on at
-    # most 1 % of every language's dev ordinary texts (1.5 %: en 0.3 %, es 0.9 %, pt_BR 0.6 %;
-    # 2 %: es 1.3 %). Dev recall, rules or model: en 0.930 -> 0.946, es 0.902 -> 0.907, pt_BR
-    # 0.929 -> 0.943, false alarms en and pt_BR the same, es 1.0 -> 1.5 %.
-    "target_false_alarms": 0.015,
+    # False alarms the chosen threshold allows, the model alone on the dev rounds' ordinary texts
+    # (stop 31). Before, out of fold on the inputs: 0.5 % until 2026-12-06; 1 % (the goal) once
+    # the inputs held extra2/extra3's hard ordinary twins (at 0.5 % the thresholds rose to
+    # 0.96-0.99 and round 4 read 0.56-0.71 with the model alone against 0.75-0.85 at 0.90); 1.5 %
+    # for one commit of stop 31. Why it moved to the dev rounds: with extra47-62 most ordinary
+    # inputs are hard twins, so the out-of-fold curve is flat near its target, and dropping 82
+    # training texts (the leak guard, on adding round 10) moved the chosen thresholds from
+    # 0.90/0.89/0.90 to 0.92/0.91/0.92 and rounds 8-9 by 2-4 points of recall. On the dev rounds
+    # the same 1 % is the goal's own measure, on messages like real ones: the model alone then
+    # alarms on <= 1 % of them by construction (those figures are no longer honest; rounds 8-10
+    # are), and the rules' false alarms come on top.
+    "target_false_alarms": 0.01,
     # A second, looser choice for the lead to weigh (rules + model together): stored as
     # "threshold_loose", reported beside the first by bench_crisis_model.py.
     "loose_false_alarms": 0.02,
@@ -318,11 +322,23 @@ def figures(oof: Sequence[tuple[str, int, float]], threshold: float) -> tuple[fl
     return found / max(len(concerns), 1), alarms / max(len(ordinary), 1)
 
 
-def choose_threshold(oof: Sequence[tuple[str, int, float]], key: str) -> float:
-    target = float(str(SETTINGS[key]))
+def dev_ordinary(locale: str) -> list[str]:
+    """The dev rounds' ordinary texts in this language (tests/crisis_corpus.DEV_ROUND_DIRS)."""
+    return [
+        e.text
+        for directory in DEV_ROUND_DIRS
+        for e in load_corpus(locale, directory)
+        if e.label == "ordinary"
+    ]
+
+
+def choose_threshold(scores: Sequence[float], key: str) -> float:
+    """The lowest threshold (in steps of 0.01) at which at most SETTINGS[key] of the ordinary
+    texts with these P(concern) alarm."""
+    target = float(str(SETTINGS[key])) * len(scores)
     for step in range(5, 100):
         threshold = step / 100
-        if figures(oof, threshold)[1] <= target:
+        if sum(1 for p in scores if p >= threshold) <= target:
             return threshold
     return 0.99
 
@@ -355,19 +371,24 @@ def main(argv: list[str]) -> int:
     oof, model = cross_validate(languages, jobs, final="--cv-only" not in argv)
     thresholds, loose = {}, {}
     for locale, pairs in languages.items():
-        thresholds[locale] = chosen = choose_threshold(oof[locale], "target_false_alarms")
-        loose[locale] = wider = choose_threshold(oof[locale], "loose_false_alarms")
+        marks = {}
         if model is not None:
+            dev = [probability(*model, text)[1] for text in dev_ordinary(locale)]
+            chosen = choose_threshold(dev, "target_false_alarms")
+            wider = choose_threshold(dev, "loose_false_alarms")
             floor = plan_answer_floor(model, locale)
             if floor > chosen or floor > wider:
                 print(f"{locale}: threshold raised to {floor:.2f}: no plan answer alarms")
             thresholds[locale] = chosen = max(chosen, floor)
             loose[locale] = wider = max(wider, floor)
+            marks = {wider: "  <- loose", chosen: "  <- chosen"}
+            alarms = sum(1 for p in dev if p >= chosen)
+            print(f"{locale}: dev rounds' ordinary texts: {alarms} of {len(dev)} alarm at {chosen}")
         print(f"{locale}: {len(pairs)} texts; 5-fold cross-validation:")
-        for t in sorted({0.5, 0.7, 0.8, 0.9, 0.95, chosen, wider}):
-            recall, alarms = figures(oof[locale], t)
-            mark = {chosen: "  <- chosen", wider: "  <- loose"}.get(t, "")
-            print(f"  threshold {t:.2f}: recall {recall:.3f}, false alarms {alarms:.4f}{mark}")
+        for t in sorted({0.5, 0.7, 0.8, 0.9, 0.95, *marks}):
+            recall, alarms_rate = figures(oof[locale], t)
+            mark = marks.get(t, "")
+            print(f"  threshold {t:.2f}: recall {recall:.3f}, false alarms {alarms_rate:.4f}{mark}")
     if "--cv-only" in argv:
         return 0
     assert model is not None

@@ -44,6 +44,25 @@ HELD_OUT8_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout8"
 # model's inputs were fixed: never read to tune the detector (nor trained on), and no text of
 # it is within the leak guard's ratio of a training text, so adding it to the guard drops none.
 HELD_OUT9_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout9"
+# Round 10, written blind 2026-12-06 (stop 31, one writer per language) after the model trained
+# on extra47-62 was committed (809c182): never read to tune the detector (nor trained on), and,
+# as round 9, no text of it within the leak guard's ratio of a training text.
+HELD_OUT10_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout10"
+# The rounds written blind, in order (4 is dev since 2026-12-05 22:12; 5-7 read as totals; 8-10
+# unread): never trained on, and the leak guard (tests/crisis_model_inputs.py) keeps training
+# texts away from theirs. The benches score each apart; their texts are never printed.
+BLIND_ROUND_DIRS = (
+    HELD_OUT4_DIR,
+    HELD_OUT5_DIR,
+    HELD_OUT6_DIR,
+    HELD_OUT7_DIR,
+    HELD_OUT8_DIR,
+    HELD_OUT9_DIR,
+    HELD_OUT10_DIR,
+)
+# Dev since stop 31 (read, and the model's thresholds are chosen on their ordinary texts): 4-7.
+# The blind measure is 8 onwards, never read.
+DEV_ROUND_DIRS = BLIND_ROUND_DIRS[:4]
 # Plan answers as parents write them (dates, yes/no, choices): none of them may alarm.
 UNDERSTANDING_DIR = Path(__file__).resolve().parent / "corpora" / "understanding"
 

@@ -5,7 +5,7 @@ they may train) and tests/corpora/crisis_model_extra{,2,...,62}/<lang>.yaml (wri
 model; a set may hold some languages only).
 Ordinary texts: the bulk set tests/corpora/crisis_ordinary/<lang>.yaml, every reply of the
 understanding corpus (plan answers) and what parents send in the transcript tests (turns that
-raise no crisis). Rounds 4 to 9 (tests/corpora/crisis_heldout4/ to crisis_heldout9/) are
+raise no crisis). Rounds 4 to 10 (tests/corpora/crisis_heldout4/ to crisis_heldout10/) are
 never trained on, and the leak guard below drops any training text close to one of theirs.
 The digest is recorded in each model file, so a test can tell whether the committed weights
 were trained on today's inputs without training again.
@@ -22,15 +22,10 @@ import yaml
 from rapidfuzz import fuzz, process, utils
 
 from tests.crisis_corpus import (
+    BLIND_ROUND_DIRS,
     CORPUS_DIR,
     HELD_OUT2_DIR,
     HELD_OUT3_DIR,
-    HELD_OUT4_DIR,
-    HELD_OUT5_DIR,
-    HELD_OUT6_DIR,
-    HELD_OUT7_DIR,
-    HELD_OUT8_DIR,
-    HELD_OUT9_DIR,
     HELD_OUT_DIR,
     Example,
     load_corpus,
@@ -116,15 +111,8 @@ EXTRA_DIRS = (
 )
 TRANSCRIPTS_DIR = TESTS / "transcripts"
 LABELLED_DIRS = (CORPUS_DIR, HELD_OUT_DIR, HELD_OUT2_DIR, HELD_OUT3_DIR, *EXTRA_DIRS)
-# The blind rounds the model's figures are measured on (4 is dev since 2026-12-05 22:12).
-BLIND_DIRS = (
-    HELD_OUT4_DIR,
-    HELD_OUT5_DIR,
-    HELD_OUT6_DIR,
-    HELD_OUT7_DIR,
-    HELD_OUT8_DIR,
-    HELD_OUT9_DIR,
-)
+# The blind rounds the model's figures are measured on (tests/crisis_corpus.BLIND_ROUND_DIRS).
+BLIND_DIRS = BLIND_ROUND_DIRS
 # Leak guard: a training text within this rapidfuzz ratio (0-100, on lower-cased alphanumeric
 # words) of any blind round's text is dropped. This only protects the blind measure: a text
 # written for training that happens to (nearly) repeat a blind one would make the blind figure

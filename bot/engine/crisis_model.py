@@ -14,8 +14,8 @@ After loading, `score` is pure: a dict lookup per piece, no I/O.
 
 `score(text)` gives the most probable concern and the probability that the text shows any
 concern (1 - P(ordinary)); `find(text)` gives that concern when the probability reaches the
-threshold chosen at training for the parent's language (on cross-validation of the labelled
-texts, never on a blind set).
+threshold chosen at training for the parent's language (where the model alone alarms on at most
+1 % of the dev rounds' ordinary texts, rounds 4-7; never on the blind rounds 8 onwards).
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ class CrisisModel:
     `find` are pure."""
 
     language: str
-    threshold: float  # this language's, at the trainer's target_false_alarms out of fold
+    threshold: float  # this language's: the trainer's target_false_alarms on the dev rounds
     threshold_loose: float  # the same at <= 2 %, for a caller that weighs recall higher
     scale: float  # weights are integers: weight * scale
     bias: tuple[float, ...]

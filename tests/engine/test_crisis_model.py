@@ -196,3 +196,33 @@ def test_threshold_floor_keeps_every_plan_answer_quiet() -> None:
     assert top > 0.5  # the case the floor is for
     assert floor == min(round(floor, 2), 0.99)
     assert floor >= min(top + margin, 0.99)
+
+
+def test_choose_threshold_is_the_lowest_with_few_enough_alarms() -> None:
+    """Of 100 ordinary texts, 1 % may alarm at the chosen threshold and 2 % at the loose one."""
+    trainer = _trainer()
+    scores = [0.99, 0.95, 0.5] + [0.1] * 97
+    assert trainer.SETTINGS["target_false_alarms"] == 0.01
+    assert trainer.choose_threshold(scores, "target_false_alarms") == 0.96
+    assert trainer.choose_threshold(scores, "loose_false_alarms") == 0.51
+
+
+def test_committed_thresholds_keep_the_dev_rounds_false_alarms_at_the_target(
+    models: dict[str, CrisisModel],
+) -> None:
+    """The model alone, at each language's committed threshold, alarms on at most 1 % of the
+    dev rounds' ordinary texts (real-style messages, never trained on), and is not held above
+    the lowest such threshold but by a plan answer's floor."""
+    trainer = _trainer()
+    target = float(trainer.SETTINGS["target_false_alarms"])
+    for locale, model in models.items():
+        texts = trainer.dev_ordinary(locale)
+        assert len(texts) > 500
+        alarms = sum(1 for text in texts if model.find(text))
+        assert alarms <= target * len(texts), (locale, alarms, len(texts))
+        lower = round(model.threshold - 0.01, 2)
+        more = sum(1 for text in texts if model.find(text, lower))
+        margin = float(trainer.SETTINGS["plan_answer_margin"])
+        top_plan = max(model.score(e.text)[1] for e in understanding_replies(locale))
+        floor_allows = top_plan + margin <= lower
+        assert more > target * len(texts) or not floor_allows, (locale, model.threshold)
