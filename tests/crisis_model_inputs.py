@@ -1,7 +1,7 @@
 """What the learned crisis model (bot/engine/crisis_model.py) trains on, and a digest of it.
 
 Labelled texts: tests/corpora/crisis/<lang>.yaml, the held-out rounds 1-3 (read already, so
-they may train) and tests/corpora/crisis_model_extra{,2,...,62}/<lang>.yaml (written for the
+they may train) and tests/corpora/crisis_model_extra{,2,...,68}/<lang>.yaml (written for the
 model; a set may hold some languages only).
 Ordinary texts: the bulk set tests/corpora/crisis_ordinary/<lang>.yaml, every reply of the
 understanding corpus (plan answers) and what parents send in the transcript tests (turns that
@@ -84,7 +84,9 @@ EXTRA_WAVES_30 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in ran
 # en, extra57 es), relapse in new voices (extra56 en, extra58 es), both (extra62 pt_BR), and the
 # ordinary texts word lists flag (questions, others' crises, the parent's past, negations, a baby
 # who "hits", look-alike words) with their crisis twins (extra59 en, extra60 pt_BR, extra61 es).
-EXTRA_WAVE_31 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(47, 63))
+# Then the weakest concerns on blind round 10: baby (extra63 en, extra64 es), relapse (extra65 es,
+# extra66 pt_BR), both in short and mixed texts (extra68 en), and everyday Spanish (extra67).
+EXTRA_WAVE_31 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(47, 69))
 EXTRA_DIRS = (
     EXTRA_DIR,
     EXTRA2_DIR,
