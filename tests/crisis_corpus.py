@@ -44,9 +44,10 @@ HELD_OUT8_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout8"
 # model's inputs were fixed: never read to tune the detector (nor trained on), and no text of
 # it is within the leak guard's ratio of a training text, so adding it to the guard drops none.
 HELD_OUT9_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout9"
-# Round 10, written blind 2026-12-06 (stop 31, one writer per language) after the model trained
-# on extra47-62 was committed (809c182): never read to tune the detector (nor trained on), and,
-# as round 9, no text of it within the leak guard's ratio of a training text.
+# Round 10, written blind 2026-12-06 ~11:26-11:34 UTC (stop 31, one writer per language) after
+# the model trained on extra47-62 was committed (809c182): never read to tune the detector (nor
+# trained on). Unlike round 9, 19 / 33 / 30 training texts sit within the leak guard's ratio of
+# its texts (the writers' check compared with already-guarded inputs); the guard drops them.
 HELD_OUT10_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout10"
 # The rounds written blind, in order (4 is dev since 2026-12-05 22:12; 5-7 read as totals; 8-10
 # unread): never trained on, and the leak guard (tests/crisis_model_inputs.py) keeps training
