@@ -22,6 +22,9 @@ bot/engine/crisis_spelling.py). Then the phrases are matched, except where:
   kill you" as a joke': `joking`); never a text about the sender's own safety;
 - the clause tells of the past long ago ("I overdosed 2 years ago"), unless the text brings
   it back to now ("... last year and I feel that way again");
+- for an emergency, the text then says the person came through it ("... hes ok now", "ya esta
+  bien": `recovered`), unless that is a hope or a question (`unsure`: "i hope hes ok") or the
+  text takes it back after (`setback`: "... he came to but now hes going back out");
 - for a relapse, the text then turns the urge away ("... but i deleted his number": `averted`),
   unless it then says the use came anyway ("... i used what i had": `still_used`).
 A report marker counts only where it starts before the phrase ("he posted a video of him
@@ -70,6 +73,7 @@ from bot.engine.crisis_lexicon import (
     Concern,
     Lexicon,
     commons,
+    fold_words,
     laughter_regex,
     load_lexicon,
     marker_regex,
@@ -191,6 +195,9 @@ class CrisisDetector:
             joking=marker_regex(w for lex in lexicons for w in lex.joking),
             reported_anywhere=marker_regex(w for lex in lexicons for w in lex.reported_anywhere),
             resolved=marker_regex(w for lex in lexicons for w in lex.resolved),
+            recovered=marker_regex(w for lex in lexicons for w in lex.recovered),
+            unsure=frozenset(w for lex in lexicons for m in lex.unsure for w in fold_words(m)),
+            setback=marker_regex(w for lex in lexicons for w in lex.setback),
             averted=marker_regex(w for lex in lexicons for w in lex.averted),
             now=marker_regex(w for lex in lexicons for w in lex.now),
             still_used=marker_regex(w for lex in lexicons for w in lex.still_used),

@@ -3,9 +3,10 @@
 The detector (bot/engine/crisis.py) asks `Frames.excused` of every match: a negation just
 before ("not going to hurt myself"), a what-if for an emergency ("in case someone
 overdoses"), a show or the news earlier in the sentence, a quoted threat in a text marked as
-a joke, a past long ago that the text does not bring back to now, or (a relapse only) an urge
-the text then turns away ("... but i deleted his number"). `Frames.two_signs` turns
-two different weak signs of one concern into a finding.
+a joke, a past long ago that the text does not bring back to now, (an emergency only) a person
+the text then says came through it ("... hes ok now"), or (a relapse only) an urge the text
+then turns away ("... but i deleted his number"). The model still reads what is excused.
+`Frames.two_signs` turns two different weak signs of one concern into a finding.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ class Frames:
     joking: re.Pattern[str] | None
     reported_anywhere: re.Pattern[str] | None = None
     resolved: re.Pattern[str] | None = None
+    recovered: re.Pattern[str] | None = None
+    unsure: frozenset[str] = frozenset()
+    setback: re.Pattern[str] | None = None
     averted: re.Pattern[str] | None = None
     now: re.Pattern[str] | None = None
     still_used: re.Pattern[str] | None = None
@@ -109,6 +113,8 @@ class Frames:
                 self.still_used is not None and self.still_used.search(" " + joined[end:] + " ")
             ):
                 return True
+        if concern == "emergency" and self._came_through(joined, start, end):
+            return True
         if concern == "baby":
             # A child's harm is never excused as long ago, only as over and safe now.
             return (
@@ -134,6 +140,23 @@ class Frames:
         # clause's lead ("hace 3 meses que me pega": for three months, and still).
         return self.present is None or not self.present.search(
             " " + " ".join(lead) + " " + joined[start:] + " "
+        )
+
+    def _came_through(self, joined: str, start: int, end: int) -> bool:
+        """After the emergency, the text says the person came through it ("... he is ok now",
+        "ya esta bien", "a pediatra disse que e normal"), not as a hope or a question ("i hope
+        he is ok", "no se si esta bien"), nothing brings it back to now ("... again"), and
+        nothing after the marker takes it back ("he came to but now hes going back out")."""
+        if self.recovered is None:
+            return False
+        # A marker may end with the clause ("ya esta bien |": not "esta bien dormida").
+        tail = f" {joined[end - 1 :]} {BOUNDARY} "
+        if self.present is not None and self.present.search(" " + joined[start:] + " "):
+            return False
+        return any(
+            self.unsure.isdisjoint(tail[: found.start() + 1].split()[-3:])
+            and not (self.setback is not None and self.setback.search(tail, found.end() - 1))
+            for found in self.recovered.finditer(tail)
         )
 
     def two_signs(

@@ -84,6 +84,15 @@ class Lexicon(_Strict):
     # Words after a told past that say it is over ("... but hes been sober since", "ya no
     # estoy con el"): the past is excused as with `history` (never for a baby).
     resolved: list[str] = Field(default_factory=list)
+    # Words after an emergency that say the person came through it ("my neighbor od'd last
+    # week, HE IS OK", "YA ESTA BIEN", "a pediatra disse que E NORMAL"): an emergency only,
+    # and not where a word of `unsure` stands just before ("i hope he is ok", "no se si esta
+    # bien"). The model still reads a text the rules excuse.
+    recovered: list[str] = Field(default_factory=list)
+    unsure: list[str] = Field(default_factory=list)
+    # Words after such a marker that take it back ("we narcanned him and he came to BUT NOW
+    # hes going back out"): the emergency stands.
+    setback: list[str] = Field(default_factory=list)
     # Words after an urge or a use that say it did not happen or was turned away ("i almost
     # texted my dealer BUT I DELETED his number", "y no lo dejo ver a la bebe"): a relapse only.
     averted: list[str] = Field(default_factory=list)

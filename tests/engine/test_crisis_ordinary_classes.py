@@ -2,8 +2,10 @@
 that must still alarm, in English, Spanish and Portuguese: a negation with words between ("no
 one is hurting me"), a past dated by an age, a year or a death and over, a doctor who has seen
 it and says it is fine, helping someone else, someone else's relapse told as news, a use turned
-away, a small child biting, and one child pushing another. The classes are data per language
-(locales/<lang>/crisis.yaml: negation_gap, history, resolved, reported, averted, ordinary)."""
+away, a small child biting, one child pushing another, someone who came through an emergency,
+and a question for information about an overdose. The classes are data per language
+(locales/<lang>/crisis.yaml: negation_gap, history, resolved, reported, averted, recovered,
+unsure, setback, ordinary)."""
 
 from __future__ import annotations
 
@@ -124,6 +126,25 @@ def detector() -> CrisisDetector:
         ("mi esposo agarró al niño y empujó a mi hija", "baby"),
         ("he tossed the baby up in the air and she giggled", "ordinary"),
         ("he threw the baby up in the air and didnt catch her", "baby"),
+        # Someone came through an emergency (`recovered`, an emergency only); not as a hope,
+        # a question or a setback after it.
+        ("my uncle overdosed saturday, they narcanned him and hes ok", "ordinary"),
+        ("my uncle overdosed, i hope hes ok", "emergency"),
+        ("my uncle overdosed and hes not ok", "emergency"),
+        ("they narcanned him and he came to but now hes nodding out again", "emergency"),
+        ("he hit me but hes ok now", "violence"),
+        ("mi cuñado tuvo una sobredosis el domingo, lo salvaron y ya está bien", "ordinary"),
+        ("la niña se tomó las pastillas y está bien dormida", "emergency"),
+        ("mi cuñado tuvo una sobredosis, no sé si está bien", "emergency"),
+        ("meu cunhado teve overdose domingo, foi socorrido e já tá bem", "ordinary"),
+        ("meu cunhado teve overdose, não sei se tá bem", "emergency"),
+        # A question for information about an overdose, asked of anyone.
+        ("can kids overdose on gummy vitamins", "ordinary"),
+        ("my kid ate the whole bottle of gummy vitamins and wont wake up", "emergency"),
+        ("¿cómo se ve una sobredosis? para estar lista", "ordinary"),
+        ("mi hermano tiene una sobredosis", "emergency"),
+        ("como é uma overdose? quero saber reconhecer", "ordinary"),
+        ("meu irmão tá tendo uma overdose", "emergency"),
     ],
 )
 def test_ordinary_class_and_its_crisis_twin(
