@@ -3,9 +3,9 @@ that must still alarm, in English, Spanish and Portuguese: a negation with words
 one is hurting me"), a past dated by an age, a year or a death and over, a doctor who has seen
 it and says it is fine, helping someone else, someone else's relapse told as news, a use turned
 away, a small child biting, one child pushing another, someone who came through an emergency,
-and a question for information about an overdose. The classes are data per language
-(locales/<lang>/crisis.yaml: negation_gap, history, resolved, reported, averted, recovered,
-unsure, setback, ordinary)."""
+a question for information about an overdose, and not wanting to live somewhere. The classes
+are data per language (locales/<lang>/crisis.yaml: negation_gap, history, resolved, reported,
+averted, recovered, unsure, setback, ordinary)."""
 
 from __future__ import annotations
 
@@ -145,6 +145,16 @@ def detector() -> CrisisDetector:
         ("mi hermano tiene una sobredosis", "emergency"),
         ("como é uma overdose? quero saber reconhecer", "ordinary"),
         ("meu irmão tá tendo uma overdose", "emergency"),
+        # Not wanting to live or be somewhere: a place, not a life.
+        ("i dont want to live in this trailer anymore, the roof leaks", "ordinary"),
+        ("i dont want to live anymore", "suicide"),
+        ("i dont want to live in this world anymore", "suicide"),
+        ("ya no quiero vivir en esta colonia, hay mucho ruido", "ordinary"),
+        ("ya no quiero vivir", "suicide"),
+        ("ya no quiero vivir en este mundo", "suicide"),
+        ("não quero mais morar nesse bairro, muito barulho", "ordinary"),
+        ("quero sumir do zap uns dias", "ordinary"),
+        ("quero sumir pra sempre", "suicide"),
     ],
 )
 def test_ordinary_class_and_its_crisis_twin(
