@@ -3,9 +3,9 @@ that must still alarm, in English, Spanish and Portuguese: a negation with words
 one is hurting me"), a past dated by an age, a year or a death and over, a doctor who has seen
 it and says it is fine, helping someone else, someone else's relapse told as news, a use turned
 away, a small child biting, one child pushing another, someone who came through an emergency,
-a question for information about an overdose, and not wanting to live somewhere. The classes
-are data per language (locales/<lang>/crisis.yaml: negation_gap, history, resolved, reported,
-averted, recovered, unsure, setback, ordinary)."""
+a question for information about an overdose, not wanting to live somewhere, and a "relapse"
+into food or a habit. The classes are data per language (locales/<lang>/crisis.yaml:
+negation_gap, history, resolved, reported, averted, recovered, unsure, setback, ordinary)."""
 
 from __future__ import annotations
 
@@ -155,6 +155,15 @@ def detector() -> CrisisDetector:
         ("não quero mais morar nesse bairro, muito barulho", "ordinary"),
         ("quero sumir do zap uns dias", "ordinary"),
         ("quero sumir pra sempre", "suicide"),
+        # A "relapse" into food or a habit, "drunk" on no sleep: no use.
+        ("fell off the wagon with my walks again, restarting monday", "ordinary"),
+        ("fell off the wagon last night", "relapse"),
+        ("im drunk on no sleep, sorry for the typos", "ordinary"),
+        ("im drunk and the kids are asleep", "relapse"),
+        ("me puse hasta atrás de pozole en la posada", "ordinary"),
+        ("me puse hasta atrás anoche", "relapse"),
+        ("recaí no brigadeiro de novo kkk", "ordinary"),
+        ("recaí ontem", "relapse"),
     ],
 )
 def test_ordinary_class_and_its_crisis_twin(
