@@ -4,7 +4,8 @@ again ("la volví a sacudir", "eu sacudi ela"), a threat by several ("me van a m
 matar"), someone showing the signs of an overdose (not a question about the signs), a use
 that came anyway ("consumí igual", "usei mesmo assim"), a parent calling herself "esta mamá"
 / "essa mãe" who relapsed, a harm going on for months ("desde hace 3 meses me pega": no baby
-of 3 months). The ordinary texts beside them stay quiet (locales/<lang>/crisis.yaml)."""
+of 3 months), locked in by someone ("me encierra"). The ordinary texts beside them stay
+quiet (locales/<lang>/crisis.yaml)."""
 
 from __future__ import annotations
 
@@ -73,6 +74,10 @@ CRISES = [
     ("desde hace meses me pega", "violence"),
     ("há 2 anos me bate", "violence"),
     ("há 3 meses ele me bate", "violence"),
+    # Locked in by someone ("me encierra": he locks me in), in any tense; the wording was
+    # missed until the violence reader named the forms.
+    ("mi pareja me encierra en la casa cuando se va", "violence"),
+    ("sus hermanos me encierran en el cuarto", "violence"),
 ]
 
 ORDINARY = [
