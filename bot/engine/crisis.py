@@ -12,8 +12,7 @@ the lists know. Spellings, rewrites and typo targets are each language's own, an
 those of the languages it reads as ("toy" is Spanish "estoy" only in a Spanish text:
 bot/engine/crisis_spelling.py). Then the phrases are matched, except where:
 
-- a negation comes just before, with only words like "going to" between
-  ("I'm not going to hurt myself", "he didn't hit me");
+- a negation comes just before, with only "going to" and such between ("he didn't hit me");
 - an `ordinary` phrase covers the match ("killing it", "me muero de risa");
 - for an emergency, the clause is a what-if ("in case someone overdoses");
 - the sentence tells of a show or the news before the phrase ("the movie was about a girl
@@ -22,9 +21,8 @@ bot/engine/crisis_spelling.py). Then the phrases are matched, except where:
   kill you" as a joke': `joking`); never a text about the sender's own safety;
 - the clause tells of the past long ago ("I overdosed 2 years ago"), unless the text brings
   it back to now ("... last year and I feel that way again");
-- for an emergency, the text then says the person came through it ("... hes ok now", "ya esta
-  bien": `recovered`), unless that is a hope or a question (`unsure`: "i hope hes ok") or the
-  text takes it back after (`setback`: "... he came to but now hes going back out");
+- for an emergency, the text then says the person came through it (`recovered`: "... hes ok
+  now"), not as a hope (`unsure`: "i hope hes ok") nor taken back after (`setback`);
 - for a relapse, the text then turns the urge away ("... but i deleted his number": `averted`),
   unless it then says the use came anyway ("... i used what i had": `still_used`).
 A report marker counts only where it starts before the phrase ("he posted a video of him
