@@ -49,7 +49,12 @@ HELD_OUT9_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout9"
 # trained on). Unlike round 9, 19 / 33 / 30 training texts sit within the leak guard's ratio of
 # its texts (the writers' check compared with already-guarded inputs); the guard drops them.
 HELD_OUT10_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout10"
-# The rounds written blind, in order (4 is dev since 2026-12-05 22:12; 5-7 read as totals; 8-10
+# Round 11, written blind 2026-12-06 ~14:14-14:26 UTC (stop 32, one writer per language) after the
+# stop-32 rules changes to emergencies someone came through (451a446) and before the model
+# trained on extra69-74: never read to tune the detector (nor trained on). The writers' check
+# compared with every corpus text, guarded or not, so the leak guard drops no training text.
+HELD_OUT11_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout11"
+# The rounds written blind, in order (4 is dev since 2026-12-05 22:12; 5-7 read as totals; 8-11
 # unread): never trained on, and the leak guard (tests/crisis_model_inputs.py) keeps training
 # texts away from theirs. The benches score each apart; their texts are never printed.
 BLIND_ROUND_DIRS = (
@@ -60,6 +65,7 @@ BLIND_ROUND_DIRS = (
     HELD_OUT8_DIR,
     HELD_OUT9_DIR,
     HELD_OUT10_DIR,
+    HELD_OUT11_DIR,
 )
 # Dev since stop 31 (read, and the model's thresholds are chosen on their ordinary texts): 4-7.
 # The blind measure is 8 onwards, never read.
