@@ -109,6 +109,15 @@ SETTINGS: dict[str, object] = {
     # The threshold is never below a plan answer's score plus this margin (in probability):
     # a plan answer read as a crisis is the worst false alarm there is (en: 0.94 -> 0.97).
     "plan_answer_margin": 0.01,
+    # A crisis the word rules find stands unless the model, reading the whole text (two words or
+    # more), gives it less than this probability of any concern: it is then all but sure the
+    # words stand in an ordinary text ("my neighbor od'd last month, hes in treatment now").
+    # Stored as "veto_below". Stop 32: the rules alone alarm on 2.4-3.9 % of the blind rounds'
+    # ordinary texts, mostly through exact phrases. At 0.02 the dev rounds (4-7) lose 0 / 1 / 0
+    # crises (a relapse is never overruled: its reply only offers a person) and 2 / 0 / 0 false
+    # alarms; the blind rounds 8-11 (totals only) 16 / 16 / 10 of 48 / 46 / 43 false alarms for
+    # 0 / 2 / 1 of ~1,360 crises. 0.05 and 0.1 lose more on the dev rounds.
+    "rules_veto_below": 0.02,
 }
 K = len(CLASSES)
 Row = tuple[float, ...]
@@ -355,6 +364,7 @@ def model_json(
         "classes": list(CLASSES),
         "thresholds": thresholds,
         "thresholds_loose": loose,
+        "veto_below": SETTINGS["rules_veto_below"],
         "scale": SETTINGS["scale"],
         "inputs_sha256": {locale: inputs_digest(locale, SETTINGS) for locale in languages},
         "own_inputs_sha256": {locale: own_inputs_digest(locale, SETTINGS) for locale in languages},

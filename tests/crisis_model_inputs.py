@@ -1,11 +1,11 @@
 """What the learned crisis model (bot/engine/crisis_model.py) trains on, and a digest of it.
 
 Labelled texts: tests/corpora/crisis/<lang>.yaml, the held-out rounds 1-3 (read already, so
-they may train) and tests/corpora/crisis_model_extra{,2,...,68}/<lang>.yaml (written for the
+they may train) and tests/corpora/crisis_model_extra{,2,...,74}/<lang>.yaml (written for the
 model; a set may hold some languages only).
 Ordinary texts: the bulk set tests/corpora/crisis_ordinary/<lang>.yaml, every reply of the
 understanding corpus (plan answers) and what parents send in the transcript tests (turns that
-raise no crisis). Rounds 4 to 10 (tests/corpora/crisis_heldout4/ to crisis_heldout10/) are
+raise no crisis). Rounds 4 to 11 (tests/corpora/crisis_heldout4/ to crisis_heldout11/) are
 never trained on, and the leak guard below drops any training text close to one of theirs.
 The digest is recorded in each model file, so a test can tell whether the committed weights
 were trained on today's inputs without training again.
@@ -87,6 +87,10 @@ EXTRA_WAVES_30 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in ran
 # Then the weakest concerns on blind round 10: baby (extra63 en, extra64 es), relapse (extra65 es,
 # extra66 pt_BR), both in short and mixed texts (extra68 en), and everyday Spanish (extra67).
 EXTRA_WAVE_31 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(47, 69))
+# Stop 32, one language per file: baby and relapse (extra69 en), relapse and suicide (extra70 es),
+# relapse, emergency and suicide (extra71 pt_BR), and crises told with a shrug beside ordinary
+# texts that sound dramatic (extra72 en, extra73 es, extra74 pt_BR).
+EXTRA_WAVE_32 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(69, 75))
 EXTRA_DIRS = (
     EXTRA_DIR,
     EXTRA2_DIR,
@@ -110,6 +114,7 @@ EXTRA_DIRS = (
     EXTRA20_DIR,
     *EXTRA_WAVES_30,
     *EXTRA_WAVE_31,
+    *EXTRA_WAVE_32,
 )
 TRANSCRIPTS_DIR = TESTS / "transcripts"
 LABELLED_DIRS = (CORPUS_DIR, HELD_OUT_DIR, HELD_OUT2_DIR, HELD_OUT3_DIR, *EXTRA_DIRS)

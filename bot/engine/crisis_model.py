@@ -16,6 +16,9 @@ After loading, `score` is pure: a dict lookup per piece, no I/O.
 concern (1 - P(ordinary)); `find(text)` gives that concern when the probability reaches the
 threshold chosen at training for the parent's language (where the model alone alarms on at most
 1 % of the dev rounds' ordinary texts, rounds 4-7; never on the blind rounds 8 onwards).
+`overrules(text)` says whether the model read the text and gives it less than the file's
+`veto_below` (0.02): a crisis the word rules found there is then not acted on (their false
+alarms are mostly exact phrases in ordinary texts: "my neighbor od'd last month, hes ok now").
 """
 
 from __future__ import annotations
@@ -141,6 +144,8 @@ class CrisisModel:
     scale: float  # weights are integers: weight * scale
     bias: tuple[float, ...]
     weights: Mapping[str, int]  # piece -> its six weights, packed
+    # A crisis the rules find stands unless the model scores the text below this (0: never).
+    veto_below: float = 0.0
     # Scores of short texts already read, shared by the models that share the weights: the
     # flood guard (Engine.is_crisis) and the conversation read the same text, and short texts
     # repeat. A cache of a pure function: the answers are the same.
@@ -175,6 +180,12 @@ class CrisisModel:
         best = max(range(1, len(e)), key=e.__getitem__)
         return CONCERNS[best - 1], 1.0 - e[0] / sum(e)
 
+    def overrules(self, text: str) -> bool:
+        """Whether the model, having read the text (two words or more, some piece known), is
+        all but sure it shows no concern: what the rules found there is not acted on."""
+        concern, probability = self.score(text)
+        return concern is not None and probability < self.veto_below
+
     def find(self, text: str, threshold: float | None = None) -> Concern | None:
         """The concern, when the model is at least `threshold` (the file's, unless given)
         sure the text shows one."""
@@ -188,11 +199,16 @@ def second_opinion(
     model: CrisisModel | None, text: str, rules: Concern | None, threshold: float | None = None
 ) -> Concern | None:
     """What the conversation acts on, given what the word rules found. A crisis the rules
-    found stands. Where they found nothing, or only a relapse, the model may name a crisis it
-    is sure of ("the baby fell off the bed because I was high" is about the baby, not only a
-    relapse); where they found nothing, a relapse too."""
-    if model is None or rules not in (None, "relapse"):
+    found stands, unless the model read the text and is all but sure it shows none (below the
+    file's `veto_below`: "my neighbor od'd last month, hes in treatment now"); a relapse the
+    rules found always stands (its reply only offers a person). Where they found nothing, or
+    only a relapse, the model may name a crisis it is sure of ("the baby fell off the bed
+    because I was high" is about the baby, not only a relapse); where they found nothing, a
+    relapse too."""
+    if model is None:
         return rules
+    if rules not in (None, "relapse"):
+        return None if model.overrules(text) else rules
     found = model.find(text, threshold)
     return rules if found is None or (rules == "relapse" and found == "relapse") else found
 
@@ -220,6 +236,7 @@ def models_from_data(data: Mapping[str, object]) -> dict[str, CrisisModel]:
             language=language,
             threshold=float(strict[language]),
             threshold_loose=float(loose.get(language, strict[language])),
+            veto_below=float(cast(float, data.get("veto_below", 0.0))),
             scale=scale,
             bias=bias,
             weights=weights,

@@ -57,11 +57,13 @@ def test_ordinary_texts_still_do_not_alarm(i18n_engine: Engine, text: str) -> No
     assert not any(isinstance(e, CrisisDetected) for e in result.events)
 
 
-def _model_sure_of(concern: str) -> CrisisModel:
+def _model_sure_of(concern: str, veto_below: float = 0.0) -> CrisisModel:
     """A one-piece model: a text with the word "cue" is (almost surely) `concern`."""
     row = [0] * len(CLASSES)
-    row[CLASSES.index(concern)] = 20_000
-    return CrisisModel("en", 0.9, 0.8, 1000.0, (0.0,) * len(CLASSES), {"_cue": pack(row)})
+    row[CLASSES.index(concern)] = 60_000
+    return CrisisModel(
+        "en", 0.9, 0.8, 1000.0, (0.0,) * len(CLASSES), {"_cue": pack(row)}, veto_below
+    )
 
 
 @pytest.mark.parametrize(
@@ -81,3 +83,22 @@ def test_second_opinion_adds_a_crisis_to_nothing_or_a_relapse(
 ) -> None:
     assert second_opinion(_model_sure_of(model_says), text, rules) == read
     assert second_opinion(None, text, rules) == rules
+
+
+@pytest.mark.parametrize(
+    ("rules", "model_says", "text", "read"),
+    [
+        ("suicide", "ordinary", "a cue", None),  # read and all but sure: overruled
+        ("violence", "ordinary", "a cue", None),
+        ("relapse", "ordinary", "a cue", "relapse"),  # a relapse is never overruled
+        ("suicide", "ordinary", "nothing known", "suicide"),  # nothing read: the rules stand
+        ("suicide", "ordinary", "cue", "suicide"),  # one word is the rules' to read
+        ("suicide", "baby", "a cue", "suicide"),  # the model sees a concern: the rules stand
+    ],
+)
+def test_the_model_overrules_a_crisis_only_when_it_read_the_text_and_is_all_but_sure(
+    rules: Concern | None, model_says: str, text: str, read: Concern | None
+) -> None:
+    assert second_opinion(_model_sure_of(model_says, veto_below=0.02), text, rules) == read
+    # A model file without the setting never overrules.
+    assert second_opinion(_model_sure_of(model_says), text, rules) == rules
