@@ -115,8 +115,10 @@ SETTINGS: dict[str, object] = {
     # Stored as "veto_below". Stop 32: the rules alone alarm on 2.4-3.9 % of the blind rounds'
     # ordinary texts, mostly through exact phrases. At 0.02 the dev rounds (4-7) lose 0 / 1 / 0
     # crises (a relapse is never overruled: its reply only offers a person) and 2 / 0 / 0 false
-    # alarms; the blind rounds 8-11 (totals only) 16 / 16 / 10 of 48 / 46 / 43 false alarms for
-    # 0 / 2 / 1 of ~1,360 crises. 0.05 and 0.1 lose more on the dev rounds.
+    # alarms; the blind rounds 8-11 (totals only) 15 / 16 / 10 of 48 / 46 / 42 false alarms for
+    # 0 / 2 / 1 of ~1,360 crises. 0.1 loses 2 / 3 / 0 more dev crises; 0.05 reads as 0.02 on
+    # the dev rounds, but a real crisis stop 31 found sits near it ("wanted to smother him last
+    # night. didnt. but wanted to": 0.059), so the lower value is kept.
     "rules_veto_below": 0.02,
 }
 K = len(CLASSES)
