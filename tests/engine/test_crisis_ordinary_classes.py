@@ -133,6 +133,7 @@ def detector() -> CrisisDetector:
         ("my uncle overdosed and hes not ok", "emergency"),
         ("they narcanned him and he came to but now hes nodding out again", "emergency"),
         ("he hit me but hes ok now", "violence"),
+        ("my son swallowed my pills, is he all good", "emergency"),
         ("mi cuñado tuvo una sobredosis el domingo, lo salvaron y ya está bien", "ordinary"),
         ("la niña se tomó las pastillas y está bien dormida", "emergency"),
         ("mi cuñado tuvo una sobredosis, no sé si está bien", "emergency"),
@@ -153,6 +154,7 @@ def detector() -> CrisisDetector:
         ("ya no quiero vivir", "suicide"),
         ("ya no quiero vivir en este mundo", "suicide"),
         ("não quero mais morar nesse bairro, muito barulho", "ordinary"),
+        ("não quero mais viver minha vida assim", "suicide"),
         ("quero sumir do zap uns dias", "ordinary"),
         ("quero sumir pra sempre", "suicide"),
         # A "relapse" into food or a habit, "drunk" on no sleep: no use.
