@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from bot.engine.crisis_lexicon import BOUNDARY, Concern
 
 QUOTE = '"'
+# A negation word inside a phrase that is also an everyday word there: Portuguese "no" is "in
+# the" ("bati no meu filho"); only as the phrase's first word does it make it a negative state.
+_NOT_ALWAYS_NEGATION = frozenset({"no"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +57,13 @@ class Frames:
         before = joined[:start].split()
         clause_start = len(before) - before[::-1].index(BOUNDARY) if BOUNDARY in before else 0
         lead = before[clause_start:]
-        for word in reversed(lead[-5:]):
+        # A phrase that is itself a negative state ("not breathing", "no respira", "will not
+        # wake") is not undone by a "no" before it: "no he is not breathing" answers no.
+        said = joined[start:end].split()
+        negative = said[0] in self.negations or any(
+            w in self.negations and w not in _NOT_ALWAYS_NEGATION for w in said[1:]
+        )
+        for word in () if negative else reversed(lead[-5:]):
             if word in self.negations:
                 return True
             if word not in self.gap:

@@ -4,8 +4,8 @@ again ("la volví a sacudir", "eu sacudi ela"), a threat by several ("me van a m
 matar"), someone showing the signs of an overdose (not a question about the signs), a use
 that came anyway ("consumí igual", "usei mesmo assim"), a parent calling herself "esta mamá"
 / "essa mãe" who relapsed, a harm going on for months ("desde hace 3 meses me pega": no baby
-of 3 months), locked in by someone ("me encierra"). The ordinary texts beside them stay
-quiet (locales/<lang>/crisis.yaml)."""
+of 3 months), locked in by someone ("me encierra"), a "no" before a negative state ("no hes
+not breathing"). The ordinary texts beside them stay quiet (locales/<lang>/crisis.yaml)."""
 
 from __future__ import annotations
 
@@ -78,9 +78,19 @@ CRISES = [
     # missed until the violence reader named the forms.
     ("mi pareja me encierra en la casa cuando se va", "violence"),
     ("sus hermanos me encierran en el cuarto", "violence"),
+    # "No" as an answer, then a negative state: not a negation of the state ("is he
+    # breathing?" "no he is not breathing").
+    ("no hes not breathing", "emergency"),
+    ("nope she wont wake up", "emergency"),
+    ("no no respira", "emergency"),
+    ("não ele não acorda", "emergency"),
 ]
 
 ORDINARY = [
+    # A negation before a harm that is no negative state still negates it; Portuguese "no" in
+    # a phrase is "in the".
+    "no he is not going to hurt me, he is a good dad",
+    "nunca bati no meu filho e nem vou bater",
     # An urge that did not become a use.
     "i wanted to use today and i didnt",
     "tenia ganas de consumir y no lo hice",
