@@ -5,12 +5,14 @@ stored for the language (one model reads all three languages; thresholds chosen 
 by bench/train_crisis_model.py where the model alone alarms on <= 1 % and <= 2 % of the dev
 rounds' (4-7) ordinary texts; never on rounds 8 onwards), (c) rules or model, as the
 conversation reads (crisis_model.second_opinion): the model adds a concern where the rules find
-none, and names a crisis it is sure of where they find only a relapse. Sets: round 4, the later
-rounds (tests/crisis_corpus.BLIND_ROUND_DIRS: 5-7 dev, 8 onwards blind; aggregate figures only,
-their texts are never printed) and every plan answer of the understanding corpus (none may
-alarm). Then us/text for each on the labelled texts and plan answers (fresh detector each round,
-as bench_crisis.py does). A second table: rules and rules or model with one typo in each text
-(the labelled set, on which the model trains, and each round).
+none, names a crisis it is sure of where they find only a relapse, and overrules a crisis they
+find where it is all but sure there is none. Sets: round 4, the later rounds
+(tests/crisis_corpus.BLIND_ROUND_DIRS: 5-7 dev, 8 onwards blind; aggregate figures only, their
+texts are never printed) and the plan answers of the understanding corpus (none may alarm: the
+rules read all of them, the model those it may read alone). Then us/text for each on the
+labelled texts and plan answers (fresh detector each round, as bench_crisis.py does). A second
+table: rules and rules or model with one typo in each text (the labelled set, on which the model
+trains, and each round).
 Run: .venv/bin/python bench/bench_crisis_model.py
 """
 
@@ -39,6 +41,7 @@ from tests.crisis_corpus import (  # noqa: E402
     HELD_OUT4_DIR,
     Example,
     load_corpus,
+    plan_answers_read_alone,
     understanding_replies,
     with_typos,
 )
@@ -85,12 +88,14 @@ def main() -> None:
     blind = [d for d in BLIND_ROUND_DIRS if d != HELD_OUT4_DIR and (d / "en.yaml").is_file()]
     head = "| language | finder | threshold | round 4 recall | round 4 false alarms "
     head += "".join(f"| {d.name} recall | {d.name} false alarms " for d in blind)
-    print(head + "| plan answers |")
+    print(head + "| plan answers (rules: all; model: those it reads alone) |")
     print("|---|---|---:" + "|---:|---:" * (1 + len(blind)) + "|---:|")
     for locale in LOCALES:
         model = models[locale]
         sets = [load_corpus(locale, d) for d in (HELD_OUT4_DIR, *blind)]
-        plan = understanding_replies(locale)
+        # The rules read every plan answer; the model alone only those it may read alone (not
+        # exactly an answer the bot offers: the conversation guards those).
+        plan_all, plan_alone = understanding_replies(locale), plan_answers_read_alone(locale)
         rows: list[tuple[str, float | None, Find]] = [("rules", None, rules)]
         for threshold in dict.fromkeys((model.threshold, model.threshold_loose)):
 
@@ -106,7 +111,7 @@ def main() -> None:
             for examples in sets:
                 _, recall, ordinary, alarms = rates(find, examples)
                 cells.append(f"{recall:.3f} | {alarms:.3f} ({round(alarms * ordinary)}/{ordinary})")
-            _, _, plan_count, plan_alarms = rates(find, plan)
+            _, _, plan_count, plan_alarms = rates(find, plan_all if chosen is None else plan_alone)
             shown = "-" if chosen is None else f"{chosen:.2f}"
             print(
                 f"| {locale} | {name} | {shown} | {' | '.join(cells)} | {plan_alarms:.3f} "

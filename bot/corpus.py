@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from bot.engine.answering import offered_answers
 from bot.engine.keywords import REMINDER_REPLIES, fold
 from bot.engine.machine import Engine
 from bot.engine.understand import read_answer
@@ -90,6 +91,18 @@ def read(engine: Engine, lang: str, today: date, case: Case) -> Any:
     if reading.failure is not None:
         return UNCLEAR
     return reading.value
+
+
+def read_alone(engine: Engine, lang: str) -> list[str]:
+    """The replies the learned crisis reader may read alone: all but those that are exactly an
+    answer the bot offers (bot.engine.answering.offered_answers: there only the word rules
+    count)."""
+    _, cases = load(lang)
+    offered = offered_answers(
+        engine.flows.flows.values(), lambda msg: engine.translator.gettext(lang, msg)
+    )
+    texts = dict.fromkeys(case.text for case in cases)
+    return [text for text in texts if fold(text[:500]) not in offered]
 
 
 def score(engine: Engine, lang: str) -> list[Outcome]:

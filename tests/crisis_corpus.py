@@ -17,7 +17,11 @@ from pathlib import Path
 
 import yaml
 
+from bot.corpus import LANGUAGES as CORPUS_LANGUAGES
+from bot.corpus import read_alone
 from bot.engine.crisis import CONCERNS, CrisisDetector
+from bot.engine.machine import Engine
+from bot.flows import build_engine
 
 LABELS = (*CONCERNS, "ordinary")
 CORPUS_DIR = Path(__file__).resolve().parent / "corpora" / "crisis"
@@ -176,6 +180,18 @@ def understanding_replies(locale: str) -> list[Example]:
     data = yaml.load(path.read_text("utf-8"), Loader=yaml.BaseLoader)  # noqa: S506
     texts = [str(case[0]) for cases in data["cases"].values() for case in cases]
     return [Example(text, "ordinary") for text in dict.fromkeys(texts)]
+
+
+@cache
+def _plan_engine() -> Engine:
+    return build_engine(locales=CORPUS_LANGUAGES)
+
+
+def plan_answers_read_alone(locale: str) -> list[Example]:
+    """The plan answers the learned crisis reader may read alone, labelled ordinary: all but
+    those that are exactly an answer the bot offers ("I have a plan", a choice of the birth
+    control question: bot.engine.answering.offered_answers), where only the word rules count."""
+    return [Example(text, "ordinary") for text in read_alone(_plan_engine(), locale)]
 
 
 def with_typos(examples: Sequence[Example], seed: int = 7) -> list[Example]:

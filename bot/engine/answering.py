@@ -4,12 +4,14 @@ a restart's confirmation, a language's name."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from bot.engine import commands
 from bot.engine import messages as m
 from bot.engine.answers import ZipInfo, too_soon, upcoming_step
 from bot.engine.commands.language import switch_language
 from bot.engine.commands.navigation import skip
-from bot.engine.keywords import Match
+from bot.engine.keywords import Match, fold
 from bot.engine.model import Flow, Step
 from bot.engine.navigation import answered_route
 from bot.engine.parsing import Option, ParseFailed, parse_choice, parse_int, parse_yes_no
@@ -59,6 +61,22 @@ def answer(w: Walker, turn: Turn, text: str) -> None:
         w.prompt(turn)  # by text: the line again; in the private chat: the question
     else:
         w.menu(turn)
+
+
+def offered_answers(flows: Iterable[Flow], translate: Callable[[str], str]) -> frozenset[str]:
+    """Every choice the flows offer as the parent may text it back, folded: each label in the
+    parent's language ("I have a plan", "Tengo un plan") and each synonym. A text that is
+    exactly one of them is the parent answering, not telling of a crisis: the learned crisis
+    reader alone does not act on it (the word rules still read every text). Only the whole
+    text counts: "no hes not breathing" is no answer the bot offers."""
+    return frozenset(
+        fold(option)
+        for flow in flows
+        for step in flow.steps
+        if step.type in ("choice", "multi")
+        for choice in step.choices
+        for option in (translate(choice.label), *choice.synonyms)
+    )
 
 
 def _answer_question(w: Walker, turn: Turn, text: str) -> None:

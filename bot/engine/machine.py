@@ -15,7 +15,7 @@ from datetime import datetime
 
 from bot.engine import commands
 from bot.engine import messages as m
-from bot.engine.answering import answer
+from bot.engine.answering import answer, offered_answers
 from bot.engine.answers import ZipLookup
 from bot.engine.commands.person import offer_person
 from bot.engine.crisis import CRISIS_DIR, CrisisDetector, Finding, load_detector
@@ -35,6 +35,8 @@ from bot.engine.walker import Walker
 
 __all__ = ["Engine", "EngineSettings", "StepResult"]
 
+# The phrase of a finding only the learned reader made (crisis_model.second_opinion).
+MODEL_PHRASE = "(model)"
 CRISIS_TEXTS = {
     "emergency": m.CRISIS_EMERGENCY,
     "suicide": m.CRISIS_SUICIDE,
@@ -66,6 +68,8 @@ class Engine(Walker):
             if crisis_models is not None
             else load_models(CRISIS_DIR, translator.locales)
         )
+        # Per language, the answers the flows offer, folded (answering.offered_answers).
+        self._offered: dict[str, frozenset[str]] = {}
 
     # ---- entry point -------------------------------------------------------------------
 
@@ -170,7 +174,20 @@ class Engine(Walker):
     # ---- crisis ------------------------------------------------------------------------
 
     def _crisis_in(self, turn: Turn, text: str) -> Finding | None:
-        return self.crisis_reading(text, turn.session.locale)
+        """What the conversation acts on. The learned reader alone does not make a crisis of
+        a text that is exactly an answer the bot offers ("I have a plan", a choice of the
+        birth control question): then only what the word rules found counts."""
+        locale = turn.session.locale
+        finding = self.crisis_reading(text, locale)
+        if finding is not None and finding.phrase == MODEL_PHRASE:
+            offered = self._offered.get(locale)
+            if offered is None:
+                offered = self._offered[locale] = offered_answers(
+                    self.flows.flows.values(), lambda msg: self.translator.gettext(locale, msg)
+                )
+            if fold(text[:500]) in offered:
+                return self.crisis.find(text)
+        return finding
 
     def crisis_reading(self, text: str, locale: str) -> Finding | None:
         """What the conversation reads in a text: the word rules first; when they find nothing
@@ -180,7 +197,7 @@ class Engine(Walker):
         concern = second_opinion(model, text[:500], found.concern if found else None)
         if found is not None and concern == found.concern:
             return found
-        return Finding(concern, "(model)") if concern is not None else None
+        return Finding(concern, MODEL_PHRASE) if concern is not None else None
 
     def is_crisis(self, text: str) -> bool:
         """Would this text be met as a crisis (not a relapse) in any language the program

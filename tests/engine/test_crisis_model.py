@@ -23,7 +23,7 @@ from bot.engine.crisis_model import (
     second_opinion,
 )
 from bot.i18n import LOCALES_DIR
-from tests.crisis_corpus import understanding_replies
+from tests.crisis_corpus import plan_answers_read_alone
 from tests.crisis_model_inputs import own_inputs_digest
 
 LOCALES = ("en", "es", "pt_BR")
@@ -101,8 +101,10 @@ def test_clear_crises_are_found_with_their_concern(
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_plan_answers_do_not_alarm(models: dict[str, CrisisModel], locale: str) -> None:
+    """The plan answers the model may read alone (the others: tests/engine/
+    test_crisis_second_reader.py, in the conversation)."""
     model = models[locale]
-    alarms = [e.text for e in understanding_replies(locale) if model.find(e.text)]
+    alarms = [e.text for e in plan_answers_read_alone(locale) if model.find(e.text)]
     assert not alarms
 
 
@@ -181,19 +183,22 @@ def test_training_is_deterministic() -> None:
 
 
 def test_threshold_floor_keeps_every_plan_answer_quiet() -> None:
-    """The trainer never chooses a threshold at which a plan answer alarms: the floor is on the
-    0.01 grid, above every plan answer's score by at least the margin."""
+    """The trainer never chooses a threshold at which a plan answer the model may read alone
+    alarms: the floor is on the 0.01 grid, above every such answer's score by at least the
+    margin."""
     trainer = _trainer()
-    # A model that has learnt "partner" and "plan" as crisis words scores plan answers high.
+    # A model that has learnt "boyfriend" and "sister" as crisis words scores plan answers high.
     pairs = [
-        ("my partner hits me", "violence"),
-        ("i have a plan to end it", "suicide"),
-        ("me and my partner", "violence"),
+        ("my boyfriend hits me", "violence"),
+        ("my boyfriend and my sister hurt me", "violence"),
         ("yes", "ordinary"),
     ]
     model = trainer.train(pairs)
     margin = float(trainer.SETTINGS["plan_answer_margin"])
-    top = max(trainer.probability(*model, t)[1] for t in trainer.plan_answers("en"))
+    texts = trainer.plan_answers_the_model_reads("en")
+    assert "my boyfriend and my sister" in texts
+    assert "i have a plan" not in texts  # a whole answer to the birth control question
+    top = max(trainer.probability(*model, t)[1] for t in texts)
     floor = trainer.plan_answer_floor(model, "en")
     assert top > 0.5  # the case the floor is for
     assert floor == min(round(floor, 2), 0.99)
@@ -225,6 +230,6 @@ def test_committed_thresholds_keep_the_dev_rounds_false_alarms_at_the_target(
         lower = round(model.threshold - 0.01, 2)
         more = sum(1 for text in texts if model.find(text, lower))
         margin = float(trainer.SETTINGS["plan_answer_margin"])
-        top_plan = max(model.score(e.text)[1] for e in understanding_replies(locale))
+        top_plan = max(model.score(e.text)[1] for e in plan_answers_read_alone(locale))
         floor_allows = top_plan + margin <= lower
         assert more > target * len(texts) or not floor_allows, (locale, model.threshold)

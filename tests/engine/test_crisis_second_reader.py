@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from bot.corpus import LANGUAGES, load
 from bot.engine.crisis_lexicon import Concern
 from bot.engine.crisis_model import CLASSES, CrisisModel, pack, second_opinion
 from bot.engine.events import CrisisDetected
 from bot.engine.machine import Engine
 from tests.engine.test_crisis import NOW, onboarded
+from tests.engine.test_understanding import at_step
 
 # Worded as no rule foresaw (the rules return nothing for each; checked below).
 UNFORESEEN = [
@@ -102,3 +104,57 @@ def test_the_model_overrules_a_crisis_only_when_it_read_the_text_and_is_all_but_
     assert second_opinion(_model_sure_of(model_says, veto_below=0.02), text, rules) == read
     # A model file without the setting never overrules.
     assert second_opinion(_model_sure_of(model_says), text, rules) == rules
+
+
+@pytest.mark.parametrize("locale", LANGUAGES)
+def test_no_plan_answer_is_met_as_a_crisis_at_its_question(
+    i18n_engine: Engine, locale: str
+) -> None:
+    """Every reply of the understanding corpus, sent at its own question, raises no crisis: the
+    word rules never alarm on one, the model alone does not act on a text that is exactly an
+    answer the bot offers ("I have a plan", a choice of the birth control question, scores 0.83
+    as suicide), and every
+    other one scores below the threshold (the trainer's floor)."""
+    _, cases = load(locale)
+    alarmed = []
+    for case in cases:
+        if case.question == "command":
+            continue
+        flow, step = case.question.split(".")
+        result = i18n_engine.step(at_step(flow, step, locale), case.text, NOW)
+        if any(isinstance(e, CrisisDetected) for e in result.events):
+            alarmed.append((case.question, case.text))
+    assert alarmed == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "concern"),
+    [
+        ("en", "ok i did it. goodbye", "suicide"),
+        ("es", "ya me tomé todas", "emergency"),
+        (*UNFORESEEN[0],),
+    ],
+)
+def test_a_crisis_the_rules_miss_still_reaches_on_call_at_a_closed_question(
+    i18n_engine: Engine, locale: str, text: str, concern: str
+) -> None:
+    """The guard is for the answers the bot offers only: a crisis the model alone reads, sent
+    at a closed question, is met as one ("ok i did it. goodbye" starts like an answer)."""
+    assert i18n_engine.crisis.find(text) is None
+    for flow, step in (("health", "birth_control"), ("recovery", "in_treatment")):
+        result = i18n_engine.step(at_step(flow, step, locale), text, NOW)
+        assert result.events[:1] == [CrisisDetected(concern, flow, step)]
+
+
+def test_an_answer_the_bot_offers_is_never_read_as_a_crisis_by_the_model_alone(
+    i18n_engine: Engine,
+) -> None:
+    """ "I have a plan" (a choice of the birth control question) scores 0.83 as suicide: at any
+    question it is met as an answer; with more words the rules read it as they always do."""
+    model = i18n_engine.crisis_models["en"]
+    assert model.find("i have a plan") == "suicide"
+    for flow, step in (("health", "birth_control"), ("basic_needs", "housing_now")):
+        quiet = i18n_engine.step(at_step(flow, step), "I have a plan", NOW)
+        assert not any(isinstance(e, CrisisDetected) for e in quiet.events)
+        said = i18n_engine.step(at_step(flow, step), "i have a plan to end it tonight", NOW)
+        assert said.events[:1] == [CrisisDetected("suicide", flow, step)]
