@@ -51,7 +51,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.engine.crisis_model import CLASSES, MODEL_FILE, features, fold, long_enough  # noqa: E402
+from bot.engine.crisis_model import (  # noqa: E402
+    CLASSES,
+    MODEL_FILE,
+    CrisisModel,
+    features,
+    fold,
+    long_enough,
+    models_from_data,
+)
 from bot.i18n import LOCALES_DIR  # noqa: E402
 from tests.crisis_corpus import (  # noqa: E402
     DEV_ROUND_DIRS,
@@ -220,6 +228,22 @@ def plan_answers_the_model_reads(locale: str) -> frozenset[str]:
     return frozenset(e.text for e in plan_answers_read_alone(locale))
 
 
+def served(model: Model) -> CrisisModel:
+    """The model as the product reads it: weights in thousandths, integer sums (its
+    thresholds are chosen on these scores; unquantized ones can differ by a text at the
+    boundary)."""
+    qbias, table = quantize(*model)
+    data = {
+        "languages": ["en"],
+        "classes": list(CLASSES),
+        "thresholds": {"en": 0.5},
+        "scale": SETTINGS["scale"],
+        "bias": qbias,
+        "weights": table,
+    }
+    return models_from_data(data)["en"]
+
+
 def plan_answer_floor(model: Model, locale: str) -> float:
     """The lowest threshold (in steps of 0.01) above the P(concern) of every plan answer the
     model may read alone, plus the margin: no plan answer alarms at it (stop 32: "i have a
@@ -227,7 +251,8 @@ def plan_answer_floor(model: Model, locale: str) -> float:
     the dev rounds alone then choose)."""
     margin = float(str(SETTINGS["plan_answer_margin"]))
     texts = plan_answers_the_model_reads(locale)
-    top = max((probability(*model, text)[1] for text in texts), default=0.0)
+    reader = served(model)
+    top = max((reader.score(text)[1] for text in texts), default=0.0)
     return min(math.ceil((top + margin) * 100) / 100, 0.99)
 
 
@@ -401,7 +426,8 @@ def main(argv: list[str]) -> int:
     for locale, pairs in languages.items():
         marks = {}
         if model is not None:
-            dev = [probability(*model, text)[1] for text in dev_ordinary(locale)]
+            reader = served(model)
+            dev = [reader.score(text)[1] for text in dev_ordinary(locale)]
             chosen = choose_threshold(dev, "target_false_alarms")
             wider = choose_threshold(dev, "loose_false_alarms")
             floor = plan_answer_floor(model, locale)

@@ -1,7 +1,7 @@
 """What the learned crisis model (bot/engine/crisis_model.py) trains on, and a digest of it.
 
 Labelled texts: tests/corpora/crisis/<lang>.yaml, the held-out rounds 1-3 (read already, so
-they may train) and tests/corpora/crisis_model_extra{,2,...,74}/<lang>.yaml (written for the
+they may train) and tests/corpora/crisis_model_extra{,2,...,76}/<lang>.yaml (written for the
 model; a set may hold some languages only).
 Ordinary texts: the bulk set tests/corpora/crisis_ordinary/<lang>.yaml, every reply of the
 understanding corpus (plan answers) and what parents send in the transcript tests (turns that
@@ -89,8 +89,9 @@ EXTRA_WAVES_30 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in ran
 EXTRA_WAVE_31 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(47, 69))
 # Stop 32, one language per file: baby and relapse (extra69 en), relapse and suicide (extra70 es),
 # relapse, emergency and suicide (extra71 pt_BR), and crises told with a shrug beside ordinary
-# texts that sound dramatic (extra72 en, extra73 es, extra74 pt_BR).
-EXTRA_WAVE_32 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(69, 75))
+# texts that sound dramatic (extra72 en, extra73 es, extra74 pt_BR). Then baby, the weakest
+# concern on rounds 10-11 in Spanish and Portuguese (extra75 es, extra76 pt_BR).
+EXTRA_WAVE_32 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(69, 77))
 EXTRA_DIRS = (
     EXTRA_DIR,
     EXTRA2_DIR,

@@ -187,18 +187,19 @@ def test_threshold_floor_keeps_every_plan_answer_quiet() -> None:
     alarms: the floor is on the 0.01 grid, above every such answer's score by at least the
     margin."""
     trainer = _trainer()
-    # A model that has learnt "boyfriend" and "sister" as crisis words scores plan answers high.
+    # A model that has learnt "boyfriend" and "sister" as crisis words scores plan answers high
+    # (each text four times: a piece is kept only when four texts have it).
     pairs = [
         ("my boyfriend hits me", "violence"),
         ("my boyfriend and my sister hurt me", "violence"),
         ("yes", "ordinary"),
-    ]
+    ] * 4
     model = trainer.train(pairs)
     margin = float(trainer.SETTINGS["plan_answer_margin"])
     texts = trainer.plan_answers_the_model_reads("en")
     assert "my boyfriend and my sister" in texts
     assert "i have a plan" not in texts  # a whole answer to the birth control question
-    top = max(trainer.probability(*model, t)[1] for t in texts)
+    top = max(trainer.served(model).score(t)[1] for t in texts)
     floor = trainer.plan_answer_floor(model, "en")
     assert top > 0.5  # the case the floor is for
     assert floor == min(round(floor, 2), 0.99)
