@@ -11,6 +11,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -95,11 +96,14 @@ def read(engine: Engine, lang: str, today: date, case: Case) -> Any:
 
 def read_alone(engine: Engine, lang: str) -> list[str]:
     """The replies the learned crisis reader may read alone: all but those that are exactly an
-    answer the bot offers (bot.engine.answering.offered_answers: there only the word rules
-    count)."""
+    answer the bot offers in some language (bot.engine.answering.offered_answers: there only
+    the word rules count)."""
     _, cases = load(lang)
-    offered = offered_answers(
-        engine.flows.flows.values(), lambda msg: engine.translator.gettext(lang, msg)
+    offered = frozenset().union(
+        *(
+            offered_answers(engine.flows.flows.values(), partial(engine.translator.gettext, other))
+            for other in engine.translator.locales
+        )
     )
     texts = dict.fromkeys(case.text for case in cases)
     return [text for text in texts if fold(text[:500]) not in offered]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from bot.engine import commands
 from bot.engine import messages as m
@@ -68,8 +69,8 @@ class Engine(Walker):
             if crisis_models is not None
             else load_models(CRISIS_DIR, translator.locales)
         )
-        # Per language, the answers the flows offer, folded (answering.offered_answers).
-        self._offered: dict[str, frozenset[str]] = {}
+        # The answers the flows offer in every language, folded (answering.offered_answers).
+        self._offered: frozenset[str] | None = None
 
     # ---- entry point -------------------------------------------------------------------
 
@@ -177,15 +178,19 @@ class Engine(Walker):
         """What the conversation acts on. The learned reader alone does not make a crisis of
         a text that is exactly an answer the bot offers ("I have a plan", a choice of the
         birth control question): then only what the word rules found counts."""
-        locale = turn.session.locale
-        finding = self.crisis_reading(text, locale)
+        finding = self.crisis_reading(text, turn.session.locale)
         if finding is not None and finding.phrase == MODEL_PHRASE:
-            offered = self._offered.get(locale)
-            if offered is None:
-                offered = self._offered[locale] = offered_answers(
-                    self.flows.flows.values(), lambda msg: self.translator.gettext(locale, msg)
+            if self._offered is None:
+                # Every language's: a parent may answer in another ("tengo un plan").
+                self._offered = frozenset().union(
+                    *(
+                        offered_answers(
+                            self.flows.flows.values(), partial(self.translator.gettext, lang)
+                        )
+                        for lang in self.translator.locales
+                    )
                 )
-            if fold(text[:500]) in offered:
+            if fold(text[:500]) in self._offered:
                 return self.crisis.find(text)
         return finding
 

@@ -156,5 +156,8 @@ def test_an_answer_the_bot_offers_is_never_read_as_a_crisis_by_the_model_alone(
     for flow, step in (("health", "birth_control"), ("basic_needs", "housing_now")):
         quiet = i18n_engine.step(at_step(flow, step), "I have a plan", NOW)
         assert not any(isinstance(e, CrisisDetected) for e in quiet.events)
+        # In another language than the session's too ("tengo un plan" in English).
+        other = i18n_engine.step(at_step(flow, step), "tengo un plan", NOW)
+        assert not any(isinstance(e, CrisisDetected) for e in other.events)
         said = i18n_engine.step(at_step(flow, step), "i have a plan to end it tonight", NOW)
         assert said.events[:1] == [CrisisDetected("suicide", flow, step)]
