@@ -11,13 +11,11 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.engine.answering import offered_answers
 from bot.engine.keywords import REMINDER_REPLIES, fold
 from bot.engine.machine import Engine
 from bot.engine.understand import read_answer
@@ -96,17 +94,11 @@ def read(engine: Engine, lang: str, today: date, case: Case) -> Any:
 
 def read_alone(engine: Engine, lang: str) -> list[str]:
     """The replies the learned crisis reader may read alone: all but those that are exactly an
-    answer the bot offers in some language (bot.engine.answering.offered_answers: there only
-    the word rules count)."""
+    answer the bot offers in some language (Engine.offered_answers: there only the word rules
+    count)."""
     _, cases = load(lang)
-    offered = frozenset().union(
-        *(
-            offered_answers(engine.flows.flows.values(), partial(engine.translator.gettext, other))
-            for other in engine.translator.locales
-        )
-    )
     texts = dict.fromkeys(case.text for case in cases)
-    return [text for text in texts if fold(text[:500]) not in offered]
+    return [text for text in texts if fold(text[:500]) not in engine.offered_answers]
 
 
 def score(engine: Engine, lang: str) -> list[Outcome]:

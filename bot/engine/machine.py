@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
+from functools import cached_property, partial
 
 from bot.engine import commands
 from bot.engine import messages as m
@@ -69,8 +69,6 @@ class Engine(Walker):
             if crisis_models is not None
             else load_models(CRISIS_DIR, translator.locales)
         )
-        # The answers the flows offer in every language, folded (answering.offered_answers).
-        self._offered: frozenset[str] | None = None
 
     # ---- entry point -------------------------------------------------------------------
 
@@ -179,20 +177,24 @@ class Engine(Walker):
         a text that is exactly an answer the bot offers ("I have a plan", a choice of the
         birth control question): then only what the word rules found counts."""
         finding = self.crisis_reading(text, turn.session.locale)
-        if finding is not None and finding.phrase == MODEL_PHRASE:
-            if self._offered is None:
-                # Every language's: a parent may answer in another ("tengo un plan").
-                self._offered = frozenset().union(
-                    *(
-                        offered_answers(
-                            self.flows.flows.values(), partial(self.translator.gettext, lang)
-                        )
-                        for lang in self.translator.locales
-                    )
-                )
-            if fold(text[:500]) in self._offered:
-                return self.crisis.find(text)
+        if (
+            finding is not None
+            and finding.phrase == MODEL_PHRASE
+            and fold(text[:500]) in self.offered_answers
+        ):
+            return self.crisis.find(text)
         return finding
+
+    @cached_property
+    def offered_answers(self) -> frozenset[str]:
+        """The answers the flows offer, folded, in every language the program speaks: a parent
+        may answer in another ("tengo un plan" in English; answering.offered_answers)."""
+        return frozenset().union(
+            *(
+                offered_answers(self.flows.flows.values(), partial(self.translator.gettext, lang))
+                for lang in self.translator.locales
+            )
+        )
 
     def crisis_reading(self, text: str, locale: str) -> Finding | None:
         """What the conversation reads in a text: the word rules first; when they find nothing
