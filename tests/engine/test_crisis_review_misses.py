@@ -5,7 +5,8 @@ matar"), someone showing the signs of an overdose (not a question about the sign
 that came anyway ("consumí igual", "usei mesmo assim"), a parent calling herself "esta mamá"
 / "essa mãe" who relapsed, a harm going on for months ("desde hace 3 meses me pega": no baby
 of 3 months), locked in by someone ("me encierra"), a "no" before a negative state ("no hes
-not breathing"). The ordinary texts beside them stay quiet (locales/<lang>/crisis.yaml)."""
+not breathing"); a negated urge ("no tengo ganas de", stop 33) and a cut in the kitchen stay
+quiet. The ordinary texts beside them stay quiet (locales/<lang>/crisis.yaml)."""
 
 from __future__ import annotations
 
@@ -84,6 +85,13 @@ CRISES = [
     ("nope she wont wake up", "emergency"),
     ("no no respira", "emergency"),
     ("não ele não acorda", "emergency"),
+    # An urge ("vontade", "ganas") that is not negated, and a cut that is no kitchen accident.
+    ("tenho vontade de me matar", "suicide"),
+    ("nao aguento mais, tenho vontade de me matar", "suicide"),
+    ("tengo ganas de matarme", "suicide"),
+    ("i cut myself again cutting my arms", "suicide"),
+    ("me cortei de novo cortando os bracos", "suicide"),
+    ("me corte otra vez los brazos", "suicide"),
 ]
 
 ORDINARY = [
@@ -102,6 +110,17 @@ ORDINARY = [
     "cuales son las señales de sobredosis",
     "quais sao os sinais de overdose",
     "what are the signs of an overdose",
+    # A negated urge ("no tengo ganas de", "não tenho vontade de"), and "it's not that I want
+    # to die" (stop 33: the rules alarmed on each).
+    "não tenho vontade de me matar, só de chorar um pouco",
+    "no tengo ganas de lastimar a mi hija, solo me frustro cuando llora mucho",
+    "nao é que eu queira morrer, eu so queria um dia de folga",
+    "its not that i want to die, i just want a day off",
+    # A cut in the kitchen.
+    "me cortei cortando cebola, nada demais",
+    "me cortei descascando batata, ja coloquei band-aid",
+    "me corte con el cuchillo cocinando, nada grave",
+    "i cut myself cutting onions, no big deal",
 ]
 
 
