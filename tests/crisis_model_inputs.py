@@ -92,6 +92,14 @@ EXTRA_WAVE_31 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in rang
 # texts that sound dramatic (extra72 en, extra73 es, extra74 pt_BR). Then baby, the weakest
 # concern on rounds 10-11 in Spanish and Portuguese (extra75 es, extra76 pt_BR).
 EXTRA_WAVE_32 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(69, 77))
+# Stop 33, one language per file, the weakest concerns on rounds 10-11: baby (extra77 pt_BR,
+# extra82 es), suicide and self-harm (extra78 pt_BR), emergency (extra79 es, extra81 en),
+# violence (extra80 en), each with hard ordinary twins; audited. NOT YET TRAINED ON: the linear
+# model retrained with them (bench/README, stop 33) drew no better curve on the blind rounds
+# (+0.3 to +0.9 points at equal false alarms in English and Portuguese, -0.5 in Spanish), and
+# the dev rounds' 1 % rule then chose higher thresholds that cost 1-2 points of recall. They
+# wait for a model that gains from more data (a hidden layer); the trainer does not read them.
+NOT_YET_TRAINED = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(77, 83))
 EXTRA_DIRS = (
     EXTRA_DIR,
     EXTRA2_DIR,
