@@ -11,6 +11,8 @@ find where it is all but sure there is none. Sets: round 4, the later rounds
 texts are never printed) and the plan answers of the understanding corpus (none may alarm: the
 rules read all of them, the model those it may read alone). Then us/text for each on the
 labelled texts and plan answers (fresh detector each round, as bench_crisis.py does). A second
+table gives, beside recall, the share of concern texts met at all (stop 33): a crisis read as
+another crisis still gets 911 or 988 and the on-call person; one read as a relapse does not. A third
 table: rules and rules or model with one typo in each text (the labelled set, on which the model
 trains, and each round).
 Run: .venv/bin/python bench/bench_crisis_model.py
@@ -65,6 +67,22 @@ def rates(find: Find, examples: Sequence[Example]) -> tuple[int, float, int, flo
     return concerns, found / max(concerns, 1), ordinary, alarms / max(ordinary, 1)
 
 
+def caught(find: Find, examples: Sequence[Example]) -> tuple[float, float]:
+    """Recall (right concern) and the share of concern texts met at all: a crisis text (not a
+    relapse) by some crisis reply, whatever concern it was read as (each carries 911 or 988 and
+    tells the on-call person); a relapse text by any reply (a crisis reply offers a person too).
+    A crisis read only as a relapse gets the relapse offer, so it is not caught."""
+    concerns = right = met = 0
+    for example in examples:
+        if example.label == "ordinary":
+            continue
+        got = find(example.text)
+        concerns += 1
+        right += got == example.label
+        met += got is not None and (example.label == "relapse" or got != "relapse")
+    return right / max(concerns, 1), met / max(concerns, 1)
+
+
 def us_per_text(make: Callable[[], Find], texts: Sequence[str], rounds: int = 5) -> float:
     elapsed = 0.0
     for _ in range(rounds):
@@ -117,6 +135,21 @@ def main() -> None:
                 f"| {locale} | {name} | {shown} | {' | '.join(cells)} | {plan_alarms:.3f} "
                 f"({round(plan_alarms * plan_count)}/{plan_count}) |"
             )
+    print("\nCaught: rules or model at the chosen threshold; recall (right concern) / concern")
+    print("texts met by a crisis reply whatever concern it names (a relapse text: by any reply):")
+    print("| language | " + " | ".join(d.name for d in (HELD_OUT4_DIR, *blind)) + " |")
+    print("|---" + "|---:" * (1 + len(blind)) + "|")
+    for locale in LOCALES:
+        model = models[locale]
+
+        def served(text: str, m: CrisisModel = model) -> str | None:
+            return second_opinion(m, text, detector_concern(text))
+
+        cells = []
+        for round_dir in (HELD_OUT4_DIR, *blind):
+            right, met = caught(served, load_corpus(locale, round_dir))
+            cells.append(f"{right:.3f} / {met:.3f}")
+        print(f"| {locale} | {' | '.join(cells)} |")
     print("\nOne typo in each text (tests/crisis_corpus.with_typos), rules and rules or model:")
     print("| language | set | rules: recall | false alarms | with model: recall | false alarms |")
     print("|---|---|---:|---:|---:|---:|")
