@@ -51,6 +51,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.engine.crisis import CRISIS_FILE  # noqa: E402
+from bot.engine.crisis_lexicon import load_lexicon  # noqa: E402
 from bot.engine.crisis_model import (  # noqa: E402
     CLASSES,
     MODEL_FILE,
@@ -135,14 +137,37 @@ SETTINGS: dict[str, object] = {
     # the dev rounds, but a real crisis stop 31 found sits near it ("wanted to smother him last
     # night. didnt. but wanted to": 0.059), so the lower value is kept.
     "rules_veto_below": 0.02,
+    # Words this many after a negation are also read as negated pieces ("~hurt"): the negation
+    # words are every language's (locales/<lang>/crisis.yaml `negations`, and the spellings that
+    # stand for one: "dont" -> "do not"), stored in the file as "negations". Stop 33, one
+    # training on stop 32's inputs, blind rounds 8-11 (totals only) at each fixed threshold
+    # 0.74-0.86: recall +0.0 to +0.5 points and 0-3 fewer false alarms in every language; 3
+    # reads the same as 4. 0: no negation pieces.
+    "negation_window": 4,
 }
 K = len(CLASSES)
 Row = tuple[float, ...]
 Model = tuple[list[float], dict[str, Row]]
 
 
+def negation_words() -> list[str]:
+    """Every language's negations, folded as the model folds, and the one-word spellings that
+    stand for one ("dont": "do not", "nao"), sorted."""
+    words: set[str] = set()
+    for locale in LOCALES:
+        lexicon = load_lexicon(LOCALES_DIR / locale / CRISIS_FILE)
+        said = set(lexicon.negations)
+        words.update(lexicon.negations)
+        words.update(k for k, v in lexicon.spellings.items() if said & set(v.split()))
+    folded = (fold(w) for w in words)
+    return sorted(w for w in folded if w and " " not in w)
+
+
+NEGATIONS = frozenset(negation_words())
+
+
 def _pieces(text: str) -> list[str]:
-    return features(fold(text))
+    return features(fold(text), NEGATIONS, int(str(SETTINGS["negation_window"])))
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -240,6 +265,8 @@ def served(model: Model) -> CrisisModel:
         "scale": SETTINGS["scale"],
         "bias": qbias,
         "weights": table,
+        "negations": sorted(NEGATIONS),
+        "negation_window": SETTINGS["negation_window"],
     }
     return models_from_data(data)["en"]
 
@@ -408,6 +435,8 @@ def model_json(
         "thresholds": thresholds,
         "thresholds_loose": loose,
         "veto_below": SETTINGS["rules_veto_below"],
+        "negations": sorted(NEGATIONS),
+        "negation_window": SETTINGS["negation_window"],
         "scale": SETTINGS["scale"],
         "inputs_sha256": {locale: inputs_digest(locale, SETTINGS) for locale in languages},
         "own_inputs_sha256": {locale: own_inputs_digest(locale, SETTINGS) for locale in languages},

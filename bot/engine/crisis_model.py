@@ -3,7 +3,8 @@
 The rules in crisis.py read what their phrase lists and word classes foresee; wording nobody
 wrote down slips by. This model reads every text as overlapping pieces: character n-grams
 (2 to 5 letters) of the folded text (lower case, accents off, apostrophes and punctuation
-dropped, a run of one letter squeezed to one: "kiiill" -> "kil") and its words and word pairs.
+dropped, a run of one letter squeezed to one: "kiiill" -> "kil"), its words and word pairs, and
+the few words after a negation marked as negated (since stop 33; the file lists the negations).
 Each piece it knows carries six weights (ordinary and the five concerns); a text's scores are
 the sums, scaled by 1/sqrt(pieces), plus a bias, through a softmax (multinomial logistic
 regression). One model reads all three languages (parents mix them, and Spanish and Portuguese
@@ -46,6 +47,7 @@ __all__ = [
     "load_models",
     "long_enough",
     "models_from_data",
+    "negated",
     "pack",
     "second_opinion",
     "unpack",
@@ -96,13 +98,32 @@ def _slices(size: int) -> tuple[slice, ...]:
     return made
 
 
-def features(folded: str) -> list[str]:
-    """Character n-grams of " text " (sizes 2-5), "_word" unigrams and "a_b" word pairs."""
+def negated(words: Sequence[str], negations: frozenset[str], window: int) -> list[str]:
+    """"~word" for each of the `window` words after a negation word (a new negation starts
+    the count again): "im not going to hurt myself" gives ~going ~to ~hurt ~myself, so the
+    weights of "hurt myself" said and "hurt myself" denied can differ. Linear weights alone
+    cannot tell them apart (stop 33)."""
+    out: list[str] = []
+    left = 0
+    for word in words:
+        if word in negations:
+            left = window
+        elif left:
+            out.append("~" + word)
+            left -= 1
+    return out
+
+
+def features(folded: str, negations: frozenset[str] = frozenset(), window: int = 0) -> list[str]:
+    """Character n-grams of " text " (sizes 2-5), "_word" unigrams, "a_b" word pairs and,
+    given negation words, the words in their scope ("~word")."""
     padded = f" {folded} "
     grams = list(map(padded.__getitem__, _slices(len(padded))))
     words = folded.split()
     grams += ["_" + w for w in words]
     grams += [f"{a}_{b}" for a, b in pairwise(words)]
+    if window:
+        grams += negated(words, negations, window)
     return grams
 
 
@@ -146,6 +167,10 @@ class CrisisModel:
     weights: Mapping[str, int]  # piece -> its six weights, packed
     # A crisis the rules find stands unless the model scores the text below this (0: never).
     veto_below: float = 0.0
+    # Words that negate (folded, every language's) and how many words after one are read as
+    # negated ("~word" pieces); a file without them reads no negation scope.
+    negations: frozenset[str] = frozenset()
+    negation_window: int = 0
     # Scores of short texts already read, shared by the models that share the weights: the
     # flood guard (Engine.is_crisis) and the conversation read the same text, and short texts
     # repeat. A cache of a pure function: the answers are the same.
@@ -169,7 +194,7 @@ class CrisisModel:
         folded = fold(text)
         if not long_enough(folded):
             return None, 0.0
-        grams = features(folded)
+        grams = features(folded, self.negations, self.negation_window)
         total = sum(map(self.weights.get, grams, repeat(0)))
         if not total:
             return None, 0.0
@@ -229,6 +254,8 @@ def models_from_data(data: Mapping[str, object]) -> dict[str, CrisisModel]:
         raise ConfigError("crisis model: a weight too large to pack")
     weights = {gram: pack(row) for gram, row in table.items()}
     scores: dict[str, tuple[Concern | None, float]] = {}
+    negations = frozenset(cast(Sequence[str], data.get("negations", ())))
+    window = int(cast(int, data.get("negation_window", 0)))
     strict = cast(Mapping[str, float], data["thresholds"])
     loose = cast(Mapping[str, float], data.get("thresholds_loose", strict))
     return {
@@ -237,6 +264,8 @@ def models_from_data(data: Mapping[str, object]) -> dict[str, CrisisModel]:
             threshold=float(strict[language]),
             threshold_loose=float(loose.get(language, strict[language])),
             veto_below=float(cast(float, data.get("veto_below", 0.0))),
+            negations=negations,
+            negation_window=window,
             scale=scale,
             bias=bias,
             weights=weights,

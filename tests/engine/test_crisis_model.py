@@ -18,8 +18,10 @@ from bot.engine.crisis_model import (
     CLASSES,
     MODEL_FILE,
     CrisisModel,
+    features,
     fold,
     load_models,
+    negated,
     second_opinion,
 )
 from bot.i18n import LOCALES_DIR
@@ -142,6 +144,34 @@ def test_fold_squeezes_letters_and_drops_accents() -> None:
     assert fold("Me KIEROOO morir!!") == "me kiero morir"
     assert fold("não aguento mais… ") == "nao aguento mais"
     assert fold("I'm sooo done") == "im so done"
+
+
+def test_words_after_a_negation_are_read_as_negated() -> None:
+    no = frozenset({"not", "nao", "no"})
+    assert negated(["im", "not", "going", "to", "hurt", "myself", "today"], no, 4) == [
+        "~going",
+        "~to",
+        "~hurt",
+        "~myself",
+    ]
+    # A new negation starts the count again; the negation itself is no negated piece.
+    assert negated(["nao", "sei", "nao", "quero", "morrer"], no, 2) == ["~sei", "~quero", "~morrer"]
+    assert negated(["i", "want", "to", "die"], no, 4) == []
+    assert features("not me", no, 0) == features("not me")  # window 0: no scope pieces
+    assert "~me" in features("not me", no, 4)
+
+
+def test_the_files_negations_reach_the_model() -> None:
+    """The negation words and window come from the model file (the trainer writes the ones it
+    trained with); a file without them reads no negation scope."""
+    data = json.loads((LOCALES_DIR / MODEL_FILE).read_text("utf-8"))
+    model = crisis_model.models_from_data(data)["en"]
+    assert model.negations == frozenset(data.get("negations", ()))
+    assert model.negation_window == data.get("negation_window", 0)
+    bare = {k: v for k, v in data.items() if k not in ("negations", "negation_window")}
+    assert crisis_model.models_from_data(bare)["en"].negation_window == 0
+    if model.negation_window:
+        assert {"not", "no", "nunca", "nao", "dont"} <= model.negations
 
 
 @pytest.mark.parametrize("locale", LOCALES)

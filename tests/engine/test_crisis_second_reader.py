@@ -4,6 +4,9 @@ rule foresaw still gets the numbers and reaches on-call; ordinary texts still do
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import cast
+
 import pytest
 
 from bot.corpus import LANGUAGES, load
@@ -147,12 +150,16 @@ def test_a_crisis_the_rules_miss_still_reaches_on_call_at_a_closed_question(
 
 
 def test_an_answer_the_bot_offers_is_never_read_as_a_crisis_by_the_model_alone(
-    i18n_engine: Engine,
+    i18n_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """ "I have a plan" (a choice of the birth control question) scores 0.83 as suicide: at any
-    question it is met as an answer; with more words the rules read it as they always do."""
-    model = i18n_engine.crisis_models["en"]
+    """ "I have a plan" (a choice of the birth control question) scored 0.83 as suicide in stop
+    32 (0.75 since stop 33): at any question it is met as an answer; with more words the rules
+    read it as they always do. The English model here alarms from 0.5, so the model alone would
+    act on it but for the guard."""
+    model = replace(i18n_engine.crisis_models["en"], threshold=0.5)
+    monkeypatch.setitem(cast(dict[str, CrisisModel], i18n_engine.crisis_models), "en", model)
     assert model.find("i have a plan") == "suicide"
+    assert model.find("tengo un plan") == "suicide"
     for flow, step in (("health", "birth_control"), ("basic_needs", "housing_now")):
         quiet = i18n_engine.step(at_step(flow, step), "I have a plan", NOW)
         assert not any(isinstance(e, CrisisDetected) for e in quiet.events)
