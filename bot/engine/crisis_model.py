@@ -99,7 +99,7 @@ def _slices(size: int) -> tuple[slice, ...]:
 
 
 def negated(words: Sequence[str], negations: frozenset[str], window: int) -> list[str]:
-    """"~word" for each of the `window` words after a negation word (a new negation starts
+    """ "~word" for each of the `window` words after a negation word (a new negation starts
     the count again): "im not going to hurt myself" gives ~going ~to ~hurt ~myself, so the
     weights of "hurt myself" said and "hurt myself" denied can differ. Linear weights alone
     cannot tell them apart (stop 33)."""
