@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from bot import floods
 from bot.careteam.directory import HANDOFF_EVENT
 from bot.channels.webchat import COOKIE_NAME
 from bot.engine.events import HandoffRequested
@@ -208,10 +209,15 @@ async def test_an_anonymous_web_chat_expires_when_idle(
 
 
 async def test_person_requests_past_a_clients_limit_are_not_paged(
-    app_and_clock: tuple[FastAPI, Clock], keyspace: KeySpace
+    app_and_clock: tuple[FastAPI, Clock], keyspace: KeySpace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The first request for a person from a client address keeps its page; later ones from
     the same address within the window give their page slot up (the inbox still has them)."""
+    # The counting is under test, not the time budget. Twice on a loaded machine (stop 33, the
+    # cluster run) this read [True, True, False]: the first hit went uncounted, as when the
+    # 0.3 s budget runs out on a new Redis Cluster client's first connections (the guard then
+    # lets the message through, as designed), and the second request kept its page.
+    monkeypatch.setattr(floods, "BUDGET_S", 30.0)
     app, clock = app_and_clock
     runtime = runtime_of(app)
     store = runtime.service.store
