@@ -92,6 +92,8 @@ CRISES = [
     ("i cut myself again cutting my arms", "suicide"),
     ("me cortei de novo cortando os bracos", "suicide"),
     ("me corte otra vez los brazos", "suicide"),
+    # Asked, then told as happening: the emergency stands.
+    ("is it true hes overdosing? hes not breathing", "emergency"),
 ]
 
 ORDINARY = [
@@ -121,6 +123,10 @@ ORDINARY = [
     "me cortei descascando batata, ja coloquei band-aid",
     "me corte con el cuchillo cocinando, nada grave",
     "i cut myself cutting onions, no big deal",
+    # A question for information ("is it true", "es cierto que", "é verdade que").
+    "is it true narcan doesnt work on xylazine?",
+    "es cierto que el narcan no hace nada si la persona no uso opioides?",
+    "é verdade que a abstinência de álcool pode dar convulsão?",
 ]
 
 
