@@ -94,11 +94,11 @@ def read(engine: Engine, lang: str, today: date, case: Case) -> Any:
 
 def read_alone(engine: Engine, lang: str) -> list[str]:
     """The replies the learned crisis reader may read alone: all but those that are exactly an
-    answer the bot offers in some language (Engine.offered_answers: there only the word rules
+    answer the bot offers in some language (Engine.is_offered_answer: there only the word rules
     count)."""
     _, cases = load(lang)
     texts = dict.fromkeys(case.text for case in cases)
-    return [text for text in texts if fold(text[:500]) not in engine.offered_answers]
+    return [text for text in texts if not engine.is_offered_answer(text)]
 
 
 def score(engine: Engine, lang: str) -> list[Outcome]:

@@ -177,13 +177,13 @@ class Engine(Walker):
         a text that is exactly an answer the bot offers ("I have a plan", a choice of the
         birth control question): then only what the word rules found counts."""
         finding = self.crisis_reading(text, turn.session.locale)
-        if (
-            finding is not None
-            and finding.phrase == MODEL_PHRASE
-            and fold(text[:500]) in self.offered_answers
-        ):
+        if finding is not None and finding.phrase == MODEL_PHRASE and self.is_offered_answer(text):
             return self.crisis.find(text)
         return finding
+
+    def is_offered_answer(self, text: str) -> bool:
+        """Whether the whole text, folded, is an answer the flows offer (`offered_answers`)."""
+        return fold(text[:500]) in self.offered_answers
 
     @cached_property
     def offered_answers(self) -> frozenset[str]:
