@@ -64,7 +64,7 @@ class CrisisReaders:
 
 def crisis_readers(locales_dir: Path, locales: tuple[str, ...]) -> CrisisReaders:
     """The readers for these languages, shared by every engine of the process while their
-    files are unchanged: loading them takes about a second (the model is 4 MB of JSON), and
+    files are unchanged: loading them takes about a second (the model is 13 MB of JSON), and
     both are pure (their caches hold answers of pure functions), so engines may share them."""
     files = [locales_dir / locale / CRISIS_FILE for locale in dict.fromkeys(["en", *locales])]
     files.append(locales_dir / MODEL_FILE)

@@ -21,7 +21,8 @@ from bot.corpus import LANGUAGES as CORPUS_LANGUAGES
 from bot.corpus import read_alone
 from bot.engine.crisis import CONCERNS, CrisisDetector
 from bot.engine.machine import Engine
-from bot.flows import build_engine
+from bot.flows import FLOWS_DIR, load_flows
+from bot.i18n import Catalogs
 
 LABELS = (*CONCERNS, "ordinary")
 CORPUS_DIR = Path(__file__).resolve().parent / "corpora" / "crisis"
@@ -184,7 +185,9 @@ def understanding_replies(locale: str) -> list[Example]:
 
 @cache
 def _plan_engine() -> Engine:
-    return build_engine(locales=CORPUS_LANGUAGES)
+    """An engine for its offered answers only (the flows and catalogs): no learned model, so
+    the trainer can run whatever the committed model file holds."""
+    return Engine(load_flows(FLOWS_DIR), Catalogs(CORPUS_LANGUAGES), crisis_models={})
 
 
 def plan_answers_read_alone(locale: str) -> list[Example]:

@@ -1,17 +1,19 @@
-"""A learned second opinion on crisis texts: a linear classifier over character and word features.
+"""A learned second opinion on crisis texts: small neural nets over character and word pieces.
 
 The rules in crisis.py read what their phrase lists and word classes foresee; wording nobody
 wrote down slips by. This model reads every text as overlapping pieces: character n-grams
 (2 to 5 letters) of the folded text (lower case, accents off, apostrophes and punctuation
 dropped, a run of one letter squeezed to one: "kiiill" -> "kil"), its words and word pairs, and
 the few words after a negation marked as negated (since stop 33; the file lists the negations).
-Each piece it knows carries six weights (ordinary and the five concerns); a text's scores are
-the sums, scaled by 1/sqrt(pieces), plus a bias, through a softmax (multinomial logistic
-regression). One model reads all three languages (parents mix them, and Spanish and Portuguese
-share most of their pieces): its weights come from `locales/crisis_model.json`, trained by
-`bench/train_crisis_model.py` on every language's labelled texts and many ordinary ones, with a
-threshold per language. Only pieces whose weights matter are kept, so the file stays small.
-After loading, `score` is pure: a dict lookup per piece, no I/O.
+Since stop 34 it is three small nets whose probabilities are averaged: in each, the pieces'
+rows are summed (scaled by 1/sqrt(pieces)) into 32 hidden units, through a ReLU, into the six
+classes (ordinary and the five concerns) and a softmax. Until stop 33 it was one linear layer
+(multinomial logistic regression), which had stopped gaining from more texts. One model reads
+all three languages (parents mix them, and Spanish and Portuguese share most of their pieces):
+its weights come from `locales/crisis_model.json`, trained by `bench/train_crisis_model.py` on
+every language's labelled texts and many ordinary ones, with a threshold per language. Each
+piece's units are stored in four bits, so the file stays small. After loading, `score` is
+pure: a dict lookup per piece, one integer sum, a few dozen multiplications; no I/O.
 
 `score(text)` gives the most probable concern and the probability that the text shows any
 concern (1 - P(ordinary)); `find(text)` gives that concern when the probability reaches the
@@ -24,13 +26,16 @@ alarms are mostly exact phrases in ordinary texts: "my neighbor od'd last month,
 
 from __future__ import annotations
 
+import base64
 import json
 import math
+import operator
 import re
 import unicodedata
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise, repeat
+from itertools import pairwise
 from pathlib import Path
 from typing import cast
 
@@ -41,8 +46,10 @@ __all__ = [
     "CLASSES",
     "MODEL_FILE",
     "CrisisModel",
+    "HiddenLayer",
     "features",
     "fold",
+    "layer_from_data",
     "load_model",
     "load_models",
     "long_enough",
@@ -127,27 +134,83 @@ def features(folded: str, negations: frozenset[str] = frozenset(), window: int =
     return grams
 
 
-# A piece's six integer weights (thousandths) are packed into one int, FIELD bits per class:
-# sum(...) over a text's pieces then adds all six in one C loop, exactly; unpack() splits the
-# total back (each class's sum stays far inside +-2**(FIELD-1)).
-FIELD = 32
-_MASK = (1 << FIELD) - 1
-_HALF = 1 << (FIELD - 1)
+# A piece's row (one small integer per hidden unit of every net, -7..7: four bits each in the
+# file, two to a byte) is held with OFFSET added, each unit in its own FIELD bits of one int:
+# sum(...) over a text's pieces then adds every unit's value in one C loop, exactly and without
+# carries (15 * pieces < 2**FIELD: a text of MAX_CHARS has fewer than 2,500 pieces), and
+# `unpack` reads the total's fields back as one array.
+FIELD = 16
+OFFSET = 8
+LEVELS = 7  # a unit's stored values: -LEVELS..LEVELS
+_BYTES = FIELD // 8
+_LOW = bytes(b & 0x0F for b in range(256))
+_HIGH = bytes(b >> 4 for b in range(256))
 
 
 def pack(row: Sequence[int]) -> int:
-    return sum(v << (FIELD * c) for c, v in enumerate(row))
+    """One row of integers (-LEVELS..LEVELS) as one int, `OFFSET` added to each."""
+    return int.from_bytes(array("H", [v + OFFSET for v in row]).tobytes(), "little")
 
 
-def unpack(total: int, size: int = len(CLASSES)) -> list[int]:
-    values = []
-    for _ in range(size):
-        low = total & _MASK
-        if low >= _HALF:
-            low -= 1 << FIELD
-        values.append(low)
-        total = (total - low) >> FIELD
-    return values
+def unpack(total: int, pieces: int, size: int) -> list[int]:
+    """The sum of `pieces` packed rows of `size` units, as those units' sums."""
+    fields = array("H")
+    fields.frombytes(total.to_bytes(_BYTES * size, "little"))
+    offset = OFFSET * pieces
+    return [v - offset for v in fields]
+
+
+def _rows(blob: bytes, size: int) -> list[int]:
+    """Every row of a stored table as packed ints. The file holds value + OFFSET in four bits,
+    a row's units in order, the even unit in a byte's low half: each half is cut out (a
+    translate table) and widened to its FIELD (slice assignment), both in C."""
+    wide = bytearray(2 * _BYTES * len(blob))
+    wide[:: 2 * _BYTES] = blob.translate(_LOW)
+    wide[_BYTES :: 2 * _BYTES] = blob.translate(_HIGH)
+    step = _BYTES * size
+    return [int.from_bytes(wide[i : i + step], "little") for i in range(0, len(wide), step)]
+
+
+def _softmax(z: Sequence[float]) -> list[float]:
+    top = max(z)
+    e = [math.exp(v - top) for v in z]
+    total = sum(e)
+    return [v / total for v in e]
+
+
+@dataclass(frozen=True, slots=True)
+class HiddenLayer:
+    """The weights every language shares: `nets` small networks, each a text's pieces summed
+    (scaled by 1/sqrt(pieces)) into `width` hidden units, through a ReLU, into the six
+    classes; their probabilities are averaged (stop 34)."""
+
+    weights: Mapping[str, int]  # piece -> its row (nets * width units), packed
+    steps: tuple[float, ...]  # per unit: what one integer step of its stored value is worth
+    bias: tuple[float, ...]  # per unit
+    out: tuple[tuple[tuple[float, ...], ...], ...]  # per net, per class: a weight per unit
+    out_bias: tuple[tuple[float, ...], ...]  # per net, per class
+
+    @property
+    def width(self) -> int:
+        return len(self.out[0][0])
+
+    def probabilities(self, grams: Sequence[str]) -> list[float] | None:
+        """P(class) averaged over the nets, or None when no piece is known."""
+        found = list(filter(None, map(self.weights.get, grams)))
+        if not found:
+            return None
+        factor = 1.0 / math.sqrt(len(grams))
+        sums = unpack(sum(found), len(found), len(self.steps))
+        units = [
+            max(s * step * factor + b, 0.0)
+            for s, step, b in zip(sums, self.steps, self.bias, strict=True)
+        ]
+        width, averaged = self.width, [0.0] * len(CLASSES)
+        for n, (rows, biases) in enumerate(zip(self.out, self.out_bias, strict=True)):
+            mine = units[n * width : (n + 1) * width]
+            z = [b + sum(map(operator.mul, mine, row)) for row, b in zip(rows, biases, strict=True)]
+            averaged = [a + p for a, p in zip(averaged, _softmax(z), strict=True)]
+        return [a / len(self.out) for a in averaged]
 
 
 _REMEMBER_UP_TO = 80  # characters: the texts whose scores are kept
@@ -156,15 +219,12 @@ _REMEMBER_MAX = 50_000
 
 @dataclass(frozen=True, slots=True)
 class CrisisModel:
-    """The weights (shared by every language) and one language's thresholds; `score` and
-    `find` are pure."""
+    """The shared weights and one language's thresholds; `score` and `find` are pure."""
 
     language: str
     threshold: float  # this language's: the trainer's target_false_alarms on the dev rounds
     threshold_loose: float  # the same at <= 2 %, for a caller that weighs recall higher
-    scale: float  # weights are integers: weight * scale
-    bias: tuple[float, ...]
-    weights: Mapping[str, int]  # piece -> its six weights, packed
+    layer: HiddenLayer
     # A crisis the rules find stands unless the model scores the text below this (0: never).
     veto_below: float = 0.0
     # Words that negate (folded, every language's) and how many words after one are read as
@@ -177,6 +237,11 @@ class CrisisModel:
     scores: dict[str, tuple[Concern | None, float]] = field(
         default_factory=dict, compare=False, repr=False
     )
+
+    @property
+    def weights(self) -> Mapping[str, int]:
+        """The piece table every language's model shares."""
+        return self.layer.weights
 
     def score(self, text: str) -> tuple[Concern | None, float]:
         """The most probable concern (None when nothing in the text is known, or it is one
@@ -194,16 +259,11 @@ class CrisisModel:
         folded = fold(text)
         if not long_enough(folded):
             return None, 0.0
-        grams = features(folded, self.negations, self.negation_window)
-        total = sum(map(self.weights.get, grams, repeat(0)))
-        if not total:
+        p = self.layer.probabilities(features(folded, self.negations, self.negation_window))
+        if p is None:
             return None, 0.0
-        factor = 1.0 / (self.scale * math.sqrt(len(grams)))
-        z = [b + s * factor for b, s in zip(self.bias, unpack(total), strict=True)]
-        top = max(z)
-        e = [math.exp(v - top) for v in z]
-        best = max(range(1, len(e)), key=e.__getitem__)
-        return CONCERNS[best - 1], 1.0 - e[0] / sum(e)
+        best = max(range(1, len(p)), key=p.__getitem__)
+        return CONCERNS[best - 1], 1.0 - p[0]
 
     def overrules(self, text: str) -> bool:
         """Whether the model, having read the text (two words or more, some piece known), is
@@ -238,21 +298,40 @@ def second_opinion(
     return rules if found is None or (rules == "relapse" and found == "relapse") else found
 
 
+def layer_from_data(data: Mapping[str, object]) -> HiddenLayer:
+    """The shared weights from the parsed JSON: `pieces` (sorted), `rows` (base64 of four bits
+    per unit and piece, value + OFFSET, a piece's units together, two units to a byte, the
+    first in the low half), `steps` and `bias` per unit, and each net's `out` (per class, a
+    weight per unit) and `out_bias`."""
+    pieces = cast(Sequence[str], data["pieces"])
+    steps = tuple(float(v) for v in cast(Sequence[float], data["steps"]))
+    bias = tuple(float(v) for v in cast(Sequence[float], data["bias"]))
+    out = tuple(
+        tuple(tuple(float(v) for v in row) for row in net)
+        for net in cast(Sequence[Sequence[Sequence[float]]], data["out"])
+    )
+    out_bias = tuple(
+        tuple(float(v) for v in net) for net in cast(Sequence[Sequence[float]], data["out_bias"])
+    )
+    blob = base64.b64decode(cast(str, data["rows"]), validate=True)
+    size = len(steps)
+    if not out or size % 2 or len(bias) != size or 2 * len(blob) != size * len(pieces):
+        raise ConfigError("crisis model: rows, steps and bias disagree on the units")
+    if any(len(net) != len(CLASSES) or any(len(r) * len(out) != size for r in net) for net in out):
+        raise ConfigError("crisis model: every net needs a weight per unit for every class")
+    if len(out_bias) != len(out) or any(len(b) != len(CLASSES) for b in out_bias):
+        raise ConfigError("crisis model: every net needs a bias per class")
+    weights = dict(zip(pieces, _rows(blob, size), strict=True))
+    return HiddenLayer(weights, steps, bias, out, out_bias)
+
+
 def models_from_data(data: Mapping[str, object]) -> dict[str, CrisisModel]:
-    """One model per language from the parsed JSON: integer weights over `scale`, one list
-    per piece, shared by every language; each language has its own thresholds."""
+    """One model per language from the parsed JSON: one shared layer, each language with its
+    own thresholds."""
     classes = tuple(cast(Sequence[str], data["classes"]))
     if classes != CLASSES:
         raise ConfigError(f"crisis model classes {classes!r}, expected {CLASSES!r}")
-    scale = float(cast(float, data["scale"]))
-    bias = tuple(v / scale for v in cast(Sequence[int], data["bias"]))
-    table = cast(Mapping[str, Sequence[int]], data["weights"])
-    if len(bias) != len(CLASSES) or any(len(row) != len(CLASSES) for row in table.values()):
-        raise ConfigError("crisis model: every weight row needs one value per class")
-    limit = _HALF // (8 * MAX_CHARS)  # fewer than 8 pieces a character
-    if any(abs(v) >= limit for row in table.values() for v in row):
-        raise ConfigError("crisis model: a weight too large to pack")
-    weights = {gram: pack(row) for gram, row in table.items()}
+    layer = layer_from_data(data)
     scores: dict[str, tuple[Concern | None, float]] = {}
     negations = frozenset(cast(Sequence[str], data.get("negations", ())))
     window = int(cast(int, data.get("negation_window", 0)))
@@ -263,12 +342,10 @@ def models_from_data(data: Mapping[str, object]) -> dict[str, CrisisModel]:
             language=language,
             threshold=float(strict[language]),
             threshold_loose=float(loose.get(language, strict[language])),
+            layer=layer,
             veto_below=float(cast(float, data.get("veto_below", 0.0))),
             negations=negations,
             negation_window=window,
-            scale=scale,
-            bias=bias,
-            weights=weights,
             scores=scores,
         )
         for language in cast(Sequence[str], data["languages"])

@@ -4,29 +4,40 @@ scoring is pure, and the committed weights were trained on today's inputs."""
 from __future__ import annotations
 
 import ast
+import base64
 import importlib.util
 import json
+import math
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.engine import crisis_model
 from bot.engine.crisis import load_detector
 from bot.engine.crisis_model import (
     CLASSES,
+    FIELD,
+    LEVELS,
+    MAX_CHARS,
     MODEL_FILE,
+    OFFSET,
     CrisisModel,
     features,
     fold,
     load_models,
     negated,
+    pack,
     second_opinion,
+    unpack,
 )
+from bot.errors import ConfigError
 from bot.i18n import LOCALES_DIR
 from tests.crisis_corpus import LABELS, load_corpus, plan_answers_read_alone
-from tests.crisis_model_inputs import LABELLED_DIRS, NOT_YET_TRAINED, own_inputs_digest
+from tests.crisis_model_inputs import EXTRA_WAVE_33, LABELLED_DIRS, own_inputs_digest
 
 LOCALES = ("en", "es", "pt_BR")
 
@@ -67,12 +78,12 @@ def test_every_language_has_a_threshold_in_one_small_model_file(
     for locale, model in models.items():
         assert model.language == locale
         assert 0.0 < model.threshold < 1.0
-        assert len(model.bias) == len(CLASSES)
-        assert model.weights is models["en"].weights  # one table, loaded once
-    # 6.5 MB since stop 30 (5,721,044 bytes with extra21-46, 157,914 pieces; stop 31: 5,848,998
-    # bytes, 159,359 pieces, with extra47-68 and pieces from four texts up): it loads in
-    # 0.45 s, once per process (5 MB in stop 29, 4,052,165 bytes).
-    assert (LOCALES_DIR / MODEL_FILE).stat().st_size < 6_500_000
+        assert all(len(net) == len(CLASSES) for net in model.layer.out)
+        assert model.layer is models["en"].layer  # one table, loaded once
+    # 13.5 MB since stop 34 (three nets of 32 units, four bits a unit and piece); the linear
+    # model's file was held under 6.5 MB since stop 30 (5 MB in stop 29). It loads once per
+    # process (bench/README, stop 34: load time and memory beside the linear model's).
+    assert (LOCALES_DIR / MODEL_FILE).stat().st_size < 13_500_000
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -184,12 +195,12 @@ def test_committed_weights_were_trained_on_the_models_own_inputs(locale: str) ->
     assert data["own_inputs_sha256"][locale] == own_inputs_digest(locale, data["settings"])
 
 
-def test_sets_not_yet_trained_on_load_with_every_label_and_stay_out_of_training() -> None:
-    """Stop 33's sets (tests/crisis_model_inputs.NOT_YET_TRAINED) are kept for a model that
-    gains from them: each loads in the corpus format with every label, and the trainer does
-    not read them yet (the committed file was not trained on them)."""
-    assert not set(NOT_YET_TRAINED) & set(LABELLED_DIRS)
-    for directory in NOT_YET_TRAINED:
+def test_stop_33s_sets_load_with_every_label_and_are_trained_on() -> None:
+    """Stop 33's sets (tests/crisis_model_inputs.EXTRA_WAVE_33), kept out of training until a
+    model gained from them (stop 34): one writer and one language each, every label, no text
+    twice, and among the trainer's inputs."""
+    assert set(EXTRA_WAVE_33) <= set(LABELLED_DIRS)
+    for directory in EXTRA_WAVE_33:
         files = sorted(directory.glob("*.yaml"))
         assert len(files) == 1, directory  # one writer, one language
         examples = load_corpus(files[0].stem, directory)
@@ -210,9 +221,18 @@ def _trainer() -> ModuleType:
     return trainer
 
 
-def test_training_is_deterministic() -> None:
-    """Two trainings on the same texts give the same weights, bit for bit."""
+@pytest.fixture
+def small_trainer(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """The trainer set for a handful of texts: every piece kept, many passes over them."""
     trainer = _trainer()
+    monkeypatch.setitem(trainer.SETTINGS, "min_count", 1)
+    monkeypatch.setitem(trainer.SETTINGS, "epochs", 150)
+    return trainer
+
+
+def test_training_is_deterministic(small_trainer: ModuleType) -> None:
+    """Two trainings on the same texts give the same weights, bit for bit, and the same file
+    fields."""
     pairs = [
         ("i want to die", "suicide"),
         ("he hit me", "violence"),
@@ -221,23 +241,69 @@ def test_training_is_deterministic() -> None:
         ("i want to sleep", "ordinary"),
         ("he hit the jackpot", "ordinary"),
     ]
-    first, second = trainer.train(pairs), trainer.train(pairs)
-    assert first == second
-    assert trainer.quantize(*first) == trainer.quantize(*second)
+    first, second = small_trainer.train(pairs), small_trainer.train(pairs)
+    assert first[0] == second[0]
+    assert len(first[1]) == small_trainer.SETTINGS["nets"]
+    for one, other in zip(first[1], second[1], strict=True):
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(one, other, strict=True))
+    assert small_trainer.layer_data(first) == small_trainer.layer_data(second)
+    # Nets start from their own seeds.
+    assert first[1][0][0].tobytes() != first[1][1][0].tobytes()
 
 
-def test_threshold_floor_keeps_every_plan_answer_quiet() -> None:
+def test_the_served_model_reads_what_was_trained(small_trainer: ModuleType) -> None:
+    """The file's four-bit weights and the reader's integer sums give what the trained floats
+    give, within what rounding moves; the texts it was taught are read as taught."""
+    pairs = [
+        ("my boyfriend hits me every night", "violence"),
+        ("i want to die tonight", "suicide"),
+        ("i want to sleep tonight", "ordinary"),
+        ("my boyfriend cooks every night", "ordinary"),
+    ] * 2
+    model = small_trainer.train(pairs)
+    reader = small_trainer.served(model)
+    for text, label in pairs:
+        concern, probability = reader.score(text)
+        if label == "ordinary":
+            assert probability < 0.2, text
+        else:
+            assert (concern, probability > 0.8) == (label, True), text
+        assert abs(probability - _float_score(small_trainer, model, text)) < 0.05, text
+
+
+def _float_score(trainer: ModuleType, model: tuple[list[str], list[tuple]], text: str) -> float:
+    """P(some concern) from the trained floats, the nets averaged (no quantizing, no packing)."""
+    vocab, nets = model
+    index = {g: i for i, g in enumerate(vocab)}
+    pieces = trainer._pieces(text)
+    ids = [index[g] for g in pieces if g in index]
+    ordinary = 0.0
+    for embed, bias, out, out_bias in nets:
+        units = [
+            max(sum(embed[i][u] for i in ids) / len(pieces) ** 0.5 + bias[u], 0.0)
+            for u in range(len(bias))
+        ]
+        z = [
+            out_bias[c] + sum(units[u] * out[u][c] for u in range(len(units)))
+            for c in range(len(CLASSES))
+        ]
+        top = max(z)
+        e = [math.exp(v - top) for v in z]
+        ordinary += e[0] / sum(e)
+    return 1.0 - ordinary / len(nets)
+
+
+def test_threshold_floor_keeps_every_plan_answer_quiet(small_trainer: ModuleType) -> None:
     """The trainer never chooses a threshold at which a plan answer the model may read alone
     alarms: the floor is on the 0.01 grid, above every such answer's score by at least the
     margin."""
-    trainer = _trainer()
-    # A model that has learnt "boyfriend" and "sister" as crisis words scores plan answers high
-    # (each text four times: a piece is kept only when four texts have it).
+    trainer = small_trainer
+    # A model that has learnt "boyfriend" and "sister" as crisis words scores plan answers high.
     pairs = [
         ("my boyfriend hits me", "violence"),
         ("my boyfriend and my sister hurt me", "violence"),
         ("yes", "ordinary"),
-    ] * 4
+    ]
     model = trainer.train(pairs)
     margin = float(trainer.SETTINGS["plan_answer_margin"])
     texts = trainer.plan_answers_the_model_reads("en")
@@ -278,3 +344,45 @@ def test_committed_thresholds_keep_the_dev_rounds_false_alarms_at_the_target(
         top_plan = max(model.score(e.text)[1] for e in plan_answers_read_alone(locale))
         floor_allows = top_plan + margin <= lower
         assert more > target * len(texts) or not floor_allows, (locale, model.threshold)
+
+
+_ROWS = st.lists(st.lists(st.integers(-LEVELS, LEVELS), min_size=4, max_size=4), min_size=1)
+
+
+@given(_ROWS)
+def test_packed_rows_add_up_to_each_units_sum(rows: list[list[int]]) -> None:
+    """One int add per piece sums every unit at once: the fields never carry into each other."""
+    total = sum(pack(row) for row in rows)
+    assert unpack(total, len(rows), 4) == [sum(unit) for unit in zip(*rows, strict=True)]
+
+
+@given(_ROWS)
+def test_the_files_four_bit_rows_load_as_packed_rows(rows: list[list[int]]) -> None:
+    """Two units to a byte, the first in the low half, value + OFFSET (as the trainer writes)."""
+    pairs = [pair for row in rows for pair in zip(row[::2], row[1::2], strict=True)]
+    blob = bytes((a + OFFSET) | ((b + OFFSET) << 4) for a, b in pairs)
+    pieces = [f"p{n:04d}" for n in range(len(rows))]
+    data = {
+        "pieces": pieces,
+        "rows": base64.b64encode(blob).decode("ascii"),
+        "steps": [1.0] * 4,
+        "bias": [0.0] * 4,
+        "out": [[[0.0] * 4] * len(CLASSES)],
+        "out_bias": [[0.0] * len(CLASSES)],
+    }
+    layer = crisis_model.layer_from_data(data)
+    assert [layer.weights[p] for p in pieces] == [pack(row) for row in rows]
+
+
+def test_the_longest_text_cannot_overflow_a_units_field() -> None:
+    """A text is read up to MAX_CHARS; even if every one of its pieces were known and held the
+    largest stored value, no unit's sum would reach the next field."""
+    longest = features(fold("ab " * MAX_CHARS), frozenset({"ab"}), 4)
+    assert len(longest) * (LEVELS + OFFSET) < 2**FIELD
+
+
+def test_a_file_whose_rows_and_units_disagree_is_refused() -> None:
+    data = json.loads((LOCALES_DIR / MODEL_FILE).read_text("utf-8"))
+    broken = {**data, "pieces": data["pieces"][:-1]}
+    with pytest.raises(ConfigError):
+        crisis_model.models_from_data(broken)

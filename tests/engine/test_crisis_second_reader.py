@@ -11,7 +11,7 @@ import pytest
 
 from bot.corpus import LANGUAGES, load
 from bot.engine.crisis_lexicon import Concern
-from bot.engine.crisis_model import CLASSES, CrisisModel, pack, second_opinion
+from bot.engine.crisis_model import CLASSES, CrisisModel, HiddenLayer, pack, second_opinion
 from bot.engine.events import CrisisDetected
 from bot.engine.machine import Engine
 from tests.engine.test_crisis import NOW, onboarded
@@ -63,12 +63,13 @@ def test_ordinary_texts_still_do_not_alarm(i18n_engine: Engine, text: str) -> No
 
 
 def _model_sure_of(concern: str, veto_below: float = 0.0) -> CrisisModel:
-    """A one-piece model: a text with the word "cue" is (almost surely) `concern`."""
-    row = [0] * len(CLASSES)
-    row[CLASSES.index(concern)] = 60_000
-    return CrisisModel(
-        "en", 0.9, 0.8, 1000.0, (0.0,) * len(CLASSES), {"_cue": pack(row)}, veto_below
+    """A one-piece model: a text with the word "cue" is (almost surely) `concern`: one net of
+    two units, the first lit by "_cue" and read by `concern` alone."""
+    out = tuple((4.0, 0.0) if c == concern else (0.0, 0.0) for c in CLASSES)
+    layer = HiddenLayer(
+        {"_cue": pack([7, 0])}, (10.0, 1.0), (0.0, 0.0), (out,), ((0.0,) * len(CLASSES),)
     )
+    return CrisisModel("en", 0.9, 0.8, layer, veto_below)
 
 
 @pytest.mark.parametrize(
