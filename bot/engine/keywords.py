@@ -239,6 +239,11 @@ class KeywordTable:
             if command == "stop" and " " in word:
                 self._stop_phrases.setdefault(word.partition(" ")[0], []).append(word)
 
+    def is_keyword(self, folded: str) -> bool:
+        """Whether the whole message is exactly one spelling of a command or a language's
+        name, in any language (no words around it: "TALK TO SOMEONE, I want to die" is not)."""
+        return folded in self._commands or folded in self._languages
+
     def command(self, folded: str) -> Match | None:
         """The command a whole message is, if any; CHANGE takes a number after it."""
         if folded in self._languages:

@@ -175,15 +175,19 @@ class Engine(Walker):
     def _crisis_in(self, turn: Turn, text: str) -> Finding | None:
         """What the conversation acts on. The learned reader alone does not make a crisis of
         a text that is exactly an answer the bot offers ("I have a plan", a choice of the
-        birth control question): then only what the word rules found counts."""
+        birth control question) or a command ("DELETE MY DATA"): then only what the word rules
+        found counts."""
         finding = self.crisis_reading(text, turn.session.locale)
         if finding is not None and finding.phrase == MODEL_PHRASE and self.is_offered_answer(text):
             return self.crisis.find(text)
         return finding
 
     def is_offered_answer(self, text: str) -> bool:
-        """Whether the whole text, folded, is an answer the flows offer (`offered_answers`)."""
-        return fold(text[:500]) in self.offered_answers
+        """Whether the whole text, folded, is an answer the flows offer (`offered_answers`) or
+        exactly a command the bot tells parents to send, in any language (stop 34: "delete my
+        data" scored 0.89 as suicide)."""
+        folded = fold(text[:500])
+        return folded in self.offered_answers or self.keywords.is_keyword(folded)
 
     @cached_property
     def offered_answers(self) -> frozenset[str]:

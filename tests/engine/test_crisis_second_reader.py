@@ -13,6 +13,7 @@ from bot.corpus import LANGUAGES, load
 from bot.engine.crisis_lexicon import Concern
 from bot.engine.crisis_model import CLASSES, CrisisModel, HiddenLayer, pack, second_opinion
 from bot.engine.events import CrisisDetected
+from bot.engine.keywords import KEYWORDS
 from bot.engine.machine import Engine
 from tests.engine.test_crisis import NOW, onboarded
 from tests.engine.test_understanding import at_step
@@ -169,3 +170,34 @@ def test_an_answer_the_bot_offers_is_never_read_as_a_crisis_by_the_model_alone(
         assert not any(isinstance(e, CrisisDetected) for e in other.events)
         said = i18n_engine.step(at_step(flow, step), "i have a plan to end it tonight", NOW)
         assert said.events[:1] == [CrisisDetected("suicide", flow, step)]
+
+
+def test_a_command_is_never_read_as_a_crisis_by_the_model_alone(
+    i18n_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "delete my data" scored 0.89 as suicide in stop 34: a text that is exactly a command,
+    any spelling in any language, is met as the command; with more words around it the model
+    reads it as any text. Here every language's model alarms on every text it reads."""
+    start = onboarded(i18n_engine)  # before: no onboarding answer would get through
+    models = cast(dict[str, CrisisModel], i18n_engine.crisis_models)
+    for locale, model in list(models.items()):
+        monkeypatch.setitem(models, locale, replace(model, threshold=0.0))
+    assert i18n_engine.crisis_models["en"].find("delete my data") is not None
+    spellings = {
+        word.strip()
+        for locale in LANGUAGES
+        for words in KEYWORDS.values()
+        for word in i18n_engine.translator.pgettext(locale, "keyword", words).split(",")
+    }
+    assert {"DELETE MY DATA", "MY RECORD"} <= spellings
+
+    def alarms(text: str, locale: str) -> bool:
+        session = start.copy()
+        session.locale = locale
+        events = i18n_engine.step(session, text, NOW).events
+        return any(isinstance(e, CrisisDetected) for e in events)
+
+    alarmed = [(t, locale) for t in sorted(spellings) for locale in LANGUAGES if alarms(t, locale)]
+    assert alarmed == []
+    said = i18n_engine.step(start.copy(), "delete my data, im done with everything", NOW)
+    assert any(isinstance(e, CrisisDetected) for e in said.events)
