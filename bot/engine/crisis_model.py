@@ -72,10 +72,11 @@ _RUN = re.compile(r"([a-z])\1+")
 
 
 def fold(text: str) -> str:
-    """Lower case, no accents or apostrophes, one space between words, letter runs squeezed."""
+    """Lower case, no accents or apostrophes, one space between words, letter runs squeezed;
+    at most MAX_CHARS long (one character can unfold to five: "㎯" -> "mm2")."""
     plain = unicodedata.normalize("NFKD", text[:MAX_CHARS]).encode("ascii", "ignore")
     folded = plain.decode("ascii").lower().replace("'", "")
-    return _RUN.sub(r"\1", _NOT_WORD.sub(" ", folded)).strip()
+    return _RUN.sub(r"\1", _NOT_WORD.sub(" ", folded)).strip()[:MAX_CHARS].rstrip()
 
 
 # A text of one word is the rules' to read (they know crisis words, slang and typos): alone,

@@ -379,6 +379,10 @@ def test_the_longest_text_cannot_overflow_a_units_field() -> None:
     largest stored value, no unit's sum would reach the next field."""
     longest = features(fold("ab " * MAX_CHARS), frozenset({"ab"}), 4)
     assert len(longest) * (LEVELS + OFFSET) < 2**FIELD
+    # A character that unfolds to five ("㎯" -> "mm2") cannot make a text longer.
+    for text in ("㎯" * MAX_CHARS, "ﬃ x " * MAX_CHARS, "⑽" * MAX_CHARS):
+        assert len(fold(text)) <= MAX_CHARS
+        assert len(features(fold(text), frozenset({"x"}), 4)) * (LEVELS + OFFSET) < 2**FIELD
 
 
 def test_a_file_whose_rows_and_units_disagree_is_refused() -> None:
