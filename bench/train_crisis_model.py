@@ -284,14 +284,13 @@ def served(model: Model) -> CrisisModel:
     return models_from_data(data)["en"]
 
 
-def plan_answer_floor(model: Model, locale: str) -> float:
+def plan_answer_floor(reader: CrisisModel, locale: str) -> float:
     """The lowest threshold (in steps of 0.01) above the P(concern) of every plan answer the
     model may read alone, plus the margin: no plan answer alarms at it (stop 32: "i have a
     plan" to the birth control question, which held English at 0.85, is no longer among them;
-    the dev rounds alone then choose)."""
+    the dev rounds alone then choose). `reader`: the model as served (`served`)."""
     margin = float(str(SETTINGS["plan_answer_margin"]))
     texts = plan_answers_the_model_reads(locale)
-    reader = served(model)
     top = max((reader.score(text)[1] for text in texts), default=0.0)
     return min(math.ceil((top + margin) * 100) / 100, 0.99)
 
@@ -402,12 +401,12 @@ def train(pairs: Sequence[tuple[str, str]], jobs: int = 1) -> Model:
     the nets train in that many processes (the same weights: each training is on its own)."""
     seed, nets = int(str(SETTINGS["seed"])), int(str(SETTINGS["nets"]))
     seeds = range(seed, seed + nets)
-    if jobs > 1:
+    if jobs > 1:  # each process builds the table itself (cheaper than sending it over)
         with ProcessPoolExecutor(jobs) as pool:
             trained = list(pool.map(_train_one, [pairs] * nets, seeds))
-    else:
-        trained = [_train_one(pairs, s) for s in seeds]
-    return trained[0][0], [net for _, net in trained]
+        return trained[0][0], [net for _, net in trained]
+    vocab, rows = _table(pairs)
+    return vocab, [train_net(vocab, rows, s) for s in seeds]
 
 
 def layer_data(model: Model) -> dict[str, object]:
@@ -500,7 +499,7 @@ def main(argv: list[str]) -> int:
         dev = [reader.score(text)[1] for text in dev_ordinary(locale)]
         chosen = choose_threshold(dev, "target_false_alarms")
         wider = choose_threshold(dev, "loose_false_alarms")
-        floor = plan_answer_floor(model, locale)
+        floor = plan_answer_floor(reader, locale)
         if floor > chosen or floor > wider:
             print(f"{locale}: threshold raised to {floor:.2f}: no plan answer alarms")
         thresholds[locale] = chosen = max(chosen, floor)

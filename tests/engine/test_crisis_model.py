@@ -326,8 +326,9 @@ def test_threshold_floor_keeps_every_plan_answer_quiet(small_trainer: ModuleType
     texts = trainer.plan_answers_the_model_reads("en")
     assert "my boyfriend and my sister" in texts
     assert "i have a plan" not in texts  # a whole answer to the birth control question
-    top = max(trainer.served(model).score(t)[1] for t in texts)
-    floor = trainer.plan_answer_floor(model, "en")
+    reader = trainer.served(model)
+    top = max(reader.score(t)[1] for t in texts)
+    floor = trainer.plan_answer_floor(reader, "en")
     assert top > 0.5  # the case the floor is for
     assert floor == min(round(floor, 2), 0.99)
     assert floor >= min(top + margin, 0.99)
