@@ -5,8 +5,9 @@ stored for the language (one model reads all three languages; thresholds chosen 
 by bench/train_crisis_model.py where the model alone alarms on <= 1 % and <= 2 % of the dev
 rounds' (4-7) ordinary texts; never on rounds 8 onwards), (c) rules or model, as the
 conversation reads (crisis_model.second_opinion): the model adds a concern where the rules find
-none, names a crisis it is sure of where they find only a relapse, and overrules a crisis they
-find where it is all but sure there is none. Sets: round 4, the later rounds
+none, names a crisis it is sure of where they find only a relapse, overrules a crisis they
+find where it is all but sure there is none, and names another crisis where it is sure of that
+one alone (not over an emergency; stop 35). Sets: round 4, the later rounds
 (tests/crisis_corpus.BLIND_ROUND_DIRS: 5-7 dev, 8 onwards blind; aggregate figures only, their
 texts are never printed) and the plan answers of the understanding corpus (none may alarm: the
 rules read all of them, the model those it may read alone). Then us/text for each on the

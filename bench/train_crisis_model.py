@@ -157,6 +157,15 @@ SETTINGS: dict[str, object] = {
     # the dev rounds, but a real crisis stop 31 found sits near it ("wanted to smother him last
     # night. didnt. but wanted to": 0.059), so the lower value is kept.
     "rules_veto_below": 0.02,
+    # A crisis the word rules find (not an emergency: its reply is the most urgent) is named as
+    # the model's other crisis when the model gives that crisis alone at least this probability
+    # (stop 35; stored as "rename_above"). The rules answer the first concern their phrases
+    # meet, in a fixed order; the model weighs the whole text. On the dev rounds (4-7) the model
+    # was right on 21 of the 30 texts where the rules found one crisis and it gave another 0.7 or
+    # more (the rules on 7); chosen there among 0.4-0.95 (flat: dev recall within 0.4 points).
+    # Blind rounds 8-11 (totals only), rules or model: recall +0.6 / +0.7 / +0.9 points (en / es
+    # / pt_BR), false alarms unchanged (a rename never adds or removes an alarm). 0: never.
+    "rules_rename_above": 0.7,
     # Words this many after a negation are also read as negated pieces ("~hurt"): the negation
     # words are every language's (locales/<lang>/crisis.yaml `negations`, and the spellings that
     # stand for one: "dont" -> "do not"), stored in the file as "negations". Stop 33, one
@@ -468,6 +477,7 @@ def model_json(
         "thresholds": thresholds,
         "thresholds_loose": loose,
         "veto_below": SETTINGS["rules_veto_below"],
+        "rename_above": SETTINGS["rules_rename_above"],
         "negations": sorted(NEGATIONS),
         "negation_window": SETTINGS["negation_window"],
         "inputs_sha256": {locale: inputs_digest(locale, SETTINGS) for locale in languages},

@@ -22,6 +22,11 @@ threshold chosen at training for the parent's language (where the model alone al
 `overrules(text)` says whether the model read the text and gives it less than the file's
 `veto_below` (0.02): a crisis the word rules found there is then not acted on (their false
 alarms are mostly exact phrases in ordinary texts: "my neighbor od'd last month, hes ok now").
+`renames(text, rules)` gives the other crisis the model names where the rules found one, when
+it gives that crisis at least the file's `rename_above` (0.7) on its own (stop 35): the rules
+answer the first concern their phrases meet; the model weighs the whole text ("he hit the baby"
+is about the baby more than the violence). An emergency the rules found is never renamed: its
+reply is the most urgent (call 911 now), and none is renamed to a relapse.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import cast
+from typing import NamedTuple, cast
 
 from bot.engine.crisis_lexicon import CONCERNS, Concern
 from bot.errors import ConfigError
@@ -47,6 +52,7 @@ __all__ = [
     "MODEL_FILE",
     "CrisisModel",
     "HiddenLayer",
+    "Reading",
     "features",
     "fold",
     "layer_from_data",
@@ -214,6 +220,17 @@ class HiddenLayer:
         return [a / len(self.out) for a in averaged]
 
 
+class Reading(NamedTuple):
+    """What the model read in a text: its most probable concern (None when nothing in it is
+    known, or it is one word), the probability of some concern (1 - P(ordinary)) and that of
+    the concern named alone."""
+
+    concern: Concern | None
+    probability: float
+    share: float
+
+
+UNREAD = Reading(None, 0.0, 0.0)
 _REMEMBER_UP_TO = 80  # characters: the texts whose scores are kept
 _REMEMBER_MAX = 50_000
 
@@ -228,6 +245,9 @@ class CrisisModel:
     layer: HiddenLayer
     # A crisis the rules find stands unless the model scores the text below this (0: never).
     veto_below: float = 0.0
+    # A crisis the rules find (not an emergency) is named as the model's other crisis when the
+    # model gives that crisis at least this probability on its own (0: never).
+    rename_above: float = 0.0
     # Words that negate (folded, every language's) and how many words after one are read as
     # negated ("~word" pieces); a file without them reads no negation scope.
     negations: frozenset[str] = frozenset()
@@ -235,9 +255,7 @@ class CrisisModel:
     # Scores of short texts already read, shared by the models that share the weights: the
     # flood guard (Engine.is_crisis) and the conversation read the same text, and short texts
     # repeat. A cache of a pure function: the answers are the same.
-    scores: dict[str, tuple[Concern | None, float]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    scores: dict[str, Reading] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def weights(self) -> Mapping[str, int]:
@@ -247,30 +265,47 @@ class CrisisModel:
     def score(self, text: str) -> tuple[Concern | None, float]:
         """The most probable concern (None when nothing in the text is known, or it is one
         word) and the probability that the text shows some concern."""
+        reading = self.read(text)
+        return reading.concern, reading.probability
+
+    def read(self, text: str) -> Reading:
+        """The text's reading (`score` and the probability of its concern alone)."""
         if len(text) > _REMEMBER_UP_TO:
-            return self._score(text)
+            return self._read(text)
         known = self.scores.get(text)
         if known is None:
             if len(self.scores) >= _REMEMBER_MAX:
                 self.scores.clear()
-            known = self.scores[text] = self._score(text)
+            known = self.scores[text] = self._read(text)
         return known
 
-    def _score(self, text: str) -> tuple[Concern | None, float]:
+    def _read(self, text: str) -> Reading:
         folded = fold(text)
         if not long_enough(folded):
-            return None, 0.0
+            return UNREAD
         p = self.layer.probabilities(features(folded, self.negations, self.negation_window))
         if p is None:
-            return None, 0.0
+            return UNREAD
         best = max(range(1, len(p)), key=p.__getitem__)
-        return CONCERNS[best - 1], 1.0 - p[0]
+        return Reading(CONCERNS[best - 1], 1.0 - p[0], p[best])
 
     def overrules(self, text: str) -> bool:
         """Whether the model, having read the text (two words or more, some piece known), is
         all but sure it shows no concern: what the rules found there is not acted on."""
         concern, probability = self.score(text)
         return concern is not None and probability < self.veto_below
+
+    def renames(self, text: str, rules: Concern) -> Concern | None:
+        """The other crisis the model names where the rules found `rules`: its most probable
+        concern, when that is another crisis (not a relapse) with at least `rename_above` of
+        the probability on its own, and the rules' concern is not an emergency (the most
+        urgent reply stays). None: the rules' concern stands."""
+        if not self.rename_above or rules in ("emergency", "relapse"):
+            return None
+        reading = self.read(text)
+        if reading.concern in (None, rules, "relapse") or reading.share < self.rename_above:
+            return None
+        return reading.concern
 
     def find(self, text: str, threshold: float | None = None) -> Concern | None:
         """The concern, when the model is at least `threshold` (the file's, unless given)
@@ -286,7 +321,8 @@ def second_opinion(
 ) -> Concern | None:
     """What the conversation acts on, given what the word rules found. A crisis the rules
     found stands, unless the model read the text and is all but sure it shows none (below the
-    file's `veto_below`: "my neighbor od'd last month, hes in treatment now"); a relapse the
+    file's `veto_below`: "my neighbor od'd last month, hes in treatment now") or is sure it
+    shows another crisis (`CrisisModel.renames`: "he hit the baby" is the baby's); a relapse the
     rules found always stands (its reply only offers a person). Where they found nothing, or
     only a relapse, the model may name a crisis it is sure of ("the baby fell off the bed
     because I was high" is about the baby, not only a relapse); where they found nothing, a
@@ -294,7 +330,7 @@ def second_opinion(
     if model is None:
         return rules
     if rules not in (None, "relapse"):
-        return None if model.overrules(text) else rules
+        return None if model.overrules(text) else model.renames(text, rules) or rules
     found = model.find(text, threshold)
     return rules if found is None or (rules == "relapse" and found == "relapse") else found
 
@@ -333,7 +369,7 @@ def models_from_data(data: Mapping[str, object]) -> dict[str, CrisisModel]:
     if classes != CLASSES:
         raise ConfigError(f"crisis model classes {classes!r}, expected {CLASSES!r}")
     layer = layer_from_data(data)
-    scores: dict[str, tuple[Concern | None, float]] = {}
+    scores: dict[str, Reading] = {}
     negations = frozenset(cast(Sequence[str], data.get("negations", ())))
     window = int(cast(int, data.get("negation_window", 0)))
     strict = cast(Mapping[str, float], data["thresholds"])
@@ -345,6 +381,7 @@ def models_from_data(data: Mapping[str, object]) -> dict[str, CrisisModel]:
             threshold_loose=float(loose.get(language, strict[language])),
             layer=layer,
             veto_below=float(cast(float, data.get("veto_below", 0.0))),
+            rename_above=float(cast(float, data.get("rename_above", 0.0))),
             negations=negations,
             negation_window=window,
             scores=scores,

@@ -63,14 +63,16 @@ def test_ordinary_texts_still_do_not_alarm(i18n_engine: Engine, text: str) -> No
     assert not any(isinstance(e, CrisisDetected) for e in result.events)
 
 
-def _model_sure_of(concern: str, veto_below: float = 0.0) -> CrisisModel:
-    """A one-piece model: a text with the word "cue" is (almost surely) `concern`: one net of
-    two units, the first lit by "_cue" and read by `concern` alone."""
-    out = tuple((4.0, 0.0) if c == concern else (0.0, 0.0) for c in CLASSES)
+def _model_sure_of(
+    concern: str, veto_below: float = 0.0, rename_above: float = 0.0, sure: float = 4.0
+) -> CrisisModel:
+    """A one-piece model: a text with the word "cue" is (almost surely, at the default `sure`)
+    `concern`: one net of two units, the first lit by "_cue" and read by `concern` alone."""
+    out = tuple((sure, 0.0) if c == concern else (0.0, 0.0) for c in CLASSES)
     layer = HiddenLayer(
         {"_cue": pack([7, 0])}, (10.0, 1.0), (0.0, 0.0), (out,), ((0.0,) * len(CLASSES),)
     )
-    return CrisisModel("en", 0.9, 0.8, layer, veto_below)
+    return CrisisModel("en", 0.9, 0.8, layer, veto_below, rename_above)
 
 
 @pytest.mark.parametrize(
@@ -109,6 +111,55 @@ def test_the_model_overrules_a_crisis_only_when_it_read_the_text_and_is_all_but_
     assert second_opinion(_model_sure_of(model_says, veto_below=0.02), text, rules) == read
     # A model file without the setting never overrules.
     assert second_opinion(_model_sure_of(model_says), text, rules) == rules
+
+
+@pytest.mark.parametrize(
+    ("rules", "model_says", "text", "read"),
+    [
+        ("violence", "baby", "a cue", "baby"),  # sure of another crisis: it is named
+        ("suicide", "violence", "a cue", "violence"),
+        ("baby", "emergency", "a cue", "emergency"),
+        ("emergency", "baby", "a cue", "emergency"),  # the most urgent reply stays
+        ("suicide", "relapse", "a cue", "suicide"),  # never renamed to a relapse
+        ("relapse", "relapse", "a cue", "relapse"),
+        ("violence", "baby", "nothing known", "violence"),  # nothing read: the rules stand
+        ("violence", "baby", "cue", "violence"),  # one word is the rules' to read
+        ("violence", "ordinary", "a cue", None),  # all but sure of none: overruled first
+    ],
+)
+def test_the_model_names_another_crisis_only_when_sure_of_it_alone(
+    rules: Concern | None, model_says: str, text: str, read: Concern | None
+) -> None:
+    model = _model_sure_of(model_says, veto_below=0.02, rename_above=0.7)
+    assert second_opinion(model, text, rules) == read
+    # Less sure than rename_above of that crisis alone (about a third here): the rules stand.
+    unsure = _model_sure_of(model_says, rename_above=0.7, sure=0.05)
+    assert unsure.read(text).share < 0.7
+    assert second_opinion(unsure, text, rules) == rules
+    # A model file without the setting never renames.
+    assert second_opinion(_model_sure_of(model_says), text, rules) == rules
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "rules", "read"),
+    [
+        ("en", "my boyfriend kicked my daughter off the couch", "violence", "baby"),
+        ("pt_BR", "tenho vontade de me jogar da laje todo dia quando ele chora", "baby", "suicide"),
+    ],
+)
+def test_the_conversation_answers_the_crisis_the_model_is_sure_of(
+    i18n_engine: Engine, locale: str, text: str, rules: str, read: str
+) -> None:
+    """The rules answer the first concern their phrases meet; where the committed model is
+    sure of another crisis (the file's rename_above), that crisis's reply and alert go out."""
+    assert i18n_engine.crisis_models[locale].rename_above == 0.7
+    found = i18n_engine.crisis.find(text)
+    assert found is not None
+    assert found.concern == rules
+    session = onboarded(i18n_engine)
+    session.locale = locale
+    result = i18n_engine.step(session, text, NOW)
+    assert result.events == [CrisisDetected(read, "basic_needs", session.step)]
 
 
 @pytest.mark.parametrize("locale", LANGUAGES)
