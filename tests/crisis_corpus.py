@@ -59,8 +59,14 @@ HELD_OUT10_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout10
 # trained on extra69-74: never read to tune the detector (nor trained on). The writers' check
 # compared with every corpus text, guarded or not, so the leak guard drops no training text.
 HELD_OUT11_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout11"
-# The rounds written blind, in order (4 is dev since 2026-12-05 22:12; 5-7 read as totals; 8-11
-# unread): never trained on, and the leak guard (tests/crisis_model_inputs.py) keeps training
+# Round 12, written blind 2026-12-06 ~22:50 UTC (stop 35, one writer per language) after the
+# rename of a crisis the model is sure of (8eef14e) and before any further change: never read to
+# tune the detector (nor trained on). The writers' check compared with every corpus text
+# (fold-equal or rapidfuzz ratio >= 90), and they never opened another corpus.
+HELD_OUT12_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout12"
+# The rounds written blind, in order (4 is dev since 2026-12-05 22:12; 5-7 read as totals; 8-12
+# unread, but for round 11's first 16 English emergency texts, shown by mistake in stop 35 and
+# used for nothing): never trained on, and the leak guard (tests/crisis_model_inputs.py) keeps training
 # texts away from theirs. The benches score each apart; their texts are never printed.
 BLIND_ROUND_DIRS = (
     HELD_OUT4_DIR,
@@ -71,6 +77,7 @@ BLIND_ROUND_DIRS = (
     HELD_OUT9_DIR,
     HELD_OUT10_DIR,
     HELD_OUT11_DIR,
+    HELD_OUT12_DIR,
 )
 # Dev since stop 31 (read, and the model's thresholds are chosen on their ordinary texts): 4-7.
 # The blind measure is 8 onwards, never read.

@@ -5,7 +5,7 @@ they may train) and tests/corpora/crisis_model_extra{,2,...,87}/<lang>.yaml (wri
 model; a set may hold some languages only).
 Ordinary texts: the bulk set tests/corpora/crisis_ordinary/<lang>.yaml, every reply of the
 understanding corpus (plan answers) and what parents send in the transcript tests (turns that
-raise no crisis). Rounds 4 to 11 (tests/corpora/crisis_heldout4/ to crisis_heldout11/) are
+raise no crisis). Rounds 4 to 12 (tests/corpora/crisis_heldout4/ to crisis_heldout12/) are
 never trained on, and the leak guard below drops any training text close to one of theirs.
 The digest is recorded in each model file, so a test can tell whether the committed weights
 were trained on today's inputs without training again.
