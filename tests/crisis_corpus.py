@@ -66,8 +66,8 @@ HELD_OUT11_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout11
 HELD_OUT12_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout12"
 # The rounds written blind, in order (4 is dev since 2026-12-05 22:12; 5-7 read as totals; 8-12
 # unread, but for round 11's first 16 English emergency texts, shown by mistake in stop 35 and
-# used for nothing): never trained on, and the leak guard (tests/crisis_model_inputs.py) keeps training
-# texts away from theirs. The benches score each apart; their texts are never printed.
+# used for nothing): never trained on, and the leak guard (tests/crisis_model_inputs.py) keeps
+# training texts away from theirs. The benches score each apart; their texts are never printed.
 BLIND_ROUND_DIRS = (
     HELD_OUT4_DIR,
     HELD_OUT5_DIR,
