@@ -524,8 +524,43 @@ ORDINARY_TWINS = [
 ]
 
 
-@pytest.mark.parametrize(("text", "concern"), KINDS_OF_CRISIS)
-def test_kinds_of_crisis_from_the_dev_rounds(
+# Kinds of crisis the rules and the model both missed in stop 35's probe (~400 texts a
+# language written to the blind rounds' brief, read as a dev set: tests/corpora/crisis_probe35),
+# each in new wording: picturing the means, asking God to be taken, wanting to go with a child
+# who died, bruised by kicks, breaking a door down to get in, wishing the baby away or leaving
+# it somewhere and going. Beside them their ordinary twins.
+KINDS_FROM_THE_PROBE = [
+    ("some nights i imagine walking in front of a train", "suicide"),
+    ("i keep asking god to take me in my sleep", "suicide"),
+    ("honestly i wish i never had the baby", "baby"),
+    ("thinking of dropping her at the hospital and just walking away", "baby"),
+    ("tengo la pierna morada a patadas", "violence"),
+    ("esta pateando la puerta para entrar, tengo miedo", "violence"),
+    ("me veo tirandome del puente cuando cruzo en el carro", "suicide"),
+    ("desde que murio mi nena me quiero ir con ella", "suicide"),
+    ("todas las noches le ruego a dios que me lleve", "suicide"),
+    ("a veces siento que odio a mi hijo", "baby"),
+    ("imploro a deus pra me levar", "suicide"),
+    ("queria que essa menina nunca tivesse nascido", "baby"),
+    ("penso em largar o nene na porta do hospital e ir embora", "baby"),
+]
+PROBE_TWINS = [
+    "i imagine walking in front of the class for my speech and i panic",
+    "we ask god to take care of us every night",
+    "i wish i never had that second coffee",
+    "dropping her at daycare then going to work",
+    "el perro esta rascando la puerta para entrar",
+    "me imagino saltando de alegria cuando nazca",
+    "me quiero ir con ella al parque el domingo",
+    "odio a este clima de invierno",
+    "pedi a deus pra me dar forca",
+    "o bebe nunca dormiu tanto",
+    "deixei o nene na creche e fui trabalhar",
+]
+
+
+@pytest.mark.parametrize(("text", "concern"), KINDS_OF_CRISIS + KINDS_FROM_THE_PROBE)
+def test_kinds_of_crisis_from_the_dev_rounds_and_the_probe(
     detector: CrisisDetector, text: str, concern: str
 ) -> None:
     found = detector.find(text)
@@ -533,6 +568,6 @@ def test_kinds_of_crisis_from_the_dev_rounds(
     assert found.concern == concern
 
 
-@pytest.mark.parametrize("text", ORDINARY_TWINS)
+@pytest.mark.parametrize("text", ORDINARY_TWINS + PROBE_TWINS)
 def test_their_ordinary_twins_stay_quiet(detector: CrisisDetector, text: str) -> None:
     assert detector.find(text) is None, text
