@@ -325,9 +325,13 @@ CRISIS_SUICIDE = N_(
     "You matter, and help is here now. Call or text 988 any time, day or night. "
     "If you are in danger, call 911."
 )
+# Said to a parent who fears hurting the baby and to one whose child someone else is hurting
+# (stop 35: the learned reader names the child's concern over the violence the rules met first
+# in "my bf kicked my toddler"), so the second sentence speaks to the other case.
 CRISIS_BABY = N_(
     "If you feel you might hurt your baby, put the baby in a safe place like a crib and step away. "
-    "Call or text 988 now. If the baby is in danger, call 911."
+    "If someone else is hurting your child, get your child somewhere safe. "
+    "Call or text 988 now. If your child is in danger, call 911."
 )
 CRISIS_VIOLENCE = N_(
     "You deserve to be safe. Call 1-800-799-7233 or text START to 88788 any time. "

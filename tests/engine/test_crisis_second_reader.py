@@ -141,17 +141,31 @@ def test_the_model_names_another_crisis_only_when_sure_of_it_alone(
 
 
 @pytest.mark.parametrize(
-    ("locale", "text", "rules", "read"),
+    ("locale", "text", "rules", "read", "says"),
     [
-        ("en", "my boyfriend kicked my daughter off the couch", "violence", "baby"),
-        ("pt_BR", "tenho vontade de me jogar da laje todo dia quando ele chora", "baby", "suicide"),
+        (
+            "en",
+            "my boyfriend kicked my daughter off the couch",
+            "violence",
+            "baby",
+            "If someone else is hurting your child, get your child somewhere safe.",
+        ),
+        (
+            "pt_BR",
+            "tenho vontade de me jogar da laje todo dia quando ele chora",
+            "baby",
+            "suicide",
+            "Você importa",
+        ),
     ],
 )
 def test_the_conversation_answers_the_crisis_the_model_is_sure_of(
-    i18n_engine: Engine, locale: str, text: str, rules: str, read: str
+    i18n_engine: Engine, locale: str, text: str, rules: str, read: str, says: str
 ) -> None:
     """The rules answer the first concern their phrases meet; where the committed model is
-    sure of another crisis (the file's rename_above), that crisis's reply and alert go out."""
+    sure of another crisis (the file's rename_above), that crisis's reply and alert go out. The
+    child's reply speaks to a parent whose child someone else hurts, not only to one who fears
+    hurting the baby."""
     assert i18n_engine.crisis_models[locale].rename_above == 0.7
     found = i18n_engine.crisis.find(text)
     assert found is not None
@@ -160,6 +174,7 @@ def test_the_conversation_answers_the_crisis_the_model_is_sure_of(
     session.locale = locale
     result = i18n_engine.step(session, text, NOW)
     assert result.events == [CrisisDetected(read, "basic_needs", session.step)]
+    assert says in result.replies[0]
 
 
 @pytest.mark.parametrize("locale", LANGUAGES)
