@@ -543,6 +543,13 @@ KINDS_FROM_THE_PROBE = [
     ("imploro a deus pra me levar", "suicide"),
     ("queria que essa menina nunca tivesse nascido", "baby"),
     ("penso em largar o nene na porta do hospital e ir embora", "baby"),
+    # A second pass: found with the means, liquor in a baby's bottle, children alone since
+    # yesterday.
+    ("my sister found me with the razor in the bathroom", "suicide"),
+    ("he put vodka in the sippy cup so she would sleep", "baby"),
+    ("su abuela le pone licor en el chupon para calmarlo", "baby"),
+    ("mis hijos estan solos desde anoche y no puedo regresar", "baby"),
+    ("o padrasto dele poe cerveja na mamadeira", "baby"),
 ]
 PROBE_TWINS = [
     "i imagine walking in front of the class for my speech and i panic",
@@ -556,6 +563,12 @@ PROBE_TWINS = [
     "pedi a deus pra me dar forca",
     "o bebe nunca dormiu tanto",
     "deixei o nene na creche e fui trabalhar",
+    "she found me with the razor shaving my legs lol",
+    "had a beer after dinner, then washed the pacifier and bottles",
+    "los ninos jugaron solos un rato en el patio",
+    "mi mama vino en la tarde a darle la mamila",
+    "le pase alcohol a la mamila para limpiarla",
+    "passei alcool na mamadeira pra esterilizar",
 ]
 
 
