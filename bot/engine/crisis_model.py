@@ -20,10 +20,10 @@ packing and the nets' arithmetic live in crisis_layer.py.
 concern (1 - P(ordinary)); `find(text)` gives that concern when the probability reaches the
 threshold chosen at training for the parent's language (where the model alone alarms on at most
 1 % of the dev rounds' ordinary texts, rounds 4-7; never on the blind rounds 8 onwards).
-`overrules(text)` says whether the model read the text and gives it less than the file's
+`overrules(reading)` says whether the model read the text and gives it less than the file's
 `veto_below` (0.02): a crisis the word rules found there is then not acted on (their false
 alarms are mostly exact phrases in ordinary texts: "my neighbor od'd last month, hes ok now").
-`renames(text, rules)` gives the other crisis the model names where the rules found one, when
+`renames(reading, rules)` gives the other crisis the model names where the rules found one, when
 it gives that crisis at least the file's `rename_above` (0.7) on its own (stop 35): the rules
 answer the first concern their phrases meet; the model weighs the whole text ("he hit the baby"
 is about the baby more than the violence). An emergency the rules found is never renamed: its
@@ -218,20 +218,19 @@ class CrisisModel:
         best = max(range(1, len(p)), key=p.__getitem__)
         return Reading(CONCERNS[best - 1], 1.0 - p[0], p[best])
 
-    def overrules(self, text: str) -> bool:
-        """Whether the model, having read the text (two words or more, some piece known), is
-        all but sure it shows no concern: what the rules found there is not acted on."""
-        concern, probability = self.score(text)
-        return concern is not None and probability < self.veto_below
+    def overrules(self, reading: Reading) -> bool:
+        """Whether the model, having read the text (`read`: two words or more, some piece
+        known), is all but sure it shows no concern: what the rules found there is not acted
+        on."""
+        return reading.concern is not None and reading.probability < self.veto_below
 
-    def renames(self, text: str, rules: Concern) -> Concern | None:
-        """The other crisis the model names where the rules found `rules`: its most probable
-        concern, when that is another crisis (not a relapse) with at least `rename_above` of
-        the probability on its own, and the rules' concern is not an emergency (the most
-        urgent reply stays). None: the rules' concern stands."""
+    def renames(self, reading: Reading, rules: Concern) -> Concern | None:
+        """The other crisis the model names (`read`) where the rules found `rules`: its most
+        probable concern, when that is another crisis (not a relapse) with at least
+        `rename_above` of the probability on its own, and the rules' concern is not an
+        emergency (the most urgent reply stays). None: the rules' concern stands."""
         if not self.rename_above or rules in ("emergency", "relapse"):
             return None
-        reading = self.read(text)
         if reading.concern in (None, rules, "relapse") or reading.share < self.rename_above:
             return None
         return reading.concern
@@ -259,7 +258,8 @@ def second_opinion(
     if model is None:
         return rules
     if rules not in (None, "relapse"):
-        return None if model.overrules(text) else model.renames(text, rules) or rules
+        reading = model.read(text)  # once: a long text's reading is not remembered
+        return None if model.overrules(reading) else model.renames(reading, rules) or rules
     found = model.find(text, threshold)
     return rules if found is None or (rules == "relapse" and found == "relapse") else found
 
