@@ -533,7 +533,7 @@ KINDS_FROM_THE_PROBE = [
     ("some nights i imagine walking in front of a train", "suicide"),
     ("i keep asking god to take me in my sleep", "suicide"),
     ("honestly i wish i never had the baby", "baby"),
-    ("thinking of dropping her at the hospital and just walking away", "baby"),
+    ("thinking of dropping her at the fire station and just walking away", "baby"),
     ("tengo la pierna morada a patadas", "violence"),
     ("esta pateando la puerta para entrar, tengo miedo", "violence"),
     ("me veo tirandome del puente cuando cruzo en el carro", "suicide"),
@@ -542,7 +542,7 @@ KINDS_FROM_THE_PROBE = [
     ("a veces siento que odio a mi hijo", "baby"),
     ("imploro a deus pra me levar", "suicide"),
     ("queria que essa menina nunca tivesse nascido", "baby"),
-    ("penso em largar o nene na porta do hospital e ir embora", "baby"),
+    ("penso em largar o nene na porta da igreja e ir embora", "baby"),
     # A second pass: found with the means, liquor in a baby's bottle, children alone since
     # yesterday.
     ("my sister found me with the razor in the bathroom", "suicide"),
@@ -569,6 +569,15 @@ PROBE_TWINS = [
     "mi mama vino en la tarde a darle la mamila",
     "le pase alcohol a la mamila para limpiarla",
     "passei alcool na mamadeira pra esterilizar",
+    # A baby in the NICU, a partner moving away, a mother-in-law, a child in his own room.
+    "had to leave the baby at the hospital and go home to sleep",
+    "tive que deixar o bebe no hospital e ir embora pra casa",
+    "mi esposo se va a Texas y me quiero ir con el",
+    "odio a mi suegra porque no deja dormir al bebe",
+    "i pray god will take me to see my baby in the nicu",
+    "el nino duerme solo desde anoche en su cuarto",
+    "imagine driving in front of a cop car lol",
+    "i wish i never had them, these tattoos are ugly",
 ]
 
 
