@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_crisis_model import rates  # noqa: E402
 from bot.engine.crisis import load_detector  # noqa: E402
 from bot.engine.crisis_model import load_models, second_opinion  # noqa: E402
 from bot.i18n import LOCALES_DIR  # noqa: E402
@@ -27,40 +28,34 @@ CORPORA = ROOT / "tests" / "corpora"
 PROBE, SECOND = CORPORA / "crisis_probe35", CORPORA / "crisis_second_reader35"
 
 
-def agreement(writer: dict[str, str], reader: dict[str, str | None]) -> tuple[int, int, int, int]:
-    """Concern texts, those given the writer's concern, ordinary texts, those given a concern."""
-    concerns = [t for t, label in writer.items() if label != "ordinary"]
-    ordinary = [t for t, label in writer.items() if label == "ordinary"]
-    right = sum(reader[t] == writer[t] for t in concerns)
-    alarms = sum(reader[t] not in (None, "ordinary") for t in ordinary)
-    return len(concerns), right, len(ordinary), alarms
-
-
 def main() -> None:
     detector = load_detector(LOCALES_DIR, LOCALES)
     models = load_models(LOCALES_DIR, LOCALES)
     print("| language | reader | recall | false alarms | disagreements (writer -> reader) |")
     print("|---|---|---:|---:|---|")
     for locale in LOCALES:
-        writer = {e.text: e.label for e in load_corpus(locale, PROBE)}
-        second: dict[str, str | None] = {e.text: e.label for e in load_corpus(locale, SECOND)}
-        if set(second) != set(writer):
+        probe = load_corpus(locale, PROBE)
+        second = {e.text: e.label for e in load_corpus(locale, SECOND)}
+        if set(second) != {e.text for e in probe}:
             raise SystemExit(f"{locale}: the second reader's texts are not the probe's")
-        served: dict[str, str | None] = {}
-        for text in writer:
-            found = detector.find(text)
-            served[text] = second_opinion(models[locale], text, found.concern if found else None)
+        served: dict[str, str] = {}
+        for example in probe:
+            found = detector.find(example.text)
+            concern = found.concern if found else None
+            served[example.text] = (
+                second_opinion(models[locale], example.text, concern) or "ordinary"
+            )
         for name, reader in (("second reader", second), ("rules or model", served)):
-            concerns, right, ordinary, alarms = agreement(writer, reader)
+            concerns, recall, ordinary, alarm_rate = rates(
+                lambda text, r=reader: None if r[text] == "ordinary" else r[text], probe
+            )
             wrong = Counter(
-                f"{writer[t]} -> {reader[t] or 'ordinary'}"
-                for t in writer
-                if (reader[t] or "ordinary") != writer[t]
+                f"{e.label} -> {reader[e.text]}" for e in probe if reader[e.text] != e.label
             )
             shown = ", ".join(f"{k} {n}" for k, n in wrong.most_common(4)) or "none"
             print(
-                f"| {locale} | {name} | {right / concerns:.3f} ({right}/{concerns}) "
-                f"| {alarms}/{ordinary} | {shown} |"
+                f"| {locale} | {name} | {recall:.3f} ({round(recall * concerns)}/{concerns}) "
+                f"| {round(alarm_rate * ordinary)}/{ordinary} | {shown} |"
             )
 
 
