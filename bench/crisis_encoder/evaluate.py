@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bench.bench_crisis_model import rates
 from bench.crisis_encoder.paths import LOCALES, OUT
 from bot.engine.crisis import load_detector
 from bot.engine.crisis_lexicon import CONCERNS, Concern
@@ -31,6 +32,7 @@ from bot.engine.crisis_model import (
     second_opinion,
 )
 from bot.i18n import LOCALES_DIR
+from tests.crisis_corpus import Example
 
 DEV = tuple(f"crisis_heldout{n}" for n in (4, 5, 6, 7))
 COLUMNS = {
@@ -60,15 +62,11 @@ def opinion(
 
 
 def counts(decide: Decide, rows: Sequence[Row], threshold: float) -> tuple[float, int]:
-    concerns = found = alarms = 0
-    for row in rows:
-        got = decide(row, threshold)
-        if row[1] == "ordinary":
-            alarms += got is not None
-        else:
-            concerns += 1
-            found += got == row[1]
-    return found / max(concerns, 1), alarms
+    """Recall and the number of false alarms (bench_crisis_model.rates counts them)."""
+    decided = {row[0]: decide(row, threshold) for row in rows}
+    examples = [Example(row[0], row[1]) for row in rows]
+    _, recall, ordinary, rate = rates(decided.__getitem__, examples)
+    return recall, round(rate * ordinary)
 
 
 def main() -> None:
