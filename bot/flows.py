@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.engine.answers import ZipInfo
 from bot.engine.crisis import CRISIS_FILE, CrisisDetector, load_detector
+from bot.engine.crisis_encoder import ENCODER_FILE
 from bot.engine.crisis_model import MODEL_FILE, CrisisModel, load_models
 from bot.engine.loader import load_flows
 from bot.engine.machine import Engine, EngineSettings
@@ -67,7 +68,7 @@ def crisis_readers(locales_dir: Path, locales: tuple[str, ...]) -> CrisisReaders
     files are unchanged: loading them takes about a second (the model is 13 MB of JSON), and
     both are pure (their caches hold answers of pure functions), so engines may share them."""
     files = [locales_dir / locale / CRISIS_FILE for locale in dict.fromkeys(["en", *locales])]
-    files.append(locales_dir / MODEL_FILE)
+    files += [locales_dir / MODEL_FILE, locales_dir / ENCODER_FILE]
     return _load_readers(locales_dir, locales, tuple(_stamp(p) for p in files))
 
 

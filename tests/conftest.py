@@ -17,6 +17,7 @@ import bot.engine.machine
 import bot.flows
 from bot.careteam.directory import load_directory, team_view
 from bot.engine.crisis import CRISIS_FILE, CrisisDetector
+from bot.engine.crisis_encoder import ENCODER_FILE
 from bot.engine.crisis_model import MODEL_FILE, CrisisModel
 from bot.engine.loader import FlowSet
 from bot.engine.machine import Engine
@@ -89,7 +90,8 @@ def _parsed_once() -> None:
 
     def load_models(locales_dir: Path, locales: Iterable[str]) -> dict[str, CrisisModel]:
         wanted = tuple(dict.fromkeys(locales))
-        key = (wanted, _digest([Path(locales_dir) / MODEL_FILE]))
+        files = [Path(locales_dir) / MODEL_FILE, Path(locales_dir) / ENCODER_FILE]
+        key = (wanted, _digest(files))
         if key not in models:
             models[key] = real_models(locales_dir, wanted)
         return models[key]

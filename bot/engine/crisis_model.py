@@ -28,6 +28,11 @@ it gives that crisis at least the file's `rename_above` (0.7) on its own (stop 3
 answer the first concern their phrases meet; the model weighs the whole text ("he hit the baby"
 is about the baby more than the violence). An emergency the rules found is never renamed: its
 reply is the most urgent (call 911 now), and none is renamed to a relapse.
+
+Since stop 38 a fine-tuned multilingual encoder (crisis_encoder.py, `locales/crisis_encoder.npz`)
+reads beside the nets where they see some concern (at least its gate): the reading is then the
+blend of the two (its weight in the file), and the thresholds are the blend's, chosen as the
+nets' are (bench/crisis_encoder/build.py). Without that file the nets read alone.
 """
 
 from __future__ import annotations
@@ -36,11 +41,12 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple, cast
 
+from bot.engine.crisis_encoder import ENCODER_FILE, CrisisEncoder, load_encoder
 from bot.engine.crisis_layer import (
     CLASSES,
     FIELD,
@@ -52,6 +58,7 @@ from bot.engine.crisis_layer import (
     unpack,
 )
 from bot.engine.crisis_lexicon import CONCERNS, Concern
+from bot.engine.short_texts import remembered
 from bot.errors import ConfigError
 
 __all__ = [
@@ -74,6 +81,7 @@ __all__ = [
     "pack",
     "second_opinion",
     "unpack",
+    "with_encoder",
 ]
 
 MODEL_FILE = "crisis_model.json"
@@ -181,6 +189,9 @@ class CrisisModel:
     # negated ("~word" pieces); a file without them reads no negation scope.
     negations: frozenset[str] = frozenset()
     negation_window: int = 0
+    # The fine-tuned encoder read beside the nets (None: the nets alone); with it, the
+    # thresholds above are the blend's.
+    encoder: CrisisEncoder | None = None
     # Scores of short texts already read, shared by the models that share the weights: the
     # flood guard (Engine.is_crisis) and the conversation read the same text, and short texts
     # repeat. A cache of a pure function: the answers are the same.
@@ -199,14 +210,7 @@ class CrisisModel:
 
     def read(self, text: str) -> Reading:
         """The text's reading (`score` and the probability of its concern alone)."""
-        if len(text) > _REMEMBER_UP_TO:
-            return self._read(text)
-        known = self.scores.get(text)
-        if known is None:
-            if len(self.scores) >= _REMEMBER_MAX:
-                self.scores.clear()
-            known = self.scores[text] = self._read(text)
-        return known
+        return remembered(self.scores, text, self._read, _REMEMBER_UP_TO, _REMEMBER_MAX)
 
     def _read(self, text: str) -> Reading:
         folded = fold(text)
@@ -215,6 +219,11 @@ class CrisisModel:
         p = self.layer.probabilities(features(folded, self.negations, self.negation_window))
         if p is None:
             return UNREAD
+        encoder = self.encoder
+        if encoder is not None and 1.0 - p[0] >= encoder.settings.gate:
+            w = encoder.settings.weight
+            q = encoder.probabilities(text)
+            p = [(1.0 - w) * a + w * b for a, b in zip(p, q, strict=True)]
         best = max(range(1, len(p)), key=p.__getitem__)
         return Reading(CONCERNS[best - 1], 1.0 - p[0], p[best])
 
@@ -313,4 +322,30 @@ def load_models(locales_dir: Path, locales: Iterable[str]) -> dict[str, CrisisMo
     if not path.is_file():
         return {}
     models = load_model(path)
-    return {locale: models[locale] for locale in dict.fromkeys(locales) if locale in models}
+    chosen = {locale: models[locale] for locale in dict.fromkeys(locales) if locale in models}
+    encoder_path = locales_dir / ENCODER_FILE
+    return with_encoder(chosen, load_encoder(encoder_path)) if encoder_path.is_file() else chosen
+
+
+def with_encoder(
+    models: Mapping[str, CrisisModel], encoder: CrisisEncoder
+) -> dict[str, CrisisModel]:
+    """The models reading with the encoder beside them, at the blend's thresholds (and one
+    shared cache of readings, as before); a language the encoder has no threshold for reads
+    with the nets alone. ConfigError when the encoder's classes are not the nets'."""
+    if encoder.settings.classes != CLASSES:
+        raise ConfigError(f"crisis encoder classes {encoder.settings.classes!r} != {CLASSES!r}")
+    scores: dict[str, Reading] = {}
+    strict, loose = encoder.settings.thresholds, encoder.settings.thresholds_loose
+    return {
+        language: replace(
+            model,
+            encoder=encoder,
+            threshold=strict[language],
+            threshold_loose=loose.get(language, strict[language]),
+            scores=scores,
+        )
+        if language in strict
+        else model
+        for language, model in models.items()
+    }
