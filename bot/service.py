@@ -112,6 +112,10 @@ class Service:
         started = time.perf_counter()
         counted = self._by_channel.get(channel) or self._counters_for(channel)
         counted.inbound.inc()
+        if self.engine.reads_slowly(text):
+            # The encoder's reading (~17 ms of one core) off the event loop: the flood guard
+            # and the step below then look it up.
+            await asyncio.to_thread(self.engine.read_ahead, text)
         flood: FloodLimit | None = None
         if self.guard is not None:
             verdict, flood = await self.guard.admit(address, text, now, client)

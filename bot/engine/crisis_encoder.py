@@ -14,8 +14,8 @@ the bundled file it was tuned from. Loading patches the tensors into a copy of t
 in memory and gives it to the engine (`e5_load_mem`); after that a reading is pure computation:
 a text in, six probabilities out, the same at any thread count. The engine's OpenMP team is
 held to the caller's thread: two threads spinning on busy cores read a text in 1.2 s instead of
-~20 ms (stop 37). Readings of short texts are remembered (the flood guard and the conversation
-read the same text).
+~20 ms (stop 37). Readings are remembered (the flood guard and the conversation read the same
+text); a caller on an event loop reads ahead in a worker thread (service.py).
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ __all__ = ["ENCODER_FILE", "CrisisEncoder", "EncoderSettings", "load_encoder", "
 ENCODER_FILE = "crisis_encoder.npz"
 # What the engine reads of a text, as in training: a crisis is said early.
 MAX_CHARS = 400
-_REMEMBER_UP_TO = 80  # characters: the texts whose readings are kept
+# Characters: the texts whose readings are kept, up to what the conversation reads (text[:500]),
+# so a reading made ahead in a worker thread (crisis_model.asks_encoder) is found by the step.
+_REMEMBER_UP_TO = 500
 _REMEMBER_MAX = 20_000
 
 
@@ -111,6 +113,10 @@ class CrisisEncoder:
     def probabilities(self, text: str) -> tuple[float, ...]:
         """P of each class (settings.classes: "ordinary" first) for a text."""
         return remembered(self.readings, text, self._probabilities, _REMEMBER_UP_TO, _REMEMBER_MAX)
+
+    def knows(self, text: str) -> bool:
+        """Whether the text's reading is remembered (`probabilities` then costs a lookup)."""
+        return text in self.readings
 
     def _probabilities(self, text: str) -> tuple[float, ...]:
         logits = self.head @ self.engine.embed(text[:MAX_CHARS]) + self.bias

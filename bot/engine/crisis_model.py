@@ -168,8 +168,11 @@ class Reading(NamedTuple):
 
 
 UNREAD = Reading(None, 0.0, 0.0)
-_REMEMBER_UP_TO = 80  # characters: the texts whose scores are kept
-_REMEMBER_MAX = 50_000
+# Characters: the texts whose readings are kept, up to the length the conversation reads
+# (machine.py: text[:500]), so a reading made ahead of the step (`asks_encoder`, off the event
+# loop) is the one the step finds.
+_REMEMBER_UP_TO = 500
+_REMEMBER_MAX = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,11 +215,34 @@ class CrisisModel:
         """The text's reading (`score` and the probability of its concern alone)."""
         return remembered(self.scores, text, self._read, _REMEMBER_UP_TO, _REMEMBER_MAX)
 
+    def asks_encoder(self, text: str) -> bool:
+        """Whether `read(text)` would ask the encoder (~17 ms of one core): there is one, the
+        text's reading is not remembered, and the nets see some concern at least its gate. A
+        caller on an event loop then reads the text in a worker thread first. Otherwise the
+        nets' reading is the reading, and it is remembered here: `read` only looks it up."""
+        encoder = self.encoder
+        if encoder is None or text in self.scores or encoder.knows(text):
+            return False
+        p = self._nets(text)
+        if p is not None and 1.0 - p[0] >= encoder.settings.gate:
+            return True
+        remembered(
+            self.scores, text, lambda _: self._blend(text, p), _REMEMBER_UP_TO, _REMEMBER_MAX
+        )
+        return False
+
     def _read(self, text: str) -> Reading:
+        return self._blend(text, self._nets(text))
+
+    def _nets(self, text: str) -> list[float] | None:
+        """The nets' P(class), or None when the text is too short or no piece is known."""
         folded = fold(text)
         if not long_enough(folded):
-            return UNREAD
-        p = self.layer.probabilities(features(folded, self.negations, self.negation_window))
+            return None
+        return self.layer.probabilities(features(folded, self.negations, self.negation_window))
+
+    def _blend(self, text: str, p: list[float] | None) -> Reading:
+        """The reading from the nets' P(class): blended with the encoder's at the gate."""
         if p is None:
             return UNREAD
         encoder = self.encoder
@@ -267,7 +293,7 @@ def second_opinion(
     if model is None:
         return rules
     if rules not in (None, "relapse"):
-        reading = model.read(text)  # once: a long text's reading is not remembered
+        reading = model.read(text)  # once: a text past _REMEMBER_UP_TO is not remembered
         return None if model.overrules(reading) else model.renames(reading, rules) or rules
     found = model.find(text, threshold)
     return rules if found is None or (rules == "relapse" and found == "relapse") else found

@@ -22,6 +22,7 @@ from bot.engine.crisis_model import (
     fold,
     load_model,
     load_models,
+    long_enough,
     second_opinion,
     with_encoder,
 )
@@ -130,6 +131,34 @@ def test_the_encoder_is_asked_only_where_the_nets_see_some_concern(
     assert calls == []
     served.read("i dont see the point in waking up tomorrow")
     assert calls == ["i dont see the point in waking up tomorrow"]
+
+
+def test_asks_encoder_says_ahead_which_readings_will_ask_the_engine(
+    encoder: CrisisEncoder, nets: dict[str, CrisisModel], calls: list[str]
+) -> None:
+    """What the service reads ahead in a worker thread (Engine.reads_slowly): asking costs no
+    reading, a text below the gate gets the nets' reading remembered, one above it is read once
+    (by `read`) and then known, at any length the conversation reads."""
+    served = with_encoder(nets, encoder)["en"]
+    answers = sorted({e.text for e in plan_answers_read_alone("en")})[:200]
+    worrying = "i dont see the point in waking up tomorrow " + "and i mean it " * 20
+    assert len(worrying) > 250
+    assert [t for t in answers if served.asks_encoder(t)] == [
+        t
+        for t in answers
+        if long_enough(fold(t)) and 1 - _nets_p(nets["en"], t)[0] >= encoder.settings.gate
+    ]
+    assert served.asks_encoder(worrying)
+    assert calls == []
+    for text in answers:
+        if not served.asks_encoder(text):
+            assert text in served.scores
+            assert served.read(text) == nets["en"].read(text)
+    served.read(worrying)
+    assert calls == [worrying]
+    assert not served.asks_encoder(worrying)
+    served.read(worrying)
+    assert calls == [worrying]
 
 
 def _nets_p(model: CrisisModel, text: str) -> list[float]:
