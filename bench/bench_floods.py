@@ -28,6 +28,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,13 +98,27 @@ class Tally:
 
 
 async def run(args: argparse.Namespace) -> None:
+    await with_app(
+        args.redis_url,
+        "floods",
+        lambda application, settings, receiver: drive(application, settings, args, receiver),
+    )
+
+
+# What a bench does with the running app, its settings and the on-call receiver.
+Drive = Callable[[Any, Settings, Receiver], Awaitable[None]]
+
+
+async def with_app(redis_url: str, name: str, drive: Drive) -> None:
+    """The real app with its lifespan, live-Twilio mode, on-call alerts to the fake receiver,
+    its keys under a private prefix deleted afterwards."""
     secret = new_webhook_secret()
     receiver = Receiver({"hope_on_call": secret}).start()
-    prefix = f"bench:floods:{secrets.token_hex(4)}:"
+    prefix = f"bench:{name}:{secrets.token_hex(4)}:"
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             _env_file=None,
-            redis_url=args.redis_url,
+            redis_url=redis_url,
             twilio_account_sid=ACCOUNT_SID,
             twilio_auth_token=AUTH_TOKEN,
             twilio_from_number=FROM_NUMBER,
@@ -117,10 +132,10 @@ async def run(args: argparse.Namespace) -> None:
         application = create_app(settings, key_prefix=prefix)
         try:
             async with application.router.lifespan_context(application):
-                await drive(application, settings, args, receiver)
+                await drive(application, settings, receiver)
         finally:
             receiver.stop()
-            redis = Redis.from_url(args.redis_url)
+            redis = Redis.from_url(redis_url)
             async for key in redis.scan_iter(match=f"{prefix}*", count=1000):
                 await redis.unlink(key)
             await redis.aclose()
