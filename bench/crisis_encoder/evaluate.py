@@ -70,7 +70,7 @@ def counts(decide: Decide, rows: Sequence[Row], threshold: float) -> tuple[float
 
 
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT / "probs_ep1.pkl"
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT / "probs_ep2.pkl"
     with (OUT / "texts.pkl").open("rb") as handle:
         data = pickle.load(handle)  # noqa: S301 (written by dump.py)
     with path.open("rb") as handle:

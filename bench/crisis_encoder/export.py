@@ -21,7 +21,7 @@ from bench.crisis_encoder.paths import OUT
 
 
 def main() -> None:
-    epoch = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+    epoch = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     saved = torch.load(OUT / f"tuned_ep{epoch}.pt")
     state, frozen = saved["state"], saved["frozen"]
     bundled = read(bundled_path())  # a tensor the tuning left as it was is not written again

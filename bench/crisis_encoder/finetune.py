@@ -14,7 +14,7 @@ the rounding straight through to an fp32 copy, so what is measured here is what 
 After each epoch: the probabilities of every measured text (probs_epN.pkl, for evaluate.py)
 and the weights (tuned_epN.pt; with --qat the fp32 copy, which export.py rounds the same way).
 Run: bench/crisis_encoder/venv/bin/python -m bench.crisis_encoder.finetune
-    [--epochs 2] [--frozen 8] [--rate 2e-4] [--head-rate 1e-3] [--qat]
+    [--epochs 3] [--frozen 6] [--rate 2e-4] [--head-rate 1e-3] [--qat]
 """
 
 from __future__ import annotations
@@ -84,8 +84,8 @@ def batches(
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--frozen", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--frozen", type=int, default=6)
     parser.add_argument("--rate", type=float, default=2e-4, help="the encoder layers' rate")
     parser.add_argument("--head-rate", type=float, default=1e-3)
     parser.add_argument("--qat", action="store_true", help="train the 4-bit rounding in")

@@ -27,7 +27,7 @@ def all_texts() -> list[str]:
 
 
 def main() -> None:
-    frozen = int(sys.argv[1]) if len(sys.argv) > 1 else 8
+    frozen = int(sys.argv[1]) if len(sys.argv) > 1 else 6
     torch.set_num_threads(2)
     texts = all_texts()
     tokens = Tokens()
