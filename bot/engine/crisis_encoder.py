@@ -40,7 +40,7 @@ __all__ = ["ENCODER_FILE", "CrisisEncoder", "EncoderSettings", "load_encoder", "
 ENCODER_FILE = "crisis_encoder.npz"
 # What the engine reads of a text, as in training: a crisis is said early.
 MAX_CHARS = 400
-# Characters: the texts whose readings are kept, up to what the conversation reads (text[:500]),
+# Characters: the texts whose readings are kept, up to what the conversation reads (500),
 # so a reading made ahead in a worker thread (crisis_model.asks_encoder) is found by the step.
 _REMEMBER_UP_TO = 500
 _REMEMBER_MAX = 20_000

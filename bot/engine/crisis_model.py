@@ -67,6 +67,7 @@ __all__ = [
     "LEVELS",
     "MODEL_FILE",
     "OFFSET",
+    "READ_UP_TO",
     "CrisisModel",
     "HiddenLayer",
     "Reading",
@@ -168,10 +169,11 @@ class Reading(NamedTuple):
 
 
 UNREAD = Reading(None, 0.0, 0.0)
-# Characters: the texts whose readings are kept, up to the length the conversation reads
-# (machine.py: text[:500]), so a reading made ahead of the step (`asks_encoder`, off the event
-# loop) is the one the step finds.
-_REMEMBER_UP_TO = 500
+# Characters of a text the conversation reads for a crisis (machine.py).
+READ_UP_TO = 500
+# The texts whose readings are kept: all the conversation reads, so a reading made ahead of the
+# step (`asks_encoder`, off the event loop) is the one the step finds.
+_REMEMBER_UP_TO = READ_UP_TO
 _REMEMBER_MAX = 20_000
 
 

@@ -20,7 +20,7 @@ from bot.engine.answering import answer, offered_answers
 from bot.engine.answers import ZipLookup
 from bot.engine.commands.person import offer_person
 from bot.engine.crisis import CRISIS_DIR, CrisisDetector, Finding, load_detector
-from bot.engine.crisis_model import CrisisModel, load_models, second_opinion
+from bot.engine.crisis_model import READ_UP_TO, CrisisModel, load_models, second_opinion
 from bot.engine.events import CrisisDetected, ErasureRequested, OptedIn, OptedOut
 from bot.engine.handoff import handed_off
 from bot.engine.keywords import fold
@@ -205,7 +205,7 @@ class Engine(Walker):
         or only a relapse, the language's model (crisis_model.second_opinion)."""
         found = self.crisis.find(text)
         model = self.crisis_models.get(locale)
-        concern = second_opinion(model, text[:500], found.concern if found else None)
+        concern = second_opinion(model, text[:READ_UP_TO], found.concern if found else None)
         if found is not None and concern == found.concern:
             return found
         return Finding(concern, MODEL_PHRASE) if concern is not None else None
@@ -214,12 +214,12 @@ class Engine(Walker):
         """Whether reading this text for a crisis would ask the fine-tuned encoder (~17 ms of
         one core: crisis_model.asks_encoder) in some language: a caller on an event loop then
         calls `read_ahead` in a worker thread, and the step finds the reading remembered."""
-        key = text[:500]
+        key = text[:READ_UP_TO]
         return any(model.asks_encoder(key) for model in self.crisis_models.values())
 
     def read_ahead(self, text: str) -> None:
         """Read the text as `crisis_reading` and `is_crisis` will, so they look it up."""
-        key = text[:500]
+        key = text[:READ_UP_TO]
         for model in self.crisis_models.values():
             model.read(key)
 
@@ -240,7 +240,7 @@ class Engine(Walker):
             if seen is None or model.threshold < seen[1]:
                 lowest[id(model.weights)] = (model, model.threshold)
         return any(
-            second_opinion(model, text[:500], rules, threshold) not in (None, "relapse")
+            second_opinion(model, text[:READ_UP_TO], rules, threshold) not in (None, "relapse")
             for model, threshold in lowest.values()
         )
 
