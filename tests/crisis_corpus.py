@@ -65,7 +65,8 @@ HELD_OUT11_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout11
 # (fold-equal or rapidfuzz ratio >= 90), and they never opened another corpus.
 HELD_OUT12_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_heldout12"
 # The rounds written blind, in order (4 is dev since 2026-12-05 22:12; 5-7 read as totals; 8-12
-# unread, but for round 11's first 16 English emergency texts, shown by mistake in stop 35 and
+# unread, but for round 11's first 16 English emergency texts, shown by mistake in stop 35, and
+# round 12's first 4 English emergency texts, shown by a look at its header in stop 40: both
 # used for nothing): never trained on, and the leak guard (tests/crisis_model_inputs.py) keeps
 # training texts away from theirs. The benches score each apart; their texts are never printed.
 BLIND_ROUND_DIRS = (
@@ -82,6 +83,12 @@ BLIND_ROUND_DIRS = (
 # Dev since stop 31 (read, and the model's thresholds are chosen on their ordinary texts): 4-7.
 # The blind measure is 8 onwards, never read.
 DEV_ROUND_DIRS = BLIND_ROUND_DIRS[:4]
+# The probes: dev sets written to the blind rounds' brief, read (their texts may be printed),
+# never trained on. 35-37 lean on crises (~300 a language, 150 ordinary); 38 (stop 40) on
+# ordinary texts (300 a language), for thresholds chosen on more ordinary texts than rounds 4-7.
+PROBE_DIRS = tuple(
+    Path(__file__).resolve().parent / "corpora" / f"crisis_probe{n}" for n in (35, 36, 37, 38)
+)
 # Plan answers as parents write them (dates, yes/no, choices): none of them may alarm.
 UNDERSTANDING_DIR = Path(__file__).resolve().parent / "corpora" / "understanding"
 

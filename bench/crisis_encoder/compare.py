@@ -1,7 +1,7 @@
 """Step 6 (project venv): what the served encoder changes, text by text, on the probes.
 
 The conversation's reading (rules or model, `second_opinion`) with the nets alone
-(crisis_model.json) and as served (with locales/crisis_encoder.npz), on the probes 35-37 (dev
+(crisis_model.json) and as served (with locales/crisis_encoder.npz), on the probes 35-38 (dev
 sets, written to the blind rounds' brief, never trained on; read, so their texts are printed):
 per language, the crises each finds that the other misses and the false alarms each raises;
 then the same counts, totals only, on the blind rounds 8 onwards (no text printed). A reader
@@ -14,13 +14,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 
-from bench.crisis_encoder.paths import LOCALES, ROOT
+from bench.crisis_encoder.paths import LOCALES
 from bot.engine.crisis import CrisisDetector, load_detector
 from bot.engine.crisis_model import MODEL_FILE, CrisisModel, load_model, load_models, second_opinion
 from bot.i18n import LOCALES_DIR
-from tests.crisis_corpus import BLIND_ROUND_DIRS, Example, load_corpus
-
-PROBES = ("crisis_probe35", "crisis_probe36", "crisis_probe37")
+from tests.crisis_corpus import BLIND_ROUND_DIRS, PROBE_DIRS, Example, load_corpus
 
 
 def changes(
@@ -65,11 +63,8 @@ def main() -> None:
     show = "--quiet" not in sys.argv
     detector = load_detector(LOCALES_DIR, LOCALES)
     models = (detector, load_model(LOCALES_DIR / MODEL_FILE), load_models(LOCALES_DIR, LOCALES))
-    probes = {
-        loc: [e for p in PROBES for e in load_corpus(loc, ROOT / "tests" / "corpora" / p)]
-        for loc in LOCALES
-    }
-    report("probes 35-37 (dev, read)", probes, models, show)
+    probes = {loc: [e for p in PROBE_DIRS for e in load_corpus(loc, p)] for loc in LOCALES}
+    report("probes 35-38 (dev, read)", probes, models, show)
     blind = BLIND_ROUND_DIRS[4:]
     rounds = {loc: [e for d in blind for e in load_corpus(loc, d)] for loc in LOCALES}
     report("blind rounds 8 onwards (totals only)", rounds, models, False)
