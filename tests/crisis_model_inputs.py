@@ -113,6 +113,13 @@ EXTRA_WAVE_34 = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in rang
 # (bench/README, stop 34). They wait for a steadier threshold rule; the nets' trainer does not
 # read them. The encoder's fine-tune does, since stop 40 (encoder_training_examples).
 NOT_YET_TRAINED = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(88, 93))
+# Stop 40, one language per file, hard ordinary texts of the kinds the rules and the model both
+# flagged on the dev sets (a toddler's headbutt, violent idioms of others, a blue onesie, relapse
+# planning, others' relapse, a resolved past), ~300 each with 150 crisis twins; audited; texts
+# near a dev, blind or training text dropped. Written after the served encoder was tuned:
+# neither model reads them yet (the next fine-tune adds them to encoder_training_examples). Their
+# kinds came from the dev sets' false alarms, so dev figures will flatter once they are read.
+NEXT_TUNE = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(93, 96))
 EXTRA_DIRS = (
     EXTRA_DIR,
     EXTRA2_DIR,
