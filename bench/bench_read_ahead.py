@@ -41,18 +41,17 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_floods import inbound, sign, with_app  # noqa: E402
 from bot.engine.machine import Engine  # noqa: E402
-from tests.crisis_corpus import load_corpus  # noqa: E402
+from tests.crisis_corpus import PROBE_DIRS, load_corpus  # noqa: E402
 
 ANSWERS = ["yes", "Sam", "1", "06103", "no", "end of january", "ok", "2", "not yet", "si"]
-PROBES = ("crisis_probe35", "crisis_probe36", "crisis_probe37")
 IN_FLIGHT = 8
 
 
 def worrying_texts(engine: Engine, count: int) -> list[str]:
     """Probe texts (dev) that ask the encoder in English, as many as asked."""
     found = []
-    for name in PROBES:
-        for example in load_corpus("en", ROOT / "tests" / "corpora" / name):
+    for directory in PROBE_DIRS[:3]:  # 35-37, as its figures in bench/README were measured
+        for example in load_corpus("en", directory):
             if example.label != "ordinary" and engine.reads_slowly(example.text):
                 found.append(example.text)
     if len(found) < count:
