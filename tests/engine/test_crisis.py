@@ -354,6 +354,33 @@ def test_the_past_excuses_a_phrase_unless_the_text_brings_it_back(
     assert (found.concern if found else None) == concern
 
 
+@pytest.mark.parametrize(
+    ("text", "concern"),
+    [
+        # Grief told of someone, undated or dated "today" (stop 41: all 163 such corpus texts
+        # are ordinary): no one to save now, so no overdose reply.
+        ("we planted a tree for my cousin who passed from an overdose, today was hard", None),
+        ("lost my best friend to an od and i think of her every time i feed the baby", None),
+        ("hoy le llevamos flores a mi tio que murio de sobredosis", None),
+        ("perdi a mi primo por una sobredosis y por el sigo en el programa", None),
+        ("hoje tem missa pro meu primo q morreu de overdose", None),
+        ("perdi meu melhor amigo pra overdose, por isso to firme", None),
+        # Not a death that almost happened, nor one happening now.
+        ("he almost died from an overdose just now, hes breathing funny", "emergency"),
+        ("i think hes dying from an overdose", "emergency"),
+        ("casi se murio de sobredosis mi hermano ahorita", "emergency"),
+        ("meu irmao quase morreu de overdose agora pouco", "emergency"),
+        # A wish to follow them is read on its own.
+        ("my sister died of an overdose and i want to die too", "suicide"),
+    ],
+)
+def test_a_death_from_an_overdose_told_of_someone_is_grief_not_an_emergency(
+    detector: CrisisDetector, text: str, concern: str | None
+) -> None:
+    found = detector.find(text)
+    assert (found.concern if found else None) == concern
+
+
 def test_letter_rules_read_a_class_of_misspellings(tmp_path: Path) -> None:
     """A language's `rewrites` turn an unknown word into a known one ("kwe" -> "touye");
     a rewrite that makes no known word leaves the word alone."""
