@@ -89,6 +89,10 @@ DEV_ROUND_DIRS = BLIND_ROUND_DIRS[:4]
 PROBE_DIRS = tuple(
     Path(__file__).resolve().parent / "corpora" / f"crisis_probe{n}" for n in (35, 36, 37, 38)
 )
+# Probe 39 (stop 41), written to the same brief after extra93-95 (whose kinds came from the
+# probes' false alarms) and before the encoder tuned on them was measured: read, never trained
+# on, and no threshold or rule is chosen on it, so it judges that tune where 35-38 flatter it.
+PROBE39_DIR = Path(__file__).resolve().parent / "corpora" / "crisis_probe39"
 # Plan answers as parents write them (dates, yes/no, choices): none of them may alarm.
 UNDERSTANDING_DIR = Path(__file__).resolve().parent / "corpora" / "understanding"
 

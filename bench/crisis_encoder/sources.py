@@ -1,12 +1,13 @@
 """Where the served reading's misses and false alarms come from, set by set (project venv).
 
 The conversation's reading (rules or model, `second_opinion`, with locales/crisis_encoder.npz
-as served) on the dev rounds 4-7, the probes 35-37 and 38 (dev, read) and the blind rounds 8-11
-and 12 (totals only: no text is printed): recall (right concern); caught (met by some crisis
-reply: a relapse by any reply, a crisis by a crisis reply); the misses split into nothing found
-and another concern named; the false alarms split into the rules' that stand (the model did not
-overrule them, or the rules' relapse) and the model's (the rules found nothing). Stop 40: most
-of the blind rounds' false alarms in English and Portuguese were the rules'.
+as served) on the dev rounds 4-7, the probes 35-37, 38 and 39 (dev, read; 39 chose nothing)
+and the blind rounds 8-11 and 12 (totals only: no text is printed): recall (right concern);
+caught (met by some crisis reply: a relapse by any reply, a crisis by a crisis reply); the
+misses split into nothing found and another concern named; the false alarms split into the
+rules' that stand (the model did not overrule them, or the rules' relapse) and the model's (the
+rules found nothing). Stop 40: most of the blind rounds' false alarms in English and Portuguese
+were the rules'.
 Run: .venv/bin/python -m bench.crisis_encoder.sources
 """
 
@@ -20,12 +21,19 @@ from bench.crisis_encoder.paths import LOCALES
 from bot.engine.crisis import CrisisDetector, load_detector
 from bot.engine.crisis_model import CrisisModel, load_models, second_opinion
 from bot.i18n import LOCALES_DIR
-from tests.crisis_corpus import BLIND_ROUND_DIRS, DEV_ROUND_DIRS, PROBE_DIRS, load_corpus
+from tests.crisis_corpus import (
+    BLIND_ROUND_DIRS,
+    DEV_ROUND_DIRS,
+    PROBE39_DIR,
+    PROBE_DIRS,
+    load_corpus,
+)
 
 SETS: dict[str, Sequence[Path]] = {
     "rounds 4-7 (dev)": DEV_ROUND_DIRS,
     "probes 35-37 (dev)": PROBE_DIRS[:3],
     "probe 38 (dev)": PROBE_DIRS[3:],
+    "probe 39 (dev, chose nothing)": (PROBE39_DIR,),
     "rounds 8-11 (blind)": BLIND_ROUND_DIRS[4:8],
     "round 12 (blind)": BLIND_ROUND_DIRS[8:],
 }
