@@ -57,7 +57,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot.engine.crisis_frames import QUOTE, Frames, overlapping_runs
+from bot.engine.crisis_frames import QUOTE, frames_of, overlapping_runs
 from bot.engine.crisis_language import language_fixes, vocabulary
 from bot.engine.crisis_lexicon import (
     BOUNDARY,
@@ -71,7 +71,6 @@ from bot.engine.crisis_lexicon import (
     Concern,
     Lexicon,
     commons,
-    fold_words,
     laughter_regex,
     load_lexicon,
     marker_regex,
@@ -183,24 +182,7 @@ class CrisisDetector:
         # remembered (texts repeat their words).
         self._stems = frozenset(a[:-1] for a in by_anchor if a.endswith(STEM))
         self._stem_of: dict[str, tuple[str, ...]] = {}
-        self._frames = Frames(
-            negations=frozenset(negations),
-            gap=frozenset(gap),
-            hypothetical=marker_regex(w for lex in lexicons for w in lex.hypothetical),
-            history=marker_regex(w for lex in lexicons for w in lex.history),
-            present=marker_regex(w for lex in lexicons for w in lex.present),
-            reported=marker_regex(w for lex in lexicons for w in lex.reported),
-            joking=marker_regex(w for lex in lexicons for w in lex.joking),
-            reported_anywhere=marker_regex(w for lex in lexicons for w in lex.reported_anywhere),
-            resolved=marker_regex(w for lex in lexicons for w in lex.resolved),
-            recovered=marker_regex(w for lex in lexicons for w in lex.recovered),
-            unsure=frozenset(w for lex in lexicons for m in lex.unsure for w in fold_words(m)),
-            setback=marker_regex(w for lex in lexicons for w in lex.setback),
-            averted=marker_regex(w for lex in lexicons for w in lex.averted),
-            now=marker_regex(w for lex in lexicons for w in lex.now),
-            still_used=marker_regex(w for lex in lexicons for w in lex.still_used),
-            urge=marker_regex(w for lex in lexicons for w in lex.urge),
-        )
+        self._frames = frames_of(lexicons, frozenset(negations), frozenset(gap))
         self._laughter = laughter_regex(w for lex in lexicons for w in lex.laughing)
         self._serious = marker_regex(w for lex in lexicons for w in lex.serious)
         for lex in lexicons:

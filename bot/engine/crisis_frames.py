@@ -12,9 +12,10 @@ then turns away ("... but i deleted his number"). The model still reads what is 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.engine.crisis_lexicon import BOUNDARY, Concern
+from bot.engine.crisis_lexicon import BOUNDARY, Concern, Lexicon, fold_words, marker_regex
 
 QUOTE = '"'
 # A negation word inside a phrase that is also an everyday word there: Portuguese "no" is "in
@@ -43,6 +44,7 @@ class Frames:
     now: re.Pattern[str] | None = None
     still_used: re.Pattern[str] | None = None
     urge: re.Pattern[str] | None = None
+    what_if_use: re.Pattern[str] | None = None
 
     def excused(
         self, concern: Concern, joined: str, start: int, end: int, laughing: bool = False
@@ -122,6 +124,8 @@ class Frames:
                 self.still_used is not None and self.still_used.search(" " + joined[end:] + " ")
             ):
                 return True
+        if concern == "relapse" and not told_now and self._what_if_use(joined, lead, start, end):
+            return True
         if concern == "emergency" and self._came_through(joined, start, end):
             return True
         if concern == "baby":
@@ -150,6 +154,27 @@ class Frames:
         return self.present is None or not self.present.search(
             " " + " ".join(lead) + " " + joined[start:] + " "
         )
+
+    def _what_if_use(self, joined: str, lead: list[str], start: int, end: int) -> bool:
+        """A use asked or planned ahead: a what-if marker in the clause ends at most two words
+        before the phrase ("WHAT ID DO IF I relapsed", "IF I EVER start using again"),
+        no word of `unsure` in the two before it ("idk if i relapsed", "sei la se eu recai"),
+        and nothing later in the text says now ("... well now i know, i did last night")."""
+        if self.what_if_use is None or (
+            self.now is not None and self.now.search(" " + joined[end - 1 :])
+        ):
+            return False
+        lead_text = " " + " ".join(lead)
+        window = lead_text + " " + joined[start:end].strip() + " "
+        for found in self.what_if_use.finditer(window):
+            before = lead_text[: found.start()].split()
+            if (
+                found.start() < len(lead_text)
+                and len(window[found.end() - 1 : len(lead_text)].split()) <= 2
+                and self.unsure.isdisjoint(before[-2:])
+            ):
+                return True
+        return False
 
     def _came_through(self, joined: str, start: int, end: int) -> bool:
         """After the emergency, the text says the person came through it ("... he is ok now",
@@ -205,3 +230,37 @@ def overlapping_runs(
             groups.append([match])
         reach = max(reach, match[2]) if len(groups[-1]) > 1 else match[2]
     return groups
+
+
+def frames_of(
+    lexicons: Sequence[Lexicon], negations: frozenset[str], gap: frozenset[str]
+) -> Frames:
+    """Every language's frame markers merged into one `Frames` (a text may mix languages)."""
+
+    def markers(field: str) -> re.Pattern[str] | None:
+        return marker_regex(w for lex in lexicons for w in getattr(lex, field))
+
+    return Frames(
+        negations=negations,
+        gap=gap,
+        unsure=frozenset(w for lex in lexicons for m in lex.unsure for w in fold_words(m)),
+        **{
+            field: markers(field)
+            for field in (
+                "hypothetical",
+                "history",
+                "present",
+                "reported",
+                "joking",
+                "reported_anywhere",
+                "resolved",
+                "recovered",
+                "setback",
+                "averted",
+                "now",
+                "still_used",
+                "urge",
+                "what_if_use",
+            )
+        },
+    )

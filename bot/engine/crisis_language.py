@@ -66,6 +66,7 @@ def vocabulary(lex: Lexicon, phrase_words: set[str]) -> frozenset[str]:
         *lex.now,
         *lex.still_used,
         *lex.urge,
+        *lex.what_if_use,
         *lex.serious,
     ):
         words.update(w for w in fold_words(marker) if w not in (NUMBER, MANY))

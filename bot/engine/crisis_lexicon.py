@@ -106,6 +106,11 @@ class Lexicon(_Strict):
     # Words just before a relapse phrase that make it an urge, not a use ("i ALMOST texted my
     # dealer", "CASI le escribo", "QUASE liguei"): only an urge can be `averted`.
     urge: list[str] = Field(default_factory=list)
+    # Words just before a relapse phrase, the parent its subject, that make it a what-if asked
+    # or planned ahead ("IF I EVER relapsed who would i call", "SI ALGUN DIA recaigo", "SE EU
+    # recair"): a relapse only; not after a word of `unsure` ("idk if i relapsed"), nor where
+    # the clause or the rest of the text says now ("if i relapsed last night ...").
+    what_if_use: list[str] = Field(default_factory=list)
     # Letter rules (a regular expression over one word -> its replacement) for an unknown word.
     rewrites: dict[str, str] = Field(default_factory=dict)
     groups: dict[str, list[str]] = Field(default_factory=dict)

@@ -381,6 +381,33 @@ def test_a_death_from_an_overdose_told_of_someone_is_grief_not_an_emergency(
     assert (found.concern if found else None) == concern
 
 
+@pytest.mark.parametrize(
+    ("text", "concern"),
+    [
+        # A use planned for or asked ahead (stop 41): no relapse reply.
+        ("if i ever relapsed who should i text first? putting it in my plan", None),
+        ("we talked about what i would do if i relapsed, my sister has the kids", None),
+        ("should i ever start using again i want my sponsor called", None),
+        ("si algun dia recai quiero que llamen a mi madrina", None),
+        ("se um dia eu recair quero que liguem pra minha madrinha", None),
+        # A use told in a question or a doubt is a use.
+        ("idk if i relapsed, i had one beer", "relapse"),
+        ("not sure if i relapsed or not, i took one of his pills", "relapse"),
+        ("will they take my baby if i tell them i used", "relapse"),
+        ("do i still have to come in if i drank", "relapse"),
+        ("if i ever relapsed what would happen, asking bc i used last night", "relapse"),
+        ("que hago si ya use otra vez", "relapse"),
+        ("nao sei se eu recai, tomei uma cerveja", "relapse"),
+        ("posso ir na consulta se eu bebi ontem", "relapse"),
+    ],
+)
+def test_a_use_planned_for_ahead_is_no_relapse_but_one_told_in_a_question_is(
+    detector: CrisisDetector, text: str, concern: str | None
+) -> None:
+    found = detector.find(text)
+    assert (found.concern if found else None) == concern
+
+
 def test_letter_rules_read_a_class_of_misspellings(tmp_path: Path) -> None:
     """A language's `rewrites` turn an unknown word into a known one ("kwe" -> "touye");
     a rewrite that makes no known word leaves the word alone."""
