@@ -408,6 +408,26 @@ def test_a_use_planned_for_ahead_is_no_relapse_but_one_told_in_a_question_is(
     assert (found.concern if found else None) == concern
 
 
+@pytest.mark.parametrize(
+    ("text", "concern"),
+    [
+        # A teen or grown child who hurts the parent is violence (stop 41); a small child's
+        # swat is not, and "year old hits me" no longer excuses any age.
+        ("my 17 year old punched me when i took his phone", "violence"),
+        ("my teenage son shoved me into the wall", "violence"),
+        ("my 15 yr old daughter slapped me", "violence"),
+        ("my 17 year old hits me", "violence"),
+        ("my 2 year old hits me when hes mad", None),
+        ("my 3 year old kicked me in the belly", None),
+    ],
+)
+def test_a_teen_who_hurts_the_parent_is_violence_a_toddlers_swat_is_not(
+    detector: CrisisDetector, text: str, concern: str | None
+) -> None:
+    found = detector.find(text)
+    assert (found.concern if found else None) == concern
+
+
 def test_letter_rules_read_a_class_of_misspellings(tmp_path: Path) -> None:
     """A language's `rewrites` turn an unknown word into a known one ("kwe" -> "touye");
     a rewrite that makes no known word leaves the word alone."""
