@@ -12,7 +12,7 @@ then turns away ("... but i deleted his number"). The model still reads what is 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.engine.crisis_lexicon import BOUNDARY, Concern, Lexicon, fold_words, marker_regex
@@ -237,30 +237,25 @@ def frames_of(
 ) -> Frames:
     """Every language's frame markers merged into one `Frames` (a text may mix languages)."""
 
-    def markers(field: str) -> re.Pattern[str] | None:
-        return marker_regex(w for lex in lexicons for w in getattr(lex, field))
+    def merged(pick: Callable[[Lexicon], list[str]]) -> re.Pattern[str] | None:
+        return marker_regex(w for lex in lexicons for w in pick(lex))
 
     return Frames(
         negations=negations,
         gap=gap,
+        hypothetical=merged(lambda lex: lex.hypothetical),
+        history=merged(lambda lex: lex.history),
+        present=merged(lambda lex: lex.present),
+        reported=merged(lambda lex: lex.reported),
+        joking=merged(lambda lex: lex.joking),
+        reported_anywhere=merged(lambda lex: lex.reported_anywhere),
+        resolved=merged(lambda lex: lex.resolved),
+        recovered=merged(lambda lex: lex.recovered),
         unsure=frozenset(w for lex in lexicons for m in lex.unsure for w in fold_words(m)),
-        **{
-            field: markers(field)
-            for field in (
-                "hypothetical",
-                "history",
-                "present",
-                "reported",
-                "joking",
-                "reported_anywhere",
-                "resolved",
-                "recovered",
-                "setback",
-                "averted",
-                "now",
-                "still_used",
-                "urge",
-                "what_if_use",
-            )
-        },
+        setback=merged(lambda lex: lex.setback),
+        averted=merged(lambda lex: lex.averted),
+        now=merged(lambda lex: lex.now),
+        still_used=merged(lambda lex: lex.still_used),
+        urge=merged(lambda lex: lex.urge),
+        what_if_use=merged(lambda lex: lex.what_if_use),
     )

@@ -354,76 +354,61 @@ def test_the_past_excuses_a_phrase_unless_the_text_brings_it_back(
     assert (found.concern if found else None) == concern
 
 
-@pytest.mark.parametrize(
-    ("text", "concern"),
-    [
-        # Grief told of someone, undated or dated "today" (stop 41: all 163 such corpus texts
-        # are ordinary): no one to save now, so no overdose reply.
-        ("we planted a tree for my cousin who passed from an overdose, today was hard", None),
-        ("lost my best friend to an od and i think of her every time i feed the baby", None),
-        ("hoy le llevamos flores a mi tio que murio de sobredosis", None),
-        ("perdi a mi primo por una sobredosis y por el sigo en el programa", None),
-        ("hoje tem missa pro meu primo q morreu de overdose", None),
-        ("perdi meu melhor amigo pra overdose, por isso to firme", None),
-        # Not a death that almost happened, nor one happening now.
-        ("he almost died from an overdose just now, hes breathing funny", "emergency"),
-        ("i think hes dying from an overdose", "emergency"),
-        ("casi se murio de sobredosis mi hermano ahorita", "emergency"),
-        ("meu irmao quase morreu de overdose agora pouco", "emergency"),
-        # A wish to follow them is read on its own.
-        ("my sister died of an overdose and i want to die too", "suicide"),
-    ],
-)
-def test_a_death_from_an_overdose_told_of_someone_is_grief_not_an_emergency(
-    detector: CrisisDetector, text: str, concern: str | None
-) -> None:
-    found = detector.find(text)
-    assert (found.concern if found else None) == concern
+GRIEF_FROM_AN_OVERDOSE: list[tuple[str, str | None]] = [
+    # Grief told of someone, undated or dated "today" (stop 41: all 163 such corpus texts
+    # are ordinary): no one to save now, so no overdose reply.
+    ("we planted a tree for my cousin who passed from an overdose, today was hard", None),
+    ("lost my best friend to an od and i think of her every time i feed the baby", None),
+    ("hoy le llevamos flores a mi tio que murio de sobredosis", None),
+    ("perdi a mi primo por una sobredosis y por el sigo en el programa", None),
+    ("hoje tem missa pro meu primo q morreu de overdose", None),
+    ("perdi meu melhor amigo pra overdose, por isso to firme", None),
+    # Not a death that almost happened, nor one happening now.
+    ("he almost died from an overdose just now, hes breathing funny", "emergency"),
+    ("i think hes dying from an overdose", "emergency"),
+    ("casi se murio de sobredosis mi hermano ahorita", "emergency"),
+    ("meu irmao quase morreu de overdose agora pouco", "emergency"),
+    # A wish to follow them is read on its own.
+    ("my sister died of an overdose and i want to die too", "suicide"),
+]
+
+A_USE_PLANNED_OR_TOLD: list[tuple[str, str | None]] = [
+    # A use planned for or asked ahead (stop 41): no relapse reply.
+    ("if i ever relapsed who should i text first? putting it in my plan", None),
+    ("we talked about what i would do if i relapsed, my sister has the kids", None),
+    ("should i ever start using again i want my sponsor called", None),
+    ("si algun dia recai quiero que llamen a mi madrina", None),
+    ("se um dia eu recair quero que liguem pra minha madrinha", None),
+    # A use told in a question or a doubt is a use.
+    ("idk if i relapsed, i had one beer", "relapse"),
+    ("not sure if i relapsed or not, i took one of his pills", "relapse"),
+    ("will they take my baby if i tell them i used", "relapse"),
+    ("do i still have to come in if i drank", "relapse"),
+    ("if i ever relapsed what would happen, asking bc i used last night", "relapse"),
+    ("que hago si ya use otra vez", "relapse"),
+    ("nao sei se eu recai, tomei uma cerveja", "relapse"),
+    ("posso ir na consulta se eu bebi ontem", "relapse"),
+]
+
+A_CHILD_WHO_STRIKES: list[tuple[str, str | None]] = [
+    # A teen or grown child who hurts the parent is violence (stop 41); a small child's
+    # swat is not, and "year old hits me" no longer excuses any age.
+    ("my 17 year old punched me when i took his phone", "violence"),
+    ("my teenage son shoved me into the wall", "violence"),
+    ("my 15 yr old daughter slapped me", "violence"),
+    ("my 17 year old hits me", "violence"),
+    ("my 2 year old hits me when hes mad", None),
+    ("my 3 year old kicked me in the belly", None),
+]
 
 
 @pytest.mark.parametrize(
-    ("text", "concern"),
-    [
-        # A use planned for or asked ahead (stop 41): no relapse reply.
-        ("if i ever relapsed who should i text first? putting it in my plan", None),
-        ("we talked about what i would do if i relapsed, my sister has the kids", None),
-        ("should i ever start using again i want my sponsor called", None),
-        ("si algun dia recai quiero que llamen a mi madrina", None),
-        ("se um dia eu recair quero que liguem pra minha madrinha", None),
-        # A use told in a question or a doubt is a use.
-        ("idk if i relapsed, i had one beer", "relapse"),
-        ("not sure if i relapsed or not, i took one of his pills", "relapse"),
-        ("will they take my baby if i tell them i used", "relapse"),
-        ("do i still have to come in if i drank", "relapse"),
-        ("if i ever relapsed what would happen, asking bc i used last night", "relapse"),
-        ("que hago si ya use otra vez", "relapse"),
-        ("nao sei se eu recai, tomei uma cerveja", "relapse"),
-        ("posso ir na consulta se eu bebi ontem", "relapse"),
-    ],
+    ("text", "concern"), GRIEF_FROM_AN_OVERDOSE + A_USE_PLANNED_OR_TOLD + A_CHILD_WHO_STRIKES
 )
-def test_a_use_planned_for_ahead_is_no_relapse_but_one_told_in_a_question_is(
+def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
 ) -> None:
-    found = detector.find(text)
-    assert (found.concern if found else None) == concern
-
-
-@pytest.mark.parametrize(
-    ("text", "concern"),
-    [
-        # A teen or grown child who hurts the parent is violence (stop 41); a small child's
-        # swat is not, and "year old hits me" no longer excuses any age.
-        ("my 17 year old punched me when i took his phone", "violence"),
-        ("my teenage son shoved me into the wall", "violence"),
-        ("my 15 yr old daughter slapped me", "violence"),
-        ("my 17 year old hits me", "violence"),
-        ("my 2 year old hits me when hes mad", None),
-        ("my 3 year old kicked me in the belly", None),
-    ],
-)
-def test_a_teen_who_hurts_the_parent_is_violence_a_toddlers_swat_is_not(
-    detector: CrisisDetector, text: str, concern: str | None
-) -> None:
+    """Whose harm, and whether it is now, planned or past, decides the reply (stop 41)."""
     found = detector.find(text)
     assert (found.concern if found else None) == concern
 
