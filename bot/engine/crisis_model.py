@@ -4,7 +4,8 @@ The rules in crisis.py read what their phrase lists and word classes foresee; wo
 wrote down slips by. This model reads every text as overlapping pieces: character n-grams
 (2 to 5 letters) of the folded text (lower case, accents off, apostrophes and punctuation
 dropped, a run of one letter squeezed to one: "kiiill" -> "kil"), its words and word pairs, and
-the few words after a negation marked as negated (since stop 33; the file lists the negations).
+the few words after a negation marked as negated (since stop 33; the file lists the negations;
+crisis_pieces.py cuts them).
 Since stop 34 it is three small nets whose probabilities are averaged: in each, the pieces'
 rows are summed (scaled by 1/sqrt(pieces)) into 32 hidden units, through a ReLU, into the six
 classes (ordinary and the five concerns) and a softmax. Until stop 33 it was one linear layer
@@ -32,21 +33,21 @@ reply is the most urgent (call 911 now), and none is renamed to a relapse.
 Since stop 38 a fine-tuned multilingual encoder (crisis_encoder.py, `locales/crisis_encoder.npz`)
 reads beside the nets where they see some concern (at least its gate): the reading is then the
 blend of the two (its weight in the file), and the thresholds are the blend's, chosen as the
-nets' are (bench/crisis_encoder/build.py). Without that file the nets read alone.
+nets' are (bench/crisis_encoder/build.py). Without that file the nets read alone. Since stop 42
+the file may hold an agreed veto (crisis_encoder.AgreedVeto, `doubts`): a suicide or violence
+the rules found is not acted on where both readers are all but sure the text shows no concern
+(the blend cannot veto: it exists only at the gate and above, far over `veto_below`).
 """
 
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple, cast
 
-from bot.engine.crisis_encoder import ENCODER_FILE, CrisisEncoder, load_encoder
+from bot.engine.crisis_encoder import ENCODER_FILE, AgreedVeto, CrisisEncoder, load_encoder
 from bot.engine.crisis_layer import (
     CLASSES,
     FIELD,
@@ -58,6 +59,7 @@ from bot.engine.crisis_layer import (
     unpack,
 )
 from bot.engine.crisis_lexicon import CONCERNS, Concern
+from bot.engine.crisis_pieces import features, fold, long_enough, negated
 from bot.engine.short_texts import remembered
 from bot.errors import ConfigError
 
@@ -86,76 +88,6 @@ __all__ = [
 ]
 
 MODEL_FILE = "crisis_model.json"
-# Long texts are read up to here: a crisis is said early, and the cost stays bounded.
-MAX_CHARS = 400
-GRAM_SIZES = (2, 3, 4, 5)
-
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
-_RUN = re.compile(r"([a-z])\1+")
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents or apostrophes, one space between words, letter runs squeezed;
-    at most MAX_CHARS long (one character can unfold to five: "㎯" -> "mm2")."""
-    plain = unicodedata.normalize("NFKD", text[:MAX_CHARS]).encode("ascii", "ignore")
-    folded = plain.decode("ascii").lower().replace("'", "")
-    return _RUN.sub(r"\1", _NOT_WORD.sub(" ", folded)).strip()[:MAX_CHARS].rstrip()
-
-
-# A text of one word is the rules' to read (they know crisis words, slang and typos): alone,
-# its few pieces say more about the language than the concern ("me" read as violence, from
-# Spanish and Portuguese texts).
-MIN_WORDS = 2
-
-
-def long_enough(folded: str) -> bool:
-    """Whether a folded text has MIN_WORDS words or more (the model reads no shorter text)."""
-    return folded.count(" ") + 1 >= MIN_WORDS
-
-
-# Slice objects for every n-gram of a padded text of each length (n = 2, then 3, 4, 5), kept
-# for lengths up to _SLICES_KEPT: cutting a text then runs in C (map(text.__getitem__, ...)).
-_SLICES_KEPT = 160
-_slices_by_size: dict[int, tuple[slice, ...]] = {}
-
-
-def _slices(size: int) -> tuple[slice, ...]:
-    kept = _slices_by_size.get(size)
-    if kept is not None:
-        return kept
-    made = tuple(slice(i, i + n) for n in GRAM_SIZES for i in range(size - n + 1))
-    if size <= _SLICES_KEPT:
-        _slices_by_size[size] = made
-    return made
-
-
-def negated(words: Sequence[str], negations: frozenset[str], window: int) -> list[str]:
-    """ "~word" for each of the `window` words after a negation word (a new negation starts
-    the count again): "im not going to hurt myself" gives ~going ~to ~hurt ~myself, so the
-    weights of "hurt myself" said and "hurt myself" denied can differ. Linear weights alone
-    cannot tell them apart (stop 33)."""
-    out: list[str] = []
-    left = 0
-    for word in words:
-        if word in negations:
-            left = window
-        elif left:
-            out.append("~" + word)
-            left -= 1
-    return out
-
-
-def features(folded: str, negations: frozenset[str] = frozenset(), window: int = 0) -> list[str]:
-    """Character n-grams of " text " (sizes 2-5), "_word" unigrams, "a_b" word pairs and,
-    given negation words, the words in their scope ("~word")."""
-    padded = f" {folded} "
-    grams = list(map(padded.__getitem__, _slices(len(padded))))
-    words = folded.split()
-    grams += ["_" + w for w in words]
-    grams += [f"{a}_{b}" for a, b in pairwise(words)]
-    if window:
-        grams += negated(words, negations, window)
-    return grams
 
 
 class Reading(NamedTuple):
@@ -217,21 +149,44 @@ class CrisisModel:
         """The text's reading (`score` and the probability of its concern alone)."""
         return remembered(self.scores, text, self._read, _REMEMBER_UP_TO, _REMEMBER_MAX)
 
-    def asks_encoder(self, text: str) -> bool:
-        """Whether `read(text)` would ask the encoder (~17 ms of one core): there is one, the
-        text's reading is not remembered, and the nets see some concern at least its gate. A
-        caller on an event loop then reads the text in a worker thread first. Otherwise the
-        nets' reading is the reading, and it is remembered here: `read` only looks it up."""
+    def asks_encoder(self, text: str, rules: Concern | None = None) -> bool:
+        """Whether reading the text where the word rules found `rules` (second_opinion) would
+        ask the encoder (~17 ms of one core): there is one, its reading is not remembered, and
+        the nets see some concern at least its gate, or the rules' finding is one the agreed
+        veto may overrule and the nets' reading is under its `nets_below` (`doubts`). A caller
+        on an event loop then reads the text in a worker thread first. Otherwise the nets'
+        reading is the reading, and it is remembered here: `read` only looks it up."""
         encoder = self.encoder
-        if encoder is None or text in self.scores or encoder.knows(text):
+        veto = self._agreed_veto(rules)
+        if encoder is None or encoder.knows(text) or (text in self.scores and veto is None):
             return False
         p = self._nets(text)
-        if p is not None and 1.0 - p[0] >= encoder.settings.gate:
+        some = None if p is None else 1.0 - p[0]
+        if some is not None and (
+            some >= encoder.settings.gate
+            or (veto is not None and self.veto_below <= some < veto.nets_below)
+        ):
             return True
         remembered(
             self.scores, text, lambda _: self._blend(text, p), _REMEMBER_UP_TO, _REMEMBER_MAX
         )
         return False
+
+    def doubts(self, text: str, rules: Concern) -> bool:
+        """Whether both readers are all but sure the text shows no concern where the rules
+        found `rules`, one the encoder file's agreed veto may overrule: the nets' P(some
+        concern) under its `nets_below` and the encoder's under its `encoder_below`."""
+        veto = self._agreed_veto(rules)
+        if veto is None or self.encoder is None:
+            return False
+        p = self._nets(text)
+        if p is None or 1.0 - p[0] >= veto.nets_below:
+            return False
+        return 1.0 - self.encoder.probabilities(text)[0] < veto.encoder_below
+
+    def _agreed_veto(self, rules: Concern | None) -> AgreedVeto | None:
+        veto = None if self.encoder is None else self.encoder.settings.agreed_veto
+        return veto if veto is not None and rules in veto.concerns else None
 
     def _read(self, text: str) -> Reading:
         return self._blend(text, self._nets(text))
@@ -286,17 +241,20 @@ def second_opinion(
 ) -> Concern | None:
     """What the conversation acts on, given what the word rules found. A crisis the rules
     found stands, unless the model read the text and is all but sure it shows none (below the
-    file's `veto_below`: "my neighbor od'd last month, hes in treatment now") or is sure it
-    shows another crisis (`CrisisModel.renames`: "he hit the baby" is the baby's); a relapse the
-    rules found always stands (its reply only offers a person). Where they found nothing, or
-    only a relapse, the model may name a crisis it is sure of ("the baby fell off the bed
-    because I was high" is about the baby, not only a relapse); where they found nothing, a
-    relapse too."""
+    file's `veto_below`: "my neighbor od'd last month, hes in treatment now"), both readers
+    are (`CrisisModel.doubts`: "mi hermana me va a matar cuando sepa que le manche su blusa"),
+    or the model is sure it shows another crisis (`CrisisModel.renames`: "he hit the baby" is
+    the baby's); a relapse the rules found always stands (its reply only offers a person).
+    Where they found nothing, or only a relapse, the model may name a crisis it is sure of
+    ("the baby fell off the bed because I was high" is about the baby, not only a relapse);
+    where they found nothing, a relapse too."""
     if model is None:
         return rules
     if rules not in (None, "relapse"):
         reading = model.read(text)  # once: a text past _REMEMBER_UP_TO is not remembered
-        return None if model.overrules(reading) else model.renames(reading, rules) or rules
+        if model.overrules(reading) or model.doubts(text, rules):
+            return None
+        return model.renames(reading, rules) or rules
     found = model.find(text, threshold)
     return rules if found is None or (rules == "relapse" and found == "relapse") else found
 

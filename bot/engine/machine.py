@@ -20,6 +20,7 @@ from bot.engine.answering import answer, offered_answers
 from bot.engine.answers import ZipLookup
 from bot.engine.commands.person import offer_person
 from bot.engine.crisis import CRISIS_DIR, CrisisDetector, Finding, load_detector
+from bot.engine.crisis_lexicon import Concern
 from bot.engine.crisis_model import READ_UP_TO, CrisisModel, load_models, second_opinion
 from bot.engine.events import CrisisDetected, ErasureRequested, OptedIn, OptedOut
 from bot.engine.handoff import handed_off
@@ -214,14 +215,18 @@ class Engine(Walker):
         """Whether reading this text for a crisis would ask the fine-tuned encoder (~17 ms of
         one core: crisis_model.asks_encoder) in some language: a caller on an event loop then
         calls `read_ahead` in a worker thread, and the step finds the reading remembered."""
-        key = text[:READ_UP_TO]
-        return any(model.asks_encoder(key) for model in self.crisis_models.values())
+        key, rules = text[:READ_UP_TO], self._rules_concern(text)
+        return any(model.asks_encoder(key, rules) for model in self.crisis_models.values())
 
     def read_ahead(self, text: str) -> None:
         """Read the text as `crisis_reading` and `is_crisis` will, so they look it up."""
-        key = text[:READ_UP_TO]
+        key, rules = text[:READ_UP_TO], self._rules_concern(text)
         for model in self.crisis_models.values():
-            model.read(key)
+            second_opinion(model, key, rules)  # reads all it will: the blend, the veto's
+
+    def _rules_concern(self, text: str) -> Concern | None:
+        found = self.crisis.find(text)
+        return found.concern if found else None
 
     def is_crisis(self, text: str) -> bool:
         """Would this text be met as a crisis (not a relapse) in any language the program

@@ -22,7 +22,6 @@ from bot.engine.crisis_model import (
     CrisisModel,
     features,
     fold,
-    load_model,
     load_models,
     long_enough,
     second_opinion,
@@ -54,16 +53,6 @@ NETS_MISS = [
     ),
     ("pt_BR", "vendi minhas coisas, doei as roupas do bebe, so falta eu", "suicide"),
 ]
-
-
-@pytest.fixture(scope="module")
-def encoder() -> CrisisEncoder:
-    return load_encoder(SERVED)
-
-
-@pytest.fixture(scope="module")
-def nets() -> dict[str, CrisisModel]:
-    return load_model(LOCALES_DIR / MODEL_FILE)
 
 
 def _settings() -> dict[str, object]:

@@ -22,7 +22,6 @@ from bot.engine.crisis_model import (
     CLASSES,
     FIELD,
     LEVELS,
-    MAX_CHARS,
     MODEL_FILE,
     OFFSET,
     CrisisModel,
@@ -35,6 +34,7 @@ from bot.engine.crisis_model import (
     second_opinion,
     unpack,
 )
+from bot.engine.crisis_pieces import MAX_CHARS
 from bot.errors import ConfigError
 from bot.i18n import LOCALES_DIR
 from tests.crisis_corpus import LABELS, load_corpus, plan_answers_read_alone

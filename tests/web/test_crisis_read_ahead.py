@@ -69,3 +69,31 @@ async def test_a_text_the_encoder_reads_is_read_off_the_event_loop_once(
         assert PLAN_ANSWER in model.scores  # the nets' reading, made once and looked up
     finally:
         undo()
+
+
+# From the dev sets (read): the rules find violence, the nets read it under the gate, and both
+# readers are all but sure it is nothing (tests/engine/test_crisis_agreed_veto.py OVERRULED).
+VETOED = "she hits me when shes tired, shes 2. normal?"
+
+
+async def test_a_text_the_agreed_veto_reads_is_read_off_the_event_loop_once(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """Below the gate the blend does not ask the encoder, but the agreed veto does: the
+    service reads it ahead in a worker thread, and the parent gets no crisis reply."""
+    service = runtime_of(app).service
+    model = service.engine.crisis_models["en"]
+    encoder = model.encoder
+    assert encoder is not None
+    model.scores.pop(VETOED, None)
+    encoder.readings.pop(VETOED, None)
+    threads: list[threading.Thread] = []
+    undo = _watched(encoder, threads)
+    try:
+        replies = await text(client, new_phone(), VETOED)
+        await service.settle()
+        assert len(threads) == 1, threads
+        assert threads[0] is not threading.current_thread()
+        assert not any("911" in reply for reply in replies), replies
+    finally:
+        undo()

@@ -1,0 +1,163 @@
+"""The agreed veto (stop 42): a suicide or violence the word rules found is not acted on where
+both readers, the nets and the fine-tuned encoder, are all but sure the text shows no concern;
+where either is less sure, or the concern is an emergency or a baby's harm, the rules stand."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.engine.crisis import CrisisDetector, load_detector
+from bot.engine.crisis_encoder import ENCODER_FILE, AgreedVeto, CrisisEncoder, load_encoder
+from bot.engine.crisis_lexicon import Concern
+from bot.engine.crisis_model import (
+    CrisisModel,
+    second_opinion,
+    with_encoder,
+)
+from bot.engine.events import CrisisDetected
+from bot.engine.machine import Engine
+from bot.errors import ConfigError
+from bot.i18n import LOCALES_DIR
+from tests.crisis_corpus import DEV_ROUND_DIRS, PROBE39_DIR, PROBE_DIRS, load_corpus
+from tests.engine.test_crisis import NOW, onboarded
+
+LOCALES = ("en", "es", "pt_BR")
+SERVED = LOCALES_DIR / ENCODER_FILE
+
+# Dev texts (read, never trained on), all ordinary: the rules find the concern, the nets alone
+# let it stand (over veto_below), and both readers are all but sure it is nothing.
+OVERRULED: list[tuple[str, str, Concern]] = [
+    ("en", "she hits me when shes tired, shes 2. normal?", "violence"),
+    (
+        "en",
+        "my car got hit in the parking lot, just a dent, the lady left her insurance info",
+        "violence",
+    ),
+    ("es", "ay no, me quiero morir, se me quemó el arroz otra vez", "suicide"),
+    ("es", "mi hermana me va a matar cuando sepa que le manche su blusa nueva", "violence"),
+    ("pt_BR", "esse boleto tá me enforcando, mas vai dar", "violence"),
+]
+# Crises from the dev sets: one reader is not sure enough, or the concern is one no agreement
+# overrules (both read this cord prolapse as nothing), so the rules stand.
+KEPT: list[tuple[str, str, Concern]] = [
+    ("en", "she threw a pan at my head", "violence"),  # the encoder: 0.0045
+    ("en", "got jumped at the bus stop, they took my purse and kicked me", "violence"),
+    ("en", "I'M SO DONE WITH LIFE", "suicide"),
+    ("es", "el cordon salio antes que el bebe!!! estamos en la casa", "emergency"),
+    ("en", "no kicks all day. zero. im scared to go in but im scared not to", "emergency"),
+]
+
+
+@pytest.fixture(scope="module")
+def detector() -> CrisisDetector:
+    return load_detector(LOCALES_DIR, LOCALES)
+
+
+def _without_veto(encoder: CrisisEncoder) -> CrisisEncoder:
+    return replace(encoder, settings=replace(encoder.settings, agreed_veto=None))
+
+
+def test_the_served_file_holds_a_veto_over_suicide_and_violence_only(
+    encoder: CrisisEncoder,
+) -> None:
+    veto = encoder.settings.agreed_veto
+    assert veto is not None
+    assert veto.concerns == {"suicide", "violence"}
+    assert 0 < veto.encoder_below <= 0.01
+    assert 0 < veto.nets_below < 1
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "concern", "acted"),
+    [(*case, None) for case in OVERRULED] + [(*case, case[2]) for case in KEPT],
+)
+def test_the_rules_stand_unless_both_readers_are_sure_of_nothing(
+    i18n_engine: Engine,
+    encoder: CrisisEncoder,
+    nets: dict[str, CrisisModel],
+    detector: CrisisDetector,
+    locale: str,
+    text: str,
+    concern: Concern,
+    acted: Concern | None,
+) -> None:
+    """The rules find `concern`; the conversation acts on `acted` (None: overruled). The nets
+    alone, and the encoder file without the veto, let every one of these stand."""
+    found = detector.find(text)
+    assert found is not None
+    assert found.concern == concern
+    assert second_opinion(nets[locale], text, concern) == concern
+    assert second_opinion(with_encoder(nets, _without_veto(encoder))[locale], text, concern)
+    served = with_encoder(nets, encoder)[locale]
+    assert served.doubts(text, concern) is (acted is None)
+    assert second_opinion(served, text, concern) == acted
+    session = onboarded(i18n_engine)
+    session.locale = locale
+    result = i18n_engine.step(session, text, NOW)
+    expected = [] if acted is None else [acted]
+    assert [e.kind for e in result.events if isinstance(e, CrisisDetected)] == expected
+
+
+def test_the_veto_removes_no_dev_crisis_and_some_false_alarms(
+    encoder: CrisisEncoder, nets: dict[str, CrisisModel], detector: CrisisDetector
+) -> None:
+    """Over every dev set (rounds 4-7, probes 35-39: read, never trained on), each text the
+    agreed veto changes the outcome of is an ordinary one (bench/crisis_encoder/veto.py chose
+    the levels on rounds 4-7 and probes 35-38, where they removed 4 / 3 / 1 false alarms)."""
+    served = with_encoder(nets, encoder)
+    before = with_encoder(nets, _without_veto(encoder))
+    changed: list[tuple[str, str]] = []
+    for locale in LOCALES:
+        for directory in (*DEV_ROUND_DIRS, *PROBE_DIRS, PROBE39_DIR):
+            for example in load_corpus(locale, directory):
+                found = detector.find(example.text)
+                if found is None or found.concern not in ("suicide", "violence"):
+                    continue
+                # second_opinion differs from the file without the veto only where it doubts.
+                if not served[locale].doubts(example.text, found.concern):
+                    continue
+                assert second_opinion(served[locale], example.text, found.concern) is None
+                if second_opinion(before[locale], example.text, found.concern) is not None:
+                    changed.append((example.label, example.text))
+    assert all(label == "ordinary" for label, _ in changed), changed
+    assert len(changed) >= 6, changed
+
+
+def test_asks_encoder_knows_the_veto_will_read_it(
+    encoder: CrisisEncoder, nets: dict[str, CrisisModel]
+) -> None:
+    """Below the gate the blend does not ask the encoder, but the veto does where the rules
+    found a concern it may overrule: the service then reads ahead off the event loop."""
+    text = "mi hermana me va a matar cuando sepa que le manche su blusa nueva"
+    served = with_encoder(nets, replace(encoder, readings={}))["es"]
+    assert not served.asks_encoder(text)
+    assert not served.asks_encoder(text, "emergency")
+    assert served.asks_encoder(text, "violence")
+    assert second_opinion(served, text, "violence") is None
+    assert not served.asks_encoder(text, "violence")  # read once, then known
+
+
+def test_an_agreed_veto_over_an_emergency_is_refused(tmp_path: Path) -> None:
+    with np.load(SERVED, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    settings = json.loads(str(arrays["settings"]))
+    veto = {"concerns": ["emergency"], "encoder_below": 0.001, "nets_below": 0.5}
+    arrays["settings"] = np.array(json.dumps({**settings, "agreed_veto": veto}))
+    np.savez(tmp_path / ENCODER_FILE, **arrays)
+    with pytest.raises(ConfigError, match="may not overrule"):
+        load_encoder(tmp_path / ENCODER_FILE)
+
+
+def test_a_file_without_a_veto_overrules_nothing_by_agreement(
+    encoder: CrisisEncoder, nets: dict[str, CrisisModel]
+) -> None:
+    served = with_encoder(nets, _without_veto(encoder))["es"]
+    text = "ay no, me quiero morir, se me quemó el arroz otra vez"
+    assert not served.doubts(text, "suicide")
+    assert second_opinion(served, text, "suicide") == "suicide"
+    assert isinstance(encoder.settings.agreed_veto, AgreedVeto)
