@@ -8,8 +8,8 @@ blind rules' alarms, but on dev it loses plain emergencies it reads as nothing (
 day", "el cordon salio antes que el bebe!!!"), so it is not safe.
 
 This bench chooses an agreed veto (crisis_encoder.AgreedVeto) on the dev sets only (rounds 4-7,
-probes 35-38): a suicide or violence the rules found is overruled where the nets' P(some
-concern) is under one level and the encoder's under another. An emergency or a baby's harm is
+probes 35-38): a suicide, violence or relapse the rules found is overruled where the nets'
+P(some concern) is under one level and the encoder's under another. An emergency or a baby's harm is
 never overruled this way: both readers read some of them as nothing. A point of the grid is
 safe when it removes no crisis text on dev (named right or not), nor does either next looser
 point (the last level of each axis is only a neighbour); of the safe points, the one removing
@@ -44,7 +44,7 @@ from tests.crisis_corpus import (
     load_corpus,
 )
 
-VETOED: frozenset[Concern] = frozenset({"suicide", "violence"})
+VETOED: frozenset[Concern] = frozenset({"suicide", "violence", "relapse"})
 ENCODER_LEVELS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
 NETS_LEVELS = (0.1, 0.2, 0.3, 0.5, 1.0)
 DEV: Sequence[Path] = (*DEV_ROUND_DIRS, *PROBE_DIRS)
@@ -56,7 +56,7 @@ MEASURED: dict[str, Sequence[Path]] = {
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    """A suicide or violence the rules found that stands as served without the agreed veto."""
+    """A suicide, violence or relapse the rules found that stands without the agreed veto."""
 
     text: str
     label: str
@@ -76,8 +76,8 @@ def standing(
             found = detector.find(example.text)
             if found is None or found.concern not in VETOED:
                 continue
-            if model.overrules(model.read(example.text)):
-                continue
+            if found.concern != "relapse" and model.overrules(model.read(example.text)):
+                continue  # a relapse the rules found stands whatever the nets read alone
             folded = fold(example.text)
             p = model.layer.probabilities(features(folded, model.negations, model.negation_window))
             some = 1.0 - encoder.probabilities(example.text)[0]

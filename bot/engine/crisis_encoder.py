@@ -74,9 +74,10 @@ class AgreedVeto:
     """Where the word rules found one of `concerns` and both readers are all but sure the text
     shows no concern (the nets' P(some concern) under `nets_below`, the encoder's under
     `encoder_below`), the finding is not acted on: "ay no, me quiero morir, se me quemo el arroz
-    otra vez". Chosen on the dev sets (bench/crisis_encoder/veto.py, stop 42) for the concerns
-    where it loses no crisis there; an emergency or a baby's harm is never among them (both
-    readers read "el cordon salio antes que el bebe" as nothing)."""
+    otra vez", "my dad relapsed last month, hes back in rehab and doing ok". Chosen on the dev
+    sets (bench/crisis_encoder/veto.py, stop 42) where it loses no crisis or relapse there; an
+    emergency or a baby's harm is never among them (both readers read "el cordon salio antes
+    que el bebe" as nothing)."""
 
     concerns: frozenset[Concern]
     encoder_below: float
@@ -179,7 +180,7 @@ def _agreed_veto(raw: Mapping[str, Any] | None) -> AgreedVeto | None:
     if raw is None:
         return None
     concerns = frozenset(cast(list[Concern], raw["concerns"]))
-    if not concerns <= set(CONCERNS) - {"emergency", "baby", "relapse"}:
+    if not concerns <= set(CONCERNS) - {"emergency", "baby"}:
         raise ValueError(f"agreed_veto may not overrule {sorted(concerns)}")
     return AgreedVeto(concerns, float(raw["encoder_below"]), float(raw["nets_below"]))
 

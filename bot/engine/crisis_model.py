@@ -34,8 +34,8 @@ Since stop 38 a fine-tuned multilingual encoder (crisis_encoder.py, `locales/cri
 reads beside the nets where they see some concern (at least its gate): the reading is then the
 blend of the two (its weight in the file), and the thresholds are the blend's, chosen as the
 nets' are (bench/crisis_encoder/build.py). Without that file the nets read alone. Since stop 42
-the file may hold an agreed veto (crisis_encoder.AgreedVeto, `doubts`): a suicide or violence
-the rules found is not acted on where both readers are all but sure the text shows no concern
+the file may hold an agreed veto (crisis_encoder.AgreedVeto, `doubts`): a suicide, violence or
+relapse the rules found is not acted on where both readers are all but sure the text shows none
 (the blend cannot veto: it exists only at the gate and above, far over `veto_below`).
 """
 
@@ -164,7 +164,7 @@ class CrisisModel:
         some = None if p is None else 1.0 - p[0]
         if some is not None and (
             some >= encoder.settings.gate
-            or (veto is not None and self.veto_below <= some < veto.nets_below)
+            or (veto is not None and some < veto.nets_below)
         ):
             return True
         remembered(
@@ -244,7 +244,7 @@ def second_opinion(
     file's `veto_below`: "my neighbor od'd last month, hes in treatment now"), both readers
     are (`CrisisModel.doubts`: "mi hermana me va a matar cuando sepa que le manche su blusa"),
     or the model is sure it shows another crisis (`CrisisModel.renames`: "he hit the baby" is
-    the baby's); a relapse the rules found always stands (its reply only offers a person).
+    the baby's); a relapse the rules found stands unless both readers doubt it (`doubts`).
     Where they found nothing, or only a relapse, the model may name a crisis it is sure of
     ("the baby fell off the bed because I was high" is about the baby, not only a relapse);
     where they found nothing, a relapse too."""
@@ -255,6 +255,8 @@ def second_opinion(
         if model.overrules(reading) or model.doubts(text, rules):
             return None
         return model.renames(reading, rules) or rules
+    if rules == "relapse" and model.doubts(text, rules):
+        return None
     found = model.find(text, threshold)
     return rules if found is None or (rules == "relapse" and found == "relapse") else found
 

@@ -1,6 +1,6 @@
-"""The agreed veto (stop 42): a suicide or violence the word rules found is not acted on where
-both readers, the nets and the fine-tuned encoder, are all but sure the text shows no concern;
-where either is less sure, or the concern is an emergency or a baby's harm, the rules stand."""
+"""The agreed veto (stop 42): a suicide, violence or relapse the word rules found is not acted
+on where both readers, the nets and the fine-tuned encoder, are all but sure the text shows no
+concern; where either is less sure, or it is an emergency or a baby's harm, the rules stand."""
 
 from __future__ import annotations
 
@@ -41,6 +41,13 @@ OVERRULED: list[tuple[str, str, Concern]] = [
     ("es", "ay no, me quiero morir, se me quemó el arroz otra vez", "suicide"),
     ("es", "mi hermana me va a matar cuando sepa que le manche su blusa nueva", "violence"),
     ("pt_BR", "esse boleto tá me enforcando, mas vai dar", "violence"),
+    (
+        "en",
+        "my dad relapsed last month, hes back in rehab and doing ok. im sad but im fine",
+        "relapse",
+    ),
+    ("en", "been binge watching that hospital show, its addictive", "relapse"),
+    ("pt_BR", "to tendo uma recaida... de chocolate kkkk comi a barra toda", "relapse"),
 ]
 # Crises from the dev sets: one reader is not sure enough, or the concern is one no agreement
 # overrules (both read this cord prolapse as nothing), so the rules stand.
@@ -50,6 +57,7 @@ KEPT: list[tuple[str, str, Concern]] = [
     ("en", "I'M SO DONE WITH LIFE", "suicide"),
     ("es", "el cordon salio antes que el bebe!!! estamos en la casa", "emergency"),
     ("en", "no kicks all day. zero. im scared to go in but im scared not to", "emergency"),
+    ("pt_BR", "tive uma recaida quando levaram o bebe pra uti", "relapse"),  # the encoder: 0.0065
 ]
 
 
@@ -62,12 +70,12 @@ def _without_veto(encoder: CrisisEncoder) -> CrisisEncoder:
     return replace(encoder, settings=replace(encoder.settings, agreed_veto=None))
 
 
-def test_the_served_file_holds_a_veto_over_suicide_and_violence_only(
+def test_the_served_file_holds_a_veto_over_suicide_violence_and_relapse_only(
     encoder: CrisisEncoder,
 ) -> None:
     veto = encoder.settings.agreed_veto
     assert veto is not None
-    assert veto.concerns == {"suicide", "violence"}
+    assert veto.concerns == {"suicide", "violence", "relapse"}
     assert 0 < veto.encoder_below <= 0.01
     assert 0 < veto.nets_below < 1
 
@@ -99,8 +107,10 @@ def test_the_rules_stand_unless_both_readers_are_sure_of_nothing(
     session = onboarded(i18n_engine)
     session.locale = locale
     result = i18n_engine.step(session, text, NOW)
-    expected = [] if acted is None else [acted]
-    assert [e.kind for e in result.events if isinstance(e, CrisisDetected)] == expected
+    met = [e.kind for e in result.events if isinstance(e, CrisisDetected)]
+    if (result.session.listing or {}).get("kind") == "relapse":
+        met.append("relapse")  # offered a person (commands/person.py)
+    assert met == ([] if acted is None else [acted])
 
 
 def test_the_veto_removes_no_dev_crisis_and_some_false_alarms(
@@ -108,7 +118,7 @@ def test_the_veto_removes_no_dev_crisis_and_some_false_alarms(
 ) -> None:
     """Over every dev set (rounds 4-7, probes 35-39: read, never trained on), each text the
     agreed veto changes the outcome of is an ordinary one (bench/crisis_encoder/veto.py chose
-    the levels on rounds 4-7 and probes 35-38, where they removed 4 / 3 / 1 false alarms)."""
+    the levels on rounds 4-7 and probes 35-38, where they removed 7 / 6 / 3 false alarms)."""
     served = with_encoder(nets, encoder)
     before = with_encoder(nets, _without_veto(encoder))
     changed: list[tuple[str, str]] = []
@@ -116,7 +126,7 @@ def test_the_veto_removes_no_dev_crisis_and_some_false_alarms(
         for directory in (*DEV_ROUND_DIRS, *PROBE_DIRS, PROBE39_DIR):
             for example in load_corpus(locale, directory):
                 found = detector.find(example.text)
-                if found is None or found.concern not in ("suicide", "violence"):
+                if found is None or found.concern not in ("suicide", "violence", "relapse"):
                     continue
                 # second_opinion differs from the file without the veto only where it doubts.
                 if not served[locale].doubts(example.text, found.concern):
@@ -125,7 +135,7 @@ def test_the_veto_removes_no_dev_crisis_and_some_false_alarms(
                 if second_opinion(before[locale], example.text, found.concern) is not None:
                     changed.append((example.label, example.text))
     assert all(label == "ordinary" for label, _ in changed), changed
-    assert len(changed) >= 6, changed
+    assert len(changed) >= 12, changed
 
 
 def test_asks_encoder_knows_the_veto_will_read_it(
