@@ -400,15 +400,33 @@ A_CHILD_WHO_STRIKES: list[tuple[str, str | None]] = [
     ("my 2 year old hits me when hes mad", None),
     ("my 3 year old kicked me in the belly", None),
 ]
+EVERYDAY_WORDS_AROUND_A_CRISIS_WORD: list[tuple[str, str | None]] = [
+    # Gone for a span of time, a toddler jumping off the couch, a soda, "without a drop"
+    # (stop 42, from the dev sets' false alarms); the crisis beside each still reads.
+    ("my husband and his brothers are gonna be gone all weekend hunting", None),
+    ("im going to be gone for good by morning", "suicide"),
+    ("he keeps trying to jump off the bed like spiderman", None),
+    ("he was jumping off the couch and hit his head, now he wont wake up", "emergency"),
+    ("le compre una coca al niño por portarse bien", None),
+    ("ayer compre coca otra vez", "relapse"),
+    ("pase toda la boda sin una gota de alcohol", None),
+    ("consegui passar o natal sem uma gota de alcool", None),
+    ("passei o natal sem uma gota de alcool mas ontem bebi de novo", "relapse"),
+]
 
 
 @pytest.mark.parametrize(
-    ("text", "concern"), GRIEF_FROM_AN_OVERDOSE + A_USE_PLANNED_OR_TOLD + A_CHILD_WHO_STRIKES
+    ("text", "concern"),
+    GRIEF_FROM_AN_OVERDOSE
+    + A_USE_PLANNED_OR_TOLD
+    + A_CHILD_WHO_STRIKES
+    + EVERYDAY_WORDS_AROUND_A_CRISIS_WORD,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
 ) -> None:
-    """Whose harm, and whether it is now, planned or past, decides the reply (stop 41)."""
+    """Whose harm, and whether it is now, planned or past, decides the reply (stop 41), and
+    everyday words around a crisis word (stop 42)."""
     found = detector.find(text)
     assert (found.concern if found else None) == concern
 
