@@ -399,6 +399,11 @@ A_CHILD_WHO_STRIKES: list[tuple[str, str | None]] = [
     ("my 17 year old hits me", "violence"),
     ("my 2 year old hits me when hes mad", None),
     ("my 3 year old kicked me in the belly", None),
+    # Plain "hit" too (stop 42): the small child's ordinary phrase no longer takes "son" after
+    # an age or "teenage".
+    ("my 17 year old son hit me", "violence"),
+    ("my teenage son hit me last night", "violence"),
+    ("my daughter bit me", None),
 ]
 EVERYDAY_WORDS_AROUND_A_CRISIS_WORD: list[tuple[str, str | None]] = [
     # Gone for a span of time, a toddler jumping off the couch, a soda, "without a drop"
