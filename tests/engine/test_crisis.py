@@ -417,6 +417,11 @@ EVERYDAY_WORDS_AROUND_A_CRISIS_WORD: list[tuple[str, str | None]] = [
     ("pase toda la boda sin una gota de alcohol", None),
     ("consegui passar o natal sem uma gota de alcool", None),
     ("passei o natal sem uma gota de alcool mas ontem bebi de novo", "relapse"),
+    # Someone else hit in a game, at school or work; not by a partner or a parent.
+    ("my son got hit by a ball at practice, hes fine", None),
+    ("my brother got jumped outside a bar but hes ok", None),
+    ("my son got beat at his dads", "violence"),
+    ("i got punched by my boyfriend last night", "violence"),
 ]
 
 
