@@ -422,6 +422,11 @@ EVERYDAY_WORDS_AROUND_A_CRISIS_WORD: list[tuple[str, str | None]] = [
     ("my brother got jumped outside a bar but hes ok", None),
     ("my son got beat at his dads", "violence"),
     ("i got punched by my boyfriend last night", "violence"),
+    # A breath-holding fit from crying that passes; not breathing after it still alarms.
+    ("el bebe se puso morado de tanto llorar pero ya se calmo", None),
+    ("se puso morado de tanto llorar y ahora no respira", "emergency"),
+    ("he turned blue from crying so hard, then caught his breath", None),
+    ("he turned blue from crying so hard and now hes not breathing", "emergency"),
 ]
 
 
