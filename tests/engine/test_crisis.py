@@ -427,6 +427,8 @@ EVERYDAY_WORDS_AROUND_A_CRISIS_WORD: list[tuple[str, str | None]] = [
     ("se puso morado de tanto llorar y ahora no respira", "emergency"),
     ("he turned blue from crying so hard, then caught his breath", None),
     ("he turned blue from crying so hard and now hes not breathing", "emergency"),
+    # Shaking a baby told as going on ("... e sacudindo ela") is the baby's harm.
+    ("eu continuei gritando e sacudindo ela", "baby"),
 ]
 
 
