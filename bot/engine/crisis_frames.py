@@ -45,6 +45,7 @@ class Frames:
     still_used: re.Pattern[str] | None = None
     urge: re.Pattern[str] | None = None
     what_if_use: re.Pattern[str] | None = None
+    habitual_past: re.Pattern[str] | None = None
 
     def excused(
         self, concern: Concern, joined: str, start: int, end: int, laughing: bool = False
@@ -141,13 +142,23 @@ class Frames:
         # said to be over anywhere after ("... but hes been sober since").
         # A past dated in the next clause only is another time when this clause says now ("ele
         # me bateu ontem, ha 2 anos ele fez isso tambem").
-        if not (
-            self.history is not None
-            and (
-                self.history.search(clause)
-                or (not told_now and self.history.search(" " + " ".join(next_words) + " "))
+        # A past that lasted ("me pegaba") is a past only where the clause does not say now
+        # ("la niña vio como su papa me golpeaba anoche").
+        if (
+            not (
+                self.history is not None
+                and (
+                    self.history.search(clause)
+                    or (not told_now and self.history.search(" " + " ".join(next_words) + " "))
+                )
             )
-        ) and not (self.resolved is not None and self.resolved.search(" " + joined[start:] + " ")):
+            and not (
+                self.habitual_past is not None
+                and not told_now
+                and self.habitual_past.search(clause)
+            )
+            and not (self.resolved is not None and self.resolved.search(" " + joined[start:] + " "))
+        ):
             return False
         # Long ago, unless the text brings it back to now: the rest of the text counts, and the
         # clause's lead ("hace 3 meses que me pega": for three months, and still).
@@ -258,4 +269,5 @@ def frames_of(
         still_used=merged(lambda lex: lex.still_used),
         urge=merged(lambda lex: lex.urge),
         what_if_use=merged(lambda lex: lex.what_if_use),
+        habitual_past=merged(lambda lex: lex.habitual_past),
     )

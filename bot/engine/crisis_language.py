@@ -55,6 +55,7 @@ def vocabulary(lex: Lexicon, phrase_words: set[str]) -> frozenset[str]:
     for marker in (
         *lex.hypothetical,
         *lex.history,
+        *lex.habitual_past,
         *lex.present,
         *lex.reported,
         *lex.reported_anywhere,

@@ -67,6 +67,9 @@ class Lexicon(_Strict):
     negation_gap: list[str] = Field(default_factory=list)
     hypothetical: list[str] = Field(default_factory=list)
     history: list[str] = Field(default_factory=list)
+    # Verbs in a past that lasted ("mi ex ME PEGABA", "minha tia APANHAVA do marido"): the clause
+    # is long ago as with `history`, unless it says now ("... me golpeaba anoche").
+    habitual_past: list[str] = Field(default_factory=list)
     # Words that bring a told past back to now ("... last year and I feel that way AGAIN").
     present: list[str] = Field(default_factory=list)
     # Words that, earlier in the sentence, say the text tells of a show or the news.

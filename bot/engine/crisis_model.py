@@ -163,8 +163,7 @@ class CrisisModel:
         p = self._nets(text)
         some = None if p is None else 1.0 - p[0]
         if some is not None and (
-            some >= encoder.settings.gate
-            or (veto is not None and some < veto.nets_below)
+            some >= encoder.settings.gate or (veto is not None and some < veto.nets_below)
         ):
             return True
         remembered(

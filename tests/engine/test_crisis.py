@@ -430,6 +430,14 @@ EVERYDAY_WORDS_AROUND_A_CRISIS_WORD: list[tuple[str, str | None]] = [
     # Shaking a baby told as going on ("... e sacudindo ela") is the baby's harm.
     ("eu continuei gritando e sacudindo ela", "baby"),
 ]
+A_PAST_THAT_LASTED: list[tuple[str, str | None]] = [
+    # An imperfect tells a past that lasted (stop 42): long ago, unless the clause says now.
+    ("mi papa me pegaba con el cinto, yo no lo hago con mis hijos", None),
+    ("minha tia apanhava do marido, hoje ela ta separada", None),
+    ("meu pai me batia de cinta e eu jurei nunca fazer isso", None),
+    ("la niña vio como su papa me golpeaba anoche y no para de temblar", "violence"),
+    ("ele me batia ontem de novo", "violence"),
+]
 
 
 @pytest.mark.parametrize(
@@ -437,7 +445,8 @@ EVERYDAY_WORDS_AROUND_A_CRISIS_WORD: list[tuple[str, str | None]] = [
     GRIEF_FROM_AN_OVERDOSE
     + A_USE_PLANNED_OR_TOLD
     + A_CHILD_WHO_STRIKES
-    + EVERYDAY_WORDS_AROUND_A_CRISIS_WORD,
+    + EVERYDAY_WORDS_AROUND_A_CRISIS_WORD
+    + A_PAST_THAT_LASTED,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
