@@ -438,6 +438,20 @@ A_PAST_THAT_LASTED: list[tuple[str, str | None]] = [
     ("la niña vio como su papa me golpeaba anoche y no para de temblar", "violence"),
     ("ele me batia ontem de novo", "violence"),
 ]
+NAMED_AS_A_TOPIC_OR_BY_WHO_THEY_ARE: list[tuple[str, str | None]] = [
+    # Domestic violence asked about or taught is a topic; lived, a crisis (stop 42).
+    ("whats the domestic violence hotline number? its for my coworker", None),
+    ("cual es el numero de la linea de violencia domestica?", None),
+    ("quais sao os sinais de violencia domestica? minha amiga quer saber", None),
+    ("im in a domestic violence situation and i dont know what to do", "violence"),
+    ("sufro violencia domestica", "violence"),
+    ("sofro violencia domestica", "violence"),
+    # The children's father, named so, is the partner: not a child who hits.
+    ("o pai das minhas filhas me bate toda vez que bebe", "violence"),
+    ("el papa de los niños me pego", "violence"),
+    ("the father of my kids hit me", "violence"),
+    ("minha filha me bateu", None),
+]
 
 
 @pytest.mark.parametrize(
@@ -446,7 +460,8 @@ A_PAST_THAT_LASTED: list[tuple[str, str | None]] = [
     + A_USE_PLANNED_OR_TOLD
     + A_CHILD_WHO_STRIKES
     + EVERYDAY_WORDS_AROUND_A_CRISIS_WORD
-    + A_PAST_THAT_LASTED,
+    + A_PAST_THAT_LASTED
+    + NAMED_AS_A_TOPIC_OR_BY_WHO_THEY_ARE,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
