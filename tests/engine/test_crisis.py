@@ -452,6 +452,13 @@ NAMED_AS_A_TOPIC_OR_BY_WHO_THEY_ARE: list[tuple[str, str | None]] = [
     ("the father of my kids hit me", "violence"),
     ("minha filha me bateu", None),
 ]
+A_PAST_IN_YOUTH: list[tuple[str, str | None]] = [
+    # Told of one's teens, and not brought back to now (stop 42).
+    ("ja quis morrer varias vezes na adolescencia, hoje tenho motivo pra viver", None),
+    ("de joven me queria morir todo el tiempo, hoy ya no", None),
+    ("my little sister cut herself in middle school, shes in college now", None),
+    ("ja quis morrer na adolescencia e hoje quero de novo", "suicide"),
+]
 
 
 @pytest.mark.parametrize(
@@ -461,7 +468,8 @@ NAMED_AS_A_TOPIC_OR_BY_WHO_THEY_ARE: list[tuple[str, str | None]] = [
     + A_CHILD_WHO_STRIKES
     + EVERYDAY_WORDS_AROUND_A_CRISIS_WORD
     + A_PAST_THAT_LASTED
-    + NAMED_AS_A_TOPIC_OR_BY_WHO_THEY_ARE,
+    + NAMED_AS_A_TOPIC_OR_BY_WHO_THEY_ARE
+    + A_PAST_IN_YOUTH,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
