@@ -459,6 +459,20 @@ A_PAST_IN_YOUTH: list[tuple[str, str | None]] = [
     ("my little sister cut herself in middle school, shes in college now", None),
     ("ja quis morrer na adolescencia e hoje quero de novo", "suicide"),
 ]
+EVERYDAY_WORDING_SHARED_WITH_A_CRISIS_PHRASE: list[tuple[str, str | None]] = [
+    # From the training sets' ordinary texts (stop 42); each beside the crisis it must not hide.
+    ("its been a year since my overdose, so grateful", None),
+    ("the shaken baby video at the hospital made me cry", None),
+    ("had a rough night with the baby but we made it", None),
+    ("my mom keeps threatening to move in with us to help lol", None),
+    ("he keeps threatening to post my nudes if i dont come back", "violence"),
+    ("he keeps pulling my hair when i hold him, those little fists", None),
+    ("he pulled my hair and dragged me to the car", "violence"),
+    ("me encerre en el baño para descansar de los niños", None),
+    ("la lavadora se comio mis monedas", None),
+    ("ela puxa meu cabelo quando mama", None),
+    ("meu cunhado tentou me agarrar a força na cozinha", "violence"),
+]
 
 
 @pytest.mark.parametrize(
@@ -469,7 +483,8 @@ A_PAST_IN_YOUTH: list[tuple[str, str | None]] = [
     + EVERYDAY_WORDS_AROUND_A_CRISIS_WORD
     + A_PAST_THAT_LASTED
     + NAMED_AS_A_TOPIC_OR_BY_WHO_THEY_ARE
-    + A_PAST_IN_YOUTH,
+    + A_PAST_IN_YOUTH
+    + EVERYDAY_WORDING_SHARED_WITH_A_CRISIS_PHRASE,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
