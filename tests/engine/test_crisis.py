@@ -473,6 +473,13 @@ EVERYDAY_WORDING_SHARED_WITH_A_CRISIS_PHRASE: list[tuple[str, str | None]] = [
     ("ela puxa meu cabelo quando mama", None),
     ("meu cunhado tentou me agarrar a força na cozinha", "violence"),
 ]
+A_WHOLE_SUPPLY_PLANNED: list[tuple[str, str | None]] = [
+    # Taking a whole supply as a thought or a plan is suicide (988), not an overdose now.
+    ("thinking about taking the whole bottle tonight", "suicide"),
+    ("estoy pensando tomarme todo el frasco de pastillas para dormir", "suicide"),
+    ("to pensando em tomar toda a metadona q guardei de uma vez", "suicide"),
+    ("i took the whole bottle of my sleeping pills", "emergency"),
+]
 
 
 @pytest.mark.parametrize(
@@ -484,7 +491,8 @@ EVERYDAY_WORDING_SHARED_WITH_A_CRISIS_PHRASE: list[tuple[str, str | None]] = [
     + A_PAST_THAT_LASTED
     + NAMED_AS_A_TOPIC_OR_BY_WHO_THEY_ARE
     + A_PAST_IN_YOUTH
-    + EVERYDAY_WORDING_SHARED_WITH_A_CRISIS_PHRASE,
+    + EVERYDAY_WORDING_SHARED_WITH_A_CRISIS_PHRASE
+    + A_WHOLE_SUPPLY_PLANNED,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
