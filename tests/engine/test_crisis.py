@@ -480,6 +480,16 @@ A_WHOLE_SUPPLY_PLANNED: list[tuple[str, str | None]] = [
     ("to pensando em tomar toda a metadona q guardei de uma vez", "suicide"),
     ("i took the whole bottle of my sleeping pills", "emergency"),
 ]
+EMERGENCIES_OF_THE_BODY: list[tuple[str, str | None]] = [
+    # Kicks that stopped, a blistering burn, bleeding that gushes, stitches that open (stop 42);
+    # the pipe again is a relapse.
+    ("kicks stopped since last night, im 38 weeks", "emergency"),
+    ("she pulled the hot coffee onto herself and her skin is blistering", "emergency"),
+    ("20 weeks and gushing blood in the shower", "emergency"),
+    ("my c section incision came open and its bleeding", "emergency"),
+    ("hit the glass again last night", "relapse"),
+    ("my skin is peeling from the sunburn lol", None),
+]
 
 
 @pytest.mark.parametrize(
@@ -492,7 +502,8 @@ A_WHOLE_SUPPLY_PLANNED: list[tuple[str, str | None]] = [
     + NAMED_AS_A_TOPIC_OR_BY_WHO_THEY_ARE
     + A_PAST_IN_YOUTH
     + EVERYDAY_WORDING_SHARED_WITH_A_CRISIS_PHRASE
-    + A_WHOLE_SUPPLY_PLANNED,
+    + A_WHOLE_SUPPLY_PLANNED
+    + EMERGENCIES_OF_THE_BODY,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
