@@ -489,6 +489,20 @@ EMERGENCIES_OF_THE_BODY: list[tuple[str, str | None]] = [
     ("my c section incision came open and its bleeding", "emergency"),
     ("hit the glass again last night", "relapse"),
     ("my skin is peeling from the sunburn lol", None),
+    # A throat that closes, a baby's head already out; selling things to buy, a hit (stop 42).
+    ("my throat is closing after i took the new medicine", "emergency"),
+    ("se me esta cerrando la garganta despues de tomar esa medicina", "emergency"),
+    ("to com a lingua inchando, tomei o antibiotico novo", "emergency"),
+    ("minha vizinha ta em trabalho de parto, a cabeça do bebe ja ta aparecendo", "emergency"),
+    ("vendi o carrinho do bebe pra comprar. nao consigo parar", "relapse"),
+    ("vendi o sofa pra comprar um berço", None),
+    ("ayer me di un pase despues de 4 meses limpia", "relapse"),
+    ("mi pareja y yo volvimos a usar", "relapse"),
+    # A relapse found does not silence an emergency's weak signs.
+    (
+        "me di un pase despues de 6 meses y siento que me voy a desmayar no puedo respirar bien",
+        "emergency",
+    ),
 ]
 
 
