@@ -338,8 +338,10 @@ class CrisisDetector:
                 if not self._frames.excused(concern, joined, start, end, laughing):
                     kept.append((concern, start, end))
                     break
-        if signs and not kept:
-            kept = self._frames.two_signs(signs, ordinary, joined, laughing)
+        # Weak signs count where no phrase found a crisis: a relapse found does not silence
+        # them ("me di un pase ... siento que me voy a desmayar, no puedo respirar").
+        if signs and all(concern == "relapse" for concern, _, _ in kept):
+            kept += self._frames.two_signs(signs, ordinary, joined, laughing)
         if not kept:
             return None
         concern, start, end = min(kept, key=lambda f: CONCERNS.index(f[0]))
