@@ -153,25 +153,57 @@ class CrisisModel:
         """Whether reading the text where the word rules found `rules` (second_opinion) would
         ask the encoder (~17 ms of one core): there is one, its reading is not remembered, and
         the nets see some concern at least its gate, or the rules' finding is one the agreed
-        veto may overrule and the nets' reading is under its `nets_below` (`doubts`). A caller
+        veto may overrule and the nets' reading is under its `nets_below` (`doubts`), or the
+        nets would overrule the rules' crisis and the encoder must agree (`vetoes`). A caller
         on an event loop then reads the text in a worker thread first. Otherwise the nets'
         reading is the reading, and it is remembered here: `read` only looks it up."""
         encoder = self.encoder
         veto = self._agreed_veto(rules, text)
-        if encoder is None or encoder.knows(text) or (text in self.scores and veto is None):
+        # The nets' own veto of a crisis asks the encoder's agreement (`vetoes`).
+        agreeing = (
+            encoder is not None
+            and encoder.settings.agreed_veto is not None
+            and rules not in (None, "relapse")
+            and len(text) <= MAX_CHARS
+        )
+        if encoder is None or encoder.knows(text):
+            return False
+        if text in self.scores and veto is None and not agreeing:
             return False
         p = self._nets(text)
         some = None if p is None else 1.0 - p[0]
-        # A crisis under veto_below is overruled by the nets alone; a relapse never is.
-        lowest = 0.0 if rules == "relapse" else self.veto_below
         if some is not None and (
-            some >= encoder.settings.gate or (veto is not None and lowest <= some < veto.nets_below)
+            some >= encoder.settings.gate
+            or (veto is not None and some < veto.nets_below)
+            or (agreeing and some < self.veto_below)
         ):
             return True
         remembered(
             self.scores, text, lambda _: self._blend(text, p), _REMEMBER_UP_TO, _REMEMBER_MAX
         )
         return False
+
+    def vetoes(self, text: str, reading: Reading, rules: Concern) -> bool:
+        """Whether the crisis the rules found in `text` (read: `reading`) is not acted on: the
+        model all but sure it shows none (`overrules`) and, where the encoder file holds an
+        agreed veto, the encoder under its `encoder_below` too; or both readers under the
+        agreed veto's levels (`doubts`). Never a text longer than the readers read
+        (MAX_CHARS): the rules' words may lie past it."""
+        if len(text) > MAX_CHARS:
+            return False
+        if self.overrules(reading) and self._encoder_agrees(text):
+            return True
+        return self.doubts(text, rules)
+
+    def _encoder_agrees(self, text: str) -> bool:
+        """The encoder sees no concern either (stop 42: the nets alone had overruled "desde el
+        almuerzo mi bebe no patea" and "voy a dejar al bebe en la estacion de bomberos", which
+        the encoder read as crises at 0.90 and 0.97)."""
+        encoder = self.encoder
+        veto = None if encoder is None else encoder.settings.agreed_veto
+        if encoder is None or veto is None:
+            return True
+        return 1.0 - encoder.probabilities(text)[0] < veto.encoder_below
 
     def doubts(self, text: str, rules: Concern) -> bool:
         """Whether both readers are all but sure the text shows no concern where the rules
@@ -262,7 +294,7 @@ def second_opinion(
     if rules not in (None, "relapse"):
         reading = model.read(text)  # once: a text past _REMEMBER_UP_TO is not remembered
         # No veto where the readers stop short of the text: the rules' words may lie past it.
-        if len(text) <= MAX_CHARS and (model.overrules(reading) or model.doubts(text, rules)):
+        if model.vetoes(text, reading, rules):
             return None
         return model.renames(reading, rules) or rules
     found = model.find(text, threshold)

@@ -132,6 +132,74 @@ def test_the_veto_removes_no_dev_crisis_and_some_false_alarms(
     assert len(changed) >= 12, changed
 
 
+# Dev crises (read) the nets alone overruled, all but sure of nothing, while the encoder read
+# a crisis: the nets' veto now needs the encoder's agreement (stop 42).
+NETS_ALONE_WRONG: list[tuple[str, str, Concern]] = [
+    (
+        "es",
+        "ya no lo quiero, mañana temprano voy a dejar al bebe en la estacion de bomberos",
+        "baby",
+    ),
+    (
+        "es",
+        "desde el almuerzo mi bebe no patea, ni con el jugo de naranja helado ni acostandome "
+        "del lado izquierdo",
+        "emergency",
+    ),
+]
+
+
+@pytest.mark.parametrize(("locale", "text", "concern"), NETS_ALONE_WRONG)
+def test_the_nets_veto_needs_the_encoders_agreement(
+    i18n_engine: Engine,
+    encoder: CrisisEncoder,
+    nets: dict[str, CrisisModel],
+    detector: CrisisDetector,
+    locale: str,
+    text: str,
+    concern: Concern,
+) -> None:
+    found = detector.find(text)
+    assert found is not None
+    assert found.concern == concern
+    assert second_opinion(nets[locale], text, concern) is None  # the nets alone overrule it
+    served = with_encoder(nets, encoder)[locale]
+    assert served.overrules(served.read(text))
+    assert served.asks_encoder(text, concern) or encoder.knows(text)
+    assert second_opinion(served, text, concern) == concern
+    session = onboarded(i18n_engine)
+    session.locale = locale
+    result = i18n_engine.step(session, text, NOW)
+    assert [e.kind for e in result.events if isinstance(e, CrisisDetected)] == [concern]
+
+
+def test_no_dev_crisis_the_rules_find_is_vetoed(
+    encoder: CrisisEncoder, nets: dict[str, CrisisModel], detector: CrisisDetector
+) -> None:
+    """Over every dev set, a crisis text the rules find something in is acted on: neither the
+    nets' veto (with the encoder's agreement) nor the agreed veto silences one."""
+    served = with_encoder(nets, encoder)
+    veto = encoder.settings.agreed_veto
+    assert veto is not None
+    assert veto.nets_below <= 0.5
+    silenced = []
+    for locale in LOCALES:
+        for directory in (*DEV_ROUND_DIRS, *PROBE_DIRS, PROBE39_DIR):
+            for example in load_corpus(locale, directory):
+                if example.label == "ordinary":
+                    continue
+                found = detector.find(example.text)
+                if found is None:
+                    continue
+                key = example.text[:READ_UP_TO]
+                some = served[locale].nets_some(key)
+                if some is not None and some >= 0.5:
+                    continue  # over every veto's nets level (the served file's is below)
+                if second_opinion(served[locale], key, found.concern) is None:
+                    silenced.append((locale, example.text))
+    assert silenced == []
+
+
 def test_asks_encoder_knows_the_veto_will_read_it(
     encoder: CrisisEncoder, nets: dict[str, CrisisModel]
 ) -> None:
