@@ -53,6 +53,22 @@ KEPT: list[tuple[str, str, Concern]] = [
     ("pt_BR", "tive uma recaida quando levaram o bebe pra uti", "relapse"),  # the encoder: 0.0065
 ]
 
+# Dev crises (read) the nets alone overruled, all but sure of nothing, while the encoder read
+# a crisis: the nets' veto now needs the encoder's agreement (stop 42).
+NETS_ALONE_WRONG: list[tuple[str, str, Concern]] = [
+    (
+        "es",
+        "ya no lo quiero, mañana temprano voy a dejar al bebe en la estacion de bomberos",
+        "baby",
+    ),
+    (
+        "es",
+        "desde el almuerzo mi bebe no patea, ni con el jugo de naranja helado ni acostandome "
+        "del lado izquierdo",
+        "emergency",
+    ),
+]
+
 
 @pytest.fixture(scope="module")
 def detector() -> CrisisDetector:
@@ -74,8 +90,10 @@ def test_the_served_file_holds_a_veto_over_suicide_violence_and_relapse_only(
 
 
 @pytest.mark.parametrize(
-    ("locale", "text", "concern", "acted"),
-    [(*case, None) for case in OVERRULED] + [(*case, case[2]) for case in KEPT],
+    ("locale", "text", "concern", "nets_alone", "acted"),
+    [(*case, case[2], None) for case in OVERRULED]
+    + [(*case, case[2], case[2]) for case in KEPT]
+    + [(*case, None, case[2]) for case in NETS_ALONE_WRONG],
 )
 def test_the_rules_stand_unless_both_readers_are_sure_of_nothing(
     i18n_engine: Engine,
@@ -85,16 +103,17 @@ def test_the_rules_stand_unless_both_readers_are_sure_of_nothing(
     locale: str,
     text: str,
     concern: Concern,
+    nets_alone: Concern | None,
     acted: Concern | None,
 ) -> None:
-    """The rules find `concern`; the conversation acts on `acted` (None: overruled). The nets
-    alone, and the encoder file without the veto, let every one of these stand."""
+    """The rules find `concern`; the nets alone act on `nets_alone`, as does the encoder file
+    without the agreed veto; the served file acts on `acted` (None: overruled)."""
     found = detector.find(text)
     assert found is not None
     assert found.concern == concern
-    assert second_opinion(nets[locale], text, concern) == concern
+    assert second_opinion(nets[locale], text, concern) == nets_alone
     without = with_encoder(nets, _without_veto(encoder))[locale]
-    assert second_opinion(without, text, concern) == concern
+    assert second_opinion(without, text, concern) == nets_alone
     served = with_encoder(nets, encoder)[locale]
     assert served.doubts(text, concern) is (acted is None)
     assert second_opinion(served, text, concern) == acted
@@ -130,47 +149,6 @@ def test_the_veto_removes_no_dev_crisis_and_some_false_alarms(
                     changed.append((example.label, example.text))
     assert all(label == "ordinary" for label, _ in changed), changed
     assert len(changed) >= 12, changed
-
-
-# Dev crises (read) the nets alone overruled, all but sure of nothing, while the encoder read
-# a crisis: the nets' veto now needs the encoder's agreement (stop 42).
-NETS_ALONE_WRONG: list[tuple[str, str, Concern]] = [
-    (
-        "es",
-        "ya no lo quiero, mañana temprano voy a dejar al bebe en la estacion de bomberos",
-        "baby",
-    ),
-    (
-        "es",
-        "desde el almuerzo mi bebe no patea, ni con el jugo de naranja helado ni acostandome "
-        "del lado izquierdo",
-        "emergency",
-    ),
-]
-
-
-@pytest.mark.parametrize(("locale", "text", "concern"), NETS_ALONE_WRONG)
-def test_the_nets_veto_needs_the_encoders_agreement(
-    i18n_engine: Engine,
-    encoder: CrisisEncoder,
-    nets: dict[str, CrisisModel],
-    detector: CrisisDetector,
-    locale: str,
-    text: str,
-    concern: Concern,
-) -> None:
-    found = detector.find(text)
-    assert found is not None
-    assert found.concern == concern
-    assert second_opinion(nets[locale], text, concern) is None  # the nets alone overrule it
-    served = with_encoder(nets, encoder)[locale]
-    assert served.overrules(served.read(text))
-    assert served.asks_encoder(text, concern) or encoder.knows(text)
-    assert second_opinion(served, text, concern) == concern
-    session = onboarded(i18n_engine)
-    session.locale = locale
-    result = i18n_engine.step(session, text, NOW)
-    assert [e.kind for e in result.events if isinstance(e, CrisisDetected)] == [concern]
 
 
 def test_no_dev_crisis_the_rules_find_is_vetoed(
