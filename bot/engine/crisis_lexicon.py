@@ -167,8 +167,11 @@ class Compiler:
             regex, _, _ = self.element(part[1:], where)
             return f"(?!{regex} ){self.any}", [], optional
         words = []
+        numbers = []  # a number among the choices ("in/since a/<n>/over ... months")
         for choice in part.split("/"):
-            if choice.startswith("@"):
+            if choice in (NUMBER, MANY):
+                numbers.append("[0-9]+" if choice == NUMBER else "[1-9][0-9]+")
+            elif choice.startswith("@"):
                 if choice[1:] not in self.groups:
                     raise ConfigError(f"{where}: no group {choice}")
                 words.extend(self.groups[choice[1:]])
@@ -177,10 +180,11 @@ class Compiler:
         for w in words:
             if w.endswith(STEM) and len(w) <= STEM_MIN:
                 raise ConfigError(f"{where}: stem {w!r} is shorter than {STEM_MIN} letters")
-        alternatives = (
+        alternatives = [
             re.escape(w[:-1]) + "[^ |]*" if w.endswith(STEM) else re.escape(w) for w in words
-        )
-        return "(?:" + "|".join(alternatives) + ")", words, optional
+        ]
+        # A slot that may be a number has no fixed word: it anchors nothing (`phrase`).
+        return "(?:" + "|".join(alternatives + numbers) + ")", [] if numbers else words, optional
 
     def phrase(self, phrase: str, where: str) -> tuple[str, list[list[str]]]:
         """The phrase's regex and, per required word slot, the words that may fill it."""

@@ -498,6 +498,12 @@ EMERGENCIES_OF_THE_BODY: list[tuple[str, str | None]] = [
     ("vendi o sofa pra comprar um berço", None),
     ("ayer me di un pase despues de 4 meses limpia", "relapse"),
     ("mi pareja y yo volvimos a usar", "relapse"),
+    # Kicks not felt today (es); not yet felt early on is no emergency.
+    ("no siento las pataditas hoy para nada y tengo 36 semanas", "emergency"),
+    ("todavia no siento las pataditas, tengo 16 semanas", None),
+    # A number among a slot's choices ("in/since a/<n>/over ... months") reads a number.
+    ("had my first drink in 14 months at my cousins graduation", "relapse"),
+    ("blew 3 months clean", "relapse"),
     # A relapse found does not silence an emergency's weak signs.
     (
         "me di un pase despues de 6 meses y siento que me voy a desmayar no puedo respirar bien",
