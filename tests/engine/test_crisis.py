@@ -503,7 +503,7 @@ EMERGENCIES_OF_THE_BODY: list[tuple[str, str | None]] = [
     ("todavia no siento las pataditas, tengo 16 semanas", None),
     # A number among a slot's choices ("in/since a/<n>/over ... months") reads a number.
     ("had my first drink in 14 months at my cousins graduation", "relapse"),
-    ("blew 3 months clean", "relapse"),
+    ("threw away 2 years clean tonight", "relapse"),
     # A relapse found does not silence an emergency's weak signs.
     (
         "me di un pase despues de 6 meses y siento que me voy a desmayar no puedo respirar bien",
