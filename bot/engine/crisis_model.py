@@ -161,8 +161,7 @@ class CrisisModel:
         veto = self._agreed_veto(rules, text)
         # The nets' own veto of a crisis asks the encoder's agreement (`vetoes`).
         agreeing = (
-            encoder is not None
-            and encoder.settings.agreed_veto is not None
+            self._file_veto is not None
             and rules not in (None, "relapse")
             and len(text) <= MAX_CHARS
         )
@@ -196,14 +195,15 @@ class CrisisModel:
         return self.doubts(text, rules)
 
     def _encoder_agrees(self, text: str) -> bool:
-        """The encoder sees no concern either (stop 42: the nets alone had overruled "desde el
-        almuerzo mi bebe no patea" and "voy a dejar al bebe en la estacion de bomberos", which
-        the encoder read as crises at 0.90 and 0.97)."""
+        """The encoder sees no concern either, where the file holds an agreed veto (stop 42:
+        the nets alone had overruled "desde el almuerzo mi bebe no patea" and "voy a dejar al
+        bebe en la estacion de bomberos", which the encoder read as crises at 0.90 and 0.97)."""
+        veto = self._file_veto
+        return veto is None or self._encoder_under(text, veto)
+
+    def _encoder_under(self, text: str, veto: AgreedVeto) -> bool:
         encoder = self.encoder
-        veto = None if encoder is None else encoder.settings.agreed_veto
-        if encoder is None or veto is None:
-            return True
-        return 1.0 - encoder.probabilities(text)[0] < veto.encoder_below
+        return encoder is not None and 1.0 - encoder.probabilities(text)[0] < veto.encoder_below
 
     def doubts(self, text: str, rules: Concern) -> bool:
         """Whether both readers are all but sure the text shows no concern where the rules
@@ -211,20 +211,23 @@ class CrisisModel:
         concern) under its `nets_below` and the encoder's under its `encoder_below`. Never
         for a text longer than the readers read (MAX_CHARS): the rules' words may lie past it."""
         veto = self._agreed_veto(rules, text)
-        if veto is None or self.encoder is None:
+        if veto is None:
             return False
         some = self.nets_some(text)
-        if some is None or some >= veto.nets_below:
-            return False
-        return 1.0 - self.encoder.probabilities(text)[0] < veto.encoder_below
+        return some is not None and some < veto.nets_below and self._encoder_under(text, veto)
 
     def nets_some(self, text: str) -> float | None:
         """The nets' own P(some concern), or None where they do not read the text."""
         p = self._nets(text)
         return None if p is None else 1.0 - p[0]
 
+    @property
+    def _file_veto(self) -> AgreedVeto | None:
+        return None if self.encoder is None else self.encoder.settings.agreed_veto
+
     def _agreed_veto(self, rules: Concern | None, text: str) -> AgreedVeto | None:
-        veto = None if self.encoder is None else self.encoder.settings.agreed_veto
+        """The file's agreed veto where it may overrule `rules` in this text."""
+        veto = self._file_veto
         if veto is None or rules not in veto.concerns or len(text) > MAX_CHARS:
             return None
         return veto
@@ -293,7 +296,6 @@ def second_opinion(
         return rules
     if rules not in (None, "relapse"):
         reading = model.read(text)  # once: a text past _REMEMBER_UP_TO is not remembered
-        # No veto where the readers stop short of the text: the rules' words may lie past it.
         if model.vetoes(text, reading, rules):
             return None
         return model.renames(reading, rules) or rules
