@@ -511,6 +511,44 @@ EMERGENCIES_OF_THE_BODY: list[tuple[str, str | None]] = [
     ),
 ]
 
+# What comes after names the harm (stop 43): not waking up after a plan is suicide, a breath
+# stopped by a headlock is violence, and a "not" far from "move" is no body that will not move.
+NAMED_BY_WHAT_COMES_AFTER: list[tuple[str, str | None]] = [
+    ("thinking about swallowing all my pills and just not waking up", "suicide"),
+    ("im going to sleep and never waking up, i made my peace", "suicide"),
+    ("she took all the pills and is not waking up", "emergency"),
+    ("my husband will not wake up", "emergency"),
+    ("he had me in a chokehold until i could not breathe", "violence"),
+    ("he held a pillow on my face till i couldnt breathe", "violence"),
+    ("i smoked what he gave me and i cant breathe", "emergency"),
+    ("he wont give me my car keys back unless i move out", None),
+]
+# Everyday words a crisis phrase shares (stop 43); beside each, the crisis that stays.
+EVERYDAY_WORDS_OF_STOP_43: list[tuple[str, str | None]] = [
+    ("got in a little fender bender on the way to daycare, all fine", None),
+    ("on a bender since friday and i have the kids", "relapse"),
+    ("im wasted after a 10 hour shift, going to bed", None),
+    ("did the target run with both kids, never again", None),
+    ("went for a run this morning with the stroller", None),
+    ("drank a whole bottle of gatorade after my shift", None),
+    ("we laughed so hard we couldnt breathe", None),
+    ("i cant breathe this video is so funny", None),
+    ("i want to sleep and not wake up until noon tomorrow", None),
+    ("i want to sleep and not wake up", "suicide"),
+    ("i want to disappear into my blankets all weekend", None),
+    ("stuck on the bridge in traffic again, running late", None),
+    ("i caved and ordered pizza again", None),
+    ("its been 30 days since i last used, proud of me", None),
+    ("she bit me with her new teeth lol", None),
+    ("he bit me so hard it bled", "violence"),
+    ("shes been kicking and punching from the inside all night", None),
+    ("this flu has beat me down", None),
+    ("my toddler follows me everywhere", None),
+    ("he spit up on my last clean shirt", None),
+    ("my husband pinned me down and tickled me", None),
+    ("my partner smothered me with a pillow", "violence"),
+]
+
 
 @pytest.mark.parametrize(
     ("text", "concern"),
@@ -523,7 +561,9 @@ EMERGENCIES_OF_THE_BODY: list[tuple[str, str | None]] = [
     + A_PAST_IN_YOUTH
     + EVERYDAY_WORDING_SHARED_WITH_A_CRISIS_PHRASE
     + A_WHOLE_SUPPLY_PLANNED
-    + EMERGENCIES_OF_THE_BODY,
+    + EMERGENCIES_OF_THE_BODY
+    + NAMED_BY_WHAT_COMES_AFTER
+    + EVERYDAY_WORDS_OF_STOP_43,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
