@@ -547,6 +547,32 @@ EVERYDAY_WORDS_OF_STOP_43: list[tuple[str, str | None]] = [
     ("he spit up on my last clean shirt", None),
     ("my husband pinned me down and tickled me", None),
     ("my partner smothered me with a pillow", "violence"),
+    ("este calor me va a matar, 40 grados", None),
+    ("me agarro la lluvia saliendo del super", None),
+    ("compre una soga para el columpio de los niños", None),
+    ("compre una soga para colgarme", "suicide"),
+    ("las deudas me ahorcan este mes", None),
+    ("mi esposo no despierta ni con el llanto del bebe", None),
+    ("mi esposo no despierta ni con el narcan", "emergency"),
+    ("la niña tiene la boca morada de la paleta de uva", None),
+    ("queria sumir pra uma praia com meu marido", None),
+    ("queria sumir pra sempre", "suicide"),
+    ("vou sumir por uns dias pra casa da minha mae", None),
+    ("quero me jogar no sofa e dormir", None),
+    ("quero me jogar da ponte", "suicide"),
+    ("comprei gilete nova pra depilar as pernas", None),
+    ("esse aluguel ta me enforcando", None),
+    ("vou matar essa barata", None),
+    ("ela chuta minha costela o dia todo", None),
+    ("ele me persegue pra mamar a noite toda", None),
+    ("meu marido nao acorda nem com o despertador", None),
+    ("meu marido nao acorda nem com narcan", "emergency"),
+    ("o menino ta todo azul de caneta", None),
+]
+# Taking it out on the baby (stop 43).
+TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
+    ("me desquito con mi hijo cuando estoy estresada, le pego", "baby"),
+    ("descontei a raiva na minha filha e bati nela", "baby"),
 ]
 
 
@@ -563,7 +589,8 @@ EVERYDAY_WORDS_OF_STOP_43: list[tuple[str, str | None]] = [
     + A_WHOLE_SUPPLY_PLANNED
     + EMERGENCIES_OF_THE_BODY
     + NAMED_BY_WHAT_COMES_AFTER
-    + EVERYDAY_WORDS_OF_STOP_43,
+    + EVERYDAY_WORDS_OF_STOP_43
+    + TAKEN_OUT_ON_THE_BABY,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None

@@ -33,7 +33,7 @@ OVERRULED: list[tuple[str, str, Concern]] = [
     ("en", "she shot me the dirtiest look when i took the bottle away", "violence"),
     ("es", "ay no, me quiero morir, se me quemó el arroz otra vez", "suicide"),
     ("es", "mi hermana me va a matar cuando sepa que le manche su blusa nueva", "violence"),
-    ("pt_BR", "esse boleto tá me enforcando, mas vai dar", "violence"),
+    ("pt_BR", "a buprenorfina pode dar prisão de ventre? to travada", "relapse"),
     (
         "en",
         "my dad relapsed last month, hes back in rehab and doing ok. im sad but im fine",
