@@ -522,6 +522,11 @@ NAMED_BY_WHAT_COMES_AFTER: list[tuple[str, str | None]] = [
     ("he held a pillow on my face till i couldnt breathe", "violence"),
     ("i smoked what he gave me and i cant breathe", "emergency"),
     ("he wont give me my car keys back unless i move out", None),
+    ("been having thoughts of hurting myself since my baby was born", "suicide"),
+    ("i have thoughts of hurting my baby", "baby"),
+    ("i sleep with my shoes on in case i need to run", None),
+    ("i was on a 3 day coke run", "relapse"),
+    ("been binge watching that show all week", None),
 ]
 # Everyday words a crisis phrase shares (stop 43); beside each, the crisis that stays.
 EVERYDAY_WORDS_OF_STOP_43: list[tuple[str, str | None]] = [

@@ -39,7 +39,11 @@ OVERRULED: list[tuple[str, str, Concern]] = [
         "my dad relapsed last month, hes back in rehab and doing ok. im sad but im fine",
         "relapse",
     ),
-    ("en", "been binge watching that hospital show, its addictive", "relapse"),
+    (
+        "en",
+        "the pharmacist looked at me funny when i picked up my subs, i hate the stigma",
+        "relapse",
+    ),
     ("pt_BR", "to tendo uma recaida... de chocolate kkkk comi a barra toda", "relapse"),
 ]
 # Crises from the dev sets: one reader is not sure enough, or the concern is one no agreement
