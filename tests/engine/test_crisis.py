@@ -574,6 +574,23 @@ EVERYDAY_WORDS_OF_STOP_43: list[tuple[str, str | None]] = [
     ("meu marido nao acorda nem com narcan", "emergency"),
     ("o menino ta todo azul de caneta", None),
 ]
+# Spanish use words read as a use, not an overdose or a blow (stop 43): "un pase" is a line,
+# "pasarse de copas" is drinking too much, a bottle of liquor is no bottle of pills, "me aventé"
+# and "me encerré" are done to oneself.
+A_USE_NOT_AN_OVERDOSE: list[tuple[str, str | None]] = [
+    ("anoche me meti un pase de coca", "relapse"),
+    ("me pase de copas en la fiesta, llevaba un año", "relapse"),
+    ("se paso de pastillas y no despierta", "emergency"),
+    ("pase mi prueba de drogas hoy", None),
+    ("me tome media botella de ron yo sola", "relapse"),
+    ("me tome una botella de agua entera", None),
+    ("se tomo toda la botella de pastillas", "emergency"),
+    ("me avente tres cervezas ayer", "relapse"),
+    ("mi esposo me avento contra la pared", "violence"),
+    ("me agarro la tristeza otra vez", None),
+    ("me encerre en la cochera con el motor prendido", "suicide"),
+    ("llevo como 8 chelas y apenas es lunes", "relapse"),
+]
 # Taking it out on the baby (stop 43).
 TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     ("me desquito con mi hijo cuando estoy estresada, le pego", "baby"),
@@ -595,7 +612,8 @@ TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     + EMERGENCIES_OF_THE_BODY
     + NAMED_BY_WHAT_COMES_AFTER
     + EVERYDAY_WORDS_OF_STOP_43
-    + TAKEN_OUT_ON_THE_BABY,
+    + TAKEN_OUT_ON_THE_BABY
+    + A_USE_NOT_AN_OVERDOSE,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
