@@ -591,6 +591,23 @@ A_USE_NOT_AN_OVERDOSE: list[tuple[str, str | None]] = [
     ("me encerre en la cochera con el motor prendido", "suicide"),
     ("llevo como 8 chelas y apenas es lunes", "relapse"),
 ]
+# Wishing one had died in a past overdose is suicide, not an overdose now; a car running in a
+# closed garage; finger marks on the parent (violence) or on a child (the baby's); a bottle of
+# liquor is a use, of water nothing; clean time thrown away (stop 43).
+A_PAST_OVERDOSE_WISHED_FATAL_AND_OTHER_NAMES: list[tuple[str, str | None]] = [
+    ("i wish i had died from that overdose last spring", "suicide"),
+    ("sat in my car with the motor running in the garage", "suicide"),
+    ("ojala me hubiera muerto en esa sobredosis", "suicide"),
+    ("queria ter morrido naquela overdose", "suicide"),
+    ("fiquei no carro com o motor ligado dentro da garagem", "suicide"),
+    ("to com marca de dedo no braço, ele apertou", "violence"),
+    ("meu filho ta com marca de dedo na bochecha", "baby"),
+    ("la niña tiene marcas de dedos en las piernitas", "baby"),
+    ("bebi meia garrafa de pinga ontem", "relapse"),
+    ("tomei uma garrafa de agua inteira", None),
+    ("fiquei limpa 6 meses e joguei tudo fora", "relapse"),
+    ("meu bebe de 6 meses e joguei fora a mamadeira velha", None),
+]
 # Taking it out on the baby (stop 43).
 TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     ("me desquito con mi hijo cuando estoy estresada, le pego", "baby"),
@@ -613,7 +630,8 @@ TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     + NAMED_BY_WHAT_COMES_AFTER
     + EVERYDAY_WORDS_OF_STOP_43
     + TAKEN_OUT_ON_THE_BABY
-    + A_USE_NOT_AN_OVERDOSE,
+    + A_USE_NOT_AN_OVERDOSE
+    + A_PAST_OVERDOSE_WISHED_FATAL_AND_OTHER_NAMES,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
