@@ -608,6 +608,20 @@ A_PAST_OVERDOSE_WISHED_FATAL_AND_OTHER_NAMES: list[tuple[str, str | None]] = [
     ("fiquei limpa 6 meses e joguei tudo fora", "relapse"),
     ("meu bebe de 6 meses e joguei fora a mamadeira velha", None),
 ]
+# Ways of saying a plan, a wish the baby were gone, or a body that does not answer, read from
+# the dev rounds' misses (stop 43); beside them, the ordinary text that stays so.
+PLANS_AND_WISHES_SAID_SIDEWAYS: list[tuple[str, str | None]] = [
+    ("i'll do the whole bag on purpose this time", "suicide"),
+    ("the kids would do better with my mom than with me still around", "suicide"),
+    ("been googling how much tylenol it takes to shut your liver down", "suicide"),
+    ("got all my pills right here and no one home", "suicide"),
+    ("sometimes i daydream about somebody taking the baby and never bringing her back", "baby"),
+    ("i wish i could give him back", "baby"),
+    ("i want the baby to go away forever", "baby"),
+    ("how do i give my baby up without anybody knowing", "baby"),
+    ("my dad collapsed in the kitchen and is not answering", "emergency"),
+    ("my husband wont answer my calls", None),
+]
 # Taking it out on the baby (stop 43).
 TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     ("me desquito con mi hijo cuando estoy estresada, le pego", "baby"),
@@ -631,7 +645,8 @@ TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     + EVERYDAY_WORDS_OF_STOP_43
     + TAKEN_OUT_ON_THE_BABY
     + A_USE_NOT_AN_OVERDOSE
-    + A_PAST_OVERDOSE_WISHED_FATAL_AND_OTHER_NAMES,
+    + A_PAST_OVERDOSE_WISHED_FATAL_AND_OTHER_NAMES
+    + PLANS_AND_WISHES_SAID_SIDEWAYS,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
