@@ -622,6 +622,24 @@ PLANS_AND_WISHES_SAID_SIDEWAYS: list[tuple[str, str | None]] = [
     ("my dad collapsed in the kitchen and is not answering", "emergency"),
     ("my husband wont answer my calls", None),
 ]
+# Spanish crises the rules read as nothing on the dev rounds, read by class (stop 43); beside
+# them, the everyday text that stays ordinary.
+SPANISH_CRISES_BY_CLASS: list[tuple[str, str | None]] = [
+    ("anoche me pegue un jale de perico", "relapse"),
+    ("me pegue un golpe en la rodilla", None),
+    ("la niña se atraganto con una uva y no le sale la voz", "emergency"),
+    ("me duele mucho la cabeza y veo lucecitas, tengo 35 semanas", "emergency"),
+    ("si me muero mis hijos por fin van a estar en paz", "suicide"),
+    ("ya me canse de respirar", "suicide"),
+    ("su novio le pega a mi patojo", "baby"),
+    ("me dio con el cinturon en las piernas", "violence"),
+    ("me fueron a buscar a la casa con machetes", "violence"),
+    ("me encañono con la pistola", "violence"),
+    ("me corrio de la casa en la madrugada con la bebe", "violence"),
+    ("me cure con chiva esta mañana", "relapse"),
+    ("me dieron unas pastillas y luego me consegui mas", "relapse"),
+    ("la voy a dejar en la puerta de la iglesia", "baby"),
+]
 # Taking it out on the baby (stop 43).
 TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     ("me desquito con mi hijo cuando estoy estresada, le pego", "baby"),
@@ -646,7 +664,8 @@ TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     + TAKEN_OUT_ON_THE_BABY
     + A_USE_NOT_AN_OVERDOSE
     + A_PAST_OVERDOSE_WISHED_FATAL_AND_OTHER_NAMES
-    + PLANS_AND_WISHES_SAID_SIDEWAYS,
+    + PLANS_AND_WISHES_SAID_SIDEWAYS
+    + SPANISH_CRISES_BY_CLASS,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
