@@ -640,6 +640,18 @@ SPANISH_CRISES_BY_CLASS: list[tuple[str, str | None]] = [
     ("me dieron unas pastillas y luego me consegui mas", "relapse"),
     ("la voy a dejar en la puerta de la iglesia", "baby"),
 ]
+# Portuguese crises the rules read as nothing on the dev rounds, read by class (stop 43).
+PORTUGUESE_CRISES_BY_CLASS: list[tuple[str, str | None]] = [
+    ("meu ex tentou me atropelar na frente da escola", "violence"),
+    ("ele voltou com uma faca e ta batendo na porta", "violence"),
+    ("se eu morrer minha filha fica com a minha irma ne", "suicide"),
+    ("to sem vontade de viver", "suicide"),
+    ("to com a gilete na mao chorando", "suicide"),
+    ("pensei em largar ela na rua e ir embora", "baby"),
+    ("vou deixar ele no hospital pra consulta", None),
+    ("rolou po na festa e eu mandei pra dentro", "relapse"),
+    ("mandei pra dentro um pratao de feijoada", None),
+]
 # Taking it out on the baby (stop 43).
 TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     ("me desquito con mi hijo cuando estoy estresada, le pego", "baby"),
@@ -665,7 +677,8 @@ TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     + A_USE_NOT_AN_OVERDOSE
     + A_PAST_OVERDOSE_WISHED_FATAL_AND_OTHER_NAMES
     + PLANS_AND_WISHES_SAID_SIDEWAYS
-    + SPANISH_CRISES_BY_CLASS,
+    + SPANISH_CRISES_BY_CLASS
+    + PORTUGUESE_CRISES_BY_CLASS,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
