@@ -652,6 +652,19 @@ PORTUGUESE_CRISES_BY_CLASS: list[tuple[str, str | None]] = [
     ("rolou po na festa e eu mandei pra dentro", "relapse"),
     ("mandei pra dentro um pratao de feijoada", None),
 ]
+# An everyday line or a new phrase of stop 43 must not swallow the crisis beside its words:
+# narrowed after a read of the whole diff.
+NARROWED_AFTER_REVIEW: list[tuple[str, str | None]] = [
+    ("passei a gilete na perna ate sangrar", "suicide"),
+    ("quero me jogar no mar e sumir", "suicide"),
+    ("ele me persegue pra ver onde eu vou", "violence"),
+    ("ele chutou minha costela ontem", "violence"),
+    ("compre una soga para colgarme y saltar", "suicide"),
+    ("lo voy a dejar en la puerta de la escuela", None),
+    ("la voy a dejar en la puerta de la iglesia", "baby"),
+    ("he fell asleep and wont answer his phone", None),
+    ("stuck on the bridge thinking about jumping, traffic below", "suicide"),
+]
 # Taking it out on the baby (stop 43).
 TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     ("me desquito con mi hijo cuando estoy estresada, le pego", "baby"),
@@ -678,7 +691,8 @@ TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     + A_PAST_OVERDOSE_WISHED_FATAL_AND_OTHER_NAMES
     + PLANS_AND_WISHES_SAID_SIDEWAYS
     + SPANISH_CRISES_BY_CLASS
-    + PORTUGUESE_CRISES_BY_CLASS,
+    + PORTUGUESE_CRISES_BY_CLASS
+    + NARROWED_AFTER_REVIEW,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
