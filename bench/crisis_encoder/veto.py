@@ -1,13 +1,13 @@
 """The agreed veto: both readers all but sure a text shows no concern overrule the rules (stop 42).
 
 Where the word rules find a crisis (not a relapse), it stood unless the nets' reading is under
-`veto_below` (crisis_model.CrisisModel.overrules); since this veto, that needs the encoder
-under `encoder_below` too (`CrisisModel.vetoes`), and the rows below leave out what the nets
-overrule. The blend cannot veto: the encoder is asked
-only where the nets give some concern at the gate (0.166) or more, so the blend stays above
-0.6 * 0.166. Stop 41 measured a veto by the encoder alone: it would clear most of English's
-blind rules' alarms, but on dev it loses plain emergencies it reads as nothing ("no kicks all
-day", "el cordon salio antes que el bebe!!!"), so it is not safe.
+`veto_below` (crisis_model.CrisisModel.overrules); since this veto, that needs the encoder under
+`encoder_below` too (`CrisisModel.vetoes`), and the rows below leave out what the nets overrule.
+The blend cannot veto: the encoder is asked only where the nets give some concern at the gate
+(0.166) or more, so the blend stays above 0.6 * 0.166. Stop 41 measured a veto by the encoder
+alone: it would clear most of English's blind rules' alarms, but on dev it loses plain
+emergencies it reads as nothing ("no kicks all day", "el cordon salio antes que el bebe!!!"), so
+it is not safe.
 
 This bench chooses an agreed veto (crisis_encoder.AgreedVeto) on the dev sets only (rounds 4-7,
 probes 35-38): a suicide, violence or relapse the rules found is overruled where the nets'
