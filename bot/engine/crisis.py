@@ -127,6 +127,9 @@ class CrisisDetector:
         fixes: list[LanguageFixes] = []
         common: set[str] = set()
         negations: set[str] = set()
+        self._negations_of = {
+            lex.language: frozenset(map(plain, lex.negations)) for lex in lexicons
+        }
         gap: set[str] = set()
         groups: dict[str, list[str]] = {}
         for lex in lexicons:
@@ -328,6 +331,7 @@ class CrisisDetector:
         # outranks a reader rule: it says more exactly what it covers. A relapse yields to any
         # crisis it overlaps ("left my newborn in the car while i used").
         laughing = bool(found or signs) and self._laughs(text[:1000])
+        negations = self._negations(words)
         kept: list[tuple[Concern, int, int]] = []
         for group in overlapping_runs(found):
             for concern, start, end, _ in sorted(
@@ -335,17 +339,26 @@ class CrisisDetector:
             ):
                 if any(s < end and start < e for s, e in ordinary):
                     continue
-                if not self._frames.excused(concern, joined, start, end, laughing):
+                if not self._frames.excused(concern, joined, start, end, laughing, negations):
                     kept.append((concern, start, end))
                     break
         # Weak signs count where no phrase found a crisis: a relapse found does not silence
         # them ("me di un pase ... siento que me voy a desmayar, no puedo respirar").
         if signs and all(concern == "relapse" for concern, _, _ in kept):
-            kept += self._frames.two_signs(signs, ordinary, joined, laughing)
+            kept += self._frames.two_signs(signs, ordinary, joined, laughing, negations)
         if not kept:
             return None
         concern, start, end = min(kept, key=lambda f: CONCERNS.index(f[0]))
         return Finding(concern, joined[start:end].strip())
+
+    def _negations(self, words: list[str]) -> frozenset[str] | None:
+        """The negations of the languages a text is written in: Portuguese "no" is "in the"
+        ("fiquei no carro com o motor ligado"). Where no word tells one language alone, or
+        several do, every language's (a text may mix them)."""
+        alone = self._languages.alone(words)
+        if len(alone) != 1:
+            return None
+        return self._negations_of[next(iter(alone))]
 
     def _laughs(self, text: str) -> bool:
         """The text laughs ("lol", "jaja", "kkk") and nowhere says it is serious ("for real",

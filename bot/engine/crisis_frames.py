@@ -27,6 +27,7 @@ _NOT_ALWAYS_NEGATION = frozenset({"no"})
 class Frames:
     """Every language's negations and frame markers, merged (a text may mix languages)."""
 
+    # Every language's; the detector passes those of the languages a text is written in.
     negations: frozenset[str]
     # Words that may stand between a negation and the phrase ("not GOING TO hurt myself").
     gap: frozenset[str]
@@ -48,10 +49,18 @@ class Frames:
     habitual_past: re.Pattern[str] | None = None
 
     def excused(
-        self, concern: Concern, joined: str, start: int, end: int, laughing: bool = False
+        self,
+        concern: Concern,
+        joined: str,
+        start: int,
+        end: int,
+        laughing: bool = False,
+        negations: frozenset[str] | None = None,
     ) -> bool:
         """Negated, a what-if, long ago, told of others, or laughed off: the phrase is there
-        but no one is in danger now."""
+        but no one is in danger now. `negations` are those of the languages the text is
+        written in (every language's, if not given)."""
+        negations = self.negations if negations is None else negations
         # A text that laughs ("lol", "jaja", "kkk") and never says it is serious tells an idiom
         # or a joke ("this kid beat me up from the inside lol"): the caller decides `laughing`.
         # A relapse is not laughed off ("kkk to bebada de novo").
@@ -63,11 +72,11 @@ class Frames:
         # A phrase that is itself a negative state ("not breathing", "no respira", "will not
         # wake") is not undone by a "no" before it: "no he is not breathing" answers no.
         said = joined[start:end].split()
-        negative = said[0] in self.negations or any(
-            w in self.negations and w not in _NOT_ALWAYS_NEGATION for w in said[1:]
+        negative = said[0] in negations or any(
+            w in negations and w not in _NOT_ALWAYS_NEGATION for w in said[1:]
         )
         for word in () if negative else reversed(lead[-5:]):
-            if word in self.negations:
+            if word in negations:
                 return True
             if word not in self.gap:
                 break
@@ -77,7 +86,7 @@ class Frames:
         next_words = rest[1].split() if len(rest) > 1 else []
         # Asked and answered no: the next clause is only a negation ("... hacerme dano: no,
         # nunca", "volvi a fumar? no").
-        if next_words and self.negations.issuperset(next_words):
+        if next_words and negations.issuperset(next_words):
             return True
         clause = " " + " ".join(lead) + " " + joined[start:end].strip() + " " + after + " "
         # Told as happening now in its own clause ("he hit me last night").
@@ -210,6 +219,7 @@ class Frames:
         ordinary: list[tuple[int, int]],
         joined: str,
         laughing: bool = False,
+        negations: frozenset[str] | None = None,
     ) -> list[tuple[Concern, int, int]]:
         """Two different signs of one concern, apart and neither excused, make a finding."""
         seen: dict[Concern, dict[str, tuple[int, int]]] = {}
@@ -217,7 +227,7 @@ class Frames:
             spans = seen.setdefault(concern, {})
             if any(s < end and start < e for s, e in [*ordinary, *spans.values()]):
                 continue
-            if not self.excused(concern, joined, start, end, laughing):
+            if not self.excused(concern, joined, start, end, laughing, negations):
                 spans.setdefault(joined[start:end].strip(), (start, end))
         return [
             (c, min(s for s, _ in spans.values()), max(e for _, e in spans.values()))

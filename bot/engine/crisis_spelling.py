@@ -104,6 +104,15 @@ class Languages:
             # Words, not numbers: "12" tells no language.
             own = {w for w in vocabularies.get(part.language, ()) if w.replace("'", "").isalpha()}
             self._own.append((part.language, frozenset(own - others)))
+        # A word of one language alone, its kin's set aside too ("com", "nao", "voy"): what
+        # tells a Portuguese "no" (in the) from a Spanish one.
+        self._alone = [
+            (
+                language,
+                frozenset(own).difference(*(w for other, w in self._own if other != language)),
+            )
+            for language, own in self._own
+        ]
         self.every = Fixes(frozenset(self._parts), tuple(fixes))
         self._by_reading: dict[tuple[str, ...], Fixes] = {}
         self._by_read: dict[frozenset[str], Fixes] = {}
@@ -120,6 +129,11 @@ class Languages:
     def spellings(self, language: str) -> dict[str, str]:
         part = self._parts[language]
         return {**part.spell, **part.multi}
+
+    def alone(self, words: Collection[str]) -> frozenset[str]:
+        """The languages these words hold a word of that no other language knows, kin
+        included (none, for a text of shared words only)."""
+        return frozenset(lang for lang, own in self._alone if not own.isdisjoint(words))
 
     def reading(self, words: Collection[str]) -> Fixes:
         """The fixes of the languages these words read as (of every language, if none)."""

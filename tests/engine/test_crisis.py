@@ -654,6 +654,19 @@ PORTUGUESE_CRISES_BY_CLASS: list[tuple[str, str | None]] = [
 ]
 # An everyday line or a new phrase of stop 43 must not swallow the crisis beside its words:
 # narrowed after a read of the whole diff.
+# Stop 44: a negation is one of the language the text is written in. Portuguese "no" is "in
+# the", so it excuses nothing in a Portuguese text; in Spanish and English it still does.
+NEGATIONS_OF_THE_TEXTS_LANGUAGE: list[tuple[str, str | None]] = [
+    ("to no dia 1 de novo hoje", "relapse"),
+    ("ela ta sentada no trilho do trem esperando", "suicide"),
+    ("no, eu não quero me matar", None),
+    ("nao vou me matar, fica tranquila", None),
+    ("no me voy a matar tranquila", None),
+    ("no i am not going to kill myself", None),
+    ("a enfermeira disse que é normal ficar roxinho no frio", None),
+    ("a mi bebe se le ponen morados los pies con frio, la enfermera dijo que es normal", None),
+]
+
 NARROWED_AFTER_REVIEW: list[tuple[str, str | None]] = [
     ("passei a gilete na perna ate sangrar", "suicide"),
     ("quero me jogar no mar e sumir", "suicide"),
@@ -692,7 +705,8 @@ TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     + PLANS_AND_WISHES_SAID_SIDEWAYS
     + SPANISH_CRISES_BY_CLASS
     + PORTUGUESE_CRISES_BY_CLASS
-    + NARROWED_AFTER_REVIEW,
+    + NARROWED_AFTER_REVIEW
+    + NEGATIONS_OF_THE_TEXTS_LANGUAGE,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
