@@ -667,6 +667,37 @@ NEGATIONS_OF_THE_TEXTS_LANGUAGE: list[tuple[str, str | None]] = [
     ("a mi bebe se le ponen morados los pies con frio, la enfermera dijo que es normal", None),
 ]
 
+# Stop 44: everyday words a crisis phrase shares, each beside the crisis it must not hide.
+EVERYDAY_WORDS_OF_STOP_44: list[tuple[str, str | None]] = [
+    ("got all choked up at her daycare graduation", None),
+    ("he choked me up against the wall", "violence"),
+    ("burnt my hand on the skillet flipping pancakes", None),
+    ("burned my arm on the stove on purpose last night", "suicide"),
+    ("i burned my arm with a lighter", "suicide"),
+    ("not breathing a word about the baby shower to her", None),
+    ("he had a relapse of the croup, back on steroids", None),
+    ("he is back on the bottle, is that ok at 9 months", None),
+    ("back on the bottle since my daughter was born", "relapse"),
+    ("fell off the wagon with my workouts since the c section", None),
+    ("i fell off the wagon last night", "relapse"),
+    ("drinking again... lemonade, this heat", None),
+    ("im drinking again, vodka", "relapse"),
+    ("drinking again, and coffee doesnt help the hangover", "relapse"),
+    ("gave in and bought the fancy bottle warmer", None),
+    ("caved and bought a bag", "relapse"),
+    ("thinking of disappearing from facebook till after christmas", None),
+    ("i got hit in the nose with a frisbee at the park", None),
+    ("i got hit in the face by my boyfriend", "violence"),
+    ("she's out cold after her bottle, finally", None),
+    ("he's asleep on my shoulder and i cant move lol", None),
+    ("how do i get rid of old pain pills from my surgery", None),
+    ("what do i do i took all the extra pills", "emergency"),
+    ("we yell sometimes but i never felt scared of him", None),
+    ("i have never been so scared of him", "violence"),
+    ("my ex choked me back in college and last night he choked me again", "violence"),
+    ("my mom drank a lot in the 90s, she is sober now", None),
+]
+
 NARROWED_AFTER_REVIEW: list[tuple[str, str | None]] = [
     ("passei a gilete na perna ate sangrar", "suicide"),
     ("quero me jogar no mar e sumir", "suicide"),
@@ -706,7 +737,8 @@ TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     + SPANISH_CRISES_BY_CLASS
     + PORTUGUESE_CRISES_BY_CLASS
     + NARROWED_AFTER_REVIEW
-    + NEGATIONS_OF_THE_TEXTS_LANGUAGE,
+    + NEGATIONS_OF_THE_TEXTS_LANGUAGE
+    + EVERYDAY_WORDS_OF_STOP_44,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
