@@ -698,6 +698,34 @@ EVERYDAY_WORDS_OF_STOP_44: list[tuple[str, str | None]] = [
     ("my mom drank a lot in the 90s, she is sober now", None),
 ]
 
+# Stop 44: a teething baby's drool, a bruise with its cause, a stuffy nose, a baby or a dog who
+# follows, a nursing bite; "nunca pensei em" negates. Drool with no answer is still an emergency
+# ("babando" is spelled as the Spanish "babeando").
+PORTUGUESE_EVERYDAY_WORDS_OF_STOP_44: list[tuple[str, str | None]] = [
+    ("os dentinhos tao nascendo e ela ta babando demais, normal?", None),
+    ("fiquei babando no video do ultrassom", None),
+    ("ele ta babando e tremendo no chao e nao responde", "emergency"),
+    ("meu primo ta no sofa babando com os olhos virados", "emergency"),
+    ("bati a canela na cama e ficou roxa, nada demais", None),
+    ("meu irmao ta gelado e com a unha roxa", "emergency"),
+    ("ele nao consegue respirar pelo nariz com essa gripe", None),
+    ("a gata me segue ate na cozinha", None),
+    ("ele mordeu meu bico mamando, doeu muito", None),
+    ("nunca pensei em me machucar, so to cansada", None),
+    ("nunca pensei em machucar ela, so preciso de ajuda com o sono", None),
+    ("penso em me machucar todo dia", "suicide"),
+]
+
+# Stop 44: a death wished now of a past overdose is today's wish, whenever the overdose was.
+A_DEATH_WISHED_NOW_OF_A_PAST_OVERDOSE: list[tuple[str, str | None]] = [
+    ("i wish i had died from that overdose years ago", "suicide"),
+    ("i overdosed back in 2019 and i wish i had died", "suicide"),
+    ("ojala me hubiera muerto en esa sobredosis hace 2 anos", "suicide"),
+    ("queria ter morrido naquela overdose ano passado", "suicide"),
+    ("he hit me years ago, i wish i had left sooner", None),
+    ("back when i was using i overdosed twice, now i carry narcan", None),
+]
+
 NARROWED_AFTER_REVIEW: list[tuple[str, str | None]] = [
     ("passei a gilete na perna ate sangrar", "suicide"),
     ("quero me jogar no mar e sumir", "suicide"),
@@ -738,7 +766,9 @@ TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     + PORTUGUESE_CRISES_BY_CLASS
     + NARROWED_AFTER_REVIEW
     + NEGATIONS_OF_THE_TEXTS_LANGUAGE
-    + EVERYDAY_WORDS_OF_STOP_44,
+    + EVERYDAY_WORDS_OF_STOP_44
+    + PORTUGUESE_EVERYDAY_WORDS_OF_STOP_44
+    + A_DEATH_WISHED_NOW_OF_A_PAST_OVERDOSE,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
