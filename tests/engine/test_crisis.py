@@ -726,6 +726,22 @@ A_DEATH_WISHED_NOW_OF_A_PAST_OVERDOSE: list[tuple[str, str | None]] = [
     ("back when i was using i overdosed twice, now i carry narcan", None),
 ]
 
+# Stop 44: read from the misses of a set no rule had seen (extra96-98). "so much blood / blood
+# everywhere" had been written as slots, not alternatives, so it read only "so much blood
+# everywhere clots clots" (es and pt_BR had three lines alike); an injury and its cover story;
+# shaking with the eyes rolled back; a child locked away as a punishment.
+READ_FROM_A_FRESH_SET: list[tuple[str, str | None]] = [
+    ("37 weeks and theres blood everywhere, its not stopping", "emergency"),
+    ("had her at home 2 days ago and theres so much blood on the towels", "emergency"),
+    ("passing huge clots and i feel like im going to pass out", "emergency"),
+    ("we practiced on a mannequin in the cpr simulation, fake blood everywhere lol", None),
+    ("i got a busted lip and told my boss i tripped on the stairs", "violence"),
+    ("she went stiff and her eyes rolled back, shes 6 months", "emergency"),
+    ("my teen rolled her eyes at me and kept shaking her head", None),
+    ("her boyfriend locks my son in the dark closet when he cries", "baby"),
+    ("lo encontre en la cuna morado y flojito", "emergency"),
+]
+
 NARROWED_AFTER_REVIEW: list[tuple[str, str | None]] = [
     ("passei a gilete na perna ate sangrar", "suicide"),
     ("quero me jogar no mar e sumir", "suicide"),
@@ -768,7 +784,8 @@ TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     + NEGATIONS_OF_THE_TEXTS_LANGUAGE
     + EVERYDAY_WORDS_OF_STOP_44
     + PORTUGUESE_EVERYDAY_WORDS_OF_STOP_44
-    + A_DEATH_WISHED_NOW_OF_A_PAST_OVERDOSE,
+    + A_DEATH_WISHED_NOW_OF_A_PAST_OVERDOSE
+    + READ_FROM_A_FRESH_SET,
 )
 def test_who_and_when_decide_the_concern(
     detector: CrisisDetector, text: str, concern: str | None
