@@ -740,6 +740,13 @@ READ_FROM_A_FRESH_SET: list[tuple[str, str | None]] = [
     ("my teen rolled her eyes at me and kept shaking her head", None),
     ("her boyfriend locks my son in the dark closet when he cries", "baby"),
     ("lo encontre en la cuna morado y flojito", "emergency"),
+    # Much blood with a pregnancy or a birth, or blood that does not stop (es, pt_BR).
+    ("tengo 33 semanas y hay muchisima sangre en el baño", "emergency"),
+    ("me corte con una lata y no para la sangre", "emergency"),
+    ("me sacaron mucha sangre en el laboratorio para los estudios", None),
+    ("a bolsa estourou agora e tem muito sangue no chao", "emergency"),
+    ("to saindo sangue sem parar desde o parto", "emergency"),
+    ("fui no posto e tiraram muito sangue pros exames", None),
 ]
 
 NARROWED_AFTER_REVIEW: list[tuple[str, str | None]] = [
