@@ -698,21 +698,25 @@ EVERYDAY_WORDS_OF_STOP_44: list[tuple[str, str | None]] = [
     ("my mom drank a lot in the 90s, she is sober now", None),
 ]
 
-# Stop 44: a teething baby's drool, a bruise with its cause, a stuffy nose, a baby or a dog who
-# follows, a nursing bite; "nunca pensei em" negates. Drool with no answer is still an emergency
-# ("babando" is spelled as the Spanish "babeando").
+# Stop 44: a teething baby's drool, a bruise from a fall or a door (never from someone who hit),
+# a stuffy nose, a baby or a dog who follows, a nursing bite. Drool with no answer is still an
+# emergency ("babando" is spelled as the Spanish "babeando"). "nunca pensei" does not negate:
+# "nunca pensei que ele ia me bater" tells a blow.
 PORTUGUESE_EVERYDAY_WORDS_OF_STOP_44: list[tuple[str, str | None]] = [
     ("os dentinhos tao nascendo e ela ta babando demais, normal?", None),
     ("fiquei babando no video do ultrassom", None),
     ("ele ta babando e tremendo no chao e nao responde", "emergency"),
     ("meu primo ta no sofa babando com os olhos virados", "emergency"),
-    ("bati a canela na cama e ficou roxa, nada demais", None),
+    ("o dedao ficou roxo pq prendeu na porta do carro", None),
+    ("levou um tombo no parquinho e o joelho ta roxo", None),
+    ("ele bateu no meu braco e ficou roxo", "emergency"),
+    ("bati no braco dele e ficou roxo", "emergency"),
     ("meu irmao ta gelado e com a unha roxa", "emergency"),
     ("ele nao consegue respirar pelo nariz com essa gripe", None),
     ("a gata me segue ate na cozinha", None),
     ("ele mordeu meu bico mamando, doeu muito", None),
-    ("nunca pensei em me machucar, so to cansada", None),
-    ("nunca pensei em machucar ela, so preciso de ajuda com o sono", None),
+    ("nao to com vontade de me machucar, so to cansada", None),
+    ("nunca pensei que ele ia me bater assim", "violence"),
     ("penso em me machucar todo dia", "suicide"),
 ]
 
