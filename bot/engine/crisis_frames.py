@@ -1,7 +1,7 @@
 """When crisis words are there but no one is in danger now, and when weak signs add up.
 
 The detector (bot/engine/crisis.py) asks `Frames.excused` of every match: a negation just
-before ("not going to hurt myself"), a what-if for an emergency ("in case someone
+before ("not going to hurt myself"; not one that tells a surprise, "never thought he would"), a what-if for an emergency ("in case someone
 overdoses"), a show or the news earlier in the sentence, a quoted threat in a text marked as
 a joke, a past long ago that the text does not bring back to now, (an emergency only) a person
 the text then says came through it ("... hes ok now"), or (a relapse only) an urge the text
@@ -47,6 +47,7 @@ class Frames:
     urge: re.Pattern[str] | None = None
     what_if_use: re.Pattern[str] | None = None
     habitual_past: re.Pattern[str] | None = None
+    surprise: re.Pattern[str] | None = None
 
     def excused(
         self,
@@ -74,6 +75,11 @@ class Frames:
         said = joined[start:end].split()
         negative = said[0] in negations or any(
             w in negations and w not in _NOT_ALWAYS_NEGATION for w in said[1:]
+        )
+        # "i never thought he would hit me" tells a blow, with surprise.
+        negative = negative or (
+            self.surprise is not None
+            and bool(self.surprise.search(" " + " ".join([*lead[-6:], said[0]]) + " "))
         )
         for word in () if negative else reversed(lead[-5:]):
             if word in negations:
@@ -280,4 +286,5 @@ def frames_of(
         urge=merged(lambda lex: lex.urge),
         what_if_use=merged(lambda lex: lex.what_if_use),
         habitual_past=merged(lambda lex: lex.habitual_past),
+        surprise=merged(lambda lex: lex.surprise),
     )

@@ -68,6 +68,7 @@ def vocabulary(lex: Lexicon, phrase_words: set[str]) -> frozenset[str]:
         *lex.still_used,
         *lex.urge,
         *lex.what_if_use,
+        *lex.surprise,
         *lex.serious,
     ):
         words.update(w for w in fold_words(marker) if w not in (NUMBER, MANY))

@@ -114,6 +114,10 @@ class Lexicon(_Strict):
     # recair"): a relapse only; not after a word of `unsure` ("idk if i relapsed"), nor where
     # the clause or the rest of the text says now ("if i relapsed last night ...").
     what_if_use: list[str] = Field(default_factory=list)
+    # A negation that tells a surprise, not a denial, when these words stand between it and the
+    # phrase ("i never THOUGHT HE would hit me", "nunca PENSEI QUE ele ia me bater"): the harm
+    # happened, so the negation excuses nothing (stop 44).
+    surprise: list[str] = Field(default_factory=list)
     # Letter rules (a regular expression over one word -> its replacement) for an unknown word.
     rewrites: dict[str, str] = Field(default_factory=dict)
     groups: dict[str, list[str]] = Field(default_factory=dict)

@@ -704,8 +704,8 @@ EVERYDAY_WORDS_OF_STOP_44: list[tuple[str, str | None]] = [
 
 # Stop 44: a teething baby's drool, a bruise from a fall or a door (never from someone who hit),
 # a stuffy nose, a baby or a dog who follows, a nursing bite. Drool with no answer is still an
-# emergency ("babando" is spelled as the Spanish "babeando"). "nunca pensei" does not negate:
-# "nunca pensei que ele ia me bater" tells a blow.
+# emergency ("babando" is spelled as the Spanish "babeando"). "nunca pensei em" negates, but
+# "nunca pensei que ele ia me bater" tells a blow (each language's `surprise`).
 PORTUGUESE_EVERYDAY_WORDS_OF_STOP_44: list[tuple[str, str | None]] = [
     ("os dentinhos tao nascendo e ela ta babando demais, normal?", None),
     ("fiquei babando no video do ultrassom", None),
@@ -720,7 +720,14 @@ PORTUGUESE_EVERYDAY_WORDS_OF_STOP_44: list[tuple[str, str | None]] = [
     ("a gata me segue ate na cozinha", None),
     ("ele mordeu meu bico mamando, doeu muito", None),
     ("nao to com vontade de me machucar, so to cansada", None),
+    ("nunca pensei em me machucar, so to cansada", None),
+    ("nunca pensei em machucar ela, so preciso de ajuda com o sono", None),
     ("nunca pensei que ele ia me bater assim", "violence"),
+    ("i never thought he would hit me like that", "violence"),
+    ("i never thought my husband would choke me", "violence"),
+    ("no i never thought of killing myself", None),
+    ("nunca pense que me iba a pegar asi", "violence"),
+    ("nunca he pensado en hacerme dano", None),
     ("penso em me machucar todo dia", "suicide"),
 ]
 
