@@ -1,11 +1,12 @@
 """When crisis words are there but no one is in danger now, and when weak signs add up.
 
 The detector (bot/engine/crisis.py) asks `Frames.excused` of every match: a negation just
-before ("not going to hurt myself"; not one that tells a surprise, "never thought he would"), a what-if for an emergency ("in case someone
-overdoses"), a show or the news earlier in the sentence, a quoted threat in a text marked as
-a joke, a past long ago that the text does not bring back to now, (an emergency only) a person
-the text then says came through it ("... hes ok now"), or (a relapse only) an urge the text
-then turns away ("... but i deleted his number"). The model still reads what is excused.
+before ("not going to hurt myself"; not one that tells a surprise, "never thought he
+would"), a what-if for an emergency ("in case someone overdoses"), a show or the news earlier
+in the sentence, a quoted threat in a text marked as a joke, a past long ago that the text
+does not bring back to now, (an emergency only) a person the text then says came through it
+("... hes ok now"), or (a relapse only) an urge the text then turns away ("... but i deleted
+his number"). The model still reads what is excused.
 `Frames.two_signs` turns two different weak signs of one concern into a finding.
 """
 
