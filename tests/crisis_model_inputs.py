@@ -123,11 +123,11 @@ NOT_YET_TRAINED = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in ra
 # overrule stood, because the veto reads the nets (bench/README, stop 41); not adopted.
 NEXT_TUNE = tuple(TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(93, 96))
 # Stop 44, one language per file: answers to screening questions that say no, offers refused,
-# everyday logistics and hard ordinary texts (~260-280 each after the near-duplicate drop), with
-# 30 crisis twins per concern (the same topics answered yes, or happening now); written by one
-# writer per language who opened no corpus. The nets retrained with them (and extra93-95) traded
-# about one crisis for one false alarm on probe 39 and the blind totals, as extra93-95 alone did:
-# not adopted (bench/README, stop 44). Neither model reads them.
+# everyday logistics and hard ordinary texts (271-297 each after the near-duplicate drop), with
+# crisis twins (30 per concern as written, 125-134 left: the same topics answered yes, or
+# happening now); one writer per language, who opened no corpus. The nets retrained with them
+# (and extra93-95) traded about one crisis for one false alarm on probe 39 and the blind
+# totals, as extra93-95 alone did: not adopted (bench/README, stop 44). Neither model reads them.
 REFUSALS_NOT_YET_TRAINED = tuple(
     TESTS / "corpora" / f"crisis_model_extra{n}" for n in range(96, 99)
 )

@@ -126,7 +126,7 @@ class CrisisDetector:
         multi: dict[str, str] = {}
         fixes: list[LanguageFixes] = []
         common: set[str] = set()
-        negations: set[str] = set()
+        # Each language's negations; a text gets those of its language (`_negations`).
         self._negations_of = {
             lex.language: frozenset(map(plain, lex.negations)) for lex in lexicons
         }
@@ -134,7 +134,6 @@ class CrisisDetector:
         groups: dict[str, list[str]] = {}
         for lex in lexicons:
             common.update(map(plain, lex.common))
-            negations.update(map(plain, lex.negations))
             gap.update(map(plain, lex.negation_gap))
             for name, words in lex.groups.items():
                 groups.setdefault(name, []).extend(words)
@@ -185,7 +184,8 @@ class CrisisDetector:
         # remembered (texts repeat their words).
         self._stems = frozenset(a[:-1] for a in by_anchor if a.endswith(STEM))
         self._stem_of: dict[str, tuple[str, ...]] = {}
-        self._frames = frames_of(lexicons, frozenset(negations), frozenset(gap))
+        every_negation = frozenset().union(*self._negations_of.values())
+        self._frames = frames_of(lexicons, every_negation, frozenset(gap))
         self._laughter = laughter_regex(w for lex in lexicons for w in lex.laughing)
         self._serious = marker_regex(w for lex in lexicons for w in lex.serious)
         for lex in lexicons:

@@ -77,12 +77,11 @@ class Frames:
         negative = said[0] in negations or any(
             w in negations and w not in _NOT_ALWAYS_NEGATION for w in said[1:]
         )
-        # "i never thought he would hit me" tells a blow, with surprise.
-        negative = negative or (
-            self.surprise is not None
-            and bool(self.surprise.search(" " + " ".join([*lead[-6:], said[0]]) + " "))
+        # Nor is a negation that tells a surprise: "i never thought he would hit me" tells a blow.
+        surprised = self.surprise is not None and bool(
+            self.surprise.search(" " + " ".join([*lead[-6:], said[0]]) + " ")
         )
-        for word in () if negative else reversed(lead[-5:]):
+        for word in () if negative or surprised else reversed(lead[-5:]):
             if word in negations:
                 return True
             if word not in self.gap:
