@@ -780,6 +780,35 @@ TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     ("me desquito con mi hijo cuando estoy estresada, le pego", "baby"),
     ("descontei a raiva na minha filha e bati nela", "baby"),
 ]
+# Drinks counted or in the plural, someone else's pills, a child bruised by an adult (stop 45):
+# 155 Spanish and 125 Portuguese relapses of the training sets told this way read as nothing.
+DRINKS_COUNTED_AND_PILLS_NOT_MINE: list[tuple[str, str | None]] = [
+    ("i had a few beers at my cousins wedding and kept going", "relapse"),
+    ("we had like 6 seltzers on the boat, day one again", "relapse"),
+    ("i took two of my grandmas pain pills last night", "relapse"),
+    ("my husband had a couple beers watching the game", None),
+    ("i had a couple shots at the clinic today, flu and tdap", None),
+    ("i took my dads old pills to the pharmacy to dispose of them", None),
+    ("anoche me tomé como siete cervezas en el bautizo", "relapse"),
+    ("me tome unas chelas con los vecinos y ya no pare", "relapse"),
+    ("la verdad si me tome unas", "relapse"),
+    ("otra vez en las andadas, perdon", "relapse"),
+    ("me tome dos de las pastillas de mi suegro para el dolor", "relapse"),
+    ("me tome como 30 de las de dormir y estoy mareada", "emergency"),
+    ("me tome una copa de champan en el brindis, puedo dar pecho?", None),
+    ("me tome tres cafecitos y ando temblando jaja", None),
+    ("me tome una cerveza sin alcohol en la boda", None),
+    ("me tomé unas... fotos bien bonitas del bebe", None),
+    ("tomei umas 6 latinha no churrasco do meu cunhado", "relapse"),
+    ("bebi umas caipirinhas na festa e nao parei", "relapse"),
+    ("tive uma recaida braba no fim de semana", "relapse"),
+    ("ontem cheirei tudo de novo", "relapse"),
+    ("tomei uma taca de vinho no casamento, posso amamentar?", None),
+    ("tomei dois copos de agua gelada e ele mexeu", None),
+    ("tomei umas cervejas sem alcool no aniversario", None),
+    ("o padrasto bateu de cinta nela ate ficar roxa", "baby"),
+    ("a vizinha apertou o bracinho do nenem e ficou roxo", "baby"),
+]
 
 
 @pytest.mark.parametrize(
@@ -797,6 +826,7 @@ TAKEN_OUT_ON_THE_BABY: list[tuple[str, str | None]] = [
     + NAMED_BY_WHAT_COMES_AFTER
     + EVERYDAY_WORDS_OF_STOP_43
     + TAKEN_OUT_ON_THE_BABY
+    + DRINKS_COUNTED_AND_PILLS_NOT_MINE
     + A_USE_NOT_AN_OVERDOSE
     + A_PAST_OVERDOSE_WISHED_FATAL_AND_OTHER_NAMES
     + PLANS_AND_WISHES_SAID_SIDEWAYS
