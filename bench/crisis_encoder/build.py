@@ -15,7 +15,8 @@ and chooses what the file's settings hold on the dev sets only (the dev rounds 4
   smaller weight;
 - the gate: below it no blend reaches any threshold (nor the rename level), so the encoder is
   not asked there;
-- (stop 42) the agreed veto, by veto.py's rule on the dev sets (veto.agreed_veto_on_dev).
+- (stop 42) the agreed veto, by veto.py's rule on the dev sets (veto.agreed_veto_on_dev);
+- (stop 45) the encoder's doubt, by the same rule (doubt.encoder_doubt_on_dev).
 Prints the dev table, writes the file, and checks the gated file gives the same thresholds.
 Run: .venv/bin/python -m bench.crisis_encoder.build [EPOCH]
 """
@@ -33,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.bench_crisis_model import rates
+from bench.crisis_encoder import doubt as encoder_doubt
 from bench.crisis_encoder.paths import LOCALES, OUT
 from bench.crisis_encoder.veto import agreed_veto_on_dev, serve
 from bench.train_crisis_model import choose_threshold, plan_answer_floor
@@ -170,9 +172,11 @@ def main() -> None:
         raise SystemExit(f"the gate moved the thresholds: {again} != {(strict, loose)}")
     veto = agreed_veto_on_dev()
     serve(target, veto)
+    doubt = encoder_doubt.encoder_doubt_on_dev()
+    encoder_doubt.serve(target, doubt)
     print(
         f"wrote {target} ({target.stat().st_size:,} bytes): weight {weight}, gate {gate}, "
-        f"strict {strict}, loose {loose}, agreed veto {veto}"
+        f"strict {strict}, loose {loose}, agreed veto {veto}, encoder doubt {doubt}"
     )
 
 

