@@ -808,6 +808,13 @@ DRINKS_COUNTED_AND_PILLS_NOT_MINE: list[tuple[str, str | None]] = [
     ("tomei umas cervejas sem alcool no aniversario", None),
     ("o padrasto bateu de cinta nela ate ficar roxa", "baby"),
     ("a vizinha apertou o bracinho do nenem e ficou roxo", "baby"),
+    # Kicked out of a house or a program is no blow; put out for using is a relapse.
+    ("my roommate got kicked out of the apartment last week", None),
+    ("i got kicked out of my sober house for drinking", "relapse"),
+    ("i got kicked in the back by my boyfriend", "violence"),
+    ("i miss my kids so much when im using, so no", None),
+    ("hoy se cumplen 2 años de mi sobredosis y estoy sana", None),
+    ("ayer tuve una sobredosis y mi hermano me encontro", "emergency"),
 ]
 
 
