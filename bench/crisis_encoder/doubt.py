@@ -29,7 +29,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.crisis_encoder.paths import LOCALES
-from bench.crisis_encoder.veto import DEV, print_grid, print_measured, write_setting
+from bench.crisis_encoder.veto import (
+    DEV,
+    print_grid,
+    print_measured,
+    rules_over,
+    served_encoder,
+    write_setting,
+)
 from bot.engine.crisis import CrisisDetector, load_detector
 from bot.engine.crisis_encoder import DOUBTABLE, ENCODER_FILE, VETOABLE, EncoderDoubt
 from bot.engine.crisis_lexicon import Concern
@@ -41,7 +48,6 @@ from bot.engine.crisis_model import (
     with_encoder,
 )
 from bot.i18n import LOCALES_DIR
-from tests.crisis_corpus import load_corpus
 
 LEVELS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
 
@@ -60,19 +66,14 @@ def found_by_the_blend(
 ) -> list[Found]:
     """The texts whose reading, as the conversation reads them (the rules on the whole text,
     the readers on its first READ_UP_TO characters), is the blend's concern over the rules'."""
-    encoder = model.encoder
-    if encoder is None:
-        raise SystemExit(f"no encoder file in {LOCALES_DIR}")
+    encoder = served_encoder(model)
     rows = []
-    for directory in directories:
-        for example in load_corpus(model.language, directory):
-            found = detector.find(example.text)
-            rules = found.concern if found else None
-            key = example.text[:READ_UP_TO]
-            got = second_opinion(model, key, rules)
-            if rules in (None, "relapse") and got in VETOABLE and got != rules:
-                some = 1.0 - encoder.probabilities(key)[0]
-                rows.append(Found(example.label, got, some))  # type: ignore[arg-type]
+    for example, rules in rules_over(model, detector, directories):
+        key = example.text[:READ_UP_TO]
+        got = second_opinion(model, key, rules)
+        if rules in (None, "relapse") and got is not None and got in VETOABLE and got != rules:
+            some = 1.0 - encoder.probabilities(key)[0]
+            rows.append(Found(example.label, got, some))
     return rows
 
 
@@ -128,7 +129,7 @@ def main() -> None:
     detector = load_detector(LOCALES_DIR, LOCALES)
     models = without_doubt(LOCALES_DIR)
     dev = {loc: found_by_the_blend(models[loc], detector, DEV) for loc in LOCALES}
-    grid = {
+    grid: dict[str, list[str]] = {
         concern: [
             " ".join("{}/{}".format(*removed(dev[loc], concern, level)) for loc in LOCALES)
             for level in LEVELS

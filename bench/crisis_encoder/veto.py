@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
@@ -35,7 +35,7 @@ import numpy as np
 
 from bench.crisis_encoder.paths import LOCALES
 from bot.engine.crisis import CrisisDetector, load_detector
-from bot.engine.crisis_encoder import ENCODER_FILE, AgreedVeto
+from bot.engine.crisis_encoder import ENCODER_FILE, AgreedVeto, CrisisEncoder
 from bot.engine.crisis_lexicon import Concern
 from bot.engine.crisis_model import READ_UP_TO, CrisisModel, load_models
 from bot.engine.crisis_pieces import MAX_CHARS
@@ -45,6 +45,7 @@ from tests.crisis_corpus import (
     DEV_ROUND_DIRS,
     PROBE39_DIR,
     PROBE_DIRS,
+    Example,
     load_corpus,
 )
 
@@ -68,29 +69,43 @@ class Standing:
     encoder: float  # the encoder's
 
 
+def served_encoder(model: CrisisModel) -> CrisisEncoder:
+    """The model's encoder; a bench that reads it cannot run without the file."""
+    if model.encoder is None:
+        raise SystemExit(f"no encoder file in {LOCALES_DIR}")
+    return model.encoder
+
+
+def rules_over(
+    model: CrisisModel, detector: CrisisDetector, directories: Sequence[Path]
+) -> Iterator[tuple[Example, Concern | None]]:
+    """Each labelled text of the model's language in `directories`, with what the rules find
+    in the whole text (the conversation reads them so: machine.crisis_reading)."""
+    for directory in directories:
+        for example in load_corpus(model.language, directory):
+            found = detector.find(example.text)
+            yield example, found.concern if found else None
+
+
 def standing(
     model: CrisisModel, detector: CrisisDetector, directories: Sequence[Path]
 ) -> list[Standing]:
     """The texts an agreed veto could overrule, read as the conversation reads them
     (machine.crisis_reading: the rules on the whole text, the readers on its first
     READ_UP_TO characters; `doubts` reads no text longer than MAX_CHARS)."""
-    encoder = model.encoder
-    if encoder is None:
-        raise SystemExit(f"no encoder file in {LOCALES_DIR}")
+    encoder = served_encoder(model)
     rows = []
-    for directory in directories:
-        for example in load_corpus(model.language, directory):
-            found = detector.find(example.text)
-            if found is None or found.concern not in VETOED:
-                continue
-            key = example.text[:READ_UP_TO]
-            if found.concern != "relapse" and model.overrules(model.read(key)):
-                continue  # a relapse the rules found stands whatever the nets read alone
-            nets = model.nets_some(key)
-            if nets is None or len(key) > MAX_CHARS:
-                continue  # never overruled (`doubts`)
-            some = 1.0 - encoder.probabilities(key)[0]
-            rows.append(Standing(example.text, example.label, nets, some))
+    for example, rules in rules_over(model, detector, directories):
+        if rules not in VETOED:
+            continue
+        key = example.text[:READ_UP_TO]
+        if rules != "relapse" and model.overrules(model.read(key)):
+            continue  # a relapse the rules found stands whatever the nets read alone
+        nets = model.nets_some(key)
+        if nets is None or len(key) > MAX_CHARS:
+            continue  # never overruled (`doubts`)
+        some = 1.0 - encoder.probabilities(key)[0]
+        rows.append(Standing(example.text, example.label, nets, some))
     return rows
 
 
